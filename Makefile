@@ -1,0 +1,41 @@
+# The two entry points in README.md. Each installs what it needs and caches it.
+SHELL := /bin/bash
+.ONESHELL:
+.PHONY: demo test setup kube-bin typecheck lint unit integration golden clean
+
+setup:
+	@scripts/bootstrap.sh
+
+kube-bin: setup
+	@scripts/build-kube.sh >/dev/null
+
+## demo: local control plane up, examples/streaming-analytics deployed to dev, status printed.
+demo: kube-bin
+	@scripts/demo.sh
+
+## test: typecheck, lint, unit + golden + integration tests; ends with "N passed, N failed".
+test: kube-bin
+	@source scripts/env.sh
+	set -o pipefail
+	tsc -p tsconfig.json --noEmit
+	eslint --max-warnings=0 .
+	mkdir -p .test-results
+	rc=0; vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json || rc=$$?
+	node scripts/test-summary.mjs .test-results/vitest.json || rc=1
+	exit $$rc
+
+typecheck: setup
+	@source scripts/env.sh; tsc -p tsconfig.json --noEmit
+
+lint: setup
+	@source scripts/env.sh; eslint --max-warnings=0 .
+
+unit: setup
+	@source scripts/env.sh; vitest run --project unit
+
+## golden: regenerate golden files after an intended render change (review the diff!).
+golden: setup
+	@source scripts/env.sh; UPDATE_GOLDEN=1 vitest run --project unit
+
+clean:
+	rm -rf node_modules .tools .test-results dist

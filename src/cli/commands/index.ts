@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.ts';
+
+/**
+ * Every command registers itself here: one line per command file. Each command file is thin:
+ * parse flags, call an engine through its folder's index.ts, print.
+ */
+export function registerCommands(program: Command, io: Io): void {
+  const registrations: ((p: Command, io: Io) => void)[] = [];
+  for (const register of registrations) register(program, io);
+}

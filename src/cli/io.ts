@@ -1,0 +1,67 @@
+import pc from 'picocolors';
+
+type Colorize = (s: string) => string;
+export interface Colors {
+  readonly red: Colorize;
+  readonly green: Colorize;
+  readonly yellow: Colorize;
+  readonly bold: Colorize;
+  readonly dim: Colorize;
+  readonly cyan: Colorize;
+}
+
+/**
+ * Output for commands. Colour only on a TTY (and never with NO_COLOR), so piped and CI output
+ * stays plain. Commands set a non-zero exit code via `fail(1)` for findings without throwing.
+ */
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  readonly color: Colors;
+  readonly isTTY: boolean;
+  setExitCode(code: 0 | 1 | 2): void;
+  exitCode(): number;
+}
+
+export function makeIo(
+  stdout: NodeJS.WriteStream = process.stdout,
+  stderr: NodeJS.WriteStream = process.stderr,
+): Io {
+  const isTTY = stdout.isTTY && !process.env['NO_COLOR'] && process.env['CI'] !== 'true';
+  const c = pc.createColors(isTTY);
+  let code = 0;
+  return {
+    out: (s) => stdout.write(s),
+    err: (s) => stderr.write(s),
+    color: { red: c.red, green: c.green, yellow: c.yellow, bold: c.bold, dim: c.dim, cyan: c.cyan },
+    isTTY,
+    setExitCode: (n) => {
+      code = Math.max(code, n);
+    },
+    exitCode: () => code,
+  };
+}
+
+/** An Io that records output, for tests. */
+export function memoryIo(): Io & { stdout: () => string; stderr: () => string } {
+  let o = '';
+  let e = '';
+  let code = 0;
+  const id = (s: string): string => s;
+  return {
+    out: (s) => {
+      o += s;
+    },
+    err: (s) => {
+      e += s;
+    },
+    color: { red: id, green: id, yellow: id, bold: id, dim: id, cyan: id },
+    isTTY: false,
+    setExitCode: (n) => {
+      code = Math.max(code, n);
+    },
+    exitCode: () => code,
+    stdout: () => o,
+    stderr: () => e,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * slipway's one error taxonomy. Engines throw (or return, when fanning out) these; only the
+ * edges (`cli`, `server`) map a kind to an exit code or HTTP status, via {@link exitCodeFor}
+ * and {@link httpStatusFor}. Every error carries a `cause`, so the root failure (an apiserver
+ * response, an fs error, a YAML parse error) is never lost.
+ */
+
+/** Where in a user's file a problem is. Lines and columns are 1-based, as editors show them. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type ErrorKind =
+  | 'input'
+  | 'not-found'
+  | 'conflict'
+  | 'cluster-unavailable'
+  | 'rollout-failed'
+  | 'unsupported'
+  | 'internal';
+
+export interface SlipwayErrorOptions {
+  /** The underlying failure; required so that the root cause is always kept. */
+  readonly cause: unknown;
+  /** Where in the user's input the problem is, when it comes from a file. */
+  readonly position?: SourcePosition;
+  /** Dotted path in the document, e.g. `services.api.ports[0].port`. */
+  readonly path?: string;
+  /** What was expected at that place. */
+  readonly expected?: string;
+  /** What the user can do about it. */
+  readonly hint?: string;
+}
+
+export class SlipwayError extends Error {
+  readonly kind: ErrorKind;
+  readonly position: SourcePosition | undefined;
+  readonly path: string | undefined;
+  readonly expected: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: SlipwayErrorOptions) {
+    super(message, { cause: options.cause });
+    this.name = 'SlipwayError';
+    this.kind = kind;
+    this.position = options.position;
+    this.path = options.path;
+    this.expected = options.expected;
+    this.hint = options.hint;
+  }
+
+  /** `file:line:col: message` plus expected/hint lines, the way compilers print problems. */
+  format(): string {
+    const where = this.position ? `${this.position.file}:${this.position.line}:${this.position.col}: ` : '';
+    const lines = [`${where}${this.message}`];
+    if (this.path !== undefined) lines.push(`  at: ${this.path}`);
+    if (this.expected !== undefined) lines.push(`  expected: ${this.expected}`);
+    if (this.hint !== undefined) lines.push(`  hint: ${this.hint}`);
+    return lines.join('\n');
+  }
+}
+
+/** Several input problems found in one pass; reported together so users fix them in one go. */
+export class InputErrors extends SlipwayError {
+  readonly problems: readonly SlipwayError[];
+  constructor(problems: readonly SlipwayError[], cause?: unknown) {
+    super('input', `${problems.length} problem(s) in input`, { cause });
+    this.name = 'InputErrors';
+    this.problems = problems;
+  }
+  override format(): string {
+    return this.problems.map((p) => p.format()).join('\n');
+  }
+}
+
+type Opts = SlipwayErrorOptions;
+export const inputError = (message: string, o: Opts): SlipwayError => new SlipwayError('input', message, o);
+export const notFound = (message: string, o: Opts): SlipwayError => new SlipwayError('not-found', message, o);
+export const conflict = (message: string, o: Opts): SlipwayError => new SlipwayError('conflict', message, o);
+export const clusterUnavailable = (message: string, o: Opts): SlipwayError =>
+  new SlipwayError('cluster-unavailable', message, o);
+export const rolloutFailed = (message: string, o: Opts): SlipwayError => new SlipwayError('rollout-failed', message, o);
+export const unsupported = (message: string, o: Opts): SlipwayError => new SlipwayError('unsupported', message, o);
+export const internal = (message: string, o: Opts): SlipwayError => new SlipwayError('internal', message, o);
+
+export function isSlipwayError(e: unknown): e is SlipwayError {
+  return e instanceof SlipwayError;
+}
+
+/**
+ * Exit codes documented in the README: 0 ok, 1 findings or a failed operation, 2 bad input or usage.
+ */
+export function exitCodeFor(e: unknown): 1 | 2 {
+  if (isSlipwayError(e) && (e.kind === 'input' || e.kind === 'unsupported')) return 2;
+  return 1;
+}
+
+export function httpStatusFor(e: unknown): number {
+  if (!isSlipwayError(e)) return 500;
+  switch (e.kind) {
+    case 'input':
+      return 400;
+    case 'not-found':
+      return 404;
+    case 'conflict':
+      return 409;
+    case 'unsupported':
+      return 501;
+    case 'cluster-unavailable':
+      return 503;
+    case 'rollout-failed':
+      return 502;
+    case 'internal':
+      return 500;
+  }
+}
+
+/** Result of one item in a fan-out (many objects, many clusters): failures are data, not throws. */
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SlipwayError };
