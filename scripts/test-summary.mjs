@@ -1,7 +1,9 @@
 // Prints the plain closing line CI reads ("N passed, N failed, N skipped") from vitest's JSON report.
 import { readFileSync } from 'node:fs';
 const file = process.argv[2] ?? '.test-results/vitest.json';
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0;
+let failed;
+let skipped = 0;
 try {
   const r = JSON.parse(readFileSync(file, 'utf8'));
   passed = r.numPassedTests ?? 0;
