@@ -9,20 +9,21 @@ import globals from 'globals';
 /** Which capability folders each folder may import. Anything not listed is a layering violation. */
 const LAYERS = {
   errors: [],
-  spec: ['errors'],
-  render: ['errors', 'spec'],
-  lint: ['errors', 'spec', 'render'],
-  ci: ['errors', 'spec', 'render'],
-  kube: ['errors'],
-  cluster: ['errors', 'kube'],
-  sync: ['errors', 'spec', 'render', 'lint', 'kube'],
-  rollout: ['errors', 'spec', 'render', 'kube', 'sync'],
-  gitops: ['errors', 'spec', 'render', 'lint', 'kube', 'sync', 'rollout'],
-  server: ['errors', 'spec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops'],
-  cli: ['errors', 'spec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops', 'server'],
+  manifest: ['errors'],
+  spec: ['errors', 'manifest'],
+  render: ['errors', 'manifest', 'spec'],
+  lint: ['errors', 'manifest', 'spec', 'render'],
+  ci: ['errors', 'manifest', 'spec', 'render'],
+  kube: ['errors', 'manifest'],
+  cluster: ['errors', 'manifest', 'kube'],
+  sync: ['errors', 'manifest', 'spec', 'render', 'lint', 'kube'],
+  rollout: ['errors', 'manifest', 'spec', 'render', 'kube', 'sync'],
+  gitops: ['errors', 'manifest', 'spec', 'render', 'lint', 'kube', 'sync', 'rollout'],
+  server: ['errors', 'manifest', 'spec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops'],
+  cli: ['errors', 'manifest', 'spec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops', 'server'],
 };
 const ALL = Object.keys(LAYERS);
-const PURE = ['spec', 'render', 'lint', 'ci'];
+const PURE = ['manifest', 'spec', 'render', 'lint', 'ci'];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'http2', 'dgram', 'tls', 'worker_threads', 'cluster']
   .flatMap((m) => [m, `node:${m}`]);
 

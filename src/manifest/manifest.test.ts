@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseManifests, stringifyManifests, stringifyYaml } from './index.ts';
+import { InputErrors } from '../errors/index.ts';
+
+const twoDocs = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+data:
+  k: v
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx:latest
+`;
+
+describe('parseManifests positions', () => {
+  it.each([
+    { doc: 0, path: ['data', 'k'], line: 6, col: 3 },
+    { doc: 1, path: ['spec', 'template', 'spec', 'containers', 0, 'image'], line: 17, col: 11 },
+    { doc: 1, path: ['spec', 'template', 'spec', 'containers', 0], line: 16, col: 11 },
+    // missing field → nearest existing ancestor (the `spec` key of the pod template)
+    { doc: 1, path: ['spec', 'template', 'spec', 'securityContext'], line: 14, col: 5 },
+  ])('doc $doc $path → $line:$col', ({ doc, path, line, col }) => {
+    const docs = parseManifests(twoDocs, 'm.yaml');
+    expect(docs).toHaveLength(2);
+    expect(docs[doc]?.positionOf(path)).toEqual({ file: 'm.yaml', line, col });
+  });
+
+  it.each([
+    { name: 'syntax error', text: 'a: [1, 2\n', message: /./ },
+    { name: 'not an object', text: '- 1\n- 2\n', message: /not a Kubernetes object/ },
+    { name: 'missing kind', text: 'apiVersion: v1\nmetadata: {name: x}\n', message: /not a Kubernetes object/ },
+  ])('rejects $name with a position', ({ text, message }) => {
+    let caught: unknown;
+    try {
+      parseManifests(text, 'bad.yaml');
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(InputErrors);
+    const problems = (caught as InputErrors).problems;
+    expect(problems[0]?.message).toMatch(message);
+    expect(problems[0]?.position?.file).toBe('bad.yaml');
+  });
+
+  it('flattens List items and skips empty documents', () => {
+    const text = '---\n---\napiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: s}\n';
+    const docs = parseManifests(text, 'l.yaml');
+    expect(docs.map((d) => d.object.kind)).toEqual(['Service']);
+    expect(docs[0]?.positionOf(['metadata', 'name'])).toMatchObject({ line: 8 });
+  });
+});
+
+describe('stringifyYaml quoting', () => {
+  it.each(['on', 'yes', 'No', 'y', '12:30', '0o12', '010', 'true', 'null', '~', '1e3', '0x1F', '.inf', '2001-12-14'])(
+    '%s stays a string under YAML 1.1 and 1.2',
+    (s) => {
+      const out = stringifyYaml({ v: s });
+      expect(out).toContain('"');
+      expect(parse(out, { version: '1.1' })).toEqual({ v: s });
+      expect(parse(out, { version: '1.2' })).toEqual({ v: s });
+    },
+  );
+  it.each(['hello', 'nginx:1.25', 'a-b'])('%s is left plain', (s) => {
+    expect(stringifyYaml({ v: s })).toBe(`v: ${s}\n`);
+  });
+  it('is deterministic and separates documents', () => {
+    const objs = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { on: 'yes' } } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } },
+    ];
+    const a = stringifyManifests(objs);
+    expect(a).toBe(stringifyManifests(objs));
+    expect(a.split('---\n')).toHaveLength(2);
+    expect(a).toContain('"on": "yes"');
+  });
+});
