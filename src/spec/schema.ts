@@ -1,0 +1,496 @@
+/**
+ * The app spec (`slipway.yaml`), defined once as a TypeBox schema. The TypeScript types, the
+ * JSON Schema printed by `slipway schema` (editor completion) and validation all come from here.
+ *
+ * Design rules: short forms for the common case (`image: repo:tag`, `dependsOn: [postgres]`),
+ * long forms for everything else; every object is closed (`additionalProperties: false`) so a
+ * misspelled key is an error, never silently ignored.
+ */
+import { Type, type Static, type TSchema, type TObject, type TOptional, type TProperties } from '@sinclair/typebox';
+
+const K8S = 'https://kubernetes.io/docs';
+
+/** A closed object: unknown keys are errors. */
+function Obj<T extends TProperties>(props: T, description: string): TObject<T> {
+  return Type.Object(props, { additionalProperties: false, description });
+}
+function Opt<T extends TSchema>(s: T): TOptional<T> {
+  // TypeBox's overloads resolve to TAddOptional<T>, which is TOptional<T> for a plain schema.
+  return Type.Optional(s) as TOptional<T>;
+}
+
+/** DNS-1123 label: what Kubernetes accepts as a Service / object name. */
+export const Name = Type.String({
+  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+  maxLength: 63,
+  description: 'A DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric.',
+});
+
+/** A Kubernetes quantity such as `500m`, `1.5`, `256Mi`, `10Gi`. @see K8S/reference/kubernetes-api/common-definitions/quantity/ */
+export const Quantity = Type.Union([
+  Type.String({
+    pattern: '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$',
+    description: `A Kubernetes quantity, e.g. 250m, 1, 512Mi, 10Gi. See ${K8S}/reference/kubernetes-api/common-definitions/quantity/`,
+  }),
+  Type.Number({ minimum: 0 }),
+]);
+
+/** A duration like `30s`, `5m`, `1h30m` (Go/Prometheus style). */
+export const Duration = Type.String({
+  pattern: '^([0-9]+(ms|s|m|h))+$',
+  description: 'A duration: a number with a unit ms, s, m or h, e.g. 30s, 5m, 1h30m.',
+});
+
+/** A port by name (as declared in `ports`) or by number. */
+export const PortRef = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Name], {
+  description: 'A port: its name from `ports`, or its number.',
+});
+
+export const ImageRef = Type.Union(
+  [
+    Type.String({
+      minLength: 1,
+      description: 'Image reference: `repository:tag` or `repository@sha256:digest`.',
+    }),
+    Obj(
+      {
+        repository: Type.String({ minLength: 1, description: 'Image repository, e.g. ghcr.io/acme/api.' }),
+        tag: Opt(Type.String({ minLength: 1, description: 'Image tag. Ignored for pulling when `digest` is set.' })),
+        digest: Opt(Type.String({ pattern: '^sha256:[a-f0-9]{64}$', description: 'Image digest (sha256:…); pins the exact image.' })),
+        pullPolicy: Opt(
+          Type.Union([Type.Literal('Always'), Type.Literal('IfNotPresent'), Type.Literal('Never')], {
+            description: `@default IfNotPresent. See ${K8S}/concepts/containers/images/#image-pull-policy`,
+          }),
+        ),
+      },
+      'Image as parts; environments usually override only `tag`.',
+    ),
+  ],
+  { description: `The container image. See ${K8S}/concepts/containers/images/` },
+);
+
+export const Port = Obj(
+  {
+    name: Name,
+    port: Type.Integer({ minimum: 1, maximum: 65535, description: 'Container port.' }),
+    servicePort: Opt(Type.Integer({ minimum: 1, maximum: 65535, description: 'Port on the Service. @default same as `port`.' })),
+    protocol: Opt(
+      Type.Union([Type.Literal('TCP'), Type.Literal('UDP'), Type.Literal('SCTP')], {
+        description: `@default TCP. See ${K8S}/concepts/services-networking/service/#protocol-support`,
+      }),
+    ),
+    appProtocol: Opt(
+      Type.String({ description: `Application protocol hint (http, grpc, ws, kafka …). See ${K8S}/concepts/services-networking/service/#application-protocol` }),
+    ),
+  },
+  'A port the container listens on.',
+);
+
+export const EnvValue = Type.Union(
+  [
+    Type.String({ description: 'A literal value. Never put secret values here: use `secret:`.' }),
+    Type.Number(),
+    Type.Boolean(),
+    Obj({ configMap: Name, key: Type.String({ minLength: 1 }), optional: Opt(Type.Boolean()) }, 'Value of a ConfigMap key.'),
+    Obj(
+      { secret: Name, key: Type.String({ minLength: 1 }), optional: Opt(Type.Boolean()) },
+      `Value of a Secret key. slipway references Secrets and never renders their values. See ${K8S}/concepts/configuration/secret/#using-secrets-as-environment-variables`,
+    ),
+    Obj({ field: Type.String({ description: 'Downward API field path, e.g. status.podIP, metadata.name.' }) }, `Downward API field. See ${K8S}/concepts/workloads/pods/downward-api/`),
+  ],
+  { description: 'An environment variable value.' },
+);
+
+export const ConfigFile = Obj(
+  {
+    path: Type.String({ pattern: '^/', description: 'Absolute path of the file in the container.' }),
+    content: Opt(Type.String({ description: 'Inline file content (stored in a generated ConfigMap).' })),
+    configMap: Opt(Type.Union([Name], { description: 'Take the file from this ConfigMap (from `configMaps:` or existing).' })),
+    key: Opt(Type.String({ description: 'Key in `configMap`. @default the file name of `path`.' })),
+    secret: Opt(Type.Union([Name], { description: 'Take the file from this Secret (mounted read-only, value never rendered).' })),
+  },
+  'A config file mounted into the container. Exactly one of content, configMap, secret.',
+);
+
+const ResourceList = Obj(
+  { cpu: Opt(Quantity), memory: Opt(Quantity), 'ephemeral-storage': Opt(Quantity) },
+  'Resource quantities.',
+);
+export const Resources = Obj(
+  {
+    requests: Opt(ResourceList),
+    limits: Opt(ResourceList),
+  },
+  `Requests and limits. @default requests cpu 100m / memory 128Mi, limits memory 256Mi. See ${K8S}/concepts/configuration/manage-resources-containers/`,
+);
+
+const ProbeTiming = {
+  initialDelaySeconds: Opt(Type.Integer({ minimum: 0, description: '@default 0' })),
+  periodSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 10' })),
+  timeoutSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 1' })),
+  failureThreshold: Opt(Type.Integer({ minimum: 1, description: '@default 3' })),
+  successThreshold: Opt(Type.Integer({ minimum: 1, description: '@default 1 (must be 1 for liveness and startup)' })),
+};
+export const Probe = Obj(
+  {
+    http: Opt(Obj({ path: Type.String({ pattern: '^/' }), port: PortRef, scheme: Opt(Type.Union([Type.Literal('HTTP'), Type.Literal('HTTPS')])) }, 'HTTP GET probe.')),
+    tcp: Opt(Obj({ port: PortRef }, 'TCP socket probe.')),
+    exec: Opt(Obj({ command: Type.Array(Type.String(), { minItems: 1 }) }, 'Command probe; exit 0 is healthy.')),
+    grpc: Opt(Obj({ port: Type.Integer({ minimum: 1, maximum: 65535 }), service: Opt(Type.String()) }, 'gRPC health-checking protocol probe.')),
+    ...ProbeTiming,
+  },
+  `A probe: exactly one of http, tcp, exec, grpc. See ${K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/`,
+);
+export const Probes = Obj(
+  {
+    readiness: Opt(Type.Union([Probe, Type.Literal(false)], { description: '@default a TCP probe on the first port (an HTTP probe when the first port is named http).' })),
+    liveness: Opt(Type.Union([Probe, Type.Literal(false)], { description: '@default none: a bad liveness probe restarts healthy pods.' })),
+    startup: Opt(Probe),
+  },
+  'Readiness, liveness and startup probes.',
+);
+
+const ScalingPolicy = Obj(
+  {
+    type: Type.Union([Type.Literal('Pods'), Type.Literal('Percent')]),
+    value: Type.Integer({ minimum: 1 }),
+    periodSeconds: Type.Integer({ minimum: 1, maximum: 1800 }),
+  },
+  'A scaling policy.',
+);
+const ScalingRules = Obj(
+  {
+    stabilizationWindowSeconds: Opt(Type.Integer({ minimum: 0, maximum: 3600 })),
+    selectPolicy: Opt(Type.Union([Type.Literal('Max'), Type.Literal('Min'), Type.Literal('Disabled')])),
+    policies: Opt(Type.Array(ScalingPolicy)),
+  },
+  `Scale-up or scale-down behavior. See ${K8S}/tasks/run-application/horizontal-pod-autoscale/#configurable-scaling-behavior`,
+);
+export const CustomMetric = Type.Union(
+  [
+    Obj(
+      {
+        pods: Obj(
+          { name: Type.String({ minLength: 1 }), averageValue: Quantity, selector: Opt(Type.Record(Type.String(), Type.String())) },
+          'A per-pod metric (e.g. active websocket connections), averaged over pods.',
+        ),
+      },
+      'Pods metric.',
+    ),
+    Obj(
+      {
+        external: Obj(
+          {
+            name: Type.String({ minLength: 1 }),
+            selector: Opt(Type.Record(Type.String(), Type.String())),
+            value: Opt(Quantity),
+            averageValue: Opt(Quantity),
+          },
+          'A metric from outside the cluster (queue length, consumer lag). Exactly one of value, averageValue.',
+        ),
+      },
+      'External metric.',
+    ),
+  ],
+  { description: `A custom metric for the HPA. See ${K8S}/tasks/run-application/horizontal-pod-autoscale-walkthrough/#autoscaling-on-multiple-metrics-and-custom-metrics` },
+);
+export const Autoscaling = Obj(
+  {
+    min: Type.Integer({ minimum: 1, description: 'Minimum replicas.' }),
+    max: Type.Integer({ minimum: 1, description: 'Maximum replicas.' }),
+    cpu: Opt(Type.Integer({ minimum: 1, maximum: 1000, description: 'Target average CPU utilization, percent of requests.' })),
+    memory: Opt(Type.Integer({ minimum: 1, maximum: 1000, description: 'Target average memory utilization, percent of requests.' })),
+    metrics: Opt(Type.Array(CustomMetric)),
+    behavior: Opt(Obj({ scaleUp: Opt(ScalingRules), scaleDown: Opt(ScalingRules) }, 'HPA behavior.')),
+  },
+  `HorizontalPodAutoscaler v2. @default cpu 80 when no target is given. See ${K8S}/tasks/run-application/horizontal-pod-autoscale/`,
+);
+
+export const Tls = Type.Union(
+  [
+    Obj({ secretName: Name }, 'Use an existing TLS Secret.'),
+    Obj(
+      {
+        issuer: Name,
+        issuerKind: Opt(Type.Union([Type.Literal('ClusterIssuer'), Type.Literal('Issuer')], { description: '@default ClusterIssuer' })),
+        secretName: Opt(Name),
+      },
+      'Have cert-manager issue the certificate.',
+    ),
+  ],
+  { description: `TLS for the exposed host. See ${K8S}/concepts/services-networking/ingress/#tls` },
+);
+export const Exposure = Obj(
+  {
+    type: Opt(
+      Type.Union([Type.Literal('internal'), Type.Literal('ingress'), Type.Literal('gateway')], {
+        description: '@default internal when no host is set, ingress when a host is set.',
+      }),
+    ),
+    host: Opt(Type.String({ pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', description: 'Public host name.' })),
+    path: Opt(Type.String({ pattern: '^/', description: '@default /' })),
+    port: Opt(PortRef),
+    tls: Opt(Tls),
+    className: Opt(Type.String({ description: `IngressClass name. See ${K8S}/concepts/services-networking/ingress/#ingress-class` })),
+    rateLimit: Opt(
+      Obj(
+        { rps: Type.Integer({ minimum: 1 }), burst: Opt(Type.Integer({ minimum: 1 })) },
+        'Requests per second per client IP (ingress-nginx annotations).',
+      ),
+    ),
+    gateway: Opt(
+      Obj(
+        { name: Name, namespace: Opt(Name), sectionName: Opt(Type.String()) },
+        'Parent Gateway for the HTTPRoute. See https://gateway-api.sigs.k8s.io/api-types/httproute/',
+      ),
+    ),
+    ingressController: Opt(
+      Obj(
+        { namespace: Name, podLabels: Opt(Type.Record(Type.String(), Type.String())) },
+        'Where the ingress controller runs, for the NetworkPolicy allowing its traffic. @default namespace ingress-nginx.',
+      ),
+    ),
+  },
+  'How the service is reached: internal only, through an Ingress, or a Gateway API HTTPRoute.',
+);
+
+export const Dependency = Type.Union(
+  [
+    Name,
+    Obj({ service: Name, port: Opt(PortRef) }, 'A service this one calls, and on which port (@default its first port).'),
+  ],
+  { description: 'A service this one calls: becomes a NetworkPolicy egress/ingress edge and startup ordering.' },
+);
+
+export const Volume = Obj(
+  {
+    name: Name,
+    mountPath: Type.String({ pattern: '^/' }),
+    size: Opt(Quantity),
+    storageClass: Opt(Type.String()),
+    accessModes: Opt(Type.Array(Type.Union([Type.Literal('ReadWriteOnce'), Type.Literal('ReadOnlyMany'), Type.Literal('ReadWriteMany'), Type.Literal('ReadWriteOncePod')]))),
+    type: Opt(Type.Union([Type.Literal('persistent'), Type.Literal('emptyDir')], { description: '@default persistent' })),
+  },
+  `A volume. Persistent volumes make the service a StatefulSet with a PVC per replica. See ${K8S}/concepts/storage/persistent-volumes/`,
+);
+
+const Percent = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]+%$' })]);
+const CanaryStep = Type.Union([
+  Obj({ setWeight: Type.Integer({ minimum: 0, maximum: 100 }) }, 'Send this percent of traffic to the canary.'),
+  Obj({ pause: Obj({ duration: Opt(Duration) }, 'Pause; without duration, until promoted.') }, 'Pause.'),
+  Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Type.Integer({ minimum: 1 })), failureLimit: Opt(Type.Integer({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
+]);
+export const Strategy = Obj(
+  {
+    type: Opt(Type.Union([Type.Literal('rolling'), Type.Literal('canary'), Type.Literal('blueGreen')], { description: '@default rolling' })),
+    maxSurge: Opt(Percent),
+    maxUnavailable: Opt(Percent),
+    progressDeadlineSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 600' })),
+    canary: Opt(Obj({ steps: Type.Array(CanaryStep, { minItems: 1 }) }, 'Canary steps (executed by slipway deploy --strategy canary).')),
+    blueGreen: Opt(
+      Obj(
+        {
+          autoPromote: Opt(Type.Boolean({ description: '@default false' })),
+          scaleDownDelaySeconds: Opt(Type.Integer({ minimum: 0, description: '@default 30' })),
+        },
+        'Blue-green settings.',
+      ),
+    ),
+  },
+  `Rollout strategy. @default rolling with maxSurge 25%, maxUnavailable 0. See ${K8S}/concepts/workloads/controllers/deployment/#strategy`,
+);
+
+export const Slo = Obj(
+  {
+    successRate: Opt(Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Target percent of non-5xx responses, e.g. 99.9.' })),
+    latencyP95Ms: Opt(Type.Number({ exclusiveMinimum: 0, description: 'Target 95th percentile latency in milliseconds.' })),
+    availability: Opt(Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Target percent of time with at least one ready pod.' })),
+  },
+  'Service level objectives: drive PrometheusRule alerts and canary analysis.',
+);
+
+export const Metrics = Obj(
+  { path: Opt(Type.String({ pattern: '^/', description: '@default /metrics' })), port: Opt(PortRef), interval: Opt(Duration) },
+  'Where Prometheus scrapes the service (ServiceMonitor).',
+);
+
+const Labels = Type.Record(Type.String(), Type.String());
+
+/** Fields shared by services, jobs and cronjobs: one container pod. */
+const PodFields = {
+  image: ImageRef,
+  command: Opt(Type.Array(Type.String(), { description: 'Overrides the image ENTRYPOINT.' })),
+  args: Opt(Type.Array(Type.String(), { description: 'Overrides the image CMD.' })),
+  workingDir: Opt(Type.String()),
+  env: Opt(Type.Record(Type.String({ pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }), EnvValue, { description: 'Environment variables by name.' })),
+  envFrom: Opt(
+    Type.Array(
+      Type.Union([Obj({ configMap: Name }, 'All keys of a ConfigMap.'), Obj({ secret: Name }, 'All keys of a Secret (never rendered).')]),
+    ),
+  ),
+  config: Opt(Type.Array(ConfigFile, { description: 'Config files mounted into the container.' })),
+  resources: Opt(Resources),
+  nodeSelector: Opt(Labels),
+  tolerations: Opt(
+    Type.Array(
+      Obj(
+        {
+          key: Opt(Type.String()),
+          operator: Opt(Type.Union([Type.Literal('Exists'), Type.Literal('Equal')])),
+          value: Opt(Type.String()),
+          effect: Opt(Type.Union([Type.Literal('NoSchedule'), Type.Literal('PreferNoSchedule'), Type.Literal('NoExecute')])),
+        },
+        `A toleration. See ${K8S}/concepts/scheduling-eviction/taint-and-toleration/`,
+      ),
+    ),
+  ),
+  securityContext: Opt(
+    Obj(
+      {
+        runAsUser: Opt(Type.Integer({ minimum: 1, description: '@default 10001 (restricted forbids root)' })),
+        runAsGroup: Opt(Type.Integer({ minimum: 1, description: '@default 10001' })),
+        fsGroup: Opt(Type.Integer({ minimum: 1, description: '@default 10001' })),
+        readOnlyRootFilesystem: Opt(Type.Boolean({ description: '@default true' })),
+        addCapabilities: Opt(
+          Type.Array(Type.Literal('NET_BIND_SERVICE'), { description: 'The only capability Pod Security restricted allows adding.' }),
+        ),
+      },
+      `Security settings; always within Pod Security restricted. See ${K8S}/concepts/security/pod-security-standards/#restricted`,
+    ),
+  ),
+  serviceAccount: Opt(
+    Obj(
+      {
+        automountToken: Opt(Type.Boolean({ description: '@default false' })),
+        annotations: Opt(Labels),
+      },
+      `The service's own ServiceAccount. See ${K8S}/concepts/security/service-accounts/`,
+    ),
+  ),
+  labels: Opt(Labels),
+  annotations: Opt(Type.Record(Type.String(), Type.String(), { description: 'Pod annotations.' })),
+};
+
+export const Service = Obj(
+  {
+    ...PodFields,
+    ports: Opt(Type.Array(Port)),
+    probes: Opt(Probes),
+    replicas: Opt(Type.Integer({ minimum: 0, description: '@default 1 (ignored when autoscaling is set)' })),
+    autoscaling: Opt(Autoscaling),
+    expose: Opt(Exposure),
+    dependsOn: Opt(Type.Array(Dependency)),
+    egress: Opt(
+      Type.Array(
+        Obj(
+          { cidr: Type.String(), ports: Opt(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }))) },
+          'Allowed egress outside the app (a managed database, an external API).',
+        ),
+      ),
+    ),
+    volumes: Opt(Type.Array(Volume)),
+    strategy: Opt(Strategy),
+    slo: Opt(Slo),
+    metrics: Opt(Metrics),
+    terminationGracePeriodSeconds: Opt(Type.Integer({ minimum: 0, description: '@default 30' })),
+    preStopSleepSeconds: Opt(Type.Integer({ minimum: 0, description: 'Sleep before SIGTERM so endpoints drain. @default 5' })),
+    build: Opt(
+      Obj(
+        { context: Type.String({ description: 'Build context directory, relative to slipway.yaml.' }), dockerfile: Opt(Type.String({ description: '@default Dockerfile' })) },
+        'How CI builds the image.',
+      ),
+    ),
+    test: Opt(
+      Obj(
+        { command: Type.String({ description: 'Shell command CI runs for this service.' }), workingDir: Opt(Type.String()), image: Opt(Type.String()) },
+        'How CI tests the service.',
+      ),
+    ),
+  },
+  'A long-running service: a Deployment (or a StatefulSet when it has persistent volumes) with its Service.',
+);
+
+const JobFields = {
+  ...PodFields,
+  backoffLimit: Opt(Type.Integer({ minimum: 0, description: '@default 3' })),
+  activeDeadlineSeconds: Opt(Type.Integer({ minimum: 1 })),
+  ttlSecondsAfterFinished: Opt(Type.Integer({ minimum: 0, description: '@default 3600' })),
+  dependsOn: Opt(Type.Array(Dependency)),
+};
+export const Job = Obj(
+  {
+    ...JobFields,
+    hook: Opt(Type.Union([Type.Literal('pre-deploy'), Type.Literal('post-deploy')], { description: 'Run before or after the services roll out (e.g. migrations).' })),
+  },
+  `A run-to-completion Job. See ${K8S}/concepts/workloads/controllers/job/`,
+);
+export const CronJob = Obj(
+  {
+    ...JobFields,
+    schedule: Type.String({ minLength: 9, description: 'Cron schedule, e.g. "0 2 * * *".' }),
+    timeZone: Opt(Type.String()),
+    concurrencyPolicy: Opt(Type.Union([Type.Literal('Allow'), Type.Literal('Forbid'), Type.Literal('Replace')], { description: '@default Forbid' })),
+    suspend: Opt(Type.Boolean()),
+  },
+  `A CronJob. See ${K8S}/concepts/workloads/controllers/cron-jobs/`,
+);
+
+export const ConfigMapSpec = Obj(
+  {
+    data: Opt(Type.Record(Type.String(), Type.String())),
+    envFile: Opt(Type.String({ description: 'A dotenv file relative to slipway.yaml; its keys become the data.' })),
+  },
+  'A ConfigMap the app owns.',
+);
+export const SecretRef = Obj(
+  {
+    keys: Opt(Type.Array(Type.String({ minLength: 1 }), { description: 'Keys the app expects in the Secret.' })),
+    description: Opt(Type.String()),
+  },
+  'A Secret the app needs. slipway never renders secret values: create it with your secret manager; slipway references it.',
+);
+
+/** The fields every environment may override (a deep partial of the base). */
+export const EnvironmentOverlay = Obj(
+  {
+    namespace: Opt(Name),
+    services: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this service: any Service field.' }))),
+    jobs: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this job: any Job field.' }))),
+    cronJobs: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this cron job: any CronJob field.' }))),
+    configMaps: Opt(Type.Record(Name, Type.Unknown())),
+    labels: Opt(Labels),
+  },
+  'Overrides for one environment. Maps merge key by key, lists and scalars replace, null removes.',
+);
+
+export const AppSpec = Obj(
+  {
+    $schema: Opt(Type.String()),
+    app: Name,
+    namespace: Opt(Type.Union([Name], { description: '@default the app name' })),
+    labels: Opt(Labels),
+    services: Type.Record(Name, Service, { description: 'Long-running services by name.' }),
+    jobs: Opt(Type.Record(Name, Job)),
+    cronJobs: Opt(Type.Record(Name, CronJob)),
+    configMaps: Opt(Type.Record(Name, ConfigMapSpec)),
+    secrets: Opt(Type.Record(Name, SecretRef)),
+    environments: Opt(Type.Record(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), EnvironmentOverlay)),
+  },
+  'A slipway application: services, jobs and their environments.',
+);
+
+export type AppSpec = Static<typeof AppSpec>;
+export type ServiceSpec = Static<typeof Service>;
+export type JobSpec = Static<typeof Job>;
+export type CronJobSpec = Static<typeof CronJob>;
+export type PortSpec = Static<typeof Port>;
+export type EnvValueSpec = Static<typeof EnvValue>;
+export type ProbeSpec = Static<typeof Probe>;
+export type AutoscalingSpec = Static<typeof Autoscaling>;
+export type ExposureSpec = Static<typeof Exposure>;
+export type DependencySpec = Static<typeof Dependency>;
+export type VolumeSpec = Static<typeof Volume>;
+export type StrategySpec = Static<typeof Strategy>;
+export type SloSpec = Static<typeof Slo>;
+export type ImageSpec = Static<typeof ImageRef>;
+export type EnvironmentOverlaySpec = Static<typeof EnvironmentOverlay>;
