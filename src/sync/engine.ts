@@ -1,0 +1,346 @@
+/**
+ * The deploy engine. One run:
+ *  1. prepare (namespaces, labels, REST mapping; kinds the cluster does not serve are skipped with a warning),
+ *  2. snapshot live objects and find drift: an object equal to the last revision's and already
+ *     matching live is skipped without a request; every other object is server-side dry-run,
+ *     and ALL rejections are reported together before the first write,
+ *  3. apply what changed, stage by stage (definitions → config → workloads), field manager `slipway`,
+ *  4. wait for health; on failure roll back to the last good revision (a failed run never prunes),
+ *  5. prune what earlier revisions deployed and this one does not, then record the revision.
+ */
+import type { FieldPath, KubeObject } from '../manifest/index.ts';
+import { InputErrors, SlipwayError, isSlipwayError, internal, unsupported } from '../errors/index.ts';
+import { FIELD_MANAGER, appliedFieldsOf, deepEqual, describe, isSubset, ownedPair, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
+import {
+  addRevision,
+  decodeInventory,
+  digestOf,
+  emptyInventory,
+  encodeInventory,
+  idKey,
+  idOf,
+  inventoryName,
+  lastGood,
+  unionIds,
+  type Inventory,
+  type RevisionStatus,
+} from './inventory.ts';
+import type { HealthStatus } from './health.ts';
+import { mapLimit } from './pool.ts';
+import { LABEL_APP, prepare, snapshot } from './prepare.ts';
+import { stageOf, STAGE_NAMES } from './stages.ts';
+import type { DeployEvent, DeployOptions, DeployResult, ObjectResult, PreparedObject, RollbackResult, SyncTarget } from './types.ts';
+import { waitHealthy } from './wait.ts';
+
+export const SUPPORTED_STRATEGIES: readonly string[] = ['rolling'];
+
+/** Strategies are a seam: anything but `rolling` fails loudly rather than deploying as rolling. */
+export function checkStrategy(strategy: string | undefined): void {
+  const s = strategy ?? 'rolling';
+  if (SUPPORTED_STRATEGIES.includes(s)) return;
+  throw unsupported(`deployment strategy "${s}" is not supported yet`, {
+    cause: s,
+    expected: `one of: ${SUPPORTED_STRATEGIES.join(', ')}`,
+    hint: 'use strategy: rolling for now; canary and blue-green are planned',
+  });
+}
+
+export async function readInventory(t: SyncTarget): Promise<Inventory> {
+  const secret = await t.client.get({ apiVersion: 'v1', kind: 'Secret', namespace: t.namespace, name: inventoryName(t.app, t.env) });
+  return secret ? decodeInventory(secret) : emptyInventory(t.app, t.env, t.namespace);
+}
+
+/** `spec.template.spec.containers[0].image` → ['spec','template','spec','containers',0,'image']. */
+export function fieldPathOf(field: string): FieldPath {
+  const out: (string | number)[] = [];
+  for (const part of field.replace(/^\./, '').split('.')) {
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) {
+      out.push(part);
+      continue;
+    }
+    if (m[1]) out.push(m[1]);
+    for (const idx of (m[2] ?? '').matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+/** The same error, pointing into the user's file at the first field the apiserver complained about. */
+function locate(e: SlipwayError, p: PreparedObject): SlipwayError {
+  if (!p.positionOf) return e;
+  const causes = ((e.cause as { details?: { causes?: { field?: string }[] } } | undefined)?.details?.causes ?? []).map((c) => c.field ?? '').filter(Boolean);
+  const position = p.positionOf(causes[0] ? fieldPathOf(causes[0]) : ['metadata', 'name']);
+  return new SlipwayError(e.kind, e.message, { cause: e.cause, position, ...(e.hint ? { hint: e.hint } : {}) });
+}
+
+/** Several failures as one error: all input problems → InputErrors (exit 2); otherwise the worst kind, every message listed. */
+function combine(errors: readonly SlipwayError[], what: string): SlipwayError {
+  if (errors.every((e) => e.kind === 'input')) return new InputErrors(errors, errors[0]);
+  const first = errors.find((e) => e.kind !== 'input') ?? errors[0];
+  const hint = errors.find((e) => e.hint)?.hint;
+  return new SlipwayError(first?.kind ?? 'internal', `${what}:\n${errors.map((e) => `  - ${e.format().replace(/\n/g, '\n    ')}`).join('\n')}`, {
+    cause: errors,
+    ...(hint ? { hint } : {}),
+  });
+}
+
+interface Ctx {
+  readonly o: DeployOptions;
+  readonly client: KubeClient;
+  readonly emit: (e: DeployEvent) => void;
+  readonly concurrency: number;
+  writes: number;
+}
+
+interface Planned {
+  readonly p: PreparedObject;
+  readonly action: 'created' | 'configured' | 'unchanged';
+}
+
+/** Dry-run each object and compare the server's answer with live, on the fields slipway owns. */
+async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: ReadonlyMap<string, LiveObject>): Promise<{ planned: Planned[]; errors: SlipwayError[] }> {
+  const force = ctx.o.forceConflicts ?? false;
+  const outcomes = await mapLimit(items, ctx.concurrency, async (p) => {
+    try {
+      const after = await ctx.client.apply(p.object, { dryRun: true, force });
+      // Snapshot lists only labelled objects; an unlabelled live object (adoption) needs a GET.
+      const current = live.get(p.key) ?? (await ctx.client.get(p.id));
+      if (!current) return { ok: true as const, value: { p, action: 'created' as const } };
+      const pair = ownedPair(current, after, FIELD_MANAGER);
+      const same = deepEqual(pair.before, pair.after) && deepEqual(appliedFieldsOf(current, FIELD_MANAGER), appliedFieldsOf(after, FIELD_MANAGER));
+      return { ok: true as const, value: { p, action: same ? ('unchanged' as const) : ('configured' as const) } };
+    } catch (e) {
+      if (!isSlipwayError(e) || e.kind === 'cluster-unavailable') throw e;
+      return { ok: false as const, error: locate(e, p) };
+    }
+  });
+  const planned: Planned[] = [];
+  const errors: SlipwayError[] = [];
+  for (const r of outcomes) {
+    if (r.ok) planned.push(r.value);
+    else errors.push(r.error);
+  }
+  return { planned, errors };
+}
+
+/** Unchanged without asking the server: same desired object as the last revision, and live still has every desired field. */
+function fastUnchanged(p: PreparedObject, live: LiveObject | undefined, previous: ReadonlyMap<string, KubeObject>): boolean {
+  const prev = previous.get(p.key);
+  return !!live && !!prev && deepEqual(prev, p.object) && isSubset(p.object, live) && appliedFieldsOf(live, FIELD_MANAGER) !== undefined;
+}
+
+async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ results: ObjectResult[]; errors: SlipwayError[] }> {
+  const force = ctx.o.forceConflicts ?? false;
+  const outs = await mapLimit(items, ctx.concurrency, async (it): Promise<ObjectResult | SlipwayError> => {
+    try {
+      ctx.writes++;
+      await ctx.client.apply(it.p.object, { force });
+      ctx.emit({ type: 'object', id: it.p.id, action: it.action });
+      return { id: it.p.id, action: it.action };
+    } catch (e) {
+      const err = isSlipwayError(e) ? locate(e, it.p) : internal(`applying ${describe(it.p.id)}: ${(e as Error).message}`, { cause: e });
+      ctx.emit({ type: 'object', id: it.p.id, action: 'failed', message: err.message });
+      return err;
+    }
+  });
+  const results: ObjectResult[] = [];
+  const errors: SlipwayError[] = [];
+  for (const r of outs) {
+    if (r instanceof SlipwayError) errors.push(r);
+    else results.push(r);
+  }
+  return { results, errors };
+}
+
+interface SyncOutcome {
+  readonly results: ObjectResult[];
+  readonly desiredIds: ObjectId[];
+  readonly manifests: KubeObject[];
+  /** Objects this run wrote (created or configured). */
+  readonly written: ObjectId[];
+  readonly health?: HealthStatus;
+  readonly error?: SlipwayError;
+}
+
+/**
+ * Validation, drift detection, staged apply and wait, without recording. Throws (having written
+ * nothing) when validation fails; returns an error inside the outcome once writes may have happened.
+ */
+async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: ReadonlyMap<string, KubeObject>): Promise<SyncOutcome> {
+  const { o, client, emit } = ctx;
+  emit({ type: 'phase', phase: 'validate', message: `preparing ${objects.length} object(s)` });
+  const prep = await prepare({ client, app: o.app, env: o.env, namespace: o.namespace, objects, skipMissingCrds: o.skipMissingCrds ?? true, onEvent: emit });
+  const results: ObjectResult[] = prep.skipped.map((s) => ({ id: idOf(s.object), action: 'skipped' as const, message: s.reason }));
+  const live = await snapshot(client, prep.objects, o.app, ctx.concurrency);
+  const fast = prep.objects.filter((p) => !p.deferred && fastUnchanged(p, live.get(p.key), previous));
+  const fastKeys = new Set(fast.map((p) => p.key));
+  const toCheck = prep.objects.filter((p) => !p.deferred && !fastKeys.has(p.key));
+  emit({ type: 'phase', phase: 'dry-run', message: `server-side dry-run of ${toCheck.length} object(s) (${fast.length} unchanged since the last revision)` });
+  const dry = await dryRunPlan(ctx, toCheck, live);
+  if (dry.errors.length > 0) throw combine(dry.errors, `${dry.errors.length} object(s) rejected by server-side dry-run; nothing was changed`);
+  const planned: Planned[] = [...fast.map((p) => ({ p, action: 'unchanged' as const })), ...dry.planned];
+  const deferred = prep.objects.filter((p) => p.deferred);
+  const manifests = prep.objects.map((p) => p.object);
+  const desiredIds = prep.objects.map((p) => p.id);
+  if (o.dryRun) {
+    const all = [...planned.map((x) => ({ id: x.p.id, action: x.action })), ...deferred.map((p) => ({ id: p.id, action: 'created' as const, message: 'validated after its Namespace/CRD exists' }))];
+    return { results: [...results, ...all], desiredIds, manifests, written: [] };
+  }
+  const written: ObjectId[] = [];
+  for (const stage of [0, 1, 2] as const) {
+    results.push(...planned.filter((x) => x.p.stage === stage && x.action === 'unchanged').map((x) => ({ id: x.p.id, action: x.action })));
+    if (stage === 1 && deferred.length > 0) {
+      // Namespaces and CRDs now exist: map and validate what lives in them before writing it.
+      client.mapper.invalidate();
+      const again = await prepare({ client, app: o.app, env: o.env, namespace: o.namespace, objects: deferred.map((p) => ({ object: p.object, ...(p.positionOf ? { positionOf: p.positionOf } : {}) })), skipMissingCrds: o.skipMissingCrds ?? true, onEvent: emit });
+      const d2 = await dryRunPlan(ctx, again.objects, new Map());
+      if (d2.errors.length > 0) return { results, desiredIds, manifests, written, error: combine(d2.errors, `${d2.errors.length} object(s) rejected by server-side dry-run after stage 0`) };
+      planned.push(...d2.planned);
+    }
+    const items = planned.filter((x) => x.p.stage === stage && x.action !== 'unchanged');
+    if (items.length === 0) continue;
+    emit({ type: 'phase', phase: 'apply', message: `applying ${items.length} object(s): ${STAGE_NAMES[stage]}` });
+    const r = await applyStage(ctx, items);
+    results.push(...r.results);
+    written.push(...r.results.map((x) => x.id));
+    if (r.errors.length > 0) return { results, desiredIds, manifests, written, error: combine(r.errors, `${r.errors.length} object(s) failed to apply`) };
+    if (stage === 0) {
+      const w = await waitHealthy({ client, ids: items.map((x) => x.p.id), timeoutMs: 60_000, pollIntervalMs: 250, concurrency: ctx.concurrency, onEvent: emit });
+      if (w.error) return { results, desiredIds, manifests, written, error: w.error };
+    }
+  }
+  if (o.wait === false) return { results, desiredIds, manifests, written };
+  emit({ type: 'phase', phase: 'wait', message: `waiting for ${desiredIds.length} object(s) to become healthy` });
+  const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit });
+  return { results, desiredIds, manifests, written, health: w.status, ...(w.error ? { error: w.error } : {}) };
+}
+
+/** Deletes tracked objects no longer desired, in reverse stage order; only objects still labelled as this app's. */
+async function prune(ctx: Ctx, inv: Inventory, keep: ReadonlySet<string>): Promise<{ pruned: ObjectId[]; errors: SlipwayError[] }> {
+  const gone = inv.objects.filter((id) => !keep.has(idKey(id)));
+  const pruned: ObjectId[] = [];
+  const errors: SlipwayError[] = [];
+  if (gone.length === 0) return { pruned, errors };
+  ctx.emit({ type: 'phase', phase: 'prune', message: `pruning ${gone.length} object(s) no longer desired` });
+  for (const stage of [2, 1, 0] as const) {
+    const batch = gone.filter((id) => stageOf(id.kind) === stage);
+    await mapLimit(batch, ctx.concurrency, async (id) => {
+      try {
+        const live = await ctx.client.get(id);
+        if (!live || live.metadata.labels?.[LABEL_APP] !== ctx.o.app) return;
+        ctx.writes++;
+        await ctx.client.delete(id);
+        pruned.push(id);
+        ctx.emit({ type: 'object', id, action: 'pruned' });
+      } catch (e) {
+        if (isSlipwayError(e) && e.kind === 'not-found') return;
+        errors.push(isSlipwayError(e) ? e : internal(`pruning ${describe(id)}: ${(e as Error).message}`, { cause: e }));
+      }
+    });
+  }
+  return { pruned, errors };
+}
+
+async function record(ctx: Ctx, inv: Inventory, r: { status: RevisionStatus; message: string; manifests: KubeObject[]; objects: ObjectId[]; rollbackOf?: number }): Promise<{ inventory: Inventory; revision: number }> {
+  ctx.emit({ type: 'phase', phase: 'record', message: `recording revision (${r.status})` });
+  const next = addRevision(
+    inv,
+    {
+      time: new Date().toISOString(),
+      status: r.status,
+      message: r.message,
+      digest: digestOf(r.manifests),
+      objects: r.manifests.length,
+      manifests: r.manifests,
+      ...(r.rollbackOf !== undefined ? { rollbackOf: r.rollbackOf } : {}),
+    },
+    r.objects,
+  );
+  ctx.writes++;
+  await ctx.client.apply(encodeInventory(next.inventory), { force: true });
+  return next;
+}
+
+function manifestsByKey(inv: Inventory): Map<string, KubeObject> {
+  const latest = inv.history.at(-1);
+  const m = latest ? inv.manifests.get(latest.revision) ?? [] : [];
+  return new Map(m.map((o) => [idKey(idOf(o)), o]));
+}
+
+async function autoRollback(ctx: Ctx, inv: Inventory, failedRevision: number): Promise<{ inventory: Inventory; rollback: RollbackResult }> {
+  const good = lastGood(inv);
+  const manifests = good ? inv.manifests.get(good.revision) : undefined;
+  if (!good || !manifests) {
+    ctx.emit({ type: 'warning', message: 'no earlier good revision to roll back to' });
+    return { inventory: inv, rollback: { toRevision: 0, ok: false, error: internal('no earlier good revision to roll back to', { cause: undefined }) } };
+  }
+  ctx.emit({ type: 'phase', phase: 'rollback', message: `rolling back to revision ${good.revision}` });
+  const out = await syncOnce({ ...ctx, o: { ...ctx.o, forceConflicts: true } }, manifests.map((object) => ({ object })), new Map()).catch((e: unknown) => ({ error: isSlipwayError(e) ? e : internal(String(e), { cause: e }) }) as const);
+  const ok = !('error' in out && out.error);
+  const health = 'health' in out ? out.health : undefined;
+  const written = 'written' in out ? out.written : [];
+  const rec = await record(ctx, inv, {
+    status: ok ? 'succeeded' : 'failed',
+    message: `automatic rollback to revision ${good.revision} after revision ${failedRevision} failed`,
+    manifests: [...manifests],
+    objects: unionIds(inv.objects, written),
+    rollbackOf: good.revision,
+  });
+  return {
+    inventory: rec.inventory,
+    rollback: { toRevision: good.revision, revision: rec.revision, ok, ...(health ? { health } : {}), ...('error' in out && out.error ? { error: out.error } : {}) },
+  };
+}
+
+/** A failed run never prunes; it keeps tracking what it wrote so that a later run can prune it, and rolls back on a failed rollout. */
+async function failedRun(ctx: Ctx, inv: Inventory, out: SyncOutcome, error: SlipwayError): Promise<DeployResult> {
+  const { o } = ctx;
+  const failed = await record(ctx, inv, { status: 'failed', message: error.message, manifests: out.manifests, objects: unionIds(inv.objects, out.written) }).catch(() => undefined);
+  let rollback: RollbackResult | undefined;
+  if (failed && o.rollback !== false && out.written.length > 0 && error.kind === 'rollout-failed') {
+    rollback = (await autoRollback(ctx, failed.inventory, failed.revision)).rollback;
+  }
+  return {
+    app: o.app,
+    env: o.env,
+    namespace: o.namespace,
+    dryRun: false,
+    ok: false,
+    objects: out.results,
+    pruned: [],
+    error,
+    writes: ctx.writes,
+    ...(failed ? { revision: failed.revision } : {}),
+    ...(out.health ? { health: out.health } : {}),
+    ...(rollback ? { rollback } : {}),
+  };
+}
+
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  checkStrategy(o.strategy);
+  const ctx: Ctx = { o, client: o.client, emit: o.onEvent ?? (() => undefined), concurrency: o.concurrency ?? 32, writes: 0 };
+  const base = { app: o.app, env: o.env, namespace: o.namespace, dryRun: o.dryRun ?? false };
+  const inv = await readInventory(o);
+  const out = await syncOnce(ctx, o.objects, manifestsByKey(inv));
+  const keep = new Set(out.desiredIds.map(idKey));
+  const stale = inv.objects.filter((id) => !keep.has(idKey(id)));
+  if (o.dryRun) {
+    const wouldPrune = stale.map((id) => ({ id, action: 'pruned' as const, message: 'would be pruned' }));
+    return { ...base, ok: true, objects: [...out.results, ...wouldPrune], pruned: [], writes: 0 };
+  }
+  if (out.error) return failedRun(ctx, inv, out, out.error);
+  const latest = inv.history.at(-1);
+  const noChange = out.written.length === 0 && stale.length === 0 && latest?.status === 'succeeded' && latest.digest === digestOf(out.manifests);
+  if (noChange) return { ...base, ok: true, objects: out.results, pruned: [], writes: ctx.writes, ...(out.health ? { health: out.health } : {}) };
+  const pr = o.prune === false ? { pruned: [], errors: [] } : await prune(ctx, inv, keep);
+  // Stale objects that were not ours any more (label gone) or already deleted stop being tracked.
+  const remaining = o.prune === false ? unionIds(out.desiredIds, stale) : out.desiredIds;
+  const rec = await record(ctx, inv, {
+    status: 'succeeded',
+    message: o.message ?? `deployed ${out.manifests.length} object(s)`,
+    manifests: out.manifests,
+    objects: pr.errors.length > 0 ? unionIds(remaining, stale) : remaining,
+  });
+  const error = pr.errors.length > 0 ? combine(pr.errors, `${pr.errors.length} object(s) could not be pruned`) : undefined;
+  return { ...base, ok: !error, revision: rec.revision, objects: out.results, pruned: pr.pruned, writes: ctx.writes, ...(out.health ? { health: out.health } : {}), ...(error ? { error } : {}) };
+}

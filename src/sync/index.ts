@@ -1,0 +1,25 @@
+export { deploy, checkStrategy, readInventory, fieldPathOf, SUPPORTED_STRATEGIES } from './engine.ts';
+export { diff, status, history, rollbackTo, destroy, type DiffEntry, type DiffOptions, type AppStatus, type StatusNode, type DestroyResult } from './ops.ts';
+export { healthOf, worst, HEALTH_ORDER, type Health, type HealthStatus } from './health.ts';
+export { stageOf, planStages, STAGE_NAMES, type Stage } from './stages.ts';
+export {
+  encodeInventory,
+  decodeInventory,
+  addRevision,
+  emptyInventory,
+  inventoryName,
+  digestOf,
+  canonicalJson,
+  idKey,
+  idOf,
+  lastGood,
+  MAX_REVISIONS,
+  type Inventory,
+  type Revision,
+  type RevisionMeta,
+  type RevisionStatus,
+} from './inventory.ts';
+export { loadManifests, findSpec, STRATEGY_ANNOTATION, type LoadedApp, type LoadOptions } from './source.ts';
+export { readHealth, waitHealthy } from './wait.ts';
+export { LABEL_APP, LABEL_ENV } from './prepare.ts';
+export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction } from './types.ts';

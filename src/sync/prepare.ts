@@ -1,0 +1,121 @@
+/**
+ * Turns desired objects into prepared ones (namespace defaulted, slipway labels, REST mapping,
+ * stage) and takes a snapshot of the live objects with one LIST per kind and namespace, so that a
+ * no-change deploy costs a handful of requests instead of one per object.
+ */
+import type { FieldPath, KubeObject } from '../manifest/index.ts';
+import { InputErrors, inputError, notFound, type SlipwayError } from '../errors/index.ts';
+import type { KubeClient, LiveObject, ResourceInfo } from '../kube/index.ts';
+import { idKey, idOf } from './inventory.ts';
+import { stageOf } from './stages.ts';
+import type { DeployEvent, DesiredObject, PreparedObject } from './types.ts';
+import { mapLimit } from './pool.ts';
+
+export const LABEL_APP = 'slipway.dev/app';
+export const LABEL_ENV = 'slipway.dev/env';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+
+interface PrepareInput {
+  readonly client: KubeClient;
+  readonly app: string;
+  readonly env: string;
+  readonly namespace: string;
+  readonly objects: readonly DesiredObject[];
+  readonly skipMissingCrds: boolean;
+  readonly onEvent: (e: DeployEvent) => void;
+}
+
+function group(apiVersion: string): string {
+  return apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+}
+
+/** CRDs in this deploy, by `group/Kind`, with their scope: kinds that will be served after stage 0. */
+function pendingKinds(objects: readonly DesiredObject[]): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const { object } of objects) {
+    if (object.kind !== 'CustomResourceDefinition') continue;
+    const spec = (object['spec'] ?? {}) as { group?: string; scope?: string; names?: { kind?: string } };
+    if (spec.group && spec.names?.kind) out.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Namespaced');
+  }
+  return out;
+}
+
+function withLabels(o: KubeObject, app: string, env: string, namespace: string | undefined): KubeObject {
+  const metadata = { ...o.metadata, labels: { [LABEL_MANAGED_BY]: 'slipway', ...o.metadata.labels, [LABEL_APP]: app, [LABEL_ENV]: env } };
+  if (namespace !== undefined) metadata.namespace = namespace;
+  else delete metadata.namespace;
+  return { ...o, metadata };
+}
+
+export interface Prepared {
+  readonly objects: PreparedObject[];
+  readonly skipped: { readonly object: KubeObject; readonly reason: string }[];
+}
+
+/** Fills namespaces, adds labels, maps kinds; collects every input problem before failing. */
+export async function prepare(p: PrepareInput): Promise<Prepared> {
+  const pending = pendingKinds(p.objects);
+  const newNamespaces = new Set(p.objects.filter((d) => d.object.kind === 'Namespace').map((d) => d.object.metadata.name ?? ''));
+  const problems: SlipwayError[] = [];
+  const skipped: Prepared['skipped'] = [];
+  const seen = new Map<string, DesiredObject>();
+  const mapped = await mapLimit(p.objects, 8, async (d) => ({ d, info: await p.client.mapper.lookup(d.object.apiVersion, d.object.kind) }));
+  const out: PreparedObject[] = [];
+  for (const { d, info } of mapped) {
+    const o = d.object;
+    const where = (path: FieldPath): { position?: ReturnType<NonNullable<DesiredObject['positionOf']>> } => (d.positionOf ? { position: d.positionOf(path) } : {});
+    if (!o.metadata.name) {
+      problems.push(inputError(`${o.kind} has no metadata.name`, { cause: o, ...where(['metadata']), expected: 'metadata.name', hint: 'every object needs a name' }));
+      continue;
+    }
+    const crdScope = pending.get(`${group(o.apiVersion)}/${o.kind}`);
+    if (!info && crdScope === undefined) {
+      const reason = `${o.kind} (${o.apiVersion}) is not served by the cluster and no CRD for it is part of this deploy`;
+      if (!p.skipMissingCrds) {
+        problems.push(notFound(reason, { cause: o, ...where(['kind']), hint: 'install its CRD first, or drop --no-skip-missing-crds to skip it with a warning' }));
+        continue;
+      }
+      skipped.push({ object: o, reason });
+      p.onEvent({ type: 'warning', message: `skipping ${o.kind}/${o.metadata.name}: ${reason}` });
+      continue;
+    }
+    const namespaced = info ? info.namespaced : crdScope === true;
+    const object = withLabels(o, p.app, p.env, namespaced ? (o.metadata.namespace ?? p.namespace) : undefined);
+    const id = idOf(object);
+    const key = idKey(id);
+    if (seen.has(key)) {
+      problems.push(inputError(`${key} is defined twice`, { cause: o, ...where(['metadata', 'name']), hint: 'each object may appear only once in a deploy' }));
+      continue;
+    }
+    seen.set(key, d);
+    const ns = object.metadata.namespace;
+    const deferred = !info || (ns !== undefined && newNamespaces.has(ns));
+    out.push({ object, id, key, stage: stageOf(o.kind, !namespaced), info, deferred, ...(d.positionOf ? { positionOf: d.positionOf } : {}) });
+  }
+  if (problems.length > 0) throw new InputErrors(problems, problems[0]);
+  return { objects: out, skipped };
+}
+
+/**
+ * Live objects for `objects`, keyed like {@link idKey}: one LIST per (kind, namespace), restricted
+ * to this app's label. Objects without the label (not yet adopted) are simply absent here and get
+ * compared through a dry-run instead.
+ */
+export async function snapshot(client: KubeClient, objects: readonly PreparedObject[], app: string, concurrency: number): Promise<Map<string, LiveObject>> {
+  const groups = new Map<string, { info: ResourceInfo; apiVersion: string; kind: string; namespace: string | undefined }>();
+  for (const o of objects) {
+    if (!o.info) continue;
+    const ns = o.info.namespaced ? o.id.namespace : undefined;
+    groups.set(`${o.id.apiVersion}|${o.id.kind}|${ns ?? ''}`, { info: o.info, apiVersion: o.id.apiVersion, kind: o.id.kind, namespace: ns });
+  }
+  const lists = await mapLimit([...groups.values()], concurrency, (g) =>
+    client.list({ apiVersion: g.apiVersion, kind: g.kind, namespace: g.namespace, labelSelector: `${LABEL_APP}=${app}` }).catch((e: unknown) => {
+      // A namespace that does not exist yet lists as empty, not as an error.
+      if ((e as SlipwayError).kind === 'not-found') return [];
+      throw e;
+    }),
+  );
+  const out = new Map<string, LiveObject>();
+  for (const items of lists) for (const it of items) out.set(idKey(idOf(it)), it);
+  return out;
+}

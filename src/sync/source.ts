@@ -1,0 +1,110 @@
+/**
+ * Where desired objects come from: a slipway spec (rendered), plain manifests (a file or a
+ * directory of YAML/JSON, like `kubectl apply -f`), or a kustomization (`kubectl kustomize`).
+ */
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parseManifests } from '../manifest/index.ts';
+import { InputErrors, inputError, unsupported, type SlipwayError } from '../errors/index.ts';
+import type { DesiredObject } from './types.ts';
+
+const run = promisify(execFile);
+
+/** Annotation that declares a rollout strategy on plain manifests (specs declare it per service). */
+export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
+
+export interface LoadedApp {
+  /** App name: --app, else the spec's name, else the directory/file base name. */
+  readonly app: string;
+  readonly objects: readonly DesiredObject[];
+  /** Strategies declared by the input (deduplicated); the engine refuses any it does not implement. */
+  readonly strategies: readonly string[];
+  /** What was loaded, for messages. */
+  readonly source: string;
+}
+
+export interface LoadOptions {
+  /** File or directory. @default '.' */
+  readonly path?: string | undefined;
+  /** Kustomization directory; rendered with `kubectl kustomize`. */
+  readonly kustomize?: string | undefined;
+  readonly app?: string | undefined;
+}
+
+const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
+const SPEC_NAMES = new Set(['slipway.yaml', 'slipway.yml']);
+
+function dnsName(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '') || 'app';
+}
+
+function strategiesOf(objects: readonly DesiredObject[]): string[] {
+  const s = new Set<string>();
+  for (const { object } of objects) {
+    const a = object.metadata.annotations?.[STRATEGY_ANNOTATION];
+    if (a) s.add(a);
+  }
+  return [...s];
+}
+
+function parseAll(files: readonly { file: string; text: string }[]): DesiredObject[] {
+  const problems: SlipwayError[] = [];
+  const out: DesiredObject[] = [];
+  for (const f of files) {
+    try {
+      for (const m of parseManifests(f.text, f.file)) out.push({ object: m.object, positionOf: (p) => m.positionOf(p) });
+    } catch (e) {
+      if (e instanceof InputErrors) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new InputErrors(problems, problems[0]);
+  return out;
+}
+
+async function kustomize(dir: string): Promise<string> {
+  try {
+    const { stdout } = await run('kubectl', ['kustomize', dir], { maxBuffer: 256 * 1024 * 1024 });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; code?: string; message: string };
+    if (err.code === 'ENOENT') throw unsupported('--kustomize needs kubectl on PATH', { cause: e, hint: 'install kubectl, or render with `kustomize build` and pass the output file' });
+    throw inputError(`kubectl kustomize ${dir} failed: ${(err.stderr ?? err.message).trim()}`, { cause: e });
+  }
+}
+
+/** Loads desired objects from manifests or a kustomization. Specs are rendered by the caller (cli) through render/. */
+export async function loadManifests(o: LoadOptions): Promise<LoadedApp> {
+  if (o.kustomize) {
+    const dir = resolve(o.kustomize);
+    const objects = parseAll([{ file: `${dir} (kustomize)`, text: await kustomize(dir) }]);
+    return { app: o.app ?? dnsName(basename(dir)), objects, strategies: strategiesOf(objects), source: `kustomize ${o.kustomize}` };
+  }
+  const path = resolve(o.path ?? '.');
+  const st = await stat(path).catch((e: unknown) => {
+    throw inputError(`cannot read ${o.path ?? '.'}: ${(e as Error).message}`, { cause: e, expected: 'a slipway.yaml, a manifest file, or a directory of manifests' });
+  });
+  const files = st.isDirectory()
+    ? (await readdir(path)).filter((f) => MANIFEST_EXT.has(extname(f)) && !SPEC_NAMES.has(f)).sort().map((f) => join(path, f))
+    : [path];
+  if (files.length === 0) throw inputError(`no manifests in ${o.path ?? '.'}`, { cause: undefined, expected: '*.yaml, *.yml or *.json files' });
+  const texts = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+  const objects = parseAll(texts);
+  const base = st.isDirectory() ? basename(path) : basename(path, extname(path));
+  return { app: o.app ?? dnsName(base), objects, strategies: strategiesOf(objects), source: o.path ?? '.' };
+}
+
+/** Is `path` (or `path/slipway.yaml`) a slipway spec rather than manifests? */
+export async function findSpec(path: string | undefined): Promise<string | undefined> {
+  const p = resolve(path ?? '.');
+  const st = await stat(p).catch(() => undefined);
+  if (!st) return undefined;
+  if (st.isFile()) return SPEC_NAMES.has(basename(p)) ? p : undefined;
+  for (const name of SPEC_NAMES) {
+    const candidate = join(p, name);
+    if (await stat(candidate).then((s) => s.isFile(), () => false)) return candidate;
+  }
+  return undefined;
+}

@@ -1,0 +1,133 @@
+import type { FieldPath, KubeObject, Position } from '../manifest/index.ts';
+import type { KubeClient, ObjectId, ResourceInfo } from '../kube/index.ts';
+import type { SlipwayError } from '../errors/index.ts';
+import type { Health, HealthStatus } from './health.ts';
+import type { Stage } from './stages.ts';
+
+/** One object to deploy, with a way back to its source for error messages. */
+export interface DesiredObject {
+  readonly object: KubeObject;
+  /** Where a field of this object is in the user's files, when known. */
+  readonly positionOf?: (path: FieldPath) => Position;
+}
+
+export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'skipped' | 'pruned' | 'failed';
+
+export type DeployPhase = 'validate' | 'dry-run' | 'apply' | 'wait' | 'prune' | 'record' | 'rollback';
+
+export type DeployEvent =
+  | { readonly type: 'phase'; readonly phase: DeployPhase; readonly message: string }
+  | { readonly type: 'object'; readonly id: ObjectId; readonly action: ObjectAction; readonly message?: string }
+  | { readonly type: 'health'; readonly id: ObjectId; readonly health: Health }
+  | { readonly type: 'warning'; readonly message: string };
+
+/** An object after preparation: defaults filled in and mapped to a REST resource (when served). */
+export interface PreparedObject {
+  readonly object: KubeObject;
+  readonly id: ObjectId;
+  readonly key: string;
+  readonly stage: Stage;
+  /** Undefined when the cluster does not serve the kind yet (its CRD is part of this deploy). */
+  readonly info: ResourceInfo | undefined;
+  /** Dry-run only after stage 0 created its Namespace or CRD. */
+  readonly deferred: boolean;
+  readonly positionOf?: (path: FieldPath) => Position;
+}
+
+export interface ObjectResult {
+  readonly id: ObjectId;
+  readonly action: ObjectAction;
+  readonly message?: string;
+}
+
+export interface RollbackResult {
+  readonly toRevision: number;
+  readonly revision?: number;
+  readonly ok: boolean;
+  readonly health?: HealthStatus;
+  readonly error?: SlipwayError;
+}
+
+export interface DeployResult {
+  readonly ok: boolean;
+  readonly app: string;
+  readonly env: string;
+  readonly namespace: string;
+  readonly dryRun: boolean;
+  /** The revision recorded for this run; undefined when nothing changed or nothing was recorded. */
+  readonly revision?: number;
+  readonly objects: readonly ObjectResult[];
+  readonly pruned: readonly ObjectId[];
+  readonly health?: HealthStatus;
+  readonly error?: SlipwayError;
+  readonly rollback?: RollbackResult;
+  /** Number of API writes (applies, deletes, inventory updates) this run made. */
+  readonly writes: number;
+}
+
+export interface SyncTarget {
+  readonly client: KubeClient;
+  /** Application name: names the inventory and labels every object. */
+  readonly app: string;
+  readonly env: string;
+  /** Namespace for namespaced objects that do not set one, and for the inventory. */
+  readonly namespace: string;
+}
+
+export interface DeployOptions extends SyncTarget {
+  readonly objects: readonly DesiredObject[];
+  /**
+   * Rollout strategy declared by the spec. Only `rolling` is implemented.
+   * @default 'rolling'
+   */
+  readonly strategy?: string | undefined;
+  /**
+   * Wait for every object to become Healthy before recording the revision and pruning.
+   * @default true
+   */
+  readonly wait?: boolean;
+  /**
+   * How long to wait for health, in ms.
+   * @default 300000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Re-apply the last good revision when the wait fails.
+   * @default true
+   */
+  readonly rollback?: boolean;
+  /**
+   * Take ownership of fields other field managers own.
+   * @default false
+   * @see https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
+   */
+  readonly forceConflicts?: boolean;
+  /**
+   * Validate and compute changes with server-side dry-run; write nothing.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Skip (with a warning) objects whose kind the cluster does not serve instead of failing.
+   * @default true
+   */
+  readonly skipMissingCrds?: boolean;
+  /**
+   * Concurrent API requests.
+   * @default 32
+   */
+  readonly concurrency?: number;
+  /**
+   * Health poll interval in ms.
+   * @default 1000
+   */
+  readonly pollIntervalMs?: number;
+  /**
+   * Prune objects of earlier revisions that are no longer desired.
+   * @default true
+   */
+  readonly prune?: boolean;
+  /** Recorded in history. */
+  readonly message?: string;
+  readonly onEvent?: (e: DeployEvent) => void;
+}

@@ -1,0 +1,83 @@
+/**
+ * Waits until every object is Healthy (or Suspended), polling with one LIST per kind and
+ * namespace. Fails fast on Degraded (e.g. a Deployment past its progress deadline) and on timeout,
+ * naming the objects that were not healthy and why.
+ */
+import { rolloutFailed, type SlipwayError } from '../errors/index.ts';
+import { describe, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
+import { healthOf, worst, type Health, type HealthStatus } from './health.ts';
+import { idKey, idOf } from './inventory.ts';
+import { mapLimit } from './pool.ts';
+import type { DeployEvent } from './types.ts';
+
+export interface WaitOptions {
+  readonly client: KubeClient;
+  readonly ids: readonly ObjectId[];
+  readonly timeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly concurrency: number;
+  readonly onEvent: (e: DeployEvent) => void;
+}
+
+export interface WaitResult {
+  readonly status: HealthStatus;
+  readonly health: ReadonlyMap<string, Health>;
+  readonly error?: SlipwayError;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Current health of each id (Missing when absent), reading with one LIST per kind+namespace. */
+export async function readHealth(client: KubeClient, ids: readonly ObjectId[], concurrency: number): Promise<Map<string, Health>> {
+  const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined }>();
+  for (const id of ids) groups.set(`${id.apiVersion}|${id.kind}|${id.namespace ?? ''}`, { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace });
+  const live = new Map<string, LiveObject>();
+  const lists = await mapLimit([...groups.values()], concurrency, (g) =>
+    client.list(g).catch((e: unknown) => {
+      if ((e as SlipwayError).kind === 'not-found') return [];
+      throw e;
+    }),
+  );
+  for (const items of lists) for (const it of items) live.set(idKey(idOf(it)), it);
+  return new Map(ids.map((id) => [idKey(id), healthOf(live.get(idKey(id)))]));
+}
+
+function summary(ids: readonly ObjectId[], health: ReadonlyMap<string, Health>, only: (s: HealthStatus) => boolean): string {
+  return ids
+    .map((id) => ({ id, h: health.get(idKey(id)) }))
+    .filter((x) => x.h && only(x.h.status))
+    .map((x) => `${describe(x.id)} is ${x.h?.status ?? ''}${x.h?.message ? `: ${x.h.message}` : ''}`)
+    .join('; ');
+}
+
+export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
+  const deadline = Date.now() + o.timeoutMs;
+  const last = new Map<string, string>();
+  for (;;) {
+    const health = await readHealth(o.client, o.ids, o.concurrency);
+    for (const id of o.ids) {
+      const h = health.get(idKey(id));
+      if (!h) continue;
+      const sig = `${h.status}|${h.message ?? ''}`;
+      if (last.get(idKey(id)) !== sig) o.onEvent({ type: 'health', id, health: h });
+      last.set(idKey(id), sig);
+    }
+    const status = worst([...health.values()].map((h) => h.status));
+    if (status === 'Healthy' || status === 'Suspended') return { status, health };
+    if (status === 'Degraded') {
+      return { status, health, error: rolloutFailed(`rollout failed: ${summary(o.ids, health, (s) => s === 'Degraded')}`, { cause: [...health.entries()] }) };
+    }
+    if (Date.now() >= deadline) {
+      const pending = summary(o.ids, health, (s) => s !== 'Healthy' && s !== 'Suspended');
+      return {
+        status,
+        health,
+        error: rolloutFailed(`timed out after ${Math.round(o.timeoutMs / 1000)}s waiting for health: ${pending}`, {
+          cause: [...health.entries()],
+          hint: 'raise --timeout if the rollout is just slow; `slipway status` shows the pods',
+        }),
+      };
+    }
+    await sleep(Math.min(o.pollIntervalMs, Math.max(0, deadline - Date.now())));
+  }
+}
