@@ -1,1 +1,5 @@
 export * from './schema.ts';
+export { loadSpec, type LoadSpecOptions } from './load.ts';
+export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
+export { parseImage, imageString, normalizeImage, type ImageParts } from './image.ts';
+export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';

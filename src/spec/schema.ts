@@ -19,6 +19,12 @@ function Opt<T extends TSchema>(s: T): TOptional<T> {
   return Type.Optional(s) as TOptional<T>;
 }
 
+/**
+ * Options for a record keyed by a pattern: TypeBox emits only `patternProperties`, which lets a
+ * key that does not match (a service named `API`) through unchecked; closing it makes that an error.
+ */
+const Closed = { additionalProperties: false } as const;
+
 /** DNS-1123 label: what Kubernetes accepts as a Service / object name. */
 export const Name = Type.String({
   pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
@@ -322,7 +328,12 @@ const PodFields = {
   command: Opt(Type.Array(Type.String(), { description: 'Overrides the image ENTRYPOINT.' })),
   args: Opt(Type.Array(Type.String(), { description: 'Overrides the image CMD.' })),
   workingDir: Opt(Type.String()),
-  env: Opt(Type.Record(Type.String({ pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }), EnvValue, { description: 'Environment variables by name.' })),
+  env: Opt(
+    Type.Record(Type.String({ pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }), EnvValue, {
+      description: 'Environment variables by name.',
+      additionalProperties: false,
+    }),
+  ),
   envFrom: Opt(
     Type.Array(
       Type.Union([Obj({ configMap: Name }, 'All keys of a ConfigMap.'), Obj({ secret: Name }, 'All keys of a Secret (never rendered).')]),
@@ -427,7 +438,7 @@ export const Job = Obj(
 export const CronJob = Obj(
   {
     ...JobFields,
-    schedule: Type.String({ minLength: 9, description: 'Cron schedule, e.g. "0 2 * * *".' }),
+    schedule: Type.String({ minLength: 1, description: 'Cron schedule: five fields, e.g. "0 2 * * *", or a macro such as @daily.' }),
     timeZone: Opt(Type.String()),
     concurrencyPolicy: Opt(Type.Union([Type.Literal('Allow'), Type.Literal('Forbid'), Type.Literal('Replace')], { description: '@default Forbid' })),
     suspend: Opt(Type.Boolean()),
@@ -439,8 +450,13 @@ export const ConfigMapSpec = Obj(
   {
     data: Opt(Type.Record(Type.String(), Type.String())),
     envFile: Opt(Type.String({ description: 'A dotenv file relative to slipway.yaml; its keys become the data.' })),
+    external: Opt(
+      Type.Boolean({
+        description: 'The ConfigMap exists already (made by someone else): slipway only references it. @default false',
+      }),
+    ),
   },
-  'A ConfigMap the app owns.',
+  `A ConfigMap the app owns (or, with external: true, one it only references). See ${K8S}/concepts/configuration/configmap/`,
 );
 export const SecretRef = Obj(
   {
@@ -454,10 +470,10 @@ export const SecretRef = Obj(
 export const EnvironmentOverlay = Obj(
   {
     namespace: Opt(Name),
-    services: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this service: any Service field.' }))),
-    jobs: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this job: any Job field.' }))),
-    cronJobs: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this cron job: any CronJob field.' }))),
-    configMaps: Opt(Type.Record(Name, Type.Unknown())),
+    services: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this service: any Service field.' }), Closed)),
+    jobs: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this job: any Job field.' }), Closed)),
+    cronJobs: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this cron job: any CronJob field.' }), Closed)),
+    configMaps: Opt(Type.Record(Name, Type.Unknown(), Closed)),
     labels: Opt(Labels),
   },
   'Overrides for one environment. Maps merge key by key, lists and scalars replace, null removes.',
@@ -469,12 +485,12 @@ export const AppSpec = Obj(
     app: Name,
     namespace: Opt(Type.Union([Name], { description: '@default the app name' })),
     labels: Opt(Labels),
-    services: Type.Record(Name, Service, { description: 'Long-running services by name.' }),
-    jobs: Opt(Type.Record(Name, Job)),
-    cronJobs: Opt(Type.Record(Name, CronJob)),
-    configMaps: Opt(Type.Record(Name, ConfigMapSpec)),
-    secrets: Opt(Type.Record(Name, SecretRef)),
-    environments: Opt(Type.Record(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), EnvironmentOverlay)),
+    services: Type.Record(Name, Service, { ...Closed, description: 'Long-running services by name.' }),
+    jobs: Opt(Type.Record(Name, Job, Closed)),
+    cronJobs: Opt(Type.Record(Name, CronJob, Closed)),
+    configMaps: Opt(Type.Record(Name, ConfigMapSpec, Closed)),
+    secrets: Opt(Type.Record(Name, SecretRef, Closed)),
+    environments: Opt(Type.Record(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), EnvironmentOverlay, Closed)),
   },
   'A slipway application: services, jobs and their environments.',
 );

@@ -1,0 +1,98 @@
+/**
+ * Loading `slipway.yaml`: YAML with positions → schema validation → semantic checks → every
+ * environment resolved once, so that all problems (base and overlays) are reported in one pass.
+ * Pure: files the spec refers to (ConfigMap `envFile`s) are read through a callback the caller
+ * supplies (the CLI reads them from disk).
+ */
+import { parse as parseDotenv } from 'dotenv';
+import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../errors/index.ts';
+import { environmentNames, rememberSource, resolveEnvironment } from './environments.ts';
+import type { AppSpec } from './schema.ts';
+import { semanticProblems } from './semantic.ts';
+import { formatPath, parseSource, type SourceMap } from './source.ts';
+import { schemaProblems } from './validate.ts';
+
+export interface LoadSpecOptions {
+  /**
+   * Return the effective spec of this environment (see resolveEnvironment) instead of the base.
+   * @default the base spec, with `environments` kept
+   */
+  readonly env?: string;
+  /**
+   * Reads a file the spec refers to (a ConfigMap `envFile`), given the path as written in the
+   * spec (relative to the spec's directory). When given, each `envFile` is parsed as dotenv and
+   * inlined into the ConfigMap's `data` (explicit `data` keys win) and `envFile` is dropped, so
+   * later steps see plain data. Throwing is reported as a problem at the `envFile` value.
+   * @default envFile entries are kept as they are
+   */
+  readonly readFile?: (path: string) => string;
+}
+
+/**
+ * Parses and validates a spec. Throws {@link InputErrors} with every problem found (each with
+ * file:line:col, the spec path, what was expected and a hint); returns the spec otherwise.
+ */
+export function loadSpec(text: string, file: string, opts: LoadSpecOptions = {}): AppSpec {
+  const { value, source } = parseSource(text, file);
+  if (value === null || value === undefined) {
+    throw new InputErrors([
+      inputError('the spec is empty', {
+        cause: value,
+        position: { file, line: 1, col: 1 },
+        expected: 'a mapping with app: and services:',
+        hint: 'run `slipway schema` for the format, or start from examples/code-review/slipway.yaml',
+      }),
+    ]);
+  }
+  const schema = schemaProblems(value, source);
+  if (schema.length > 0) throw new InputErrors(schema, schema[0]);
+  const spec = value as AppSpec;
+  const problems = semanticProblems(spec, source);
+  if (opts.readFile !== undefined) problems.push(...inlineEnvFiles(spec, source, opts.readFile));
+  rememberSource(spec, source);
+  // Overlays are only meaningful on a valid base; checking each here means `validate` catches a
+  // broken prod overlay while someone works on dev.
+  if (problems.length === 0 && spec.environments !== undefined) {
+    for (const env of environmentNames(spec)) problems.push(...problemsOf(() => resolveEnvironment(spec, env)));
+  }
+  if (problems.length > 0) throw new InputErrors(problems, problems[0]);
+  return opts.env === undefined ? spec : resolveEnvironment(spec, opts.env);
+}
+
+function problemsOf(fn: () => unknown): SlipwayError[] {
+  try {
+    fn();
+    return [];
+  } catch (e) {
+    if (e instanceof InputErrors) return [...e.problems];
+    if (isSlipwayError(e)) return [e];
+    throw e;
+  }
+}
+
+function inlineEnvFiles(spec: AppSpec, source: SourceMap, readFile: (path: string) => string): SlipwayError[] {
+  const problems: SlipwayError[] = [];
+  for (const [name, cm] of Object.entries(spec.configMaps ?? {})) {
+    if (cm.envFile === undefined) continue;
+    const path = ['configMaps', name, 'envFile'];
+    let text: string;
+    try {
+      text = readFile(cm.envFile);
+    } catch (e) {
+      const position = source.positionOf(path, 'value');
+      problems.push(
+        inputError(`cannot read envFile ${cm.envFile}: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+          path: formatPath(path),
+          ...(position ? { position } : {}),
+          expected: 'a dotenv file (KEY=value lines), relative to slipway.yaml',
+        }),
+      );
+      continue;
+    }
+    const inlined = { ...cm, data: { ...parseDotenv(text), ...cm.data } };
+    delete inlined.envFile;
+    spec.configMaps = { ...spec.configMaps, [name]: inlined };
+  }
+  return problems;
+}

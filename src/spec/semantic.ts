@@ -1,0 +1,352 @@
+/**
+ * Checks the schema cannot express: references between parts of the spec (dependsOn targets and
+ * their ports, probe/expose/metrics port names, ConfigMap and Secret references), "exactly one of"
+ * rules, and cross-field ranges. Only problems that are certainly wrong are reported; matters of
+ * taste or risk (latest tags, secret-looking literals) are lint's.
+ */
+import { inputError, type SlipwayError } from '../errors/index.ts';
+import { parseImage } from './image.ts';
+import type { AppSpec, EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec, StrategySpec } from './schema.ts';
+import { formatPath, type SpecPath } from './source.ts';
+import { didYouMean } from './suggest.ts';
+import { sortByPosition, type Locator } from './validate.ts';
+
+type Workload = AppSpec['jobs'] extends Record<string, infer J> | undefined ? J : never;
+type Section = 'services' | 'jobs' | 'cronJobs';
+
+interface Ctx {
+  readonly spec: AppSpec;
+  readonly problems: SlipwayError[];
+  report(path: SpecPath, message: string, o?: { expected?: string; hint?: string; at?: 'key' | 'value' }): void;
+}
+
+/** Semantic problems of a schema-valid spec (empty when there are none). */
+export function semanticProblems(spec: AppSpec, locator: Locator): SlipwayError[] {
+  const problems: SlipwayError[] = [];
+  const ctx: Ctx = {
+    spec,
+    problems,
+    report(path, message, o = {}) {
+      const position = locator.positionOf(path, o.at ?? 'value');
+      problems.push(
+        inputError(message, {
+          cause: message,
+          path: formatPath(path),
+          ...(position ? { position } : {}),
+          ...(o.expected !== undefined ? { expected: o.expected } : {}),
+          ...(o.hint !== undefined ? { hint: o.hint } : {}),
+        }),
+      );
+    },
+  };
+  checkUniqueNames(ctx);
+  checkConfigMaps(ctx);
+  for (const [name, svc] of Object.entries(spec.services)) checkService(ctx, name, svc);
+  for (const [name, job] of Object.entries(spec.jobs ?? {})) checkPod(ctx, ['jobs', name], job);
+  for (const [name, cron] of Object.entries(spec.cronJobs ?? {})) {
+    checkPod(ctx, ['cronJobs', name], cron);
+    checkSchedule(ctx, ['cronJobs', name, 'schedule'], cron.schedule);
+  }
+  return sortByPosition(problems);
+}
+
+function checkUniqueNames(ctx: Ctx): void {
+  const owner = new Map<string, Section>();
+  for (const section of ['services', 'jobs', 'cronJobs'] as const) {
+    for (const name of Object.keys(ctx.spec[section] ?? {})) {
+      const first = owner.get(name);
+      if (first === undefined) owner.set(name, section);
+      else {
+        ctx.report([section, name], `name \`${name}\` is used by ${first} and ${section}`, {
+          at: 'key',
+          expected: 'names unique across services, jobs and cronJobs (they name Kubernetes objects in one namespace)',
+          hint: 'rename one of them',
+        });
+      }
+    }
+  }
+}
+
+function checkConfigMaps(ctx: Ctx): void {
+  for (const [name, cm] of Object.entries(ctx.spec.configMaps ?? {})) {
+    const sources = [cm.data !== undefined, cm.envFile !== undefined].filter(Boolean).length;
+    if (cm.external === true && sources > 0) {
+      ctx.report(['configMaps', name], `external ConfigMap \`${name}\` cannot also have data or envFile`, {
+        at: 'key',
+        expected: 'either external: true, or data/envFile for a ConfigMap slipway creates',
+      });
+    } else if (cm.external !== true && sources === 0) {
+      ctx.report(['configMaps', name], `ConfigMap \`${name}\` has no content`, {
+        at: 'key',
+        expected: 'data, envFile, or external: true for one that exists already',
+      });
+    }
+  }
+}
+
+function checkService(ctx: Ctx, name: string, svc: ServiceSpec): void {
+  const base = ['services', name];
+  checkPod(ctx, base, svc);
+  const ports = svc.ports ?? [];
+  checkUnique(ctx, ports.map((p, i) => ({ value: p.name, path: [...base, 'ports', i, 'name'] })), 'port name');
+  checkUnique(ctx, ports.map((p, i) => ({ value: p.servicePort ?? p.port, path: [...base, 'ports', i] })), 'service port');
+  for (const kind of ['readiness', 'liveness', 'startup'] as const) {
+    const probe = svc.probes?.[kind];
+    if (probe !== undefined && probe !== false) checkProbe(ctx, { path: [...base, 'probes', kind], probe, ports, kind });
+  }
+  const expose = svc.expose;
+  if (expose?.port !== undefined) checkPortRef(ctx, { path: [...base, 'expose', 'port'], ref: expose.port, ports, owner: name, servicePort: true });
+  else if (expose !== undefined && (expose.type ?? (expose.host ? 'ingress' : 'internal')) !== 'internal' && ports.length === 0) {
+    ctx.report([...base, 'expose'], `service \`${name}\` is exposed but declares no ports`, { at: 'key', expected: 'ports: [...] on the service' });
+  }
+  if (expose !== undefined) checkExpose(ctx, [...base, 'expose'], expose);
+  if (svc.metrics?.port !== undefined) checkPortRef(ctx, { path: [...base, 'metrics', 'port'], ref: svc.metrics.port, ports, owner: name, servicePort: false });
+  const hpa = svc.autoscaling;
+  if (hpa !== undefined && hpa.min > hpa.max) {
+    ctx.report([...base, 'autoscaling', 'min'], `autoscaling min (${hpa.min}) is greater than max (${hpa.max})`, { expected: 'min ≤ max' });
+  }
+  (hpa?.metrics ?? []).forEach((m, i) => {
+    if ('external' in m && (m.external.value === undefined) === (m.external.averageValue === undefined)) {
+      ctx.report([...base, 'autoscaling', 'metrics', i, 'external'], 'external metric needs exactly one target', {
+        at: 'key',
+        expected: 'exactly one of value, averageValue',
+      });
+    }
+  });
+  const volumes = svc.volumes ?? [];
+  checkUnique(ctx, volumes.map((v, i) => ({ value: v.name, path: [...base, 'volumes', i, 'name'] })), 'volume name');
+  checkUnique(ctx, volumes.map((v, i) => ({ value: v.mountPath, path: [...base, 'volumes', i, 'mountPath'] })), 'volume mountPath');
+  if (svc.strategy !== undefined) checkStrategy(ctx, [...base, 'strategy'], svc);
+}
+
+interface PodLike {
+  readonly image: ServiceSpec['image'];
+  readonly env?: Record<string, EnvValueSpec>;
+  readonly envFrom?: ServiceSpec['envFrom'];
+  readonly config?: ServiceSpec['config'];
+  readonly dependsOn?: ServiceSpec['dependsOn'];
+}
+
+/** Checks shared by services, jobs and cron jobs. */
+function checkPod(ctx: Ctx, base: SpecPath, pod: PodLike | Workload): void {
+  checkImage(ctx, [...base, 'image'], pod.image);
+  for (const [key, value] of Object.entries(pod.env ?? {})) checkEnvRef(ctx, [...base, 'env', key], value);
+  (pod.envFrom ?? []).forEach((ref, i) => {
+    if ('configMap' in ref) checkConfigMapRef(ctx, [...base, 'envFrom', i, 'configMap'], ref.configMap, undefined);
+    else checkSecretRef(ctx, [...base, 'envFrom', i, 'secret'], ref.secret, undefined);
+  });
+  (pod.config ?? []).forEach((file, i) => {
+    const path = [...base, 'config', i];
+    const sources = (['content', 'configMap', 'secret'] as const).filter((k) => file[k] !== undefined);
+    if (sources.length !== 1) {
+      ctx.report(path, `config file ${file.path} has ${sources.length === 0 ? 'no source' : `several sources (${sources.join(', ')})`}`, {
+        expected: 'exactly one of content, configMap, secret',
+      });
+    }
+    const key = file.key ?? file.path.split('/').pop() ?? '';
+    if (file.configMap !== undefined) checkConfigMapRef(ctx, [...path, 'configMap'], file.configMap, key);
+    if (file.secret !== undefined) checkSecretRef(ctx, [...path, 'secret'], file.secret, key);
+  });
+  (pod.dependsOn ?? []).forEach((dep, i) => checkDependency(ctx, [...base, 'dependsOn', i], dep));
+}
+
+function checkImage(ctx: Ctx, path: SpecPath, image: ServiceSpec['image']): void {
+  if (typeof image !== 'string') return;
+  try {
+    parseImage(image);
+  } catch (e) {
+    const err = e as SlipwayError;
+    ctx.report(path, err.message, { ...(err.expected ? { expected: err.expected } : {}), ...(err.hint ? { hint: err.hint } : {}) });
+  }
+}
+
+function checkEnvRef(ctx: Ctx, path: SpecPath, value: EnvValueSpec): void {
+  if (typeof value !== 'object') return;
+  if ('configMap' in value) checkConfigMapRef(ctx, [...path, 'configMap'], value.configMap, value.optional === true ? undefined : value.key);
+  else if ('secret' in value) checkSecretRef(ctx, [...path, 'secret'], value.secret, value.optional === true ? undefined : value.key);
+}
+
+/** A referenced ConfigMap must be declared in `configMaps:` (owned, or `external: true`); an inline key must exist. */
+function checkConfigMapRef(ctx: Ctx, path: SpecPath, name: string, key: string | undefined): void {
+  const declared = ctx.spec.configMaps ?? {};
+  const cm = declared[name];
+  if (cm === undefined) {
+    ctx.report(path, `ConfigMap \`${name}\` is not declared`, {
+      expected: `a name from configMaps: ${Object.keys(declared).join(', ') || '(none declared)'}`,
+      hint: didYouMean(name, Object.keys(declared)) ?? `declare it under configMaps: (use \`${name}: {external: true}\` if it exists already)`,
+    });
+    return;
+  }
+  // Only inline data is known here; envFile and external ConfigMaps are checked when read/deployed.
+  if (key !== undefined && cm.data !== undefined && cm.envFile === undefined && !(key in cm.data)) {
+    ctx.report(path, `ConfigMap \`${name}\` has no key \`${key}\``, {
+      expected: `one of its keys: ${Object.keys(cm.data).join(', ')}`,
+      hint: didYouMean(key, Object.keys(cm.data)) ?? 'add the key to its data, or mark the reference optional: true',
+    });
+  }
+}
+
+/** A referenced Secret must be declared in `secrets:`; when the declaration lists keys, the key must be one of them. */
+function checkSecretRef(ctx: Ctx, path: SpecPath, name: string, key: string | undefined): void {
+  const declared = ctx.spec.secrets ?? {};
+  const secret = declared[name];
+  if (secret === undefined) {
+    ctx.report(path, `Secret \`${name}\` is not declared`, {
+      expected: `a name from secrets: ${Object.keys(declared).join(', ') || '(none declared)'}`,
+      hint: didYouMean(name, Object.keys(declared)) ?? `declare it under secrets: with the keys the app expects`,
+    });
+    return;
+  }
+  if (key !== undefined && secret.keys !== undefined && !secret.keys.includes(key)) {
+    ctx.report(path, `Secret \`${name}\` does not declare key \`${key}\``, {
+      expected: `one of its keys: ${secret.keys.join(', ')}`,
+      hint: didYouMean(key, secret.keys) ?? `add \`${key}\` to secrets.${name}.keys`,
+    });
+  }
+}
+
+function checkDependency(ctx: Ctx, path: SpecPath, dep: NonNullable<ServiceSpec['dependsOn']>[number]): void {
+  const target = typeof dep === 'string' ? dep : dep.service;
+  const targetPath = typeof dep === 'string' ? path : [...path, 'service'];
+  const svc = ctx.spec.services[target];
+  if (svc === undefined) {
+    const hint = didYouMean(target, Object.keys(ctx.spec.services));
+    const isJob = target in (ctx.spec.jobs ?? {}) || target in (ctx.spec.cronJobs ?? {});
+    ctx.report(targetPath, `dependsOn \`${target}\`: no such service`, {
+      expected: `a service name: ${Object.keys(ctx.spec.services).join(', ')}`,
+      ...(hint ? { hint } : isJob ? { hint: 'only services can be depended on (jobs do not listen on ports)' } : {}),
+    });
+    return;
+  }
+  const ports = svc.ports ?? [];
+  if (typeof dep !== 'string' && dep.port !== undefined) {
+    checkPortRef(ctx, { path: [...path, 'port'], ref: dep.port, ports, owner: target, servicePort: true });
+  } else if (ports.length === 0) {
+    ctx.report(targetPath, `dependsOn \`${target}\`: it declares no ports to connect to`, { expected: `ports: [...] on service ${target}` });
+  }
+}
+
+interface PortRefCheck {
+  readonly path: SpecPath;
+  readonly ref: string | number;
+  readonly ports: readonly PortSpec[];
+  readonly owner: string;
+  /** Numbers refer to the Service port (what clients connect to) rather than the container port. */
+  readonly servicePort: boolean;
+}
+
+function checkPortRef(ctx: Ctx, c: PortRefCheck): void {
+  const names = c.ports.map((p) => p.name);
+  if (typeof c.ref === 'string') {
+    if (names.includes(c.ref)) return;
+    ctx.report(c.path, `port \`${c.ref}\` is not declared by ${c.owner}`, {
+      expected: names.length > 0 ? `a port name of ${c.owner}: ${names.join(', ')}` : `${c.owner} to declare ports`,
+      ...(didYouMean(c.ref, names) ? { hint: didYouMean(c.ref, names) ?? '' } : {}),
+    });
+    return;
+  }
+  if (!c.servicePort) return;
+  const numbers = c.ports.flatMap((p) => [p.servicePort ?? p.port, p.port]);
+  if (numbers.includes(c.ref)) return;
+  ctx.report(c.path, `port ${c.ref} is not declared by ${c.owner}`, {
+    expected: numbers.length > 0 ? `a port of ${c.owner}: ${[...new Set(numbers)].join(', ')} (or a name: ${names.join(', ')})` : `${c.owner} to declare ports`,
+  });
+}
+
+interface ProbeCheck {
+  readonly path: SpecPath;
+  readonly probe: ProbeSpec;
+  readonly ports: readonly PortSpec[];
+  readonly kind: 'readiness' | 'liveness' | 'startup';
+}
+
+function checkProbe(ctx: Ctx, c: ProbeCheck): void {
+  const handlers = (['http', 'tcp', 'exec', 'grpc'] as const).filter((h) => c.probe[h] !== undefined);
+  if (handlers.length !== 1) {
+    ctx.report(c.path, `${c.kind} probe has ${handlers.length === 0 ? 'no handler' : `several handlers (${handlers.join(', ')})`}`, {
+      at: 'key',
+      expected: 'exactly one of http, tcp, exec, grpc',
+    });
+  }
+  const owner = String(c.path[1]);
+  if (c.probe.http !== undefined) checkPortRef(ctx, { path: [...c.path, 'http', 'port'], ref: c.probe.http.port, ports: c.ports, owner, servicePort: false });
+  if (c.probe.tcp !== undefined) checkPortRef(ctx, { path: [...c.path, 'tcp', 'port'], ref: c.probe.tcp.port, ports: c.ports, owner, servicePort: false });
+  if (c.kind !== 'readiness' && c.probe.successThreshold !== undefined && c.probe.successThreshold !== 1) {
+    ctx.report([...c.path, 'successThreshold'], `${c.kind} probe successThreshold must be 1`, {
+      expected: '1 (Kubernetes rejects other values for liveness and startup probes)',
+    });
+  }
+}
+
+function checkExpose(ctx: Ctx, path: SpecPath, expose: NonNullable<ServiceSpec['expose']>): void {
+  const type = expose.type ?? (expose.host !== undefined ? 'ingress' : 'internal');
+  if (type === 'internal') {
+    const extra = (['host', 'tls', 'rateLimit', 'gateway', 'className'] as const).filter((k) => expose[k] !== undefined);
+    if (extra.length > 0) {
+      ctx.report([...path, extra[0] ?? 'type'], `\`${extra.join('`, `')}\` has no effect on an internal service`, {
+        at: 'key',
+        expected: 'type: ingress or type: gateway',
+      });
+    }
+    return;
+  }
+  if (expose.host === undefined) {
+    ctx.report(path, `type ${type} needs a host`, { at: 'key', expected: 'host: the public host name' });
+  }
+  if (type === 'gateway' && expose.gateway === undefined) {
+    ctx.report(path, 'type gateway needs the parent Gateway', { at: 'key', expected: 'gateway: {name: ..., namespace: ...}' });
+  }
+  if (type === 'gateway' && expose.rateLimit !== undefined) {
+    ctx.report([...path, 'rateLimit'], 'rateLimit is applied through ingress-nginx annotations, which an HTTPRoute does not have', {
+      at: 'key',
+      expected: 'type: ingress, or rate limiting in the Gateway implementation',
+    });
+  }
+  if (type === 'ingress' && expose.gateway !== undefined) {
+    ctx.report([...path, 'gateway'], '`gateway` is used only with type: gateway', { at: 'key', expected: 'type: gateway' });
+  }
+}
+
+function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
+  const strategy = svc.strategy as StrategySpec;
+  const type = strategy.type ?? 'rolling';
+  if (strategy.canary !== undefined && type !== 'canary') {
+    ctx.report([...path, 'canary'], `canary steps are given but the strategy type is ${type}`, { at: 'key', expected: 'type: canary' });
+  }
+  if (strategy.blueGreen !== undefined && type !== 'blueGreen') {
+    ctx.report([...path, 'blueGreen'], `blueGreen settings are given but the strategy type is ${type}`, { at: 'key', expected: 'type: blueGreen' });
+  }
+  let weight = 0;
+  (strategy.canary?.steps ?? []).forEach((step, i) => {
+    const stepPath = [...path, 'canary', 'steps', i];
+    if ('setWeight' in step) {
+      if (step.setWeight < weight) {
+        ctx.report([...stepPath, 'setWeight'], `canary weight goes down from ${weight} to ${step.setWeight}`, {
+          expected: 'weights that only increase (a rollback is an abort, not a step)',
+        });
+      }
+      weight = step.setWeight;
+    } else if ('analysis' in step && svc.slo === undefined) {
+      ctx.report(stepPath, 'an analysis step needs SLOs to check', { at: 'key', expected: `slo: {successRate: ..., latencyP95Ms: ...} on the service` });
+    }
+  });
+}
+
+function checkUnique(ctx: Ctx, items: { value: string | number; path: SpecPath }[], what: string): void {
+  const seen = new Set<string | number>();
+  for (const item of items) {
+    if (seen.has(item.value)) ctx.report(item.path, `duplicate ${what} ${JSON.stringify(item.value)}`, { expected: `each ${what} once` });
+    seen.add(item.value);
+  }
+}
+
+const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+function checkSchedule(ctx: Ctx, path: SpecPath, schedule: string): void {
+  const s = schedule.trim();
+  if (s.startsWith('@') ? CRON_MACROS.includes(s) : s.split(/\s+/).length === 5) return;
+  ctx.report(path, `invalid cron schedule ${JSON.stringify(schedule)}`, {
+    expected: 'five fields: minute hour day-of-month month day-of-week (e.g. "0 2 * * *"), or @hourly/@daily/@weekly/@monthly/@yearly',
+    ...(s.startsWith('@') ? { hint: didYouMean(s, CRON_MACROS) ?? '' } : { hint: `it has ${s.split(/\s+/).length} fields` }),
+  });
+}

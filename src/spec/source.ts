@@ -1,0 +1,123 @@
+/**
+ * The spec file as a YAML document that remembers where every key and value came from, so that
+ * every problem found later (schema, semantics, environment overlays) can name file:line:col.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../errors/index.ts';
+
+/** A path into the spec: map keys and list indexes, e.g. `['services', 'api', 'ports', 0, 'port']`. */
+export type SpecPath = readonly (string | number)[];
+
+/** Where things are in one source document. */
+export interface SourceMap {
+  readonly file: string;
+  /**
+   * Position of the node at `path`: its key when `at` is `key` (where an editor should put the
+   * cursor for "this key is wrong"), else its value. Missing nodes resolve to the deepest existing
+   * ancestor's key; `undefined` only when not even the first segment exists.
+   */
+  positionOf(path: SpecPath, at?: 'key' | 'value'): SourcePosition | undefined;
+  /** How many leading segments of `path` exist in the document. */
+  depthOf(path: SpecPath): number;
+  /** The literal source text of the scalar at `path`, e.g. `1.10` for a value YAML read as a number. */
+  sourceText(path: SpecPath): string | undefined;
+}
+
+export interface ParsedSource {
+  readonly value: unknown;
+  readonly source: SourceMap;
+}
+
+/** Parses one YAML (or JSON) document. Syntax errors are thrown together as {@link InputErrors}. */
+export function parseSource(text: string, file: string): ParsedSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const at = (offset: number): SourcePosition => {
+    const p = lineCounter.linePos(offset);
+    return { file, line: p.line, col: p.col };
+  };
+  if (doc.errors.length > 0) {
+    const problems: SlipwayError[] = doc.errors.map((err) =>
+      inputError(err.message.split('\n')[0] ?? err.message, {
+        cause: err,
+        position: at(err.pos[0]),
+        expected: 'valid YAML',
+        hint: err.code === 'DUPLICATE_KEY' ? 'remove or rename the repeated key' : 'check indentation and quoting near this position',
+      }),
+    );
+    throw new InputErrors(problems, doc.errors[0]);
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+  return { value, source: makeSourceMap(doc, file, at) };
+}
+
+interface Step {
+  readonly keyOffset: number | undefined;
+  readonly valueOffset: number | undefined;
+  readonly node: Node | null;
+}
+
+function makeSourceMap(doc: Document, file: string, at: (offset: number) => SourcePosition): SourceMap {
+  const root = doc.contents;
+  /** The chain of nodes along `path`, as far as it exists. */
+  const walk = (path: SpecPath): Step[] => {
+    const steps: Step[] = [];
+    let node: Node | null = root;
+    for (const seg of path) {
+      const step = child(doc, node, seg);
+      if (step === undefined) break;
+      steps.push(step);
+      node = step.node;
+    }
+    return steps;
+  };
+  return {
+    file,
+    positionOf(path, where = 'value') {
+      const steps = walk(path);
+      const last = steps[steps.length - 1];
+      if (last === undefined) {
+        if (path.length === 0 && root?.range) return at(root.range[0]);
+        return undefined;
+      }
+      const complete = steps.length === path.length;
+      const offset = complete && where === 'value' ? (last.valueOffset ?? last.keyOffset) : (last.keyOffset ?? last.valueOffset);
+      return offset === undefined ? undefined : at(offset);
+    },
+    depthOf: (path) => walk(path).length,
+    sourceText(path) {
+      const steps = walk(path);
+      const node = steps.length === path.length ? steps[steps.length - 1]?.node : undefined;
+      return node && isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+    },
+  };
+}
+
+function child(doc: Document, parent: Node | null, seg: string | number): Step | undefined {
+  const node = parent !== null && isAlias(parent) ? (parent.resolve(doc) ?? null) : parent;
+  if (isMap(node)) {
+    const items: unknown[] = node.items;
+    const pair = items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg));
+    if (!isPair(pair)) return undefined;
+    const key = pair.key as Node;
+    const value = (pair.value as Node | null) ?? null;
+    return { keyOffset: key.range?.[0], valueOffset: value?.range?.[0], node: value };
+  }
+  if (isSeq(node) && typeof seg === 'number') {
+    const item = (node.items[seg] as Node | undefined) ?? null;
+    if (item === null) return undefined;
+    return { keyOffset: item.range?.[0], valueOffset: item.range?.[0], node: item };
+  }
+  return undefined;
+}
+
+/** `services.api.ports[0].port`; keys that are not identifiers are quoted: `labels["app.kubernetes.io/name"]`. */
+export function formatPath(path: SpecPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
