@@ -1,0 +1,9 @@
+/**
+ * CI generation (pure): an app spec → GitHub Actions workflow files, plus the pinned-action table
+ * and the logic of `slipway ci pin` (network access is injected by the caller).
+ */
+export { generateGithubWorkflows } from './generate.ts';
+export { CLOUDS, type Cloud, type CiOptions } from './options.ts';
+export { existingState, contentHash, type ExistingState } from './write.ts';
+export { ACTIONS, TOOLS, type PinnedAction, type ActionId } from './actions.ts';
+export { resolvePins, rewriteActionsTable, type FetchJson, type PinResult } from './pin.ts';
