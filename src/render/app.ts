@@ -1,0 +1,125 @@
+/**
+ * renderApp: one environment of an AppSpec → Kubernetes objects, secure by default, in a
+ * deterministic apply order. Pure: no I/O (file contents come in through RenderOptions).
+ */
+import { InputErrors } from '../errors/index.ts';
+import type { KubeObject } from '../manifest/index.ts';
+import type { AppSpec } from '../spec/index.ts';
+import { renderAppConfigMaps, type ConfigData } from './config.ts';
+import { problem, standardLabels, type RenderContext } from './context.ts';
+import { renderExposure } from './exposure.ts';
+import { DASHBOARD_LABEL, renderDashboard, renderPrometheusRule, renderServiceMonitor } from './monitoring.ts';
+import { renderNetworkPolicies } from './network.ts';
+import { environmentNames, resolveForEnv } from './resolve.ts';
+import type { RenderOptions, RenderResult } from './types.ts';
+import { renderCronJob, renderJob, renderService } from './workloads.ts';
+
+/**
+ * Pod Security Admission at `restricted` for the namespace, enforced and also audited/warned, at
+ * the latest policy version so new checks apply as the cluster is upgraded.
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-admission/
+ */
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/audit-version': 'latest',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/warn-version': 'latest',
+};
+
+const KIND_ORDER = [
+  'Namespace',
+  'ServiceAccount',
+  'ConfigMap',
+  'Service',
+  'Deployment',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'NetworkPolicy',
+  'Ingress',
+  'HTTPRoute',
+  'ServiceMonitor',
+  'PrometheusRule',
+];
+
+function rank(o: KubeObject): number {
+  // Dashboards are ConfigMaps, but come last: they describe the app rather than run it.
+  if (o.kind === 'ConfigMap' && o.metadata.labels?.[DASHBOARD_LABEL] !== undefined) return KIND_ORDER.length;
+  const i = KIND_ORDER.indexOf(o.kind);
+  return i === -1 ? KIND_ORDER.length + 1 : i;
+}
+
+/** Apply order by kind, then by name (plain code-unit order, independent of locale). */
+export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
+  return [...objects].sort((a, b) => {
+    const r = rank(a) - rank(b);
+    if (r !== 0) return r;
+    const an = a.metadata.name ?? '';
+    const bn = b.metadata.name ?? '';
+    return an < bn ? -1 : an > bn ? 1 : 0;
+  });
+}
+
+function checkNames(ctx: RenderContext): void {
+  const seen = new Map<string, string>();
+  const groups: [string, Record<string, unknown> | undefined][] = [
+    ['services', ctx.spec.services],
+    ['jobs', ctx.spec.jobs],
+    ['cronJobs', ctx.spec.cronJobs],
+  ];
+  for (const [group, entries] of groups) {
+    for (const name of Object.keys(entries ?? {})) {
+      const other = seen.get(name);
+      if (other !== undefined) {
+        problem(ctx, `${group}.${name}`, `name "${name}" is also used by ${other}.${name}`, { hint: 'services, jobs and cron jobs share a namespace: give each a unique name' });
+      }
+      seen.set(name, group);
+    }
+  }
+}
+
+function namespaceObject(ctx: RenderContext): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ctx.namespace, labels: { ...standardLabels(ctx, { name: ctx.spec.app, component: 'app' }), ...POD_SECURITY_LABELS } },
+  };
+}
+
+/** Renders one environment. Throws InputErrors listing every problem found (nothing partial). */
+export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}): RenderResult {
+  const resolved = resolveForEnv(spec, env);
+  const ctx: RenderContext = {
+    spec: resolved.spec,
+    env,
+    namespace: resolved.namespace,
+    instance: `${spec.app}-${env}`,
+    warnings: [],
+    problems: [],
+  };
+  checkNames(ctx);
+  const data: ConfigData = new Map();
+  const objects: KubeObject[] = [namespaceObject(ctx), ...renderAppConfigMaps(ctx, opts, data)];
+  for (const [name, svc] of Object.entries(ctx.spec.services)) {
+    objects.push(...renderService(ctx, name, svc, data), ...renderExposure(ctx, name, svc), ...renderServiceMonitor(ctx, name, svc));
+  }
+  for (const [name, job] of Object.entries(ctx.spec.jobs ?? {})) objects.push(...renderJob(ctx, name, job, data));
+  for (const [name, cj] of Object.entries(ctx.spec.cronJobs ?? {})) objects.push(...renderCronJob(ctx, name, cj, data));
+  objects.push(...renderNetworkPolicies(ctx), ...renderPrometheusRule(ctx), ...renderDashboard(ctx));
+  if (ctx.problems.length > 0) throw new InputErrors(ctx.problems);
+  // A JSON round trip gives every object its own tree: builders share label maps, and shared
+  // references would otherwise surface as YAML anchors/aliases in the output.
+  const own = objects.map((o) => JSON.parse(JSON.stringify(o)) as KubeObject);
+  return { env, namespace: ctx.namespace, objects: sortObjects(own), warnings: [...new Set(ctx.warnings)].sort() };
+}
+
+/** Every environment of the spec (or the single default one), in name order. */
+export function renderAll(spec: AppSpec, opts: RenderOptions = {}): Map<string, RenderResult> {
+  const out = new Map<string, RenderResult>();
+  for (const env of environmentNames(spec)) out.set(env, renderApp(spec, env, opts));
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * Shared state and helpers of one render: the resolved spec, the namespace, the standard labels,
+ * and a place to collect warnings and input problems (reported together, never the first only).
+ */
+import { inputError, type SlipwayError } from '../errors/index.ts';
+import type { KubeObject } from '../manifest/index.ts';
+import type { AppSpec, ImageSpec } from '../spec/index.ts';
+
+export const MANAGED_BY = 'slipway';
+/** Annotation marking Jobs the deploy engine runs before/after rolling out services. */
+export const HOOK_ANNOTATION = 'slipway.dev/hook';
+/** Annotation carrying a canary/blue-green strategy the deploy engine has to honour. */
+export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
+/** Pod annotation with the sha256 of the ConfigMaps a pod reads: a config change rolls the pods. */
+export const CHECKSUM_ANNOTATION = 'checksum/config';
+
+export type Component = 'app' | 'service' | 'job' | 'cronjob' | 'config' | 'network' | 'monitoring';
+
+export interface RenderContext {
+  readonly spec: AppSpec;
+  readonly env: string;
+  readonly namespace: string;
+  /** `<app>-<env>`: what tells two installs of the same app apart. */
+  readonly instance: string;
+  readonly warnings: string[];
+  readonly problems: SlipwayError[];
+}
+
+export function warn(ctx: RenderContext, message: string): void {
+  ctx.warnings.push(message);
+}
+
+/** Records an input problem at a spec path; rendering continues so all problems are reported at once. */
+export function problem(ctx: RenderContext, path: string, message: string, more: { expected?: string; hint?: string } = {}): void {
+  ctx.problems.push(inputError(message, { cause: undefined, path, ...more }));
+}
+
+/**
+ * The only labels a selector uses: immutable for the life of a workload (a Deployment's selector
+ * cannot change), so never the version.
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/
+ */
+export function selectorLabels(ctx: RenderContext, name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': ctx.instance };
+}
+
+/** The recommended `app.kubernetes.io/*` labels plus the app's own labels (which never override ours). */
+export function standardLabels(
+  ctx: RenderContext,
+  o: { readonly name: string; readonly component: Component; readonly version?: string | undefined; readonly extra?: Readonly<Record<string, string>> | undefined },
+): Record<string, string> {
+  const ours: Record<string, string> = {
+    ...selectorLabels(ctx, o.name),
+    'app.kubernetes.io/component': o.component,
+    'app.kubernetes.io/part-of': ctx.spec.app,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
+  if (o.version !== undefined) ours['app.kubernetes.io/version'] = o.version;
+  return { ...ctx.spec.labels, ...o.extra, ...ours };
+}
+
+export function meta(
+  ctx: RenderContext,
+  o: { readonly name: string; readonly labels: Record<string, string>; readonly annotations?: Record<string, string> | undefined },
+): KubeObject['metadata'] {
+  const m: KubeObject['metadata'] = { name: o.name, namespace: ctx.namespace, labels: o.labels };
+  if (o.annotations && Object.keys(o.annotations).length > 0) m.annotations = o.annotations;
+  return m;
+}
+
+/** A parsed image reference. */
+export interface ImageParts {
+  /** What goes into `image:`. */
+  readonly ref: string;
+  readonly tag: string | undefined;
+  readonly digest: string | undefined;
+  readonly pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+}
+
+/**
+ * `repo:tag`, `repo@sha256:…` or the long form. The tag is what follows the last `:` after the
+ * last `/` (so `registry:5000/app` has no tag).
+ * Pull policy: `Always` for `latest`/untagged (a moving tag must be re-pulled), otherwise
+ * `IfNotPresent`. @see https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy
+ */
+export function parseImageRef(image: ImageSpec): ImageParts {
+  if (typeof image !== 'string') {
+    const ref = image.repository + (image.tag !== undefined ? `:${image.tag}` : '') + (image.digest !== undefined ? `@${image.digest}` : '');
+    return { ref, tag: image.tag, digest: image.digest, pullPolicy: image.pullPolicy ?? defaultPullPolicy(image.tag, image.digest) };
+  }
+  const [nameTag = image, digest] = image.split('@', 2);
+  const slash = nameTag.lastIndexOf('/');
+  const colon = nameTag.lastIndexOf(':');
+  const tag = colon > slash ? nameTag.slice(colon + 1) : undefined;
+  return { ref: image, tag, digest, pullPolicy: defaultPullPolicy(tag, digest) };
+}
+
+function defaultPullPolicy(tag: string | undefined, digest: string | undefined): ImageParts['pullPolicy'] {
+  if (digest !== undefined) return 'IfNotPresent';
+  return tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/**
+ * `app.kubernetes.io/version` from the image: the tag, else the digest's first 12 hex digits. Made
+ * a valid label value (≤ 63 chars of `[A-Za-z0-9._-]`, alphanumeric at both ends).
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+ */
+export function versionLabel(img: ImageParts): string | undefined {
+  const raw = img.tag ?? (img.digest !== undefined ? img.digest.replace(/^sha256:/, '').slice(0, 12) : undefined);
+  if (raw === undefined) return undefined;
+  const v = raw.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return v === '' ? undefined : v;
+}
+
+/** Kubernetes quantities may be YAML numbers in the spec; objects always carry strings. */
+export function quantity(q: string | number): string {
+  return typeof q === 'number' ? String(q) : q;
+}

@@ -1,0 +1,9 @@
+/**
+ * The renderer: an AppSpec environment → production-grade Kubernetes objects (Pod Security
+ * restricted, NetworkPolicies, PDB/HPA, probes, monitoring). Pure core: no I/O.
+ */
+export type { RenderOptions, RenderResult } from './types.ts';
+export { renderApp, renderAll, sortObjects, POD_SECURITY_LABELS } from './app.ts';
+export { environmentNames, DEFAULT_ENV } from './resolve.ts';
+export { HOOK_ANNOTATION, STRATEGY_ANNOTATION, CHECKSUM_ANNOTATION, MANAGED_BY } from './context.ts';
+export { parseDotenv } from './config.ts';

@@ -1,0 +1,27 @@
+import type { KubeObject } from '../manifest/index.ts';
+
+/** Options for {@link renderApp}. The renderer is pure: everything read from disk comes in here. */
+export interface RenderOptions {
+  /**
+   * Contents of the dotenv files named by `configMaps.<name>.envFile`, keyed by the path exactly
+   * as written in the spec. The cli reads them; the renderer never touches the file system.
+   * @default {}
+   */
+  readonly envFiles?: Readonly<Record<string, string>>;
+}
+
+/** What rendering one environment produced. */
+export interface RenderResult {
+  /** The environment rendered. */
+  readonly env: string;
+  /** The namespace every namespaced object lives in. */
+  readonly namespace: string;
+  /**
+   * Objects in apply order: Namespace, ServiceAccounts, ConfigMaps, Services, workloads, PDBs,
+   * HPAs, NetworkPolicies, Ingress/HTTPRoute, ServiceMonitors, PrometheusRules, dashboards;
+   * by name within a kind.
+   */
+  readonly objects: KubeObject[];
+  /** Things the user should know that do not make the output wrong (sorted, de-duplicated). */
+  readonly warnings: string[];
+}

@@ -1,0 +1,272 @@
+/**
+ * Per-service and per-job objects: ServiceAccount, Deployment or StatefulSet, Service(s),
+ * PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob.
+ */
+import type { KubeObject } from '../manifest/index.ts';
+import type { AutoscalingSpec, CronJobSpec, JobSpec, ServiceSpec } from '../spec/index.ts';
+import type { ConfigData } from './config.ts';
+import {
+  HOOK_ANNOTATION,
+  meta,
+  problem,
+  quantity,
+  selectorLabels,
+  standardLabels,
+  STRATEGY_ANNOTATION,
+  warn,
+  type RenderContext,
+} from './context.ts';
+import { buildPod, type PodOutput, type PodSource } from './pod.ts';
+
+export const DEFAULT_PROGRESS_DEADLINE = 600;
+export const REVISION_HISTORY_LIMIT = 5;
+export const DEFAULT_BACKOFF_LIMIT = 3;
+export const DEFAULT_TTL_AFTER_FINISHED = 3600;
+export const DEFAULT_VOLUME_SIZE = '1Gi';
+export const DEFAULT_CPU_TARGET = 80;
+
+export function headlessServiceName(service: string): string {
+  return `${service}-headless`;
+}
+
+/** A service gets a StatefulSet when it has at least one persistent volume. */
+export function isStateful(svc: ServiceSpec): boolean {
+  return (svc.volumes ?? []).some((v) => v.type !== 'emptyDir');
+}
+
+export function workloadKind(svc: ServiceSpec): 'Deployment' | 'StatefulSet' {
+  return isStateful(svc) ? 'StatefulSet' : 'Deployment';
+}
+
+/** The replica floor a PDB must respect: HPA min when autoscaling, else replicas (@default 1). */
+export function minReplicas(svc: ServiceSpec): number {
+  return svc.autoscaling ? svc.autoscaling.min : (svc.replicas ?? 1);
+}
+
+export function serviceAccount(ctx: RenderContext, name: string, component: 'service' | 'job' | 'cronjob', src: PodSource): KubeObject {
+  const annotations = src.serviceAccount?.annotations;
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta(ctx, { name, labels: standardLabels(ctx, { name, component }), annotations: annotations ? { ...annotations } : undefined }),
+    // The API token is mounted only when asked: most apps never talk to the apiserver.
+    automountServiceAccountToken: src.serviceAccount?.automountToken ?? false,
+  };
+}
+
+export function renderService(ctx: RenderContext, name: string, svc: ServiceSpec, data: ConfigData): KubeObject[] {
+  const path = `services.${name}`;
+  const scaled = svc.autoscaling !== undefined || (svc.replicas ?? 1) > 1;
+  const pod = buildPod(ctx, { name, component: 'service', path, src: svc, data, service: { spec: svc, spread: scaled } });
+  const out: KubeObject[] = [serviceAccount(ctx, name, 'service', svc)];
+  if (pod.configMap) out.push(pod.configMap);
+  const labels = standardLabels(ctx, { name, component: 'service', version: pod.version, extra: svc.labels });
+  if (svc.ports && svc.ports.length > 0) {
+    out.push(clusterService(ctx, name, svc, labels));
+    if (isStateful(svc)) out.push(clusterService(ctx, name, svc, { ...labels, 'slipway.dev/headless': 'true' }, true));
+  } else if (svc.expose && svc.expose.type !== 'internal') {
+    problem(ctx, `${path}.expose`, 'an exposed service needs ports', { hint: `add ports to services.${name}` });
+  }
+  out.push(isStateful(svc) ? statefulSet(ctx, name, svc, pod, labels) : deployment(ctx, name, svc, pod, labels));
+  if (minReplicas(svc) > 1) out.push(pdb(ctx, name, labels));
+  if (svc.autoscaling) out.push(hpa(ctx, name, svc, svc.autoscaling, labels));
+  return out;
+}
+
+/** ClusterIP Service; the headless variant gives StatefulSet pods stable DNS names. */
+function clusterService(ctx: RenderContext, name: string, svc: ServiceSpec, labels: Record<string, string>, headless = false): KubeObject {
+  const spec: Record<string, unknown> = { type: 'ClusterIP' };
+  if (headless) spec['clusterIP'] = 'None';
+  spec['selector'] = selectorLabels(ctx, name);
+  spec['ports'] = (svc.ports ?? []).map((p) => ({
+    name: p.name,
+    port: p.servicePort ?? p.port,
+    // By name: the container port can change without touching the Service.
+    targetPort: p.name,
+    protocol: p.protocol ?? 'TCP',
+    ...(p.appProtocol !== undefined ? { appProtocol: p.appProtocol } : {}),
+  }));
+  return { apiVersion: 'v1', kind: 'Service', metadata: meta(ctx, { name: headless ? headlessServiceName(name) : name, labels }), spec };
+}
+
+function strategyAnnotations(ctx: RenderContext, name: string, svc: ServiceSpec): Record<string, string> | undefined {
+  const type = svc.strategy?.type;
+  if (type === undefined || type === 'rolling') return undefined;
+  // Rendered as a plain rolling Deployment; the deploy engine reads the annotation and refuses
+  // what it cannot execute yet, instead of silently rolling out 100% at once.
+  warn(ctx, `services.${name}: strategy ${type} is rendered as a stable Deployment annotated ${STRATEGY_ANNOTATION}=${type}; progressive delivery is executed by slipway deploy, not by Kubernetes`);
+  if (isStateful(svc)) problem(ctx, `services.${name}.strategy.type`, `strategy ${type} is not supported for a StatefulSet`, { expected: 'rolling' });
+  return { [STRATEGY_ANNOTATION]: type };
+}
+
+function deployment(ctx: RenderContext, name: string, svc: ServiceSpec, pod: PodOutput, labels: Record<string, string>): KubeObject {
+  const spec: Record<string, unknown> = {};
+  // With an HPA the HPA owns the replica count; a `replicas` here would reset it on every apply.
+  if (!svc.autoscaling) spec['replicas'] = svc.replicas ?? 1;
+  spec['revisionHistoryLimit'] = REVISION_HISTORY_LIMIT;
+  spec['progressDeadlineSeconds'] = svc.strategy?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE;
+  spec['selector'] = { matchLabels: selectorLabels(ctx, name) };
+  spec['strategy'] = {
+    type: 'RollingUpdate',
+    rollingUpdate: { maxSurge: svc.strategy?.maxSurge ?? '25%', maxUnavailable: svc.strategy?.maxUnavailable ?? 0 },
+  };
+  spec['template'] = pod.template;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(ctx, { name, labels, annotations: strategyAnnotations(ctx, name, svc) }),
+    spec,
+  };
+}
+
+function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: PodOutput, labels: Record<string, string>): KubeObject {
+  strategyAnnotations(ctx, name, svc);
+  const spec: Record<string, unknown> = {};
+  if (!svc.autoscaling) spec['replicas'] = svc.replicas ?? 1;
+  spec['revisionHistoryLimit'] = REVISION_HISTORY_LIMIT;
+  spec['serviceName'] = headlessServiceName(name);
+  spec['selector'] = { matchLabels: selectorLabels(ctx, name) };
+  spec['updateStrategy'] = { type: 'RollingUpdate' };
+  // Data outlives the workload: deleting or scaling down never deletes volumes.
+  spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+  spec['template'] = pod.template;
+  spec['volumeClaimTemplates'] = (svc.volumes ?? [])
+    .filter((v) => v.type !== 'emptyDir')
+    .map((v) => ({
+      metadata: { name: v.name, labels: selectorLabels(ctx, name) },
+      spec: {
+        accessModes: v.accessModes ?? ['ReadWriteOnce'],
+        ...(v.storageClass !== undefined ? { storageClassName: v.storageClass } : {}),
+        resources: { requests: { storage: v.size !== undefined ? quantity(v.size) : DEFAULT_VOLUME_SIZE } },
+      },
+    }));
+  if (svc.ports === undefined || svc.ports.length === 0) {
+    problem(ctx, `services.${name}.ports`, 'a service with persistent volumes (a StatefulSet) needs at least one port for its headless Service', { hint: 'declare the port it listens on' });
+  }
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels }), spec };
+}
+
+/**
+ * maxUnavailable 1 (never minAvailable): with the replica floor > 1 it always allows one
+ * eviction, so node drains make progress whatever the HPA has scaled to.
+ * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+ */
+function pdb(ctx: RenderContext, name: string, labels: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(ctx, { name, labels }),
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: selectorLabels(ctx, name) },
+      // Crash-looping pods can always be evicted; otherwise they would block drains forever.
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
+  };
+}
+
+/** Fast up (double or +4 pods per 15s), slow down (at most 25% per minute after 5 min of calm). */
+const DEFAULT_BEHAVIOR = {
+  scaleUp: {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: 'Max',
+    policies: [
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+      { type: 'Pods', value: 4, periodSeconds: 15 },
+    ],
+  },
+  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 25, periodSeconds: 60 }] },
+} as const;
+
+function hpa(ctx: RenderContext, name: string, svc: ServiceSpec, a: AutoscalingSpec, labels: Record<string, string>): KubeObject {
+  const path = `services.${name}.autoscaling`;
+  if (a.min > a.max) problem(ctx, path, `min (${a.min}) is greater than max (${a.max})`, { expected: 'min ≤ max' });
+  if (svc.replicas !== undefined) warn(ctx, `services.${name}: replicas is ignored because autoscaling is set (the HPA owns the replica count)`);
+  const metrics: Record<string, unknown>[] = [];
+  const utilization = (resource: 'cpu' | 'memory', pct: number): Record<string, unknown> => ({
+    type: 'Resource',
+    resource: { name: resource, target: { type: 'Utilization', averageUtilization: pct } },
+  });
+  const cpu = a.cpu ?? (a.memory === undefined && (a.metrics ?? []).length === 0 ? DEFAULT_CPU_TARGET : undefined);
+  if (cpu !== undefined) metrics.push(utilization('cpu', cpu));
+  if (a.memory !== undefined) metrics.push(utilization('memory', a.memory));
+  for (const [i, m] of (a.metrics ?? []).entries()) {
+    if ('pods' in m) {
+      metrics.push({
+        type: 'Pods',
+        pods: { metric: metricId(m.pods.name, m.pods.selector), target: { type: 'AverageValue', averageValue: quantity(m.pods.averageValue) } },
+      });
+    } else {
+      const e = m.external;
+      if ((e.value === undefined) === (e.averageValue === undefined)) {
+        problem(ctx, `${path}.metrics[${i}].external`, 'an external metric needs exactly one of value, averageValue', { expected: 'value or averageValue' });
+      }
+      const target = e.value !== undefined ? { type: 'Value', value: quantity(e.value) } : { type: 'AverageValue', averageValue: quantity(e.averageValue ?? 0) };
+      metrics.push({ type: 'External', external: { metric: metricId(e.name, e.selector), target } });
+    }
+  }
+  const behavior = {
+    scaleUp: { ...DEFAULT_BEHAVIOR.scaleUp, ...a.behavior?.scaleUp },
+    scaleDown: { ...DEFAULT_BEHAVIOR.scaleDown, ...a.behavior?.scaleDown },
+  };
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta(ctx, { name, labels }),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: workloadKind(svc), name },
+      minReplicas: a.min,
+      maxReplicas: a.max,
+      metrics,
+      behavior,
+    },
+  };
+}
+
+function metricId(name: string, selector: Readonly<Record<string, string>> | undefined): Record<string, unknown> {
+  return selector ? { name, selector: { matchLabels: { ...selector } } } : { name };
+}
+
+function jobSpec(job: JobSpec | CronJobSpec, pod: PodOutput): Record<string, unknown> {
+  const spec: Record<string, unknown> = {
+    backoffLimit: job.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
+    ttlSecondsAfterFinished: job.ttlSecondsAfterFinished ?? DEFAULT_TTL_AFTER_FINISHED,
+  };
+  if (job.activeDeadlineSeconds !== undefined) spec['activeDeadlineSeconds'] = job.activeDeadlineSeconds;
+  const template = pod.template as { spec: Record<string, unknown> };
+  // A failed pod is retried as a new pod (backoffLimit), never restarted in place.
+  spec['template'] = { ...pod.template, spec: { ...template.spec, restartPolicy: 'Never' } };
+  return spec;
+}
+
+export function renderJob(ctx: RenderContext, name: string, job: JobSpec, data: ConfigData): KubeObject[] {
+  const pod = buildPod(ctx, { name, component: 'job', path: `jobs.${name}`, src: job, data });
+  const out: KubeObject[] = [serviceAccount(ctx, name, 'job', job)];
+  if (pod.configMap) out.push(pod.configMap);
+  const labels = standardLabels(ctx, { name, component: 'job', version: pod.version, extra: job.labels });
+  out.push({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta(ctx, { name, labels, annotations: job.hook ? { [HOOK_ANNOTATION]: job.hook } : undefined }),
+    spec: jobSpec(job, pod),
+  });
+  return out;
+}
+
+export function renderCronJob(ctx: RenderContext, name: string, cj: CronJobSpec, data: ConfigData): KubeObject[] {
+  const pod = buildPod(ctx, { name, component: 'cronjob', path: `cronJobs.${name}`, src: cj, data });
+  const out: KubeObject[] = [serviceAccount(ctx, name, 'cronjob', cj)];
+  if (pod.configMap) out.push(pod.configMap);
+  const labels = standardLabels(ctx, { name, component: 'cronjob', version: pod.version, extra: cj.labels });
+  const spec: Record<string, unknown> = {
+    schedule: cj.schedule,
+    ...(cj.timeZone !== undefined ? { timeZone: cj.timeZone } : {}),
+    // Forbid by default: overlapping runs of a batch job rarely do what anyone wants.
+    concurrencyPolicy: cj.concurrencyPolicy ?? 'Forbid',
+    ...(cj.suspend !== undefined ? { suspend: cj.suspend } : {}),
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 3,
+    jobTemplate: { metadata: { labels }, spec: jobSpec(cj, pod) },
+  };
+  return [...out, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(ctx, { name, labels }), spec }];
+}
