@@ -4,7 +4,7 @@
  * Pure: files the spec refers to (ConfigMap `envFile`s) are read through a callback the caller
  * supplies (the CLI reads them from disk).
  */
-import { parse as parseDotenv } from 'dotenv';
+import { parseEnv } from 'node:util';
 import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../errors/index.ts';
 import { environmentNames, rememberSource, resolveEnvironment } from './environments.ts';
 import type { AppSpec } from './schema.ts';
@@ -90,9 +90,16 @@ function inlineEnvFiles(spec: AppSpec, source: SourceMap, readFile: (path: strin
       );
       continue;
     }
-    const inlined = { ...cm, data: { ...parseDotenv(text), ...cm.data } };
+    const inlined = { ...cm, data: { ...dotenv(text), ...cm.data } };
     delete inlined.envFile;
     spec.configMaps = { ...spec.configMaps, [name]: inlined };
   }
   return problems;
+}
+
+/** KEY=VALUE lines, `#` comments, quoted values: Node's own dotenv parser (the same one render uses). */
+function dotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parseEnv(text))) if (v !== undefined) out[k] = v;
+  return out;
 }
