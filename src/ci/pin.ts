@@ -20,6 +20,8 @@ export interface PinResult {
   readonly sha: string;
 }
 
+const UNREACHABLE = 'GitHub API unreachable';
+
 interface GitObject {
   readonly type: string;
   readonly sha: string;
@@ -27,7 +29,7 @@ interface GitObject {
 
 function gitObject(body: unknown): GitObject | undefined {
   if (typeof body !== 'object' || body === null || !('object' in body)) return undefined;
-  const o = (body).object;
+  const o = body.object;
   if (typeof o !== 'object' || o === null) return undefined;
   const { type, sha } = o as { type?: unknown; sha?: unknown };
   return typeof type === 'string' && typeof sha === 'string' ? { type, sha } : undefined;
@@ -38,7 +40,7 @@ async function get(fetchJson: FetchJson, url: string, what: string): Promise<Git
   try {
     res = await fetchJson(url);
   } catch (e) {
-    throw clusterUnavailable(`GitHub API unreachable while resolving ${what}`, {
+    throw clusterUnavailable(`${UNREACHABLE} while resolving ${what}`, {
       cause: e,
       hint: 'check network access to api.github.com (or set SLIPWAY_GITHUB_API to a reachable mirror)',
     });
@@ -78,13 +80,21 @@ export async function resolvePins(
   api = 'https://api.github.com',
 ): Promise<Outcome<PinResult>[]> {
   const out: Outcome<PinResult>[] = [];
+  let unreachable: SlipwayError | undefined;
   // Sequential: a dozen requests, and it keeps well clear of secondary rate limits.
   for (const [id, a] of Object.entries(actions)) {
+    if (unreachable !== undefined) {
+      // No answer at all: do not wait for the same network failure once per action.
+      out.push({ ok: false, error: unreachable });
+      continue;
+    }
     try {
       const sha = await resolveTag(fetchJson, api, a.repo, a.tag);
       out.push({ ok: true, value: { id, repo: a.repo, tag: a.tag, oldSha: a.sha, sha } });
     } catch (e) {
-      out.push({ ok: false, error: asSlipwayError(e) });
+      const error = asSlipwayError(e);
+      if (error.message.startsWith(UNREACHABLE)) unreachable = error;
+      out.push({ ok: false, error });
     }
   }
   return out;
