@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import type { Io } from '../io.ts';
 import { registerSchema } from './schema.ts';
 import { registerValidate } from './validate.ts';
+import { registerCi } from './ci.ts';
 
 /**
  * Every command registers itself here: one line per command file. Each command file is thin:
  * parse flags, call an engine through its folder's index.ts, print.
  */
 export function registerCommands(program: Command, io: Io): void {
-  const registrations: ((p: Command, io: Io) => void)[] = [registerSchema, registerValidate];
+  const registrations: ((p: Command, io: Io) => void)[] = [registerSchema, registerValidate, registerCi];
   for (const register of registrations) register(program, io);
 }
