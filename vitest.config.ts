@@ -12,6 +12,14 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        // Output formats (kustomize, helm) through the real peer tools; no cluster needed.
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
     ],
   },
 });
