@@ -95,7 +95,10 @@ function withIdentity(projected: unknown, full: Record<string, unknown>): Record
   const pmeta = isRecord(p['metadata']) ? p['metadata'] : {};
   const id: Record<string, unknown> = { name: meta['name'] };
   if (meta['namespace'] !== undefined) id['namespace'] = meta['namespace'];
-  return { apiVersion: full['apiVersion'], kind: full['kind'], ...p, metadata: { ...id, ...pmeta } };
+  // metadata right after kind, as people write (and read) manifests.
+  const out: Record<string, unknown> = { apiVersion: full['apiVersion'], kind: full['kind'], metadata: { ...id, ...pmeta } };
+  for (const [k, v] of Object.entries(p)) if (k !== 'metadata') out[k] = v;
+  return out;
 }
 
 /**
