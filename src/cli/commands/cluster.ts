@@ -1,0 +1,174 @@
+/**
+ * `slipway cluster up|down|status|kubeconfig`: the local control plane (see src/cluster).
+ * Thin: flags → engine → print. Progress: listr2 on a TTY, one plain line per step otherwise.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { Listr } from 'listr2';
+import {
+  clusterDown,
+  clusterStatus,
+  planUp,
+  targetLayout,
+  type ClusterStatus,
+  type UpPlan,
+  type UpResult,
+} from '../../cluster/index.ts';
+import { inputError, notFound } from '../../errors/index.ts';
+import type { Io } from '../io.ts';
+
+interface TargetFlags {
+  name: string;
+  dataDir?: string;
+}
+
+const addTarget = (c: Command): Command =>
+  c
+    .option('--name <name>', 'cluster name (kubeconfig context slipway-<name>)', 'default')
+    .option('--data-dir <dir>', 'data dir (default $SLIPWAY_HOME/clusters/<name>, SLIPWAY_HOME defaults to ~/.slipway)');
+
+const outputOption = (): Option => new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text');
+
+function parseNodes(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw inputError(`--nodes must be an integer from 1 to 100, got "${v}"`, { cause: v, expected: '1..100', hint: 'e.g. --nodes 3' });
+  }
+  return n;
+}
+
+async function runPlan(plan: UpPlan, io: Io): Promise<void> {
+  if (io.isTTY) {
+    const tasks = new Listr(
+      plan.steps.map((s) => ({
+        title: s.title,
+        task: async (_: unknown, task: { output: string; skip: (m?: string) => void }) => {
+          const r = await s.run((line) => (task.output = line));
+          if (r === 'skipped') task.skip(`${s.title} (already running)`);
+        },
+      })),
+      { concurrent: false, exitOnError: true, rendererOptions: { collapseErrors: false } },
+    );
+    await tasks.run();
+    return;
+  }
+  for (const s of plan.steps) {
+    const t0 = Date.now();
+    io.err(`• ${s.title} ...\n`);
+    let last = '';
+    const r = await s.run((line) => {
+      if (line !== last) io.err(`    ${line}\n`);
+      last = line;
+    });
+    io.err(`  ${r === 'skipped' ? 'skipped' : 'ok'} (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
+  }
+}
+
+function printUp(r: UpResult, seconds: number, io: Io): void {
+  const c = io.color;
+  const head = r.alreadyRunning ? `cluster "${r.name}" is already running` : `cluster "${r.name}" is up in ${seconds.toFixed(1)}s`;
+  io.out(`${c.green('✔')} ${head}: Kubernetes ${r.serverVersion}, ${r.nodes} simulated nodes, ${r.server}\n`);
+  io.out(`  kubeconfig: ${r.kubeconfig} (context ${r.context})\n`);
+  if (r.mergedInto !== undefined) io.out(`  merged into ${r.mergedInto} and made current\n`);
+  else io.out(`\n  export KUBECONFIG=${r.kubeconfig}\n`);
+}
+
+function registerUp(cluster: Command, io: Io): void {
+  addTarget(cluster.command('up').description('start a local control plane with simulated nodes (idempotent)'))
+    .option('--nodes <n>', 'simulated nodes, spread over zone-a/b/c', parseNodes, 3)
+    .option('--bin-dir <dir>', 'folder with etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (default: $SLIPWAY_KUBE_BIN or build with scripts/build-kube.sh)')
+    .option('--merge-kubeconfig', 'also merge the context into ~/.kube/config and make it current', false)
+    .option('--timeout <seconds>', 'per wait (apiserver ready, nodes Ready, …)', (v) => Number(v), 120)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  slipway cluster up                          3 nodes, context slipway-default, ~/.slipway/clusters/default
+  slipway cluster up --name ci --nodes 5      a second cluster on its own ports
+  slipway cluster up --merge-kubeconfig       also add the context to ~/.kube/config
+  eval "$(slipway cluster kubeconfig --export)"
+
+Pods simulate failures with the label slipway.dev/simulate=never-ready|crash-loop|slow-ready.`,
+    )
+    .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number }) => {
+      const t0 = Date.now();
+      const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000 });
+      await runPlan(plan, io);
+      printUp(plan.result(), (Date.now() - t0) / 1000, io);
+    });
+}
+
+function registerDown(cluster: Command, io: Io): void {
+  addTarget(cluster.command('down').description('stop every process of a local cluster'))
+    .option('--delete', 'also remove its data dir (etcd data, certificates, logs)', false)
+    .addHelpText('after', '\nExamples:\n  slipway cluster down\n  slipway cluster down --name ci --delete')
+    .action(async (f: TargetFlags & { delete: boolean }) => {
+      const r = await clusterDown({ name: f.name, dataDir: f.dataDir, delete: f.delete });
+      for (const s of r.stopped) io.out(`  ${s.component.padEnd(24)} pid ${String(s.pid).padEnd(8)} ${s.how}\n`);
+      io.out(`${io.color.green('✔')} cluster "${r.name}" stopped${r.deleted ? ` and ${r.dataDir} deleted` : ` (data kept in ${r.dataDir})`}\n`);
+    });
+}
+
+function printStatus(s: ClusterStatus, io: Io): void {
+  const c = io.color;
+  const phase = s.phase === 'running' ? c.green(s.phase) : c.red(s.phase);
+  io.out(`cluster ${c.bold(s.name)}: ${phase}  ${s.server}  context ${s.context}\n`);
+  io.out(`${'COMPONENT'.padEnd(24)} ${'PID'.padEnd(8)} ${'ALIVE'.padEnd(6)} HEALTH\n`);
+  for (const x of s.components) {
+    const health = x.healthy ? c.green('ok') : c.red(x.detail);
+    io.out(`${x.component.padEnd(24)} ${String(x.pid ?? '-').padEnd(8)} ${(x.alive ? 'yes' : c.red('no')).padEnd(x.alive ? 6 : 6 + c.red('').length)} ${health}\n`);
+  }
+  if (s.phase !== 'running') {
+    const bad = s.components.filter((x) => !x.healthy);
+    for (const x of bad) io.out(`  ${c.dim(`log: ${x.log}`)}\n`);
+  }
+}
+
+function registerStatus(cluster: Command, io: Io): void {
+  addTarget(cluster.command('status').description('per component: process alive? health check ok? (exit 1 unless all are)'))
+    .addOption(outputOption())
+    .addHelpText('after', '\nExamples:\n  slipway cluster status\n  slipway cluster status --name ci -o json')
+    .action(async (f: TargetFlags & { output: string }) => {
+      const s = await clusterStatus({ name: f.name, dataDir: f.dataDir });
+      if (f.output === 'json') io.out(`${JSON.stringify(s, null, 2)}\n`);
+      else if (f.output === 'yaml') io.out((await import('yaml')).stringify(s));
+      else printStatus(s, io);
+      if (s.phase !== 'running') io.setExitCode(1);
+    });
+}
+
+function registerKubeconfig(cluster: Command, io: Io): void {
+  addTarget(cluster.command('kubeconfig').description("print the cluster's kubeconfig path (or its content with -o yaml)"))
+    .addOption(new Option('-o, --output <format>', 'path | yaml').choices(['path', 'yaml']).default('path'))
+    .option('--export', 'print `export KUBECONFIG=<path>` for eval', false)
+    .addHelpText('after', '\nExamples:\n  export KUBECONFIG=$(slipway cluster kubeconfig)\n  eval "$(slipway cluster kubeconfig --export)"\n  slipway cluster kubeconfig -o yaml > kind.yaml')
+    .action(async (f: TargetFlags & { output: 'path' | 'yaml'; export: boolean }) => {
+      const layout = targetLayout({ name: f.name, dataDir: f.dataDir });
+      let text: string;
+      try {
+        text = await readFile(layout.kubeconfig, 'utf8');
+      } catch (e) {
+        throw notFound(`no kubeconfig for cluster "${layout.name}" at ${layout.kubeconfig}`, { cause: e, hint: '`slipway cluster up` creates it' });
+      }
+      if (f.output === 'yaml') io.out(text);
+      else io.out(f.export ? `export KUBECONFIG=${layout.kubeconfig}\n` : `${layout.kubeconfig}\n`);
+    });
+}
+
+export function registerCluster(program: Command, io: Io): void {
+  const cluster = program
+    .command('cluster')
+    .description('a local Kubernetes control plane (etcd + apiserver + controller-manager + scheduler, kwok nodes)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  slipway cluster up && export KUBECONFIG=$(slipway cluster kubeconfig)
+  slipway cluster status -o json
+  slipway cluster down --delete`,
+    );
+  registerUp(cluster, io);
+  registerDown(cluster, io);
+  registerStatus(cluster, io);
+  registerKubeconfig(cluster, io);
+}

@@ -1,0 +1,389 @@
+/**
+ * What the simulated nodes and pods do: kwok "Stage" objects (installed into the apiserver with
+ * their CRD) plus the Node objects slipway creates. Pure data, applied by `up`.
+ *
+ * Pod behaviour is chosen per pod with the label {@link SIMULATE_LABEL}:
+ *  - no label (or an unknown value): Running and Ready about one second after scheduling;
+ *  - `slow-ready`: Ready after about 20 s (exercises rollout progress/timeouts);
+ *  - `never-ready`: Running, containers running, but never Ready (a failing readiness probe);
+ *  - `crash-loop`: containers keep restarting, `CrashLoopBackOff`, `restartCount` grows.
+ * @see https://kwok.sigs.k8s.io/docs/user/stages-configuration/
+ */
+import type { KubeObject } from '../manifest/index.ts';
+import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from './flags.ts';
+
+export const SIMULATE_LABEL = 'slipway.dev/simulate';
+export const SIMULATIONS = ['never-ready', 'crash-loop', 'slow-ready'] as const;
+export type Simulation = (typeof SIMULATIONS)[number];
+
+export const STAGE_GROUP = 'kwok.x-k8s.io';
+export const STAGE_VERSION = 'v1alpha1';
+export const STAGE_PLURAL = 'stages';
+
+/** Delay before a plain pod turns Ready. @default 1000 ms (jittered up to 1500 ms) */
+export const READY_DELAY_MS = 1000;
+/** Delay before a `slow-ready` pod turns Ready. @default 20000 ms */
+export const SLOW_READY_DELAY_MS = 20_000;
+/** Time between two restarts of a `crash-loop` pod. @default 5000 ms */
+export const CRASH_RESTART_MS = 5000;
+
+/**
+ * The Stage CRD. kwok reads Stages through its typed client, so the schema only needs to be
+ * structural; fields are validated by kwok itself when it loads a Stage.
+ * @see https://kwok.sigs.k8s.io/docs/user/stages-configuration/
+ */
+export function stageCrd(): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${STAGE_PLURAL}.${STAGE_GROUP}` },
+    spec: {
+      group: STAGE_GROUP,
+      names: { kind: 'Stage', listKind: 'StageList', plural: STAGE_PLURAL, singular: 'stage' },
+      scope: 'Cluster',
+      versions: [
+        {
+          name: STAGE_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+interface Expr {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
+interface StageInput {
+  readonly name: string;
+  readonly kind: 'Pod' | 'Node';
+  readonly match: readonly Expr[];
+  readonly delayMs?: number;
+  readonly jitterMs?: number;
+  readonly statusTemplate?: string;
+  readonly deleteObject?: boolean;
+  readonly event?: { readonly reason: string; readonly message: string; readonly type?: 'Normal' | 'Warning' };
+}
+
+function stage(s: StageInput): KubeObject {
+  const next: Record<string, unknown> = {};
+  if (s.event) next['event'] = { type: s.event.type ?? 'Normal', reason: s.event.reason, message: s.event.message };
+  if (s.statusTemplate !== undefined) next['statusTemplate'] = s.statusTemplate;
+  if (s.deleteObject === true) {
+    next['finalizers'] = { empty: true };
+    next['delete'] = true;
+  }
+  const spec: Record<string, unknown> = {
+    resourceRef: { apiGroup: 'v1', kind: s.kind },
+    selector: { matchExpressions: s.match.map((m) => ({ ...m, ...(m.values ? { values: [...m.values] } : {}) })) },
+    next,
+  };
+  if (s.delayMs !== undefined) {
+    spec['delay'] = { durationMilliseconds: s.delayMs, ...(s.jitterMs !== undefined ? { jitterDurationMilliseconds: s.jitterMs } : {}) };
+  }
+  return {
+    apiVersion: `${STAGE_GROUP}/${STAGE_VERSION}`,
+    kind: 'Stage',
+    metadata: { name: `slipway-${s.name}`, labels: { 'app.kubernetes.io/managed-by': 'slipway' } },
+    spec,
+  };
+}
+
+const simulate = `.metadata.labels["${SIMULATE_LABEL}"]`;
+const alive: Expr = { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' };
+const notStarted: Expr = { key: '.status.podIP', operator: 'DoesNotExist' };
+const withSimulation = (...v: Simulation[]): Expr => ({ key: simulate, operator: 'In', values: v });
+
+/** Pod addresses and phase: the part every "container started" template shares. */
+const podStarted = `hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
+podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
+phase: Running
+startTime: {{ $now | Quote }}
+`;
+
+/** Init containers: run-to-completion ones have finished, sidecars (restartPolicy Always) run. */
+const initStatuses = `{{ with .spec.initContainers }}
+initContainerStatuses:
+{{ range . }}
+- name: {{ .name | Quote }}
+  image: {{ .image | Quote }}
+  restartCount: 0
+  {{ if eq ( or .restartPolicy "" ) "Always" }}
+  ready: true
+  started: true
+  state:
+    running:
+      startedAt: {{ $now | Quote }}
+  {{ else }}
+  ready: false
+  started: false
+  state:
+    terminated:
+      exitCode: 0
+      reason: Completed
+      startedAt: {{ $now | Quote }}
+      finishedAt: {{ $now | Quote }}
+  {{ end }}
+{{ end }}
+{{ end }}
+`;
+
+function conditions(ready: boolean, reason: string): string {
+  const status = ready ? '"True"' : '"False"';
+  const why = ready ? '' : `\n  reason: ${reason}\n  message: "containers with unready status: [{{ range $i, $c := .spec.containers }}{{ if $i }} {{ end }}{{ $c.name }}{{ end }}]"`;
+  return `conditions:
+- type: Initialized
+  status: "True"
+  lastTransitionTime: {{ $now | Quote }}
+- type: ContainersReady
+  status: ${status}
+  lastTransitionTime: {{ $now | Quote }}${why}
+- type: Ready
+  status: ${status}
+  lastTransitionTime: {{ $now | Quote }}${why}
+{{ range .spec.readinessGates }}
+- type: {{ .conditionType | Quote }}
+  status: "True"
+  lastTransitionTime: {{ $now | Quote }}
+{{ end }}
+`;
+}
+
+const runningContainers = (ready: boolean): string => `containerStatuses:
+{{ range .spec.containers }}
+- name: {{ .name | Quote }}
+  image: {{ .image | Quote }}
+  ready: ${ready}
+  started: true
+  restartCount: 0
+  state:
+    running:
+      startedAt: {{ $now | Quote }}
+{{ end }}
+`;
+
+const crashingContainers = (restartCount: string): string => `containerStatuses:
+{{ range $c := $containers }}
+- name: {{ $c.name | Quote }}
+  image: {{ $c.image | Quote }}
+  ready: false
+  started: false
+  restartCount: ${restartCount}
+  lastState:
+    terminated:
+      exitCode: 1
+      reason: Error
+      startedAt: {{ $now | Quote }}
+      finishedAt: {{ $now | Quote }}
+  state:
+    waiting:
+      reason: CrashLoopBackOff
+      message: {{ printf "back-off restarting failed container %s" $c.name | Quote }}
+{{ end }}
+`;
+
+const header = '{{ $now := Now }}\n';
+
+/** Pod stages, in the order they are installed. */
+export function podStages(): KubeObject[] {
+  const readyTemplate = header + conditions(true, '') + initStatuses + runningContainers(true) + podStarted;
+  return [
+    stage({
+      name: 'pod-ready',
+      kind: 'Pod',
+      match: [alive, notStarted, { key: simulate, operator: 'NotIn', values: SIMULATIONS }],
+      delayMs: READY_DELAY_MS,
+      jitterMs: READY_DELAY_MS + 500,
+      statusTemplate: readyTemplate,
+      event: { reason: 'Started', message: 'Started container (simulated by kwok)' },
+    }),
+    stage({
+      name: 'pod-slow-ready',
+      kind: 'Pod',
+      match: [alive, notStarted, withSimulation('slow-ready')],
+      delayMs: SLOW_READY_DELAY_MS,
+      statusTemplate: readyTemplate,
+      event: { reason: 'Started', message: 'Started container after a slow start (slipway.dev/simulate=slow-ready)' },
+    }),
+    stage({
+      name: 'pod-never-ready',
+      kind: 'Pod',
+      match: [alive, notStarted, withSimulation('never-ready')],
+      delayMs: READY_DELAY_MS,
+      statusTemplate: header + conditions(false, 'ContainersNotReady') + initStatuses + runningContainers(false) + podStarted,
+      event: { type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed (slipway.dev/simulate=never-ready)' },
+    }),
+    stage({
+      name: 'pod-crash-loop-start',
+      kind: 'Pod',
+      match: [alive, notStarted, withSimulation('crash-loop')],
+      delayMs: READY_DELAY_MS,
+      statusTemplate:
+        header + '{{ $containers := .spec.containers }}\n' + conditions(false, 'ContainersNotReady') + initStatuses + crashingContainers('1') + podStarted,
+      event: { type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container (slipway.dev/simulate=crash-loop)' },
+    }),
+    stage({
+      // Re-matches after every patch, so the restart count keeps growing like a kubelet's.
+      name: 'pod-crash-loop-restart',
+      kind: 'Pod',
+      match: [alive, { key: '.status.podIP', operator: 'Exists' }, withSimulation('crash-loop')],
+      delayMs: CRASH_RESTART_MS,
+      statusTemplate: header + '{{ $containers := .status.containerStatuses }}\n' + crashingContainers('{{ add1 ( or $c.restartCount 0 ) }}'),
+      event: { type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container (slipway.dev/simulate=crash-loop)' },
+    }),
+    stage({
+      // Jobs' pods finish: their containers exit 0 shortly after they started.
+      name: 'pod-complete',
+      kind: 'Pod',
+      match: [
+        alive,
+        { key: '.status.phase', operator: 'In', values: ['Running'] },
+        { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
+        { key: simulate, operator: 'NotIn', values: ['never-ready', 'crash-loop'] },
+      ],
+      delayMs: READY_DELAY_MS,
+      statusTemplate: `${header}conditions:
+- type: Ready
+  status: "False"
+  reason: PodCompleted
+  lastTransitionTime: {{ $now | Quote }}
+- type: ContainersReady
+  status: "False"
+  reason: PodCompleted
+  lastTransitionTime: {{ $now | Quote }}
+containerStatuses:
+{{ range .spec.containers }}
+- name: {{ .name | Quote }}
+  image: {{ .image | Quote }}
+  ready: false
+  started: false
+  restartCount: 0
+  state:
+    terminated:
+      exitCode: 0
+      reason: Completed
+      startedAt: {{ $now | Quote }}
+      finishedAt: {{ $now | Quote }}
+{{ end }}
+phase: Succeeded
+`,
+    }),
+    stage({
+      // A deleted pod goes away (as after its containers stopped): drop finalizers, delete.
+      name: 'pod-delete',
+      kind: 'Pod',
+      match: [{ key: '.metadata.deletionTimestamp', operator: 'Exists' }],
+      deleteObject: true,
+    }),
+  ];
+}
+
+const nodeStatus = `{{ $now := Now }}
+{{ $since := or .metadata.creationTimestamp $now }}
+conditions:
+{{ range NodeConditions }}
+- type: {{ .type | Quote }}
+  status: {{ .status | Quote }}
+  reason: {{ .reason | Quote }}
+  message: {{ .message | Quote }}
+  lastHeartbeatTime: {{ $now | Quote }}
+  lastTransitionTime: {{ $since | Quote }}
+{{ end }}
+`;
+
+/** Node stages: become Ready once, then refresh the Ready heartbeat (leases do liveness). */
+export function nodeStages(): KubeObject[] {
+  const readyExpr = '.status.conditions.[] | select( .type == "Ready" ) | .status';
+  return [
+    stage({
+      name: 'node-initialize',
+      kind: 'Node',
+      match: [{ key: readyExpr, operator: 'NotIn', values: ['True'] }],
+      statusTemplate: `${nodeStatus}addresses:
+{{ with .status.addresses }}{{ YAML . 1 }}{{ else }}
+- type: InternalIP
+  address: {{ NodeIP | Quote }}
+- type: Hostname
+  address: {{ NodeName | Quote }}
+{{ end }}
+{{ with NodePort }}
+daemonEndpoints:
+  kubeletEndpoint:
+    Port: {{ . }}
+{{ end }}
+{{ $info := or .status.nodeInfo dict }}
+nodeInfo:
+  architecture: {{ or $info.architecture "amd64" }}
+  operatingSystem: {{ or $info.operatingSystem "linux" }}
+  kubeletVersion: {{ or $info.kubeletVersion ( printf "kwok-%s" Version ) | Quote }}
+  kubeProxyVersion: {{ or $info.kubeProxyVersion ( printf "kwok-%s" Version ) | Quote }}
+  containerRuntimeVersion: {{ or $info.containerRuntimeVersion ( printf "kwok-%s" Version ) | Quote }}
+  kernelVersion: {{ or $info.kernelVersion ( printf "kwok-%s" Version ) | Quote }}
+  osImage: {{ or $info.osImage "kwok" | Quote }}
+  bootID: ""
+  machineID: ""
+  systemUUID: ""
+phase: Running
+`,
+    }),
+    stage({
+      name: 'node-heartbeat',
+      kind: 'Node',
+      match: [
+        { key: '.status.phase', operator: 'In', values: ['Running'] },
+        { key: readyExpr, operator: 'In', values: ['True'] },
+      ],
+      delayMs: 30_000,
+      jitterMs: 40_000,
+      statusTemplate: nodeStatus,
+    }),
+  ];
+}
+
+export const ZONES = ['zone-a', 'zone-b', 'zone-c'] as const;
+
+/** Generous, so a dev stack never hits "Insufficient cpu"; the real limits are the user's requests. */
+export const NODE_ALLOCATABLE = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '500Gi' } as const;
+
+/** Simulated node `i` (0-based) of `count`, spread round-robin over three zones. */
+export function nodeObject(i: number): KubeObject {
+  const name = `kwok-node-${i + 1}`;
+  const zone = ZONES[i % ZONES.length] ?? 'zone-a';
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE, 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node.kubernetes.io/instance-type': 'kwok-sim',
+        'topology.kubernetes.io/region': 'local',
+        'topology.kubernetes.io/zone': zone,
+        type: 'kwok',
+      },
+    },
+    spec: {},
+    status: { allocatable: { ...NODE_ALLOCATABLE }, capacity: { ...NODE_ALLOCATABLE } },
+  };
+}
+
+export function nodeObjects(count: number): KubeObject[] {
+  return Array.from({ length: count }, (_, i) => nodeObject(i));
+}

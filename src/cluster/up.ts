@@ -1,0 +1,363 @@
+/**
+ * `slipway cluster up`: a local control plane (etcd, kube-apiserver, controller-manager,
+ * scheduler) plus kwok simulating the nodes, as detached processes under one data dir.
+ *
+ * The work is a list of titled steps so the CLI can render progress (listr2 on a TTY, plain
+ * lines otherwise) while the engine stays free of presentation.
+ */
+import { homedir } from 'node:os';
+import { targetLayout, type ClusterTarget } from './target.ts';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
+import { clusterUnavailable, conflict, inputError, type SlipwayError, isSlipwayError, internal } from '../errors/index.ts';
+import { contextName, COMPONENTS, PORT_KEYS, type ClusterLayout, type ClusterPorts, type Component } from './layout.ts';
+import { ensurePki, type Pki } from './certs.ts';
+import { componentArgs, LOCALHOST } from './flags.ts';
+import { buildKubeconfig, kubeconfigYaml, mergeKubeconfig, type KubeconfigDoc } from './kubeconfig.ts';
+import { resolveBinaries } from './binaries.ts';
+import { allocateClusterPorts, portIsFree } from './ports.ts';
+import { isAlive, startDetached } from './process.ts';
+import { componentHealth } from './health.ts';
+import { readState, writeState, type ClusterState } from './state.ts';
+import { nodeObjects, nodeStages, podStages, stageCrd, STAGE_GROUP, STAGE_PLURAL } from './stages.ts';
+import { crdEstablished, ensureCrd, ensureNode, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists, upsertStage } from './client.ts';
+import { stopComponents } from './down.ts';
+import { tailFile } from './logs.ts';
+
+export interface UpOptions extends ClusterTarget {
+  /** Folder with etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok. @default built by scripts/build-kube.sh */
+  readonly binDir?: string | undefined;
+  /** Simulated nodes, spread over three zones. @default 3 */
+  readonly nodes?: number | undefined;
+  /** Also merge the context into `~/.kube/config` (and make it current). @default false */
+  readonly mergeKubeconfig?: boolean | undefined;
+  /** Per wait (apiserver ready, nodes Ready, …). @default 120000 */
+  readonly timeoutMs?: number | undefined;
+}
+
+export interface UpResult {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly kubeconfig: string;
+  readonly context: string;
+  readonly server: string;
+  readonly serverVersion: string;
+  readonly nodes: number;
+  /** True when the cluster was running already and nothing was started. */
+  readonly alreadyRunning: boolean;
+  readonly mergedInto?: string;
+}
+
+export interface UpStep {
+  readonly title: string;
+  /** Resolves `'skipped'` when there was nothing to do (cluster already running). */
+  run(report: (line: string) => void): Promise<'done' | 'skipped'>;
+}
+
+export interface UpPlan {
+  readonly layout: ClusterLayout;
+  readonly steps: readonly UpStep[];
+  /** Valid after every step succeeded. */
+  result(): UpResult;
+}
+
+interface Ctx {
+  binDir: string;
+  ports: ClusterPorts;
+  pki: Pki;
+  state: ClusterState;
+  kc: KubeConfig;
+  alreadyRunning: boolean;
+  version: string;
+  mergedInto?: string;
+}
+
+const binaryOf = (c: Component): string => c;
+
+export type { ClusterTarget };
+
+export function planUp(opts: UpOptions): UpPlan {
+  const layout = targetLayout(opts);
+  const env = opts.env ?? process.env;
+  const nodes = opts.nodes ?? 3;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 100) {
+    throw inputError(`--nodes must be an integer from 1 to 100, got ${nodes}`, { cause: nodes, expected: '1..100', hint: 'e.g. --nodes 3' });
+  }
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const ctx: Partial<Ctx> & { alreadyRunning: boolean } = { alreadyRunning: false };
+  const need = <K extends keyof Ctx>(k: K): NonNullable<Ctx[K]> => {
+    const v = ctx[k];
+    if (v === undefined) throw internal(`cluster up: ${k} not prepared`, { cause: k });
+    return v as NonNullable<Ctx[K]>;
+  };
+
+  const start = async (c: Component): Promise<void> => {
+    const state = need('state');
+    const args = componentArgs({ layout, ports: need('ports'), pki: need('pki'), kwokConfig: join(layout.dataDir, 'kwok.yaml') })[c];
+    state.pids[c] = await startDetached({ binary: join(need('binDir'), binaryOf(c)), args, logFile: layout.logFile(c), pidFile: layout.pidFile(c), cwd: layout.dataDir });
+    await writeState(layout.stateFile, state);
+  };
+  const healthy = (c: Component) => async (): Promise<boolean> => (await componentHealth(c, layout, need('ports'))).healthy;
+  const wait = (what: string, check: () => Promise<boolean>, watch: readonly Component[]): Promise<void> =>
+    waitUntil({ what, check, timeoutMs, layout, watch, pids: () => need('state').pids });
+
+  const steps: UpStep[] = [
+    {
+      title: 'Resolve control plane binaries',
+      run: async (report) => {
+        ctx.binDir = await resolveBinaries({ binDir: opts.binDir, env, onLine: report });
+        report(ctx.binDir);
+        return 'done';
+      },
+    },
+    {
+      title: 'Prepare data dir, ports and certificates',
+      run: async (report) => {
+        const prior = await readState(layout.stateFile);
+        if (prior && (await checkRunning(layout, prior))) {
+          Object.assign(ctx, { alreadyRunning: true, state: prior, ports: prior.ports });
+          report(`cluster "${layout.name}" is already running`);
+          return 'skipped';
+        }
+        await mkdir(layout.logsDir, { recursive: true });
+        await mkdir(layout.runDir, { recursive: true });
+        ctx.ports = await choosePorts(layout, prior);
+        ctx.pki = await ensurePki(layout.pkiDir);
+        ctx.state = { version: 1, name: layout.name, dataDir: layout.dataDir, binDir: need('binDir'), ports: ctx.ports, nodes, pids: {} };
+        await writeState(layout.stateFile, ctx.state);
+        await writeKubeconfigs(layout, ctx.pki, ctx.ports);
+        report(`${layout.dataDir} (apiserver on ${LOCALHOST}:${ctx.ports.apiserver})`);
+        return 'done';
+      },
+    },
+    {
+      title: 'Start etcd',
+      run: async () => {
+        if (ctx.alreadyRunning) return 'skipped';
+        await start('etcd');
+        await wait('etcd healthy', healthy('etcd'), ['etcd']);
+        return 'done';
+      },
+    },
+    {
+      title: 'Start kube-apiserver',
+      run: async () => {
+        if (ctx.alreadyRunning) return 'skipped';
+        await start('kube-apiserver');
+        await wait('kube-apiserver /readyz', healthy('kube-apiserver'), ['etcd', 'kube-apiserver']);
+        ctx.kc = loadKubeConfig(layout.kubeconfig);
+        return 'done';
+      },
+    },
+    {
+      title: `Install kwok stages and ${nodes} simulated nodes`,
+      run: async () => {
+        if (ctx.alreadyRunning) return 'skipped';
+        const kc = need('kc');
+        await ensureCrd(kc, stageCrd());
+        await wait('Stage CRD established', () => crdEstablished(kc, `${STAGE_PLURAL}.${STAGE_GROUP}`), ['kube-apiserver']);
+        for (const s of [...nodeStages(), ...podStages()]) await retryNotFound(() => upsertStage(kc, s), timeoutMs);
+        for (const n of nodeObjects(nodes)) await ensureNode(kc, n);
+        return 'done';
+      },
+    },
+    {
+      title: 'Start kube-controller-manager, kube-scheduler and kwok',
+      run: async () => {
+        if (ctx.alreadyRunning) return 'skipped';
+        await writeFile(join(layout.dataDir, 'kwok.yaml'), 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
+        const late = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+        for (const c of late) await start(c);
+        for (const c of late) await wait(`${c} healthy`, healthy(c), [c]);
+        return 'done';
+      },
+    },
+    {
+      title: `Wait for ${nodes} nodes Ready`,
+      run: async (report) => {
+        if (ctx.alreadyRunning) return 'skipped';
+        const kc = need('kc');
+        await wait(
+          `${nodes} nodes Ready`,
+          async () => {
+            const ready = (await listNodes(kc)).filter(isNodeReady).length;
+            report(`${ready}/${nodes} Ready`);
+            return ready >= nodes;
+          },
+          COMPONENTS,
+        );
+        return 'done';
+      },
+    },
+    {
+      title: 'Wait for the default ServiceAccount',
+      run: async () => {
+        ctx.kc ??= loadKubeConfig(layout.kubeconfig);
+        const kc = need('kc');
+        if (!ctx.alreadyRunning) await wait('ServiceAccount default/default', () => serviceAccountExists(kc, 'default', 'default'), ['kube-controller-manager']);
+        ctx.version = await serverVersion(kc);
+        const state = need('state');
+        if (!ctx.alreadyRunning) state.startedAt = new Date().toISOString();
+        if (opts.mergeKubeconfig === true) {
+          ctx.mergedInto = await mergeIntoUserKubeconfig(layout, opts.homeDir ?? homedir());
+          state.mergedInto = ctx.mergedInto;
+        }
+        await writeState(layout.stateFile, state);
+        return ctx.alreadyRunning ? 'skipped' : 'done';
+      },
+    },
+  ];
+
+  return {
+    layout,
+    steps: steps.map((s) => withCleanup(s, layout, () => ctx.state)),
+    result: () => ({
+      name: layout.name,
+      dataDir: layout.dataDir,
+      kubeconfig: layout.kubeconfig,
+      context: contextName(layout.name),
+      server: `https://${LOCALHOST}:${need('ports').apiserver}`,
+      serverVersion: ctx.version ?? 'unknown',
+      nodes: ctx.state?.nodes ?? nodes,
+      alreadyRunning: ctx.alreadyRunning,
+      ...(ctx.mergedInto !== undefined ? { mergedInto: ctx.mergedInto } : {}),
+    }),
+  };
+}
+
+/** Runs a plan without any progress display (tests, scripts). */
+export async function clusterUp(opts: UpOptions, onLine?: (step: string, line: string) => void): Promise<UpResult> {
+  const plan = planUp(opts);
+  for (const s of plan.steps) await s.run((l) => onLine?.(s.title, l));
+  return plan.result();
+}
+
+/** A failed start must not leave half a cluster running: stop what was started, keep the logs. */
+function withCleanup(step: UpStep, layout: ClusterLayout, state: () => ClusterState | undefined): UpStep {
+  return {
+    title: step.title,
+    run: async (report) => {
+      try {
+        return await step.run(report);
+      } catch (e) {
+        const s = state();
+        // SLIPWAY_KEEP_FAILED=1 leaves the processes up to debug a failed start by hand.
+        if (s && Object.keys(s.pids).length > 0 && process.env['SLIPWAY_KEEP_FAILED'] !== '1') {
+          await stopComponents(layout, s).catch(() => undefined);
+          s.pids = {};
+          await writeState(layout.stateFile, s).catch(() => undefined);
+        }
+        throw e;
+      }
+    },
+  };
+}
+
+/** All components alive → running; some → a conflict the user must resolve with `down`. */
+async function checkRunning(layout: ClusterLayout, prior: ClusterState): Promise<boolean> {
+  const alive = COMPONENTS.filter((c) => {
+    const pid = prior.pids[c];
+    return pid !== undefined && isAlive(pid, binaryOf(c));
+  });
+  if (alive.length === 0) return false;
+  const apiserverOk = alive.length === COMPONENTS.length && (await componentHealth('kube-apiserver', layout, prior.ports)).healthy;
+  if (apiserverOk) return true;
+  throw conflict(`cluster "${layout.name}" is partly running (${alive.join(', ')} alive)`, {
+    cause: prior.pids,
+    hint: `run \`slipway cluster status --name ${layout.name}\` to see which component failed, then \`slipway cluster down --name ${layout.name}\` and up again`,
+  });
+}
+
+/**
+ * A stopped cluster restarts on its old ports (etcd remembers its peer URL, kubeconfigs handed
+ * out keep working); a new one gets fresh free ports.
+ */
+async function choosePorts(layout: ClusterLayout, prior: ClusterState | undefined): Promise<ClusterPorts> {
+  if (!prior || !existsSync(layout.etcdDataDir)) return allocateClusterPorts();
+  const free = await Promise.all(PORT_KEYS.map((k) => portIsFree(prior.ports[k])));
+  if (free.every(Boolean)) return prior.ports;
+  throw conflict(`the ports of stopped cluster "${layout.name}" are in use by other processes`, {
+    cause: prior.ports,
+    hint: `free them, or start afresh with \`slipway cluster down --name ${layout.name} --delete\` then up`,
+  });
+}
+
+async function writeKubeconfigs(layout: ClusterLayout, pki: Pki, ports: ClusterPorts): Promise<void> {
+  const server = `https://${LOCALHOST}:${ports.apiserver}`;
+  const caPem = await readFile(pki.caCert, 'utf8');
+  const write = async (file: string, certName: string, name: string): Promise<void> => {
+    const [certPem, keyPem] = await Promise.all([readFile(pki.cert(certName), 'utf8'), readFile(pki.key(certName), 'utf8')]);
+    await writeFile(file, kubeconfigYaml(buildKubeconfig({ name, server, caPem, certPem, keyPem })), { mode: 0o600 });
+  };
+  await write(layout.kubeconfig, 'admin', contextName(layout.name));
+  for (const c of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) await write(layout.componentKubeconfig(c), c, c);
+}
+
+async function mergeIntoUserKubeconfig(layout: ClusterLayout, home: string): Promise<string> {
+  const target = join(home, '.kube', 'config');
+  const existing = existsSync(target) ? await readFile(target, 'utf8') : undefined;
+  const ours = await readFile(layout.kubeconfig, 'utf8');
+  const merged = mergeKubeconfig(existing, parseYaml(ours) as KubeconfigDoc, target);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, kubeconfigYaml(merged), { mode: 0o600 });
+  return target;
+}
+
+async function retryNotFound(f: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await f();
+      return;
+    } catch (e) {
+      // Right after a CRD is established its REST path can 404 for a moment.
+      const code = (e as { code?: number }).code;
+      if (code !== 404 || Date.now() > deadline) throw e;
+      await sleep(200);
+    }
+  }
+}
+
+interface WaitInput {
+  readonly what: string;
+  readonly check: () => Promise<boolean>;
+  readonly timeoutMs: number;
+  readonly layout: ClusterLayout;
+  /** Components whose death makes waiting pointless (fail fast with their log). */
+  readonly watch: readonly Component[];
+  readonly pids: () => Partial<Record<Component, number>>;
+}
+
+async function waitUntil(w: WaitInput): Promise<void> {
+  const deadline = Date.now() + w.timeoutMs;
+  let lastError: unknown;
+  for (let delay = 100; ; delay = Math.min(delay * 1.5, 1000)) {
+    const dead = w.watch.find((c) => {
+      const pid = w.pids()[c];
+      return pid !== undefined && !isAlive(pid, binaryOf(c));
+    });
+    if (dead !== undefined) throw await componentError(`${dead} exited while waiting for ${w.what}`, dead, w.layout, lastError);
+    try {
+      if (await w.check()) return;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw await componentError(`timed out after ${Math.round(w.timeoutMs / 1000)}s waiting for ${w.what}`, w.watch[w.watch.length - 1] ?? 'kube-apiserver', w.layout, lastError);
+    }
+    await sleep(delay);
+  }
+}
+
+async function componentError(message: string, c: Component, layout: ClusterLayout, cause: unknown): Promise<SlipwayError> {
+  const tail = await tailFile(layout.logFile(c), 15);
+  const detail = isSlipwayError(cause) || cause instanceof Error ? `\n  last error: ${cause.message}` : '';
+  return clusterUnavailable(`${message}${detail}${tail ? `\n  last lines of ${layout.logFile(c)}:\n${tail.replace(/^/gm, '    ')}` : ''}`, {
+    cause,
+    hint: `full logs in ${layout.logsDir}; \`slipway cluster down --name ${layout.name} --delete\` starts over from scratch`,
+  });
+}
