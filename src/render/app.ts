@@ -4,13 +4,12 @@
  */
 import { InputErrors } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
-import type { AppSpec } from '../spec/index.ts';
+import { environmentNames, resolveEnvironment, type AppSpec } from '../spec/index.ts';
 import { renderAppConfigMaps, type ConfigData } from './config.ts';
 import { problem, standardLabels, type RenderContext } from './context.ts';
 import { renderExposure } from './exposure.ts';
 import { DASHBOARD_LABEL, renderDashboard, renderPrometheusRule, renderServiceMonitor } from './monitoring.ts';
 import { renderNetworkPolicies } from './network.ts';
-import { environmentNames, resolveForEnv } from './resolve.ts';
 import type { RenderOptions, RenderResult } from './types.ts';
 import { renderCronJob, renderJob, renderService } from './workloads.ts';
 
@@ -92,11 +91,12 @@ function namespaceObject(ctx: RenderContext): KubeObject {
 
 /** Renders one environment. Throws InputErrors listing every problem found (nothing partial). */
 export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}): RenderResult {
-  const resolved = resolveForEnv(spec, env);
+  // The environment's effective spec (overlay merged and validated again by the spec layer).
+  const resolved = resolveEnvironment(spec, env);
   const ctx: RenderContext = {
-    spec: resolved.spec,
+    spec: resolved,
     env,
-    namespace: resolved.namespace,
+    namespace: resolved.namespace ?? resolved.app,
     instance: `${spec.app}-${env}`,
     warnings: [],
     problems: [],
@@ -117,7 +117,7 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
   return { env, namespace: ctx.namespace, objects: sortObjects(own), warnings: [...new Set(ctx.warnings)].sort() };
 }
 
-/** Every environment of the spec (or the single default one), in name order. */
+/** Every environment of the spec (or the single `default` one), in the order the spec declares them. */
 export function renderAll(spec: AppSpec, opts: RenderOptions = {}): Map<string, RenderResult> {
   const out = new Map<string, RenderResult>();
   for (const env of environmentNames(spec)) out.set(env, renderApp(spec, env, opts));

@@ -479,7 +479,7 @@ describe('environments', () => {
     expect(get(find(r.objects, 'Ingress', 'web'), 'spec', 'tls', 0, 'secretName')).toBe(tls);
   });
 
-  it('renderAll renders every environment in name order', () => {
+  it('renderAll renders every environment in spec order', () => {
     expect([...renderAll(shop, { envFiles }).keys()]).toEqual(['dev', 'prod']);
     expect([...renderAll(oneService({})).keys()]).toEqual(['default']);
   });
@@ -530,7 +530,7 @@ describe('input problems', () => {
     { name: 'config file with two sources', spec: oneService({ config: [{ path: '/a', content: 'x', secret: 's' }] }), match: /config\[0\]: a config file needs exactly one/ },
     { name: 'gateway without parent', spec: oneService({ expose: { type: 'gateway', host: 'a.b' } }), match: /expose\.gateway: an HTTPRoute needs a parent Gateway/ },
     { name: 'name clash', spec: oneService({}, { jobs: { svc: { image: 'x:1' } } }), match: /jobs\.svc: name "svc" is also used by services\.svc/ },
-    { name: 'unknown environment', spec: shop, env: 'staging', match: /environments: unknown environment "staging"/ },
+    { name: 'unknown environment', spec: shop, env: 'staging', match: /environments: unknown environment `staging`/ },
     { name: 'missing env file', spec: oneService({}, { configMaps: { c: { envFile: 'c.env' } } }), match: /configMaps\.c\.envFile: env file "c\.env" was not provided/ },
   ])('$name', ({ spec, env, match }) => {
     const p = problems(spec, env);
