@@ -6,4 +6,5 @@ export { generateGithubWorkflows } from './generate.ts';
 export { CLOUDS, type Cloud, type CiOptions } from './options.ts';
 export { existingState, contentHash, type ExistingState } from './write.ts';
 export { ACTIONS, TOOLS, type PinnedAction, type ActionId } from './actions.ts';
+export { checkWorkflowSecurity, type PolicyViolation } from './policy.ts';
 export { resolvePins, rewriteActionsTable, type FetchJson, type PinResult } from './pin.ts';
