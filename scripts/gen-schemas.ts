@@ -4,6 +4,7 @@
  *
  *   node scripts/gen-schemas.ts            (builds/uses the control plane from scripts/build-kube.sh)
  *   SLIPWAY_KUBE_BIN=/dir node scripts/gen-schemas.ts
+ *   node scripts/gen-schemas.ts --crds-only   (only src/lint/schemas/crds.yaml → crds.json)
  *
  * It starts a throwaway etcd + kube-apiserver on free loopback ports in a temp dir (anonymous,
  * AlwaysAllow: nothing but this script talks to it), fetches /openapi/v3 for the group/versions
@@ -13,11 +14,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { QUANTITY_PATTERN } from '../src/lint/quantity.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -206,10 +208,12 @@ function build(gvs: Map<string, Obj>): { definitions: Obj; kinds: Obj } {
       if (!Array.isArray(gvk)) continue;
       for (const g of gvk) {
         if (!isObj(g)) continue;
-        const kind = String(g['kind']);
-        const apiVersion = g['group'] ? `${String(g['group'])}/${String(g['version'])}` : String(g['version']);
+        const kind = JSON.stringify(g['kind']).replace(/"/g, '');
+        const version = JSON.stringify(g['version']).replace(/"/g, '');
+        const group = typeof g['group'] === 'string' ? g['group'] : '';
+        const apiVersion = group ? `${group}/${version}` : version;
         if (wanted && !wanted.includes(kind)) continue;
-        if (`${path.replace(/^apis?\//, '')}` !== apiVersion) continue;
+        if (path.replace(/^apis?\//, '') !== apiVersion) continue;
         kinds[`${apiVersion}/${kind}`] = name;
       }
     }
@@ -240,7 +244,17 @@ function build(gvs: Map<string, Obj>): { definitions: Obj; kinds: Obj } {
   return { definitions: sorted, kinds };
 }
 
+/** crds.yaml (hand-written, reviewed) → crds.json (what the pure lint engine imports). */
+function writeCrds(): void {
+  const src = join(ROOT, 'src/lint/schemas/crds.yaml');
+  const crds = parseAllDocuments(readFileSync(src, 'utf8')).map((d) => d.toJS() as unknown);
+  writeFileSync(join(ROOT, 'src/lint/schemas/crds.json'), `${JSON.stringify(crds)}\n`);
+  process.stdout.write(`wrote src/lint/schemas/crds.json: ${crds.length} CRDs\n`);
+}
+
 async function main(): Promise<void> {
+  writeCrds();
+  if (process.argv.includes('--crds-only')) return;
   const binDir = process.env['SLIPWAY_KUBE_BIN'] ?? execFileSync(join(ROOT, 'scripts/build-kube.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const { gvs, version } = await fetchOpenApi(binDir);
   const { definitions, kinds } = build(gvs);

@@ -1,0 +1,123 @@
+import type { FieldPath } from '../manifest/index.ts';
+import { effectiveSeverities, findRule, ruleMeta } from './config.ts';
+import { LintContext, toLintObject, type LintObject, type Rule } from './context.ts';
+import { ALL_RULES, IGNORE_NO_REASON, IGNORE_PREFIX, IGNORE_UNKNOWN_RULE, isRemovedApi, NAME_MISSING, SCHEMA_INVALID, SCHEMA_UNKNOWN } from './rules/index.ts';
+import { schemaSet } from './schema.ts';
+import type { Finding, LintDocument, LintInput, LintOptions, LintResult, Severity } from './types.ts';
+
+function isDocument(d: LintInput): d is LintDocument {
+  return typeof (d as { object?: unknown }).object === 'object' && typeof (d as { kind?: unknown }).kind !== 'string';
+}
+
+/** Rule ids an object opts out of, and findings about malformed opt-outs. */
+function optOuts(o: LintObject): { ignored: Set<string>; problems: { ruleId: string; path: FieldPath; message: string; hint: string }[] } {
+  const ignored = new Set<string>();
+  const problems: { ruleId: string; path: FieldPath; message: string; hint: string }[] = [];
+  const ann = o.object.metadata.annotations;
+  if (typeof ann !== 'object') return { ignored, problems };
+  for (const [key, value] of Object.entries(ann)) {
+    if (!key.startsWith(IGNORE_PREFIX)) continue;
+    const name = key.slice(IGNORE_PREFIX.length);
+    const rule = findRule(name);
+    const path = ['metadata', 'annotations', key];
+    if (!rule) {
+      problems.push({ ruleId: IGNORE_UNKNOWN_RULE, path, message: `opt-out names unknown rule "${name}"`, hint: 'use an id or name from `slipway lint --list`' });
+      continue;
+    }
+    ignored.add(rule.id);
+    if (typeof value !== 'string' || value.trim() === '') {
+      problems.push({ ruleId: IGNORE_NO_REASON, path, message: `opt-out of ${rule.id} (${rule.name}) gives no reason`, hint: `write the reason as the value: ${key}: "why this does not apply"` });
+    }
+  }
+  return { ignored, problems };
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  const fa = a.position?.file ?? '';
+  const fb = b.position?.file ?? '';
+  if (fa !== fb) return fa < fb ? -1 : 1;
+  const d = (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0);
+  if (d !== 0) return d;
+  return a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0;
+}
+
+const RULES_BY_ID = new Map(ALL_RULES.map((r) => [r.id, r]));
+
+/**
+ * Lints Kubernetes objects: policy rules plus offline schema validation. Pure: takes parsed
+ * documents (`parseManifests` output, with positions) or bare objects (render output), returns
+ * findings as data and never throws on odd input (only on an invalid config or CRD).
+ */
+export function lintObjects(docs: readonly LintInput[], options: LintOptions = {}): LintResult {
+  const severities = effectiveSeverities(options.config ?? {});
+  const objects = docs.map((d) => (isDocument(d) ? toLintObject(d.object, d.file, d.positionOf?.bind(d)) : toLintObject(d, undefined, undefined)));
+  const ctx = new LintContext(objects);
+  const active = ALL_RULES.filter((r) => severities.has(r.id) && (r.kinds === '*' || r.kinds.length > 0));
+  const byKind = new Map<string, Rule[]>();
+  const rulesFor = (kind: string): Rule[] => {
+    let list = byKind.get(kind);
+    if (!list) {
+      list = active.filter((r) => r.kinds === '*' || r.kinds.includes(kind));
+      byKind.set(kind, list);
+    }
+    return list;
+  };
+  const schemas = options.schema === false ? undefined : schemaSet(options.crds ?? []);
+  const findings: Finding[] = [];
+
+  for (const o of objects) {
+    const { ignored, problems } = optOuts(o);
+    const emit = (ruleId: string, path: FieldPath, message: string, hint: string): void => {
+      const severity = severities.get(ruleId);
+      const rule = RULES_BY_ID.get(ruleId);
+      if (severity === undefined || rule === undefined || ignored.has(ruleId)) return;
+      findings.push(makeFinding({ o, rule, severity, path, message, hint }));
+    };
+    for (const p of problems) emit(p.ruleId, p.path, p.message, p.hint);
+    if (o.name === '' && typeof o.object.metadata.generateName !== 'string') emit(NAME_MISSING, ['metadata', 'name'], `${o.kind} has no metadata.name`, 'set metadata.name');
+    for (const rule of rulesFor(o.kind)) {
+      try {
+        rule.check(o, (path, message, hint) => emit(rule.id, path, message, hint ?? rule.fix), ctx);
+      } catch (e) {
+        // A rule bug must not hide other findings: report it as data against this object.
+        emit(rule.id, [], `rule ${rule.id} failed on this object: ${e instanceof Error ? e.message : String(e)}`, 'please report this bug');
+      }
+    }
+    if (schemas) {
+      const issues = schemas.validate(o.object);
+      if (issues === undefined) {
+        if (!isRemovedApi(o.apiVersion, o.kind)) {
+          emit(SCHEMA_UNKNOWN, ['kind'], `${o.apiVersion} ${o.kind} not validated: no schema for this kind`, 'pass its CustomResourceDefinition with --crd <file>, or check apiVersion/kind');
+        }
+      } else {
+        for (const i of issues) emit(SCHEMA_INVALID, i.path, i.message, i.hint);
+      }
+    }
+  }
+  findings.sort(compareFindings);
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  const rules = ALL_RULES.filter((r) => severities.has(r.id)).map((r) => ruleMeta(r, severities.get(r.id)));
+  return { findings, counts, objects: objects.length, rules };
+}
+
+function makeFinding(a: { o: LintObject; rule: Rule; severity: Severity; path: FieldPath; message: string; hint: string }): Finding {
+  const { o, rule } = a;
+  const position = o.positionOf?.(a.path);
+  return {
+    ruleId: rule.id,
+    ruleName: rule.name,
+    category: rule.category,
+    severity: a.severity,
+    message: a.message,
+    hint: a.hint,
+    object: {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      ...(o.name !== '' ? { name: o.name } : {}),
+      ...(o.namespace !== '' ? { namespace: o.namespace } : {}),
+    },
+    path: a.path,
+    ...(position !== undefined ? { position } : {}),
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * slipway lint: policy rules (Pod Security Standards, reliability, efficiency, networking,
+ * RBAC) and offline schema validation for Kubernetes objects. Pure: callers read files and pass
+ * parsed documents; deploy and render gate on {@link lintObjects}.
+ */
+export type { Finding, FindingObject, LintConfig, LintDocument, LintInput, LintOptions, LintResult, RuleMeta, Severity, Category, CrdSchemaSource } from './types.ts';
+export { severityAtLeast, SEVERITY_ORDER } from './types.ts';
+export { lintObjects } from './engine.ts';
+export { parseLintConfig, findRule, ruleMeta } from './config.ts';
+export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList, dottedPath, type TextColors } from './format.ts';
+export { IGNORE_PREFIX } from './rules/index.ts';
+export { parseQuantity } from './quantity.ts';
+
+import { ruleMeta } from './config.ts';
+import { ALL_RULES } from './rules/index.ts';
+import type { RuleMeta } from './types.ts';
+
+/** Every rule with its default severity, in a stable order. */
+export function listRules(): RuleMeta[] {
+  return ALL_RULES.map((r) => ruleMeta(r));
+}
