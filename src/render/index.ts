@@ -6,3 +6,4 @@ export type { RenderOptions, RenderResult } from './types.ts';
 export { renderApp, renderAll, sortObjects, POD_SECURITY_LABELS } from './app.ts';
 export { HOOK_ANNOTATION, STRATEGY_ANNOTATION, CHECKSUM_ANNOTATION, MANAGED_BY } from './context.ts';
 export { parseDotenv } from './config.ts';
+export { DEFAULT_ENV } from './resolve.ts';
