@@ -101,7 +101,9 @@ function child(doc: Document, parent: Node | null, seg: string | number): Step |
     if (!isPair(pair)) return undefined;
     const key = pair.key as Node;
     const value = (pair.value as Node | null) ?? null;
-    return { keyOffset: key.range?.[0], valueOffset: value?.range?.[0], node: value };
+    // `key:` with nothing after it: point at the key, not at the empty space after the colon.
+    const empty = value === null || (isScalar(value) && value.value === null && value.source === '');
+    return { keyOffset: key.range?.[0], valueOffset: empty ? undefined : value.range?.[0], node: value };
   }
   if (isSeq(node) && typeof seg === 'number') {
     const item = (node.items[seg] as Node | undefined) ?? null;

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { InputErrors, type SlipwayError } from '../errors/index.ts';
+import { loadSpec } from './index.ts';
+
+/**
+ * A small valid app; `extra` lines are added to service `api` starting at line 7 (indented
+ * 4 spaces, so a key there is at column 5), `tail` lines at the end (line 14 onward when there
+ * are no extra lines).
+ */
+function app(extra: string, tail = ''): string {
+  const indent = (s: string, n: number): string => s.split('\n').filter((l) => l !== '').map((l) => ' '.repeat(n) + l).join('\n');
+  const lines = [
+    'app: shop',
+    'services:',
+    '  api:',
+    '    image: ghcr.io/acme/api:1.0',
+    '    ports:',
+    '      - {name: http, port: 8080}',
+    ...(extra ? [indent(extra, 4)] : []),
+    '  redis:',
+    '    image: redis:7.4',
+    '    ports: [{name: redis, port: 6379}]',
+    'secrets:',
+    '  db: {keys: [url]}',
+    'configMaps:',
+    '  cfg: {data: {mode: fast}}',
+  ];
+  return `${lines.join('\n')}\n${tail}`;
+}
+
+function problems(text: string, readFile?: (path: string) => string): SlipwayError[] {
+  try {
+    loadSpec(text, 'slipway.yaml', readFile ? { readFile } : {});
+  } catch (e) {
+    if (e instanceof InputErrors) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+interface Case {
+  readonly name: string;
+  readonly text: string;
+  readonly message: RegExp;
+  readonly at: `${number}:${number}`;
+  readonly path?: string;
+  readonly expected?: RegExp;
+  readonly hint?: RegExp;
+}
+
+describe('loadSpec: valid input', () => {
+  it('returns the spec and keeps environments', () => {
+    const spec = loadSpec(app('replicas: 2', 'environments:\n  dev: {services: {api: {replicas: 1}}}\n'), 'slipway.yaml');
+    expect(spec.services['api']?.replicas).toBe(2);
+    expect(Object.keys(spec.environments ?? {})).toEqual(['dev']);
+  });
+  it('returns the effective spec with opts.env', () => {
+    const spec = loadSpec(app('replicas: 2', 'environments:\n  dev: {services: {api: {replicas: 1}}}\n'), 'slipway.yaml', { env: 'dev' });
+    expect(spec.services['api']?.replicas).toBe(1);
+    expect(spec.environments).toBeUndefined();
+  });
+  it('inlines envFile through readFile, explicit data winning', () => {
+    const text = app('').replace('cfg: {data: {mode: fast}}', 'cfg: {envFile: cfg.env, data: {mode: fast}}');
+    const read: string[] = [];
+    const spec = loadSpec(text, 'slipway.yaml', {
+      readFile: (p) => {
+        read.push(p);
+        return 'mode=slow\n# comment\nLEVEL="debug"\n';
+      },
+    });
+    expect(read).toEqual(['cfg.env']);
+    expect(spec.configMaps?.['cfg']).toEqual({ data: { mode: 'fast', LEVEL: 'debug' } });
+  });
+  it('reports an unreadable envFile at its value', () => {
+    const text = app('').replace('cfg: {data: {mode: fast}}', 'cfg: {envFile: missing.env}');
+    const found = problems(text, () => {
+      throw new Error('ENOENT: no such file');
+    });
+    expect(found.map((p) => `${p.position?.line}:${p.position?.col} ${p.message}`)).toEqual(['13:18 cannot read envFile missing.env: ENOENT: no such file']);
+  });
+});
+
+describe('loadSpec: schema problems are positioned, with expected and hint', () => {
+  const cases: Case[] = [
+    { name: 'unknown key with did-you-mean', text: app('replicaz: 3'), message: /unknown key `replicaz`/, at: '7:5', path: 'services.api.replicaz', hint: /did you mean `replicas`\?/ },
+    { name: 'unknown key, case slip', text: app('DependsOn: [redis]'), message: /unknown key `DependsOn`/, at: '7:5', hint: /did you mean `dependsOn`\?/ },
+    { name: 'unknown top-level key', text: app('', 'servics: {}\n'), message: /unknown key `servics`/, at: '14:1', path: 'servics', hint: /did you mean `services`\?/ },
+    { name: 'wrong type', text: app('replicas: three'), message: /expected an integer, got a string/, at: '7:15', path: 'services.api.replicas', expected: /integer/ },
+    { name: 'quoted number', text: app('replicas: "3"'), message: /expected an integer/, at: '7:15', hint: /remove the quotes: 3/ },
+    { name: 'number where a string is expected keeps the written text', text: app('args: [--level, 1.10]'), message: /expected a string, got a number/, at: '7:21', path: 'services.api.args[1]', hint: /quote it: "1.10"/ },
+    { name: 'enum with did-you-mean', text: app('expose: {type: ingres, host: a.example.com}'), message: /"ingres" is not an allowed value/, at: '7:20', path: 'services.api.expose.type', expected: /one of internal, ingress, gateway/, hint: /did you mean `ingress`\?/ },
+    { name: 'pattern: quantity', text: app('resources: {requests: {cpu: 1 core}}'), message: /"1 core" is not valid/, at: '7:33', path: 'services.api.resources.requests.cpu', expected: /Kubernetes quantity/ },
+    { name: 'range', text: app('autoscaling: {min: 0, max: 3}'), message: /must be >= 1/, at: '7:24', path: 'services.api.autoscaling.min' },
+    { name: 'missing required key', text: 'app: shop\nservices:\n  api:\n    replicas: 1\n', message: /missing required key `image`/, at: '3:3', path: 'services.api', hint: /add `image:`/ },
+    { name: 'invalid service name', text: app('', 'jobs:\n  Migrate_DB: {image: "x:1"}\n'), message: /invalid name `Migrate_DB`/, at: '15:3', path: 'jobs.Migrate_DB', hint: /use `migrate-db`/ },
+    { name: 'union collapses to the branch meant (secret ref)', text: app('env: {DB: {secret: db, kee: url}}'), message: /unknown key `kee`/, at: '7:28', path: 'services.api.env.DB.kee', hint: /did you mean `key`\?/ },
+    { name: 'union collapses to the branch meant (image parts)', text: app('').replace('image: ghcr.io/acme/api:1.0', 'image: {repository: ghcr.io/acme/api, tagg: "1"}'), message: /unknown key `tagg`/, at: '4:43', path: 'services.api.image.tagg', hint: /did you mean `tag`\?/ },
+    { name: 'union with no fitting branch', text: app('dependsOn: [[redis]]'), message: /expected a string or a mapping, got a list/, at: '7:17', path: 'services.api.dependsOn[0]' },
+    { name: 'empty value', text: app('probes:'), message: /expected a mapping, got a null/, at: '7:5', hint: /the value is empty/ },
+  ];
+  it.each(cases)('$name', (c) => {
+    const found = problems(c.text);
+    const p = found.find((x) => c.message.test(x.message));
+    expect(p, found.map((x) => x.format()).join('\n')).toBeDefined();
+    expect(`${p?.position?.line}:${p?.position?.col}`).toBe(c.at);
+    expect(p?.position?.file).toBe('slipway.yaml');
+    if (c.path !== undefined) expect(p?.path).toBe(c.path);
+    if (c.expected !== undefined) expect(p?.expected).toMatch(c.expected);
+    if (c.hint !== undefined) expect(p?.hint).toMatch(c.hint);
+  });
+
+  it('reports one problem per location for a union (no branch noise)', () => {
+    const found = problems(app('env: {DB: {secret: db, kee: url}}'));
+    expect(found.map((p) => p.path)).toEqual(['services.api.env.DB', 'services.api.env.DB.kee']);
+  });
+
+  it('collects every problem in one pass, in file order', () => {
+    const found = problems(app('replicaz: 3\nexpose: {type: ingres}'));
+    expect(found.map((p) => `${p.position?.line}:${p.position?.col}`)).toEqual(['7:5', '8:20']);
+  });
+
+  it.each([
+    ['duplicate key', 'app: a\napp: b\nservices: {}\n', '2:1', /unique|duplicate/i],
+    ['tab indentation', 'app: a\n\tservices: {}\n', '2:1', /tabs/i],
+    ['unclosed quote', 'app: a\nservices:\n  api:\n    image: "x:1\n', '5:1', /closing "quote/],
+  ])('YAML syntax: %s', (_name, text, at, message) => {
+    const found = problems(text);
+    expect(found[0]?.message).toMatch(message);
+    expect(`${found[0]?.position?.line}:${found[0]?.position?.col}`).toBe(at);
+    expect(found[0]?.expected).toBe('valid YAML');
+  });
+
+  it('rejects an empty file', () => {
+    expect(problems('# nothing\n')[0]?.message).toMatch(/empty/);
+  });
+});
+
+describe('loadSpec: semantic problems are positioned, with expected and hint', () => {
+  const cases: Case[] = [
+    { name: 'dependsOn unknown service', text: app('dependsOn: [rediss]'), message: /dependsOn `rediss`: no such service/, at: '7:17', path: 'services.api.dependsOn[0]', hint: /did you mean `redis`\?/ },
+    { name: 'dependsOn port not declared', text: app('dependsOn: [{service: redis, port: 6380}]'), message: /port 6380 is not declared by redis/, at: '7:40', expected: /6379/ },
+    { name: 'dependsOn port name not declared', text: app('dependsOn: [{service: redis, port: resp}]'), message: /port `resp` is not declared by redis/, at: '7:40', expected: /redis/ },
+    { name: 'dependsOn a job', text: app('', 'jobs:\n  seed: {image: "x:1", dependsOn: [api]}\n  other: {image: "x:1", dependsOn: [seed]}\n'), message: /dependsOn `seed`: no such service/, at: '16:37', hint: /only services/ },
+    { name: 'probe port name', text: app('probes: {readiness: {http: {path: /healthz, port: htp}}}'), message: /port `htp` is not declared by api/, at: '7:55', path: 'services.api.probes.readiness.http.port', hint: /did you mean `http`\?/ },
+    { name: 'probe with two handlers', text: app('probes:\n  liveness: {http: {path: /, port: http}, tcp: {port: http}}'), message: /liveness probe has several handlers \(http, tcp\)/, at: '8:7', expected: /exactly one of/ },
+    { name: 'probe with no handler', text: app('probes:\n  readiness: {periodSeconds: 5}'), message: /readiness probe has no handler/, at: '8:7' },
+    { name: 'liveness successThreshold', text: app('probes:\n  liveness: {tcp: {port: http}, successThreshold: 2}'), message: /successThreshold must be 1/, at: '8:55' },
+    { name: 'expose port', text: app('expose: {host: a.example.com, port: 80}'), message: /port 80 is not declared by api/, at: '7:41' },
+    { name: 'metrics port', text: app('metrics: {port: prom}'), message: /port `prom` is not declared by api/, at: '7:21' },
+    { name: 'config file with two sources', text: app('config:\n  - {path: /etc/a.conf, content: x, configMap: cfg}'), message: /several sources \(content, configMap\)/, at: '8:9', expected: /exactly one of content, configMap, secret/ },
+    { name: 'config file with no source', text: app('config:\n  - {path: /etc/a.conf}'), message: /no source/, at: '8:9' },
+    { name: 'undeclared ConfigMap', text: app('envFrom: [{configMap: cgf}]'), message: /ConfigMap `cgf` is not declared/, at: '7:27', hint: /did you mean `cfg`\?/ },
+    { name: 'missing ConfigMap key', text: app('env: {MODE: {configMap: cfg, key: mood}}'), message: /ConfigMap `cfg` has no key `mood`/, at: '7:29', hint: /did you mean `mode`\?/ },
+    { name: 'undeclared Secret', text: app('env: {DB: {secret: dbs, key: url}}'), message: /Secret `dbs` is not declared/, at: '7:24', hint: /did you mean `db`\?/ },
+    { name: 'undeclared Secret key', text: app('env: {DB: {secret: db, key: uri}}'), message: /Secret `db` does not declare key `uri`/, at: '7:24', hint: /did you mean `url`\?/ },
+    { name: 'autoscaling min > max', text: app('autoscaling: {min: 5, max: 2}'), message: /min \(5\) is greater than max \(2\)/, at: '7:24', expected: /min ≤ max/ },
+    { name: 'external metric target', text: app('autoscaling:\n  min: 1\n  max: 3\n  metrics: [{external: {name: lag}}]'), message: /exactly one target/, at: '10:18' },
+    { name: 'canary steps with rolling', text: app('strategy: {type: rolling, canary: {steps: [{setWeight: 10}]}}'), message: /canary steps are given but the strategy type is rolling/, at: '7:31' },
+    { name: 'canary weight goes down', text: app('strategy: {type: canary, canary: {steps: [{setWeight: 50}, {setWeight: 20}]}}'), message: /weight goes down from 50 to 20/, at: '7:76' },
+    { name: 'canary analysis without SLOs', text: app('strategy:\n  type: canary\n  canary:\n    steps:\n      - analysis: {count: 3}'), message: /analysis step needs SLOs/, at: '11:13', expected: /slo:/ },
+    { name: 'name used twice', text: app('', 'jobs:\n  redis: {image: "x:1"}\n'), message: /name `redis` is used by services and jobs/, at: '15:3', hint: /rename/ },
+    { name: 'duplicate volume name', text: app('volumes:\n  - {name: data, mountPath: /a}\n  - {name: data, mountPath: /b}'), message: /duplicate volume name "data"/, at: '9:16' },
+    { name: 'duplicate port name', text: app('').replace('      - {name: http, port: 8080}', '      - {name: http, port: 8080}\n      - {name: http, port: 9090}'), message: /duplicate port name "http"/, at: '7:16' },
+    { name: 'malformed image', text: app('').replace('ghcr.io/acme/api:1.0', 'ghcr.io/Acme/api:1.0'), message: /bad repository component "Acme"/, at: '4:12', path: 'services.api.image' },
+    { name: 'gateway without parent', text: app('expose: {type: gateway, host: a.example.com}'), message: /type gateway needs the parent Gateway/, at: '7:5' },
+    { name: 'bad cron schedule', text: app('', 'cronJobs:\n  nightly: {image: "x:1", schedule: "0 2 * *"}\n'), message: /invalid cron schedule/, at: '15:37', hint: /4 fields/ },
+    { name: 'external ConfigMap with data', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {external: true, data: {mode: fast}}'), message: /external ConfigMap `cfg` cannot also have data/, at: '13:3' },
+    { name: 'ConfigMap without content', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {}'), message: /ConfigMap `cfg` has no content/, at: '13:3', expected: /external: true/ },
+  ];
+  it.each(cases)('$name', (c) => {
+    const found = problems(c.text);
+    const p = found.find((x) => c.message.test(x.message));
+    expect(p, found.map((x) => x.format()).join('\n')).toBeDefined();
+    expect(`${p?.position?.line}:${p?.position?.col}`).toBe(c.at);
+    if (c.path !== undefined) expect(p?.path).toBe(c.path);
+    if (c.expected !== undefined) expect(p?.expected).toMatch(c.expected);
+    if (c.hint !== undefined) expect(p?.hint).toMatch(c.hint);
+  });
+
+  it('accepts references to an external ConfigMap and an optional key', () => {
+    const text = app('env: {A: {configMap: ext, key: anything}, B: {configMap: cfg, key: nope, optional: true}}').replace(
+      'cfg: {data: {mode: fast}}',
+      'cfg: {data: {mode: fast}}\n  ext: {external: true}',
+    );
+    expect(problems(text)).toEqual([]);
+  });
+});
