@@ -3,3 +3,4 @@ export { loadSpec, type LoadSpecOptions } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
 export { parseImage, imageString, normalizeImage, type ImageParts } from './image.ts';
 export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';
+export * from './compose/index.ts';

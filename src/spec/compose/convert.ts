@@ -1,0 +1,332 @@
+/**
+ * docker-compose → slipway.yaml. Pure: the caller reads the files.
+ *
+ * Decisions (also in the report the user sees):
+ * - Services become slipway services. `restart: "no"` / `on-failure[:N]` (or
+ *   deploy.restart_policy.condition none/on-failure) become Jobs: a container compose does not
+ *   restart after it exits is a run-to-completion task; `x-slipway: { kind: service }` overrides.
+ * - Images without a tag are error-level findings (compose pulls the mutable :latest; render
+ *   needs a pinned version); the tag the user gives in `x-slipway: { image: … }` is used.
+ * - Unset variables become "" as in compose, and every place they were used is reported.
+ * - `x-slipway` on a service is merged into the generated service (maps merge, lists and scalars
+ *   replace, null removes) and validated against the slipway schema, with positions.
+ * - Profiles: services without `profiles:` are always imported; the others only when one of their
+ *   profiles is active (`-p`), as `docker compose --profile` does.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { inputError, InputErrors, type SlipwayError } from '../../errors/index.ts';
+import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
+import { dnsName, ImportContext, isRecord, keyPaths } from './context.ts';
+import { formatPath, loadCompose, type LoadedCompose, type Path } from './load.ts';
+import { convertExpose, convertPorts, PortSet } from './ports.ts';
+import { convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
+import { configKey, type SharedState } from './storage.ts';
+import type { ComposeImportInput, ComposeImportResult } from './types.ts';
+import { UNSUPPORTED_TOP_LEVEL } from './unsupported.ts';
+
+export function importCompose(input: ComposeImportInput): ComposeImportResult {
+  const variables = input.variables ?? {};
+  const loaded = loadCompose(input.text, input.file, variables);
+  const { data } = loaded;
+  const ctx = new ImportContext(loaded.positionOf);
+  const s: SharedState = {
+    ctx,
+    data,
+    files: input.files ?? {},
+    pathPrefix: input.pathPrefix ?? '',
+    configMaps: {},
+    secrets: {},
+    used: { volumes: new Map(), secrets: new Set(), configs: new Set() },
+  };
+  const problems: SlipwayError[] = [];
+  const app = appName(ctx, data, input);
+  const services: Record<string, ServiceSpec> = {};
+  const jobs: Record<string, JobSpec> = {};
+  const cronJobs: Record<string, CronJobSpec> = {};
+  const svcData = isRecord(data['services']) ? data['services'] : {};
+  const infos = serviceInfos(ctx, svcData, input.profiles ?? []);
+  for (const [name, info] of infos) {
+    const svc = svcData[name];
+    if (!isRecord(svc)) continue;
+    const draft = convertService({ s, ctx, info, infos, variables, appName: app }, svc);
+    const merged = applyOverrides({ ctx, name, svc, draft, info, problems });
+    if (info.kind === 'service') services[info.sid] = ordered(merged, Service) as ServiceSpec;
+    else if (info.kind === 'job') jobs[info.sid] = ordered(merged, Job) as JobSpec;
+    else cronJobs[info.sid] = ordered(merged, CronJob) as CronJobSpec;
+  }
+  topLevel(s, variables);
+  const spec = assemble({ app, services, jobs, cronJobs, s, input, data, loaded, problems });
+  if (problems.length > 0) throw new InputErrors(problems, problems[0]);
+  reportVariables(ctx, loaded);
+  return { spec, report: ctx.report, consumed: [...ctx.consumed].sort(), inputKeys: keyPaths(data) };
+}
+
+function appName(ctx: ImportContext, data: Record<string, unknown>, input: ComposeImportInput): string {
+  if (typeof data['name'] === 'string' && data['name'] !== '') {
+    const n = dnsName(data['name']);
+    if (n !== data['name']) ctx.note(['name'], { severity: 'info', message: `app name "${data['name']}" → "${n}" (a DNS-1123 label)` });
+    return n;
+  }
+  const dir = input.projectName ?? input.file.replace(/\\/g, '/').split('/').slice(-2, -1)[0] ?? 'app';
+  return dnsName(dir === '' || dir === '.' ? 'app' : dir);
+}
+
+function serviceInfos(ctx: ImportContext, svcData: Record<string, unknown>, profiles: readonly string[]): Map<string, ServiceInfo> {
+  const infos = new Map<string, ServiceInfo>();
+  const taken = new Map<string, string>();
+  for (const [name, svc] of Object.entries(svcData)) {
+    if (!isRecord(svc)) continue;
+    const own = Array.isArray(svc['profiles']) ? svc['profiles'].map(String) : [];
+    if (own.length > 0 && !own.some((p) => profiles.includes(p))) {
+      ctx.drop(['services', name], { severity: 'info', message: `service not imported: its profiles (${own.join(', ')}) are not active`, hint: `add -p ${own[0] ?? ''} to import it` });
+      continue;
+    }
+    const sid = dnsName(name);
+    const clash = taken.get(sid);
+    if (clash !== undefined) {
+      ctx.drop(['services', name], { severity: 'error', message: `service name "${name}" becomes "${sid}", which "${clash}" already has`, hint: 'rename one of them' });
+      continue;
+    }
+    taken.set(sid, name);
+    if (sid !== name) ctx.note(['services', name], { severity: 'info', message: `service "${name}" → "${sid}" (Kubernetes names are DNS-1123 labels)` });
+    const kind = workloadKind(svc);
+    infos.set(name, { compose: name, sid, kind, firstPort: kind === 'service' ? firstPort(ctx, name, svc) : undefined });
+  }
+  return infos;
+}
+
+/** Ports computed ahead of conversion (on a scratch context) so depends_on can name them. */
+function firstPort(ctx: ImportContext, name: string, svc: Record<string, unknown>): string | undefined {
+  const xs = svc['x-slipway'];
+  if (isRecord(xs) && Array.isArray(xs['ports']) && isRecord(xs['ports'][0]) && typeof xs['ports'][0]['name'] === 'string') return xs['ports'][0]['name'];
+  const scratch = new ImportContext(ctx.positionOf);
+  const set = new PortSet();
+  convertPorts(scratch, ['services', name, 'ports'], svc['ports'], set);
+  convertExpose(scratch, ['services', name, 'expose'], svc['expose'], set);
+  return set.ports[0]?.name;
+}
+
+/**
+ * Keys in the order the slipway schema declares them (image, command, args, env, …), so that the
+ * written file reads the same way for every service; a fresh copy so that no two places share an
+ * object (which YAML output would turn into anchors).
+ */
+function ordered(v: Record<string, unknown>, schema: TSchema): Record<string, unknown> {
+  const order = Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {});
+  const out: Record<string, unknown> = {};
+  for (const k of order) if (k in v) out[k] = v[k];
+  for (const k of Object.keys(v)) if (!(k in out)) out[k] = v[k];
+  // A JSON copy, not structuredClone: the latter keeps shared references.
+  return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+}
+
+/** Maps merge key by key, lists and scalars replace, null removes: the same rule as environments. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isRecord(base) || !isRecord(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) Reflect.deleteProperty(out, k);
+    else out[k] = deepMerge(out[k], v);
+  }
+  return out;
+}
+
+function imageWithPolicy(image: unknown, pullPolicy: 'Always' | 'IfNotPresent' | 'Never'): ImageSpec | undefined {
+  if (isRecord(image)) return { ...image, pullPolicy } as ImageSpec;
+  if (typeof image !== 'string') return undefined;
+  const at = image.indexOf('@');
+  if (at >= 0) return { repository: image.slice(0, at), digest: image.slice(at + 1), pullPolicy };
+  const colon = image.lastIndexOf(':');
+  const tagged = colon > image.lastIndexOf('/');
+  return tagged ? { repository: image.slice(0, colon), tag: image.slice(colon + 1), pullPolicy } : { repository: image, pullPolicy };
+}
+
+interface OverrideArgs {
+  readonly ctx: ImportContext;
+  readonly name: string;
+  readonly svc: Record<string, unknown>;
+  readonly draft: Draft;
+  readonly info: ServiceInfo;
+  readonly problems: SlipwayError[];
+}
+
+function applyOverrides(a: OverrideArgs): Draft {
+  const xsRaw = a.svc['x-slipway'];
+  const xs = isRecord(xsRaw) ? Object.fromEntries(Object.entries(xsRaw).filter(([k]) => k !== 'kind')) : {};
+  const draft: Record<string, unknown> = { ...a.draft };
+  const { __pullPolicy: pull, ...rest } = draft as { __pullPolicy?: 'Always' | 'IfNotPresent' | 'Never' };
+  const merged = deepMerge(rest, xs) as Record<string, unknown>;
+  if (pull !== undefined && xs['image'] === undefined) {
+    const img = imageWithPolicy(merged['image'], pull);
+    if (img !== undefined) merged['image'] = img;
+  }
+  if (merged['image'] === undefined) {
+    merged['image'] = a.info.sid;
+    if (a.svc['build'] === undefined) a.ctx.note(['services', a.name], { severity: 'error', message: 'service has neither image nor build', hint: 'add image: REPO:TAG (or x-slipway: { image: ... })' });
+    else a.ctx.note(['services', a.name, 'build'], { severity: 'info', message: `no image: named "${a.info.sid}"; CI builds it from build.context`, hint: 'set the registry path via x-slipway: { image: registry/name:tag }' });
+  }
+  const schema: TSchema = a.info.kind === 'service' ? Service : a.info.kind === 'job' ? Job : CronJob;
+  for (const err of Value.Errors(schema, merged)) {
+    const segs: (string | number)[] = err.path.split('/').slice(1).map((x) => (/^\d+$/.test(x) ? Number(x) : x.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const fromOverride = segs.length > 0 && String(segs[0]) in xs;
+    const path: Path = fromOverride ? ['services', a.name, 'x-slipway', ...segs] : ['services', a.name];
+    const problem = inputError(`${fromOverride ? 'x-slipway' : 'generated spec'}: ${err.message}`, {
+      cause: err,
+      position: a.ctx.positionOf(path),
+      path: formatPath(path),
+      expected: err.schema.description ?? `a valid value for ${err.path || 'the service'}`,
+      hint: fromOverride ? 'x-slipway takes the fields of a slipway service (see `slipway schema`)' : 'set the field explicitly via x-slipway',
+    });
+    if (fromOverride) a.problems.push(problem);
+    else a.ctx.note(['services', a.name], { severity: 'error', message: `${problem.message} at ${err.path}`, hint: problem.hint });
+    if (a.problems.length > 50) break;
+  }
+  return merged;
+}
+
+function topLevel(s: SharedState, variables: Readonly<Record<string, string>>): void {
+  const { ctx, data } = s;
+  for (const key of Object.keys(data)) {
+    if (key === 'services') continue;
+    if (key === 'name' || key === 'version' || key === 'x-slipway') ctx.consume([key]);
+    else if (key === 'volumes') topVolumes(s);
+    else if (key === 'secrets') topSecrets(s);
+    else if (key === 'configs') topConfigs(s, variables);
+    else if (key.startsWith('x-')) ctx.drop([key], { severity: 'info', message: 'extension field: not translated itself (anything aliased from it is accounted where it is used)' });
+    else ctx.drop([key], UNSUPPORTED_TOP_LEVEL[key] ?? { severity: 'warning', message: `top-level ${key} is not translated` });
+  }
+}
+
+function eachTop(s: SharedState, kind: 'volumes' | 'secrets' | 'configs', used: (name: string) => boolean, visit: (name: string, def: Record<string, unknown>, path: Path) => void): void {
+  const top = s.data[kind];
+  if (!isRecord(top)) return;
+  for (const [name, def] of Object.entries(top)) {
+    const path: Path = [kind, name];
+    if (!used(name)) {
+      s.ctx.drop(path, { severity: 'info', message: `not used by any imported service` });
+      continue;
+    }
+    if (!isRecord(def) || Object.keys(def).length === 0) {
+      s.ctx.consume(path);
+      continue;
+    }
+    visit(name, def, path);
+  }
+}
+
+function topVolumes(s: SharedState): void {
+  eachTop(s, 'volumes', (n) => s.used.volumes.has(n), (_name, def, path) => {
+    for (const key of Object.keys(def)) {
+      const kp = [...path, key];
+      if (key === 'external') s.ctx.drop(kp, { severity: 'warning', message: 'external volume: slipway creates a new PersistentVolumeClaim; existing data is not migrated', hint: 'copy the data in, or bind a pre-created PersistentVolume' });
+      else if (key === 'driver' || key === 'driver_opts') s.ctx.drop(kp, { severity: 'warning', message: `volume ${key} is not translated`, hint: 'pick a storageClass via x-slipway volumes' });
+      else s.ctx.drop(kp, { severity: 'info', message: `volume ${key} is not translated` });
+    }
+  });
+  for (const [name, users] of s.used.volumes) {
+    if (new Set(users).size > 1) {
+      s.ctx.note(['volumes', name], { severity: 'warning', message: `shared by ${[...new Set(users)].join(', ')}: each gets its own PersistentVolumeClaim, so data is not shared`, hint: 'share data through a service (database, object store) instead of a disk' });
+    }
+  }
+  for (const [name] of s.used.volumes) s.ctx.note(['volumes', name], { severity: 'info', message: 'named volume → a PersistentVolumeClaim per replica: the service becomes a StatefulSet', hint: 'set size and storageClass via x-slipway volumes' });
+}
+
+function topSecrets(s: SharedState): void {
+  eachTop(s, 'secrets', (n) => s.used.secrets.has(n), (name, def, path) => {
+    const secretName = dnsName(typeof def['name'] === 'string' ? def['name'] : name);
+    for (const key of Object.keys(def)) {
+      const kp = [...path, key];
+      const v = def[key];
+      if (key === 'file') s.ctx.noteConsumed(kp, { severity: 'info', message: `Secret "${secretName}" is referenced, not created: slipway never handles secret values`, hint: `kubectl create secret generic ${secretName} --from-file=${name}=${String(v)}` });
+      else if (key === 'environment') s.ctx.noteConsumed(kp, { severity: 'info', message: `Secret "${secretName}" is referenced, not created`, hint: `kubectl create secret generic ${secretName} --from-literal=${name}="$${String(v)}"` });
+      else if (key === 'external' || key === 'name') s.ctx.consume(kp);
+      else if (key === 'content') s.ctx.noteConsumed(kp, { severity: 'warning', message: 'inline secret content is not copied into slipway.yaml', hint: `create Secret ${secretName} with key ${name}` });
+      else s.ctx.drop(kp, { severity: 'info', message: `secret ${key} is not translated` });
+    }
+  });
+}
+
+function topConfigs(s: SharedState, variables: Readonly<Record<string, string>>): void {
+  eachTop(s, 'configs', (n) => s.used.configs.has(n), (name, def, path) => {
+    const cmName = dnsName(typeof def['name'] === 'string' ? def['name'] : name);
+    const key = configKey(def, name);
+    for (const k of Object.keys(def)) {
+      const kp = [...path, k];
+      const v = def[k];
+      if (k === 'file') {
+        const content = s.files[String(v)];
+        if (content === undefined) s.ctx.drop(kp, { severity: 'error', message: `config file "${String(v)}" not found`, hint: `create it, or create ConfigMap ${cmName} yourself` });
+        else {
+          s.configMaps[cmName] = { data: { [key]: content } };
+          s.ctx.consume(kp);
+        }
+      } else if (k === 'content') {
+        s.configMaps[cmName] = { data: { [key]: String(v) } };
+        s.ctx.consume(kp);
+      } else if (k === 'environment') {
+        const val = variables[String(v)];
+        if (val === undefined) s.ctx.drop(kp, { severity: 'error', message: `variable ${String(v)} is not set` });
+        else {
+          s.configMaps[cmName] = { data: { [key]: val } };
+          s.ctx.consume(kp);
+        }
+      } else if (k === 'external') s.ctx.noteConsumed(kp, { severity: 'info', message: `ConfigMap "${cmName}" must exist in the namespace` });
+      else if (k === 'name') s.ctx.consume(kp);
+      else s.ctx.drop(kp, { severity: 'info', message: `config ${k} is not translated` });
+    }
+  });
+}
+
+/** Unset variables are reported where they were used, if that key made it into the spec. */
+function reportVariables(ctx: ImportContext, loaded: LoadedCompose): void {
+  const dropped = new Set(ctx.report.filter((e) => !e.converted).map((e) => e.path));
+  const live = (p: Path): boolean => {
+    for (let i = p.length; i > 0; i--) {
+      const f = formatPath(p.slice(0, i));
+      if (dropped.has(f)) return false;
+      if (ctx.consumed.has(f)) return true;
+    }
+    return false;
+  };
+  for (const u of loaded.unsetVariables) {
+    if (live(u.path)) ctx.note(u.path, { severity: 'warning', message: `variable ${u.name} is not set; it became "" (as in compose)`, hint: `set ${u.name} in the environment or .env and import again, or give a default: \${${u.name}:-value}` });
+  }
+  for (const r of loaded.requiredVariables) {
+    if (live(r.path)) ctx.note(r.path, { severity: 'error', message: `required variable ${r.name} is not set: ${r.message}`, hint: `set ${r.name} and import again` });
+  }
+}
+
+interface AssembleArgs {
+  readonly app: string;
+  readonly services: Record<string, ServiceSpec>;
+  readonly jobs: Record<string, JobSpec>;
+  readonly cronJobs: Record<string, CronJobSpec>;
+  readonly s: SharedState;
+  readonly input: ComposeImportInput;
+  readonly data: Record<string, unknown>;
+  readonly loaded: LoadedCompose;
+  readonly problems: SlipwayError[];
+}
+
+function sorted<T>(r: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function assemble(a: AssembleArgs): AppSpec {
+  const spec: Record<string, unknown> = { app: a.app, services: a.services };
+  if (Object.keys(a.jobs).length > 0) spec['jobs'] = a.jobs;
+  if (Object.keys(a.cronJobs).length > 0) spec['cronJobs'] = a.cronJobs;
+  if (Object.keys(a.s.configMaps).length > 0) spec['configMaps'] = sorted(a.s.configMaps);
+  if (Object.keys(a.s.secrets).length > 0) spec['secrets'] = sorted(a.s.secrets);
+  if (a.input.envName !== undefined) spec['environments'] = { [a.input.envName]: { namespace: dnsName(`${a.app}-${a.input.envName}`) } };
+  const xs = a.data['x-slipway'];
+  const merged = isRecord(xs) ? (deepMerge(spec, xs) as Record<string, unknown>) : spec;
+  for (const err of Value.Errors(AppSpec, merged)) {
+    const segs = err.path.split('/').slice(1);
+    if (!isRecord(xs) || segs.length === 0 || !((segs[0] ?? '') in xs)) continue;
+    const path: Path = ['x-slipway', ...segs.map((x) => (/^\d+$/.test(x) ? Number(x) : x))];
+    a.problems.push(inputError(`x-slipway: ${err.message}`, { cause: err, position: a.loaded.positionOf(path), path: formatPath(path), expected: err.schema.description ?? 'a valid slipway app field', hint: 'top-level x-slipway takes app, namespace, labels and environments of slipway.yaml' }));
+  }
+  return JSON.parse(JSON.stringify(merged)) as AppSpec;
+}

@@ -1,0 +1,8 @@
+/**
+ * `slipway import compose`: docker-compose files → slipway.yaml, with a report of every key that
+ * was not (or not exactly) translated. Pure: the CLI reads the compose file and the files it
+ * references and passes their contents in.
+ */
+export { importCompose } from './convert.ts';
+export type { ComposeImportInput, ComposeImportResult, ImportReportEntry, ReportSeverity } from './types.ts';
+export { composeFileRefs } from './refs.ts';

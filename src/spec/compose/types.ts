@@ -1,0 +1,66 @@
+import type { AppSpec } from '../schema.ts';
+
+/** How bad a report entry is. */
+export type ReportSeverity = 'info' | 'warning' | 'error';
+
+/**
+ * One line of the import report: a compose key slipway could not translate (`converted: false`),
+ * or translated with a caveat the user should know about (`converted: true`).
+ *
+ * The report is accurate by construction: every input key is either consumed (converted) or listed
+ * with `converted: false`, never both (see `compose.test.ts`, "accounting").
+ */
+export interface ImportReportEntry {
+  readonly severity: ReportSeverity;
+  /** Dotted key path in the compose file, e.g. `services.app.ports[0]`. */
+  readonly path: string;
+  /** The compose service the key belongs to, when it belongs to one. */
+  readonly service?: string;
+  /** True when the key was translated (the entry is a caveat); false when it was dropped. */
+  readonly converted: boolean;
+  /** Why the key could not be translated, or what changed in translation. */
+  readonly message: string;
+  /** What to do about it. */
+  readonly hint?: string;
+  /** Where the key is, when known. */
+  readonly position?: { readonly file: string; readonly line: number; readonly col: number };
+}
+
+export interface ComposeImportInput {
+  /** The compose file's text. */
+  readonly text: string;
+  /** Its path as the user gave it (for positions in messages). */
+  readonly file: string;
+  /**
+   * Contents of the files the compose file references (env_file, configs.*.file), keyed by the
+   * path exactly as written in the compose file. A referenced file missing here is reported.
+   * Secret files are never read: slipway does not handle secret values.
+   */
+  readonly files?: Readonly<Record<string, string>>;
+  /**
+   * Variables for `${VAR}` interpolation: compose takes them from the shell and the `.env` file
+   * next to the compose file (the shell wins). The caller merges both.
+   * @default {}
+   */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** Active profiles (`-p`); services with `profiles:` are imported only when one is active. @default [] */
+  readonly profiles?: readonly string[];
+  /** The app name when the compose file has no top-level `name`. @default the compose file's directory name */
+  readonly projectName?: string;
+  /**
+   * Prefix that turns a path relative to the compose file into one relative to the written
+   * slipway.yaml (`envFile:` entries), e.g. `../compose/`. @default '' (same directory)
+   */
+  readonly pathPrefix?: string;
+  /** Name of an environment to add to `environments:` (empty overlay), e.g. `dev`. */
+  readonly envName?: string;
+}
+
+export interface ComposeImportResult {
+  readonly spec: AppSpec;
+  readonly report: readonly ImportReportEntry[];
+  /** Key paths that were translated; with the report's paths they cover every input key. */
+  readonly consumed: readonly string[];
+  /** Every key path of the (interpolated) input, for auditing the accounting. */
+  readonly inputKeys: readonly string[];
+}
