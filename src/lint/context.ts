@@ -11,6 +11,7 @@ export interface LintObject {
   readonly namespace: string;
   readonly name: string;
   readonly file: string | undefined;
+  readonly context: string | undefined;
   readonly positionOf: ((path: FieldPath) => Position) | undefined;
   /** Lazily computed pod template, when the kind has one. */
   readonly pod: PodTemplate | undefined;
@@ -80,8 +81,10 @@ export function containersOf(pod: PodTemplate, include: 'all' | 'app' = 'all'): 
   return out;
 }
 
-export function toLintObject(object: KubeObject, file: string | undefined, positionOf: ((p: FieldPath) => Position) | undefined): LintObject {
+export function toLintObject(object: KubeObject, src: { file?: string | undefined; context?: string | undefined; positionOf?: ((p: FieldPath) => Position) | undefined } = {}): LintObject {
+  const { file, context, positionOf } = src;
   return {
+    context,
     object,
     kind: object.kind,
     apiVersion: object.apiVersion,

@@ -50,7 +50,7 @@ const RULES_BY_ID = new Map(ALL_RULES.map((r) => [r.id, r]));
  */
 export function lintObjects(docs: readonly LintInput[], options: LintOptions = {}): LintResult {
   const severities = effectiveSeverities(options.config ?? {});
-  const objects = docs.map((d) => (isDocument(d) ? toLintObject(d.object, d.file, d.positionOf?.bind(d)) : toLintObject(d, undefined, undefined)));
+  const objects = docs.map((d) => (isDocument(d) ? toLintObject(d.object, { file: d.file, context: d.context, positionOf: d.positionOf?.bind(d) }) : toLintObject(d)));
   const ctx = new LintContext(objects);
   const active = ALL_RULES.filter((r) => severities.has(r.id) && (r.kinds === '*' || r.kinds.length > 0));
   const byKind = new Map<string, Rule[]>();
@@ -119,5 +119,16 @@ function makeFinding(a: { o: LintObject; rule: Rule; severity: Severity; path: F
     },
     path: a.path,
     ...(position !== undefined ? { position } : {}),
+    ...(position !== undefined ? { file: position.file } : o.file !== undefined ? { file: o.file } : {}),
+    ...(o.context !== undefined ? { context: o.context } : {}),
   };
+}
+
+/** Combines the results of several runs (e.g. one per rendered environment) into one. */
+export function mergeResults(results: readonly LintResult[]): LintResult {
+  const findings = results.flatMap((r) => r.findings);
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  const rules = results[0]?.rules ?? [];
+  return { findings, counts, objects: results.reduce((n, r) => n + r.objects, 0), rules };
 }

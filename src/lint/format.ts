@@ -31,7 +31,9 @@ export function objectLabel(f: Finding): string {
 
 function where(f: Finding): string {
   if (f.position) return `${f.position.file}:${f.position.line}:${f.position.col}`;
-  return `${objectLabel(f)}:${dottedPath(f.path) || '(object)'}`;
+  const field = `${objectLabel(f)}:${dottedPath(f.path) || '(object)'}`;
+  const src = [f.file, f.context === undefined ? undefined : `(${f.context})`].filter((x) => x !== undefined).join(' ');
+  return src === '' ? field : `${src}: ${field}`;
 }
 
 export function formatText(result: LintResult, colors: TextColors = NO_COLOR): string {
@@ -83,8 +85,10 @@ export function toSarif(result: LintResult, toolVersion: string): Log {
       {
         ...(f.position
           ? { physicalLocation: { artifactLocation: { uri: fileUri(f.position.file) }, region: { startLine: f.position.line, startColumn: f.position.col } } }
-          : {}),
-        logicalLocations: [{ fullyQualifiedName: `${objectLabel(f)}:${dottedPath(f.path)}`, kind: 'object' }],
+          : f.file !== undefined
+            ? { physicalLocation: { artifactLocation: { uri: fileUri(f.file) } } }
+            : {}),
+        logicalLocations: [{ fullyQualifiedName: `${f.context !== undefined ? `${f.context}:` : ''}${objectLabel(f)}:${dottedPath(f.path)}`, kind: 'object' }],
       },
     ],
   }));

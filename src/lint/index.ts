@@ -5,7 +5,7 @@
  */
 export type { Finding, FindingObject, LintConfig, LintDocument, LintInput, LintOptions, LintResult, RuleMeta, Severity, Category, CrdSchemaSource } from './types.ts';
 export { severityAtLeast, SEVERITY_ORDER } from './types.ts';
-export { lintObjects } from './engine.ts';
+export { lintObjects, mergeResults } from './engine.ts';
 export { parseLintConfig, findRule, ruleMeta } from './config.ts';
 export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList, dottedPath, type TextColors } from './format.ts';
 export { IGNORE_PREFIX } from './rules/index.ts';

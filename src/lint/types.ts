@@ -56,6 +56,10 @@ export interface Finding {
   readonly path: FieldPath;
   /** Source position of the offending field; absent for objects that did not come from a file. */
   readonly position?: Position;
+  /** The file the object came from (for rendered objects: the spec file), when known. */
+  readonly file?: string;
+  /** Where the object came from beyond the file, e.g. `env prod` for a rendered spec. */
+  readonly context?: string;
 }
 
 /**
@@ -65,6 +69,8 @@ export interface Finding {
 export interface LintDocument {
   readonly object: KubeObject;
   readonly file?: string;
+  /** Shown with findings, e.g. `env prod` for objects rendered from a spec. */
+  readonly context?: string;
   positionOf?(path: FieldPath): Position;
 }
 
