@@ -110,6 +110,16 @@ describe('resolveEnvironment: problems point into the overlay', () => {
     if (hint !== undefined) expect(p?.hint).toMatch(hint);
   });
 
+  it('names the environment of each problem found while loading', () => {
+    const overlay = '    services: {api: {autoscaling: {min: 20}}}\n';
+    const found = problemsOf(() => loadSpec(`${BASE}  staging:\n${overlay}  prod:\n${overlay}`, 'slipway.yaml'));
+    expect(found.map((p) => p.message)).toEqual([
+      'autoscaling min (20) is greater than max (10) (environment staging)',
+      'autoscaling min (20) is greater than max (10) (environment prod)',
+    ]);
+    expect(found.map((p) => p.position?.line)).toEqual([16, 18]);
+  });
+
   it('unknown environment lists the known ones, with did-you-mean', () => {
     const spec = loadSpec(`${BASE}  dev: {}\n  prod: {}\n`, 'slipway.yaml');
     const [p] = problemsOf(() => resolveEnvironment(spec, 'prd'));

@@ -158,6 +158,7 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     { name: 'canary steps with rolling', text: app('strategy: {type: rolling, canary: {steps: [{setWeight: 10}]}}'), message: /canary steps are given but the strategy type is rolling/, at: '7:31' },
     { name: 'canary weight goes down', text: app('strategy: {type: canary, canary: {steps: [{setWeight: 50}, {setWeight: 20}]}}'), message: /weight goes down from 50 to 20/, at: '7:76' },
     { name: 'canary analysis without SLOs', text: app('strategy:\n  type: canary\n  canary:\n    steps:\n      - analysis: {count: 3}'), message: /analysis step needs SLOs/, at: '11:13', expected: /slo:/ },
+    { name: 'name too long', text: app('', `jobs:\n  ${'a'.repeat(64)}: {image: "x:1"}\n`), message: /longer than 63 characters/, at: '15:3' },
     { name: 'name used twice', text: app('', 'jobs:\n  redis: {image: "x:1"}\n'), message: /name `redis` is used by services and jobs/, at: '15:3', hint: /rename/ },
     { name: 'duplicate volume name', text: app('volumes:\n  - {name: data, mountPath: /a}\n  - {name: data, mountPath: /b}'), message: /duplicate volume name "data"/, at: '9:16' },
     { name: 'duplicate port name', text: app('').replace('      - {name: http, port: 8080}', '      - {name: http, port: 8080}\n      - {name: http, port: 9090}'), message: /duplicate port name "http"/, at: '7:16' },

@@ -53,10 +53,22 @@ export function loadSpec(text: string, file: string, opts: LoadSpecOptions = {})
   // Overlays are only meaningful on a valid base; checking each here means `validate` catches a
   // broken prod overlay while someone works on dev.
   if (problems.length === 0 && spec.environments !== undefined) {
-    for (const env of environmentNames(spec)) problems.push(...problemsOf(() => resolveEnvironment(spec, env)));
+    for (const env of environmentNames(spec)) problems.push(...problemsOf(() => resolveEnvironment(spec, env)).map((p) => inEnvironment(p, env)));
   }
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
   return opts.env === undefined ? spec : resolveEnvironment(spec, opts.env);
+}
+
+/** Says which environment a problem of an effective spec belongs to (the position may be in the base). */
+function inEnvironment(p: SlipwayError, env: string): SlipwayError {
+  if (p.message.includes(`environment ${env}`)) return p;
+  return inputError(`${p.message} (environment ${env})`, {
+    cause: p,
+    ...(p.position ? { position: p.position } : {}),
+    ...(p.path !== undefined ? { path: p.path } : {}),
+    ...(p.expected !== undefined ? { expected: p.expected } : {}),
+    ...(p.hint !== undefined ? { hint: p.hint } : {}),
+  });
 }
 
 function problemsOf(fn: () => unknown): SlipwayError[] {

@@ -54,6 +54,12 @@ function checkUniqueNames(ctx: Ctx): void {
   const owner = new Map<string, Section>();
   for (const section of ['services', 'jobs', 'cronJobs'] as const) {
     for (const name of Object.keys(ctx.spec[section] ?? {})) {
+      if (name.length > 63) {
+        ctx.report([section, name], `name \`${name}\` is longer than 63 characters`, {
+          at: 'key',
+          expected: 'a DNS-1123 label of at most 63 characters (it names a Kubernetes Service)',
+        });
+      }
       const first = owner.get(name);
       if (first === undefined) owner.set(name, section);
       else {

@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main.ts';
 import { memoryIo } from '../io.ts';
@@ -80,6 +82,13 @@ describe('slipway schema', () => {
     expect(schema['$schema']).toBe('http://json-schema.org/draft-07/schema#');
     expect(schema['$id']).toBe('https://slipway.dev/schema/slipway.schema.json');
     expect(schema['required']).toEqual(['app', 'services']);
+  });
+
+  it.each(['examples/streaming-analytics/slipway.yaml', 'examples/code-review/slipway.yaml'])('works in a plain JSON Schema validator (as editors use it): %s', (file) => {
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync('schema/slipway.schema.json', 'utf8')) as object);
+    const doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(validate(doc)).toBe(true);
+    expect(validate({ ...doc, replicaz: 1 })).toBe(false);
   });
 
   it('-o yaml prints the same schema as YAML', async () => {
