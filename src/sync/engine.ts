@@ -26,6 +26,7 @@ import {
   type RevisionStatus,
 } from './inventory.ts';
 import type { HealthStatus } from './health.ts';
+import { lintObjects } from '../lint/index.ts';
 import { mapLimit } from './pool.ts';
 import { LABEL_APP, prepare, snapshot } from './prepare.ts';
 import { stageOf, STAGE_NAMES } from './stages.ts';
@@ -316,9 +317,33 @@ async function failedRun(ctx: Ctx, inv: Inventory, out: SyncOutcome, error: Slip
   };
 }
 
+/**
+ * Policy gate before anything touches the cluster: lint findings at severity error refuse the
+ * deploy, all of them reported. A crash inside the linter is a warning, not a refusal: the
+ * apiserver's dry-run still validates every object.
+ */
+function lintGate(o: DeployOptions, emit: (e: DeployEvent) => void): void {
+  if (o.lint === false) return;
+  let findings;
+  try {
+    findings = lintObjects(o.objects.map((d) => (d.positionOf ? { object: d.object, positionOf: d.positionOf } : d.object))).findings;
+  } catch (e) {
+    emit({ type: 'warning', message: `lint could not run (${(e as Error).message}); relying on server-side validation` });
+    return;
+  }
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return;
+  const name = (f: (typeof errors)[number]): string => `${f.object.kind}/${f.object.name ?? ''}`;
+  throw new InputErrors(
+    errors.map((f) => new SlipwayError('input', `${f.ruleId} (${f.ruleName}): ${f.message} [${name(f)}]`, { cause: f, hint: f.hint, ...(f.position ? { position: f.position } : {}) })),
+    errors[0],
+  );
+}
+
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   checkStrategy(o.strategy);
   const ctx: Ctx = { o, client: o.client, emit: o.onEvent ?? (() => undefined), concurrency: o.concurrency ?? 32, writes: 0 };
+  lintGate(o, ctx.emit);
   const base = { app: o.app, env: o.env, namespace: o.namespace, dryRun: o.dryRun ?? false };
   const inv = await readInventory(o);
   const out = await syncOnce(ctx, o.objects, manifestsByKey(inv));

@@ -149,7 +149,7 @@ export async function rollbackTo(o: Omit<DeployOptions, 'objects'> & { readonly 
   if (!manifests) {
     throw inputError(`revision ${target} is not stored`, { cause: inv.history, expected: `one of: ${[...inv.manifests.keys()].join(', ')}`, hint: `only the last 10 revisions are kept` });
   }
-  return deploy({ ...o, objects: manifests.map((object: KubeObject) => ({ object })), message: `rollback to revision ${target}` });
+  return deploy({ ...o, objects: manifests.map((object: KubeObject) => ({ object })), message: `rollback to revision ${target}`, lint: false });
 }
 
 export interface DestroyResult {

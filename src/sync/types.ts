@@ -127,6 +127,11 @@ export interface DeployOptions extends SyncTarget {
    * @default true
    */
   readonly prune?: boolean;
+  /**
+   * Refuse the deploy when lint finds errors (warnings and infos do not block).
+   * @default true
+   */
+  readonly lint?: boolean;
   /** Recorded in history. */
   readonly message?: string;
   readonly onEvent?: (e: DeployEvent) => void;

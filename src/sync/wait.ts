@@ -27,6 +27,16 @@ export interface WaitResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Whether a health blocks the wait. Like `helm --wait`, an Ingress still waiting for its address
+ * does not: that depends on an ingress controller outside the app (none on a local cluster), and
+ * `slipway status` still shows it as Progressing, as Argo CD does.
+ */
+export function blocksWait(id: ObjectId, h: Health): boolean {
+  if (h.status === 'Healthy' || h.status === 'Suspended') return false;
+  return !(id.kind === 'Ingress' && h.status === 'Progressing');
+}
+
 /** Current health of each id (Missing when absent), reading with one LIST per kind+namespace. */
 export async function readHealth(client: KubeClient, ids: readonly ObjectId[], concurrency: number): Promise<Map<string, Health>> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined }>();
@@ -63,12 +73,15 @@ export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
       last.set(idKey(id), sig);
     }
     const status = worst([...health.values()].map((h) => h.status));
-    if (status === 'Healthy' || status === 'Suspended') return { status, health };
+    if (!o.ids.some((id) => blocksWait(id, health.get(idKey(id)) ?? { status: 'Unknown' }))) return { status: status === 'Suspended' ? status : 'Healthy', health };
     if (status === 'Degraded') {
       return { status, health, error: rolloutFailed(`rollout failed: ${summary(o.ids, health, (s) => s === 'Degraded')}`, { cause: [...health.entries()] }) };
     }
     if (Date.now() >= deadline) {
-      const pending = summary(o.ids, health, (s) => s !== 'Healthy' && s !== 'Suspended');
+      const pending = o.ids
+        .filter((id) => blocksWait(id, health.get(idKey(id)) ?? { status: 'Unknown' }))
+        .map((id) => `${describe(id)} is ${health.get(idKey(id))?.status ?? 'Unknown'}${health.get(idKey(id))?.message ? `: ${health.get(idKey(id))?.message ?? ''}` : ''}`)
+        .join('; ');
       return {
         status,
         health,

@@ -6,9 +6,11 @@
  */
 import { Command, Option } from 'commander';
 import { Listr } from 'listr2';
-import { inputError, unsupported } from '../../errors/index.ts';
+import { inputError } from '../../errors/index.ts';
+import { renderApp } from '../../render/index.ts';
+import { readSpecFiles } from '../spec-files.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
-import { checkStrategy, deploy, findSpec, loadManifests, type DeployEvent, type DeployResult, type LoadedApp, type SyncTarget } from '../../sync/index.ts';
+import { STRATEGY_ANNOTATION, checkStrategy, deploy, findSpec, loadManifests, type DeployEvent, type DeployResult, type LoadedApp, type SyncTarget } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
 
 export interface TargetFlags {
@@ -45,20 +47,23 @@ export async function connect(f: TargetFlags): Promise<KubeClient> {
   return KubeClient.connect({ kubeconfig: f.kubeconfig, context: f.context });
 }
 
-export function targetOf(client: KubeClient, f: TargetFlags, app: string): SyncTarget {
-  return { client, app, env: f.env, namespace: f.namespace ?? client.contextNamespace ?? 'default' };
+/** Namespace: -n, else the spec's, else the kubeconfig context's, else `default` (kubectl's order, with the spec in between). */
+export function targetOf(client: KubeClient, f: TargetFlags, app: string, specNamespace?: string): SyncTarget {
+  return { client, app, env: f.env, namespace: f.namespace ?? specNamespace ?? client.contextNamespace ?? 'default' };
 }
 
-/** Desired objects from a spec (rendered) or manifests/kustomize. */
-export async function loadInput(path: string | undefined, f: TargetFlags): Promise<LoadedApp> {
-  if (!f.kustomize) {
-    const spec = await findSpec(path);
-    if (spec) {
-      throw unsupported(`deploying a slipway spec (${spec}) needs the renderer, which this build does not include yet`, {
-        cause: spec,
-        hint: 'render it to manifests (`slipway render`) and deploy the output directory',
-      });
-    }
+export interface Input extends LoadedApp {
+  /** The namespace the spec renders into, when the input is a spec. */
+  readonly namespace?: string;
+}
+
+/** Desired objects from a spec (rendered for --env) or manifests/kustomize. */
+export async function loadInput(path: string | undefined, f: TargetFlags): Promise<Input> {
+  if (!f.kustomize && (await findSpec(path))) {
+    const files = readSpecFiles(path ?? '.');
+    const r = renderApp(files.spec, f.env, { envFiles: files.envFiles });
+    const strategies = [...new Set(r.objects.map((o) => o.metadata.annotations?.[STRATEGY_ANNOTATION]).filter((s): s is string => s !== undefined))];
+    return { app: f.app ?? files.spec.app, objects: r.objects.map((object) => ({ object })), strategies, source: files.file, namespace: r.namespace };
   }
   return loadManifests({ path, kustomize: f.kustomize, app: f.app });
 }
@@ -144,6 +149,7 @@ interface DeployFlags extends TargetFlags {
   forceConflicts?: boolean;
   dryRun?: boolean;
   skipMissingCrds: boolean;
+  lint: boolean;
   concurrency: string;
   output: string;
 }
@@ -163,6 +169,7 @@ export function registerDeploy(program: Command, io: Io): void {
     .option('--force-conflicts', 'take ownership of fields another field manager owns')
     .option('--dry-run', 'validate with server-side dry-run and show what would change; write nothing')
     .option('--no-skip-missing-crds', 'fail (instead of warn and skip) on kinds the cluster does not serve')
+    .option('--no-lint', 'do not refuse on lint errors (the apiserver still validates everything)')
     .option('--concurrency <n>', 'concurrent API requests', '32')
     .addOption(outputOption())
     .addHelpText(
@@ -186,7 +193,7 @@ Examples:
       for (const s of input.strategies) checkStrategy(s);
       const client = await connect(f);
       try {
-        const t = targetOf(client, f, input.app);
+        const t = targetOf(client, f, input.app, input.namespace);
         const title = `deploy ${t.app}/${t.env} → ${t.namespace} (${client.transport.contextName})${f.dryRun ? ' [dry run]' : ''}`;
         const r = await withProgress(io, title, (onEvent) =>
           deploy({
@@ -200,6 +207,7 @@ Examples:
             dryRun: f.dryRun ?? false,
             skipMissingCrds: f.skipMissingCrds,
             concurrency,
+            lint: f.lint,
             onEvent,
           }),
         );

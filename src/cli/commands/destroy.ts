@@ -20,10 +20,10 @@ Examples:
   slipway destroy k8s/ --env dev`,
     )
     .action(async (path: string | undefined, f: TargetFlags) => {
-      const app = await appFromInput(path, f);
+      const { app, namespace } = await appFromInput(path, f);
       const client = await connect(f);
       try {
-        const t = targetOf(client, f, app);
+        const t = targetOf(client, f, app, namespace);
         const r = await destroy({ ...t, onDelete: (id) => io.err(`  deleted ${describe(id)}\n`) });
         for (const e of r.errors) io.err(`${io.color.red('error')}: ${e.format()}\n`);
         io.out(`${t.app}/${t.env} in ${t.namespace}: ${r.deleted.length} object(s) deleted${r.errors.length > 0 ? `, ${r.errors.length} failed (inventory kept; re-run destroy)` : ''}\n`);

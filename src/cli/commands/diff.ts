@@ -35,7 +35,7 @@ Examples:
       const input = await loadInput(path, f);
       const client = await connect(f);
       try {
-        const entries = await diff({ ...targetOf(client, f, input.app), objects: input.objects, forceConflicts: f.forceConflicts ?? false });
+        const entries = await diff({ ...targetOf(client, f, input.app, input.namespace), objects: input.objects, forceConflicts: f.forceConflicts ?? false });
         const changed = entries.filter((e) => e.change !== 'none');
         if (f.output === 'json') io.out(`${JSON.stringify(entries.map((e) => ({ ...e, id: describe(e.id) })), null, 2)}\n`);
         else {

@@ -18,10 +18,10 @@ Examples:
   slipway history --app shop --env prod -o json`,
     )
     .action(async (path: string | undefined, f: TargetFlags & { output: string }) => {
-      const app = await appFromInput(path, f);
+      const { app, namespace } = await appFromInput(path, f);
       const client = await connect(f);
       try {
-        const revs = await history(targetOf(client, f, app));
+        const revs = await history(targetOf(client, f, app, namespace));
         if (f.output === 'json') {
           io.out(`${JSON.stringify(revs, null, 2)}\n`);
           return;

@@ -24,10 +24,10 @@ Examples:
       const to = f.to === undefined ? undefined : Number(f.to);
       if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw inputError(`--to must be a revision number, got "${f.to ?? ''}"`, { cause: f.to, hint: '`slipway history` lists revisions' });
       const timeoutMs = parseDuration(f.timeout);
-      const app = await appFromInput(path, f);
+      const { app, namespace } = await appFromInput(path, f);
       const client = await connect(f);
       try {
-        const t = targetOf(client, f, app);
+        const t = targetOf(client, f, app, namespace);
         const r = await withProgress(io, `rollback ${t.app}/${t.env} in ${t.namespace}${to ? ` to revision ${to}` : ''}`, (onEvent) =>
           rollbackTo({ ...t, ...(to !== undefined ? { to } : {}), timeoutMs, forceConflicts: f.forceConflicts ?? false, onEvent }),
         );

@@ -9,11 +9,12 @@ function paint(s: HealthStatus, io: Io): string {
   return s === 'Healthy' ? io.color.green(s) : s === 'Degraded' || s === 'Missing' || s === 'Unknown' ? io.color.red(s) : io.color.yellow(s);
 }
 
-/** App name from --app, else from the input at `path` if there is one. */
-export async function appFromInput(path: string | undefined, f: TargetFlags): Promise<string> {
-  if (f.app) return f.app;
-  if (path === undefined && !f.kustomize && !(await findSpec('.'))) return appFlag(f, undefined);
-  return (await loadInput(path, f)).app;
+/** App name (and the spec's namespace) from --app, else from the input at `path` if there is one. */
+export async function appFromInput(path: string | undefined, f: TargetFlags): Promise<{ app: string; namespace?: string }> {
+  if (f.app && path === undefined && !f.kustomize) return { app: f.app };
+  if (path === undefined && !f.kustomize && !(await findSpec('.'))) return { app: appFlag(f, undefined) };
+  const input = await loadInput(path, f);
+  return { app: input.app, ...(input.namespace !== undefined ? { namespace: input.namespace } : {}) };
 }
 
 export function registerStatus(program: Command, io: Io): void {
@@ -32,10 +33,10 @@ Examples:
   slipway status --app shop --env prod -o json`,
     )
     .action(async (path: string | undefined, f: TargetFlags & { output: string }) => {
-      const app = await appFromInput(path, f);
+      const { app, namespace } = await appFromInput(path, f);
       const client = await connect(f);
       try {
-        const s = await status(targetOf(client, f, app));
+        const s = await status(targetOf(client, f, app, namespace));
         if (f.output === 'json') io.out(`${JSON.stringify(s, null, 2)}\n`);
         else {
           const rev = s.revision ? `revision ${s.revision.revision} (${s.revision.status}, ${s.revision.time})` : 'no revision';
