@@ -62,6 +62,11 @@ export function convertService(o: Omit<H, 'draft' | 'ports' | 'volumes' | 'mount
   const base: Path = ['services', o.info.compose];
   for (const [key, value] of Object.entries(svc)) {
     const path = [...base, key];
+    if (value === null || (typeof value === 'object' && Object.keys(value).length === 0)) {
+      // `command:`, `environment: {}`: nothing to translate (compose treats them as unset).
+      h.ctx.consume(path);
+      continue;
+    }
     if (h.info.kind !== 'service' && SERVICE_ONLY.has(key)) {
       h.ctx.drop(path, { severity: 'warning', message: `${key} does not apply to a ${h.info.kind === 'job' ? 'Job' : 'CronJob'}`, hint: 'set `x-slipway: { kind: service }` if this is a long-running service' });
       continue;
@@ -128,7 +133,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   build(h, path, value) {
     const prefix = h.s.pathPrefix;
-    const rel = (p: string): string => (prefix === '' ? p : `${prefix.replace(/\/?$/, '/')}${p.replace(/^\.\//, '')}`);
+    const rel = (p: string): string => {
+      const clean = p === '.' || p === './' ? '.' : p.replace(/^\.\//, '');
+      if (prefix === '') return clean;
+      return clean === '.' ? prefix : `${prefix.replace(/\/?$/, '/')}${clean}`;
+    };
     if (typeof value === 'string') {
       h.draft.build = { context: rel(value) };
       consume(h, path);

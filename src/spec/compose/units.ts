@@ -41,7 +41,7 @@ export function cpuQuantity(v: string | number): string | undefined {
   return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
 }
 
-const MEM_UNITS: Record<string, number> = { b: 0, k: 1, kb: 1, m: 2, mb: 2, g: 3, gb: 3, t: 4, tb: 4, p: 5, pb: 5 };
+const MEM_UNITS: Record<string, number> = { '': 0, b: 0, k: 1, kb: 1, m: 2, mb: 2, g: 3, gb: 3, t: 4, tb: 4, p: 5, pb: 5 };
 const K8S_BINARY = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
 
 /** `"512M"` → `"512Mi"`, `"1.5g"` → `"1536Mi"`, `1073741824` → `"1Gi"`. Undefined when not a size. */

@@ -1,0 +1,104 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { accountingProblems, loadSpec } from '../../spec/index.ts';
+import { main } from '../main.ts';
+import { memoryIo } from '../io.ts';
+import { runComposeImport } from './import.ts';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = memoryIo();
+  const code = await main(['node', 'slipway', ...argv], io);
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-import-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const EXAMPLE = 'examples/quant-finance';
+const SCHEMA = '../../schema/slipway.schema.json';
+
+describe('slipway import compose: the quant-finance example', () => {
+  it('regenerating examples/quant-finance/slipway.yaml is byte-identical (UPDATE_GOLDEN=1 rewrites it)', async () => {
+    const r = await run('import', 'compose', `${EXAMPLE}/docker-compose.yml`, '-o', '-', '--schema', SCHEMA);
+    expect(r.code).toBe(0);
+    const golden = `${EXAMPLE}/slipway.yaml`;
+    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(golden, r.out);
+    expect(r.out).toBe(readFileSync(golden, 'utf8'));
+  });
+
+  it('the generated spec loads and validates as a slipway spec', () => {
+    const spec = loadSpec(readFileSync(`${EXAMPLE}/slipway.yaml`, 'utf8'), `${EXAMPLE}/slipway.yaml`);
+    expect(Object.keys(spec.services)).toEqual(['postgres', 'redis', 'app', 'dashboard', 'scheduler']);
+    expect(Object.keys(spec.jobs ?? {})).toEqual(['migrate']);
+  });
+
+  it('its report is accurate: every key translated or reported, never both', () => {
+    const { result } = runComposeImport(`${EXAMPLE}/docker-compose.yml`, { envName: 'dev', schema: SCHEMA, output: '-' });
+    expect(accountingProblems(result)).toEqual([]);
+    expect(result.inputKeys.length).toBeGreaterThan(150);
+    // The bind mount and the inactive profile are reported, not silently dropped.
+    expect(result.report.filter((e) => !e.converted).map((e) => e.path)).toEqual(
+      expect.arrayContaining(['services.postgres.volumes[1]', 'services.notebook', 'services.app.depends_on.migrate']),
+    );
+  });
+
+  it('prints the report on stderr with positions', async () => {
+    const r = await run('import', 'compose', `${EXAMPLE}/docker-compose.yml`, '-o', '-');
+    expect(r.err).toMatch(/^examples\/quant-finance\/docker-compose\.yml:\d+:\d+: warning: services\.postgres\.volumes\[1\] \(not translated\): bind mount/m);
+    expect(r.err).toMatch(/imported: 5 services, 1 jobs, 2 configMaps, 2 secret references; report: 0 errors, 3 warnings/);
+  });
+});
+
+describe('slipway import compose: exit codes and output', () => {
+  it.each([
+    { name: 'clean import', compose: 'services:\n  web:\n    image: nginx:1.27\n', flags: [], code: 0 },
+    { name: 'warnings only', compose: 'services:\n  web:\n    image: nginx:1.27\n    privileged: true\n', flags: [], code: 0 },
+    { name: 'warnings with --strict', compose: 'services:\n  web:\n    image: nginx:1.27\n    privileged: true\n', flags: ['--strict'], code: 1 },
+    { name: 'error-level finding (untagged image)', compose: 'services:\n  web:\n    image: nginx\n', flags: [], code: 1 },
+    { name: 'schema-invalid compose file', compose: 'services:\n  web:\n    image: nginx:1.27\n    portz: [80]\n', flags: [], code: 2 },
+  ])('$name → exit $code', async ({ compose, flags, code }) => {
+    const dir = project({ 'compose.yaml': compose });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'), ...flags);
+    expect(r.code).toBe(code);
+    // Invalid input writes nothing.
+    expect(existsSync(join(dir, 'slipway.yaml'))).toBe(code !== 2);
+  });
+
+  it('writes slipway.yaml next to the compose file with the schema header, and refuses to overwrite without --force', async () => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n    env_file: .env.web\n', '.env.web': 'A=1\n' });
+    const first = await run('import', 'compose', join(dir, 'compose.yaml'));
+    expect(first.code).toBe(0);
+    const text = readFileSync(join(dir, 'slipway.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=https://slipway.dev/schema/slipway.schema.json');
+    expect(text).toContain('envFile: .env.web');
+    const again = await run('import', 'compose', join(dir, 'compose.yaml'));
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/exists/);
+    expect((await run('import', 'compose', join(dir, 'compose.yaml'), '--force')).code).toBe(0);
+  });
+
+  it('env files are referenced relative to the output file', async () => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n    env_file: .env.web\n', '.env.web': 'A=1\n' });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', join(dir, 'deploy-slipway.yaml'));
+    expect(r.code).toBe(0);
+    const r2 = runComposeImport(join(dir, 'compose.yaml'), { envName: 'dev', schema: 'x', output: join(dir, 'sub', 'slipway.yaml') });
+    expect(r2.result.spec.configMaps?.['env-web']).toEqual({ envFile: '../.env.web' });
+  });
+
+  it('-p activates profiles; .env feeds interpolation', async () => {
+    const dir = project({
+      'compose.yaml': 'services:\n  web:\n    image: nginx:${NGINX_TAG}\n  debug:\n    image: busybox:1.36\n    profiles: [debug]\n',
+      '.env': 'NGINX_TAG=1.27\n',
+    });
+    const without = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', '-');
+    expect(without.out).not.toContain('debug:');
+    expect(without.out).toContain('image: nginx:1.27');
+    const withP = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', '-', '-p', 'debug');
+    expect(withP.out).toContain('debug:');
+  });
+});

@@ -1,0 +1,491 @@
+import { describe, expect, it } from 'vitest';
+import { InputErrors, isSlipwayError } from '../../errors/index.ts';
+import { accountingProblems } from './accounting.ts';
+import { importCompose } from './convert.ts';
+import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
+
+const FILE = 'proj/docker-compose.yml';
+
+function run(text: string, extra: Partial<ComposeImportInput> = {}): ComposeImportResult {
+  return importCompose({ text, file: FILE, ...extra });
+}
+
+/** Walks `a.b.c` into the spec (keys may not contain dots here). */
+function at(v: unknown, path: string): unknown {
+  let cur: unknown = v;
+  for (const seg of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return cur;
+}
+
+type Expected = Partial<Pick<ImportReportEntry, 'path' | 'severity' | 'converted'>> & { message?: RegExp };
+
+interface Case {
+  name: string;
+  compose: string;
+  input?: Partial<ComposeImportInput>;
+  /** Spec path → expected value (toEqual). */
+  spec?: Record<string, unknown>;
+  /** Report entries that must be present. */
+  report?: Expected[];
+  /** Paths that must NOT appear in the report. */
+  notReported?: string[];
+}
+
+const svc = (body: string, extra = ''): string => `services:\n  web:\n    image: nginx:1.27\n${body.replace(/^/gm, '    ')}\n${extra}`;
+
+const CASES: Case[] = [
+  // --- ports / expose
+  {
+    name: 'ports short syntax: host:container, ip, udp, range',
+    compose: svc('ports:\n  - "8080:80"\n  - "127.0.0.1:5353:53/udp"\n  - "9000-9001:9000-9001"\n  - 3000'),
+    spec: {
+      'services.web.ports': [
+        { name: 'tcp-80', port: 80 },
+        { name: 'udp-53', port: 53, protocol: 'UDP' },
+        { name: 'tcp-9000', port: 9000 },
+        { name: 'tcp-9001', port: 9001 },
+        { name: 'tcp-3000', port: 3000 },
+      ],
+    },
+    report: [{ path: 'services.web.ports[0]', severity: 'info', converted: true, message: /host publishing "8080"/ }, { path: 'services.web.ports[1]', message: /127\.0\.0\.1:5353/ }],
+    notReported: ['services.web.ports[3]'],
+  },
+  {
+    name: 'ports long syntax: target/name/app_protocol kept, published and host_ip reported',
+    compose: svc('ports:\n  - target: 8080\n    published: "80"\n    host_ip: 0.0.0.0\n    protocol: tcp\n    name: web\n    app_protocol: http\n    mode: host'),
+    spec: { 'services.web.ports': [{ name: 'web', port: 8080, appProtocol: 'http' }] },
+    report: [
+      { path: 'services.web.ports[0].published', converted: false },
+      { path: 'services.web.ports[0].host_ip', converted: false },
+      { path: 'services.web.ports[0].mode', converted: false },
+    ],
+  },
+  {
+    name: 'expose adds internal ports and dedupes with ports',
+    compose: svc('ports: ["8080:80"]\nexpose: ["80", "9090", "53/udp"]'),
+    spec: { 'services.web.ports': [{ name: 'tcp-80', port: 80 }, { name: 'tcp-9090', port: 9090 }, { name: 'udp-53', port: 53, protocol: 'UDP' }] },
+  },
+  // --- environment / env_file
+  {
+    name: 'environment map and list; bare name from variables; unset bare name reported',
+    compose: svc('environment:\n  - A=1\n  - B=x=y\n  - FROM_SHELL\n  - MISSING'),
+    input: { variables: { FROM_SHELL: 'hello' } },
+    spec: { 'services.web.env': { A: '1', B: 'x=y', FROM_SHELL: 'hello' } },
+    report: [{ path: 'services.web.environment[3]', severity: 'warning', converted: false }],
+  },
+  {
+    name: 'environment map with numbers and booleans becomes strings',
+    compose: svc('environment:\n  PORT: 8080\n  DEBUG: false\n  EMPTY: ""'),
+    spec: { 'services.web.env': { PORT: '8080', DEBUG: 'false', EMPTY: '' } },
+  },
+  {
+    name: 'credential-looking environment values move to a Secret reference',
+    compose: svc('environment:\n  DB_PASSWORD: hunter2\n  DB_PASSWORD_FILE: /run/secrets/db'),
+    spec: {
+      'services.web.env': { DB_PASSWORD: { secret: 'web-env', key: 'DB_PASSWORD' }, DB_PASSWORD_FILE: '/run/secrets/db' },
+      'secrets.web-env.keys': ['DB_PASSWORD'],
+    },
+    report: [{ path: 'services.web.environment.DB_PASSWORD', severity: 'warning', converted: true }],
+  },
+  {
+    name: 'env_file → ConfigMap with envFile + envFrom (shared between services)',
+    compose: `services:\n  a:\n    image: x:1\n    env_file: .env.app\n  b:\n    image: x:1\n    env_file:\n      - path: ./.env.app\n        required: true\n      - path: .env.local\n        required: false\n`,
+    input: { files: { '.env.app': 'A=1\nB=2\n', './.env.app': 'A=1\nB=2\n' }, pathPrefix: '../compose' },
+    spec: {
+      'configMaps.env-app': { envFile: '../compose/.env.app' },
+      'services.a.envFrom': [{ configMap: 'env-app' }],
+      'services.b.envFrom': [{ configMap: 'env-app' }],
+    },
+    report: [{ path: 'services.b.env_file[1]', severity: 'info', converted: false, message: /optional env file/ }],
+  },
+  {
+    name: 'missing required env_file is an error',
+    compose: svc('env_file: [.env.nope]'),
+    report: [{ path: 'services.web.env_file[0]', severity: 'error', converted: false }],
+  },
+  {
+    name: 'env_file with a credential-looking key is flagged',
+    compose: svc('env_file: .env'),
+    input: { files: { '.env': 'API_TOKEN=abc\nLOG=info\n' } },
+    report: [{ path: 'services.web.env_file', severity: 'warning', converted: true, message: /API_TOKEN/ }],
+  },
+  // --- interpolation
+  {
+    name: 'interpolation: defaults, set values, $$ escape; unset reported',
+    compose: svc('environment:\n  A: ${TAG:-1.0}\n  B: ${SET}\n  C: $$HOME\n  D: ${NOPE}\n  E: ${EMPTY-fallback}'),
+    input: { variables: { SET: 'yes', EMPTY: '' } },
+    spec: { 'services.web.env': { A: '1.0', B: 'yes', C: '$HOME', D: '', E: '' } },
+    report: [{ path: 'services.web.environment.D', severity: 'warning', converted: true, message: /NOPE is not set/ }],
+  },
+  {
+    name: 'required variable ${X:?msg} unset is an error',
+    compose: svc('environment:\n  A: ${X:?X must be set}'),
+    report: [{ path: 'services.web.environment.A', severity: 'error', message: /X must be set/ }],
+  },
+  // --- anchors / merge keys
+  {
+    name: 'YAML anchors, aliases and << merge keys',
+    compose: `x-base: &base\n  image: app:2.0\n  environment: &env\n    LOG: info\nservices:\n  a:\n    <<: *base\n  b:\n    <<: *base\n    environment:\n      <<: *env\n      EXTRA: "1"\n`,
+    spec: { 'services.a.image': 'app:2.0', 'services.a.env': { LOG: 'info' }, 'services.b.env': { LOG: 'info', EXTRA: '1' } },
+    report: [{ path: 'x-base', converted: false, severity: 'info' }],
+  },
+  // --- secrets / configs
+  {
+    name: 'secrets → Secret reference + file mount (short and long syntax)',
+    compose: svc('secrets:\n  - db_pw\n  - source: api_key\n    target: api.key\n    mode: 0400', 'secrets:\n  db_pw:\n    file: ./db.txt\n  api_key:\n    environment: API_KEY\n  unused:\n    file: ./u.txt\n'),
+    spec: {
+      'services.web.config': [
+        { path: '/run/secrets/db_pw', secret: 'db-pw', key: 'db_pw' },
+        { path: '/run/secrets/api.key', secret: 'api-key', key: 'api_key' },
+      ],
+      'secrets.db-pw': { keys: ['db_pw'], description: 'compose secret "db_pw"' },
+    },
+    report: [
+      { path: 'services.web.secrets[1].mode', converted: false },
+      { path: 'secrets.db_pw.file', converted: true, message: /never handles secret values/ },
+      { path: 'secrets.unused', converted: false },
+    ],
+  },
+  {
+    name: 'configs → ConfigMap with the file content, mounted at target (default /NAME)',
+    compose: svc('configs:\n  - nginx_conf\n  - source: inline\n    target: /etc/inline.txt', 'configs:\n  nginx_conf:\n    file: ./nginx.conf\n  inline:\n    content: hello\n'),
+    input: { files: { './nginx.conf': 'server {}\n' } },
+    spec: {
+      'configMaps.nginx-conf': { data: { 'nginx.conf': 'server {}\n' } },
+      'configMaps.inline': { data: { inline: 'hello' } },
+      'services.web.config': [
+        { path: '/nginx_conf', configMap: 'nginx-conf', key: 'nginx.conf' },
+        { path: '/etc/inline.txt', configMap: 'inline', key: 'inline' },
+      ],
+    },
+  },
+  // --- volumes
+  {
+    name: 'named volume → persistent; bind mount reported; anonymous + tmpfs → emptyDir',
+    compose: svc('volumes:\n  - data:/var/lib/data\n  - ./conf:/etc/conf:ro\n  - /cache\n  - type: tmpfs\n    target: /run\ntmpfs: /tmp', 'volumes:\n  data:\n'),
+    spec: {
+      'services.web.volumes': [
+        { name: 'data', mountPath: '/var/lib/data' },
+        { name: 'anon-cache', mountPath: '/cache', type: 'emptyDir' },
+        { name: 'tmp-run', mountPath: '/run', type: 'emptyDir' },
+        { name: 'tmp-tmp', mountPath: '/tmp', type: 'emptyDir' },
+      ],
+    },
+    report: [{ path: 'services.web.volumes[1]', severity: 'warning', converted: false, message: /bind mount/ }],
+  },
+  {
+    name: 'read-only named volume and external volume are reported',
+    compose: svc('volumes:\n  - data:/d:ro', 'volumes:\n  data:\n    external: true\n'),
+    report: [
+      { path: 'services.web.volumes[0]', severity: 'warning', converted: true, message: /read-only/ },
+      { path: 'volumes.data.external', severity: 'warning', converted: false },
+    ],
+  },
+  {
+    name: 'a volume shared by two services is flagged',
+    compose: `services:\n  a:\n    image: x:1\n    volumes: [shared:/s]\n  b:\n    image: x:1\n    volumes: [shared:/s]\nvolumes:\n  shared: {}\n`,
+    report: [{ path: 'volumes.shared', severity: 'warning', message: /each gets its own/ }],
+  },
+  // --- depends_on
+  {
+    name: 'depends_on short syntax → dependsOn on the first port; targets without ports reported',
+    compose: `services:\n  web:\n    image: x:1\n    depends_on: [db, worker]\n  db:\n    image: postgres:16\n    expose: ["5432"]\n  worker:\n    image: x:1\n`,
+    spec: { 'services.web.dependsOn': [{ service: 'db', port: 'tcp-5432' }] },
+    report: [{ path: 'services.web.depends_on[1]', severity: 'warning', converted: false, message: /no ports/ }],
+  },
+  {
+    name: 'depends_on long syntax: condition kept, restart reported, job dependency reported',
+    compose: `services:\n  web:\n    image: x:1\n    depends_on:\n      db:\n        condition: service_healthy\n        restart: true\n      migrate:\n        condition: service_completed_successfully\n  db:\n    image: postgres:16\n    ports: ["5432:5432"]\n  migrate:\n    image: x:1\n    restart: "no"\n`,
+    spec: { 'services.web.dependsOn': [{ service: 'db', port: 'tcp-5432' }], 'jobs.migrate.backoffLimit': 0 },
+    report: [
+      { path: 'services.web.depends_on.db.restart', converted: false },
+      { path: 'services.web.depends_on.migrate', severity: 'warning', converted: false, message: /Job/ },
+    ],
+    notReported: ['services.web.depends_on.db.condition'],
+  },
+  // --- healthcheck
+  {
+    name: 'healthcheck CMD → exec readiness + liveness with compose timings',
+    compose: svc('healthcheck:\n  test: ["CMD", "curl", "-f", "http://localhost/"]\n  interval: 1m30s\n  timeout: 500ms\n  retries: 5'),
+    spec: {
+      'services.web.probes.readiness': { exec: { command: ['curl', '-f', 'http://localhost/'] }, periodSeconds: 90, timeoutSeconds: 1, failureThreshold: 5 },
+      'services.web.probes.liveness': { exec: { command: ['curl', '-f', 'http://localhost/'] }, periodSeconds: 90, timeoutSeconds: 1, failureThreshold: 5 },
+      'services.web.probes.startup': undefined,
+    },
+    report: [{ path: 'services.web.healthcheck.timeout', severity: 'info', converted: true, message: /rounded up/ }],
+  },
+  {
+    name: 'healthcheck CMD-SHELL and string form → sh -c; defaults 30s/30s/3',
+    compose: svc('healthcheck:\n  test: pg_isready -U app'),
+    spec: { 'services.web.probes.readiness': { exec: { command: ['sh', '-c', 'pg_isready -U app'] }, periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3 } },
+  },
+  {
+    name: 'healthcheck start_period → startup probe covering start_period + retries × interval',
+    compose: svc('healthcheck:\n  test: ["CMD-SHELL", "check"]\n  interval: 10s\n  retries: 3\n  start_period: 40s\n  start_interval: 2s'),
+    spec: { 'services.web.probes.startup': { exec: { command: ['sh', '-c', 'check'] }, periodSeconds: 2, timeoutSeconds: 30, failureThreshold: 35 } },
+  },
+  {
+    name: 'healthcheck disable: true → no probes',
+    compose: svc('healthcheck:\n  disable: true'),
+    spec: { 'services.web.probes': undefined },
+    report: [{ path: 'services.web.healthcheck', severity: 'info', converted: true }],
+  },
+  {
+    name: 'healthcheck test NONE → no probes',
+    compose: svc('healthcheck:\n  test: ["NONE"]\n  interval: 5s'),
+    spec: { 'services.web.probes': undefined },
+  },
+  {
+    name: 'healthcheck without test (tuning the image HEALTHCHECK) is reported',
+    compose: svc('healthcheck:\n  interval: 5s'),
+    report: [{ path: 'services.web.healthcheck.interval', severity: 'warning', converted: false }],
+  },
+  // --- deploy
+  {
+    name: 'deploy.replicas and resources: cpus → millicores, memory → binary units',
+    compose: svc('deploy:\n  replicas: 3\n  resources:\n    limits: { cpus: "0.5", memory: 512M, pids: 100 }\n    reservations: { cpus: "2", memory: 1536k }'),
+    spec: { 'services.web.replicas': 3, 'services.web.resources': { limits: { cpu: '500m', memory: '512Mi' }, requests: { cpu: '2', memory: '1536Ki' } } },
+    report: [{ path: 'services.web.deploy.resources.limits.pids', converted: false }],
+  },
+  {
+    name: 'legacy cpus / mem_limit / mem_reservation / scale',
+    compose: svc('cpus: 1.25\nmem_limit: 1g\nmem_reservation: 268435456\nscale: 2'),
+    spec: { 'services.web.resources': { limits: { cpu: '1250m', memory: '1Gi' }, requests: { memory: '256Mi' } }, 'services.web.replicas': 2 },
+  },
+  {
+    name: 'update_config start-first → maxSurge',
+    compose: svc('deploy:\n  update_config:\n    parallelism: 2\n    order: start-first\n    delay: 10s'),
+    spec: { 'services.web.strategy': { type: 'rolling', maxSurge: 2, maxUnavailable: 0 } },
+    report: [{ path: 'services.web.deploy.update_config.delay', converted: false }],
+  },
+  {
+    name: 'update_config stop-first → maxUnavailable; parallelism 0 → 100%',
+    compose: svc('deploy:\n  update_config:\n    parallelism: 0\n    order: stop-first'),
+    spec: { 'services.web.strategy': { type: 'rolling', maxSurge: 0, maxUnavailable: '100%' } },
+  },
+  {
+    name: 'placement node.labels constraint → nodeSelector; others reported; global mode reported',
+    compose: svc('deploy:\n  mode: global\n  placement:\n    constraints: ["node.labels.zone == eu-1", "node.role == manager"]'),
+    spec: { 'services.web.nodeSelector': { zone: 'eu-1' } },
+    report: [
+      { path: 'services.web.deploy.placement.constraints[1]', converted: false },
+      { path: 'services.web.deploy.mode', severity: 'warning', converted: false },
+    ],
+  },
+  // --- restart / kind
+  {
+    name: 'restart on-failure:N → Job with backoffLimit N; ports on a Job are reported',
+    compose: svc('restart: on-failure:4\nports: ["80:80"]'),
+    spec: { 'jobs.web.backoffLimit': 4, 'services.web': undefined },
+    report: [{ path: 'services.web.ports', severity: 'warning', converted: false, message: /Job/ }],
+  },
+  {
+    name: 'restart always/unless-stopped stay services; x-slipway kind overrides restart: no',
+    compose: `services:\n  a:\n    image: x:1\n    restart: always\n  b:\n    image: x:1\n    restart: "no"\n    x-slipway: { kind: service }\n`,
+    spec: { 'services.a.image': 'x:1', 'services.b.image': 'x:1', jobs: undefined },
+  },
+  // --- command / entrypoint
+  {
+    name: 'entrypoint → command, command → args; strings split with shell rules',
+    compose: svc(`entrypoint: /bin/sh -c\ncommand: 'echo "hello world" && exit 0'`),
+    spec: { 'services.web.command': ['/bin/sh', '-c'], 'services.web.args': ['echo', 'hello world', '&&', 'exit', '0'] },
+  },
+  {
+    name: 'command list form is kept as is',
+    compose: svc('command: ["npm", "run", "start -- --port 3000"]\nworking_dir: /app'),
+    spec: { 'services.web.args': ['npm', 'run', 'start -- --port 3000'], 'services.web.workingDir': '/app' },
+  },
+  // --- security
+  {
+    name: 'user uid:gid → securityContext; read_only; NET_BIND_SERVICE kept, others reported',
+    compose: svc('user: "1000:2000"\nread_only: true\ncap_add: [NET_BIND_SERVICE, SYS_ADMIN]\ncap_drop: [ALL]'),
+    spec: { 'services.web.securityContext': { runAsUser: 1000, runAsGroup: 2000, readOnlyRootFilesystem: true, addCapabilities: ['NET_BIND_SERVICE'] } },
+    report: [{ path: 'services.web.cap_add[1]', severity: 'warning', converted: false }],
+    notReported: ['services.web.cap_drop[0]'],
+  },
+  {
+    name: 'user root or a name is reported',
+    compose: `services:\n  a:\n    image: x:1\n    user: root\n  b:\n    image: x:1\n    user: "0"\n`,
+    spec: { 'services.a.securityContext': undefined },
+    report: [
+      { path: 'services.a.user', severity: 'warning', converted: false, message: /numeric uid/ },
+      { path: 'services.b.user', severity: 'warning', converted: false, message: /root/ },
+    ],
+  },
+  {
+    name: 'stop_grace_period → terminationGracePeriodSeconds (rounded up)',
+    compose: svc('stop_grace_period: 1m30.5s'),
+    spec: { 'services.web.terminationGracePeriodSeconds': 91 },
+  },
+  // --- labels
+  {
+    name: 'labels: valid ones stay labels, free-text values become annotations',
+    compose: svc('labels:\n  - "com.example.team=payments"\n  - "com.example.description=Web front end"'),
+    spec: { 'services.web.labels': { 'com.example.team': 'payments' }, 'services.web.annotations': { 'com.example.description': 'Web front end' } },
+  },
+  // --- images
+  {
+    name: 'image without a tag is an error; :latest is a warning',
+    compose: `services:\n  a:\n    image: redis\n  b:\n    image: ghcr.io/acme/api:latest\n`,
+    spec: { 'services.a.image': 'redis' },
+    report: [
+      { path: 'services.a.image', severity: 'error', converted: true },
+      { path: 'services.b.image', severity: 'warning', converted: true },
+    ],
+  },
+  {
+    name: 'x-slipway image pins an untagged image (no error)',
+    compose: svc('', `  cache:\n    image: redis\n    x-slipway:\n      image: redis:7.4\n      replicas: 2\n`),
+    spec: { 'services.cache.image': 'redis:7.4', 'services.cache.replicas': 2 },
+    notReported: ['services.cache.image'],
+  },
+  {
+    name: 'pull_policy → image.pullPolicy',
+    compose: svc('pull_policy: always'),
+    spec: { 'services.web.image': { repository: 'nginx', tag: '1.27', pullPolicy: 'Always' } },
+  },
+  {
+    name: 'build → build context/dockerfile; image named after the service',
+    compose: `services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n      target: runtime\n`,
+    spec: { 'services.api.build': { context: 'api', dockerfile: 'Dockerfile.prod' }, 'services.api.image': 'api' },
+    report: [{ path: 'services.api.build.target', converted: false }],
+  },
+  // --- x-slipway
+  {
+    name: 'x-slipway merges into the service: maps merge, lists replace, null removes',
+    compose: svc('deploy:\n  replicas: 2\nhealthcheck:\n  test: ["CMD", "true"]\nx-slipway:\n  expose: { host: web.example.com }\n  autoscaling: { min: 2, max: 10, cpu: 70 }\n  probes:\n    liveness: null'),
+    spec: {
+      'services.web.expose': { host: 'web.example.com' },
+      'services.web.autoscaling': { min: 2, max: 10, cpu: 70 },
+      'services.web.probes.liveness': undefined,
+      'services.web.probes.readiness': { exec: { command: ['true'] }, periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3 },
+    },
+  },
+  // --- profiles and names
+  {
+    name: 'profiles: inactive services are reported, active ones imported',
+    compose: `services:\n  web:\n    image: x:1\n  debug:\n    image: x:1\n    profiles: [debug]\n  tools:\n    image: x:1\n    profiles: [tools]\n`,
+    input: { profiles: ['tools'] },
+    spec: { 'services.web.image': 'x:1', 'services.tools.image': 'x:1', 'services.debug': undefined },
+    report: [{ path: 'services.debug', severity: 'info', converted: false }],
+  },
+  {
+    name: 'top-level name → app; service names become DNS labels',
+    compose: `name: My_Shop\nservices:\n  Web_Front:\n    image: x:1\n`,
+    spec: { app: 'my-shop', 'services.web-front.image': 'x:1' },
+    report: [{ path: 'services.Web_Front', severity: 'info', converted: true }],
+  },
+  {
+    name: 'no top-level name → the project directory name',
+    compose: svc(''),
+    spec: { app: 'proj' },
+  },
+  {
+    name: '--env-name adds an environment',
+    compose: svc(''),
+    input: { envName: 'staging' },
+    spec: { 'environments.staging': { namespace: 'proj-staging' } },
+  },
+  // --- unsupported keys are reported with reasons
+  {
+    name: 'unsupported service and top-level keys are reported, not dropped silently',
+    compose: svc('container_name: web1\nprivileged: true\nnetworks: [front]\nlogging: { driver: syslog }\nextends: { service: base }\nx-other: 1', 'networks:\n  front: {}\n'),
+    report: [
+      { path: 'services.web.container_name', severity: 'info', converted: false },
+      { path: 'services.web.privileged', severity: 'warning', converted: false },
+      { path: 'services.web.networks', converted: false },
+      { path: 'services.web.logging', converted: false },
+      { path: 'services.web.extends', severity: 'error', converted: false },
+      { path: 'services.web.x-other', severity: 'info', converted: false },
+      { path: 'networks', converted: false },
+    ],
+  },
+];
+
+describe('importCompose: each compose key', () => {
+  it.each(CASES)('$name', (c) => {
+    const r = run(c.compose, c.input);
+    for (const [path, want] of Object.entries(c.spec ?? {})) expect(at(r.spec, path), path).toEqual(want);
+    for (const want of c.report ?? []) {
+      const { message, ...rest } = want;
+      expect(r.report, JSON.stringify(want)).toContainEqual(expect.objectContaining({ ...rest, ...(message ? { message: expect.stringMatching(message) as unknown } : {}) }));
+    }
+    for (const p of c.notReported ?? []) expect(r.report.filter((e) => e.path === p)).toEqual([]);
+  });
+
+  it.each(CASES)('report is accurate (consumed ∩ reported = ∅, union covers every key): $name', (c) => {
+    const r = run(c.compose, c.input);
+    expect(accountingProblems(r)).toEqual([]);
+    expect(r.inputKeys.length).toBeGreaterThan(0);
+  });
+
+  it('report entries carry file:line:col of the key', () => {
+    const r = run(svc('privileged: true'));
+    const e = r.report.find((x) => x.path === 'services.web.privileged');
+    expect(e?.position).toEqual({ file: FILE, line: 4, col: 5 });
+  });
+});
+
+describe('accountingProblems catches an inaccurate report', () => {
+  const base = run(svc('ports: ["80:80"]'));
+  it.each([
+    { name: 'a key both consumed and dropped', r: { ...base, report: [...base.report, { severity: 'info' as const, path: 'services.web.ports[0]', converted: false, message: 'x' }] }, want: /translated but/ },
+    { name: 'a key neither consumed nor reported', r: { ...base, consumed: base.consumed.filter((p) => p !== 'services.web.image') }, want: /services\.web\.image is neither/ },
+    { name: 'a note on a dropped key', r: { ...base, report: [...base.report, { severity: 'info' as const, path: 'services.web.ports[0]', converted: false, message: 'x' }] }, want: /noted as translated|translated but/ },
+  ])('$name', ({ r, want }) => {
+    const problems = accountingProblems(r);
+    expect(problems.join('\n')).toMatch(want);
+  });
+});
+
+describe('invalid compose files', () => {
+  const cases = [
+    { name: 'unknown service key', text: 'services:\n  web:\n    image: x:1\n    portz: ["80"]\n', line: 4, col: 5, msg: /unknown key "portz"/, path: 'services.web.portz' },
+    { name: 'wrong type', text: 'services:\n  web:\n    image: x:1\n    ports: 80\n', line: 4, col: 5, msg: /invalid value/, path: 'services.web.ports' },
+    { name: 'healthcheck test of the wrong type', text: 'services:\n  web:\n    image: x:1\n    healthcheck:\n      test: 5\n', line: 5, col: 7, msg: /invalid value/, path: 'services.web.healthcheck.test' },
+    { name: 'unknown top-level key', text: 'servces:\n  web: {}\n', line: 1, col: 1, msg: /unknown key "servces"/, path: 'servces' },
+    { name: 'YAML syntax error', text: 'services:\n  web:\n    image: "x\n', line: 4, col: 1, msg: /./, path: undefined },
+    { name: 'key from a merge source points at the anchor', text: 'x-a: &a\n  imag: x:1\nservices:\n  web:\n    <<: *a\n', line: 2, col: 3, msg: /unknown key "imag"/, path: 'services.web.imag' },
+  ];
+  it.each(cases)('$name → input error at file:line:col', ({ text, line, col, msg, path }) => {
+    let caught: unknown;
+    try {
+      run(text);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(InputErrors);
+    const first = (caught as InputErrors).problems[0];
+    expect(first?.kind).toBe('input');
+    expect(first?.position).toEqual({ file: FILE, line, col });
+    expect(first?.message).toMatch(msg);
+    expect(first?.path).toBe(path);
+    expect(first?.hint).toBeTruthy();
+  });
+
+  it('x-slipway that is not a valid slipway service field is an input error at its position', () => {
+    let caught: unknown;
+    try {
+      run(svc('x-slipway:\n  replicas: lots'));
+    } catch (e) {
+      caught = e;
+    }
+    expect(isSlipwayError(caught)).toBe(true);
+    const p = (caught as InputErrors).problems[0];
+    expect(p?.path).toBe('services.web.x-slipway.replicas');
+    expect(p?.position).toEqual({ file: FILE, line: 5, col: 7 });
+  });
+
+  it('collects every schema problem in one pass', () => {
+    let caught: unknown;
+    try {
+      run('services:\n  a:\n    image: x:1\n    foo: 1\n  b:\n    image: x:1\n    bar: 2\n');
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as InputErrors).problems.map((p) => p.path)).toEqual(['services.a.foo', 'services.b.bar']);
+  });
+});
