@@ -20,12 +20,36 @@ declare -A TOOLS=(
   [actionlint]="github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 )
 
+# Tools whose module the proxy will not list (`go install m@v` then fails on its deprecation
+# check): built from a throwaway module that requires the pinned version, with the tool's own
+# replace directives copied over (go ignores replaces of dependencies).
+declare -A VIA_MODULE=([kompose]=1)
+
+build_via_module() {
+  local name="$1" spec="$2" module="${2%@*}" version="${2##*@}"
+  local tmp
+  tmp="$(mktemp -d)"
+  (
+    cd "$tmp"
+    go mod init "slipway.local/tools/$name" >/dev/null 2>&1
+    go mod edit -require="$module@$version"
+    go mod download "$module"
+    grep -E '^replace ' "$(go env GOMODCACHE)/$module@$version/go.mod" >> go.mod || true
+    GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$bin/$name" "$module"
+  )
+  rm -rf "$tmp"
+}
+
 install_one() {
   local name="$1" spec="${TOOLS[$1]}"
   local stamp="$bin/.$name.version"
   if [[ -x "$bin/$name" && -f "$stamp" && "$(cat "$stamp")" == "$spec" ]]; then return 0; fi
   echo "install-go-tools: building $spec" >&2
-  GOBIN="$bin" GOTOOLCHAIN=local CGO_ENABLED=0 go install -trimpath -ldflags=-s "$spec"
+  if [[ -n "${VIA_MODULE[$name]:-}" ]]; then
+    build_via_module "$name" "$spec"
+  else
+    GOBIN="$bin" GOTOOLCHAIN=local CGO_ENABLED=0 go install -trimpath -ldflags=-s "$spec"
+  fi
   echo "$spec" > "$stamp"
 }
 

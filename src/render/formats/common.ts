@@ -61,10 +61,10 @@ export interface IdentityGroup {
 }
 
 /** Groups objects by {@link identityOf}, in first-seen order (base first, then environments). */
-export function groupByIdentity(input: FormatInput): IdentityGroup[] {
+export function groupByIdentity(input: FormatInput, identity: (o: KubeObject) => string = identityOf): IdentityGroup[] {
   const groups = new Map<string, { id: string; base: KubeObject | undefined; envs: Map<string, KubeObject> }>();
   const get = (o: KubeObject): { id: string; base: KubeObject | undefined; envs: Map<string, KubeObject> } => {
-    const id = identityOf(o);
+    const id = identity(o);
     let g = groups.get(id);
     if (!g) {
       g = { id, base: undefined, envs: new Map() };

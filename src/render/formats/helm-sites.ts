@@ -32,45 +32,62 @@ export function setAt(root: unknown, path: Path, value: unknown): void {
   });
 }
 
-const sameKeys = (values: readonly unknown[]): boolean => {
-  const first = values[0];
-  if (!isPlainObject(first)) return false;
-  const keys = Object.keys(first).sort().join('\0');
-  return values.every((v) => isPlainObject(v) && Object.keys(v).sort().join('\0') === keys);
-};
+/**
+ * Marks a site that stands for the keys of a map only some variants have (`[..map, EXTRA]`):
+ * the template writes them with `{{- with }}`, so the keys all variants share stay visible.
+ */
+export const EXTRA = '\u0000extra';
+
+/** Where variants of one object differ. `optional` is set for {@link EXTRA} sites. */
+export interface DiffSite {
+  readonly path: Path;
+  readonly optional?: readonly string[];
+}
 
 /**
- * The smallest subtrees where the variants of one object differ. A map is descended into only
- * when every variant has the same keys, a list only when all have the same length, so that a
- * site always exists in every variant and the template keeps one shape.
+ * The smallest subtrees where the variants of one object differ. A list is descended into only
+ * when all variants have the same length. A map is descended into by its shared keys; keys only
+ * some variants have become one {@link EXTRA} site (unless no key is shared: then the whole map).
  */
-export function diffSites(values: readonly unknown[], path: Path, out: Path[]): void {
+export function diffSites(values: readonly unknown[], path: Path, out: DiffSite[]): void {
   if (values.every((v) => deepEqual(v, values[0]))) return;
   const first = values[0];
-  if (sameKeys(values) && isPlainObject(first)) {
-    for (const key of Object.keys(first)) {
-      diffSites(
-        values.map((v) => (v as Record<string, unknown>)[key]),
-        [...path, key],
-        out,
-      );
+  if (values.every(isPlainObject) && isPlainObject(first)) {
+    const maps = values as Record<string, unknown>[];
+    const all = [...new Set(maps.flatMap((m) => Object.keys(m)))];
+    const shared = all.filter((k) => maps.every((m) => Object.hasOwn(m, k)));
+    const optional = all.filter((k) => !shared.includes(k));
+    if (shared.length === 0) {
+      out.push({ path });
+      return;
     }
+    for (const key of shared) diffSites(maps.map((m) => m[key]), [...path, key], out);
+    if (optional.length > 0) out.push({ path: [...path, EXTRA], optional });
     return;
   }
   if (Array.isArray(first) && values.every((v) => Array.isArray(v) && v.length === first.length)) {
     first.forEach((_, i) => diffSites(values.map((v) => (v as unknown[])[i]), [...path, i], out));
     return;
   }
-  out.push(path);
+  out.push({ path });
+}
+
+/** A site's value in one variant: for an {@link EXTRA} site, the optional keys this variant has. */
+export function siteValue(o: unknown, site: DiffSite): unknown {
+  if (site.optional === undefined) return getAt(o, site.path);
+  const map = getAt(o, site.path.slice(0, -1));
+  const out: Record<string, unknown> = {};
+  if (isPlainObject(map)) for (const k of site.optional) if (Object.hasOwn(map, k)) out[k] = map[k];
+  return out;
 }
 
 /** Keeps only the outermost of nested sites: a parameterised subtree already covers its insides. */
-export function outermost(sites: readonly Path[]): Path[] {
+export function outermost(sites: readonly DiffSite[]): DiffSite[] {
   const key = (p: Path): string => p.map((s) => JSON.stringify(s)).join('\u0001');
-  const sorted = [...new Map(sites.map((p) => [key(p), p])).values()].sort((a, b) => a.length - b.length);
-  const kept: Path[] = [];
-  for (const p of sorted) {
-    if (!kept.some((k) => k.length <= p.length && k.every((seg, i) => seg === p[i]))) kept.push(p);
+  const sorted = [...new Map(sites.map((s) => [key(s.path), s])).values()].sort((a, b) => a.path.length - b.path.length);
+  const kept: DiffSite[] = [];
+  for (const s of sorted) {
+    if (!kept.some((k) => k.path.length <= s.path.length && k.path.every((seg, i) => seg === s.path[i]))) kept.push(s);
   }
   return kept;
 }
@@ -156,7 +173,11 @@ export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /** The name for a site that only differs between environments, when no meaningful one applies. */
 export function semanticKeyFor(path: Path): readonly string[] | undefined {
-  if (path[path.length - 1] === INSTANCE_LABEL) return ['instance'];
+  const last = path[path.length - 1];
+  if (last === INSTANCE_LABEL) return ['instance'];
+  // Labels/annotations an environment adds are usually the same on every object.
+  if (last === EXTRA && path[path.length - 2] === 'labels') return ['extraLabels'];
+  if (last === EXTRA && path[path.length - 2] === 'annotations') return ['extraAnnotations'];
   return undefined;
 }
 
@@ -164,7 +185,8 @@ export function semanticKeyFor(path: Path): readonly string[] | undefined {
 export function pathString(path: Path): string {
   let s = '';
   for (const seg of path) {
-    if (typeof seg === 'number') s += `[${seg}]`;
+    if (seg === EXTRA) s += '+extra';
+    else if (typeof seg === 'number') s += `[${seg}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) s += s === '' ? seg : `.${seg}`;
     else s += `[${JSON.stringify(seg)}]`;
   }

@@ -3,6 +3,7 @@ import { stringifyYaml, type KubeObject } from '../../manifest/index.ts';
 import {
   deepEqual,
   groupByIdentity,
+  identityOf,
   isNamespaced,
   isPlainObject,
   sortedFiles,
@@ -11,17 +12,22 @@ import {
   type FormatInput,
   type IdentityGroup,
 } from './common.ts';
-import { diffSites, getAt, outermost, pathString, semanticKeyFor, semanticSites, setAt, type Path } from './helm-sites.ts';
+import { deriveSegments, derivedExpr, TOKEN_NAMES, type Segment, type Tokens } from './helm-derive.ts';
+import { diffSites, getAt, INSTANCE_LABEL, outermost, pathString, semanticKeyFor, semanticSites, setAt, siteValue, type DiffSite, type Path } from './helm-sites.ts';
 import { valuesSchema, type ValueShape } from './helm-schema.ts';
 
 /** The variant name of the render without environment (never a valid environment name). */
 const BASE = '@base';
 
 /** How a value is written into a template. */
-type Mode = 'quote' | 'json' | 'yaml' | 'image-tag' | 'image-digest';
+type Mode = 'quote' | 'json' | 'yaml' | 'image-tag' | 'image-digest' | 'extras' | 'derived';
 
 interface Site {
   readonly path: Path;
+  /** For an `EXTRA` site (see helm-sites.ts): the keys only some variants have. */
+  readonly optional: readonly string[] | undefined;
+  /** For a string made of namespace/instance/environment and literal text. */
+  readonly segments: readonly Segment[] | undefined;
   key: readonly string[];
   /** Meaningful name that may be given up for a generic one when it is ambiguous. */
   readonly image: boolean;
@@ -56,16 +62,17 @@ interface Plan {
  */
 export function toHelmChart(input: FormatInput): FormatFiles {
   const variants = [BASE, ...input.environments.keys()];
-  const namespaces = new Map<string, string | undefined>([[BASE, commonNamespace(input.base)]]);
-  for (const [env, objects] of input.environments) namespaces.set(env, commonNamespace(objects));
+  const tokens = new Map<string, Tokens>([[BASE, tokensOf(input.app, input.base, undefined)]]);
+  for (const [env, objects] of input.environments) tokens.set(env, tokensOf(input.app, objects, env));
 
-  const groups = groupByIdentity(input);
+  const groups = groupByIdentity(input, helmIdentity(input));
   const stems = uniqueStems(groups);
-  const plans = groups.map((g) => planGroup(g, stems.get(g.id) ?? g.id, namespaces));
+  const plans = groups.map((g) => planGroup(g, stems.get(g.id) ?? g.id, tokens));
   resolveKeyConflicts(plans, variants);
   for (const p of plans) for (const s of p.sites) s.mode = modeOf(s);
+  const usedTokens = TOKEN_NAMES.filter((t) => plans.some((p) => p.sites.some((s) => s.segments?.some((seg) => 'token' in seg && seg.token === t))));
 
-  const values = new Map(variants.map((v) => [v, valuesFor(plans, v)] as const));
+  const values = new Map(variants.map((v) => [v, valuesFor(plans, v, usedTokens.map((t) => [t, tokens.get(v)?.[t] ?? ''] as const))] as const));
   const baseValues = values.get(BASE) ?? {};
   const files: [string, string][] = [];
   files.push(['Chart.yaml', stringifyYaml(chartYaml(input))]);
@@ -78,7 +85,8 @@ export function toHelmChart(input: FormatInput): FormatFiles {
       `# Environment ${env}: only what differs from values.yaml.\n# helm template ${input.app} . -f values-${env}.yaml\n${stringifyYaml(patch ?? {})}`,
     ]);
   }
-  files.push(['values.schema.json', `${JSON.stringify(valuesSchema(shapes(plans), [...values.values()]), null, 2)}\n`]);
+  const tokenShapes = usedTokens.map((t): ValueShape => ({ key: [t], kind: 'any' }));
+  files.push(['values.schema.json', `${JSON.stringify(valuesSchema([...tokenShapes, ...shapes(plans)], [...values.values()]), null, 2)}\n`]);
   for (const p of plans) files.push([`templates/${p.stem}.yaml`, templateOf(p)]);
   files.push(['templates/NOTES.txt', NOTES]);
   return sortedFiles(files);
@@ -89,11 +97,33 @@ function commonNamespace(objects: readonly KubeObject[]): string | undefined {
   return set.size === 1 ? [...set][0] : undefined;
 }
 
+/** What distinguishes one variant's objects: its namespace, instance label and environment name. */
+function tokensOf(app: string, objects: readonly KubeObject[], env: string | undefined): Tokens {
+  const out: Tokens = {};
+  const ns = commonNamespace(objects);
+  if (ns !== undefined) out.namespace = ns;
+  const instances = new Set(objects.flatMap((o) => (o.metadata.labels?.[INSTANCE_LABEL] !== undefined ? [o.metadata.labels[INSTANCE_LABEL]] : [])));
+  const [instance] = instances;
+  if (instances.size === 1 && instance !== undefined) out.instance = instance;
+  const name = env ?? (instance?.startsWith(`${app}-`) ? instance.slice(app.length + 1) : undefined);
+  if (name !== undefined) out.environment = name;
+  return out;
+}
+
+/**
+ * Like {@link identityOf}, except that the one Namespace each variant has is one object whose
+ * name is a value, rather than one conditional object per environment.
+ */
+function helmIdentity(input: FormatInput): (o: KubeObject) => string {
+  const single = [input.base, ...input.environments.values()].every((objs) => objs.filter((o) => o.kind === 'Namespace').length === 1);
+  return (o) => (single && o.kind === 'Namespace' ? 'v1/Namespace' : identityOf(o));
+}
+
 function genericKey(o: KubeObject, path: Path): string[] {
   return ['objects', o.kind.toLowerCase(), o.metadata.name ?? '', pathString(path)];
 }
 
-function planGroup(group: IdentityGroup, stem: string, namespaces: ReadonlyMap<string, string | undefined>): Plan {
+function planGroup(group: IdentityGroup, stem: string, tokens: ReadonlyMap<string, Tokens>): Plan {
   const present = new Map<string, KubeObject>();
   if (group.base) present.set(BASE, group.base);
   for (const [env, o] of group.envs) present.set(env, o);
@@ -101,19 +131,20 @@ function planGroup(group: IdentityGroup, stem: string, namespaces: ReadonlyMap<s
   if (!source) throw unsupported(`object ${group.id} has no variant`, { cause: group });
 
   const objects = [...present.values()];
-  const diffs: Path[] = [];
+  const diffs: DiffSite[] = [];
   diffSites(objects, [], diffs);
   const semantic = semanticSites(source).filter((s) => objects.every((o) => getAt(o, s.path) !== undefined));
-  const sites = outermost([...diffs, ...semantic.map((s) => s.path)]).map((path): Site => {
-    const values = new Map([...present].map(([v, o]) => [v, getAt(o, path)] as const));
-    const sem = semantic.find((s) => deepEqual(s.path, path));
-    const byValue = [...values].every(([v, value]) => typeof value === 'string' && value === namespaces.get(v)) ? ['namespace'] : undefined;
-    const key = sem?.key ?? semanticKeyFor(path) ?? byValue ?? genericKey(source, path);
-    return { path, key, image: sem?.role === 'image', mode: 'yaml', values };
+  const sites = outermost([...diffs, ...semantic.map((s) => ({ path: s.path }))]).map((d): Site => {
+    const values = new Map([...present].map(([v, o]) => [v, siteValue(o, d)] as const));
+    const sem = semantic.find((s) => deepEqual(s.path, d.path));
+    const key = sem?.key ?? semanticKeyFor(d.path) ?? genericKey(source, d.path);
+    const strings = [...values.values()].every((v) => typeof v === 'string');
+    const segments = sem === undefined && strings ? deriveSegments(values as Map<string, string>, tokens) : undefined;
+    return { path: d.path, optional: d.optional, segments, key, image: sem?.role === 'image', mode: 'yaml', values };
   });
 
   let enabledKey: readonly string[] | undefined;
-  if (present.size !== namespaces.size) {
+  if (present.size !== tokens.size) {
     const target = getAt(source, ['spec', 'scaleTargetRef', 'name']);
     enabledKey =
       source.kind === 'HorizontalPodAutoscaler' && typeof target === 'string'
@@ -135,6 +166,7 @@ function resolveKeyConflicts(plans: readonly Plan[], variants: readonly string[]
   const byKey = new Map<string, { key: readonly string[]; sites: { plan: Plan; site: Site }[] }>();
   for (const plan of plans) {
     for (const site of plan.sites) {
+      if (site.segments) continue;
       const k = keyString(site.key);
       const entry = byKey.get(k) ?? { key: site.key, sites: [] };
       entry.sites.push({ plan, site });
@@ -158,6 +190,8 @@ const IMAGE_TAG = /^([^@]+?):([^:/@]+)$/;
 const IMAGE_DIGEST = /^([^@]+)@(sha256:[a-f0-9]+)$/;
 
 function modeOf(site: Site): Mode {
+  if (site.segments) return 'derived';
+  if (site.optional) return 'extras';
   const values = [...site.values.values()];
   if (site.image && values.every((v) => typeof v === 'string' && IMAGE_TAG.test(v))) return 'image-tag';
   if (site.image && values.every((v) => typeof v === 'string' && IMAGE_DIGEST.test(v))) return 'image-digest';
@@ -185,16 +219,17 @@ function storedValue(site: Site, value: unknown): unknown {
  * base value (values-<env>.yaml then does not mention it); missing from the base, the value of
  * the first environment that has it, so values.yaml always satisfies the schema.
  */
-function valuesFor(plans: readonly Plan[], variant: string): Record<string, unknown> {
+function valuesFor(plans: readonly Plan[], variant: string, globals: readonly (readonly [string, string])[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  for (const [k, v] of globals) out[k] = v;
   for (const p of plans) {
     if (p.enabledKey) setKey(out, p.enabledKey, p.present.has(variant));
-    for (const s of p.sites) if (s.values.has(variant)) setKey(out, s.key, storedValue(s, s.values.get(variant)));
+    for (const s of p.sites) if (!s.segments && s.values.has(variant)) setKey(out, s.key, storedValue(s, s.values.get(variant)));
   }
   // Second pass, so that a key shared by several objects takes the value of one that exists here.
   for (const p of plans) {
     for (const s of p.sites) {
-      if (s.values.has(variant) || getAt(out, s.key) !== undefined) continue;
+      if (s.segments || s.values.has(variant) || getAt(out, s.key) !== undefined) continue;
       const fallback = s.values.has(BASE) ? s.values.get(BASE) : s.values.get([...p.present.keys()][0] ?? BASE);
       setKey(out, s.key, storedValue(s, fallback));
     }
@@ -240,7 +275,9 @@ function shapes(plans: readonly Plan[]): ValueShape[] {
   const out: ValueShape[] = [];
   for (const p of plans) {
     if (p.enabledKey) out.push({ key: p.enabledKey, kind: 'boolean' });
-    for (const s of p.sites) out.push({ key: s.key, kind: s.mode === 'image-tag' ? 'image-tag' : s.mode === 'image-digest' ? 'image-digest' : 'any' });
+    for (const s of p.sites) {
+      if (!s.segments) out.push({ key: s.key, kind: s.mode === 'image-tag' ? 'image-tag' : s.mode === 'image-digest' ? 'image-digest' : 'any' });
+    }
   }
   return out;
 }
@@ -264,7 +301,10 @@ function scalarExpr(site: Site): string {
       return `{{ printf "%s:%s" ${valuesRef([...site.key, 'repository'])} ${valuesRef([...site.key, 'tag'])} | quote }}`;
     case 'image-digest':
       return `{{ printf "%s@%s" ${valuesRef([...site.key, 'repository'])} ${valuesRef([...site.key, 'digest'])} | quote }}`;
+    case 'derived':
+      return derivedExpr(site.segments ?? [], (t) => valuesRef([t]));
     case 'yaml':
+    case 'extras':
       return '';
   }
 }
@@ -298,7 +338,17 @@ function templateOf(plan: Plan): string {
     body = `{{ toYaml ${valuesRef(root.key)} }}\n`;
   } else {
     const obj = structuredClone(plan.source) as unknown;
-    plan.sites.forEach((s, i) => setAt(obj, s.path, `__SLIPWAY_P${i}__`));
+    plan.sites.forEach((s, i) => {
+      if (s.optional === undefined) {
+        setAt(obj, s.path, `__SLIPWAY_P${i}__`);
+        return;
+      }
+      // Optional keys leave the map; a placeholder key, last so it never starts a list item, takes their place.
+      const map = getAt(obj, s.path.slice(0, -1));
+      if (!isPlainObject(map)) return;
+      for (const k of s.optional) Reflect.deleteProperty(map, k);
+      map[`__SLIPWAY_P${i}__`] = null;
+    });
     const literals: string[] = [];
     const text = stringifyYaml(escapeActions(obj, literals));
     body = text
@@ -316,6 +366,10 @@ function substitute(line: string, sites: readonly Site[]): string {
   if (!m) return line;
   const site = sites[Number(m[1])];
   if (!site) return line;
+  if (site.mode === 'extras') {
+    const indent = /^\s*/.exec(line)?.[0] ?? '';
+    return `${indent}{{- with ${valuesRef(site.key)} }}{{ toYaml . | nindent ${indent.length} }}{{- end }}`;
+  }
   if (site.mode !== 'yaml') return line.replace(m[0], scalarExpr(site));
   // A whole subtree: `key:` or `-` followed by toYaml indented under it.
   const lead = /^((?:\s*- )*\s*)(.*?)__SLIPWAY_P\d+__$/.exec(line);

@@ -1,6 +1,5 @@
-import type { AppSpec } from '../../spec/index.ts';
+import { DEFAULT_ENVIRONMENT, type AppSpec } from '../../spec/index.ts';
 import { renderAll, renderApp } from '../app.ts';
-import { DEFAULT_ENV } from '../resolve.ts';
 import type { RenderOptions } from '../types.ts';
 import type { FormatInput } from './common.ts';
 
@@ -11,7 +10,7 @@ import type { FormatInput } from './common.ts';
 export function formatInputFor(spec: AppSpec, opts: RenderOptions = {}): FormatInput {
   const withoutEnvs: AppSpec = { ...spec };
   delete withoutEnvs.environments;
-  const base = renderApp(withoutEnvs, DEFAULT_ENV, opts).objects;
+  const base = renderApp(withoutEnvs, DEFAULT_ENVIRONMENT, opts).objects;
   const environments = new Map([...renderAll(spec, opts)].map(([env, r]) => [env, r.objects] as const));
   return { app: spec.app, base, environments };
 }
