@@ -20,6 +20,19 @@ export default defineConfig({
           testTimeout: 120_000,
         },
       },
+      {
+        // Against a real local control plane (etcd + apiserver + controller-manager + scheduler +
+        // kwok), started once per run by setup.ts. Files run one after another: they share the
+        // cluster and a 2-core machine; each test uses its own namespace (harness.ts).
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
