@@ -6,14 +6,12 @@ import { InputErrors, isSlipwayError } from '../errors/index.ts';
 import { stringifyManifests, type KubeObject } from '../manifest/index.ts';
 import type { AppSpec, ServiceSpec } from '../spec/index.ts';
 import { CHECKSUM_ANNOTATION, renderAll, renderApp, STRATEGY_ANNOTATION } from './index.ts';
+import { get, podSpecOf, POD_KINDS, restrictedViolations, type Obj } from './testing.ts';
 
 const here = new URL('./testdata/', import.meta.url);
 const shop = parse(readFileSync(new URL('shop.yaml', here), 'utf8')) as AppSpec;
 const envFiles = { 'shared.env': readFileSync(new URL('shared.env', here), 'utf8') };
 
-type Obj = Record<string, unknown>;
-const get = (o: unknown, ...path: (string | number)[]): unknown =>
-  path.reduce<unknown>((cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[k] : undefined), o);
 
 function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
@@ -21,53 +19,10 @@ function find(objects: readonly KubeObject[], kind: string, name: string): KubeO
   return o;
 }
 
-/** The pod spec of any pod-bearing object. */
-function podSpecOf(o: KubeObject): Obj | undefined {
-  const p = o.kind === 'CronJob' ? get(o, 'spec', 'jobTemplate', 'spec', 'template', 'spec') : get(o, 'spec', 'template', 'spec');
-  return p as Obj | undefined;
-}
-
 /** A spec with one service, for focused cases. */
 function oneService(svc: Partial<ServiceSpec>, extra: Partial<AppSpec> = {}): AppSpec {
   return { app: 'demo', services: { svc: { image: 'ghcr.io/acme/svc:1.0.0', ports: [{ name: 'http', port: 8080 }], ...svc } }, ...extra };
 }
-
-/**
- * Pod Security Standards "restricted" (plus baseline), checked field by field on a pod spec.
- * Returns the violations, so a failing case says what is wrong.
- * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
- */
-function restrictedViolations(pod: Obj): string[] {
-  const v: string[] = [];
-  const psc = (pod['securityContext'] ?? {}) as Obj;
-  if (pod['hostNetwork'] === true || pod['hostPID'] === true || pod['hostIPC'] === true) v.push('host namespaces');
-  if (psc['runAsUser'] === 0) v.push('pod runAsUser 0');
-  for (const vol of (pod['volumes'] ?? []) as Obj[]) {
-    const allowed = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
-    if (!Object.keys(vol).filter((k) => k !== 'name').every((k) => allowed.includes(k))) v.push(`volume type of ${String(vol['name'])}`);
-  }
-  for (const c of [...((pod['initContainers'] ?? []) as Obj[]), ...((pod['containers'] ?? []) as Obj[])]) v.push(...containerViolations(c, psc));
-  return v;
-}
-
-function containerViolations(c: Obj, psc: Obj): string[] {
-  const v: string[] = [];
-  const sc = (c['securityContext'] ?? {}) as Obj;
-  if (sc['privileged'] === true) v.push('privileged');
-  if (sc['allowPrivilegeEscalation'] !== false) v.push('allowPrivilegeEscalation not false');
-  if (sc['runAsNonRoot'] !== true && psc['runAsNonRoot'] !== true) v.push('runAsNonRoot not true');
-  if (sc['runAsUser'] === 0) v.push('container runAsUser 0');
-  const seccomp = get(sc, 'seccompProfile', 'type') ?? get(psc, 'seccompProfile', 'type');
-  if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') v.push('seccompProfile');
-  const drop = (get(sc, 'capabilities', 'drop') ?? []) as string[];
-  if (!drop.includes('ALL')) v.push('capabilities.drop ALL');
-  const add = (get(sc, 'capabilities', 'add') ?? []) as string[];
-  if (add.some((a) => a !== 'NET_BIND_SERVICE')) v.push(`capabilities.add ${add.join(',')}`);
-  for (const p of (c['ports'] ?? []) as Obj[]) if (p['hostPort'] !== undefined) v.push('hostPort');
-  return v;
-}
-
-const POD_KINDS = ['Deployment', 'StatefulSet', 'Job', 'CronJob'];
 
 describe('Pod Security restricted', () => {
   const all = [...renderAll(shop, { envFiles }).values()].flatMap((r) => r.objects.filter((o) => POD_KINDS.includes(o.kind)).map((o) => ({ env: r.env, o })));
