@@ -96,7 +96,8 @@ describe('loadSpec: schema problems are positioned, with expected and hint', () 
     { name: 'union collapses to the branch meant (secret ref)', text: app('env: {DB: {secret: db, kee: url}}'), message: /unknown key `kee`/, at: '7:28', path: 'services.api.env.DB.kee', hint: /did you mean `key`\?/ },
     { name: 'union collapses to the branch meant (image parts)', text: app('').replace('image: ghcr.io/acme/api:1.0', 'image: {repository: ghcr.io/acme/api, tagg: "1"}'), message: /unknown key `tagg`/, at: '4:43', path: 'services.api.image.tagg', hint: /did you mean `tag`\?/ },
     { name: 'union with no fitting branch', text: app('dependsOn: [[redis]]'), message: /expected a string or a mapping, got a list/, at: '7:17', path: 'services.api.dependsOn[0]' },
-    { name: 'empty value', text: app('probes:'), message: /expected a mapping, got a null/, at: '7:5', hint: /the value is empty/ },
+    { name: 'empty value', text: app('probes:'), message: /expected a mapping, got nothing/, at: '7:5', hint: /the value is empty: write \{\} for an empty mapping, or remove the key/ },
+    { name: 'empty list', text: app('args:'), message: /expected a list, got nothing/, at: '7:5', hint: /write \[\] for an empty list/ },
   ];
   it.each(cases)('$name', (c) => {
     const found = problems(c.text);

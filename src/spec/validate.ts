@@ -232,9 +232,9 @@ function wrongType(e: ErrorObject, path: SpecPath, parent: JsonSchema, locator: 
       : (wanted === 'integer' || wanted === 'number') && typeof e.data === 'string' && e.data.trim() !== '' && !Number.isNaN(Number(e.data))
         ? `remove the quotes: ${e.data.trim()}`
         : actual === 'null'
-        ? 'the value is empty: give one or remove the key'
-        : undefined;
-  const article = (t: string): string => (/^(a |an |")/.test(t) ? t : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : `a ${t}`);
+          ? `the value is empty: ${wanted === 'object' ? 'write {} for an empty mapping' : wanted === 'array' ? 'write [] for an empty list' : 'give one'}, or remove the key`
+          : undefined;
+  const article = (t: string): string => (/^(a |an |")/.test(t) ? t : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : t === 'null' ? 'nothing' : `a ${t}`);
   const description = descriptionOf(parent);
   return make(`expected ${article(wanted)}, got ${article(actual)}`, {
     at: path,
