@@ -41,12 +41,12 @@ function lintJob(o: ResolvedOptions): Job {
       ...installSlipway(o),
       {
         name: 'Render manifests',
-        run: 'mkdir -p rendered\nslipway render "$SPEC_DIR" --env "$ENVIRONMENT" > "rendered/$ENVIRONMENT.yaml"',
+        run: 'mkdir -p rendered\nslipway render "$SPEC_DIR" --env "$ENVIRONMENT" --no-lint > "rendered/$ENVIRONMENT.yaml"',
         env: { SPEC_DIR: o.specDir, ENVIRONMENT: '${{ matrix.environment }}' },
       },
       {
         name: 'Lint manifests',
-        run: 'slipway lint "rendered/$ENVIRONMENT.yaml" --format sarif > slipway-lint.sarif',
+        run: 'slipway lint "rendered/$ENVIRONMENT.yaml" -o sarif > slipway-lint.sarif',
         env: { ENVIRONMENT: '${{ matrix.environment }}' },
       },
       uploadSarif('slipway-lint.sarif', 'slipway-lint-${{ matrix.environment }}'),
