@@ -115,6 +115,20 @@ describe.each(formats)('format $name', (format) => {
     }
     return d;
   };
+  // Negative control: the comparison goes through the real tool and notices a wrong output.
+  const tamperFile = format.name === 'kustomize' ? 'overlays/dev/kustomization.yaml' : 'values-dev.yaml';
+  const synthetic = cases.find((c) => c.spec.endsWith('everything.yaml') && c.env === 'dev');
+  it.skipIf(missing || format.tool === undefined || synthetic === undefined)(`a tampered ${tamperFile} is detected`, () => {
+    const { input, env } = synthetic ?? { input: undefined, env: 'dev' };
+    if (!input) return;
+    const files = new Map(format.files(input));
+    const original = files.get(tamperFile) ?? '';
+    expect(original).toContain('namespace: every-dev');
+    files.set(tamperFile, original.replace('namespace: every-dev', 'namespace: tampered'));
+    const dir = writeTree(files, `${format.name}-tampered`);
+    const actual = byIdentity(format.produce(input, env, () => dir));
+    expect(actual).not.toEqual(byIdentity(input.environments.get(env) ?? []));
+  });
   it.skipIf(missing).each(cases)('$spec [$env] equals the plain render', ({ input, env }) => {
     const expected = byIdentity(input.environments.get(env) ?? []);
     expect(Object.keys(expected).length).toBeGreaterThan(0);
