@@ -3,6 +3,7 @@
  * problem per location (ajv reports every branch of a union; we pick the branch the user
  * evidently meant), positioned at the offending key or value, with what was expected and a hint.
  */
+import { Value } from '@sinclair/typebox/value';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { inputError, type SlipwayError, type SourcePosition } from '../errors/index.ts';
 import { AppSpec } from './schema.ts';
@@ -27,6 +28,10 @@ function validator(): ValidateFunction {
 
 /** Validates `value` against the AppSpec schema; returns the problems (empty when valid). */
 export function schemaProblems(value: unknown, locator: Locator): SlipwayError[] {
+  // Fast path: TypeBox checks the same schema without compiling it (~1 ms vs ~400 ms of CPU for
+  // ajv's compile), so a valid spec never pays for ajv. ajv, with its detailed errors, runs only
+  // when there is something to report (and it has the last word if the two ever disagree).
+  if (Value.Check(AppSpec, value)) return [];
   const validate = validator();
   if (validate(value)) return [];
   const errors = collapse([...(validate.errors ?? [])]);
