@@ -154,25 +154,36 @@ export function planUp(opts: UpOptions): UpPlan {
       },
     },
     {
+      // Neither needs the kwok stages: start them now so their start-up overlaps the install.
+      title: 'Start kube-controller-manager and kube-scheduler',
+      run: async () => {
+        if (ctx.alreadyRunning) return 'skipped';
+        await start('kube-controller-manager');
+        await start('kube-scheduler');
+        return 'done';
+      },
+    },
+    {
       title: `Install kwok stages and ${nodes} simulated nodes`,
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
         const kc = need('kc');
         await ensureCrd(kc, stageCrd());
         await wait('Stage CRD established', () => crdEstablished(kc, `${STAGE_PLURAL}.${STAGE_GROUP}`), ['kube-apiserver']);
-        for (const s of [...nodeStages(), ...podStages()]) await retryNotFound(() => upsertStage(kc, s), timeoutMs);
-        for (const n of nodeObjects(nodes)) await ensureNode(kc, n);
+        await Promise.all([...nodeStages(), ...podStages()].map((s) => retryNotFound(() => upsertStage(kc, s), timeoutMs)));
+        await Promise.all(nodeObjects(nodes).map((n) => ensureNode(kc, n)));
         return 'done';
       },
     },
     {
-      title: 'Start kube-controller-manager, kube-scheduler and kwok',
+      // kwok watches Stage objects (--enable-crds=Stage), so it starts once they exist.
+      title: 'Start kwok',
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
         await writeFile(join(layout.dataDir, 'kwok.yaml'), 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
+        await start('kwok');
         const late = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
-        for (const c of late) await start(c);
-        for (const c of late) await wait(`${c} healthy`, healthy(c), [c]);
+        await Promise.all(late.map((c) => wait(`${c} healthy`, healthy(c), [c])));
         return 'done';
       },
     },
