@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import AjvDraft04 from 'ajv-draft-04';
+import ajvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { isSlipwayError } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
@@ -7,6 +8,12 @@ import { appYaml, parse } from './fixture.test-util.ts';
 import { formatExplain, formatJson, formatList, formatText, lintObjects, listRules, mergeResults, parseLintConfig, parseQuantity, toSarif } from './index.ts';
 
 const require = createRequire(import.meta.url);
+// Both packages are CommonJS: under NodeNext the class/plugin is the module's `.default`.
+function sarifValidator(): InstanceType<typeof ajvDraft04.default> {
+  const ajv = new ajvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false });
+  ajvFormats.default(ajv, ['uri', 'uri-reference', 'date-time']);
+  return ajv;
+}
 // The schema has a pattern that is invalid as a unicode regexp (a stray `]`), hence unicodeRegExp: false below.
 const sarifSchema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as object;
 
@@ -138,8 +145,7 @@ describe('output', () => {
   const result = lintObjects(parse(bad));
 
   it('SARIF 2.1.0 validates against the official schema and carries rule metadata', () => {
-    const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false });
-    const validate = ajv.compile(sarifSchema);
+    const validate = sarifValidator().compile(sarifSchema);
     const log = toSarif(result, '0.1.0');
     expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
     const run = log.runs[0]!;
@@ -152,7 +158,7 @@ describe('output', () => {
   });
 
   it('SARIF for objects without positions is valid too', () => {
-    const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false });
+    const ajv = sarifValidator();
     const log = toSarif(lintObjects(parse(bad).map((d) => ({ object: d.object, file: 'app/slipway.yaml', context: 'env dev' }))), '0.1.0');
     expect(ajv.validate(sarifSchema, log), JSON.stringify(ajv.errors)).toBe(true);
   });
