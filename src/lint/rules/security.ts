@@ -137,7 +137,6 @@ export const securityRules: readonly Rule[] = [
     severity: 'error',
     pss: 'baseline',
     kinds: POD_KINDS,
-    kubeLinter: 'host-port',
     summary: 'Containers must not bind host ports.',
     why: 'A hostPort ties the pod to nodes where the port is free and bypasses NetworkPolicy on some CNIs.',
     fix: 'Remove hostPort and expose the port through a Service.',
