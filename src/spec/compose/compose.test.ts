@@ -389,6 +389,12 @@ const CASES: Case[] = [
     input: { envName: 'staging' },
     spec: { 'environments.staging': { namespace: 'proj-staging' } },
   },
+  {
+    name: 'top-level x-slipway merges into the app',
+    compose: `x-slipway:\n  namespace: shop-prod\n  labels: { team: payments }\n${svc('')}`,
+    spec: { namespace: 'shop-prod', labels: { team: 'payments' } },
+    notReported: ['x-slipway'],
+  },
   // --- unsupported keys are reported with reasons
   {
     name: 'unsupported service and top-level keys are reported, not dropped silently',
@@ -477,6 +483,18 @@ describe('invalid compose files', () => {
     const p = (caught as InputErrors).problems[0];
     expect(p?.path).toBe('services.web.x-slipway.replicas');
     expect(p?.position).toEqual({ file: FILE, line: 5, col: 7 });
+  });
+
+  it('top-level x-slipway with an invalid field is an input error at its position', () => {
+    let caught: unknown;
+    try {
+      run(`x-slipway:\n  namespace: Not_A_Label\n${svc('')}`);
+    } catch (e) {
+      caught = e;
+    }
+    const p = (caught as InputErrors).problems[0];
+    expect(p?.path).toBe('x-slipway.namespace');
+    expect(p?.position).toEqual({ file: FILE, line: 2, col: 3 });
   });
 
   it('collects every schema problem in one pass', () => {

@@ -101,7 +101,7 @@ export function convertHealthcheck(ctx: ImportContext, path: Path, hc: unknown):
   ctx.note(path, {
     severity: 'info',
     message: 'healthcheck → readiness and liveness exec probes; unlike compose, a failing liveness probe restarts the container',
-    hint: 'if the check is only a readiness gate, set `x-slipway: { probes: { liveness: false } }`',
+    hint: 'slipway lint flags identical checks (REL005): if this check depends on other services, give liveness a cheap one via `x-slipway: { probes: { liveness: ... } }`, or turn it off with `liveness: false`',
   });
   return probes;
 }
