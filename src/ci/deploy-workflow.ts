@@ -51,12 +51,15 @@ interface DeployJobInput {
 
 function deployJob({ env, o, needs, canary, hasBuild }: DeployJobInput): Job {
   const strategy = canary ? ' --strategy canary' : '';
-  const gate = hasBuild ? "github.event_name == 'workflow_dispatch' || github.event.workflow_run.conclusion == 'success'" : undefined;
+  // Only main deploys (a manual dispatch from another branch does not), and only after a green build.
+  const gate = hasBuild
+    ? "github.ref == 'refs/heads/main' && (github.event_name == 'workflow_dispatch' || github.event.workflow_run.conclusion == 'success')"
+    : "github.ref == 'refs/heads/main'";
   return {
     name: `deploy ${env}`,
     'runs-on': RUNNER,
     ...(needs !== undefined ? { needs: [needs] } : {}),
-    ...(needs === undefined && gate !== undefined ? { if: gate } : {}),
+    ...(needs === undefined ? { if: gate } : {}),
     permissions: cloudPermissions(o.cloud),
     // Environment-scoped vars and secrets (cluster names, role ARNs, KUBECONFIG) live on the GitHub
     // Environment; production's required reviewers approve before this job starts.

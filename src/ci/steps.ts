@@ -29,11 +29,15 @@ export function setupGo(): Step {
   return { name: 'Set up Go', uses: usesRef('setupGo'), with: { 'go-version': TOOLS.goVersion, cache: false } };
 }
 
-/** Upload a SARIF file to code scanning; runs even when the scanner step failed, so findings show. */
+/**
+ * Upload a SARIF file to code scanning; runs even when the scanner step failed, so findings show.
+ * Skipped on pull requests from forks: their token is read-only, so the upload could only fail
+ * (the scan itself still runs and gates the PR).
+ */
 export function uploadSarif(file: string, category: string): Step {
   return {
     name: `Upload ${category} SARIF`,
-    if: '${{ !cancelled() && hashFiles(' + `'${file}'` + ") != '' }}",
+    if: `\${{ !cancelled() && hashFiles('${file}') != '' && (github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository) }}`,
     uses: usesRef('codeqlUploadSarif', '/upload-sarif'),
     with: { sarif_file: file, category },
   };
