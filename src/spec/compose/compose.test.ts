@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { accountingProblems } from './accounting.ts';
 import { importCompose } from './convert.ts';
+import { composeFileRefs } from './refs.ts';
 import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
 
 const FILE = 'proj/docker-compose.yml';
@@ -287,6 +288,11 @@ const CASES: Case[] = [
     compose: `services:\n  a:\n    image: x:1\n    restart: always\n  b:\n    image: x:1\n    restart: "no"\n    x-slipway: { kind: service }\n`,
     spec: { 'services.a.image': 'x:1', 'services.b.image': 'x:1', jobs: undefined },
   },
+  {
+    name: 'x-slipway kind cronJob with a schedule → cronJobs',
+    compose: svc('restart: "no"\nx-slipway:\n  kind: cronJob\n  schedule: "0 2 * * *"\n  concurrencyPolicy: Forbid'),
+    spec: { 'cronJobs.web': { image: 'nginx:1.27', schedule: '0 2 * * *', concurrencyPolicy: 'Forbid' }, 'services.web': undefined, jobs: undefined },
+  },
   // --- command / entrypoint
   {
     name: 'entrypoint → command, command → args; strings split with shell rules',
@@ -505,5 +511,15 @@ describe('invalid compose files', () => {
       caught = e;
     }
     expect((caught as InputErrors).problems.map((p) => p.path)).toEqual(['services.a.foo', 'services.b.bar']);
+  });
+});
+
+describe('composeFileRefs: the files the CLI reads for the importer', () => {
+  it.each([
+    { name: 'env files (all forms) and config files, interpolated', text: 'services:\n  a:\n    image: x:1\n    env_file: [.env.a, { path: "${DIR:-conf}/b.env" }]\n  b:\n    image: x:1\n    env_file: .env.a\nconfigs:\n  c:\n    file: ./c.yaml\n', want: ['./c.yaml', '.env.a', 'conf/b.env'] },
+    { name: 'secret files are never read', text: 'services:\n  a:\n    image: x:1\nsecrets:\n  s:\n    file: ./s.txt\n', want: [] },
+    { name: 'invalid YAML gives nothing (the importer reports it)', text: 'services: [', want: [] },
+  ])('$name', ({ text, want }) => {
+    expect(composeFileRefs(text)).toEqual(want);
   });
 });
