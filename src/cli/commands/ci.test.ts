@@ -142,6 +142,19 @@ describe('slipway ci github', () => {
     expect(await readFile(wf('deploy.yml'), 'utf8')).toContain('google-github-actions/auth@');
   });
 
+  it('an invalid spec is bad input (exit 2, file:line:col) and nothing is written', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'slipway-ci-bad-'));
+    try {
+      await writeFile(join(bad, 'slipway.yaml'), 'app: shop\nservices:\n  api:\n    imag: nginx:1.27\n');
+      const r = await run(['ci', 'github'], bad);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/slipway\.yaml:\d+:\d+/);
+      expect(existsSync(join(bad, '.github'))).toBe(false);
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [['ci', 'github', '--cloud', 'moon'], 2],
     [['ci', 'github', '--environments', 'Prod'], 2],
