@@ -56,7 +56,17 @@ export function standardLabels(
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
   if (o.version !== undefined) ours['app.kubernetes.io/version'] = o.version;
-  return { ...ctx.spec.labels, ...o.extra, ...ours };
+  return { ...stringValues(ctx.spec.labels), ...stringValues(o.extra), ...ours };
+}
+
+/**
+ * Label, annotation and selector values must be strings. The schema says so, but a spec that
+ * skipped validation (or a YAML `1.0`) could carry a number: never let it reach the apiserver as one.
+ */
+export function stringValues(m: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m ?? {})) out[k] = typeof v === 'string' ? v : String(v);
+  return out;
 }
 
 export function meta(

@@ -14,6 +14,7 @@ import {
   quantity,
   selectorLabels,
   standardLabels,
+  stringValues,
   versionLabel,
   warn,
   type ImageParts,
@@ -100,11 +101,11 @@ export function buildPod(ctx: RenderContext, input: PodInput): PodOutput {
     podSpec['terminationGracePeriodSeconds'] = grace;
     if (input.service.spread) Object.assign(podSpec, spreading(selectorLabels(ctx, name)));
   }
-  if (src.nodeSelector) podSpec['nodeSelector'] = src.nodeSelector;
+  if (src.nodeSelector) podSpec['nodeSelector'] = stringValues(src.nodeSelector);
   if (src.tolerations) podSpec['tolerations'] = src.tolerations;
   if (volumes.length > 0) podSpec['volumes'] = volumes;
 
-  const annotations: Record<string, string> = { ...src.annotations };
+  const annotations = stringValues(src.annotations);
   const sum = configChecksum(files.configMapNames, input.data);
   if (sum !== undefined) annotations[CHECKSUM_ANNOTATION] = sum;
   const podMeta: Record<string, unknown> = { labels: standardLabels(ctx, { name, component: input.component, version, extra: src.labels }) };

@@ -214,6 +214,15 @@ describe('YAML 1.1 safety', () => {
     expect(get(d, 'spec', 'template', 'spec', 'containers', 0, 'env', 0)).toEqual({ name: 'V', value: s });
   });
 
+  it('numbers in labels, annotations and nodeSelector become strings even without validation', () => {
+    const spec = oneService({ labels: { tier: 1 }, annotations: { weight: 2 }, nodeSelector: { gen: 3 } } as unknown as Partial<ServiceSpec>, { labels: { cost: 4 } } as unknown as Partial<AppSpec>);
+    const d = find(renderApp(spec, 'default').objects, 'Deployment', 'svc');
+    expect(get(d, 'spec', 'template', 'metadata', 'labels', 'tier')).toBe('1');
+    expect(get(d, 'spec', 'template', 'metadata', 'labels', 'cost')).toBe('4');
+    expect(get(d, 'spec', 'template', 'metadata', 'annotations', 'weight')).toBe('2');
+    expect(get(d, 'spec', 'template', 'spec', 'nodeSelector', 'gen')).toBe('3');
+  });
+
   it('every label and annotation value is a string', () => {
     for (const r of renderAll(shop, { envFiles }).values()) {
       for (const o of r.objects) {
@@ -289,6 +298,17 @@ describe('containers', () => {
     expect(tsc !== undefined).toBe(spread);
     expect(get(pod, 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution') !== undefined).toBe(spread);
     if (tsc) expect(tsc.map((c) => [c['topologyKey'], c['whenUnsatisfiable']])).toEqual([['topology.kubernetes.io/zone', 'ScheduleAnyway'], ['kubernetes.io/hostname', 'ScheduleAnyway']]);
+  });
+
+  it.each([
+    { svc: { serviceAccount: { automountToken: true } }, warned: true, token: true },
+    { svc: { serviceAccount: { automountToken: true }, egress: [{ cidr: '10.0.0.1/32', ports: [443] }] }, warned: false, token: true },
+    { svc: {}, warned: false, token: false },
+  ])('API token $svc: mounted $token, egress warning $warned', ({ svc, warned, token }) => {
+    const r = renderApp(oneService(svc), 'default');
+    expect(get(find(r.objects, 'ServiceAccount', 'svc'), 'automountServiceAccountToken')).toBe(token);
+    expect(get(podSpecOf(find(r.objects, 'Deployment', 'svc')), 'automountServiceAccountToken')).toBe(token);
+    expect(r.warnings.some((w) => w.includes('Kubernetes API'))).toBe(warned);
   });
 
   it('env: secrets are references, never values', () => {

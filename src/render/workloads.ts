@@ -13,6 +13,7 @@ import {
   selectorLabels,
   standardLabels,
   STRATEGY_ANNOTATION,
+  stringValues,
   warn,
   type RenderContext,
 } from './context.ts';
@@ -48,7 +49,7 @@ export function serviceAccount(ctx: RenderContext, name: string, component: 'ser
   return {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
-    metadata: meta(ctx, { name, labels: standardLabels(ctx, { name, component }), annotations: annotations ? { ...annotations } : undefined }),
+    metadata: meta(ctx, { name, labels: standardLabels(ctx, { name, component }), annotations: annotations ? stringValues(annotations) : undefined }),
     // The API token is mounted only when asked: most apps never talk to the apiserver.
     automountServiceAccountToken: src.serviceAccount?.automountToken ?? false,
   };
@@ -60,6 +61,10 @@ export function renderService(ctx: RenderContext, name: string, svc: ServiceSpec
   const pod = buildPod(ctx, { name, component: 'service', path, src: svc, data, service: { spec: svc, spread: scaled } });
   const out: KubeObject[] = [serviceAccount(ctx, name, 'service', svc)];
   if (pod.configMap) out.push(pod.configMap);
+  if (svc.serviceAccount?.automountToken === true && (svc.egress ?? []).length === 0) {
+    // Default-deny egress also blocks the apiserver; its address is cluster-specific.
+    warn(ctx, `${path}: automountToken is on but NetworkPolicies deny egress to the Kubernetes API; add the apiserver address under egress (e.g. { cidr: 10.0.0.1/32, ports: [443] })`);
+  }
   const labels = standardLabels(ctx, { name, component: 'service', version: pod.version, extra: svc.labels });
   if (svc.ports && svc.ports.length > 0) {
     out.push(clusterService(ctx, name, svc, labels));
