@@ -180,7 +180,7 @@ export function registerLint(program: Command, io: Io): void {
   program
     .command('lint')
     .description('policy and offline schema checks for Kubernetes manifests (PSS, reliability, RBAC, networking)')
-    .argument('[paths...]', 'manifest files, directories (recursive), slipway.yaml, or - for stdin', ['.'])
+    .argument('[paths...]', 'manifest files, directories (recursive), slipway.yaml, or - for stdin (default: . unless --kustomize)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices(['error', 'warning', 'info', 'never']).default('error'))
     .option('-c, --config <file>', 'lint config (default: .slipway-lint.yaml in the working directory)')
@@ -229,7 +229,7 @@ Examples:
         io.out(formatExplain(ruleMeta(rule)));
         return;
       }
-      const result = runLint(paths, f, io);
+      const result = runLint(paths.length === 0 && (f.kustomize ?? []).length === 0 ? ['.'] : paths, f, io);
       if (f.output === 'json') io.out(formatJson(result));
       else if (f.output === 'sarif') io.out(formatSarif(result, VERSION));
       else io.out(formatText(result, io.color));
