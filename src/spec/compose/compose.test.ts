@@ -478,6 +478,21 @@ describe('invalid compose files', () => {
     expect(first?.hint).toBeTruthy();
   });
 
+  it.each([
+    ['services:\n  web:\n    image: x:1\n    portz: ["80"]\n', 'did you mean "ports"?'],
+    ['services:\n  web:\n    image: x:1\n    healthcheck:\n      intervall: 5s\n', 'did you mean "interval"?'],
+    ['servces:\n  web: {}\n', 'did you mean "services"?'],
+    ['services:\n  web:\n    image: x:1\n    zzzzzz: 1\n', 'remove or rename "zzzzzz"; custom keys must start with "x-"'],
+  ])('unknown key hint for %j: %s', (text, hint) => {
+    let caught: unknown;
+    try {
+      run(text);
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as InputErrors).problems[0]?.hint).toBe(hint);
+  });
+
   it('x-slipway that is not a valid slipway service field is an input error at its position', () => {
     let caught: unknown;
     try {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../../errors/index.ts';
+import { closestMatch } from '../suggest.ts';
 import { interpolate } from './interpolate.ts';
 
 export type Path = readonly (string | number)[];
@@ -42,7 +43,8 @@ function composeValidator(): ValidateFunction {
   const schema = require(pkgJson.replace(/package\.json$/, 'schemas/compose.schema.json')) as Record<string, unknown>;
   // The file names draft-07 by an https URL Ajv does not know; the content is plain draft-07.
   const rest = Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema'));
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // verbose: errors carry their parent schema, whose property names feed did-you-mean hints.
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   validator = ajv.compile(rest);
   return validator;
 }
@@ -118,10 +120,7 @@ function validate(data: Record<string, unknown>, positionOf: (p: Path) => Source
       position: positionOf(fullPath),
       path: formatPath(fullPath),
       expected: expectedFor(e),
-      hint:
-        extra === undefined
-          ? 'see the compose specification for this key: https://github.com/compose-spec/compose-spec/blob/main/spec.md'
-          : `remove or rename "${extra}"; custom keys must start with "x-"`,
+      hint: extra === undefined ? 'see the compose specification for this key: https://github.com/compose-spec/compose-spec/blob/main/spec.md' : unknownKeyHint(e, extra),
     });
   });
   throw new InputErrors(problems, errors[0]);
@@ -146,6 +145,12 @@ function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   const byPath = new Map<string, ErrorObject>();
   for (const e of out) if (!byPath.has(e.instancePath) || e.keyword === 'additionalProperties') byPath.set(`${e.instancePath}|${e.keyword === 'additionalProperties' ? JSON.stringify(e.params) : ''}`, e);
   return [...byPath.values()];
+}
+
+function unknownKeyHint(e: ErrorObject, extra: string): string {
+  const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  const match = props === undefined ? undefined : closestMatch(extra, Object.keys(props));
+  return match === undefined ? `remove or rename "${extra}"; custom keys must start with "x-"` : `did you mean "${match}"?`;
 }
 
 function describe(e: ErrorObject, extra: string | undefined): string {
