@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,17 @@ describe('slipway render', () => {
     const forced = await run(join(tmp, 'leaky.yaml'), '--no-lint');
     expect(forced.code).toBe(0);
     expect(forced.out).toContain('DB_PASSWORD');
+  });
+
+  it('honours .slipway-lint.yaml next to the spec', async () => {
+    const dir = join(tmp, 'configured');
+    await mkdir(dir);
+    await writeFile(join(dir, 'slipway.yaml'), leaky);
+    expect((await run(dir)).code).toBe(1);
+    await writeFile(join(dir, '.slipway-lint.yaml'), 'rules:\n  SEC023: warning\n');
+    const r = await run(dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('DB_PASSWORD');
   });
 
   it('does not write files when lint refuses', async () => {

@@ -3,12 +3,12 @@
  * or a Helm chart). Thin: reads the spec and its env files, calls the renderer, gates on lint,
  * prints or writes.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { inputError } from '../../errors/index.ts';
-import { formatText, lintObjects } from '../../lint/index.ts';
-import { stringifyManifests, type KubeObject } from '../../manifest/index.ts';
+import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
+import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
 import { formatInputFor, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
 import { environmentNames, type AppSpec } from '../../spec/index.ts';
 import type { Io } from '../io.ts';
@@ -22,6 +22,22 @@ interface RenderFlags {
   out?: string;
   format: Format;
   lint: boolean;
+}
+
+/** What the lint gate needs: the rule config, found like `slipway lint` finds it. */
+interface Gate {
+  readonly io: Io;
+  readonly config: LintConfig;
+}
+
+const LINT_CONFIG_NAMES = ['.slipway-lint.yaml', '.slipway-lint.yml'];
+
+/** `.slipway-lint.yaml` next to the spec, else in the working directory; none means defaults. */
+function lintConfig(specDir: string): LintConfig {
+  const file = [specDir, '.']
+    .flatMap((d) => LINT_CONFIG_NAMES.map((n) => join(d, n)))
+    .find((p) => statSync(p, { throwIfNoEntry: false })?.isFile() === true);
+  return file === undefined ? {} : parseLintConfig(parseYamlValue(readFileSync(file, 'utf8'), file), file);
 }
 
 /** Which environments to render: --env, --all-envs, or the only one there is. */
@@ -44,8 +60,9 @@ function chooseEnvs(spec: AppSpec, f: RenderFlags): string[] {
  * Lint gate: error-level findings mean the output would be rejected or unsafe, so nothing is
  * printed or written (exit 1). Returns true when the output may be written.
  */
-function lintGate(io: Io, objects: readonly KubeObject[], label: string): boolean {
-  const result = lintObjects(objects);
+function lintGate(gate: Gate, objects: readonly KubeObject[], label: string): boolean {
+  const { io } = gate;
+  const result = lintObjects(objects, { config: gate.config });
   if (result.counts.error === 0) return true;
   const errors = { ...result, findings: result.findings.filter((x) => x.severity === 'error') };
   io.err(formatText(errors, io.color));
@@ -63,11 +80,20 @@ function writeTree(io: Io, dir: string, files: ReadonlyMap<string, string>): voi
   io.err(`${io.color.green('wrote')} ${files.size} file(s) under ${dir}\n`);
 }
 
-function renderPlain(io: Io, spec: AppSpec, envFiles: Readonly<Record<string, string>>, f: RenderFlags): void {
+interface Loaded {
+  readonly spec: AppSpec;
+  readonly envFiles: Readonly<Record<string, string>>;
+  readonly dir: string;
+}
+
+function renderPlain(io: Io, { spec, envFiles, dir }: Loaded, f: RenderFlags): void {
   // Render everything first: an input problem in any environment means nothing is written.
   const results: RenderResult[] = chooseEnvs(spec, f).map((env) => renderApp(spec, env, { envFiles }));
   for (const r of results) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${r.env}: ${w}\n`);
-  if (f.lint && !results.every((r) => lintGate(io, r.objects, `environment ${r.env}`))) return;
+  if (f.lint) {
+    const gate = { io, config: lintConfig(dir) };
+    if (!results.every((r) => lintGate(gate, r.objects, `environment ${r.env}`))) return;
+  }
   if (f.out !== undefined) {
     writeTree(io, f.out, new Map(results.map((r) => [`${r.env}.yaml`, stringifyManifests(r.objects)])));
     return;
@@ -79,13 +105,14 @@ function renderPlain(io: Io, spec: AppSpec, envFiles: Readonly<Record<string, st
   io.out(results.map((r) => `# environment: ${r.env}\n${stringifyManifests(r.objects)}`).join('---\n'));
 }
 
-function renderTree(io: Io, spec: AppSpec, envFiles: Readonly<Record<string, string>>, f: RenderFlags): void {
+function renderTree(io: Io, { spec, envFiles, dir }: Loaded, f: RenderFlags): void {
   if (f.out === undefined) {
     throw inputError(`--format ${f.format} writes a directory`, { cause: f.format, expected: '-o <dir>', hint: `e.g. slipway render --format ${f.format} -o deploy/` });
   }
   const input = formatInputFor(spec, { envFiles });
   if (f.lint) {
-    for (const [env, objects] of input.environments) if (!lintGate(io, objects, `environment ${env}`)) return;
+    const gate = { io, config: lintConfig(dir) };
+    for (const [env, objects] of input.environments) if (!lintGate(gate, objects, `environment ${env}`)) return;
   }
   writeTree(io, f.out, f.format === 'kustomize' ? toKustomize(input) : toHelmChart(input));
 }
@@ -107,6 +134,7 @@ Output is deterministic: the same spec renders the same bytes. Objects come in a
 (Namespace, ServiceAccounts, ConfigMaps, Services, workloads, PDBs, HPAs, NetworkPolicies,
 Ingress/HTTPRoute, ServiceMonitors, PrometheusRules, dashboards). Every pod meets Pod Security
 "restricted". Rendered output is linted; error-level findings stop the write (exit 1).
+Rules are configured by .slipway-lint.yaml next to the spec (or in the working directory).
 Kustomize and Helm output always holds every environment and needs -o.
 
 Exit codes: 0 ok, 1 lint errors (nothing written), 2 bad input (nothing written).
@@ -119,8 +147,8 @@ Examples:
   slipway render --format helm -o chart/`,
     )
     .action((path: string, f: RenderFlags) => {
-      const { spec, envFiles } = readSpecFiles(path);
-      if (f.format === 'plain') renderPlain(io, spec, envFiles, f);
-      else renderTree(io, spec, envFiles, f);
+      const loaded = readSpecFiles(path);
+      if (f.format === 'plain') renderPlain(io, loaded, f);
+      else renderTree(io, loaded, f);
     });
 }
