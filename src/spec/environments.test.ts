@@ -110,14 +110,22 @@ describe('resolveEnvironment: problems point into the overlay', () => {
     if (hint !== undefined) expect(p?.hint).toMatch(hint);
   });
 
-  it('names the environment of each problem found while loading', () => {
+  it('overlay problems carry the path as written in the file', () => {
     const overlay = '    services: {api: {autoscaling: {min: 20}}}\n';
     const found = problemsOf(() => loadSpec(`${BASE}  staging:\n${overlay}  prod:\n${overlay}`, 'slipway.yaml'));
-    expect(found.map((p) => p.message)).toEqual([
-      'autoscaling min (20) is greater than max (10) (environment staging)',
-      'autoscaling min (20) is greater than max (10) (environment prod)',
+    expect(found.map((p) => [p.message, p.path, p.position?.line])).toEqual([
+      ['autoscaling min (20) is greater than max (10)', 'environments.staging.services.api.autoscaling.min', 16],
+      ['autoscaling min (20) is greater than max (10)', 'environments.prod.services.api.autoscaling.min', 18],
     ]);
-    expect(found.map((p) => p.position?.line)).toEqual([16, 18]);
+  });
+
+  it('problems located in the base name the environment that caused them', () => {
+    const overlay = '    services: {api: {ports: [{name: web, port: 80}]}}\n';
+    const found = problemsOf(() => loadSpec(`${BASE}  staging:\n${overlay}  prod:\n${overlay}`, 'slipway.yaml'));
+    expect(found.map((p) => [p.message, p.path, p.position?.line])).toEqual([
+      ['port `http` is not declared by api (environment staging)', 'services.api.probes.readiness.http.port', 10],
+      ['port `http` is not declared by api (environment prod)', 'services.api.probes.readiness.http.port', 10],
+    ]);
   });
 
   it('unknown environment lists the known ones, with did-you-mean', () => {

@@ -149,7 +149,7 @@ function mergeImage(base: ImageSpec, over: Json, ctx: ImageMergeCtx): Json {
       ctx.problems.push(
         inputError(err.message, {
           cause: err,
-          path: formatPath(ctx.path),
+          path: formatPath(ctx.locator.writtenPath?.(ctx.path) ?? ctx.path),
           ...(err.expected ? { expected: err.expected } : {}),
           ...(err.hint ? { hint: err.hint } : {}),
           ...positioned(ctx.locator.positionOf(ctx.path, 'value')),
@@ -186,6 +186,7 @@ function overlayLocator(source: SourceMap | undefined, env: string): Locator {
   return {
     positionOf: (path, at) => (fromOverlay(path) ? source.positionOf(inOverlay(path), at) : source.positionOf(path, at)),
     sourceText: (path) => (fromOverlay(path) ? source.sourceText(inOverlay(path)) : source.sourceText(path)),
+    writtenPath: (path) => (fromOverlay(path) ? inOverlay(path) : path),
   };
 }
 

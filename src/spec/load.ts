@@ -61,7 +61,8 @@ export function loadSpec(text: string, file: string, opts: LoadSpecOptions = {})
 
 /** Says which environment a problem of an effective spec belongs to (the position may be in the base). */
 function inEnvironment(p: SlipwayError, env: string): SlipwayError {
-  if (p.message.includes(`environment ${env}`)) return p;
+  // Problems written inside the overlay already say where they are (environments.<env>.…).
+  if (p.message.includes(`environment ${env}`) || p.path?.startsWith(`environments.${env}.`) === true) return p;
   return inputError(`${p.message} (environment ${env})`, {
     cause: p,
     ...(p.position ? { position: p.position } : {}),

@@ -31,7 +31,7 @@ export function semanticProblems(spec: AppSpec, locator: Locator): SlipwayError[
       problems.push(
         inputError(message, {
           cause: message,
-          path: formatPath(path),
+          path: formatPath(locator.writtenPath?.(path) ?? path),
           ...(position ? { position } : {}),
           ...(o.expected !== undefined ? { expected: o.expected } : {}),
           ...(o.hint !== undefined ? { hint: o.hint } : {}),

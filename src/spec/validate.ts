@@ -14,6 +14,12 @@ import { didYouMean } from './suggest.ts';
 export interface Locator {
   positionOf(path: SpecPath, at?: 'key' | 'value'): SourcePosition | undefined;
   sourceText(path: SpecPath): string | undefined;
+  /**
+   * The path as written in the file, for messages: an environment's effective spec says
+   * `services.api.replicas` where the file says `environments.dev.services.api.replicas`.
+   * @default the path itself
+   */
+  writtenPath?(path: SpecPath): SpecPath;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -153,7 +159,7 @@ function toProblem(e: ErrorObject, locator: Locator): SlipwayError {
     const position = locator.positionOf(o.at, o.where);
     return inputError(message, {
       cause: e,
-      path: formatPath(o.at),
+      path: formatPath(locator.writtenPath?.(o.at) ?? o.at),
       ...(position ? { position } : {}),
       ...(o.expected !== undefined ? { expected: o.expected } : {}),
       ...(o.hint !== undefined ? { hint: o.hint } : {}),
