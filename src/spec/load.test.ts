@@ -92,6 +92,8 @@ describe('loadSpec: schema problems are positioned, with expected and hint', () 
     { name: 'pattern: quantity', text: app('resources: {requests: {cpu: 1 core}}'), message: /"1 core" is not valid/, at: '7:33', path: 'services.api.resources.requests.cpu', expected: /Kubernetes quantity/ },
     { name: 'range', text: app('autoscaling: {min: 0, max: 3}'), message: /must be >= 1/, at: '7:24', path: 'services.api.autoscaling.min' },
     { name: 'missing required key', text: 'app: shop\nservices:\n  api:\n    replicas: 1\n', message: /missing required key `image`/, at: '3:3', path: 'services.api', hint: /add `image:`/ },
+    { name: 'missing top-level key', text: 'app: shop\n', message: /missing required key `services`/, at: '1:1', hint: /add `services:` here/ },
+    { name: 'not a mapping', text: '- a\n- b\n', message: /expected a mapping, got a list/, at: '1:1' },
     { name: 'invalid service name', text: app('', 'jobs:\n  Migrate_DB: {image: "x:1"}\n'), message: /invalid name `Migrate_DB`/, at: '15:3', path: 'jobs.Migrate_DB', hint: /use `migrate-db`/ },
     { name: 'union collapses to the branch meant (secret ref)', text: app('env: {DB: {secret: db, kee: url}}'), message: /unknown key `kee`/, at: '7:28', path: 'services.api.env.DB.kee', hint: /did you mean `key`\?/ },
     { name: 'union collapses to the branch meant (image parts)', text: app('').replace('image: ghcr.io/acme/api:1.0', 'image: {repository: ghcr.io/acme/api, tagg: "1"}'), message: /unknown key `tagg`/, at: '4:43', path: 'services.api.image.tagg', hint: /did you mean `tag`\?/ },

@@ -159,7 +159,7 @@ function toProblem(e: ErrorObject, locator: Locator): SlipwayError {
     const position = locator.positionOf(o.at, o.where);
     return inputError(message, {
       cause: e,
-      path: formatPath(locator.writtenPath?.(o.at) ?? o.at),
+      ...(o.at.length > 0 ? { path: formatPath(locator.writtenPath?.(o.at) ?? o.at) } : {}),
       ...(position ? { position } : {}),
       ...(o.expected !== undefined ? { expected: o.expected } : {}),
       ...(o.hint !== undefined ? { hint: o.hint } : {}),
