@@ -30,6 +30,13 @@ export function makeIo(
   const isTTY = stdout.isTTY && !process.env['NO_COLOR'] && process.env['CI'] !== 'true';
   const c = pc.createColors(isTTY);
   let code = 0;
+  // `slipway render | head` closes stdout early: that is the reader's choice, not an error.
+  if (stdout.listenerCount('error') === 0) {
+    stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(code);
+      throw e;
+    });
+  }
   return {
     out: (s) => stdout.write(s),
     err: (s) => stderr.write(s),
