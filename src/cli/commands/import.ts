@@ -78,6 +78,12 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
   return { result, text: `${header}${stringifyYaml(result.spec)}`, outPath };
 }
 
+/** Relative to the working directory when inside it, else absolute. */
+function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel === '' || rel.startsWith('..') ? p : rel;
+}
+
 function formatEntry(e: ImportReportEntry, io: Io): string {
   const where = e.position ? `${e.position.file}:${e.position.line}:${e.position.col}: ` : '';
   const sev = e.severity === 'error' ? io.color.red('error') : e.severity === 'warning' ? io.color.yellow('warning') : io.color.cyan('info');
@@ -140,7 +146,7 @@ Examples:
         }
         writeFileSync(run.outPath, run.text);
       }
-      io.err(`${io.color.bold(run.outPath === undefined ? 'imported' : `wrote ${relative(process.cwd(), run.outPath) || run.outPath}`)}: ${summary(run.result)}\n`);
+      io.err(`${io.color.bold(run.outPath === undefined ? 'imported' : `wrote ${displayPath(run.outPath)}`)}: ${summary(run.result)}\n`);
       const errors = run.result.report.some((e) => e.severity === 'error');
       const warnings = run.result.report.some((e) => e.severity === 'warning');
       if (errors || (f.strict === true && warnings)) io.setExitCode(1);

@@ -343,6 +343,15 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'a tag from an unset variable is no tag: error, plus the unset variable',
+    compose: 'services:\n  a:\n    image: nginx:${NGINX_VERSION}\n',
+    spec: { 'services.a.image': 'nginx' },
+    report: [
+      { path: 'services.a.image', severity: 'error', converted: true, message: /no tag/ },
+      { path: 'services.a.image', severity: 'warning', converted: true, message: /NGINX_VERSION is not set/ },
+    ],
+  },
+  {
     name: 'x-slipway image pins an untagged image (no error)',
     compose: svc('', `  cache:\n    image: redis\n    x-slipway:\n      image: redis:7.4\n      replicas: 2\n`),
     spec: { 'services.cache.image': 'redis:7.4', 'services.cache.replicas': 2 },

@@ -118,7 +118,8 @@ export function imageHasTag(image: string): boolean {
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
   image(h, path, value) {
-    const image = String(value);
+    // `repo:${TAG}` with TAG unset leaves `repo:`: an empty tag is no tag.
+    const image = str(value).replace(/:$/, '');
     h.draft.image = image;
     consume(h, path);
     const svcs = h.s.data['services'];

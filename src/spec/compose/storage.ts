@@ -242,8 +242,22 @@ export function convertEnvFile(s: SharedState, path: Path, value: unknown, envFr
   }
 }
 
-/** Names that conventionally hold credentials; `*_FILE` names hold a path to one, which is fine. */
+/**
+ * Names that conventionally hold credentials, judged by whole words (`DB_PASSWORD`, `API_KEY`,
+ * `githubToken`) so that `LOCAL_MODE_PASSWORDLESS` or `TOKEN_TTL` do not count. `*_FILE` and
+ * `*_PATH` names hold a path to a credential, which is fine.
+ */
 export function looksSecret(name: string): boolean {
-  if (/_FILE$/i.test(name)) return false;
-  return /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i.test(name);
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter((w) => w !== '');
+  const last = words.at(-1) ?? '';
+  if (['FILE', 'PATH', 'DIR', 'TTL', 'EXPIRY', 'EXPIRES', 'LENGTH', 'HEADER', 'URL', 'ENABLED', 'USER', 'USERNAME', 'NAME'].includes(last)) return false;
+  const pairs = words.slice(1).map((w, i) => `${words[i] ?? ''}_${w}`);
+  return (
+    words.some((w) => ['PASSWORD', 'PASSWD', 'PWD', 'PASS', 'SECRET', 'TOKEN', 'CREDENTIALS', 'CREDENTIAL', 'APIKEY'].includes(w)) ||
+    pairs.some((p) => ['API_KEY', 'PRIVATE_KEY', 'ACCESS_KEY', 'SECRET_KEY', 'AUTH_KEY', 'ENCRYPTION_KEY', 'SIGNING_KEY'].includes(p))
+  );
 }
