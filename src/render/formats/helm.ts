@@ -20,7 +20,7 @@ import { valuesSchema, type ValueShape } from './helm-schema.ts';
 const BASE = '@base';
 
 /** How a value is written into a template. */
-type Mode = 'quote' | 'json' | 'yaml' | 'image-tag' | 'image-digest' | 'extras' | 'derived';
+type Mode = 'quote' | 'json' | 'yaml' | 'image-tag' | 'image-digest' | 'extras' | 'derived' | 'alias';
 
 interface Site {
   readonly path: Path;
@@ -32,6 +32,8 @@ interface Site {
   /** Meaningful name that may be given up for a generic one when it is ambiguous. */
   readonly image: boolean;
   mode: Mode;
+  /** For `alias`: the values reference this site repeats (a version label = the image tag). */
+  alias?: string;
   /** Value per variant where the object exists. */
   readonly values: ReadonlyMap<string, unknown>;
 }
@@ -70,6 +72,7 @@ export function toHelmChart(input: FormatInput): FormatFiles {
   const plans = groups.map((g) => planGroup(g, stems.get(g.id) ?? g.id, tokens));
   resolveKeyConflicts(plans, variants);
   for (const p of plans) for (const s of p.sites) s.mode = modeOf(s);
+  linkVersionLabels(plans);
   const usedTokens = TOKEN_NAMES.filter((t) => plans.some((p) => p.sites.some((s) => s.segments?.some((seg) => 'token' in seg && seg.token === t))));
 
   const values = new Map(variants.map((v) => [v, valuesFor(plans, v, usedTokens.map((t) => [t, tokens.get(v)?.[t] ?? ''] as const))] as const));
@@ -200,6 +203,34 @@ function modeOf(site: Site): Mode {
   return 'yaml';
 }
 
+const VERSION_LABEL = 'app.kubernetes.io/version';
+
+/**
+ * A `app.kubernetes.io/version` label that is, in every environment, the tag of its component's
+ * image repeats `services.<name>.image.tag` instead of becoming a value of its own: changing the
+ * tag then changes the label too, as it does in the plain render.
+ */
+function linkVersionLabels(plans: readonly Plan[]): void {
+  const images = new Map<string, Site>();
+  for (const p of plans) for (const s of p.sites) if (s.mode === 'image-tag') images.set(keyString(s.key), s);
+  for (const p of plans) {
+    const component = p.source.metadata.labels?.['app.kubernetes.io/name'];
+    if (component === undefined) continue;
+    const image = ['services', 'jobs', 'cronJobs'].map((section) => images.get(keyString([section, component, 'image']))).find((s) => s !== undefined);
+    if (!image) continue;
+    for (const s of p.sites) {
+      if (s.mode !== 'quote' || s.path[s.path.length - 1] !== VERSION_LABEL) continue;
+      const same = [...s.values].every(([v, label]) => {
+        const img = image.values.get(v);
+        return typeof img === 'string' && IMAGE_TAG.exec(img)?.[2] === label;
+      });
+      if (!same) continue;
+      s.mode = 'alias';
+      s.alias = valuesRef([...image.key, 'tag']);
+    }
+  }
+}
+
 /** The value stored in values.yaml for a site's value (images as repository + tag/digest). */
 function storedValue(site: Site, value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -224,12 +255,12 @@ function valuesFor(plans: readonly Plan[], variant: string, globals: readonly (r
   for (const [k, v] of globals) out[k] = v;
   for (const p of plans) {
     if (p.enabledKey) setKey(out, p.enabledKey, p.present.has(variant));
-    for (const s of p.sites) if (!s.segments && s.values.has(variant)) setKey(out, s.key, storedValue(s, s.values.get(variant)));
+    for (const s of p.sites) if (!s.segments && !s.alias && s.values.has(variant)) setKey(out, s.key, storedValue(s, s.values.get(variant)));
   }
   // Second pass, so that a key shared by several objects takes the value of one that exists here.
   for (const p of plans) {
     for (const s of p.sites) {
-      if (s.segments || s.values.has(variant) || getAt(out, s.key) !== undefined) continue;
+      if (s.segments || s.alias !== undefined || s.values.has(variant) || getAt(out, s.key) !== undefined) continue;
       const fallback = s.values.has(BASE) ? s.values.get(BASE) : s.values.get([...p.present.keys()][0] ?? BASE);
       setKey(out, s.key, storedValue(s, fallback));
     }
@@ -276,7 +307,7 @@ function shapes(plans: readonly Plan[]): ValueShape[] {
   for (const p of plans) {
     if (p.enabledKey) out.push({ key: p.enabledKey, kind: 'boolean' });
     for (const s of p.sites) {
-      if (!s.segments) out.push({ key: s.key, kind: s.mode === 'image-tag' ? 'image-tag' : s.mode === 'image-digest' ? 'image-digest' : 'any' });
+      if (!s.segments && s.alias === undefined) out.push({ key: s.key, kind: s.mode === 'image-tag' ? 'image-tag' : s.mode === 'image-digest' ? 'image-digest' : 'any' });
     }
   }
   return out;
@@ -303,6 +334,8 @@ function scalarExpr(site: Site): string {
       return `{{ printf "%s@%s" ${valuesRef([...site.key, 'repository'])} ${valuesRef([...site.key, 'digest'])} | quote }}`;
     case 'derived':
       return derivedExpr(site.segments ?? [], (t) => valuesRef([t]));
+    case 'alias':
+      return `{{ ${site.alias ?? ''} | quote }}`;
     case 'yaml':
     case 'extras':
       return '';
