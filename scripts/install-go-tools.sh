@@ -9,7 +9,34 @@ set -euo pipefail
 
 TOOLS=(
   "kube-linter golang.stackrox.io/kube-linter/cmd/kube-linter@v0.7.6"
+  # render formats conformance (test/conformance): helm template; kustomize when kubectl is absent.
+  "helm helm.sh/helm/v3/cmd/helm@v3.22.0"
+  "kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.8.3"
+  # bench/render.ts: slipway import compose vs kompose convert.
+  "kompose github.com/kubernetes/kompose@v1.38.0"
+  # CI generator checks (src/ci).
+  "actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 )
+
+# Fallback when `go install m@v` fails although the version itself is fetchable (the proxy
+# refuses some modules' version list, which `go install` reads for its deprecation check): build
+# from a throwaway module requiring the pinned version, with the tool's own replace directives
+# copied over (go ignores replaces of dependencies). Used for kompose.
+build_via_module() {
+  local name="$1" pkg="$2" module="${2%@*}" version="${2##*@}" tmp
+  tmp="$(mktemp -d)"
+  (
+    cd "$tmp" &&
+      "$GO" mod init "slipway.local/tools/$name" >/dev/null 2>&1 &&
+      "$GO" mod edit -require="$module@$version" &&
+      "$GO" mod download "$module" &&
+      { grep -E '^replace ' "$("$GO" env GOMODCACHE)/$module@$version/go.mod" >> go.mod || true; } &&
+      GOFLAGS=-mod=mod "$GO" build -trimpath -ldflags "-s -w" -o "$bin/$name" "$module"
+  ) >&2
+  local rc=$?
+  rm -rf "$tmp"
+  return $rc
+}
 
 bin="${SLIPWAY_CACHE:-$HOME/.cache/slipway}/tools/bin"
 mkdir -p "$bin"
@@ -21,7 +48,7 @@ for entry in "${TOOLS[@]}"; do
   if [[ -x "$bin/$name" ]]; then continue; fi
   if [[ ! -x "$GO" ]]; then echo "install-go-tools: no Go toolchain; cannot install $name" >&2; failed=1; continue; fi
   echo "install-go-tools: go install $pkg" >&2
-  if ! "$GO" install -trimpath -ldflags "-s -w" "$pkg" >&2; then
+  if ! "$GO" install -trimpath -ldflags "-s -w" "$pkg" >&2 && ! build_via_module "$name" "$pkg"; then
     echo "install-go-tools: WARNING: could not install $name ($pkg); tests comparing against it will skip" >&2
     failed=1
   fi
