@@ -410,10 +410,32 @@ const CASES: Case[] = [
     spec: { namespace: 'shop-prod', labels: { team: 'payments' } },
     notReported: ['x-slipway'],
   },
+  {
+    name: 'extends (same file): base keys merged, lists concatenated, maps merged, scalars replaced',
+    compose: `services:\n  base:\n    image: app:1.0\n    command: ["serve"]\n    environment: [LOG=info, MODE=base]\n    ports: ["80"]\n    volumes: [data:/data, cache:/cache]\n  web:\n    extends: base\n    command: ["serve", "--web"]\n    environment:\n      MODE: web\n    ports: ["81"]\n    volumes: [other:/cache]\n  api:\n    extends:\n      service: web\n    image: app:2.0\nvolumes:\n  data: {}\n  cache: {}\n  other: {}\n`,
+    spec: {
+      'services.web.image': 'app:1.0',
+      'services.web.args': ['serve', '--web'],
+      'services.web.env': { LOG: 'info', MODE: 'web' },
+      'services.web.ports': [{ name: 'tcp-80', port: 80 }, { name: 'tcp-81', port: 81 }],
+      'services.web.volumes': [{ name: 'data', mountPath: '/data' }, { name: 'other', mountPath: '/cache' }],
+      'services.api.image': 'app:2.0',
+      'services.api.env': { LOG: 'info', MODE: 'web' },
+    },
+    notReported: ['services.web.extends', 'services.api.extends'],
+  },
+  {
+    name: 'extends: unknown base, cycles and other files are errors',
+    compose: `services:\n  a:\n    image: x:1\n    extends: nope\n  b:\n    image: x:1\n    extends: c\n  c:\n    image: x:1\n    extends: b\n`,
+    report: [
+      { path: 'services.a.extends', severity: 'error', converted: false, message: /unknown service "nope"/ },
+      { path: 'services.c.extends', severity: 'error', converted: false, message: /cycle/ },
+    ],
+  },
   // --- unsupported keys are reported with reasons
   {
     name: 'unsupported service and top-level keys are reported, not dropped silently',
-    compose: svc('container_name: web1\nprivileged: true\nnetworks: [front]\nlogging: { driver: syslog }\nextends: { service: base }\nx-other: 1', 'networks:\n  front: {}\n'),
+    compose: svc('container_name: web1\nprivileged: true\nnetworks: [front]\nlogging: { driver: syslog }\nextends: { service: base, file: other.yml }\nx-other: 1', 'networks:\n  front: {}\n'),
     report: [
       { path: 'services.web.container_name', severity: 'info', converted: false },
       { path: 'services.web.privileged', severity: 'warning', converted: false },

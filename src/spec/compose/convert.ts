@@ -18,6 +18,7 @@ import { Value } from '@sinclair/typebox/value';
 import { inputError, InputErrors, type SlipwayError } from '../../errors/index.ts';
 import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
 import { dnsName, ImportContext, isRecord, keyPaths } from './context.ts';
+import { resolveExtends } from './extends.ts';
 import { formatPath, loadCompose, type LoadedCompose, type Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
 import { convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
@@ -45,6 +46,15 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
   const jobs: Record<string, JobSpec> = {};
   const cronJobs: Record<string, CronJobSpec> = {};
   const svcData = isRecord(data['services']) ? data['services'] : {};
+  const extendsFailed = new Set<string>();
+  for (const p of resolveExtends(svcData)) {
+    extendsFailed.add(p.service);
+    ctx.drop(['services', p.service, 'extends'], { severity: 'error', message: p.message, hint: p.hint });
+  }
+  for (const [name, svc] of Object.entries(svcData)) {
+    // Accounted here: the base's keys are now the service's own and are converted with it.
+    if (isRecord(svc) && svc['extends'] !== undefined && !extendsFailed.has(name)) ctx.consume(['services', name, 'extends']);
+  }
   const infos = serviceInfos(ctx, svcData, input.profiles ?? []);
   for (const [name, info] of infos) {
     const svc = svcData[name];

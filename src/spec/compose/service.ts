@@ -292,6 +292,9 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   profiles(h, path) {
     consume(h, path);
   },
+  extends() {
+    // Resolved before conversion (extends.ts) and accounted in convert.ts.
+  },
   'x-slipway'(h, path) {
     consume(h, path); // merged and validated in convert.ts
   },

@@ -67,7 +67,6 @@ export const UNSUPPORTED_SERVICE_KEYS: Readonly<Record<string, Why>> = {
   group_add: { severity: 'warning', message: 'supplementary groups are not supported; slipway sets fsGroup', hint: 'use x-slipway securityContext.fsGroup' },
   volumes_from: { severity: 'warning', message: 'volumes_from has no equivalent across pods', hint: 'share data through a service, or mount the same ConfigMap' },
   credential_spec: { severity: 'info', message: 'credential_spec is a Windows container setting' },
-  extends: { severity: 'error', message: 'extends is not resolved by the importer', hint: 'flatten the file first: `docker compose config > flat.yml`, then import flat.yml' },
   develop: { severity: 'info', message: 'develop (watch) is a local development feature' },
   attach: { severity: 'info', message: 'attach is a local CLI setting' },
   post_start: { severity: 'warning', message: 'lifecycle hooks are not supported by slipway', hint: 'run the step in the entrypoint' },
