@@ -108,6 +108,8 @@ const cases: readonly Case[] = [
     rule: 'SEC015',
     what: 'allowPrivilegeEscalation unset',
     bad: { replace: [['securityContext: {allowPrivilegeEscalation: false, ', '^^securityContext: {']] },
+    // Windows pods are exempt from this Linux-only restricted control.
+    good: { replace: [['securityContext: {allowPrivilegeEscalation: false, ', 'securityContext: {']], pod: 'os: {name: windows}' },
   },
   {
     rule: 'SEC016',

@@ -23,6 +23,13 @@ function eachContainer(fn: (c: ContainerRef, report: Report, pod: PodTemplate) =
   });
 }
 
+/** Restricted-profile controls that are Linux-only: PSS exempts pods with spec.os.name: windows. */
+function linuxOnly(fn: (c: ContainerRef, report: Report, pod: PodTemplate) => void): Rule['check'] {
+  return eachContainer((c, report, pod) => {
+    if (str(rec(pod.spec['os'])['name']) !== 'windows') fn(c, report, pod);
+  });
+}
+
 const sc = (c: ContainerRef): Rec => rec(c.c['securityContext']);
 const scPath = (c: ContainerRef, ...rest: FieldPath): FieldPath => [...c.path, 'securityContext', ...rest];
 const podSc = (pod: PodTemplate): Rec => rec(pod.spec['securityContext']);
@@ -303,7 +310,7 @@ export const securityRules: readonly Rule[] = [
     why: 'Without it a process can gain more privileges than its parent (setuid binaries), e.g. become root.',
     fix: 'Set securityContext.allowPrivilegeEscalation: false on every container.',
     url: `${PSS_URL}#restricted`,
-    check: eachContainer((c, report) => {
+    check: linuxOnly((c, report) => {
       if (sc(c)['allowPrivilegeEscalation'] !== false) {
         report(scPath(c, 'allowPrivilegeEscalation'), `container "${c.name}" does not set allowPrivilegeEscalation: false`, 'set securityContext.allowPrivilegeEscalation: false');
       }
@@ -359,6 +366,7 @@ export const securityRules: readonly Rule[] = [
     fix: 'Set spec.securityContext.seccompProfile.type: RuntimeDefault.',
     url: `${PSS_URL}#restricted`,
     check: withPod((pod, report) => {
+      if (str(rec(pod.spec['os'])['name']) === 'windows') return;
       const podType = str(get(podSc(pod), ['seccompProfile', 'type']));
       if (podType !== undefined && CONFINED.has(podType)) return;
       for (const c of containersOf(pod)) {
@@ -378,7 +386,7 @@ export const securityRules: readonly Rule[] = [
     why: 'The default capability set includes NET_RAW, CHOWN and others most applications never need.',
     fix: 'Set securityContext.capabilities.drop: [ALL] (and add: [NET_BIND_SERVICE] only if binding ports < 1024).',
     url: `${PSS_URL}#restricted`,
-    check: eachContainer((c, report) => {
+    check: linuxOnly((c, report) => {
       const caps = rec(sc(c)['capabilities']);
       if (!arr(caps['drop']).includes('ALL')) report(scPath(c, 'capabilities', 'drop'), `container "${c.name}" does not drop ALL capabilities`, 'set capabilities.drop: [ALL]');
       arr(caps['add']).forEach((cap, i) => {
