@@ -6,7 +6,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { inputError, type SlipwayError, type SourcePosition } from '../errors/index.ts';
-import { AppSpec } from './schema.ts';
+import { AppSpec, Service } from './schema.ts';
 import { formatPath, type SpecPath } from './source.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -223,7 +223,11 @@ function unknownKey(key: string, path: SpecPath, parent: JsonSchema, make: Make)
     });
   }
   const known = Object.keys(parent['properties'] ?? {});
-  const hint = didYouMean(key, known) ?? (known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined);
+  // A service field in a job (ports, probes, expose…): say so rather than suggest a lookalike.
+  const serviceOnly = known.includes('backoffLimit') && key in Service.properties;
+  const hint = serviceOnly
+    ? `\`${key}\` is a service field; jobs and cron jobs run to completion and do not have it`
+    : (didYouMean(key, known) ?? (known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined));
   return make(`unknown key \`${key}\``, {
     at,
     where: 'key',
