@@ -11,7 +11,7 @@ TOOLS=(
   "kube-linter golang.stackrox.io/kube-linter/cmd/kube-linter@v0.7.6"
   # render formats conformance (test/conformance): helm template; kustomize when kubectl is absent.
   "helm helm.sh/helm/v3/cmd/helm@v3.22.0"
-  "kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.8.3"
+  "kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.8.2"
   # bench/render.ts: slipway import compose vs kompose convert.
   "kompose github.com/kubernetes/kompose@v1.38.0"
   # CI generator checks (src/ci).
