@@ -341,6 +341,12 @@ function lintGate(o: DeployOptions, emit: (e: DeployEvent) => void): void {
 }
 
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  const t0 = performance.now();
+  const r = await deployOnce(o);
+  return { ...r, durationMs: Math.round(performance.now() - t0) };
+}
+
+async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   checkStrategy(o.strategy);
   const ctx: Ctx = { o, client: o.client, emit: o.onEvent ?? (() => undefined), concurrency: o.concurrency ?? 32, writes: 0 };
   lintGate(o, ctx.emit);

@@ -63,6 +63,8 @@ export interface DeployResult {
   readonly rollback?: RollbackResult;
   /** Number of API writes (applies, deletes, inventory updates) this run made. */
   readonly writes: number;
+  /** Wall time of the engine run in ms (from reading the inventory to recording the revision). */
+  readonly durationMs?: number;
 }
 
 export interface SyncTarget {
