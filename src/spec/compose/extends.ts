@@ -36,8 +36,10 @@ function mountTarget(v: unknown): string {
 
 function mergeKey(key: string, base: unknown, over: unknown): unknown {
   if (SEQUENCES.has(key) && Array.isArray(base) && Array.isArray(over)) {
-    const seen = new Set(base.map((x) => JSON.stringify(x)));
-    return [...base, ...over.filter((x) => !seen.has(JSON.stringify(x)))];
+    const b: unknown[] = base;
+    const o: unknown[] = over;
+    const seen = new Set(b.map((x) => JSON.stringify(x)));
+    return [...b, ...o.filter((x) => !seen.has(JSON.stringify(x)))];
   }
   if ((key === 'volumes' || key === 'tmpfs' || key === 'devices') && (Array.isArray(base) || typeof base === 'string')) {
     const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : x === undefined ? [] : [x]);
