@@ -111,10 +111,9 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
   for (const [name, cj] of Object.entries(ctx.spec.cronJobs ?? {})) objects.push(...renderCronJob(ctx, name, cj, data));
   objects.push(...renderNetworkPolicies(ctx), ...renderPrometheusRule(ctx), ...renderDashboard(ctx));
   if (ctx.problems.length > 0) throw new InputErrors(ctx.problems);
-  // A JSON round trip gives every object its own tree: builders share label maps, and shared
-  // references would otherwise surface as YAML anchors/aliases in the output.
-  const own = objects.map((o) => JSON.parse(JSON.stringify(o)) as KubeObject);
-  return { env, namespace: ctx.namespace, objects: sortObjects(own), warnings: [...new Set(ctx.warnings)].sort() };
+  // Every object gets its own tree: builders share label maps, and shared references would
+  // otherwise surface as YAML anchors/aliases in the output.
+  return { env, namespace: ctx.namespace, objects: sortObjects(objects), warnings: [...new Set(ctx.warnings)].sort() };
 }
 
 /** Every environment of the spec (or the single `default` one), in the order the spec declares them. */

@@ -73,8 +73,10 @@ export function meta(
   ctx: RenderContext,
   o: { readonly name: string; readonly labels: Record<string, string>; readonly annotations?: Record<string, string> | undefined },
 ): KubeObject['metadata'] {
-  const m: KubeObject['metadata'] = { name: o.name, namespace: ctx.namespace, labels: o.labels };
-  if (o.annotations && Object.keys(o.annotations).length > 0) m.annotations = o.annotations;
+  // Copies: builders reuse one label map for several objects, and no two objects may share a
+  // node (a YAML anchor would appear, and editing one object would edit the other).
+  const m: KubeObject['metadata'] = { name: o.name, namespace: ctx.namespace, labels: { ...o.labels } };
+  if (o.annotations && Object.keys(o.annotations).length > 0) m.annotations = { ...o.annotations };
   return m;
 }
 

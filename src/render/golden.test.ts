@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { stringifyManifests } from '../manifest/index.ts';
 import { loadSpec } from '../spec/index.ts';
 import { renderAll } from './index.ts';
-import { podSpecOf, POD_KINDS, restrictedViolations } from './testing.ts';
+import { podSpecOf, POD_KINDS, restrictedViolations, sharedNodes } from './testing.ts';
 
 /**
  * Every example × environment rendered to plain YAML and compared byte for byte with
@@ -55,6 +55,10 @@ describe('golden renders of the examples', () => {
     const pods = result.objects.filter((o) => POD_KINDS.includes(o.kind));
     expect(pods.length).toBeGreaterThan(0);
     for (const o of pods) expect({ ref: `${o.kind}/${o.metadata.name ?? ''}`, violations: restrictedViolations(podSpecOf(o) ?? {}) }).toEqual({ ref: `${o.kind}/${o.metadata.name ?? ''}`, violations: [] });
+  });
+
+  it.each(cases)('$example/$env: no node is shared between two places', ({ result }) => {
+    expect(sharedNodes(result.objects)).toEqual([]);
   });
 
   it.each(cases)('$example/$env: rendering is deterministic', ({ example, env, result }) => {

@@ -102,7 +102,7 @@ export function buildPod(ctx: RenderContext, input: PodInput): PodOutput {
     if (input.service.spread) Object.assign(podSpec, spreading(selectorLabels(ctx, name)));
   }
   if (src.nodeSelector) podSpec['nodeSelector'] = stringValues(src.nodeSelector);
-  if (src.tolerations) podSpec['tolerations'] = src.tolerations;
+  if (src.tolerations) podSpec['tolerations'] = src.tolerations.map((t) => ({ ...t }));
   if (volumes.length > 0) podSpec['volumes'] = volumes;
 
   const annotations = stringValues(src.annotations);
@@ -116,8 +116,8 @@ export function buildPod(ctx: RenderContext, input: PodInput): PodOutput {
 function baseContainer(ctx: RenderContext, input: PodInput, image: ImageParts, env: Record<string, unknown>[]): Record<string, unknown> {
   const { src } = input;
   const container: Record<string, unknown> = { name: input.name, image: image.ref, imagePullPolicy: image.pullPolicy };
-  if (src.command) container['command'] = src.command;
-  if (src.args) container['args'] = src.args;
+  if (src.command) container['command'] = [...src.command];
+  if (src.args) container['args'] = [...src.args];
   if (src.workingDir !== undefined) container['workingDir'] = src.workingDir;
   if (input.service?.spec.ports) container['ports'] = input.service.spec.ports.map(containerPort);
   if (env.length > 0) container['env'] = env;
@@ -235,7 +235,7 @@ function probe(ctx: RenderContext, path: string, p: ProbeSpec, ports: readonly P
   const out: Record<string, unknown> = {};
   if (p.http) out['httpGet'] = { path: p.http.path, port: portRef(ctx, `${path}.http.port`, p.http.port, ports), ...(p.http.scheme ? { scheme: p.http.scheme } : {}) };
   else if (p.tcp) out['tcpSocket'] = { port: portRef(ctx, `${path}.tcp.port`, p.tcp.port, ports) };
-  else if (p.exec) out['exec'] = { command: p.exec.command };
+  else if (p.exec) out['exec'] = { command: [...p.exec.command] };
   else if (p.grpc) out['grpc'] = { port: p.grpc.port, ...(p.grpc.service !== undefined ? { service: p.grpc.service } : {}) };
   for (const k of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold'] as const) {
     if (p[k] !== undefined) out[k] = p[k];
@@ -262,14 +262,14 @@ function spreading(selector: Record<string, string>): Record<string, unknown> {
     maxSkew: 1,
     topologyKey,
     whenUnsatisfiable: 'ScheduleAnyway',
-    labelSelector: { matchLabels: selector },
+    labelSelector: { matchLabels: { ...selector } },
   });
   return {
     topologySpreadConstraints: [constraint('topology.kubernetes.io/zone'), constraint('kubernetes.io/hostname')],
     affinity: {
       podAntiAffinity: {
         preferredDuringSchedulingIgnoredDuringExecution: [
-          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
+          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } } },
         ],
       },
     },

@@ -6,7 +6,7 @@ import { InputErrors, isSlipwayError } from '../errors/index.ts';
 import { stringifyManifests, type KubeObject } from '../manifest/index.ts';
 import type { AppSpec, ServiceSpec } from '../spec/index.ts';
 import { CHECKSUM_ANNOTATION, renderAll, renderApp, STRATEGY_ANNOTATION } from './index.ts';
-import { get, podSpecOf, POD_KINDS, restrictedViolations, type Obj } from './testing.ts';
+import { get, podSpecOf, POD_KINDS, restrictedViolations, sharedNodes, type Obj } from './testing.ts';
 
 const here = new URL('./testdata/', import.meta.url);
 const shop = parse(readFileSync(new URL('shop.yaml', here), 'utf8')) as AppSpec;
@@ -477,6 +477,20 @@ describe('ordering and determinism', () => {
   it('same bytes whatever the order services are declared in', () => {
     const reversed: AppSpec = { ...shop, services: Object.fromEntries(Object.entries(shop.services).reverse()) };
     expect(stringifyManifests(renderApp(reversed, 'prod', { envFiles }).objects)).toBe(stringifyManifests(renderApp(shop, 'prod', { envFiles }).objects));
+  });
+
+  it.each(['dev', 'prod'])('%s: no two places in a render share a node (no aliases, no action at a distance)', (env) => {
+    const withAnchors = parse(`${readFileSync(new URL('shop.yaml', here), 'utf8')}\n`, { merge: true }) as AppSpec;
+    // A spec whose YAML shares one list between two fields (anchors) must not leak the sharing.
+    const cmd = ['/bin/app', 'serve'];
+    const api = withAnchors.services['api'];
+    if (api) Object.assign(api, { command: cmd, args: cmd });
+    expect(sharedNodes(renderApp(withAnchors, env, { envFiles }).objects)).toEqual([]);
+  });
+
+  it('the sharing detector detects sharing', () => {
+    const labels = { a: 'b' };
+    expect(sharedNodes([{ apiVersion: 'v1', kind: 'X', metadata: { name: 'x', labels } }, { apiVersion: 'v1', kind: 'Y', metadata: { name: 'y', labels } }])).toEqual(['Y/y.metadata.labels']);
   });
 
   it('no YAML anchors or aliases in the output', () => {

@@ -53,3 +53,19 @@ function containerViolations(c: Obj, psc: Obj): string[] {
   return v;
 }
 
+
+/** Paths at which a node already seen elsewhere in the render appears again (must be none). */
+export function sharedNodes(objects: readonly KubeObject[]): string[] {
+  const seen = new Set<object>();
+  const found: string[] = [];
+  const visit = (node: object, path: string): void => {
+    if (seen.has(node)) {
+      found.push(path);
+      return;
+    }
+    seen.add(node);
+    for (const [k, v] of Object.entries(node)) if (v !== null && typeof v === 'object') visit(v as object, `${path}.${k}`);
+  };
+  for (const o of objects) visit(o, `${o.kind}/${o.metadata.name ?? ''}`);
+  return found;
+}

@@ -140,7 +140,7 @@ function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Po
     .map((v) => ({
       metadata: { name: v.name, labels: selectorLabels(ctx, name) },
       spec: {
-        accessModes: v.accessModes ?? ['ReadWriteOnce'],
+        accessModes: v.accessModes ? [...v.accessModes] : ['ReadWriteOnce'],
         ...(v.storageClass !== undefined ? { storageClassName: v.storageClass } : {}),
         resources: { requests: { storage: v.size !== undefined ? quantity(v.size) : DEFAULT_VOLUME_SIZE } },
       },
@@ -170,18 +170,20 @@ function pdb(ctx: RenderContext, name: string, labels: Record<string, string>): 
   };
 }
 
-/** Fast up (double or +4 pods per 15s), slow down (at most 25% per minute after 5 min of calm). */
-const DEFAULT_BEHAVIOR = {
-  scaleUp: {
-    stabilizationWindowSeconds: 0,
-    selectPolicy: 'Max',
-    policies: [
-      { type: 'Percent', value: 100, periodSeconds: 15 },
-      { type: 'Pods', value: 4, periodSeconds: 15 },
-    ],
-  },
-  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 25, periodSeconds: 60 }] },
-} as const;
+/** Fast up (double or +4 pods per 15s), slow down (at most 25% per minute after 5 min of calm). A function: each HPA gets its own copy. */
+function defaultBehavior(): { scaleUp: Record<string, unknown>; scaleDown: Record<string, unknown> } {
+  return {
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [
+        { type: 'Percent', value: 100, periodSeconds: 15 },
+        { type: 'Pods', value: 4, periodSeconds: 15 },
+      ],
+    },
+    scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 25, periodSeconds: 60 }] },
+  };
+}
 
 function hpa(ctx: RenderContext, name: string, svc: ServiceSpec, a: AutoscalingSpec, labels: Record<string, string>): KubeObject {
   const path = `services.${name}.autoscaling`;
@@ -210,9 +212,10 @@ function hpa(ctx: RenderContext, name: string, svc: ServiceSpec, a: AutoscalingS
       metrics.push({ type: 'External', external: { metric: metricId(e.name, e.selector), target } });
     }
   }
+  const defaults = defaultBehavior();
   const behavior = {
-    scaleUp: { ...DEFAULT_BEHAVIOR.scaleUp, ...a.behavior?.scaleUp },
-    scaleDown: { ...DEFAULT_BEHAVIOR.scaleDown, ...a.behavior?.scaleDown },
+    scaleUp: { ...defaults.scaleUp, ...structuredClone(a.behavior?.scaleUp) },
+    scaleDown: { ...defaults.scaleDown, ...structuredClone(a.behavior?.scaleDown) },
   };
   return {
     apiVersion: 'autoscaling/v2',
@@ -271,7 +274,7 @@ export function renderCronJob(ctx: RenderContext, name: string, cj: CronJobSpec,
     ...(cj.suspend !== undefined ? { suspend: cj.suspend } : {}),
     successfulJobsHistoryLimit: 3,
     failedJobsHistoryLimit: 3,
-    jobTemplate: { metadata: { labels }, spec: jobSpec(cj, pod) },
+    jobTemplate: { metadata: { labels: { ...labels } }, spec: jobSpec(cj, pod) },
   };
   return [...out, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(ctx, { name, labels }), spec }];
 }
