@@ -111,8 +111,8 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
   for (const [name, cj] of Object.entries(ctx.spec.cronJobs ?? {})) objects.push(...renderCronJob(ctx, name, cj, data));
   objects.push(...renderNetworkPolicies(ctx), ...renderPrometheusRule(ctx), ...renderDashboard(ctx));
   if (ctx.problems.length > 0) throw new InputErrors(ctx.problems);
-  // Every object gets its own tree: builders share label maps, and shared references would
-  // otherwise surface as YAML anchors/aliases in the output.
+  // Builders never put one node in two places (meta() copies label maps; tests check with
+  // sharedNodes): shared nodes would print as YAML aliases and couple objects to each other.
   return { env, namespace: ctx.namespace, objects: sortObjects(objects), warnings: [...new Set(ctx.warnings)].sort() };
 }
 
