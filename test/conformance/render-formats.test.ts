@@ -136,3 +136,12 @@ describe.each(formats)('format $name', (format) => {
     expect(actual).toEqual(expected);
   });
 });
+
+describe('helm chart hygiene', () => {
+  const helm = helmTool();
+  it.skipIf(helm.argv === undefined).each(cases)('helm lint --strict passes for $spec [$env]', ({ input, env }) => {
+    const dir = writeTree(toHelmChart(input), 'helm-lint');
+    const out = run(helm.argv ?? [], ['lint', '--strict', dir, '-f', join(dir, `values-${env}.yaml`)]);
+    expect(out).toContain('0 chart(s) failed');
+  });
+});
