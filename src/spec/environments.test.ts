@@ -128,6 +128,14 @@ describe('resolveEnvironment: problems point into the overlay', () => {
     ]);
   });
 
+  it('loadSpec with env checks that environment only', () => {
+    const text = `${BASE}  dev:\n    services: {api: {replicas: 1}}\n  prod:\n    services: {api: {replicas: two}}\n`;
+    expect(loadSpec(text, 'slipway.yaml', { env: 'dev' }).services['api']?.replicas).toBe(1);
+    expect(problemsOf(() => loadSpec(text, 'slipway.yaml', { env: 'prod' })).map((p) => p.path)).toEqual(['environments.prod.services.api.replicas']);
+    expect(problemsOf(() => loadSpec(text, 'slipway.yaml')).map((p) => p.path)).toEqual(['environments.prod.services.api.replicas']);
+    expect(problemsOf(() => loadSpec(text, 'slipway.yaml', { env: 'qa' })).map((p) => p.message)).toEqual(['unknown environment `qa`']);
+  });
+
   it('unknown environment lists the known ones, with did-you-mean', () => {
     const spec = loadSpec(`${BASE}  dev: {}\n  prod: {}\n`, 'slipway.yaml');
     const [p] = problemsOf(() => resolveEnvironment(spec, 'prd'));

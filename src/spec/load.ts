@@ -14,8 +14,9 @@ import { schemaProblems } from './validate.ts';
 
 export interface LoadSpecOptions {
   /**
-   * Return the effective spec of this environment (see resolveEnvironment) instead of the base.
-   * @default the base spec, with `environments` kept
+   * Check only this environment and return its effective spec (see resolveEnvironment) instead
+   * of the base.
+   * @default every environment is checked and the base spec, with `environments`, is returned
    */
   readonly env?: string;
   /**
@@ -50,13 +51,22 @@ export function loadSpec(text: string, file: string, opts: LoadSpecOptions = {})
   const problems = semanticProblems(spec, source);
   if (opts.readFile !== undefined) problems.push(...inlineEnvFiles(spec, source, opts.readFile));
   rememberSource(spec, source);
-  // Overlays are only meaningful on a valid base; checking each here means `validate` catches a
-  // broken prod overlay while someone works on dev.
-  if (problems.length === 0 && spec.environments !== undefined) {
-    for (const env of environmentNames(spec)) problems.push(...problemsOf(() => resolveEnvironment(spec, env)).map((p) => inEnvironment(p, env)));
+  if (problems.length > 0) throw new InputErrors(problems, problems[0]);
+  // Overlays are only meaningful on a valid base. Without `env`, every environment is checked, so
+  // `validate` catches a broken prod overlay while someone works on dev; with `env`, that one.
+  const names = environmentNames(spec);
+  const envs = opts.env !== undefined ? [opts.env] : spec.environments !== undefined ? names : [];
+  let effective: AppSpec | undefined;
+  for (const env of envs) {
+    try {
+      const resolved = resolveEnvironment(spec, env);
+      if (env === opts.env) effective = resolved;
+    } catch (e) {
+      problems.push(...problemsFrom(e).map((p) => (names.includes(env) ? inEnvironment(p, env) : p)));
+    }
   }
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
-  return opts.env === undefined ? spec : resolveEnvironment(spec, opts.env);
+  return effective ?? spec;
 }
 
 /** Says which environment a problem of an effective spec belongs to (the position may be in the base). */
@@ -72,15 +82,10 @@ function inEnvironment(p: SlipwayError, env: string): SlipwayError {
   });
 }
 
-function problemsOf(fn: () => unknown): SlipwayError[] {
-  try {
-    fn();
-    return [];
-  } catch (e) {
-    if (e instanceof InputErrors) return [...e.problems];
-    if (isSlipwayError(e)) return [e];
-    throw e;
-  }
+function problemsFrom(e: unknown): SlipwayError[] {
+  if (e instanceof InputErrors) return [...e.problems];
+  if (isSlipwayError(e)) return [e];
+  throw e;
 }
 
 function inlineEnvFiles(spec: AppSpec, source: SourceMap, readFile: (path: string) => string): SlipwayError[] {

@@ -49,6 +49,15 @@ describe('slipway validate', () => {
     expect(r.err).toContain(`${file}:6:17: dependsOn \`db\`: no such service`);
   });
 
+  it('--env checks only that environment', async () => {
+    const file = specFile(`${BAD.replace('replicaz', 'replicas').replace('dependsOn: [db]', 'dependsOn: []')}environments:\n  dev: {}\n  prod:\n    services: {api: {replicas: two}}\n`);
+    expect((await run('validate', file, '--env', 'dev')).code).toBe(0);
+    const prod = await run('validate', file, '--env', 'prod');
+    expect(prod.code).toBe(2);
+    expect(prod.err).toContain(`${file}:10:32: expected an integer, got a string`);
+    expect((await run('validate', file)).code).toBe(2);
+  });
+
   it('-o json prints problems as data', async () => {
     const file = specFile(BAD);
     const r = await run('validate', file, '-o', 'json');

@@ -1,7 +1,7 @@
 /** `slipway validate`: load and check a spec (schema, references, every environment); no cluster needed. */
 import { Option, type Command } from 'commander';
 import { InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
-import { environmentNames, resolveEnvironment, type AppSpec } from '../../spec/index.ts';
+import { environmentNames, type AppSpec } from '../../spec/index.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
 
@@ -53,11 +53,9 @@ Examples:
     )
     .action((path: string, f: ValidateFlags) => {
       try {
-        const { file, spec } = readSpecFiles(path);
+        // With --env only that environment is resolved and checked (the base always is).
+        const { file, spec } = readSpecFiles(path, { env: f.env });
         const envs = f.env === undefined ? environmentNames(spec) : [f.env];
-        // loadSpec already resolved every environment; resolving again checks an explicit --env
-        // that does not exist (an unknown name is a problem too).
-        if (f.env !== undefined) resolveEnvironment(spec, f.env);
         if (f.output === 'json') io.out(`${JSON.stringify({ file, valid: true, problems: [] }, null, 2)}\n`);
         else io.out(`${io.color.green('✓')} ${file}: ${summary(spec, envs)}\n`);
       } catch (e) {
