@@ -247,6 +247,11 @@ function jobSpec(job: JobSpec | CronJobSpec, pod: PodOutput): Record<string, unk
   return spec;
 }
 
+/**
+ * A Job keeps the spec's name, so prune and status find it. Its pod template is immutable: when a
+ * new render changes it (a new image for a migration), the deploy engine has to delete the old
+ * Job before applying; ttlSecondsAfterFinished removes finished ones in the meantime.
+ */
 export function renderJob(ctx: RenderContext, name: string, job: JobSpec, data: ConfigData): KubeObject[] {
   const pod = buildPod(ctx, { name, component: 'job', path: `jobs.${name}`, src: job, data });
   const out: KubeObject[] = [serviceAccount(ctx, name, 'job', job)];
