@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+import { memoryIo } from '../io.ts';
+import { parseDuration } from './deploy.ts';
+
+describe('parseDuration', () => {
+  it.each<[string, number]>([
+    ['5m', 300_000],
+    ['90s', 90_000],
+    ['1h30m', 5_400_000],
+    ['1m30s', 90_000],
+    ['300', 300_000],
+  ])('%s → %i ms', (v, ms) => {
+    expect(parseDuration(v)).toBe(ms);
+  });
+
+  it.each(['5 minutes', '-1m', 'm', ''])('rejects %j', (v) => {
+    expect(() => parseDuration(v)).toThrow(/invalid duration/);
+  });
+});
+
+describe('slipway deploy without a cluster', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-deploy-cli-'));
+  const manifest = (strategy: string): string =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {slipway.dev/strategy: ${strategy}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web:1}]}\n`;
+
+  it.each<[string, string, number, RegExp]>([
+    ['canary is refused as unsupported', 'canary', 2, /strategy "canary" is not supported yet/],
+    ['blue-green is refused as unsupported', 'blueGreen', 2, /strategy "blueGreen" is not supported yet/],
+    ['rolling reaches the cluster step (here: no kubeconfig)', 'rolling', 2, /cannot read kubeconfig/],
+  ])('%s', async (_n, strategy, code, message) => {
+    const file = join(dir, `${strategy}.yaml`);
+    writeFileSync(file, manifest(strategy));
+    const io = memoryIo();
+    const got = await main(['node', 'slipway', 'deploy', file, '--kubeconfig', join(dir, 'missing-kubeconfig')], io);
+    expect(got).toBe(code);
+    expect(io.stderr()).toMatch(message);
+  });
+
+  it('rejects a bad --timeout before reading anything (exit 2)', async () => {
+    const io = memoryIo();
+    expect(await main(['node', 'slipway', 'deploy', dir, '--timeout', 'soon'], io)).toBe(2);
+    expect(io.stderr()).toMatch(/invalid duration "soon"/);
+  });
+});

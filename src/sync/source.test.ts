@@ -1,0 +1,70 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputErrors } from '../errors/index.ts';
+import { findSpec, loadManifests } from './source.ts';
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-src-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const cm = (name: string, annotations = ''): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${annotations}data: {a: "1"}\n`;
+
+describe('loadManifests', () => {
+  it.each<[string, Record<string, string>, string | undefined, string[], string[]]>([
+    ['a directory of YAML and JSON, sorted by file name', { 'b.yaml': cm('b'), 'a.yml': `${cm('a1')}---\n${cm('a2')}`, 'c.json': '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}', 'notes.txt': 'x' }, undefined, ['a1', 'a2', 'b', 'c'], []],
+    ['one file', { 'app.yaml': cm('one') }, 'app.yaml', ['one'], []],
+    ['a declared strategy is surfaced', { 'app.yaml': cm('x', '  annotations: {slipway.dev/strategy: canary}\n') }, 'app.yaml', ['x'], ['canary']],
+    ['a List is flattened', { 'l.yaml': `apiVersion: v1\nkind: List\nitems:\n- ${cm('i1').replace(/\n/g, '\n  ')}` }, 'l.yaml', ['i1'], []],
+  ])('%s', async (_n, files, file, names, strategies) => {
+    const dir = tree(files);
+    const r = await loadManifests({ path: file ? join(dir, file) : dir });
+    expect(r.objects.map((d) => d.object.metadata.name)).toEqual(names);
+    expect(r.strategies).toEqual(strategies);
+  });
+
+  it.each<[string, string | undefined, string]>([
+    ['directory name', undefined, 'my-app'],
+    ['file base name', 'Web_Front.yaml', 'web-front'],
+  ])('derives the app name from the %s', async (_n, file, want) => {
+    const dir = tree({ [`My App/${file ?? 'x.yaml'}`]: cm('x') });
+    const r = await loadManifests({ path: file ? join(dir, 'My App', file) : join(dir, 'My App') });
+    expect(r.app).toBe(want);
+  });
+
+  it('reports problems of every file together, with positions', async () => {
+    const dir = tree({ 'a.yaml': 'apiVersion: v1\nkind: [\n', 'b.yaml': 'just: a map\n' });
+    const err = await loadManifests({ path: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputErrors);
+    const files = (err as InputErrors).problems.map((p) => p.position?.file ?? '');
+    expect(files.some((f) => f.endsWith('a.yaml'))).toBe(true);
+    expect(files.some((f) => f.endsWith('b.yaml'))).toBe(true);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['a missing path', {}],
+    ['a directory without manifests', { 'README.md': '# hi' }],
+  ])('rejects %s as input', async (_n, files) => {
+    const dir = tree(files);
+    const err = await loadManifests({ path: join(dir, Object.keys(files).length ? '' : 'nope') }).catch((e: unknown) => e);
+    expect((err as { kind?: string }).kind).toBe('input');
+  });
+});
+
+describe('findSpec', () => {
+  it.each<[string, Record<string, string>, string, boolean]>([
+    ['directory with slipway.yaml', { 'slipway.yaml': 'app: x\n' }, '', true],
+    ['the spec file itself', { 'slipway.yml': 'app: x\n' }, 'slipway.yml', true],
+    ['manifests only', { 'app.yaml': cm('x') }, '', false],
+    ['a manifest file', { 'app.yaml': cm('x') }, 'app.yaml', false],
+  ])('%s', async (_n, files, rel, found) => {
+    const dir = tree(files);
+    expect((await findSpec(join(dir, rel))) !== undefined).toBe(found);
+  });
+});
