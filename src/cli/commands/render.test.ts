@@ -50,6 +50,14 @@ describe('slipway render', () => {
     expect(r.out).toBe(await golden(example, env));
   });
 
+  it('-o with one environment writes <dir>/default.yaml', async () => {
+    const out = join(tmp, 'single');
+    const r = await run(join(tmp, 'one.yaml'), '-o', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('');
+    expect(await readdir(out)).toEqual(['default.yaml']);
+  });
+
   it('defaults to the only environment', async () => {
     const r = await run(join(tmp, 'one.yaml'));
     expect(r.code).toBe(0);
@@ -87,6 +95,7 @@ describe('slipway render', () => {
     const out = join(tmp, format);
     const r = await run(join(root, 'examples/code-review'), '--format', format, '-o', out);
     expect(r.code).toBe(0);
+    expect(r.err).toMatch(/warning: prod: .*canary/);
     expect((await readFile(join(out, file), 'utf8')).length).toBeGreaterThan(0);
   });
 

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { inputError } from '../../errors/index.ts';
 import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
 import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
-import { formatInputFor, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
+import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
 import { environmentNames, type AppSpec } from '../../spec/index.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
@@ -110,6 +110,8 @@ function renderTree(io: Io, { spec, envFiles, dir }: Loaded, f: RenderFlags): vo
     throw inputError(`--format ${f.format} writes a directory`, { cause: f.format, expected: '-o <dir>', hint: `e.g. slipway render --format ${f.format} -o deploy/` });
   }
   const input = formatInputFor(spec, { envFiles });
+  // The formats carry no warnings; one more plain render per environment (milliseconds) gets them.
+  for (const [env, r] of renderAll(spec, { envFiles })) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${env}: ${w}\n`);
   if (f.lint) {
     const gate = { io, config: lintConfig(dir) };
     for (const [env, objects] of input.environments) if (!lintGate(gate, objects, `environment ${env}`)) return;
