@@ -3,6 +3,10 @@ import { InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { accountingProblems } from './accounting.ts';
 import { importCompose } from './convert.ts';
 import { composeFileRefs } from './refs.ts';
+import { HANDLED_TOP_LEVEL } from './convert.ts';
+import { composeSchema } from './load.ts';
+import { handledServiceKeys } from './service.ts';
+import { UNSUPPORTED_SERVICE_KEYS, UNSUPPORTED_TOP_LEVEL } from './unsupported.ts';
 import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
 
 const FILE = 'proj/docker-compose.yml';
@@ -567,5 +571,20 @@ describe('composeFileRefs: the files the CLI reads for the importer', () => {
     { name: 'invalid YAML gives nothing (the importer reports it)', text: 'services: [', want: [] },
   ])('$name', ({ text, want }) => {
     expect(composeFileRefs(text)).toEqual(want);
+  });
+});
+
+describe('every key of the compose-spec schema has a translation or a specific reason', () => {
+  const schema = composeSchema() as { properties: Record<string, unknown>; definitions: { service: { properties: Record<string, unknown> } } };
+  const serviceKeys = Object.keys(schema.definitions.service.properties);
+  it('the schema is the current compose-spec (has name, models, provider, develop)', () => {
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'models', 'include']));
+    expect(serviceKeys).toEqual(expect.arrayContaining(['provider', 'develop', 'post_start']));
+  });
+  it.each(serviceKeys)('service key %s', (key) => {
+    expect(handledServiceKeys().includes(key) || key in UNSUPPORTED_SERVICE_KEYS).toBe(true);
+  });
+  it.each(Object.keys(schema.properties))('top-level key %s', (key) => {
+    expect(['services', 'volumes', 'secrets', 'configs', ...HANDLED_TOP_LEVEL].includes(key) || key in UNSUPPORTED_TOP_LEVEL).toBe(true);
   });
 });

@@ -195,11 +195,14 @@ function applyOverrides(a: OverrideArgs): Draft {
   return merged;
 }
 
+/** Top-level keys with a translation; services/volumes/secrets/configs are accounted per entry. */
+export const HANDLED_TOP_LEVEL = ['name', 'version', 'x-slipway'];
+
 function topLevel(s: SharedState, variables: Readonly<Record<string, string>>): void {
   const { ctx, data } = s;
   for (const key of Object.keys(data)) {
     if (key === 'services') continue;
-    if (key === 'name' || key === 'version' || key === 'x-slipway') ctx.consume([key]);
+    if (HANDLED_TOP_LEVEL.includes(key)) ctx.consume([key]);
     else if (key === 'volumes') topVolumes(s);
     else if (key === 'secrets') topSecrets(s);
     else if (key === 'configs') topConfigs(s, variables);

