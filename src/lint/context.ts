@@ -100,13 +100,21 @@ export function toLintObject(object: KubeObject, src: { file?: string | undefine
 export class LintContext {
   readonly objects: readonly LintObject[];
   private readonly byKind = new Map<string, LintObject[]>();
+  /** kind → namespace → objects: cross-object rules look up by namespace for every object. */
+  private readonly byKindNs = new Map<string, Map<string, LintObject[]>>();
+  private readonly workloadsByNs = new Map<string, LintObject[]>();
 
   constructor(objects: readonly LintObject[]) {
     this.objects = objects;
     for (const o of objects) {
-      const list = this.byKind.get(o.kind);
-      if (list) list.push(o);
-      else this.byKind.set(o.kind, [o]);
+      push(this.byKind, o.kind, o);
+      let ns = this.byKindNs.get(o.kind);
+      if (!ns) {
+        ns = new Map();
+        this.byKindNs.set(o.kind, ns);
+      }
+      push(ns, o.namespace, o);
+      if (o.pod !== undefined) push(this.workloadsByNs, o.namespace, o);
     }
   }
 
@@ -116,23 +124,23 @@ export class LintContext {
 
   /** Objects of `kind` in the same namespace as `o`. */
   inNamespace(kind: string, namespace: string): readonly LintObject[] {
-    return this.ofKind(kind).filter((x) => x.namespace === namespace);
+    return this.byKindNs.get(kind)?.get(namespace) ?? [];
   }
 
   /** All objects with a pod template in a namespace. */
   workloadsIn(namespace: string): readonly LintObject[] {
-    return this.workloads().filter((x) => x.namespace === namespace);
-  }
-
-  private workloadCache: LintObject[] | undefined;
-  workloads(): readonly LintObject[] {
-    this.workloadCache ??= this.objects.filter((x) => x.pod !== undefined);
-    return this.workloadCache;
+    return this.workloadsByNs.get(namespace) ?? [];
   }
 
   find(kind: string, namespace: string, name: string): LintObject | undefined {
-    return this.ofKind(kind).find((x) => x.namespace === namespace && x.name === name);
+    return this.inNamespace(kind, namespace).find((x) => x.name === name);
   }
+}
+
+function push<K>(m: Map<K, LintObject[]>, k: K, o: LintObject): void {
+  const list = m.get(k);
+  if (list) list.push(o);
+  else m.set(k, [o]);
 }
 
 export type Report = (path: FieldPath, message: string, hint?: string) => void;
