@@ -40,7 +40,7 @@ describe('golden renders of the examples', () => {
     expect(examples).toEqual(expect.arrayContaining(['code-review', 'streaming-analytics']));
   });
 
-  it.each(cases)('$example/$env.yaml', ({ example, env, result }) => {
+  it.each(cases)('$example $env matches its golden file', ({ example, env, result }) => {
     const text = stringifyManifests(result.objects);
     const file = join(goldenDir, example, `${env}.yaml`);
     if (update) {

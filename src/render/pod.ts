@@ -77,7 +77,7 @@ export function buildPod(ctx: RenderContext, input: PodInput): PodOutput {
   for (const e of src.envFrom ?? []) if ('configMap' in e) files.configMapNames.push(e.configMap);
 
   const container = baseContainer(ctx, input, image, env);
-  const { mounts, volumes } = podVolumes(input, files);
+  const { mounts, volumes } = podVolumes(ctx, input, files);
   if (mounts.length > 0) container['volumeMounts'] = mounts;
 
   const podSpec: Record<string, unknown> = {
@@ -130,10 +130,18 @@ function baseContainer(ctx: RenderContext, input: PodInput, image: ImageParts, e
   return container;
 }
 
-function podVolumes(input: PodInput, files: Files): { mounts: Record<string, unknown>[]; volumes: Record<string, unknown>[] } {
+/** Volume names slipway itself uses in a pod: `tmp` (/tmp) and `config` (inline config files). */
+export const RESERVED_VOLUMES = ['tmp', 'config'] as const;
+
+function podVolumes(ctx: RenderContext, input: PodInput, files: Files): { mounts: Record<string, unknown>[]; volumes: Record<string, unknown>[] } {
   const mounts: Record<string, unknown>[] = [];
   const volumes: Record<string, unknown>[] = [];
   const own = input.service?.spec.volumes ?? [];
+  for (const [i, v] of own.entries()) {
+    // A user volume called tmp mounted at /tmp replaces ours, which is fine; anywhere else it clashes.
+    const clash = (v.name === 'tmp' && v.mountPath !== '/tmp') || (v.name === 'config' && files.volumes.some((x) => x['name'] === 'config'));
+    if (clash) problem(ctx, `${input.path}.volumes[${i}].name`, `volume name "${v.name}" is used by slipway in this pod`, { expected: `a name other than ${RESERVED_VOLUMES.join(', ')}`, hint: `rename the volume, e.g. ${v.name}-data` });
+  }
   if (input.src.securityContext?.readOnlyRootFilesystem !== false && !own.some((v) => v.mountPath === '/tmp')) {
     // A read-only root file system still needs somewhere to write temporary files.
     mounts.push({ name: 'tmp', mountPath: '/tmp' });

@@ -519,11 +519,18 @@ describe('input problems', () => {
     { name: 'config file with two sources', spec: oneService({ config: [{ path: '/a', content: 'x', secret: 's' }] }), match: /config\[0\]: a config file needs exactly one/ },
     { name: 'gateway without parent', spec: oneService({ expose: { type: 'gateway', host: 'a.b' } }), match: /expose\.gateway: an HTTPRoute needs a parent Gateway/ },
     { name: 'name clash', spec: oneService({}, { jobs: { svc: { image: 'x:1' } } }), match: /jobs\.svc: name "svc" is also used by services\.svc/ },
+    { name: 'volume named tmp elsewhere', spec: oneService({ volumes: [{ name: 'tmp', mountPath: '/scratch', type: 'emptyDir' }] }), match: /volumes\[0\]\.name: volume name "tmp" is used by slipway/ },
+    { name: 'volume named config with inline config', spec: oneService({ volumes: [{ name: 'config', mountPath: '/cfg', type: 'emptyDir' }], config: [{ path: '/etc/a', content: 'x' }] }), match: /volume name "config" is used by slipway/ },
     { name: 'unknown environment', spec: shop, env: 'staging', match: /environments: unknown environment `staging`/ },
     { name: 'missing env file', spec: oneService({}, { configMaps: { c: { envFile: 'c.env' } } }), match: /configMaps\.c\.envFile: env file "c\.env" was not provided/ },
   ])('$name', ({ spec, env, match }) => {
     const p = problems(spec, env);
     expect(p.join('\n')).toMatch(match);
+  });
+
+  it('a volume called tmp at /tmp replaces the default /tmp emptyDir', () => {
+    const pod = podSpecOf(find(renderApp(oneService({ volumes: [{ name: 'tmp', mountPath: '/tmp', type: 'emptyDir', size: '1Gi' }] }), 'default').objects, 'Deployment', 'svc'));
+    expect(get(pod, 'volumes')).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
   });
 
   it('reports all problems at once', () => {
