@@ -120,7 +120,7 @@ Every compose key is either translated or listed in the report on stderr (file:l
 what to do), with severity info / warning / error. Decisions worth knowing:
   - healthcheck → readiness + liveness exec probes (start_period → a startup probe)
   - named volumes → persistent volumes (the service becomes a StatefulSet); bind mounts are reported
-  - restart: "no" / on-failure → a Job; x-slipway: { kind: service } keeps a service
+  - restart: "no" / on-failure without ports → a Job; x-slipway: { kind: service } keeps a service
   - secrets → Secret references mounted at /run/secrets/NAME (values are never read or written)
   - env_file → a ConfigMap (envFile:) + envFrom; credential-looking environment values → Secret refs
   - deploy.resources: cpus "0.5" → 500m, memory "512M" → 512Mi (Docker sizes are binary)

@@ -282,10 +282,19 @@ const CASES: Case[] = [
   },
   // --- restart / kind
   {
-    name: 'restart on-failure:N → Job with backoffLimit N; ports on a Job are reported',
-    compose: svc('restart: on-failure:4\nports: ["80:80"]'),
-    spec: { 'jobs.web.backoffLimit': 4, 'services.web': undefined },
-    report: [{ path: 'services.web.ports', severity: 'warning', converted: false, message: /Job/ }],
+    name: 'restart on-failure:N without ports → Job with backoffLimit N; ports on a Job (x-slipway kind) are reported',
+    compose: svc('restart: on-failure:4', '  worker:\n    image: x:1\n    ports: ["80"]\n    x-slipway: { kind: job }\n'),
+    spec: { 'jobs.web.backoffLimit': 4, 'services.web': undefined, 'jobs.worker.image': 'x:1' },
+    report: [{ path: 'services.worker.ports', severity: 'warning', converted: false, message: /Job/ }],
+  },
+  {
+    name: 'restart on-failure (or restart_policy) on a service with ports stays a service',
+    compose: svc('restart: on-failure\nports: ["80"]', '  vote:\n    image: x:1\n    ports: ["5000:80"]\n    deploy:\n      restart_policy:\n        condition: on-failure\n        max_attempts: 3\n'),
+    spec: { 'services.web.ports': [{ name: 'tcp-80', port: 80 }], 'services.vote.image': 'x:1', jobs: undefined },
+    report: [
+      { path: 'services.web.restart', severity: 'info', converted: true, message: /kept as a service/ },
+      { path: 'services.vote.deploy.restart_policy.max_attempts', converted: false },
+    ],
   },
   {
     name: 'restart always/unless-stopped stay services; x-slipway kind overrides restart: no',

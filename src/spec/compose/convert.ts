@@ -2,9 +2,10 @@
  * docker-compose → slipway.yaml. Pure: the caller reads the files.
  *
  * Decisions (also in the report the user sees):
- * - Services become slipway services. `restart: "no"` / `on-failure[:N]` (or
- *   deploy.restart_policy.condition none/on-failure) become Jobs: a container compose does not
- *   restart after it exits is a run-to-completion task; `x-slipway: { kind: service }` overrides.
+ * - Services become slipway services. Services without ports whose `restart` is "no" or
+ *   `on-failure[:N]` (or deploy.restart_policy.condition none/on-failure) become Jobs: a container
+ *   compose does not restart after it exits cleanly is a run-to-completion task. A service with
+ *   ports stays a service (a Job cannot serve). `x-slipway: { kind: ... }` overrides.
  * - Images without a tag are error-level findings (compose pulls the mutable :latest; render
  *   needs a pinned version); the tag the user gives in `x-slipway: { image: … }` is used.
  * - Unset variables become "" as in compose, and every place they were used is reported.

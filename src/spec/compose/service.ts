@@ -23,6 +23,11 @@ export interface ServiceInfo {
   readonly firstPort: string | undefined;
 }
 
+function hasPorts(svc: Record<string, unknown>): boolean {
+  const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null);
+  return nonEmpty(svc['ports']) || nonEmpty(svc['expose']);
+}
+
 /** A service or job being built; both share the pod fields. */
 export type Draft = Partial<ServiceSpec> & Partial<JobSpec> & { schedule?: string };
 
@@ -49,6 +54,9 @@ const SERVICE_ONLY = new Set(['ports', 'expose', 'healthcheck', 'volumes', 'tmpf
 export function workloadKind(svc: Record<string, unknown>): WorkloadKind {
   const xs = svc['x-slipway'];
   if (isRecord(xs) && (xs['kind'] === 'service' || xs['kind'] === 'job' || xs['kind'] === 'cronJob')) return xs['kind'];
+  // Something that listens is a server, whatever its restart policy (swarm files often say
+  // on-failure for servers): a Job cannot serve.
+  if (hasPorts(svc)) return 'service';
   const restart = typeof svc['restart'] === 'string' ? svc['restart'] : undefined;
   const deploy = svc['deploy'];
   const cond = isRecord(deploy) && isRecord(deploy['restart_policy']) ? deploy['restart_policy']['condition'] : undefined;
@@ -240,6 +248,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       if (value === 'no') h.draft.backoffLimit ??= 0;
       else if (m) h.draft.backoffLimit ??= Number(m[1]);
       h.ctx.note(path, { severity: 'info', message: `restart "${String(value)}" → a run-to-completion Job`, hint: 'if this is a long-running service, set `x-slipway: { kind: service }`' });
+    } else if (value === 'no' || String(value).startsWith('on-failure')) {
+      h.ctx.note(path, { severity: 'info', message: `restart "${String(value)}" on a service with ports: kept as a service, which Kubernetes always restarts`, hint: 'set `x-slipway: { kind: job }` if it runs to completion' });
     }
   },
   depends_on(h, path, value) {
