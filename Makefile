@@ -1,7 +1,7 @@
 # The two entry points in README.md. Each installs what it needs and caches it.
 SHELL := /bin/bash
 .ONESHELL:
-.PHONY: demo test setup kube-bin typecheck lint unit integration golden clean
+.PHONY: demo test setup kube-bin go-tools typecheck lint unit integration golden clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -9,12 +9,16 @@ setup:
 kube-bin: setup
 	@scripts/build-kube.sh >/dev/null
 
+## go-tools: the peer tools tests compare against (helm, kube-linter, kompose, actionlint), cached by version.
+go-tools: setup
+	@scripts/install-go-tools.sh >&2
+
 ## demo: local control plane up, examples/streaming-analytics deployed to dev, status printed.
 demo: kube-bin
 	@scripts/demo.sh
 
 ## test: typecheck, lint, unit + golden + integration tests; ends with "N passed, N failed".
-test: kube-bin
+test: kube-bin go-tools
 	@source scripts/env.sh
 	set -o pipefail
 	tsc -p tsconfig.json --noEmit

@@ -1,5 +1,5 @@
 /** The few apiserver calls `up` makes, through @kubernetes/client-node. */
-import { ApiException, ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { ApiException, ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, StorageV1Api, V1StorageClass, VersionApi } from '@kubernetes/client-node';
 import { V1Node } from '@kubernetes/client-node';
 import type { KubeObject } from '../manifest/index.ts';
 import { STAGE_GROUP, STAGE_PLURAL, STAGE_VERSION } from './stages.ts';
@@ -67,6 +67,10 @@ export async function upsertStage(kc: KubeConfig, stage: KubeObject): Promise<vo
 
 export async function ensureNode(kc: KubeConfig, node: KubeObject): Promise<void> {
   await ignoreConflict(kc.makeApiClient(CoreV1Api).createNode({ body: Object.assign(new V1Node(), node) }));
+}
+
+export async function ensureStorageClass(kc: KubeConfig, sc: KubeObject): Promise<void> {
+  await ignoreConflict(kc.makeApiClient(StorageV1Api).createStorageClass({ body: Object.assign(new V1StorageClass(), sc) }));
 }
 
 export const isNodeReady = (n: V1Node): boolean => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

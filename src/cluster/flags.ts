@@ -93,6 +93,8 @@ export function controllerManagerArgs({ layout, ports, pki }: FlagInput): string
     // Each controller acts as its own ServiceAccount (system:controller:*), as on kubeadm clusters:
     // the controller-manager's own identity may not, e.g., untaint nodes.
     '--use-service-account-credentials=true',
+    // Dynamic PersistentVolumes for the default StorageClass (see stages.ts defaultStorageClass).
+    '--enable-hostpath-provisioner=true',
   ];
 }
 

@@ -70,12 +70,16 @@ interface Expr {
 
 interface StageInput {
   readonly name: string;
-  readonly kind: 'Pod' | 'Node';
+  readonly kind: 'Pod' | 'Node' | 'Service' | 'Ingress';
+  /** `group/version` (`v1` for core). @default "v1" */
+  readonly apiGroup?: string;
   readonly match: readonly Expr[];
   readonly delayMs?: number;
   readonly jitterMs?: number;
   readonly statusTemplate?: string;
   readonly deleteObject?: boolean;
+  /** Merge patch of the status subresource (for kinds other than Pod/Node). */
+  readonly statusPatch?: string;
   readonly event?: { readonly reason: string; readonly message: string; readonly type?: 'Normal' | 'Warning' };
 }
 
@@ -83,12 +87,13 @@ function stage(s: StageInput): KubeObject {
   const next: Record<string, unknown> = {};
   if (s.event) next['event'] = { type: s.event.type ?? 'Normal', reason: s.event.reason, message: s.event.message };
   if (s.statusTemplate !== undefined) next['statusTemplate'] = s.statusTemplate;
+  if (s.statusPatch !== undefined) next['patches'] = [{ subresource: 'status', root: 'status', type: 'merge', template: s.statusPatch }];
   if (s.deleteObject === true) {
     next['finalizers'] = { empty: true };
     next['delete'] = true;
   }
   const spec: Record<string, unknown> = {
-    resourceRef: { apiGroup: 'v1', kind: s.kind },
+    resourceRef: { apiGroup: s.apiGroup ?? 'v1', kind: s.kind },
     selector: { matchExpressions: s.match.map((m) => ({ ...m, ...(m.values ? { values: [...m.values] } : {}) })) },
     next,
   };
@@ -352,6 +357,58 @@ phase: Running
       statusTemplate: nodeStatus,
     }),
   ];
+}
+
+/** Address given to LoadBalancer Services and Ingresses (nothing listens there: it is a simulation). */
+export const LOAD_BALANCER_IP = '127.0.0.1';
+
+/**
+ * A cloud load balancer and an ingress controller, simulated: LoadBalancer Services and
+ * Ingresses get a `status.loadBalancer` address, so health checks that wait for one pass.
+ */
+export function loadBalancerStages(): KubeObject[] {
+  const unassigned: Expr = { key: '.status.loadBalancer.ingress', operator: 'DoesNotExist' };
+  const patch = `loadBalancer:\n  ingress:\n  - ip: ${LOAD_BALANCER_IP}\n`;
+  return [
+    stage({
+      name: 'service-load-balancer',
+      kind: 'Service',
+      match: [alive, { key: '.spec.type', operator: 'In', values: ['LoadBalancer'] }, unassigned],
+      delayMs: READY_DELAY_MS,
+      statusPatch: patch,
+    }),
+    stage({
+      name: 'ingress-load-balancer',
+      kind: 'Ingress',
+      apiGroup: 'networking.k8s.io/v1',
+      match: [alive, unassigned],
+      delayMs: READY_DELAY_MS,
+      statusPatch: patch,
+    }),
+  ];
+}
+
+/**
+ * The default StorageClass: the controller-manager's host-path provisioner (enabled with
+ * `--enable-hostpath-provisioner`) creates a PersistentVolume for every claim, so StatefulSets
+ * with volumeClaimTemplates schedule. Volumes are empty dirs under /tmp/hostpath_pv; no pod
+ * ever mounts them.
+ * @see https://kubernetes.io/docs/concepts/storage/storage-classes/
+ */
+export function defaultStorageClass(): KubeObject {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: {
+      name: 'standard',
+      annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      labels: { 'app.kubernetes.io/managed-by': 'slipway' },
+    },
+    provisioner: 'kubernetes.io/host-path',
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'Immediate',
+    allowVolumeExpansion: false,
+  };
 }
 
 export const ZONES = ['zone-a', 'zone-b', 'zone-c'] as const;

@@ -23,8 +23,8 @@ import { allocateClusterPorts, portIsFree } from './ports.ts';
 import { isAlive, startDetached } from './process.ts';
 import { componentHealth } from './health.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
-import { nodeObjects, nodeStages, podStages, stageCrd, STAGE_GROUP, STAGE_PLURAL } from './stages.ts';
-import { crdEstablished, ensureCrd, ensureNode, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists, upsertStage } from './client.ts';
+import { defaultStorageClass, loadBalancerStages, nodeObjects, nodeStages, podStages, stageCrd, STAGE_GROUP, STAGE_PLURAL } from './stages.ts';
+import { crdEstablished, ensureCrd, ensureNode, ensureStorageClass, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists, upsertStage } from './client.ts';
 import { stopComponents } from './down.ts';
 import { tailFile } from './logs.ts';
 
@@ -164,14 +164,14 @@ export function planUp(opts: UpOptions): UpPlan {
       },
     },
     {
-      title: `Install kwok stages and ${nodes} simulated nodes`,
+      title: `Install kwok stages, ${nodes} simulated nodes and the default StorageClass`,
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
         const kc = need('kc');
         await ensureCrd(kc, stageCrd());
         await wait('Stage CRD established', () => crdEstablished(kc, `${STAGE_PLURAL}.${STAGE_GROUP}`), ['kube-apiserver']);
-        await Promise.all([...nodeStages(), ...podStages()].map((s) => retryNotFound(() => upsertStage(kc, s), timeoutMs)));
-        await Promise.all(nodeObjects(nodes).map((n) => ensureNode(kc, n)));
+        await Promise.all([...nodeStages(), ...podStages(), ...loadBalancerStages()].map((s) => retryNotFound(() => upsertStage(kc, s), timeoutMs)));
+        await Promise.all([...nodeObjects(nodes).map((n) => ensureNode(kc, n)), ensureStorageClass(kc, defaultStorageClass())]);
         return 'done';
       },
     },

@@ -32,13 +32,17 @@ function optOuts(o: LintObject): { ignored: Set<string>; problems: { ruleId: str
   return { ignored, problems };
 }
 
+/** Stable order: by file, source context (environment), position, object, field, rule. */
 function compareFindings(a: Finding, b: Finding): number {
-  const fa = a.position?.file ?? '';
-  const fb = b.position?.file ?? '';
-  if (fa !== fb) return fa < fb ? -1 : 1;
+  const keyA = [a.file ?? '', a.context ?? ''];
+  const keyB = [b.file ?? '', b.context ?? ''];
+  for (let i = 0; i < keyA.length; i++) if (keyA[i] !== keyB[i]) return (keyA[i] ?? '') < (keyB[i] ?? '') ? -1 : 1;
   const d = (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0);
   if (d !== 0) return d;
-  return a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0;
+  const rest = (f: Finding): string => `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name ?? ''}\u0000${f.path.join('.')}\u0000${f.ruleId}`;
+  const ra = rest(a);
+  const rb = rest(b);
+  return ra < rb ? -1 : ra > rb ? 1 : 0;
 }
 
 const RULES_BY_ID = new Map(ALL_RULES.map((r) => [r.id, r]));

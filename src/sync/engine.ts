@@ -7,6 +7,16 @@
  *  3. apply what changed, stage by stage (definitions → config → workloads), field manager `slipway`,
  *  4. wait for health; on failure roll back to the last good revision (a failed run never prunes),
  *  5. prune what earlier revisions deployed and this one does not, then record the revision.
+ *
+ * Decisions (documented for users in `slipway deploy --help`):
+ *  - Kinds the cluster does not serve (a ServiceMonitor without its CRD) are skipped with a
+ *    warning by default (`skipMissingCrds`), where Argo CD would fail the sync: an app should
+ *    deploy to a cluster without optional add-ons. `--no-skip-missing-crds` makes it an error.
+ *  - Objects in a Namespace, or of a CRD, that this deploy creates cannot be dry-run before
+ *    stage 0; they are dry-run right after it, before any of them is written.
+ *  - An object equal to the last revision's and still matching live is not dry-run (nothing
+ *    is written for it either); that is what makes a no-op deploy cost a few LISTs.
+ *  - A failed run never prunes, and keeps tracking everything it wrote so a later run can.
  */
 import type { FieldPath, KubeObject } from '../manifest/index.ts';
 import { InputErrors, SlipwayError, isSlipwayError, internal, unsupported } from '../errors/index.ts';
