@@ -61,17 +61,34 @@ describe('parseManifests positions', () => {
 });
 
 describe('stringifyYaml quoting', () => {
-  it.each(['on', 'yes', 'No', 'y', '12:30', '0o12', '010', 'true', 'null', '~', '1e3', '0x1F', '.inf', '2001-12-14'])(
+  it.each([
+    ...['on', 'yes', 'No', 'y', 'Y', 'off', 'N', 'True', 'FALSE', 'Null', 'NULL', 'true', 'null', '~', ''],
+    ...['12:30', '1:2:3', '190:20:30', '1:20.5', '0o12', '010', '09', '0', '-0', '+1', '1_000', '0b101', '1e3', '0x1F', '.5', '1.'],
+    ...['.inf', '-.inf', '.NaN', '685.230_15e+03', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5'],
+    ...['<<', '=', '- x', 'a: b', '#x', ' lead', 'trail ', '*a', '&a', '!x', '@x', '%x', '{a}', '[a]', 'tab\there'],
+  ])(
     '%s stays a string under YAML 1.1 and 1.2',
     (s) => {
-      const out = stringifyYaml({ v: s });
+      // As a value, a list item and a key (e.g. a label named `on`).
+      const value = { v: s, list: [s], [s]: 1 };
+      const out = stringifyYaml(value);
       expect(out).toContain('"');
-      expect(parse(out, { version: '1.1' })).toEqual({ v: s });
-      expect(parse(out, { version: '1.2' })).toEqual({ v: s });
+      expect(parse(out, { version: '1.1' })).toEqual(value);
+      expect(parse(out, { version: '1.2' })).toEqual(value);
     },
   );
   it.each(['hello', 'nginx:1.25', 'a-b'])('%s is left plain', (s) => {
     expect(stringifyYaml({ v: s })).toBe(`v: ${s}\n`);
+  });
+  it.each([
+    { name: 'multi-line strings become literal blocks', value: { s: 'a\nb\n' }, yaml: 's: |\n  a\n  b\n' },
+    { name: 'without a final newline: strip chomping', value: { s: 'a\nb' }, yaml: 's: |-\n  a\n  b\n' },
+    { name: 'undefined fields are dropped', value: { a: undefined, b: 1 }, yaml: 'b: 1\n' },
+    { name: 'empty collections stay flow', value: { m: {}, l: [] }, yaml: 'm: {}\nl: []\n' },
+    { name: 'sequences are indented under their key', value: { l: [{ a: 1, b: [2] }] }, yaml: 'l:\n  - a: 1\n    b:\n      - 2\n' },
+    { name: 'long lines are not folded', value: { s: 'x '.repeat(100).trim() }, yaml: `s: ${'x '.repeat(100).trim()}\n` },
+  ])('$name', ({ value, yaml }) => {
+    expect(stringifyYaml(value)).toBe(yaml);
   });
   it('is deterministic and separates documents', () => {
     const objs = [
