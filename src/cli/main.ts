@@ -8,7 +8,8 @@ import { registerCommands } from './commands/index.ts';
 import { VERSION } from './version.ts';
 import { makeIo, type Io } from './io.ts';
 
-export function buildProgram(io: Io): Command {
+/** The program with the commands `args` (argv without node and script) can reach. */
+export async function buildProgram(io: Io, args: readonly string[] = []): Promise<Command> {
   const program = new Command('slipway')
     .description('Take a multi-service application safely to Kubernetes: spec, render, lint, CI, deploy, GitOps.')
     .version(VERSION, '-V, --version')
@@ -26,14 +27,14 @@ Examples:
 
 Exit codes: 0 ok, 1 findings or failed operation, 2 bad input or usage.`,
     );
-  registerCommands(program, io);
+  await registerCommands(program, io, args);
   return program;
 }
 
 /** Runs the CLI and returns the exit code (never calls process.exit, so tests can drive it). */
 export async function main(argv: readonly string[], io: Io = makeIo()): Promise<number> {
-  const program = buildProgram(io);
   try {
+    const program = await buildProgram(io, argv.slice(2));
     await program.parseAsync([...argv]);
     return io.exitCode();
   } catch (e) {
