@@ -53,10 +53,29 @@ function composeValidator(): ValidateFunction {
   return validator;
 }
 
-export function loadCompose(text: string, file: string, vars: Readonly<Record<string, string>>): LoadedCompose {
+interface ParsedCompose {
+  readonly text: string;
+  readonly doc: Document;
+  readonly lineCounter: LineCounter;
+}
+let lastParsed: ParsedCompose | undefined;
+
+/**
+ * The compose file's YAML document. The CLI asks for the file's references (composeFileRefs)
+ * and then imports it: the last parse is kept so the text is parsed once (parsing is most of an
+ * import's time). Callers must not mutate the document.
+ */
+export function parseComposeYaml(text: string): ParsedCompose {
+  if (lastParsed?.text === text) return lastParsed;
   const lineCounter = new LineCounter();
   // merge: true enables YAML 1.1 `<<` merge keys, which compose files use with anchors.
   const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true });
+  lastParsed = { text, doc, lineCounter };
+  return lastParsed;
+}
+
+export function loadCompose(text: string, file: string, vars: Readonly<Record<string, string>>): LoadedCompose {
+  const { doc, lineCounter } = parseComposeYaml(text);
   const at = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };

@@ -1,6 +1,6 @@
-import { parseDocument } from 'yaml';
 import { isRecord } from './context.ts';
 import { interpolate } from './interpolate.ts';
+import { parseComposeYaml } from './load.ts';
 
 /**
  * The files a compose file references that the importer needs to read (env files and config
@@ -8,7 +8,7 @@ import { interpolate } from './interpolate.ts';
  * Paths are interpolated with `variables`, as the importer will see them.
  */
 export function composeFileRefs(text: string, variables: Readonly<Record<string, string>> = {}): string[] {
-  const doc = parseDocument(text, { merge: true });
+  const { doc } = parseComposeYaml(text);
   const data: unknown = doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 10_000 });
   if (!isRecord(data)) return [];
   const out = new Set<string>();
