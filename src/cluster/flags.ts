@@ -16,7 +16,7 @@ export interface FlagInput {
   readonly layout: ClusterLayout;
   readonly ports: ClusterPorts;
   readonly pki: Pki;
-  /** Config file for kwok (an empty KwokConfiguration, so `~/.kwok/kwok.yaml` is never read). */
+  /** Config file for kwok: its Stages (stages.ts kwokConfigYaml), so neither built-in stages nor `~/.kwok/kwok.yaml` apply. */
   readonly kwokConfig: string;
 }
 
@@ -95,6 +95,9 @@ export function controllerManagerArgs({ layout, ports, pki }: FlagInput): string
     '--use-service-account-credentials=true',
     // Dynamic PersistentVolumes for the default StorageClass (see stages.ts defaultStorageClass).
     '--enable-hostpath-provisioner=true',
+    // No metrics pipeline here: the HPA controller would only mark every HPA failed. kwok
+    // simulates HPAs with metrics at target instead (stages.ts autoscalerStages).
+    '--controllers=*,-horizontal-pod-autoscaler-controller',
   ];
 }
 
@@ -109,8 +112,6 @@ export function kwokArgs({ layout, ports, kwokConfig }: FlagInput): string[] {
     // Only nodes slipway created; a user who adds a real node keeps it out of kwok's hands.
     '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}`,
-    // Stages come from the apiserver (Stage objects slipway installs), not from built-ins.
-    '--enable-crds=Stage',
     `--server-address=${LOCALHOST}:${ports.kwok}`,
     '--node-lease-duration-seconds=40',
     '--cidr=10.244.0.0/16',

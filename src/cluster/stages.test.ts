@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../manifest/index.ts';
-import { nodeObjects, nodeStages, podStages, stageCrd, SIMULATE_LABEL, ZONES } from './stages.ts';
+import { autoscalerStages, kwokConfigYaml, loadBalancerStages, nodeObjects, nodeStages, podStages, SIMULATE_LABEL, ZONES } from './stages.ts';
 
 type Expr = { key: string; operator: string; values?: string[] };
 const exprs = (s: KubeObject): Expr[] => (s.spec as { selector: { matchExpressions: Expr[] } }).selector.matchExpressions;
@@ -46,10 +47,42 @@ describe('pod stages', () => {
   });
 });
 
-describe('stage CRD', () => {
-  it('keeps unknown fields in spec (kwok validates stages itself)', () => {
-    const v = (stageCrd()['spec'] as { versions: { schema: { openAPIV3Schema: { properties: Record<string, unknown> } } }[] }).versions[0]!;
-    expect(v.schema.openAPIV3Schema.properties['spec']).toEqual({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+describe('kwokConfigYaml', () => {
+  // kwok gets its stages from --config (not from Stage objects, see kwokConfigYaml), so the file
+  // must hold every stage, unchanged, next to the KwokConfiguration.
+  const docs = parseAllDocuments(kwokConfigYaml()).map((d) => d.toJS() as KubeObject);
+
+  it('starts with a KwokConfiguration', () => {
+    expect(docs[0]).toMatchObject({ apiVersion: 'config.kwok.x-k8s.io/v1alpha1', kind: 'KwokConfiguration' });
+  });
+
+  it('holds every node, pod, load-balancer and autoscaler stage as written', () => {
+    expect(docs.slice(1)).toEqual([...nodeStages(), ...podStages(), ...loadBalancerStages(), ...autoscalerStages()]);
+    expect(docs.slice(1).every((d) => d.apiVersion === 'kwok.x-k8s.io/v1alpha1' && d.kind === 'Stage')).toBe(true);
+  });
+});
+
+describe('autoscalerStages', () => {
+  // slipway's HPA health is Degraded on any `Failed*` condition; the simulated status must be one
+  // a working metrics pipeline at rest would write.
+  const [hpa] = autoscalerStages();
+  const template = ((hpa?.['spec'] as { next: { patches: { template: string }[] } }).next.patches[0]?.template ?? '').replaceAll('{{ $now | Quote }}', '"t"');
+
+  it('patches the status of HPAs that have none yet, once', () => {
+    expect(hpa?.['spec']).toMatchObject({ resourceRef: { apiGroup: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' } });
+    expect(exprs(hpa!)).toContainEqual({ key: '.status.conditions', operator: 'DoesNotExist' });
+  });
+
+  it('reports AbleToScale and ScalingActive True, no failure reason', () => {
+    const conditions = (parseAllDocuments(template.replace(/^\{\{ \$now := Now \}\}\n/, '').replace('{{ or .spec.minReplicas 1 }}', '2'))[0]?.toJS() as {
+      conditions: { type: string; status: string; reason: string }[];
+    }).conditions;
+    expect(conditions.map((c) => [c.type, c.status])).toEqual([
+      ['AbleToScale', 'True'],
+      ['ScalingActive', 'True'],
+      ['ScalingLimited', 'False'],
+    ]);
+    expect(conditions.some((c) => c.reason.startsWith('Failed'))).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * What the simulated nodes and pods do: kwok "Stage" objects (installed into the apiserver with
- * their CRD) plus the Node objects slipway creates. Pure data, applied by `up`.
+ * What the simulated nodes and pods do: kwok "Stage" objects (handed to kwok in its config file,
+ * see {@link kwokConfigYaml}) plus the Node objects slipway creates. Pure data, applied by `up`.
  *
  * Pod behaviour is chosen per pod with the label {@link SIMULATE_LABEL}:
  *  - no label (or an unknown value): Running and Ready about one second after scheduling;
@@ -9,6 +9,7 @@
  *  - `crash-loop`: containers keep restarting, `CrashLoopBackOff`, `restartCount` grows.
  * @see https://kwok.sigs.k8s.io/docs/user/stages-configuration/
  */
+import { stringify } from 'yaml';
 import type { KubeObject } from '../manifest/index.ts';
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from './flags.ts';
 
@@ -18,7 +19,6 @@ export type Simulation = (typeof SIMULATIONS)[number];
 
 export const STAGE_GROUP = 'kwok.x-k8s.io';
 export const STAGE_VERSION = 'v1alpha1';
-export const STAGE_PLURAL = 'stages';
 
 /** Delay before a plain pod turns Ready. @default 1000 ms (jittered up to 1500 ms) */
 export const READY_DELAY_MS = 1000;
@@ -26,41 +26,6 @@ export const READY_DELAY_MS = 1000;
 export const SLOW_READY_DELAY_MS = 20_000;
 /** Time between two restarts of a `crash-loop` pod. @default 5000 ms */
 export const CRASH_RESTART_MS = 5000;
-
-/**
- * The Stage CRD. kwok reads Stages through its typed client, so the schema only needs to be
- * structural; fields are validated by kwok itself when it loads a Stage.
- * @see https://kwok.sigs.k8s.io/docs/user/stages-configuration/
- */
-export function stageCrd(): KubeObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${STAGE_PLURAL}.${STAGE_GROUP}` },
-    spec: {
-      group: STAGE_GROUP,
-      names: { kind: 'Stage', listKind: 'StageList', plural: STAGE_PLURAL, singular: 'stage' },
-      scope: 'Cluster',
-      versions: [
-        {
-          name: STAGE_VERSION,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: {
-                spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
-}
 
 interface Expr {
   readonly key: string;
@@ -70,7 +35,7 @@ interface Expr {
 
 interface StageInput {
   readonly name: string;
-  readonly kind: 'Pod' | 'Node' | 'Service' | 'Ingress';
+  readonly kind: 'Pod' | 'Node' | 'Service' | 'Ingress' | 'HorizontalPodAutoscaler';
   /** `group/version` (`v1` for core). @default "v1" */
   readonly apiGroup?: string;
   readonly match: readonly Expr[];
@@ -389,6 +354,36 @@ export function loadBalancerStages(): KubeObject[] {
 }
 
 /**
+ * A metrics pipeline, simulated: every HorizontalPodAutoscaler reports that it can read its
+ * metrics and that they are at target, so it neither scales nor reports a failure.
+ *
+ * The local cluster has no metrics-server and no custom/external metrics adapter, so the real
+ * HPA controller would mark every HPA `ScalingActive=False` (`FailedGetResourceMetric`, …) about
+ * 15 s after it is created: a deploy's health then depends on whether its wait ended first, and
+ * `slipway status` turns Degraded. That controller is therefore switched off (flags.ts) and this
+ * stage writes the status a working pipeline at rest would. Nothing scales: a Deployment keeps
+ * the replicas of its spec (1 when the HPA owns them).
+ */
+export function autoscalerStages(): KubeObject[] {
+  const condition = (type: string, status: 'True' | 'False', reason: string, message: string): string =>
+    `- type: ${type}\n  status: "${status}"\n  reason: ${reason}\n  message: ${JSON.stringify(message)}\n  lastTransitionTime: {{ $now | Quote }}\n`;
+  return [
+    stage({
+      name: 'hpa-metrics-at-target',
+      kind: 'HorizontalPodAutoscaler',
+      apiGroup: 'autoscaling/v2',
+      match: [alive, { key: '.status.conditions', operator: 'DoesNotExist' }],
+      delayMs: READY_DELAY_MS,
+      statusPatch:
+        `{{ $now := Now }}\ndesiredReplicas: {{ or .spec.minReplicas 1 }}\nconditions:\n` +
+        condition('AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size (simulated: the local cluster does not autoscale)') +
+        condition('ScalingActive', 'True', 'ValidMetricFound', 'the HPA was able to successfully calculate a replica count (simulated: metrics at target)') +
+        condition('ScalingLimited', 'False', 'DesiredWithinRange', 'the desired count is within the acceptable range'),
+    }),
+  ];
+}
+
+/**
  * The default StorageClass: the controller-manager's host-path provisioner (enabled with
  * `--enable-hostpath-provisioner`) creates a PersistentVolume for every claim, so StatefulSets
  * with volumeClaimTemplates schedule. Volumes are empty dirs under /tmp/hostpath_pv; no pod
@@ -409,6 +404,28 @@ export function defaultStorageClass(): KubeObject {
     volumeBindingMode: 'Immediate',
     allowVolumeExpansion: false,
   };
+}
+
+/**
+ * kwok's `--config` file: an empty KwokConfiguration (so `~/.kwok/kwok.yaml` is never read) and
+ * every Stage.
+ *
+ * The stages are not Stage objects in the apiserver (`--enable-crds=Stage`): kwok v0.7.0 caches
+ * its list of CRD stages under the informer's last-synced resourceVersion, which runs ahead of
+ * the informer's store, so stages created just before (or while) kwok starts can be missed for
+ * good. kwok then starts no controller for Nodes or Pods, nodes never turn Ready, and `up` hangs
+ * until a Stage happens to change. Stages from the config file start their controllers
+ * synchronously at start-up.
+ */
+export function kwokConfigYaml(): string {
+  const docs: unknown[] = [
+    { apiVersion: 'config.kwok.x-k8s.io/v1alpha1', kind: 'KwokConfiguration', options: {} },
+    ...nodeStages(),
+    ...podStages(),
+    ...loadBalancerStages(),
+    ...autoscalerStages(),
+  ];
+  return docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
 }
 
 export const ZONES = ['zone-a', 'zone-b', 'zone-c'] as const;

@@ -23,8 +23,8 @@ import { allocateClusterPorts, portIsFree } from './ports.ts';
 import { isAlive, startDetached } from './process.ts';
 import { componentHealth } from './health.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
-import { defaultStorageClass, loadBalancerStages, nodeObjects, nodeStages, podStages, stageCrd, STAGE_GROUP, STAGE_PLURAL } from './stages.ts';
-import { crdEstablished, ensureCrd, ensureNode, ensureStorageClass, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists, upsertStage } from './client.ts';
+import { defaultStorageClass, kwokConfigYaml, nodeObjects } from './stages.ts';
+import { ensureNode, ensureStorageClass, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists } from './client.ts';
 import { stopComponents } from './down.ts';
 import { tailFile } from './logs.ts';
 
@@ -154,7 +154,7 @@ export function planUp(opts: UpOptions): UpPlan {
       },
     },
     {
-      // Neither needs the kwok stages: start them now so their start-up overlaps the install.
+      // Neither needs the nodes or kwok: start them now so their start-up overlaps the rest.
       title: 'Start kube-controller-manager and kube-scheduler',
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
@@ -164,23 +164,21 @@ export function planUp(opts: UpOptions): UpPlan {
       },
     },
     {
-      title: `Install kwok stages, ${nodes} simulated nodes and the default StorageClass`,
+      title: `Create ${nodes} simulated nodes and the default StorageClass`,
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
         const kc = need('kc');
-        await ensureCrd(kc, stageCrd());
-        await wait('Stage CRD established', () => crdEstablished(kc, `${STAGE_PLURAL}.${STAGE_GROUP}`), ['kube-apiserver']);
-        await Promise.all([...nodeStages(), ...podStages(), ...loadBalancerStages()].map((s) => retryNotFound(() => upsertStage(kc, s), timeoutMs)));
         await Promise.all([...nodeObjects(nodes).map((n) => ensureNode(kc, n)), ensureStorageClass(kc, defaultStorageClass())]);
         return 'done';
       },
     },
     {
-      // kwok watches Stage objects (--enable-crds=Stage), so it starts once they exist.
+      // kwok reads its Stages from this file (see kwokConfigYaml for why not from Stage objects);
+      // it is rewritten at every start, so a restarted cluster gets this slipway's stages.
       title: 'Start kwok',
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
-        await writeFile(join(layout.dataDir, 'kwok.yaml'), 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
+        await writeFile(join(layout.dataDir, 'kwok.yaml'), kwokConfigYaml());
         await start('kwok');
         const late = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
         await Promise.all(late.map((c) => wait(`${c} healthy`, healthy(c), [c])));
@@ -316,21 +314,6 @@ async function mergeIntoUserKubeconfig(layout: ClusterLayout, home: string): Pro
   await mkdir(dirname(target), { recursive: true });
   await writeFile(target, kubeconfigYaml(merged), { mode: 0o600 });
   return target;
-}
-
-async function retryNotFound(f: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await f();
-      return;
-    } catch (e) {
-      // Right after a CRD is established its REST path can 404 for a moment.
-      const code = (e as { code?: number }).code;
-      if (code !== 404 || Date.now() > deadline) throw e;
-      await sleep(200);
-    }
-  }
 }
 
 interface WaitInput {

@@ -1,13 +1,13 @@
 /**
  * The local control plane itself: real apiserver version, simulated nodes and zones, kwok pod
- * behaviours (plain / never-ready / crash-loop), Pod Security admission, and `cluster status`
- * reporting a killed component.
+ * behaviours (plain / never-ready / crash-loop), Pod Security admission, the default StorageClass,
+ * and `cluster status` reporting a killed component.
  */
 import { describe, expect, it, inject } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VersionApi, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { VersionApi, CoreV1Api, V1PersistentVolumeClaim, V1StatefulSet, type V1Pod } from '@kubernetes/client-node';
 import { clusterDown, clusterUp, clusterStatus, SIMULATE_LABEL, ZONES } from '../../src/cluster/index.ts';
 import { main, memoryIo } from '../../src/cli/index.ts';
 import { createPod, isPodReady, restrictedPod, testKubeConfig, useNamespace, waitFor } from './harness.ts';
@@ -94,13 +94,68 @@ describe('simulated pods', () => {
   });
 });
 
+describe('default StorageClass', () => {
+  const ns = useNamespace('cluster-storage');
+  const claims = async (): Promise<V1PersistentVolumeClaim[]> => (await ns().core.listNamespacedPersistentVolumeClaim({ namespace: ns().name })).items;
+
+  it('a claim without storageClassName gets a volume from "standard" and is Bound', async () => {
+    const body = Object.assign(new V1PersistentVolumeClaim(), {
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    await ns().core.createNamespacedPersistentVolumeClaim({ namespace: ns().name, body });
+    const claim = await waitFor(async () => {
+      const c = await ns().core.readNamespacedPersistentVolumeClaim({ namespace: ns().name, name: 'data' });
+      return c.status?.phase === 'Bound' && c;
+    }, { what: 'claim data Bound' });
+    // The DefaultStorageClass admission plugin filled in the class; the host-path provisioner made the volume.
+    expect(claim.spec?.storageClassName).toBe('standard');
+    const pv = await ns().core.readPersistentVolume({ name: claim.spec?.volumeName ?? '' });
+    expect(pv.spec?.storageClassName).toBe('standard');
+    expect(pv.spec?.claimRef).toMatchObject({ namespace: ns().name, name: 'data' });
+    expect(pv.metadata?.annotations?.['pv.kubernetes.io/provisioned-by']).toBe('kubernetes.io/host-path');
+  });
+
+  it('a StatefulSet with volumeClaimTemplates gets a Bound claim per replica and Ready pods', async () => {
+    const pod = restrictedPod('db');
+    const template = { metadata: pod.metadata, spec: { ...pod.spec, containers: pod.spec.containers.map((c) => ({ ...c, volumeMounts: [{ name: 'data', mountPath: '/data' }] })) } };
+    const body = Object.assign(new V1StatefulSet(), {
+      metadata: { name: 'db' },
+      spec: {
+        serviceName: 'db',
+        replicas: 2,
+        selector: { matchLabels: { app: 'db' } },
+        template,
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    });
+    await ns().apps.createNamespacedStatefulSet({ namespace: ns().name, body });
+    await waitFor(async () => (await ns().apps.readNamespacedStatefulSet({ namespace: ns().name, name: 'db' })).status?.readyReplicas === 2, {
+      what: 'StatefulSet db 2/2 ready',
+    });
+    const byName = new Map((await claims()).map((c) => [c.metadata?.name, c]));
+    for (const name of ['data-db-0', 'data-db-1']) {
+      expect(byName.get(name)?.status?.phase, name).toBe('Bound');
+      expect(byName.get(name)?.spec?.storageClassName, name).toBe('standard');
+    }
+    const pods = (await ns().core.listNamespacedPod({ namespace: ns().name, labelSelector: 'app=db' })).items;
+    expect(pods.map((p) => [p.metadata?.name, isPodReady(p)]).sort()).toEqual([
+      ['db-0', true],
+      ['db-1', true],
+    ]);
+  });
+});
+
 describe('slipway cluster status', () => {
-  it('reports a killed component and exits 1', async () => {
+  // A whole second cluster start: allow a slow start on a busy machine, but bound clusterUp's own
+  // waits below the test's timeout so a start that hangs fails with the component's log, and its
+  // processes are stopped, instead of a bare vitest timeout that leaves them running.
+  it('reports a killed component and exits 1', { timeout: 240_000 }, async () => {
     // A second, one-node cluster: killing a component of the shared one would break other tests.
     // It also proves two clusters run side by side on their own ports.
     const dataDir = await mkdtemp(join(tmpdir(), 'slipway-it-status-'));
     try {
-      await clusterUp({ name: 'status', dataDir, nodes: 1 });
+      await clusterUp({ name: 'status', dataDir, nodes: 1, timeoutMs: 60_000 });
       const before = await clusterStatus({ name: 'status', dataDir });
       expect(before.phase).toBe('running');
       const scheduler = before.components.find((c) => c.component === 'kube-scheduler');
