@@ -179,6 +179,12 @@ const cases: readonly Case[] = [
     good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}']] },
   },
   {
+    rule: 'SEC023',
+    what: 'literal password in a *_FILE env (only a mounted file path is exempt)',
+    bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DB_PASSWORD_FILE, ^^value: hunter2}']] },
+    good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DB_PASSWORD_FILE, value: /run/secrets/db_password}']] },
+  },
+  {
     rule: 'SEC024',
     what: 'default ServiceAccount',
     bad: { replace: [['serviceAccountName: web', '^^serviceAccountName: default']] },

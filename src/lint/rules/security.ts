@@ -73,6 +73,12 @@ const SAFE_SYSCTLS = new Set([
 ]);
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
 const SECRET_NAME = /(^|_)(PASS(WORD)?|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|ACCESS_?KEY)(_|$)/i;
+/**
+ * `POSTGRES_PASSWORD_FILE=/run/secrets/db_password`: the Docker secrets convention (official
+ * images, compose imports) passes the path of a mounted secret file, which is the safe pattern
+ * SEC023 asks for, not a secret.
+ */
+const isSecretFileRef = (name: string, value: string): boolean => /_FILE$/i.test(name) && value.startsWith('/');
 
 /** Seccomp / AppArmor profile types a pod may use under baseline. */
 const CONFINED = new Set(['RuntimeDefault', 'Localhost']);
@@ -461,7 +467,7 @@ export const securityRules: readonly Rule[] = [
       arr(c.c['env']).forEach((e, i) => {
         const name = str(rec(e)['name']) ?? '';
         const value = rec(e)['value'];
-        if (SECRET_NAME.test(name) && typeof value === 'string' && value !== '') {
+        if (SECRET_NAME.test(name) && typeof value === 'string' && value !== '' && !isSecretFileRef(name, value)) {
           report([...c.path, 'env', i, 'value'], `container "${c.name}" env ${name} holds a literal secret`, 'use valueFrom.secretKeyRef');
         }
       });
