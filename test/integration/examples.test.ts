@@ -1,0 +1,152 @@
+/**
+ * The spec's promise: "Every example deploys to dev, staging and prod and becomes Healthy on a
+ * PSS-restricted namespace". Each example × environment goes through the real CLI code path
+ * (`slipway deploy --wait`: render, lint, server-side dry-run, staged apply, health wait) into its
+ * own restricted namespace, then `slipway status -o json` must report Healthy.
+ *
+ * The one exception is asserted, not skipped: code-review's analysis-service declares a canary
+ * rollout in staging and prod, which `slipway deploy` refuses (exit 2) until canary is implemented.
+ */
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseDocument } from 'yaml';
+import { StorageV1Api, V1StorageClass } from '@kubernetes/client-node';
+import { main, memoryIo } from '../../src/cli/index.ts';
+import { testKubeConfig, useNamespace, type TestNamespace } from './harness.ts';
+
+const EXAMPLES = join(import.meta.dirname, '../../examples');
+
+interface Deployable {
+  readonly example: string;
+  readonly env: string;
+  /** Classes of the PersistentVolumeClaims the env's StatefulSets get (`standard` is the cluster default). */
+  readonly storageClasses: readonly string[];
+}
+
+const HEALTHY: readonly Deployable[] = [
+  { example: 'streaming-analytics', env: 'dev', storageClasses: ['standard'] },
+  { example: 'streaming-analytics', env: 'staging', storageClasses: ['gp3'] },
+  { example: 'streaming-analytics', env: 'prod', storageClasses: ['gp3'] },
+  { example: 'code-review', env: 'dev', storageClasses: ['standard'] },
+  { example: 'quant-finance', env: 'dev', storageClasses: ['standard'] },
+];
+
+/** Deploy refuses these before touching the cluster: analysis-service's canary (dev overrides it to rolling). */
+const CANARY_REFUSED: readonly { readonly example: string; readonly env: string }[] = [
+  { example: 'code-review', env: 'staging' },
+  { example: 'code-review', env: 'prod' },
+];
+
+/** StorageClasses the staging/prod specs name; the target clusters have them, the test cluster simulates them. */
+const TARGET_STORAGE_CLASSES = ['gp3', 'ssd'];
+
+interface StatusJson {
+  health: string;
+  objects: { id: { kind: string; name: string }; health: { status: string; message?: string } }[];
+}
+
+const tempDirs: string[] = [];
+/** StorageClasses this file created (and so deletes). */
+const created: string[] = [];
+
+/**
+ * A copy of the example whose environment renders into `namespace` instead of its own, so every
+ * run gets a fresh restricted namespace and nothing collides with another test or a rerun.
+ */
+function exampleIn(example: string, env: string, namespace: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `slipway-example-${example}-`));
+  tempDirs.push(dir);
+  cpSync(join(EXAMPLES, example), dir, { recursive: true });
+  const file = join(dir, 'slipway.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.setIn(['environments', env, 'namespace'], namespace);
+  writeFileSync(file, doc.toString());
+  return dir;
+}
+
+async function slipway(ns: TestNamespace, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = memoryIo();
+  const code = await main(['node', 'slipway', ...args, '--kubeconfig', ns.kubeconfigPath, '-n', ns.name], io);
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+beforeAll(async () => {
+  const storage = testKubeConfig().makeApiClient(StorageV1Api);
+  const existing = new Set((await storage.listStorageClass()).items.map((c) => c.metadata?.name));
+  for (const name of TARGET_STORAGE_CLASSES.filter((n) => !existing.has(n))) {
+    // Same provisioner as the cluster's default class, so claims of these classes bind too.
+    const body = Object.assign(new V1StorageClass(), {
+      metadata: { name, labels: { 'slipway.dev/test': 'true' } },
+      provisioner: 'kubernetes.io/host-path',
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'Immediate',
+    });
+    await storage.createStorageClass({ body });
+    created.push(name);
+  }
+});
+
+afterAll(async () => {
+  const storage = testKubeConfig().makeApiClient(StorageV1Api);
+  // Only the classes this file created: an external test cluster may have its own gp3/ssd.
+  await Promise.all(created.map((name) => storage.deleteStorageClass({ name })));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the examples cover every environment', () => {
+  it('every environment of every example is either deployed or asserted refused here', () => {
+    const covered = [...HEALTHY, ...CANARY_REFUSED].map((c) => `${c.example}/${c.env}`).sort();
+    const declared = readdirSync(EXAMPLES)
+      .flatMap((example) => {
+        const spec = parse(readFileSync(join(EXAMPLES, example, 'slipway.yaml'), 'utf8')) as { environments?: Record<string, unknown> };
+        return Object.keys(spec.environments ?? {}).map((env) => `${example}/${env}`);
+      })
+      .sort();
+    expect(covered).toEqual(declared);
+  });
+});
+
+describe.each(HEALTHY)('example $example, env $env', ({ example, env, storageClasses }) => {
+  const ns = useNamespace(`ex-${example.slice(0, 12)}-${env}`);
+
+  // Many objects, deployed for real: allow for a slow machine; the deploy's own --timeout bounds the wait.
+  it('deploys with --wait (exit 0) and `slipway status` reports Healthy', { timeout: 240_000 }, async () => {
+    const dir = exampleIn(example, env, ns().name);
+    const deployed = await slipway(ns(), 'deploy', dir, '--env', env, '--wait', '--timeout', '150s');
+    expect(deployed.code, deployed.err).toBe(0);
+    expect(deployed.out).toMatch(new RegExp(`${example}/${env} in ${ns().name}: revision 1: .*; Healthy`));
+
+    const status = await slipway(ns(), 'status', dir, '--env', env, '-o', 'json');
+    expect(status.code, status.err).toBe(0);
+    const s = JSON.parse(status.out) as StatusJson;
+    expect(s.objects.filter((o) => o.health.status !== 'Healthy').map((o) => `${o.id.kind}/${o.id.name}: ${o.health.status} ${o.health.message ?? ''}`)).toEqual([]);
+    expect(s.health).toBe('Healthy');
+    expect(s.objects.some((o) => o.id.kind === 'Deployment')).toBe(true);
+
+    // The pods were admitted under the restricted Pod Security Standard.
+    const namespace = await ns().core.readNamespace({ name: ns().name });
+    expect(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    // Every StatefulSet volume was provisioned from the class the environment asks for.
+    const claims = (await ns().core.listNamespacedPersistentVolumeClaim({ namespace: ns().name })).items;
+    expect(claims.length).toBeGreaterThan(0);
+    expect(claims.filter((c) => c.status?.phase !== 'Bound').map((c) => c.metadata?.name)).toEqual([]);
+    expect([...new Set(claims.map((c) => c.spec?.storageClassName))].sort()).toEqual([...storageClasses]);
+  });
+});
+
+describe.each(CANARY_REFUSED)('example $example, env $env', ({ example, env }) => {
+  const ns = useNamespace(`ex-${example.slice(0, 12)}-${env}`);
+
+  it('is refused with exit 2 (canary not supported yet) and nothing is written', async () => {
+    const dir = exampleIn(example, env, ns().name);
+    const deployed = await slipway(ns(), 'deploy', dir, '--env', env, '--wait', '--timeout', '150s');
+    expect(deployed.code).toBe(2);
+    expect(deployed.err).toMatch(/deployment strategy "canary" is not supported yet/);
+    const secrets = (await ns().core.listNamespacedSecret({ namespace: ns().name })).items.map((x) => x.metadata?.name);
+    expect(secrets.filter((n) => n?.startsWith('slipway-inventory-'))).toEqual([]);
+    expect((await ns().apps.listNamespacedDeployment({ namespace: ns().name })).items).toEqual([]);
+    expect((await ns().core.listNamespacedConfigMap({ namespace: ns().name })).items.filter((c) => c.metadata?.labels?.['slipway.dev/app'] !== undefined)).toEqual([]);
+  });
+});
