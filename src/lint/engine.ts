@@ -32,17 +32,42 @@ function optOuts(o: LintObject): { ignored: Set<string>; problems: { ruleId: str
   return { ignored, problems };
 }
 
+/** A finding with its sort key, computed once instead of in every comparison. */
+interface Keyed {
+  readonly f: Finding;
+  readonly file: string;
+  readonly context: string;
+  readonly line: number;
+  readonly col: number;
+  readonly rest: string;
+}
+
+function sortKey(f: Finding): Keyed {
+  return {
+    f,
+    file: f.file ?? '',
+    context: f.context ?? '',
+    line: f.position?.line ?? 0,
+    col: f.position?.col ?? 0,
+    rest: `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name ?? ''}\u0000${f.path.join('.')}\u0000${f.ruleId}`,
+  };
+}
+
 /** Stable order: by file, source context (environment), position, object, field, rule. */
-function compareFindings(a: Finding, b: Finding): number {
-  const keyA = [a.file ?? '', a.context ?? ''];
-  const keyB = [b.file ?? '', b.context ?? ''];
-  for (let i = 0; i < keyA.length; i++) if (keyA[i] !== keyB[i]) return (keyA[i] ?? '') < (keyB[i] ?? '') ? -1 : 1;
-  const d = (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0);
+function compareKeys(a: Keyed, b: Keyed): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.context !== b.context) return a.context < b.context ? -1 : 1;
+  const d = a.line - b.line || a.col - b.col;
   if (d !== 0) return d;
-  const rest = (f: Finding): string => `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name ?? ''}\u0000${f.path.join('.')}\u0000${f.ruleId}`;
-  const ra = rest(a);
-  const rb = rest(b);
-  return ra < rb ? -1 : ra > rb ? 1 : 0;
+  return a.rest < b.rest ? -1 : a.rest > b.rest ? 1 : 0;
+}
+
+/** Sorts stably (ties keep emission order, which tests and users rely on). */
+function sortFindings(findings: readonly Finding[]): Finding[] {
+  return findings
+    .map(sortKey)
+    .sort(compareKeys)
+    .map((k) => k.f);
 }
 
 const RULES_BY_ID = new Map(ALL_RULES.map((r) => [r.id, r]));
@@ -98,11 +123,11 @@ export function lintObjects(docs: readonly LintInput[], options: LintOptions = {
       }
     }
   }
-  findings.sort(compareFindings);
+  const sorted = sortFindings(findings);
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) counts[f.severity]++;
+  for (const f of sorted) counts[f.severity]++;
   const rules = ALL_RULES.filter((r) => severities.has(r.id)).map((r) => ruleMeta(r, severities.get(r.id)));
-  return { findings, counts, objects: objects.length, rules };
+  return { findings: sorted, counts, objects: objects.length, rules };
 }
 
 function makeFinding(a: { o: LintObject; rule: Rule; severity: Severity; path: FieldPath; message: string; hint: string }): Finding {

@@ -3,7 +3,7 @@
  * ServiceMonitors actually reach something, plus exposure hygiene.
  */
 import { containersOf, K8S_DOCS, type LintContext, type LintObject, type Rule } from '../context.ts';
-import { arr, get, mapSelectorMatches, rec, selectorIsEmpty, selectorMatches, str, strMap } from '../util.ts';
+import { arr, get, rec, selectorIsEmpty, str, strMap } from '../util.ts';
 
 const SVC_URL = `${K8S_DOCS}/concepts/services-networking/service/`;
 const ING_URL = `${K8S_DOCS}/concepts/services-networking/ingress/`;
@@ -11,8 +11,7 @@ const NP_URL = `${K8S_DOCS}/concepts/services-networking/network-policies/`;
 const GW_URL = 'https://gateway-api.sigs.k8s.io/api-types/httproute/';
 
 function podsSelectedByService(ctx: LintContext, svc: LintObject): LintObject[] {
-  const sel = strMap(get(svc.object, ['spec', 'selector']));
-  return ctx.workloadsIn(svc.namespace).filter((w) => w.pod !== undefined && mapSelectorMatches(sel, w.pod.labels));
+  return ctx.workloadsMatchingMap(svc.namespace, strMap(get(svc.object, ['spec', 'selector'])));
 }
 
 /** Ports a Service exposes, by number and by name. */
@@ -157,7 +156,7 @@ export const networkingRules: readonly Rule[] = [
     check: (o, report, ctx) => {
       const sel = get(o.object, ['spec', 'podSelector']);
       if (selectorIsEmpty(sel)) return;
-      if (!ctx.workloadsIn(o.namespace).some((w) => w.pod && selectorMatches(sel, w.pod.labels))) {
+      if (ctx.workloadsMatching(o.namespace, sel).length === 0) {
         report(['spec', 'podSelector'], `NetworkPolicy ${o.name} selects no pods`, 'match the pod template labels');
       }
     },
@@ -176,7 +175,7 @@ export const networkingRules: readonly Rule[] = [
     check: (o, report, ctx) => {
       if (!o.pod) return;
       const labels = o.pod.labels;
-      if (!ctx.inNamespace('NetworkPolicy', o.namespace).some((np) => selectorMatches(get(np.object, ['spec', 'podSelector']), labels))) {
+      if (!ctx.anySelects('NetworkPolicy', o.namespace, ['spec', 'podSelector'], labels)) {
         report([...o.pod.metaPath, 'labels'], `pods of ${o.kind} ${o.name} are not selected by any NetworkPolicy`, 'add a NetworkPolicy');
       }
     },
@@ -196,7 +195,7 @@ export const networkingRules: readonly Rule[] = [
       const spec = rec(o.object['spec']);
       const nsSel = rec(spec['namespaceSelector']);
       const namespaces = nsSel['any'] === true ? undefined : arr(nsSel['matchNames']).length > 0 ? arr(nsSel['matchNames']) : [o.namespace];
-      const svcs = ctx.ofKind('Service').filter((s) => (namespaces === undefined || namespaces.includes(s.namespace)) && selectorMatches(spec['selector'], strMap(s.object.metadata.labels)));
+      const svcs = ctx.servicesMatching(spec['selector']).filter((s) => namespaces === undefined || namespaces.includes(s.namespace));
       if (svcs.length === 0) {
         report(['spec', 'selector'], `ServiceMonitor ${o.name} selects no Service`, 'match the labels of the Service to scrape');
         return;

@@ -2,7 +2,7 @@
  * Reliability: probes, replicas, disruption budgets, autoscaling, spreading, selectors and API
  * versions — the things that turn a node drain or a bad deploy into an outage.
  */
-import { containersOf, K8S_DOCS, SERVING_KINDS, type ContainerRef, type LintContext, type LintObject, type Report, type Rule } from '../context.ts';
+import { containersOf, K8S_DOCS, SERVING_KINDS, type ContainerRef, type LintObject, type Report, type Rule } from '../context.ts';
 import { arr, get, isRec, num, rec, selectorIsEmpty, selectorMatches, str, strMap, type Rec } from '../util.ts';
 
 const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
@@ -10,14 +10,6 @@ const SCALABLE = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationControl
 const PROBE_URL = `${K8S_DOCS}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/`;
 const PDB_URL = `${K8S_DOCS}/tasks/run-application/configure-pdb/`;
 const HPA_URL = `${K8S_DOCS}/tasks/run-application/horizontal-pod-autoscale/`;
-
-/** HorizontalPodAutoscalers that target `o`. */
-export function hpasFor(ctx: LintContext, o: LintObject): LintObject[] {
-  return ctx.inNamespace('HorizontalPodAutoscaler', o.namespace).filter((h) => {
-    const ref = rec(get(h.object, ['spec', 'scaleTargetRef']));
-    return ref['kind'] === o.kind && ref['name'] === o.name;
-  });
-}
 
 /** Replicas as the apiserver will default them (1 when unset). */
 export function replicasOf(o: LintObject): number {
@@ -203,7 +195,7 @@ export const reliabilityRules: readonly Rule[] = [
     fix: 'Set spec.replicas ≥ 2, or add a HorizontalPodAutoscaler with minReplicas ≥ 2.',
     url: `${K8S_DOCS}/concepts/workloads/controllers/deployment/`,
     check: (o, report, ctx) => {
-      if (replicasOf(o) >= 2 || hpasFor(ctx, o).length > 0) return;
+      if (replicasOf(o) >= 2 || ctx.hpasFor(o).length > 0) return;
       report(['spec', 'replicas'], `${o.kind} runs ${replicasOf(o)} replica(s) and no HorizontalPodAutoscaler scales it`, 'set spec.replicas: 2 or more');
     },
   },
@@ -218,10 +210,8 @@ export const reliabilityRules: readonly Rule[] = [
     fix: 'Add a PodDisruptionBudget with maxUnavailable: 1 selecting the pods.',
     url: PDB_URL,
     check: (o, report, ctx) => {
-      if (!o.pod || (replicasOf(o) < 2 && hpasFor(ctx, o).length === 0)) return;
-      const labels = o.pod.labels;
-      const covered = ctx.inNamespace('PodDisruptionBudget', o.namespace).some((p) => selectorMatches(get(p.object, ['spec', 'selector']), labels));
-      if (!covered) report(['metadata', 'name'], `${o.kind} ${o.name} has no PodDisruptionBudget`, 'add a PodDisruptionBudget with maxUnavailable: 1');
+      if (!o.pod || (replicasOf(o) < 2 && ctx.hpasFor(o).length === 0)) return;
+      if (!ctx.anySelects('PodDisruptionBudget', o.namespace, ['spec', 'selector'], o.pod.labels)) report(['metadata', 'name'], `${o.kind} ${o.name} has no PodDisruptionBudget`, 'add a PodDisruptionBudget with maxUnavailable: 1');
     },
   },
   {
@@ -237,8 +227,8 @@ export const reliabilityRules: readonly Rule[] = [
     url: PDB_URL,
     check: (o, report, ctx) => {
       const spec = rec(o.object['spec']);
-      const targets = ctx.workloadsIn(o.namespace).filter((w) => SERVING_KINDS.has(w.kind) && w.pod && !selectorIsEmpty(spec['selector']) && selectorMatches(spec['selector'], w.pod.labels));
-      const replicas = targets.length > 0 ? Math.max(...targets.map((t) => Math.max(replicasOf(t), ...hpasFor(ctx, t).map((h) => num(get(h.object, ['spec', 'maxReplicas'])) ?? 1)))) : Infinity;
+      const targets = selectorIsEmpty(spec['selector']) ? [] : ctx.workloadsMatching(o.namespace, spec['selector']).filter((w) => SERVING_KINDS.has(w.kind));
+      const replicas = targets.length > 0 ? Math.max(...targets.map((t) => Math.max(replicasOf(t), ...ctx.hpasFor(t).map((h) => num(get(h.object, ['spec', 'maxReplicas'])) ?? 1)))) : Infinity;
       const p = pdbBudgetProblem(spec, replicas);
       if (p) report(['spec', p.field], p.why, 'use maxUnavailable: 1');
     },
@@ -257,10 +247,9 @@ export const reliabilityRules: readonly Rule[] = [
     check: (o, report, ctx) => {
       const spec = rec(o.object['spec']);
       const minA = spec['minAvailable'];
-      if (typeof minA !== 'number') return;
-      for (const w of ctx.workloadsIn(o.namespace)) {
-        if (!w.pod || !selectorMatches(spec['selector'], w.pod.labels) || selectorIsEmpty(spec['selector'])) continue;
-        for (const h of hpasFor(ctx, w)) {
+      if (typeof minA !== 'number' || selectorIsEmpty(spec['selector'])) return;
+      for (const w of ctx.workloadsMatching(o.namespace, spec['selector'])) {
+        for (const h of ctx.hpasFor(w)) {
           const min = num(get(h.object, ['spec', 'minReplicas'])) ?? 1;
           if (minA >= min) report(['spec', 'minAvailable'], `minAvailable ${minA} ≥ minReplicas ${min} of HorizontalPodAutoscaler ${h.name}`, `set minAvailable below ${min}`);
         }
@@ -278,8 +267,7 @@ export const reliabilityRules: readonly Rule[] = [
     fix: 'Make spec.selector match the pod template labels.',
     url: PDB_URL,
     check: (o, report, ctx) => {
-      const sel = get(o.object, ['spec', 'selector']);
-      if (!ctx.workloadsIn(o.namespace).some((w) => w.pod && selectorMatches(sel, w.pod.labels))) {
+      if (ctx.workloadsMatching(o.namespace, get(o.object, ['spec', 'selector'])).length === 0) {
         report(['spec', 'selector'], `PodDisruptionBudget ${o.name} selects no pods`, 'match the pod template labels');
       }
     },
@@ -296,7 +284,7 @@ export const reliabilityRules: readonly Rule[] = [
     fix: 'Add topologySpreadConstraints on kubernetes.io/hostname (and zone), or podAntiAffinity.',
     url: `${K8S_DOCS}/concepts/scheduling-eviction/topology-spread-constraints/`,
     check: (o, report, ctx) => {
-      if (!o.pod || (replicasOf(o) < 2 && hpasFor(ctx, o).length === 0)) return;
+      if (!o.pod || (replicasOf(o) < 2 && ctx.hpasFor(o).length === 0)) return;
       if (arr(o.pod.spec['topologySpreadConstraints']).length > 0 || get(o.pod.spec, ['affinity', 'podAntiAffinity']) !== undefined) return;
       report([...o.pod.specPath, 'affinity'], `${o.kind} ${o.name} does not spread its replicas`, 'add topologySpreadConstraints');
     },
@@ -332,7 +320,7 @@ export const reliabilityRules: readonly Rule[] = [
     url: `${HPA_URL}#migrating-deployments-and-statefulsets-to-horizontal-autoscaling`,
     check: (o, report, ctx) => {
       if (get(o.object, ['spec', 'replicas']) === undefined) return;
-      const h = hpasFor(ctx, o)[0];
+      const h = ctx.hpasFor(o)[0];
       if (h) report(['spec', 'replicas'], `spec.replicas is set but HorizontalPodAutoscaler ${h.name} scales this ${o.kind}`, 'remove spec.replicas');
     },
   },
