@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseManifests, stringifyManifests, stringifyYaml } from './index.ts';
+import { parseManifests, stringifyManifests, stringifyYaml, withPlainEnv } from './index.ts';
 import { InputErrors } from '../errors/index.ts';
 
 const twoDocs = `apiVersion: v1
@@ -99,5 +99,31 @@ describe('stringifyYaml quoting', () => {
     expect(a).toBe(stringifyManifests(objs));
     expect(a.split('---\n')).toHaveLength(2);
     expect(a).toContain('"on": "yes"');
+  });
+});
+
+describe('withPlainEnv', () => {
+  it.each([
+    { name: 'returns the result', f: (): number => 42, throws: false },
+    {
+      name: 'restores process.env when f throws',
+      f: (): number => {
+        throw new Error('boom');
+      },
+      throws: true,
+    },
+  ])('$name and restores the real process.env', ({ f, throws }) => {
+    const real = process.env;
+    let seen: NodeJS.ProcessEnv | undefined;
+    const run = (): number =>
+      withPlainEnv(() => {
+        seen = process.env;
+        return f();
+      });
+    if (throws) expect(run).toThrow('boom');
+    else expect(run()).toBe(42);
+    expect(seen).not.toBe(real);
+    expect(seen).toEqual({ ...real });
+    expect(process.env).toBe(real);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../errors/index.ts';
+import { withPlainEnv } from '../manifest/index.ts';
 
 /** A path into the spec: map keys and list indexes, e.g. `['services', 'api', 'ports', 0, 'port']`. */
 export type SpecPath = readonly (string | number)[];
@@ -31,7 +32,7 @@ export interface ParsedSource {
 /** Parses one YAML (or JSON) document. Syntax errors are thrown together as {@link InputErrors}. */
 export function parseSource(text: string, file: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = withPlainEnv(() => parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true }));
   const at = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../../errors/index.ts';
+import { withPlainEnv } from '../../manifest/index.ts';
 import { closestMatch } from '../suggest.ts';
 import { interpolate } from './interpolate.ts';
 
@@ -69,7 +70,7 @@ export function parseComposeYaml(text: string): ParsedCompose {
   if (lastParsed?.text === text) return lastParsed;
   const lineCounter = new LineCounter();
   // merge: true enables YAML 1.1 `<<` merge keys, which compose files use with anchors.
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true });
+  const doc = withPlainEnv(() => parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true }));
   lastParsed = { text, doc, lineCounter };
   return lastParsed;
 }
