@@ -9,7 +9,9 @@ import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { inputError } from '../errors/index.ts';
 import { loadSpec, type AppSpec } from '../spec/index.ts';
 
-export const SPEC_FILE_NAMES = ['slipway.yaml', 'slipway.yml'] as const;
+import { SPEC_FILE_NAMES } from './spec-file-names.ts';
+
+export { SPEC_FILE_NAMES };
 
 export interface SpecFiles {
   /** The spec file, as shown in messages (relative to the working directory when inside it). */

@@ -28,10 +28,8 @@ import {
   type Severity,
 } from '../../lint/index.ts';
 import { parseManifests, parseYamlValue, type ParsedManifest } from '../../manifest/index.ts';
-import { renderApp } from '../../render/index.ts';
-import { environmentNames } from '../../spec/index.ts';
 import type { Io } from '../io.ts';
-import { readSpecFiles, SPEC_FILE_NAMES } from '../spec-files.ts';
+import { SPEC_FILE_NAMES } from '../spec-file-names.ts';
 import { VERSION } from '../version.ts';
 
 interface LintFlags {
@@ -156,7 +154,7 @@ function loadCrds(files: readonly string[], inputs: readonly LintDocument[]): Cr
   return crds;
 }
 
-function runLint(paths: readonly string[], f: LintFlags, io: Io): LintResult {
+async function runLint(paths: readonly string[], f: LintFlags, io: Io): Promise<LintResult> {
   const config = loadConfig(f.config);
   const g = gather(paths);
   for (const dir of f.kustomize ?? []) g.manifests.push(...kustomizeBuild(dir));
@@ -165,7 +163,12 @@ function runLint(paths: readonly string[], f: LintFlags, io: Io): LintResult {
   const options = { config, schema: f.schema, crds: loadCrds(f.crd ?? [], g.manifests) };
   const results: LintResult[] = [];
   if (g.manifests.length > 0 || g.specs.length === 0) results.push(lintObjects(g.manifests, options));
+  // Loaded only for slipway.yaml inputs: the spec schema and renderer cost ~100 ms of start-up
+  // that linting plain manifests does not need.
+  const specTools = g.specs.length > 0 ? await Promise.all([import('../spec-files.ts'), import('../../spec/index.ts'), import('../../render/index.ts')]) : undefined;
   for (const specPath of g.specs) {
+    if (specTools === undefined) break;
+    const [{ readSpecFiles }, { environmentNames }, { renderApp }] = specTools;
     const { file, spec, envFiles } = readSpecFiles(specPath);
     // Each environment is its own set of objects: cross-object rules must not mix them.
     for (const env of f.env === undefined ? environmentNames(spec) : [f.env]) {
@@ -218,7 +221,7 @@ Examples:
   slipway lint --list
   slipway lint --explain SEC004`,
     )
-    .action((paths: string[], f: LintFlags) => {
+    .action(async (paths: string[], f: LintFlags) => {
       if (f.list === true) {
         io.out(formatList(listRules()));
         return;
@@ -229,7 +232,7 @@ Examples:
         io.out(formatExplain(ruleMeta(rule)));
         return;
       }
-      const result = runLint(paths.length === 0 && (f.kustomize ?? []).length === 0 ? ['.'] : paths, f, io);
+      const result = await runLint(paths.length === 0 && (f.kustomize ?? []).length === 0 ? ['.'] : paths, f, io);
       if (f.output === 'json') io.out(formatJson(result));
       else if (f.output === 'sarif') io.out(formatSarif(result, VERSION));
       else io.out(formatText(result, io.color));
