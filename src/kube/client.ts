@@ -36,6 +36,13 @@ export interface ObjectId {
 
 export type LiveObject = KubeObject;
 
+export interface ApplyResult {
+  /** The object as the server stored it (or, dry-run, would store it). */
+  readonly object: LiveObject;
+  /** The object did not exist before this apply (HTTP 201). */
+  readonly created: boolean;
+}
+
 export interface ClientOptions extends KubeTarget {
   /** @default defaultRetryPolicy */
   readonly retry?: RetryPolicy;
@@ -87,6 +94,15 @@ export class KubeClient {
 
   /** Server-side apply of `obj` as manager `slipway`; returns the object as the server stored (or would store) it. */
   async apply(obj: KubeObject, o: ApplyOptions = {}): Promise<LiveObject> {
+    return (await this.applyResult(obj, o)).object;
+  }
+
+  /**
+   * {@link apply}, also telling whether the apply created (or, dry-run, would create) the object:
+   * the apiserver answers 201 to an apply that creates and 200 to one that updates, so a dry-run
+   * of a new object needs no GET to learn that nothing is live.
+   */
+  async applyResult(obj: KubeObject, o: ApplyOptions = {}): Promise<ApplyResult> {
     const name = obj.metadata.name ?? '';
     const info = await this.resourceFor(obj.apiVersion, obj.kind);
     const res = await this.transport.request({
@@ -97,7 +113,7 @@ export class KubeClient {
       body: obj,
     });
     if (res.status >= 300) throw statusError(describe({ ...obj, name, namespace: obj.metadata.namespace }), parseStatus(res.status, res.body), res.body);
-    return res.body as LiveObject;
+    return { object: res.body as LiveObject, created: res.status === 201 };
   }
 
   async get(id: ObjectId): Promise<LiveObject | undefined> {

@@ -106,3 +106,26 @@ describe('backoff', () => {
     expect(isRetryableNetworkError(e)).toBe(want);
   });
 });
+
+describe('applyResult', () => {
+  it.each<[string, number, boolean]>([
+    ['201: the apply created the object (or, dry-run, would)', 201, true],
+    ['200: the object existed', 200, false],
+  ])('%s', async (_n, status, created) => {
+    const server = createServer((req, res) => {
+      if (req.url === '/api/v1') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true }] }));
+        return;
+      }
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'team' } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const a = server.address();
+    const client = await KubeClient.connect({ kubeconfig: kubeconfig(`http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`), retry: fast });
+    const r = await client.applyResult({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'team' } }, { dryRun: true });
+    client.close();
+    await new Promise((done) => server.close(done));
+    expect(r.created).toBe(created);
+    expect(r.object.metadata.name).toBe('x');
+  });
+});

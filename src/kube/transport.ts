@@ -5,23 +5,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
-import { clusterUnavailable, inputError } from '../errors/index.ts';
+import { clusterUnavailable } from '../errors/index.ts';
+import { resolveTarget, type KubeTarget, type ResolvedTarget } from './kubeconfig.ts';
 
-/** Where to find the cluster: the kubectl flags of the same names. */
-export interface KubeTarget {
-  /**
-   * Path of the kubeconfig file.
-   * @default $KUBECONFIG, else ~/.kube/config
-   * @see https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/
-   */
-  readonly kubeconfig?: string | undefined;
-  /**
-   * Context name inside the kubeconfig.
-   * @default the kubeconfig's current-context
-   */
-  readonly context?: string | undefined;
-}
+export type { KubeTarget } from './kubeconfig.ts';
 
 /** How hard to try before declaring the cluster unavailable. */
 export interface RetryPolicy {
@@ -97,49 +84,24 @@ export class Transport {
   private readonly headers: Record<string, string>;
   private readonly retry: RetryPolicy;
 
-  private constructor(init: { kc: KubeConfig; opts: https.RequestOptions; retry: RetryPolicy; maxSockets: number }) {
-    const cluster = init.kc.getCurrentCluster();
-    if (!cluster) throw inputError('kubeconfig has no cluster for the current context', { cause: undefined });
-    this.server = cluster.server;
-    this.contextName = init.kc.getCurrentContext();
-    this.namespace = init.kc.getContextObject(this.contextName)?.namespace;
-    this.base = new URL(cluster.server);
+  private constructor(init: { target: ResolvedTarget; retry: RetryPolicy; maxSockets: number }) {
+    const { server, contextName, namespace, tls, headers } = init.target;
+    this.server = server;
+    this.contextName = contextName;
+    this.namespace = namespace;
+    this.base = new URL(server);
     this.retry = init.retry;
-    const { ca, cert, key, rejectUnauthorized, servername } = init.opts;
+    const { ca, cert, key, rejectUnauthorized, servername } = tls;
     const common = { keepAlive: true, maxSockets: init.maxSockets };
     this.agent =
       this.base.protocol === 'https:'
         ? new https.Agent({ ...common, ca, cert, key, ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }), ...(servername ? { servername } : {}) })
         : new http.Agent(common);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(init.opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-    if (typeof init.opts.auth === 'string') headers['Authorization'] = `Basic ${Buffer.from(init.opts.auth).toString('base64')}`;
-    this.headers = headers;
+    this.headers = { ...headers };
   }
 
   static async open(o: TransportOptions): Promise<Transport> {
-    const kc = new KubeConfig();
-    try {
-      if (o.target.kubeconfig) kc.loadFromFile(o.target.kubeconfig);
-      else kc.loadFromDefault();
-    } catch (e) {
-      throw inputError(`cannot read kubeconfig ${o.target.kubeconfig ?? '(default)'}: ${(e as Error).message}`, {
-        cause: e,
-        hint: 'pass --kubeconfig <file>, set $KUBECONFIG, or run `slipway cluster up`',
-      });
-    }
-    if (o.target.context) {
-      if (!kc.getContextObject(o.target.context)) {
-        throw inputError(`no context "${o.target.context}" in kubeconfig`, {
-          cause: undefined,
-          expected: `one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}`,
-        });
-      }
-      kc.setCurrentContext(o.target.context);
-    }
-    const opts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    return new Transport({ kc, opts, retry: o.retry ?? defaultRetryPolicy, maxSockets: o.maxSockets ?? 32 });
+    return new Transport({ target: await resolveTarget(o.target), retry: o.retry ?? defaultRetryPolicy, maxSockets: o.maxSockets ?? 32 });
   }
 
   close(): void {

@@ -113,7 +113,8 @@ async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: Read
   const force = ctx.o.forceConflicts ?? false;
   const outcomes = await mapLimit(items, ctx.concurrency, async (p) => {
     try {
-      const after = await ctx.client.apply(p.object, { dryRun: true, force });
+      const { object: after, created } = await ctx.client.applyResult(p.object, { dryRun: true, force });
+      if (created) return { ok: true as const, value: { p, action: 'created' as const } };
       // Snapshot lists only labelled objects; an unlabelled live object (adoption) needs a GET.
       const current = live.get(p.key) ?? (await ctx.client.get(p.id));
       if (!current) return { ok: true as const, value: { p, action: 'created' as const } };
@@ -169,6 +170,11 @@ interface SyncOutcome {
   readonly manifests: KubeObject[];
   /** Objects this run wrote (created or configured). */
   readonly written: ObjectId[];
+  /**
+   * Every desired object equals the latest revision's, and there are as many: the desired state
+   * is that revision's, so its digest need not be computed again.
+   */
+  readonly sameAsLatest?: boolean;
   readonly health?: HealthStatus;
   readonly error?: SlipwayError;
 }
@@ -220,10 +226,12 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
       if (w.error) return { results, desiredIds, manifests, written, error: w.error };
     }
   }
-  if (o.wait === false) return { results, desiredIds, manifests, written };
+  // Non-empty: an empty `previous` may also mean "not stored" (size budget) or "no revision to compare with".
+  const sameAsLatest = fast.length > 0 && fast.length === prep.objects.length && previous.size === fast.length;
+  if (o.wait === false) return { results, desiredIds, manifests, written, sameAsLatest };
   emit({ type: 'phase', phase: 'wait', message: `waiting for ${desiredIds.length} object(s) to become healthy` });
   const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit });
-  return { results, desiredIds, manifests, written, health: w.status, ...(w.error ? { error: w.error } : {}) };
+  return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, ...(w.error ? { error: w.error } : {}) };
 }
 
 /** Deletes tracked objects no longer desired, in reverse stage order; only objects still labelled as this app's. */
@@ -252,7 +260,11 @@ async function prune(ctx: Ctx, inv: Inventory, keep: ReadonlySet<string>): Promi
   return { pruned, errors };
 }
 
-async function record(ctx: Ctx, inv: Inventory, r: { status: RevisionStatus; message: string; manifests: KubeObject[]; objects: ObjectId[]; rollbackOf?: number }): Promise<{ inventory: Inventory; revision: number }> {
+async function record(
+  ctx: Ctx,
+  inv: Inventory,
+  r: { status: RevisionStatus; message: string; manifests: KubeObject[]; objects: ObjectId[]; rollbackOf?: number; digest?: string },
+): Promise<{ inventory: Inventory; revision: number }> {
   ctx.emit({ type: 'phase', phase: 'record', message: `recording revision (${r.status})` });
   const next = addRevision(
     inv,
@@ -260,7 +272,7 @@ async function record(ctx: Ctx, inv: Inventory, r: { status: RevisionStatus; mes
       time: new Date().toISOString(),
       status: r.status,
       message: r.message,
-      digest: digestOf(r.manifests),
+      digest: r.digest ?? digestOf(r.manifests),
       objects: r.manifests.length,
       manifests: r.manifests,
       ...(r.rollbackOf !== undefined ? { rollbackOf: r.rollbackOf } : {}),
@@ -280,10 +292,20 @@ function manifestsByKey(inv: Inventory): Map<string, KubeObject> {
 
 async function autoRollback(ctx: Ctx, inv: Inventory, failedRevision: number): Promise<{ inventory: Inventory; rollback: RollbackResult }> {
   const good = lastGood(inv);
-  const manifests = good ? inv.manifests.get(good.revision) : undefined;
+  let manifests: readonly KubeObject[] | undefined;
+  try {
+    // Older revisions are decompressed only now (inventory.ts): a corrupt one fails the rollback, not the deploy report.
+    manifests = good ? inv.manifests.get(good.revision) : undefined;
+  } catch (e) {
+    const error = isSlipwayError(e) ? e : internal(String(e), { cause: e });
+    ctx.emit({ type: 'warning', message: error.message });
+    return { inventory: inv, rollback: { toRevision: good?.revision ?? 0, ok: false, error } };
+  }
   if (!good || !manifests) {
-    ctx.emit({ type: 'warning', message: 'no earlier good revision to roll back to' });
-    return { inventory: inv, rollback: { toRevision: 0, ok: false, error: internal('no earlier good revision to roll back to', { cause: undefined }) } };
+    // A good revision whose objects were dropped to keep the inventory Secret under 1 MiB cannot be re-applied either.
+    const why = good ? `the objects of revision ${good.revision} are not stored (inventory size limit)` : 'no earlier good revision to roll back to';
+    ctx.emit({ type: 'warning', message: why });
+    return { inventory: inv, rollback: { toRevision: good?.revision ?? 0, ok: false, error: internal(why, { cause: good }) } };
   }
   ctx.emit({ type: 'phase', phase: 'rollback', message: `rolling back to revision ${good.revision}` });
   const out = await syncOnce({ ...ctx, o: { ...ctx.o, forceConflicts: true } }, manifests.map((object) => ({ object })), new Map()).catch((e: unknown) => ({ error: isSlipwayError(e) ? e : internal(String(e), { cause: e }) }) as const);
@@ -371,7 +393,8 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   }
   if (out.error) return failedRun(ctx, inv, out, out.error);
   const latest = inv.history.at(-1);
-  const noChange = out.written.length === 0 && stale.length === 0 && latest?.status === 'succeeded' && latest.digest === digestOf(out.manifests);
+  const digest = out.sameAsLatest && latest ? latest.digest : digestOf(out.manifests);
+  const noChange = out.written.length === 0 && stale.length === 0 && latest?.status === 'succeeded' && latest.digest === digest;
   if (noChange) return { ...base, ok: true, objects: out.results, pruned: [], writes: ctx.writes, ...(out.health ? { health: out.health } : {}) };
   const pr = o.prune === false ? { pruned: [], errors: [] } : await prune(ctx, inv, keep);
   // Stale objects that were not ours any more (label gone) or already deleted stop being tracked.
@@ -380,6 +403,7 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
     status: 'succeeded',
     message: o.message ?? `deployed ${out.manifests.length} object(s)`,
     manifests: out.manifests,
+    digest,
     objects: pr.errors.length > 0 ? unionIds(remaining, stale) : remaining,
   });
   const error = pr.errors.length > 0 ? combine(pr.errors, `${pr.errors.length} object(s) could not be pruned`) : undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../manifest/index.ts';
-import { addRevision, canonicalJson, decodeInventory, digestOf, emptyInventory, encodeInventory, inventoryName, lastGood, MAX_REVISIONS, unionIds, type Inventory, type RevisionStatus } from './inventory.ts';
+import { randomBytes } from 'node:crypto';
+import { addRevision, canonicalJson, DATA_BUDGET, decodeInventory, digestOf, emptyInventory, encodeInventory, inventoryName, lastGood, MAX_REVISIONS, unionIds, type Inventory, type RevisionStatus } from './inventory.ts';
 
 const cm = (name: string, data: Record<string, string> = { k: name }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data });
 const ids = (objs: KubeObject[]): { apiVersion: string; kind: string; namespace: string | undefined; name: string }[] =>
@@ -49,6 +50,47 @@ describe('inventory encoding', () => {
   it('reports a corrupt Secret as such', () => {
     const bad: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'ns' }, data: { 'history.json': Buffer.from('[{"revision":1}]').toString('base64'), 'rev-1.json.gz': 'bm90IGd6aXA=' } };
     expect(() => decodeInventory(bad)).toThrow(/corrupt/);
+  });
+});
+
+describe('inventory size and lazy reading', () => {
+  /** One revision per entry, each about `kib` KiB once compressed (random bytes, base64: 6 bits of entropy per character). */
+  function sized(kibs: number[]): Inventory {
+    let inv = emptyInventory('big', 'prod', 'ns');
+    kibs.forEach((kib, i) => {
+      const objs = [cm(`c${i}`, { blob: randomBytes(kib * 1024).toString('base64') })];
+      inv = addRevision(inv, { time: `t${i}`, status: 'succeeded', message: '', digest: digestOf(objs), objects: 1, manifests: objs }, ids(objs)).inventory;
+    });
+    return inv;
+  }
+  const bytes = (secret: KubeObject): number => Object.values(secret['data'] as Record<string, string>).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0);
+  const stored = (secret: KubeObject): number[] => Object.keys(secret['data'] as object).filter((k) => k.startsWith('rev-')).map((k) => Number(/\d+/.exec(k)?.[0]));
+
+  it.each<[string, number[], number[]]>([
+    ['small revisions: all kept', [10, 10, 10], [1, 2, 3]],
+    ['large revisions: the newest that fit', [300, 300, 300, 300], [2, 3, 4]],
+    ['one revision over the budget alone: history only', [1200], []],
+  ])('%s', (_n, kibs, want) => {
+    const inv = sized(kibs);
+    const secret = encodeInventory(inv);
+    expect(bytes(secret)).toBeLessThanOrEqual(DATA_BUDGET);
+    expect(stored(secret).sort((a, b) => a - b)).toEqual(want);
+    const back = decodeInventory(JSON.parse(JSON.stringify(secret)) as KubeObject);
+    expect(back.history.length).toBe(kibs.length);
+    expect([...back.manifests.keys()]).toEqual(want);
+  });
+
+  it('decodes only the latest revision up front, and writes untouched revisions back as read', () => {
+    const inv = withRevisions(['succeeded', 'succeeded', 'succeeded']);
+    const secret = encodeInventory(inv);
+    const data = { ...(secret['data'] as Record<string, string>) };
+    // An older revision that does not decompress: harmless until someone reads it.
+    data['rev-1.json.gz'] = Buffer.from('not gzip').toString('base64');
+    const back = decodeInventory({ ...secret, data });
+    expect(back.manifests.get(3)).toEqual(inv.manifests.get(3));
+    const next = addRevision(back, { time: 't', status: 'succeeded', message: '', digest: 'd', objects: 0, manifests: [] }, []).inventory;
+    expect((encodeInventory(next)['data'] as Record<string, string>)['rev-1.json.gz']).toBe(data['rev-1.json.gz']);
+    expect(() => back.manifests.get(1)).toThrow(/corrupt/);
   });
 });
 

@@ -5,14 +5,27 @@
  *  - `inventory.json`: the objects slipway currently tracks (group/kind/ns/name), the prune set;
  *  - `history.json`: the last {@link MAX_REVISIONS} revisions (number, time, status, message);
  *  - `rev-<n>.json.gz`: each kept revision's applied objects, gzip-compressed, for rollback.
+ *
+ * A Secret holds at most 1 MiB of data. Revisions of a large app can exceed that long before
+ * {@link MAX_REVISIONS}, and an inventory that cannot be written after every object was applied
+ * would lose track of them (no prune, no rollback). So the newest revisions' objects are kept
+ * within {@link DATA_BUDGET}; older ones keep their history entry but not their objects.
+ *
+ * Reading is lazy: only the revisions a run looks at (the latest, for drift detection; a
+ * rollback target) are decompressed, and the others are written back as they were read.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KubeObject } from '../manifest/index.ts';
-import { internal } from '../errors/index.ts';
+import { internal, isSlipwayError } from '../errors/index.ts';
 import type { ObjectId } from '../kube/index.ts';
 
 export const MAX_REVISIONS = 10;
+/**
+ * Bytes of Secret data the inventory uses at most: the apiserver's 1 MiB Secret limit, less room
+ * for what may be added next to it (labels, annotations count separately, but a margin is cheap).
+ */
+export const DATA_BUDGET = 1024 * 1024 - 64 * 1024;
 export const INVENTORY_TYPE = 'slipway.dev/inventory';
 
 export type RevisionStatus = 'succeeded' | 'failed' | 'rolled-back';
@@ -46,6 +59,108 @@ export interface Inventory {
   readonly manifests: ReadonlyMap<number, readonly KubeObject[]>;
 }
 
+const revKey = (revision: number): string => `rev-${revision}.json.gz`;
+
+function corrupt(secret: { namespace?: string | undefined; name?: string | undefined }, e: unknown): Error {
+  return internal(`inventory Secret ${secret.namespace ?? ''}/${secret.name ?? ''} is corrupt: ${(e as Error).message}`, {
+    cause: e,
+    hint: 'delete it to start over (the next deploy will not prune objects it does not know about)',
+  });
+}
+
+/**
+ * Objects per revision, decompressed on first use. Keeps each revision's stored form (base64 of
+ * the gzip) so that writing the inventory back does not re-encode revisions nobody changed.
+ */
+export class RevisionStore implements ReadonlyMap<number, readonly KubeObject[]> {
+  private readonly decoded = new Map<number, readonly KubeObject[]>();
+  private readonly encoded = new Map<number, string>();
+  private readonly order: number[] = [];
+  private readonly secret: { namespace?: string | undefined; name?: string | undefined };
+
+  constructor(entries: Iterable<readonly [number, { readonly objects?: readonly KubeObject[]; readonly stored?: string }]> = [], secret: { namespace?: string | undefined; name?: string | undefined } = {}) {
+    this.secret = secret;
+    for (const [revision, e] of entries) {
+      if (e.objects) this.decoded.set(revision, e.objects);
+      if (e.stored !== undefined) this.encoded.set(revision, e.stored);
+      if (e.objects || e.stored !== undefined) this.order.push(revision);
+    }
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  has(revision: number): boolean {
+    return this.order.includes(revision);
+  }
+
+  get(revision: number): readonly KubeObject[] | undefined {
+    const hit = this.decoded.get(revision);
+    if (hit) return hit;
+    const stored = this.encoded.get(revision);
+    if (stored === undefined) return undefined;
+    let objects: KubeObject[];
+    try {
+      objects = JSON.parse(gunzipSync(Buffer.from(stored, 'base64')).toString('utf8')) as KubeObject[];
+    } catch (e) {
+      throw corrupt(this.secret, e);
+    }
+    this.decoded.set(revision, objects);
+    return objects;
+  }
+
+  /** The stored form (base64 of the gzip), encoding it on first request. */
+  stored(revision: number): string | undefined {
+    const hit = this.encoded.get(revision);
+    if (hit !== undefined) return hit;
+    const objects = this.decoded.get(revision);
+    if (!objects) return undefined;
+    const out = gzipSync(JSON.stringify(objects)).toString('base64');
+    this.encoded.set(revision, out);
+    return out;
+  }
+
+  /** A store with `revisions` only (in that order), sharing what is already decoded or encoded. */
+  pick(revisions: readonly number[], added?: { revision: number; objects: readonly KubeObject[] }): RevisionStore {
+    const out = new RevisionStore([], this.secret);
+    for (const r of revisions) {
+      if (added && r === added.revision) {
+        out.decoded.set(r, added.objects);
+        out.order.push(r);
+        continue;
+      }
+      if (!this.has(r)) continue;
+      const d = this.decoded.get(r);
+      const e = this.encoded.get(r);
+      if (d) out.decoded.set(r, d);
+      if (e !== undefined) out.encoded.set(r, e);
+      out.order.push(r);
+    }
+    return out;
+  }
+
+  keys(): MapIterator<number> {
+    return this.order[Symbol.iterator]();
+  }
+
+  *values(): MapIterator<readonly KubeObject[]> {
+    for (const r of this.order) yield this.get(r) ?? [];
+  }
+
+  *entries(): MapIterator<[number, readonly KubeObject[]]> {
+    for (const r of this.order) yield [r, this.get(r) ?? []];
+  }
+
+  [Symbol.iterator](): MapIterator<[number, readonly KubeObject[]]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: readonly KubeObject[], key: number, map: ReadonlyMap<number, readonly KubeObject[]>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+}
+
 /** DNS-1123 name for the inventory Secret. */
 export function inventoryName(app: string, env: string): string {
   const raw = `slipway-inventory-${app}-${env}`.toLowerCase().replace(/[^a-z0-9-.]/g, '-');
@@ -53,7 +168,7 @@ export function inventoryName(app: string, env: string): string {
 }
 
 export function emptyInventory(app: string, env: string, namespace: string): Inventory {
-  return { app, env, namespace, objects: [], history: [], manifests: new Map() };
+  return { app, env, namespace, objects: [], history: [], manifests: new RevisionStore() };
 }
 
 /** Stable JSON: keys sorted, so that digests do not depend on key order. */
@@ -83,16 +198,29 @@ export function digestOf(objects: readonly KubeObject[]): string {
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 
-/** The Secret that stores `inv`; keeps only the newest {@link MAX_REVISIONS} revisions. */
+const storeOf = (m: ReadonlyMap<number, readonly KubeObject[]>): RevisionStore =>
+  m instanceof RevisionStore ? m : new RevisionStore([...m].map(([r, objects]) => [r, { objects }] as const));
+
+/**
+ * The Secret that stores `inv`: the newest {@link MAX_REVISIONS} history entries, and the objects
+ * of the newest revisions that fit in {@link DATA_BUDGET} bytes of data (the rest are dropped,
+ * oldest first: `slipway rollback` then says the revision is not stored).
+ */
 export function encodeInventory(inv: Inventory): KubeObject {
   const history = inv.history.slice(-MAX_REVISIONS);
   const data: Record<string, string> = {
     'inventory.json': b64(JSON.stringify({ app: inv.app, env: inv.env, objects: inv.objects })),
     'history.json': b64(JSON.stringify(history)),
   };
-  for (const r of history) {
-    const m = inv.manifests.get(r.revision);
-    if (m) data[`rev-${r.revision}.json.gz`] = gzipSync(JSON.stringify(m)).toString('base64');
+  // Secret size counts decoded bytes: 3 per 4 base64 characters.
+  let used = Object.values(data).reduce((n, v) => n + (v.length * 3) / 4, 0);
+  const store = storeOf(inv.manifests);
+  for (const r of [...history].reverse()) {
+    const stored = store.stored(r.revision);
+    if (stored === undefined) continue;
+    used += (stored.length * 3) / 4 + revKey(r.revision).length;
+    if (used > DATA_BUDGET) break;
+    data[revKey(r.revision)] = stored;
   }
   return {
     apiVersion: 'v1',
@@ -107,17 +235,20 @@ export function encodeInventory(inv: Inventory): KubeObject {
   };
 }
 
+/**
+ * The inventory a Secret stores. The latest revision's objects are decoded at once (every deploy
+ * compares against them, and a corrupt Secret should fail here); older ones when first used.
+ */
 export function decodeInventory(secret: KubeObject): Inventory {
   const data = (secret['data'] ?? {}) as Record<string, string>;
   const read = (k: string): Buffer => Buffer.from(data[k] ?? '', 'base64');
   try {
     const head = JSON.parse(read('inventory.json').toString('utf8') || '{}') as { app?: string; env?: string; objects?: ObjectId[] };
     const history = JSON.parse(read('history.json').toString('utf8') || '[]') as RevisionMeta[];
-    const manifests = new Map<number, KubeObject[]>();
-    for (const r of history) {
-      const key = `rev-${r.revision}.json.gz`;
-      if (data[key]) manifests.set(r.revision, JSON.parse(gunzipSync(read(key)).toString('utf8')) as KubeObject[]);
-    }
+    const entries = history.filter((r) => data[revKey(r.revision)] !== undefined).map((r) => [r.revision, { stored: data[revKey(r.revision)] ?? '' }] as const);
+    const manifests = new RevisionStore(entries, secret.metadata);
+    const latest = history.at(-1);
+    if (latest) manifests.get(latest.revision);
     return {
       app: head.app ?? '',
       env: head.env ?? '',
@@ -127,10 +258,8 @@ export function decodeInventory(secret: KubeObject): Inventory {
       manifests,
     };
   } catch (e) {
-    throw internal(`inventory Secret ${secret.metadata.namespace ?? ''}/${secret.metadata.name ?? ''} is corrupt: ${(e as Error).message}`, {
-      cause: e,
-      hint: 'delete it to start over (the next deploy will not prune objects it does not know about)',
-    });
+    if (isSlipwayError(e)) throw e;
+    throw corrupt(secret.metadata, e);
   }
 }
 
@@ -139,11 +268,10 @@ export function addRevision(inv: Inventory, r: Omit<Revision, 'revision'>, objec
   const revision = (inv.history.at(-1)?.revision ?? 0) + 1;
   const { manifests, ...meta } = r;
   const history = [...inv.history, { ...meta, revision }].slice(-MAX_REVISIONS);
-  const kept = new Map<number, readonly KubeObject[]>();
-  for (const h of history) {
-    const m = h.revision === revision ? manifests : inv.manifests.get(h.revision);
-    if (m) kept.set(h.revision, m);
-  }
+  const kept = storeOf(inv.manifests).pick(
+    history.map((h) => h.revision),
+    { revision, objects: manifests },
+  );
   return { inventory: { ...inv, objects, history, manifests: kept }, revision };
 }
 

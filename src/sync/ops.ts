@@ -147,7 +147,7 @@ export async function rollbackTo(o: Omit<DeployOptions, 'objects'> & { readonly 
   if (target === undefined) throw notFound(`no earlier good revision of ${o.app}/${o.env} to roll back to`, { cause: inv.history, hint: '`slipway history` lists the stored revisions' });
   const manifests = inv.manifests.get(target);
   if (!manifests) {
-    throw inputError(`revision ${target} is not stored`, { cause: inv.history, expected: `one of: ${[...inv.manifests.keys()].join(', ')}`, hint: `only the last 10 revisions are kept` });
+    throw inputError(`revision ${target} is not stored`, { cause: inv.history, expected: `one of: ${[...inv.manifests.keys()].join(', ')}`, hint: `the objects of the last 10 revisions are kept, fewer when they do not fit in the inventory Secret (1 MiB)` });
   }
   return deploy({ ...o, objects: manifests.map((object: KubeObject) => ({ object })), message: `rollback to revision ${target}`, lint: false });
 }

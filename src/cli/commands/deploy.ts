@@ -5,10 +5,7 @@
  * commands (diff, status, history, rollback, destroy) share.
  */
 import { Command, Option } from 'commander';
-import { Listr } from 'listr2';
 import { inputError } from '../../errors/index.ts';
-import { renderApp } from '../../render/index.ts';
-import { readSpecFiles } from '../spec-files.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
 import { STRATEGY_ANNOTATION, checkStrategy, deploy, findSpec, loadManifests, type DeployEvent, type DeployResult, type LoadedApp, type SyncTarget } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
@@ -43,8 +40,9 @@ export function parseDuration(v: string): number {
   return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
-export async function connect(f: TargetFlags): Promise<KubeClient> {
-  return KubeClient.connect({ kubeconfig: f.kubeconfig, context: f.context });
+/** @param maxSockets connections to the apiserver; at least the command's request concurrency, or requests queue in the agent. */
+export async function connect(f: TargetFlags, maxSockets?: number): Promise<KubeClient> {
+  return KubeClient.connect({ kubeconfig: f.kubeconfig, context: f.context, ...(maxSockets ? { maxSockets } : {}) });
 }
 
 /** Namespace: -n, else the spec's, else the kubeconfig context's, else `default` (kubectl's order, with the spec in between). */
@@ -60,6 +58,9 @@ export interface Input extends LoadedApp {
 /** Desired objects from a spec (rendered for --env) or manifests/kustomize. */
 export async function loadInput(path: string | undefined, f: TargetFlags): Promise<Input> {
   if (!f.kustomize && (await findSpec(path))) {
+    // Loaded only for a spec: the spec and render modules take ~0.1-0.2 s to import, which a
+    // deploy of plain manifests (the common CI case) should not pay.
+    const [{ readSpecFiles }, { renderApp }] = await Promise.all([import('../spec-files.ts'), import('../../render/index.ts')]);
     const files = readSpecFiles(path ?? '.');
     const r = renderApp(files.spec, f.env, { envFiles: files.envFiles });
     const strategies = [...new Set(r.objects.map((o) => o.metadata.annotations?.[STRATEGY_ANNOTATION]).filter((s): s is string => s !== undefined))];
@@ -100,6 +101,8 @@ export async function withProgress<T>(io: Io, title: string, work: (onEvent: (e:
     io.err(`${title}\n`);
     return work((e) => io.err(`${eventLine(e, io)}\n`));
   }
+  // Only a TTY needs listr2 (~40 ms to load): CI logs get plain lines.
+  const { Listr } = await import('listr2');
   let result: T | undefined;
   const tasks = new Listr(
     [
@@ -191,7 +194,7 @@ Examples:
       if (!Number.isInteger(concurrency) || concurrency < 1) throw inputError(`--concurrency must be a positive integer, got "${f.concurrency}"`, { cause: f.concurrency });
       const input = await loadInput(path, f);
       for (const s of input.strategies) checkStrategy(s);
-      const client = await connect(f);
+      const client = await connect(f, concurrency);
       try {
         const t = targetOf(client, f, input.app, input.namespace);
         const title = `deploy ${t.app}/${t.env} → ${t.namespace} (${client.transport.contextName})${f.dryRun ? ' [dry run]' : ''}`;
