@@ -336,7 +336,9 @@ function assemble(a: AssembleArgs): AppSpec {
   if (a.input.envName !== undefined) spec['environments'] = { [a.input.envName]: { namespace: dnsName(`${a.app}-${a.input.envName}`) } };
   const xs = a.data['x-slipway'];
   const merged = isRecord(xs) ? (deepMerge(spec, xs) as Record<string, unknown>) : spec;
-  for (const err of Value.Errors(AppSpec, merged)) {
+  // Only x-slipway overrides can make the spec invalid here (the rest is built by the importer),
+  // so a file without them skips this walk over the whole spec.
+  for (const err of isRecord(xs) ? Value.Errors(AppSpec, merged) : []) {
     const segs = err.path.split('/').slice(1);
     if (!isRecord(xs) || segs.length === 0 || !((segs[0] ?? '') in xs)) continue;
     const path: Path = ['x-slipway', ...segs.map((x) => (/^\d+$/.test(x) ? Number(x) : x))];

@@ -49,7 +49,8 @@ function composeValidator(): ValidateFunction {
   // The file names draft-07 by an https URL Ajv does not know; the content is plain draft-07.
   const rest = Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema'));
   // verbose: errors carry their parent schema, whose property names feed did-you-mean hints.
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+  // code.optimize off: compiling is ~30% faster, and this validator runs once per import.
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, code: { optimize: false } });
   validator = ajv.compile(rest);
   return validator;
 }
