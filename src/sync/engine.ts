@@ -35,8 +35,8 @@ import {
   type Inventory,
   type RevisionStatus,
 } from './inventory.ts';
-import type { HealthStatus } from './health.ts';
-import { lintObjects } from '../lint/index.ts';
+import { reapedJobHealth, type Health, type HealthStatus } from './health.ts';
+import { lintObjects, type Finding } from '../lint/index.ts';
 import { mapLimit } from './pool.ts';
 import { LABEL_APP, prepare, snapshot } from './prepare.ts';
 import { stageOf, STAGE_NAMES } from './stages.ts';
@@ -135,10 +135,16 @@ async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: Read
   return { planned, errors };
 }
 
-/** Unchanged without asking the server: same desired object as the last revision, and live still has every desired field. */
+/**
+ * Unchanged without asking the server: same desired object as the last revision, and live still
+ * has every desired field. Or a Job of the last revision, unchanged, that its TTL deleted after it
+ * finished: like a Helm hook, a Job runs again when its spec changes, not on every deploy.
+ */
 function fastUnchanged(p: PreparedObject, live: LiveObject | undefined, previous: ReadonlyMap<string, KubeObject>): boolean {
   const prev = previous.get(p.key);
-  return !!live && !!prev && deepEqual(prev, p.object) && isSubset(p.object, live) && appliedFieldsOf(live, FIELD_MANAGER) !== undefined;
+  if (!prev || !deepEqual(prev, p.object)) return false;
+  if (!live) return reapedJobHealth(p.object) !== undefined;
+  return isSubset(p.object, live) && appliedFieldsOf(live, FIELD_MANAGER) !== undefined;
 }
 
 async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ results: ObjectResult[]; errors: SlipwayError[] }> {
@@ -230,8 +236,23 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
   const sameAsLatest = fast.length > 0 && fast.length === prep.objects.length && previous.size === fast.length;
   if (o.wait === false) return { results, desiredIds, manifests, written, sameAsLatest };
   emit({ type: 'phase', phase: 'wait', message: `waiting for ${desiredIds.length} object(s) to become healthy` });
-  const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit });
+  const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit, whenMissing: reapableJobs(prep.objects, written, previous) });
   return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, ...(w.error ? { error: w.error } : {}) };
+}
+
+/**
+ * Jobs this run did not write and the previous revision deployed unchanged: if they are gone, their
+ * TTL removed them after they finished (a Job whose template changed is written, so it is waited for).
+ */
+function reapableJobs(objects: readonly PreparedObject[], written: readonly ObjectId[], previous: ReadonlyMap<string, KubeObject>): Map<string, Health> {
+  const wrote = new Set(written.map(idKey));
+  const out = new Map<string, Health>();
+  for (const p of objects) {
+    const prev = previous.get(p.key);
+    const h = wrote.has(p.key) || !prev || !deepEqual(prev, p.object) ? undefined : reapedJobHealth(p.object);
+    if (h) out.set(p.key, h);
+  }
+  return out;
 }
 
 /** Deletes tracked objects no longer desired, in reverse stage order; only objects still labelled as this app's. */
@@ -353,18 +374,27 @@ async function failedRun(ctx: Ctx, inv: Inventory, out: SyncOutcome, error: Slip
  * Policy gate before anything touches the cluster: lint findings at severity error refuse the
  * deploy, all of them reported. A crash inside the linter is a warning, not a refusal: the
  * apiserver's dry-run still validates every object.
+ *
+ * The first pass lints the bare objects: every finding asks for its position, and for parsed
+ * manifests the first position costs a full position-keeping YAML parse, which a passing gate
+ * (the usual case, and every no-op re-sync) never shows. Only a failing gate lints again with
+ * positions, so that its findings and messages are exactly those of a single positioned pass.
  */
-function lintGate(o: DeployOptions, emit: (e: DeployEvent) => void): void {
+export function lintGate(o: DeployOptions, emit: (e: DeployEvent) => void): void {
   if (o.lint === false) return;
-  let findings;
-  try {
-    findings = lintObjects(o.objects.map((d) => (d.positionOf ? { object: d.object, positionOf: d.positionOf } : d.object))).findings;
-  } catch (e) {
-    emit({ type: 'warning', message: `lint could not run (${(e as Error).message}); relying on server-side validation` });
-    return;
-  }
-  const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.length === 0) return;
+  const errorsOf = (withPositions: boolean): Finding[] | undefined => {
+    try {
+      const inputs = o.objects.map((d) => (withPositions && d.positionOf ? { object: d.object, positionOf: d.positionOf } : d.object));
+      return lintObjects(inputs).findings.filter((f) => f.severity === 'error');
+    } catch (e) {
+      emit({ type: 'warning', message: `lint could not run (${(e as Error).message}); relying on server-side validation` });
+      return undefined;
+    }
+  };
+  const bare = errorsOf(false);
+  if (bare === undefined || bare.length === 0) return;
+  const errors = o.objects.some((d) => d.positionOf) ? errorsOf(true) : bare;
+  if (errors === undefined || errors.length === 0) return;
   const name = (f: (typeof errors)[number]): string => `${f.object.kind}/${f.object.name ?? ''}`;
   throw new InputErrors(
     errors.map((f) => new SlipwayError('input', `${f.ruleId} (${f.ruleName}): ${f.message} [${name(f)}]`, { cause: f, hint: f.hint, ...(f.position ? { position: f.position } : {}) })),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../manifest/index.ts';
-import { healthOf, worst, type HealthStatus } from './health.ts';
+import { healthOf, reapedJobHealth, worst, type HealthStatus } from './health.ts';
 
 const obj = (kind: string, rest: Record<string, unknown>, meta: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -92,5 +92,20 @@ describe('worst', () => {
     [['Degraded', 'Unknown'], 'Unknown'],
   ])('%j → %s', (all, want) => {
     expect(worst(all)).toBe(want);
+  });
+});
+
+describe('reapedJobHealth', () => {
+  const job = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'ns' }, spec });
+  it.each([
+    { name: 'a Job with ttlSecondsAfterFinished', desired: job({ ttlSecondsAfterFinished: 3600 }), status: 'Healthy', message: /ttlSecondsAfterFinished \(3600s\)/ },
+    { name: 'a Job with ttlSecondsAfterFinished 0', desired: job({ ttlSecondsAfterFinished: 0 }), status: 'Healthy', message: /\(0s\)/ },
+    { name: 'a Job without a TTL (it should still exist)', desired: job({}), status: undefined, message: undefined },
+    { name: 'another kind', desired: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { ttlSecondsAfterFinished: 1 } }, status: undefined, message: undefined },
+    { name: 'no desired object', desired: undefined, status: undefined, message: undefined },
+  ])('$name', ({ desired, status, message }) => {
+    const h = reapedJobHealth(desired);
+    expect(h?.status).toBe(status);
+    if (message) expect(h?.message).toMatch(message);
   });
 });

@@ -191,3 +191,17 @@ export function healthOf(obj: KubeObject | undefined): Health {
   if (obj.metadata['deletionTimestamp'] !== undefined && result.status === 'Healthy') return h('Progressing', 'object is being deleted');
   return result;
 }
+
+/**
+ * Health of a Job that is gone because it finished: it was deployed by an earlier revision and
+ * declares `ttlSecondsAfterFinished`, so the TTL-after-finished controller deletes it some time
+ * after it completes. That Job ran; reporting it Missing would fail every later deploy and status
+ * (Argo CD users hit this as a Job stuck OutOfSync). Undefined when `desired` is not such a Job.
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/ttlafterfinished/
+ */
+export function reapedJobHealth(desired: KubeObject | undefined): Health | undefined {
+  if (desired?.kind !== 'Job') return undefined;
+  const ttl = (desired['spec'] as { ttlSecondsAfterFinished?: unknown } | undefined)?.ttlSecondsAfterFinished;
+  if (typeof ttl !== 'number') return undefined;
+  return { status: 'Healthy', message: `finished earlier; deleted by its ttlSecondsAfterFinished (${String(ttl)}s)` };
+}

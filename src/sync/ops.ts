@@ -7,8 +7,8 @@ import { stringifyYaml, type KubeObject } from '../manifest/index.ts';
 import { InputErrors, inputError, internal, isSlipwayError, notFound, type SlipwayError } from '../errors/index.ts';
 import { FIELD_MANAGER, describe, ownedPair, type LiveObject, type ObjectId } from '../kube/index.ts';
 import { deploy, readInventory } from './engine.ts';
-import { healthOf, worst, type Health, type HealthStatus } from './health.ts';
-import { idKey, inventoryName, type RevisionMeta } from './inventory.ts';
+import { healthOf, reapedJobHealth, worst, type Health, type HealthStatus } from './health.ts';
+import { idKey, idOf, inventoryName, type RevisionMeta } from './inventory.ts';
 import { mapLimit } from './pool.ts';
 import { prepare } from './prepare.ts';
 import { stageOf } from './stages.ts';
@@ -110,12 +110,15 @@ export async function status(t: SyncTarget & { readonly concurrency?: number }):
       hint: `looked for Secret ${t.namespace}/${inventoryName(t.app, t.env)}; deploy first, or pass -n/--env`,
     });
   }
+  const latest = inv.history.at(-1);
+  // A finished Job of a succeeded revision may since have been deleted by its TTL: it ran.
+  const desired = latest?.status === 'succeeded' ? new Map((inv.manifests.get(latest.revision) ?? []).map((m) => [idKey(idOf(m)), m])) : new Map<string, KubeObject>();
   const nodes = await mapLimit(inv.objects, t.concurrency ?? 16, async (id): Promise<StatusNode> => {
     const live = await t.client.get(id).catch((e: unknown) => {
       if (isSlipwayError(e) && e.kind === 'not-found') return undefined;
       throw e;
     });
-    const health = healthOf(live);
+    const health = (live ? undefined : reapedJobHealth(desired.get(idKey(id)))) ?? healthOf(live);
     const sel = live && WORKLOADS.has(id.kind) ? selectorOf(live) : undefined;
     if (!sel) return { id, health };
     const pods = await t.client.list({ apiVersion: 'v1', kind: 'Pod', namespace: id.namespace, labelSelector: sel });

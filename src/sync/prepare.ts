@@ -55,7 +55,12 @@ export interface Prepared {
 /** Fills namespaces, adds labels, maps kinds; collects every input problem before failing. */
 export async function prepare(p: PrepareInput): Promise<Prepared> {
   const pending = pendingKinds(p.objects);
-  const newNamespaces = new Set(p.objects.filter((d) => d.object.kind === 'Namespace').map((d) => d.object.metadata.name ?? ''));
+  // Objects in a Namespace this deploy creates cannot be dry-run before stage 0 (they are deferred);
+  // in one that already exists they can, and take the no-drift fast path.
+  const declared = p.objects.filter((d) => d.object.kind === 'Namespace').map((d) => d.object.metadata.name ?? '');
+  // Unknown (e.g. no permission to read Namespaces) counts as new: deferring is always safe.
+  const exists = await Promise.all(declared.map((name) => p.client.get({ apiVersion: 'v1', kind: 'Namespace', name }).then((ns) => ns !== undefined, () => false)));
+  const newNamespaces = new Set(declared.filter((_, i) => exists[i] !== true));
   const problems: SlipwayError[] = [];
   const skipped: Prepared['skipped'] = [];
   const seen = new Map<string, DesiredObject>();

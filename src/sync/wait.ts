@@ -17,6 +17,11 @@ export interface WaitOptions {
   readonly pollIntervalMs: number;
   readonly concurrency: number;
   readonly onEvent: (e: DeployEvent) => void;
+  /**
+   * Health to report instead of Missing, by {@link idKey}: Jobs an earlier revision ran that the
+   * TTL-after-finished controller may delete (see {@link reapedJobHealth}).
+   */
+  readonly whenMissing?: ReadonlyMap<string, Health>;
 }
 
 export interface WaitResult {
@@ -65,6 +70,7 @@ export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
   const last = new Map<string, string>();
   for (;;) {
     const health = await readHealth(o.client, o.ids, o.concurrency);
+    for (const [key, h] of o.whenMissing ?? []) if (health.get(key)?.status === 'Missing') health.set(key, h);
     for (const id of o.ids) {
       const h = health.get(idKey(id));
       if (!h) continue;

@@ -11,9 +11,9 @@ import { stringifyManifests, type KubeObject } from '../../src/manifest/index.ts
 import { isSlipwayError, InputErrors } from '../../src/errors/index.ts';
 import { SIMULATE_LABEL } from '../../src/cluster/index.ts';
 import { main, memoryIo } from '../../src/cli/index.ts';
-import { history, inventoryName, type DeployEvent } from '../../src/sync/index.ts';
+import { history, inventoryName, status, type DeployEvent } from '../../src/sync/index.ts';
 import { apiserverProxy, clientFor, configMap, deployTo, resourceVersions, web } from './deploy-fixtures.ts';
-import { useNamespace } from './harness.ts';
+import { useNamespace, waitFor } from './harness.ts';
 
 describe('deploy: no change', () => {
   const ns = useNamespace('deploy-noop');
@@ -295,5 +295,40 @@ describe('cli: deploy, diff, status, history, rollback, destroy', () => {
     const code = await main(['node', 'slipway', 'deploy', dir, '--kubeconfig', ns().kubeconfigPath, '-n', ns().name], io);
     expect(code).toBe(2);
     expect(io.stderr()).toMatch(/strategy "canary" is not supported yet/);
+  });
+});
+
+describe('deploy: a finished Job deleted by its TTL', () => {
+  const ns = useNamespace('deploy-job-ttl');
+
+  /** A migration-style Job; the TTL-after-finished controller deletes it some time after it completes. */
+  const migrate = (image = 'registry.example/migrate:1.0.0'): KubeObject => {
+    const [deployment] = web({ name: 'migrate', image });
+    const template = (deployment?.['spec'] as { template: { spec: Record<string, unknown> } }).template;
+    return {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'migrate' },
+      spec: { ttlSecondsAfterFinished: 3600, backoffLimit: 1, template: { metadata: { labels: { app: 'migrate' } }, spec: { ...template.spec, restartPolicy: 'Never' } } },
+    };
+  };
+
+  it('is not Missing on the next deploy or in status: it ran', async () => {
+    const client = await clientFor(ns());
+    const objects = [configMap('settings'), migrate()];
+    expect((await deployTo(client, ns(), objects)).ok).toBe(true);
+    // What the TTL controller does an hour later (background propagation, like the controller).
+    await client.delete({ apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', namespace: ns().name });
+    await waitFor(async () => (await client.get({ apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', namespace: ns().name })) === undefined, { what: 'Job deleted' });
+
+    const again = await deployTo(client, ns(), objects, { timeoutMs: 20_000 });
+    expect(again.error?.message).toBeUndefined();
+    expect(again.ok).toBe(true);
+    expect(again.writes).toBe(0);
+    const st = await status({ client, app: 'shop', env: 'test', namespace: ns().name });
+    client.close();
+    expect(st.health).toBe('Healthy');
+    const job = st.objects.find((o) => o.id.kind === 'Job');
+    expect(job?.health.message).toMatch(/ttlSecondsAfterFinished/);
   });
 });
