@@ -19,7 +19,7 @@
  *  - A failed run never prunes, and keeps tracking everything it wrote so a later run can.
  */
 import type { FieldPath, KubeObject } from '../manifest/index.ts';
-import { InputErrors, SlipwayError, isSlipwayError, internal, unsupported } from '../errors/index.ts';
+import { InputErrors, SlipwayError, conflict, isSlipwayError, internal, unsupported } from '../errors/index.ts';
 import { FIELD_MANAGER, appliedFieldsOf, deepEqual, describe, isSubset, ownedPair, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
 import {
   addRevision,
@@ -35,7 +35,7 @@ import {
   type Inventory,
   type RevisionStatus,
 } from './inventory.ts';
-import { reapedJobHealth, type Health, type HealthStatus } from './health.ts';
+import { healthOf, reapedJobHealth, type Health, type HealthStatus } from './health.ts';
 import { lintObjects, type Finding } from '../lint/index.ts';
 import { mapLimit } from './pool.ts';
 import { LABEL_APP, prepare, snapshot } from './prepare.ts';
@@ -105,7 +105,42 @@ interface Ctx {
 
 interface Planned {
   readonly p: PreparedObject;
-  readonly action: 'created' | 'configured' | 'unchanged';
+  /** `replaced`: deleted, then created (a Job whose pod template changed: that field is immutable). */
+  readonly action: 'created' | 'configured' | 'unchanged' | 'replaced';
+}
+
+/**
+ * A Job's pod template is immutable, so a new migration image cannot be applied over the Job of
+ * the previous release. Like Helm's `before-hook-creation` delete policy, the finished Job of this
+ * app is replaced: the new spec is validated by a dry-run under a temporary name, and at apply time
+ * the old Job is deleted before the new one is created. A Job still running is a conflict (deleting
+ * it would kill a migration half-way). Undefined when `e` is not that case.
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/
+ */
+async function planJobReplacement(ctx: Ctx, p: PreparedObject, e: unknown, live: LiveObject | undefined): Promise<Planned | undefined> {
+  if (p.object.kind !== 'Job' || !isSlipwayError(e) || !e.message.includes('field is immutable')) return undefined;
+  const current = live ?? (await ctx.client.get(p.id));
+  if (current?.metadata.labels?.[LABEL_APP] !== ctx.o.app) return undefined;
+  const state = healthOf(current).status;
+  if (state !== 'Healthy' && state !== 'Degraded') {
+    throw conflict(`${describe(p.id)} is still running and its pod template changed (immutable): it cannot be replaced now`, {
+      cause: e,
+      hint: 'wait for the Job to finish and deploy again, or delete it (kubectl delete job) to cancel it',
+    });
+  }
+  const probe = { ...p.object, metadata: { ...p.object.metadata, name: `${(p.object.metadata.name ?? 'job').slice(0, 48)}-slipway-check` } };
+  await ctx.client.applyResult(probe, { dryRun: true, force: true });
+  return { p, action: 'replaced' };
+}
+
+/** Deletes `id` and waits until it is gone (a Job's pods go with it, in the background). */
+async function deleteAndWait(ctx: Ctx, id: ObjectId, timeoutMs = 60_000): Promise<void> {
+  await ctx.client.delete(id);
+  const deadline = Date.now() + timeoutMs;
+  while ((await ctx.client.get(id)) !== undefined) {
+    if (Date.now() > deadline) throw conflict(`${describe(id)} was deleted but is still there after ${String(timeoutMs / 1000)}s`, { cause: id, hint: 'check its finalizers' });
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Dry-run each object and compare the server's answer with live, on the fields slipway owns. */
@@ -123,6 +158,13 @@ async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: Read
       return { ok: true as const, value: { p, action: same ? ('unchanged' as const) : ('configured' as const) } };
     } catch (e) {
       if (!isSlipwayError(e) || e.kind === 'cluster-unavailable') throw e;
+      try {
+        const replacement = await planJobReplacement(ctx, p, e, live.get(p.key));
+        if (replacement) return { ok: true as const, value: replacement };
+      } catch (e2) {
+        if (!isSlipwayError(e2) || e2.kind === 'cluster-unavailable') throw e2;
+        return { ok: false as const, error: locate(e2, p) };
+      }
       return { ok: false as const, error: locate(e, p) };
     }
   });
@@ -151,6 +193,10 @@ async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ result
   const force = ctx.o.forceConflicts ?? false;
   const outs = await mapLimit(items, ctx.concurrency, async (it): Promise<ObjectResult | SlipwayError> => {
     try {
+      if (it.action === 'replaced') {
+        ctx.writes++;
+        await deleteAndWait(ctx, it.p.id);
+      }
       ctx.writes++;
       await ctx.client.apply(it.p.object, { force });
       ctx.emit({ type: 'object', id: it.p.id, action: it.action });

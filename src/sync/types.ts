@@ -11,7 +11,7 @@ export interface DesiredObject {
   readonly positionOf?: (path: FieldPath) => Position;
 }
 
-export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'skipped' | 'pruned' | 'failed';
+export type ObjectAction = 'created' | 'configured' | 'replaced' | 'unchanged' | 'skipped' | 'pruned' | 'failed';
 
 export type DeployPhase = 'validate' | 'dry-run' | 'apply' | 'wait' | 'prune' | 'record' | 'rollback';
 

@@ -11,7 +11,7 @@ import { stringifyManifests, type KubeObject } from '../../src/manifest/index.ts
 import { isSlipwayError, InputErrors } from '../../src/errors/index.ts';
 import { SIMULATE_LABEL } from '../../src/cluster/index.ts';
 import { main, memoryIo } from '../../src/cli/index.ts';
-import { history, inventoryName, status, type DeployEvent } from '../../src/sync/index.ts';
+import { healthOf, history, inventoryName, status, type DeployEvent } from '../../src/sync/index.ts';
 import { apiserverProxy, clientFor, configMap, deployTo, resourceVersions, web } from './deploy-fixtures.ts';
 import { useNamespace, waitFor } from './harness.ts';
 
@@ -330,5 +330,21 @@ describe('deploy: a finished Job deleted by its TTL', () => {
     expect(st.health).toBe('Healthy');
     const job = st.objects.find((o) => o.id.kind === 'Job');
     expect(job?.health.message).toMatch(/ttlSecondsAfterFinished/);
+  });
+
+  it('a new image replaces the finished Job (its pod template is immutable) and runs it', async () => {
+    const client = await clientFor(ns());
+    const id = { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', namespace: ns().name };
+    expect((await deployTo(client, ns(), [migrate('registry.example/migrate:2.0.0')])).ok).toBe(true);
+    const before = await client.get(id);
+    const r = await deployTo(client, ns(), [migrate('registry.example/migrate:2.0.1')]);
+    const after = await client.get(id);
+    client.close();
+    expect(r.error?.message).toBeUndefined();
+    expect(r.objects.find((o) => o.id.kind === 'Job')?.action).toBe('replaced');
+    expect(after?.metadata.uid).not.toBe(before?.metadata.uid);
+    const spec = after?.['spec'] as { template: { spec: { containers: { image: string }[] } } } | undefined;
+    expect(spec?.template.spec.containers[0]?.image).toBe('registry.example/migrate:2.0.1');
+    expect(healthOf(after).status).toBe('Healthy');
   });
 });

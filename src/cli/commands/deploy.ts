@@ -131,6 +131,7 @@ export function printResult(r: DeployResult, io: Io): void {
     for (const o of r.objects) if (o.action !== 'unchanged') io.out(`${o.action.padEnd(10)} ${describe(o.id)}${o.message ? ` (${o.message})` : ''}\n`);
   }
   const parts = [`${count('created')} created`, `${count('configured')} configured`, `${count('unchanged')} unchanged`];
+  if (count('replaced') > 0) parts.push(`${count('replaced')} replaced`);
   if (count('skipped') > 0) parts.push(c.yellow(`${count('skipped')} skipped`));
   if (r.pruned.length > 0) parts.push(`${r.pruned.length} pruned`);
   const head = r.dryRun ? 'dry run (nothing written)' : r.revision !== undefined ? `revision ${r.revision}` : 'no changes';
