@@ -42,7 +42,7 @@ function layerRules(folder) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', 'dist/**', 'out/**', '**/testdata/**', '**/golden/**', 'web/dist/**'] },
+  { ignores: ['node_modules/**', '.tools/**', 'dist/**', 'out/**', '**/testdata/**', '**/golden/**', 'web/dist/**', '**/*.generated.js', '**/*.generated.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

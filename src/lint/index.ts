@@ -10,6 +10,7 @@ export { parseLintConfig, findRule, ruleMeta } from './config.ts';
 export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList, dottedPath, type TextColors } from './format.ts';
 export { IGNORE_PREFIX } from './rules/index.ts';
 export { parseQuantity } from './quantity.ts';
+export { standaloneValidatorsSource } from './schema.ts';
 
 import { ruleMeta } from './config.ts';
 import { ALL_RULES } from './rules/index.ts';
