@@ -4,3 +4,4 @@ export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT 
 export { parseImage, imageString, normalizeImage, type ImageParts } from './image.ts';
 export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';
 export * from './compose/index.ts';
+export { standaloneEsm } from './standalone.ts';

@@ -7,3 +7,4 @@ export { importCompose } from './convert.ts';
 export type { ComposeImportInput, ComposeImportResult, ImportReportEntry, ReportSeverity } from './types.ts';
 export { composeFileRefs } from './refs.ts';
 export { accountingProblems } from './accounting.ts';
+export { composeValidatorSource, runtimeComposeValidator } from './load.ts';
