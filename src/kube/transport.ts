@@ -3,6 +3,7 @@
  * sessions), credentials from a kubeconfig, and bounded exponential backoff when the apiserver
  * is unreachable or overloaded. Everything above this file speaks in paths and JSON.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { clusterUnavailable } from '../errors/index.ts';
@@ -62,7 +63,6 @@ export function backoffDelay(attempt: number, policy: RetryPolicy): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface TransportOptions {
   readonly target: KubeTarget;

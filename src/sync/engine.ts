@@ -18,6 +18,7 @@
  *    is written for it either); that is what makes a no-op deploy cost a few LISTs.
  *  - A failed run never prunes, and keeps tracking everything it wrote so a later run can.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FieldPath, KubeObject } from '../manifest/index.ts';
 import { InputErrors, SlipwayError, conflict, isSlipwayError, internal, unsupported } from '../errors/index.ts';
 import { FIELD_MANAGER, appliedFieldsOf, deepEqual, describe, isSubset, ownedPair, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
@@ -139,7 +140,7 @@ async function deleteAndWait(ctx: Ctx, id: ObjectId, timeoutMs = 60_000): Promis
   const deadline = Date.now() + timeoutMs;
   while ((await ctx.client.get(id)) !== undefined) {
     if (Date.now() > deadline) throw conflict(`${describe(id)} was deleted but is still there after ${String(timeoutMs / 1000)}s`, { cause: id, hint: 'check its finalizers' });
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

@@ -3,6 +3,7 @@
  * namespace. Fails fast on Degraded (e.g. a Deployment past its progress deadline) and on timeout,
  * naming the objects that were not healthy and why.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rolloutFailed, type SlipwayError } from '../errors/index.ts';
 import { describe, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
 import { healthOf, worst, type Health, type HealthStatus } from './health.ts';
@@ -29,8 +30,6 @@ export interface WaitResult {
   readonly health: ReadonlyMap<string, Health>;
   readonly error?: SlipwayError;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Whether a health blocks the wait. Like `helm --wait`, an Ingress still waiting for its address
