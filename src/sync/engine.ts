@@ -178,14 +178,19 @@ async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: Read
   return { planned, errors };
 }
 
+/** The desired object is exactly what the previous revision deployed under the same key. */
+function sameAsPrevious(p: PreparedObject, previous: ReadonlyMap<string, KubeObject>): boolean {
+  const prev = previous.get(p.key);
+  return prev !== undefined && deepEqual(prev, p.object);
+}
+
 /**
  * Unchanged without asking the server: same desired object as the last revision, and live still
  * has every desired field. Or a Job of the last revision, unchanged, that its TTL deleted after it
  * finished: like a Helm hook, a Job runs again when its spec changes, not on every deploy.
  */
 function fastUnchanged(p: PreparedObject, live: LiveObject | undefined, previous: ReadonlyMap<string, KubeObject>): boolean {
-  const prev = previous.get(p.key);
-  if (!prev || !deepEqual(prev, p.object)) return false;
+  if (!sameAsPrevious(p, previous)) return false;
   if (!live) return reapedJobHealth(p.object) !== undefined;
   return isSubset(p.object, live) && appliedFieldsOf(live, FIELD_MANAGER) !== undefined;
 }
@@ -295,8 +300,7 @@ function reapableJobs(objects: readonly PreparedObject[], written: readonly Obje
   const wrote = new Set(written.map(idKey));
   const out = new Map<string, Health>();
   for (const p of objects) {
-    const prev = previous.get(p.key);
-    const h = wrote.has(p.key) || !prev || !deepEqual(prev, p.object) ? undefined : reapedJobHealth(p.object);
+    const h = wrote.has(p.key) || !sameAsPrevious(p, previous) ? undefined : reapedJobHealth(p.object);
     if (h) out.set(p.key, h);
   }
   return out;
