@@ -111,10 +111,7 @@ export class SchemaSet {
       fn = ref === undefined ? undefined : (VALIDATORS[key] ?? this.ajv.getSchema(ref));
       this.cache.set(key, fn);
     }
-    if (fn === undefined) return undefined;
-    const data = needsCopy(o) ? withoutNulls(o) : o;
-    if (fn(data)) return [];
-    return toIssues(fn.errors ?? [], data);
+    return fn === undefined ? undefined : issuesOf(fn, o);
   }
 }
 
@@ -151,7 +148,10 @@ export function runtimeValidate(o: KubeObject): SchemaIssue[] | undefined {
   const def = (k8sSchema.kinds as Record<string, string | undefined>)[`${o.apiVersion}/${o.kind}`];
   if (def === undefined) return undefined;
   const fn = k8sAjv(false).getSchema(`${K8S_ID}#/definitions/${def}`);
-  if (fn === undefined) return undefined;
+  return fn === undefined ? undefined : issuesOf(fn, o);
+}
+
+function issuesOf(fn: ValidateFunction, o: KubeObject): SchemaIssue[] {
   const data = needsCopy(o) ? withoutNulls(o) : o;
   return fn(data) ? [] : toIssues(fn.errors ?? [], data);
 }
