@@ -165,10 +165,9 @@ async function runLint(paths: readonly string[], f: LintFlags, io: Io): Promise<
   if (g.manifests.length > 0 || g.specs.length === 0) results.push(lintObjects(g.manifests, options));
   // Loaded only for slipway.yaml inputs: the spec schema and renderer cost ~100 ms of start-up
   // that linting plain manifests does not need.
-  const specTools = g.specs.length > 0 ? await Promise.all([import('../spec-files.ts'), import('../../spec/index.ts'), import('../../render/index.ts')]) : undefined;
+  if (g.specs.length === 0) return mergeResults(results);
+  const [{ readSpecFiles }, { environmentNames }, { renderApp }] = await Promise.all([import('../spec-files.ts'), import('../../spec/index.ts'), import('../../render/index.ts')]);
   for (const specPath of g.specs) {
-    if (specTools === undefined) break;
-    const [{ readSpecFiles }, { environmentNames }, { renderApp }] = specTools;
     const { file, spec, envFiles } = readSpecFiles(specPath);
     // Each environment is its own set of objects: cross-object rules must not mix them.
     for (const env of f.env === undefined ? environmentNames(spec) : [f.env]) {
