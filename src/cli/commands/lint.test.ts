@@ -111,7 +111,7 @@ spec:
     expect(f?.position).toEqual({ file: '<stdin>', line: 5, col: 3 });
   });
 
-  it.skipIf(!existsSync(join(ROOT, 'examples/code-review/slipway.yaml')))('slipway.yaml is rendered and linted per environment, with no error findings', async () => {
+  it('slipway.yaml is rendered and linted per environment, with no error findings', async () => {
     const r = await run(['examples/code-review', '-o', 'json']);
     expect(r.code, r.out.slice(0, 2000) + r.err).toBe(0);
     const findings = (JSON.parse(r.out) as { findings: Finding[] }).findings;
@@ -119,7 +119,8 @@ spec:
   });
 
   const hasKubectl = (process.env['PATH'] ?? '').split(':').some((p) => existsSync(join(p, 'kubectl')));
-  it.skipIf(!hasKubectl)('--kustomize builds with kubectl kustomize', async () => {
+  // kubectl is part of the machine (and of CI); elsewhere its absence skips rather than fails.
+  it.skipIf(!hasKubectl && process.env['CI'] !== 'true')('--kustomize builds with kubectl kustomize', async () => {
     const dir = tmp({ 'kustomization.yaml': 'resources: [d.yaml]\nnamespace: shop\n', 'd.yaml': BAD_DEPLOY.replace('namespace: shop', 'namespace: x') });
     const findings = await lintJson(['-k', dir]);
     expect(findings.find((f) => f.ruleId === 'SCH001')?.position?.file).toBe(`kustomize:${dir}`);
