@@ -55,15 +55,18 @@ export function parseManifests(text: string, file: string): ParsedManifest[] {
   for (const [index, value] of values.entries()) {
     if (value === null || value === undefined) continue;
     if (!isKubeObject(value)) return parseManifestsFull(text, file);
-    const positionOf = (path: FieldPath): Position => positionIn(index, path);
-    if (value.kind.endsWith('List') && Array.isArray(value['items'])) {
-      value['items'].forEach((item: unknown, i) => {
-        if (isKubeObject(item)) out.push({ object: item, file, index, positionOf: (p) => positionOf(['items', i, ...p]) });
-      });
-      continue;
-    }
-    out.push({ object: value, file, index, positionOf });
+    out.push(...manifestsOf(value, file, index, (path) => positionIn(index, path)));
   }
+  return out;
+}
+
+/** The document's object, or a `List`'s items (flattened as kubectl does, positions under `items`). */
+function manifestsOf(value: KubeObject, file: string, index: number, positionOf: (path: FieldPath) => Position): ParsedManifest[] {
+  if (!value.kind.endsWith('List') || !Array.isArray(value['items'])) return [{ object: value, file, index, positionOf }];
+  const out: ParsedManifest[] = [];
+  value['items'].forEach((item: unknown, i) => {
+    if (isKubeObject(item)) out.push({ object: item, file, index, positionOf: (p) => positionOf(['items', i, ...p]) });
+  });
   return out;
 }
 
@@ -253,15 +256,7 @@ export function parseManifestsFull(text: string, file: string): ParsedManifest[]
       );
       return;
     }
-    if (value.kind.endsWith('List') && Array.isArray(value['items'])) {
-      value['items'].forEach((item: unknown, i) => {
-        if (isKubeObject(item)) {
-          out.push({ object: item, file, index, positionOf: (p) => positionOf(['items', i, ...p]) });
-        }
-      });
-      return;
-    }
-    out.push({ object: value, file, index, positionOf });
+    out.push(...manifestsOf(value, file, index, positionOf));
   });
   if (problems.length > 0) throw new InputErrors(problems, problems[0]?.cause);
   return out;
