@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
 import { inputError } from '../../errors/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { composeFileRefs, importCompose, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../spec/index.ts';
+import { importCompose, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../spec/index.ts';
 import type { Io } from '../io.ts';
 
 interface ImportFlags {
@@ -49,19 +49,17 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
   const text = readText(file, 'compose file');
   const composeDir = dirname(resolve(file));
   const vars = variables(composeDir, f.envFile);
-  const files: Record<string, string> = {};
-  for (const ref of composeFileRefs(text, vars)) {
-    const abs = resolve(composeDir, ref);
-    // Missing files are reported by the importer (with positions), not thrown here.
-    if (existsSync(abs)) files[ref] = readFileSync(abs, 'utf8');
-  }
   const outPath = f.output === '-' ? undefined : resolve(f.output ?? resolve(composeDir, 'slipway.yaml'));
   const prefix = outPath === undefined ? '' : toPosix(relative(dirname(outPath), composeDir));
   const profiles = f.profile ?? (process.env['COMPOSE_PROFILES'] ?? '').split(',').filter((p) => p !== '');
   const result = importCompose({
     text,
     file,
-    files,
+    // Missing files are reported by the importer (with positions), not thrown here.
+    readFile: (ref) => {
+      const abs = resolve(composeDir, ref);
+      return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
+    },
     variables: vars,
     profiles,
     projectName: process.env['COMPOSE_PROJECT_NAME'] ?? basename(composeDir),

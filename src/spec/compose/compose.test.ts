@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { accountingProblems } from './accounting.ts';
 import { importCompose } from './convert.ts';
-import { composeFileRefs } from './refs.ts';
 import { HANDLED_TOP_LEVEL } from './convert.ts';
 import { composeSchema } from './load.ts';
 import { handledServiceKeys } from './service.ts';
@@ -10,6 +9,12 @@ import { UNSUPPORTED_SERVICE_KEYS, UNSUPPORTED_TOP_LEVEL } from './unsupported.t
 import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
 
 const FILE = 'proj/docker-compose.yml';
+
+/** A readFile over fixed contents. */
+const reader =
+  (files: Record<string, string>) =>
+  (path: string): string | undefined =>
+    files[path];
 
 function run(text: string, extra: Partial<ComposeImportInput> = {}): ComposeImportResult {
   return importCompose({ text, file: FILE, ...extra });
@@ -98,7 +103,7 @@ const CASES: Case[] = [
   {
     name: 'env_file → ConfigMap with envFile + envFrom (shared between services)',
     compose: `services:\n  a:\n    image: x:1\n    env_file: .env.app\n  b:\n    image: x:1\n    env_file:\n      - path: ./.env.app\n        required: true\n      - path: .env.local\n        required: false\n`,
-    input: { files: { '.env.app': 'A=1\nB=2\n', './.env.app': 'A=1\nB=2\n' }, pathPrefix: '../compose' },
+    input: { readFile: reader({ '.env.app': 'A=1\nB=2\n', './.env.app': 'A=1\nB=2\n' }), pathPrefix: '../compose' },
     spec: {
       'configMaps.env-app': { envFile: '../compose/.env.app' },
       'services.a.envFrom': [{ configMap: 'env-app' }],
@@ -114,7 +119,7 @@ const CASES: Case[] = [
   {
     name: 'env_file with a credential-looking key is flagged',
     compose: svc('env_file: .env'),
-    input: { files: { '.env': 'API_TOKEN=abc\nLOG=info\n' } },
+    input: { readFile: reader({ '.env': 'API_TOKEN=abc\nLOG=info\n' }) },
     report: [{ path: 'services.web.env_file', severity: 'warning', converted: true, message: /API_TOKEN/ }],
   },
   // --- interpolation
@@ -157,7 +162,7 @@ const CASES: Case[] = [
   {
     name: 'configs → ConfigMap with the file content, mounted at target (default /NAME)',
     compose: svc('configs:\n  - nginx_conf\n  - source: inline\n    target: /etc/inline.txt', 'configs:\n  nginx_conf:\n    file: ./nginx.conf\n  inline:\n    content: hello\n'),
-    input: { files: { './nginx.conf': 'server {}\n' } },
+    input: { readFile: reader({ './nginx.conf': 'server {}\n' }) },
     spec: {
       'configMaps.nginx-conf': { data: { 'nginx.conf': 'server {}\n' } },
       'configMaps.inline': { data: { inline: 'hello' } },
@@ -573,13 +578,19 @@ describe('invalid compose files', () => {
   });
 });
 
-describe('composeFileRefs: the files the CLI reads for the importer', () => {
+describe('readFile: the files the importer asks the caller for', () => {
   it.each([
-    { name: 'env files (all forms) and config files, interpolated', text: 'services:\n  a:\n    image: x:1\n    env_file: [.env.a, { path: "${DIR:-conf}/b.env" }]\n  b:\n    image: x:1\n    env_file: .env.a\nconfigs:\n  c:\n    file: ./c.yaml\n', want: ['./c.yaml', '.env.a', 'conf/b.env'] },
-    { name: 'secret files are never read', text: 'services:\n  a:\n    image: x:1\nsecrets:\n  s:\n    file: ./s.txt\n', want: [] },
-    { name: 'invalid YAML gives nothing (the importer reports it)', text: 'services: [', want: [] },
+    { name: 'env files (all forms) and config files, interpolated', text: 'services:\n  a:\n    image: x:1\n    env_file: [.env.a, { path: "${DIR:-conf}/b.env" }]\n    configs: [c]\n  b:\n    image: x:1\n    env_file: .env.a\nconfigs:\n  c:\n    file: ./c.yaml\n', want: ['./c.yaml', '.env.a', 'conf/b.env'] },
+    { name: 'secret files are never read', text: 'services:\n  a:\n    image: x:1\n    secrets: [s]\nsecrets:\n  s:\n    file: ./s.txt\n', want: [] },
+    { name: 'invalid YAML reads nothing (the importer reports it)', text: 'services: [', want: [] },
   ])('$name', ({ text, want }) => {
-    expect(composeFileRefs(text)).toEqual(want);
+    const asked = new Set<string>();
+    try {
+      run(text, { readFile: (p) => (asked.add(p), undefined) });
+    } catch {
+      // invalid input throws; what matters here is what was read before
+    }
+    expect([...asked].sort()).toEqual(want);
   });
 });
 

@@ -35,7 +35,7 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
   const s: SharedState = {
     ctx,
     data,
-    files: input.files ?? {},
+    readFile: input.readFile ?? ((): undefined => undefined),
     pathPrefix: input.pathPrefix ?? '',
     configMaps: {},
     secrets: {},
@@ -269,7 +269,7 @@ function topConfigs(s: SharedState, variables: Readonly<Record<string, string>>)
       const kp = [...path, k];
       const v = def[k];
       if (k === 'file') {
-        const content = s.files[String(v)];
+        const content = s.readFile(String(v));
         if (content === undefined) s.ctx.drop(kp, { severity: 'error', message: `config file "${String(v)}" not found`, hint: `create it, or create ConfigMap ${cmName} yourself` });
         else {
           s.configMaps[cmName] = { data: { [key]: content } };

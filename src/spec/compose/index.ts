@@ -5,6 +5,5 @@
  */
 export { importCompose } from './convert.ts';
 export type { ComposeImportInput, ComposeImportResult, ImportReportEntry, ReportSeverity } from './types.ts';
-export { composeFileRefs } from './refs.ts';
 export { accountingProblems } from './accounting.ts';
 export { composeValidatorSource, runtimeComposeValidator } from './load.ts';

@@ -20,7 +20,7 @@ import type { Path } from './load.ts';
 export interface SharedState {
   readonly ctx: ImportContext;
   readonly data: Record<string, unknown>;
-  readonly files: Readonly<Record<string, string>>;
+  readonly readFile: (path: string) => string | undefined;
   readonly pathPrefix: string;
   readonly configMaps: Record<string, { data?: Record<string, string>; envFile?: string }>;
   readonly secrets: Record<string, { keys?: string[]; description?: string }>;
@@ -215,7 +215,7 @@ export function convertEnvFile(s: SharedState, path: Path, value: unknown, envFr
       else if (isRecord(it) && typeof it['path'] === 'string') items.push({ file: it['path'], required: it['required'] !== false, p: [...path, i], long: true });
     });
   for (const it of items) {
-    const content = s.files[it.file];
+    const content = s.readFile(it.file);
     if (content === undefined) {
       if (it.required) s.ctx.drop(it.p, { severity: 'error', message: `env file "${it.file}" not found`, hint: 'create it, or mark it `required: false`' });
       else s.ctx.drop(it.p, { severity: 'info', message: `optional env file "${it.file}" not found; skipped` });

@@ -32,11 +32,13 @@ export interface ComposeImportInput {
   /** Its path as the user gave it (for positions in messages). */
   readonly file: string;
   /**
-   * Contents of the files the compose file references (env_file, configs.*.file), keyed by the
-   * path exactly as written in the compose file. A referenced file missing here is reported.
-   * Secret files are never read: slipway does not handle secret values.
+   * Reads a file the compose file references (env_file, configs.*.file), by its path as written
+   * there (after interpolation); `undefined` when it does not exist, which the import reports.
+   * The importer stays pure: the caller does the I/O, as with loadSpec's `readFile`. It is never
+   * asked for secret files: slipway does not handle secret values.
+   * @default every referenced file is missing
    */
-  readonly files?: Readonly<Record<string, string>>;
+  readonly readFile?: (path: string) => string | undefined;
   /**
    * Variables for `${VAR}` interpolation: compose takes them from the shell and the `.env` file
    * next to the compose file (the shell wins). The caller merges both.
