@@ -1,7 +1,7 @@
 // ESLint flat config: type-aware rules at error, plus the architecture rules:
 //  - import direction between capability folders (a folder may import only the ones listed in LAYERS),
-//  - one public entry per folder (import `../spec/index.ts`, never `../spec/load.ts`),
-//  - the pure core (spec, render, lint, ci) does no I/O.
+//  - one public entry per folder (import `../appspec/index.ts`, never `../appspec/load.ts`),
+//  - the pure core (appspec, render, lint, ci) does no I/O.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -10,20 +10,20 @@ import globals from 'globals';
 const LAYERS = {
   errors: [],
   manifest: ['errors'],
-  spec: ['errors', 'manifest'],
-  render: ['errors', 'manifest', 'spec'],
-  lint: ['errors', 'manifest', 'spec', 'render'],
-  ci: ['errors', 'manifest', 'spec', 'render'],
+  appspec: ['errors', 'manifest'],
+  render: ['errors', 'manifest', 'appspec'],
+  lint: ['errors', 'manifest', 'appspec', 'render'],
+  ci: ['errors', 'manifest', 'appspec', 'render'],
   kube: ['errors', 'manifest'],
   cluster: ['errors', 'manifest', 'kube'],
-  sync: ['errors', 'manifest', 'spec', 'render', 'lint', 'kube'],
-  rollout: ['errors', 'manifest', 'spec', 'render', 'kube', 'sync'],
-  gitops: ['errors', 'manifest', 'spec', 'render', 'lint', 'kube', 'sync', 'rollout'],
-  server: ['errors', 'manifest', 'spec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops'],
-  cli: ['errors', 'manifest', 'spec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops', 'server'],
+  sync: ['errors', 'manifest', 'appspec', 'render', 'lint', 'kube'],
+  rollout: ['errors', 'manifest', 'appspec', 'render', 'kube', 'sync'],
+  gitops: ['errors', 'manifest', 'appspec', 'render', 'lint', 'kube', 'sync', 'rollout'],
+  server: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops'],
+  cli: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops', 'server'],
 };
 const ALL = Object.keys(LAYERS);
-const PURE = ['manifest', 'spec', 'render', 'lint', 'ci'];
+const PURE = ['manifest', 'appspec', 'render', 'lint', 'ci'];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'http2', 'dgram', 'tls', 'worker_threads', 'cluster']
   .flatMap((m) => [m, `node:${m}`]);
 

@@ -21,7 +21,7 @@ import { ApiObject, App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { stringifyManifests } from '../src/manifest/index.ts';
 import { renderApp } from '../src/render/index.ts';
-import { DEFAULT_ENVIRONMENT, importCompose, type AppSpec, type ServiceSpec } from '../src/spec/index.ts';
+import { DEFAULT_ENVIRONMENT, importCompose, type AppSpec, type ServiceSpec } from '../src/appspec/index.ts';
 
 const { values: args } = parseArgs({
   options: { services: { type: 'string', default: '500' }, runs: { type: 'string', default: '5' }, append: { type: 'boolean', default: false } },

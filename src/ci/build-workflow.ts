@@ -2,7 +2,7 @@
  * build.yml: one matrix leg per service with a `build:` context. Buildx with the GitHub Actions
  * cache, SBOM and max-mode provenance attestations, push, then keyless cosign signing by digest.
  */
-import type { AppSpec } from '../spec/index.ts';
+import type { AppSpec } from '../appspec/index.ts';
 import { usesRef } from './actions.ts';
 import type { Workflow } from './model.ts';
 import { fromRoot, type ResolvedOptions } from './options.ts';

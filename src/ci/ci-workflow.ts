@@ -3,7 +3,7 @@
  * manifests, the services' own tests, gitleaks, trivy (fs + IaC) and Semgrep, each uploading SARIF
  * to code scanning; trivy also gates on HIGH/CRITICAL.
  */
-import type { AppSpec } from '../spec/index.ts';
+import type { AppSpec } from '../appspec/index.ts';
 import { TOOLS } from './actions.ts';
 import type { Job, Workflow } from './model.ts';
 import { fromRoot, type ResolvedOptions } from './options.ts';

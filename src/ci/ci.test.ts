@@ -2,7 +2,7 @@ import { registerHooks } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isSlipwayError } from '../errors/index.ts';
-import type { AppSpec } from '../spec/index.ts';
+import type { AppSpec } from '../appspec/index.ts';
 import { ACTIONS, checkWorkflowSecurity, CLOUDS, existingState, generateGithubWorkflows, type Cloud } from './index.ts';
 import { prebuilt, shop, threeEnvs } from './test-fixtures.ts';
 

@@ -3,7 +3,7 @@
  * it with `slipway status`; then promote environment by environment, production through a GitHub
  * Environment whose required reviewers approve the run. Failures notify a webhook.
  */
-import type { AppSpec } from '../spec/index.ts';
+import type { AppSpec } from '../appspec/index.ts';
 import { usesRef } from './actions.ts';
 import type { Job, Permissions, Step, Workflow } from './model.ts';
 import { githubEnvironment, type Cloud, type ResolvedOptions } from './options.ts';

@@ -1,4 +1,4 @@
-import type { AppSpec } from '../spec/index.ts';
+import type { AppSpec } from '../appspec/index.ts';
 import { buildWorkflow } from './build-workflow.ts';
 import { ciWorkflow } from './ci-workflow.ts';
 import { deployWorkflow } from './deploy-workflow.ts';

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { inputError } from '../errors/index.ts';
-import type { AppSpec } from '../spec/index.ts';
+import type { AppSpec } from '../appspec/index.ts';
 
 export const CLOUDS = ['aws', 'gcp', 'azure', 'none'] as const;
 export type Cloud = (typeof CLOUDS)[number];

@@ -1,5 +1,5 @@
 /** Specs the ci tests generate workflows for (typed, so a schema change breaks them loudly). */
-import type { AppSpec } from '../spec/index.ts';
+import type { AppSpec } from '../appspec/index.ts';
 
 export const shop: AppSpec = {
   app: 'shop',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputErrors, SlipwayError } from '../errors/index.ts';
-import { environmentNames, normalizeImage } from '../spec/index.ts';
+import { environmentNames, normalizeImage } from '../appspec/index.ts';
 import { findSpecFile, readSpecFiles } from './spec-files.ts';
 
 const EXAMPLES = ['examples/streaming-analytics', 'examples/code-review'];

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { inputError } from '../errors/index.ts';
-import { loadSpec, type AppSpec } from '../spec/index.ts';
+import { loadSpec, type AppSpec } from '../appspec/index.ts';
 
 import { SPEC_FILE_NAMES } from './spec-file-names.ts';
 

@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { inputError } from '../errors/index.ts';
-import { standaloneEsm } from '../spec/index.ts';
+import { standaloneEsm } from '../appspec/index.ts';
 import type { FieldPath, KubeObject } from '../manifest/index.ts';
 import k8sSchema from './schemas/k8s.json' with { type: 'json' };
 import bundledCrds from './schemas/crds.json' with { type: 'json' };

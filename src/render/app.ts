@@ -4,7 +4,7 @@
  */
 import { InputErrors } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
-import { environmentNames, resolveEnvironment, type AppSpec } from '../spec/index.ts';
+import { environmentNames, resolveEnvironment, type AppSpec } from '../appspec/index.ts';
 import { renderAppConfigMaps, type ConfigData } from './config.ts';
 import { problem, standardLabels, type RenderContext } from './context.ts';
 import { renderExposure } from './exposure.ts';

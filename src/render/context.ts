@@ -4,7 +4,7 @@
  */
 import { inputError, type SlipwayError } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
-import type { AppSpec, ImageSpec } from '../spec/index.ts';
+import type { AppSpec, ImageSpec } from '../appspec/index.ts';
 
 export const MANAGED_BY = 'slipway';
 /** Annotation marking Jobs the deploy engine runs before/after rolling out services. */

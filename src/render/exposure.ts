@@ -5,7 +5,7 @@
  * @see https://gateway-api.sigs.k8s.io/api-types/httproute/
  */
 import type { KubeObject } from '../manifest/index.ts';
-import type { ExposureSpec, ServiceSpec } from '../spec/index.ts';
+import type { ExposureSpec, ServiceSpec } from '../appspec/index.ts';
 import { meta, problem, standardLabels, warn, type RenderContext } from './context.ts';
 import { exposureType, findPort } from './network.ts';
 

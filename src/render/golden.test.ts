@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringifyManifests } from '../manifest/index.ts';
-import { loadSpec } from '../spec/index.ts';
+import { loadSpec } from '../appspec/index.ts';
 import { renderAll } from './index.ts';
 import { podSpecOf, POD_KINDS, restrictedViolations, sharedNodes } from './testing.ts';
 

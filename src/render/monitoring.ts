@@ -12,7 +12,7 @@
  * @see https://prometheus-operator.dev/docs/api-reference/api/
  */
 import type { KubeObject } from '../manifest/index.ts';
-import type { ServiceSpec } from '../spec/index.ts';
+import type { ServiceSpec } from '../appspec/index.ts';
 import { meta, selectorLabels, standardLabels, warn, type RenderContext } from './context.ts';
 import { metricsPortName } from './network.ts';
 import { workloadKind } from './workloads.ts';

@@ -4,7 +4,7 @@
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import type { KubeObject } from '../manifest/index.ts';
-import type { DependencySpec, PortSpec, ServiceSpec } from '../spec/index.ts';
+import type { DependencySpec, PortSpec, ServiceSpec } from '../appspec/index.ts';
 import { meta, problem, selectorLabels, standardLabels, type RenderContext } from './context.ts';
 
 /** Namespace Prometheus runs in (its scrapes are allowed into metrics ports). */

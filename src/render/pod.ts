@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../manifest/index.ts';
-import type { EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec } from '../spec/index.ts';
+import type { EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec } from '../appspec/index.ts';
 import { configChecksum, configMapObject, type ConfigData } from './config.ts';
 import {
   CHECKSUM_ANNOTATION,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InputErrors, isSlipwayError } from '../errors/index.ts';
 import { stringifyManifests, type KubeObject } from '../manifest/index.ts';
-import type { AppSpec, ServiceSpec } from '../spec/index.ts';
+import type { AppSpec, ServiceSpec } from '../appspec/index.ts';
 import { CHECKSUM_ANNOTATION, renderAll, renderApp, STRATEGY_ANNOTATION } from './index.ts';
 import { get, podSpecOf, POD_KINDS, restrictedViolations, sharedNodes, type Obj } from './testing.ts';
 

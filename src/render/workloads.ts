@@ -3,7 +3,7 @@
  * PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob.
  */
 import type { KubeObject } from '../manifest/index.ts';
-import type { AutoscalingSpec, CronJobSpec, JobSpec, ServiceSpec } from '../spec/index.ts';
+import type { AutoscalingSpec, CronJobSpec, JobSpec, ServiceSpec } from '../appspec/index.ts';
 import type { ConfigData } from './config.ts';
 import {
   HOOK_ANNOTATION,

@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectKey, parseManifests, stringifyManifests, type KubeObject } from '../../src/manifest/index.ts';
 import { formatInputFor, toHelmChart, toKustomize, type FormatInput } from '../../src/render/formats/index.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/appspec/index.ts';
 import { helmTool, kustomizeTool, run, writeTree, type Tool } from './toolchains.ts';
 
 const root = resolve(import.meta.dirname, '../..');

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS, CLOUDS, generateGithubWorkflows, type Cloud } from '../../ci/index.ts';
-import { loadSpec } from '../../spec/index.ts';
+import { loadSpec } from '../../appspec/index.ts';
 import { memoryIo } from '../io.ts';
 import { main } from '../main.ts';
 import { VERSION } from '../version.ts';

@@ -21,7 +21,7 @@ import {
   type PinResult,
 } from '../../ci/index.ts';
 import { conflict, inputError, notFound, type SlipwayError } from '../../errors/index.ts';
-import { loadSpec } from '../../spec/index.ts';
+import { loadSpec } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 import { VERSION } from '../version.ts';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accountingProblems, loadSpec } from '../../spec/index.ts';
+import { accountingProblems, loadSpec } from '../../appspec/index.ts';
 import { main } from '../main.ts';
 import { memoryIo } from '../io.ts';
 import { runComposeImport } from './import.ts';

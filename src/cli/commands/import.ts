@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
 import { inputError } from '../../errors/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { importCompose, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../spec/index.ts';
+import { importCompose, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 
 interface ImportFlags {

@@ -166,7 +166,7 @@ async function runLint(paths: readonly string[], f: LintFlags, io: Io): Promise<
   // Loaded only for slipway.yaml inputs: the spec schema and renderer cost ~100 ms of start-up
   // that linting plain manifests does not need.
   if (g.specs.length === 0) return mergeResults(results);
-  const [{ readSpecFiles }, { environmentNames }, { renderApp }] = await Promise.all([import('../spec-files.ts'), import('../../spec/index.ts'), import('../../render/index.ts')]);
+  const [{ readSpecFiles }, { environmentNames }, { renderApp }] = await Promise.all([import('../spec-files.ts'), import('../../appspec/index.ts'), import('../../render/index.ts')]);
   for (const specPath of g.specs) {
     const { file, spec, envFiles } = readSpecFiles(specPath);
     // Each environment is its own set of objects: cross-object rules must not mix them.

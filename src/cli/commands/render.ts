@@ -10,7 +10,7 @@ import { inputError } from '../../errors/index.ts';
 import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
 import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
 import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
-import { environmentNames, type AppSpec } from '../../spec/index.ts';
+import { environmentNames, type AppSpec } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
 

@@ -1,7 +1,7 @@
 /** `slipway schema`: the JSON Schema of slipway.yaml, for editor completion and validation. */
 import { Option, type Command } from 'commander';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { specJsonSchema } from '../../spec/index.ts';
+import { specJsonSchema } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 
 /** The schema exactly as `slipway schema` prints it (schema/slipway.schema.json is this text). */

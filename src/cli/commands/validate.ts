@@ -1,7 +1,7 @@
 /** `slipway validate`: load and check a spec (schema, references, every environment); no cluster needed. */
 import { Option, type Command } from 'commander';
 import { InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
-import { environmentNames, type AppSpec } from '../../spec/index.ts';
+import { environmentNames, type AppSpec } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
 

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../manifest/index.ts';
-import { loadSpec } from '../../spec/index.ts';
+import { loadSpec } from '../../appspec/index.ts';
 import { deriveSegments, derivedExpr } from './helm-derive.ts';
 import { diffSites, EXTRA, type DiffSite } from './helm-sites.ts';
 import { mergePatch, valuesRef } from './helm.ts';

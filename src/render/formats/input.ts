@@ -1,4 +1,4 @@
-import { DEFAULT_ENVIRONMENT, type AppSpec } from '../../spec/index.ts';
+import { DEFAULT_ENVIRONMENT, type AppSpec } from '../../appspec/index.ts';
 import { renderAll, renderApp } from '../app.ts';
 import type { RenderOptions } from '../types.ts';
 import type { FormatInput } from './common.ts';
