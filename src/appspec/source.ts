@@ -2,9 +2,9 @@
  * The spec file as a YAML document that remembers where every key and value came from, so that
  * every problem found later (schema, semantics, environment overlays) can name file:line:col.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../errors/index.ts';
-import { withPlainEnv } from '../manifest/index.ts';
+import { withPlainEnv, yamlWalker } from '../manifest/index.ts';
 
 /** A path into the spec: map keys and list indexes, e.g. `['services', 'api', 'ports', 0, 'port']`. */
 export type SpecPath = readonly (string | number)[];
@@ -52,30 +52,13 @@ export function parseSource(text: string, file: string): ParsedSource {
   return { value, source: makeSourceMap(doc, file, at) };
 }
 
-interface Step {
-  readonly keyOffset: number | undefined;
-  readonly valueOffset: number | undefined;
-  readonly node: Node | null;
-}
-
 function makeSourceMap(doc: Document, file: string, at: (offset: number) => SourcePosition): SourceMap {
   const root = doc.contents;
-  /** The chain of nodes along `path`, as far as it exists. */
-  const walk = (path: SpecPath): Step[] => {
-    const steps: Step[] = [];
-    let node: Node | null = root;
-    for (const seg of path) {
-      const step = child(doc, node, seg);
-      if (step === undefined) break;
-      steps.push(step);
-      node = step.node;
-    }
-    return steps;
-  };
+  const walker = yamlWalker(doc);
   return {
     file,
     positionOf(path, where = 'value') {
-      const steps = walk(path);
+      const steps = walker.walk(path);
       const last = steps[steps.length - 1];
       if (last === undefined) {
         if (path.length === 0 && root?.range) return at(root.range[0]);
@@ -85,33 +68,13 @@ function makeSourceMap(doc: Document, file: string, at: (offset: number) => Sour
       const offset = complete && where === 'value' ? (last.valueOffset ?? last.keyOffset) : (last.keyOffset ?? last.valueOffset);
       return offset === undefined ? undefined : at(offset);
     },
-    depthOf: (path) => walk(path).length,
+    depthOf: (path) => walker.walk(path).length,
     sourceText(path) {
-      const steps = walk(path);
+      const steps = walker.walk(path);
       const node = steps.length === path.length ? steps[steps.length - 1]?.node : undefined;
       return node && isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
     },
   };
-}
-
-function child(doc: Document, parent: Node | null, seg: string | number): Step | undefined {
-  const node = parent !== null && isAlias(parent) ? (parent.resolve(doc) ?? null) : parent;
-  if (isMap(node)) {
-    const items: unknown[] = node.items;
-    const pair = items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg));
-    if (!isPair(pair)) return undefined;
-    const key = pair.key as Node;
-    const value = (pair.value as Node | null) ?? null;
-    // `key:` with nothing after it: point at the key, not at the empty space after the colon.
-    const empty = value === null || (isScalar(value) && value.value === null && value.source === '');
-    return { keyOffset: key.range?.[0], valueOffset: empty ? undefined : value.range?.[0], node: value };
-  }
-  if (isSeq(node) && typeof seg === 'number') {
-    const item = (node.items[seg] as Node | undefined) ?? null;
-    if (item === null) return undefined;
-    return { keyOffset: item.range?.[0], valueOffset: item.range?.[0], node: item };
-  }
-  return undefined;
 }
 
 /** `services.api.ports[0].port`; keys that are not identifiers are quoted: `labels["app.kubernetes.io/name"]`. */

@@ -1,7 +1,8 @@
 import { constructFromEvents, CORE_SCHEMA, defineMappingTag, defineScalarTag, EVENT_ID, NOT_RESOLVED, parseEvents, type Event } from 'js-yaml';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { inputError, InputErrors, type SlipwayError } from '../errors/index.ts';
 import type { FieldPath, KubeObject, ParsedManifest, Position } from './types.ts';
+import { yamlWalker, type YamlWalker } from './walk.ts';
 
 /**
  * Runs `f` (synchronous) with `process.env` swapped for a plain copy.
@@ -44,12 +45,15 @@ export function parseManifests(text: string, file: string): ParsedManifest[] {
   const values = fastValues(text);
   if (values === undefined) return parseManifestsFull(text, file);
   let tree: DocTree | undefined;
+  const walkers: YamlWalker[] = [];
   const positionIn = (index: number, path: FieldPath): Position => {
     tree ??= parseTree(text, file);
-    const root = tree.docs[index]?.contents;
+    const doc = tree.docs[index];
     // Only if the parsers disagreed on the document list, which the fallbacks exist to prevent:
     // the file is still right, and a position is no reason to fail a deploy.
-    return root ? tree.at(offsetOf(root, path)) : { file, line: 1, col: 1 };
+    if (!doc || doc.contents === null) return { file, line: 1, col: 1 };
+    const walker = (walkers[index] ??= yamlWalker(doc));
+    return tree.at(walker.keyOffsetOf(path));
   };
   const out: ParsedManifest[] = [];
   for (const [index, value] of values.entries()) {
@@ -244,7 +248,8 @@ export function parseManifestsFull(text: string, file: string): ParsedManifest[]
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     if (value === null || value === undefined) return;
     const root = doc.contents;
-    const positionOf = (path: FieldPath): Position => at(offsetOf(root, path));
+    const walker = yamlWalker(doc);
+    const positionOf = (path: FieldPath): Position => at(walker.keyOffsetOf(path));
     if (!isKubeObject(value)) {
       problems.push(
         inputError('document is not a Kubernetes object', {
@@ -272,34 +277,6 @@ function isKubeObject(v: unknown): v is KubeObject {
     typeof o['kind'] === 'string' &&
     (isList || (typeof meta === 'object' && meta !== null && !Array.isArray(meta)))
   );
-}
-
-/**
- * Offset of the deepest node along `path`. For the last segment the offset is the KEY's, since
- * that is where an editor should put the cursor for "this field is wrong".
- */
-function offsetOf(root: Node, path: FieldPath): number {
-  let node: Node | null = root;
-  let offset = root.range?.[0] ?? 0;
-  for (const seg of path) {
-    if (node === null) break;
-    if (isMap(node)) {
-      const items: unknown[] = node.items;
-      const pair = items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg));
-      if (!isPair(pair)) break;
-      const key = pair.key as Node;
-      offset = key.range?.[0] ?? offset;
-      node = (pair.value as Node | null) ?? null;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return offset;
 }
 
 /** Parses one YAML/JSON document of any shape (not necessarily a Kubernetes object). */

@@ -5,9 +5,9 @@
 import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import precompiledCompose from './compose-validator.generated.js';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../../errors/index.ts';
-import { withPlainEnv } from '../../manifest/index.ts';
+import { withPlainEnv, yamlWalker } from '../../manifest/index.ts';
 import { closestMatch } from '../suggest.ts';
 import { standaloneEsm } from '../standalone.ts';
 import { interpolate } from './interpolate.ts';
@@ -92,7 +92,8 @@ export function loadCompose(text: string, file: string, vars: Readonly<Record<st
       doc.errors[0],
     );
   }
-  const positionOf = (path: Path): SourcePosition => at(offsetOf(doc, path));
+  const walker = yamlWalker(doc);
+  const positionOf = (path: Path): SourcePosition => at(walker.keyOffsetOf(path));
   const raw: unknown = doc.toJS({ maxAliasCount: 10_000 });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw inputError('compose file is not a mapping', {
@@ -204,56 +205,4 @@ function pointerToPath(pointer: string): Path {
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-/**
- * Offset of the node at `path`, following aliases and `<<` merge keys so that a key that came
- * from an anchor points at the anchor's definition. Falls back to the nearest ancestor.
- */
-function offsetOf(doc: Document, path: Path): number {
-  let node: unknown = doc.contents;
-  let offset = doc.contents?.range?.[0] ?? 0;
-  for (const seg of path) {
-    node = deref(doc, node);
-    if (isMap(node)) {
-      const pair = findPair(doc, node, String(seg), 0);
-      if (!pair) break;
-      offset = (pair.key as Node).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-function deref(doc: Document, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
-}
-
-interface FoundPair {
-  key: unknown;
-  value: unknown;
-}
-function findPair(doc: Document, map: unknown, key: string, depth: number): FoundPair | undefined {
-  if (!isMap(map) || depth > 20) return undefined;
-  const items: unknown[] = map.items;
-  for (const it of items) {
-    if (isPair(it) && isScalar(it.key) && String(it.key.value) === key) return { key: it.key, value: it.value };
-  }
-  for (const it of items) {
-    // With `merge: true` the parser gives a merge key a symbol value; its source is still `<<`.
-    if (!isPair(it) || !isScalar(it.key) || (it.key.value !== '<<' && it.key.source !== '<<')) continue;
-    const sources = isSeq(it.value) ? it.value.items : [it.value];
-    for (const src of sources) {
-      const found = findPair(doc, deref(doc, src), key, depth + 1);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
