@@ -118,6 +118,40 @@ describe('loadSpec: schema problems are positioned, with expected and hint', () 
     expect(found.map((p) => p.path)).toEqual(['services.api.env.DB', 'services.api.env.DB.kee']);
   });
 
+  // Keys inherited through a `<<` merge key are reported where they are written (inside the
+  // anchored mapping), not at the service that merges them.
+  it.each([
+    {
+      name: 'unknown key from a merge source',
+      text: 'app: shop\nservices:\n  api: &base\n    image: ghcr.io/acme/api:1.0\n    replicaz: 2\n  web:\n    <<: *base\n',
+      path: 'services.web.replicaz',
+      at: '5:5',
+    },
+    {
+      name: 'wrong value from a merge source',
+      text: 'app: shop\nservices:\n  api: &base\n    image: ghcr.io/acme/api:1.0\n    replicas: three\n  web:\n    <<: *base\n',
+      path: 'services.web.replicas',
+      at: '5:15',
+    },
+    {
+      name: 'unknown key from the second source of a merge list',
+      text: 'app: shop\nservices:\n  api: &a\n    image: ghcr.io/acme/api:1.0\n  job: &b\n    image: ghcr.io/acme/job:1.0\n    replicaz: 2\n  web:\n    <<: [*a, *b]\n',
+      path: 'services.web.replicaz',
+      at: '7:5',
+    },
+    {
+      name: 'a key written in the merging mapping wins over the merged one',
+      text: 'app: shop\nservices:\n  api: &base\n    image: ghcr.io/acme/api:1.0\n    replicas: 2\n  web:\n    <<: *base\n    replicas: three\n',
+      path: 'services.web.replicas',
+      at: '8:15',
+    },
+  ])('merge keys: $name', ({ text, path, at }) => {
+    const found = problems(text);
+    const p = found.find((x) => x.path === path);
+    expect(p, found.map((x) => x.format()).join('\n')).toBeDefined();
+    expect(`${p?.position?.line}:${p?.position?.col}`).toBe(at);
+  });
+
   it('collects every problem in one pass, in file order', () => {
     const found = problems(app('replicaz: 3\nexpose: {type: ingres}'));
     expect(found.map((p) => `${p.position?.line}:${p.position?.col}`)).toEqual(['7:5', '8:20']);

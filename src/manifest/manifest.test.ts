@@ -35,6 +35,20 @@ describe('parseManifests positions', () => {
     expect(docs[doc]?.positionOf(path)).toEqual({ file: 'm.yaml', line, col });
   });
 
+  // Aliased content is reported where it is written (in the anchored node); `<<` is an ordinary
+  // key in manifests (plain YAML 1.2, as kubectl reads them), so nothing is merged through it.
+  const aliased = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: &l\n    app: web\nspec:\n  selector:\n    matchLabels: *l\n  template:\n    metadata:\n      <<: *l\n';
+  it.each([
+    { path: ['spec', 'selector', 'matchLabels', 'app'], line: 6, col: 5 },
+    { path: ['spec', 'selector', 'matchLabels'], line: 9, col: 5 },
+    { path: ['spec', 'template', 'metadata', 'app'], line: 11, col: 5 },
+    { path: ['spec', 'template', 'metadata', '<<', 'app'], line: 6, col: 5 },
+  ])('through aliases: $path → $line:$col', ({ path, line, col }) => {
+    const docs = parseManifests(aliased, 'm.yaml');
+    expect(docs[0]?.object['spec']).toEqual({ selector: { matchLabels: { app: 'web' } }, template: { metadata: { '<<': { app: 'web' } } } });
+    expect(docs[0]?.positionOf(path)).toEqual({ file: 'm.yaml', line, col });
+  });
+
   it.each([
     { name: 'syntax error', text: 'a: [1, 2\n', message: /./ },
     { name: 'not an object', text: '- 1\n- 2\n', message: /not a Kubernetes object/ },

@@ -69,13 +69,17 @@ export function yamlWalker(doc: Document): YamlWalker {
     const merges: unknown[] = [];
     for (const it of map.items as unknown[]) {
       if (!isPair(it) || !isScalar(it.key)) continue;
-      if (isMergeKey(it.key)) merges.push(it.value);
+      if (isMergeKey(it.key)) {
+        merges.push(it.value);
+        continue;
+      }
+      const name = jsKey(it.key.value);
       // A repeated key: the last one wins, as in toJS (the loaders refuse duplicates anyway).
-      else own.set(jsKey(it.key.value), { key: it.key, value: it.value });
+      if (name !== undefined) own.set(name, { key: it.key, value: it.value });
     }
     for (const merge of merges) {
       const source = resolve(merge);
-      for (const item of isSeq(source) ? (source.items as unknown[]) : [source]) {
+      for (const item of isSeq(source) ? source.items : [source]) {
         const from = resolve(item);
         if (!isMap(from)) continue;
         for (const [k, e] of entries(from)) if (!own.has(k)) own.set(k, e);
@@ -128,9 +132,15 @@ function isMergeKey(key: Scalar): boolean {
   return typeof v === 'symbol' && v.description === '<<' && (key.type === undefined || key.type === Scalar.PLAIN);
 }
 
-/** The string a scalar key becomes in toJS (`null` -> `''`, `1.0` -> `'1'`). */
-function jsKey(value: unknown): string {
-  return value === null ? '' : String(value);
+/**
+ * The string a scalar key becomes in toJS (`null` -> `''`, `1.0` -> `'1'`); undefined for keys
+ * no schema the loaders use produces (a path cannot name them).
+ */
+function jsKey(value: unknown): string | undefined {
+  if (value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
 }
 
 /** `key:` with nothing after it: a position should name the key, not the space after the colon. */

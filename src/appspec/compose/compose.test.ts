@@ -510,6 +510,9 @@ describe('invalid compose files', () => {
     { name: 'unknown top-level key', text: 'servces:\n  web: {}\n', line: 1, col: 1, msg: /unknown key "servces"/, path: 'servces' },
     { name: 'YAML syntax error', text: 'services:\n  web:\n    image: "x\n', line: 4, col: 1, msg: /./, path: undefined },
     { name: 'key from a merge source points at the anchor', text: 'x-a: &a\n  imag: x:1\nservices:\n  web:\n    <<: *a\n', line: 2, col: 3, msg: /unknown key "imag"/, path: 'services.web.imag' },
+    { name: 'key from the second source of a merge list', text: 'x-a: &a\n  image: x:1\nx-b: &b\n  image: y:1\n  imag: y:1\nservices:\n  web:\n    <<: [*a, *b]\n', line: 5, col: 3, msg: /unknown key "imag"/, path: 'services.web.imag' },
+    { name: 'key from a merge source listed through an alias of the list', text: 'x-a: &a\n  image: x:1\nx-b: &b\n  imag: y:1\nx-all: &all [*a, *b]\nservices:\n  web:\n    <<: *all\n', line: 4, col: 3, msg: /unknown key "imag"/, path: 'services.web.imag' },
+    { name: 'key in a service that is an alias', text: 'x-a: &a\n  image: x:1\n  imag: x:1\nservices:\n  web: *a\n', line: 3, col: 3, msg: /unknown key "imag"/, path: 'services.web.imag' },
   ];
   it.each(cases)('$name → input error at file:line:col', ({ text, line, col, msg, path }) => {
     let caught: unknown;
