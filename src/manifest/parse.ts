@@ -248,8 +248,8 @@ export function parseManifestsFull(text: string, file: string): ParsedManifest[]
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     if (value === null || value === undefined) return;
     const root = doc.contents;
-    const walker = yamlWalker(doc);
-    const positionOf = (path: FieldPath): Position => at(walker.keyOffsetOf(path));
+    let walker: YamlWalker | undefined;
+    const positionOf = (path: FieldPath): Position => at((walker ??= yamlWalker(doc)).keyOffsetOf(path));
     if (!isKubeObject(value)) {
       problems.push(
         inputError('document is not a Kubernetes object', {

@@ -11,7 +11,7 @@
  *   precedence: a key written in the mapping wins over a merged one, an earlier merge source
  *   over a later one (`<<: [*a, *b]`), and a merge source's own merges count as its keys.
  *
- * Cost: each mapping's keys are indexed once, on the first lookup that passes through it, and
+ * Cost: each big mapping's keys are indexed once, on the first lookup that passes through it, and
  * aliases are resolved from one table built on the first alias met, so many lookups in one big
  * document stay linear overall (`Alias.resolve` alone visits the whole document every call).
  * A merge cycle (`a: &a {<<: *a}`) contributes nothing instead of recursing forever.
@@ -42,6 +42,7 @@ export interface YamlWalker {
   keyOffsetOf(path: YamlPath): number;
 }
 
+/** A mapping entry: its key node and its value (maybe an alias). */
 interface Entry {
   readonly key: Node;
   readonly value: unknown;
@@ -49,9 +50,16 @@ interface Entry {
 
 const NO_ENTRIES: ReadonlyMap<string, Entry> = new Map();
 
+/**
+ * Mappings up to this size are scanned instead of indexed: most mappings on a path are small
+ * (metadata, a container), and a scan of a few keys is cheaper than building a `Map`. The bound
+ * keeps lookups linear overall.
+ */
+const SCAN_LIMIT = 16;
+
 /** A walker over one document. Cheap to make: its indexes are built on demand and kept. */
 export function yamlWalker(doc: Document): YamlWalker {
-  /** Each mapping's keys, merged ones included; `null` while being built (a merge cycle). */
+  /** Each indexed mapping's keys, merged ones included; `null` while being built (a merge cycle). */
   const indexes = new WeakMap<YAMLMap, ReadonlyMap<string, Entry> | null>();
   let aliases: ReadonlyMap<Alias, Node> | undefined;
 
@@ -75,7 +83,7 @@ export function yamlWalker(doc: Document): YamlWalker {
       }
       const name = jsKey(it.key.value);
       // A repeated key: the last one wins, as in toJS (the loaders refuse duplicates anyway).
-      if (name !== undefined) own.set(name, { key: it.key, value: it.value });
+      if (name !== undefined) own.set(name, it as Entry);
     }
     for (const merge of merges) {
       const source = resolve(merge);
@@ -89,35 +97,50 @@ export function yamlWalker(doc: Document): YamlWalker {
     return own;
   };
 
-  const walk = (path: YamlPath): YamlStep[] => {
-    const steps: YamlStep[] = [];
-    let node = resolve(doc.contents);
-    for (const seg of path) {
-      let key: Node;
-      let value: unknown;
-      if (isMap(node)) {
-        const entry = entries(node).get(String(seg));
-        if (entry === undefined) break;
-        ({ key, value } = entry);
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item: unknown = node.items[seg];
-        if (!isNode(item)) break;
-        key = item;
-        value = item;
-      } else {
-        break;
-      }
-      node = resolve(value);
-      steps.push({ keyOffset: key.range?.[0], valueOffset: node === null || isEmpty(node) ? undefined : node.range?.[0], node });
+  /** The entry named `name`: a key written in the mapping, else one merged into it. */
+  const lookup = (map: YAMLMap, name: string): Entry | undefined => {
+    const items = map.items as unknown[];
+    if (items.length > SCAN_LIMIT) return entries(map).get(name);
+    let found: Entry | undefined;
+    let merges = false;
+    for (const it of items) {
+      if (!isPair(it) || !isScalar(it.key)) continue;
+      const v = it.key.value;
+      if (typeof v === 'string' ? v === name : jsKey(v) === name) found = it as Entry;
+      else if (isMergeKey(it.key)) merges = true;
     }
-    return steps;
+    return found ?? (merges ? entries(map).get(name) : undefined);
+  };
+
+  /** The entry for `seg` under `node` (a sequence item is its own key), if there is one. */
+  const child = (node: Node | null, seg: string | number): Entry | undefined => {
+    if (isMap(node)) return lookup(node, String(seg));
+    if (!isSeq(node) || typeof seg !== 'number') return undefined;
+    const item: unknown = node.items[seg];
+    return isNode(item) ? { key: item, value: item } : undefined;
   };
 
   return {
-    walk,
+    walk(path) {
+      const steps: YamlStep[] = [];
+      let node = resolve(doc.contents);
+      for (const seg of path) {
+        const entry = child(node, seg);
+        if (entry === undefined) break;
+        node = resolve(entry.value);
+        steps.push({ keyOffset: entry.key.range?.[0], valueOffset: node === null || isEmpty(node) ? undefined : node.range?.[0], node });
+      }
+      return steps;
+    },
     keyOffsetOf(path) {
       let offset = doc.contents?.range?.[0] ?? 0;
-      for (const step of walk(path)) offset = step.keyOffset ?? offset;
+      let node = resolve(doc.contents);
+      for (const seg of path) {
+        const entry = child(node, seg);
+        if (entry === undefined) break;
+        offset = entry.key.range?.[0] ?? offset;
+        node = resolve(entry.value);
+      }
       return offset;
     },
   };
