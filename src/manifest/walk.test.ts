@@ -94,6 +94,20 @@ describe('yamlWalker', () => {
     }
   });
 
+  // Mappings of more than 16 keys are indexed rather than scanned; the answers must not change.
+  const filler = Array.from({ length: 20 }, (_, i) => `  f${i}: ${i}`);
+  it.each([
+    { name: 'a merged key', text: lines('a: &a {x: 1}', 'b: &b {x: 2, y: 3}', 'c:', '  <<: [*a, *b]', ...filler), path: ['c', 'y'], key: '2:14' },
+    { name: 'merge list precedence', text: lines('a: &a {x: 1}', 'b: &b {x: 2, y: 3}', 'c:', '  <<: [*a, *b]', ...filler), path: ['c', 'x'], key: '1:8' },
+    { name: 'an explicit key after the merge wins', text: lines('a: &a {x: 1}', 'c:', '  <<: *a', ...filler, '  x: 2'), path: ['c', 'x'], key: '24:3' },
+    { name: 'an explicit key before the merge wins', text: lines('a: &a {x: 1}', 'c:', '  x: 2', ...filler, '  <<: *a'), path: ['c', 'x'], key: '3:3' },
+    { name: 'a key of a big merge source', text: lines('a: &a', ...filler, 'c:', '  <<: *a'), path: ['c', 'f19'], key: '21:3' },
+    { name: 'a merge cycle', text: lines('a: &a', '  <<: *a', ...filler), path: ['a', 'f3'], key: '6:3' },
+  ])('big mapping: $name', (c) => {
+    const { doc, at } = positions(c.text, true);
+    expect(at(yamlWalker(doc).keyOffsetOf(c.path))).toBe(c.key);
+  });
+
   it('an empty path is the document start', () => {
     const { doc, at } = positions('\n\na: 1\n', false);
     expect(yamlWalker(doc).walk([])).toEqual([]);

@@ -42,6 +42,14 @@ describe('slipway validate', () => {
     expect(r.err).toMatch(/1 problem\n$/);
   });
 
+  it('reports a key inherited through a << merge key where the anchor writes it', async () => {
+    const file = specFile('app: shop\nconfigMaps:\n  cfg:\n    data: &extra\n      replicaz: "2"\nservices:\n  web:\n    <<: *extra\n    image: ghcr.io/acme/web:1.0\n');
+    const r = await run('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${file}:5:7: unknown key \`replicaz\``);
+    expect(r.err).toMatch(/1 problem\n$/);
+  });
+
   it('reports semantic problems once the schema is satisfied', async () => {
     const file = specFile(BAD.replace('replicaz', 'replicas'));
     const r = await run('validate', file);
