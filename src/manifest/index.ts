@@ -2,4 +2,4 @@ export type { KubeObject, ObjectMeta, FieldPath, Position, ParsedManifest } from
 export { objectKey, objectRef } from './types.ts';
 export { parseManifests, parseYamlValue, withPlainEnv } from './parse.ts';
 export { stringifyManifests, stringifyYaml } from './stringify.ts';
-export { yamlWalker, type YamlPath, type YamlStep, type YamlWalker } from './walk.ts';
+export { yamlWalker } from './walk.ts';

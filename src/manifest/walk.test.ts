@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCollection, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import { yamlWalker, type YamlPath } from './index.ts';
+import { yamlWalker } from './index.ts';
+import type { YamlPath } from './walk.ts';
 
 interface Case {
   readonly name: string;
