@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { clusterUnavailable, isSlipwayError, unsupported } from '../errors/index.ts';
+import { clusterUnavailable, internal, isSlipwayError, unsupported } from '../errors/index.ts';
 import { parseStatus, statusError } from './errors.ts';
 import { resolveTarget, type Credentials, type KubeTarget, type ResolvedTarget } from './kubeconfig.ts';
 
@@ -258,7 +258,7 @@ export class Transport {
         if (settled) return;
         settled = true;
         if (e === undefined || signal.aborted) resolve();
-        else reject(e instanceof Error ? e : new Error(String(e)));
+        else reject(e instanceof Error ? e : internal('watch stream failed', { cause: e }));
       };
       const r = this.mod().request(url, { method: 'GET', agent: this.agent, headers: { ...this.headers, Accept: 'application/json' }, signal }, (res) => {
         const status = res.statusCode ?? 0;
