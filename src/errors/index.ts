@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'input'
   | 'not-found'
   | 'conflict'
+  | 'forbidden'
   | 'cluster-unavailable'
   | 'rollout-failed'
   | 'unsupported'
@@ -79,6 +80,8 @@ type Opts = SlipwayErrorOptions;
 export const inputError = (message: string, o: Opts): SlipwayError => new SlipwayError('input', message, o);
 export const notFound = (message: string, o: Opts): SlipwayError => new SlipwayError('not-found', message, o);
 export const conflict = (message: string, o: Opts): SlipwayError => new SlipwayError('conflict', message, o);
+/** The credentials work but lack a permission (RBAC): not bad input, and not fixed by retrying. */
+export const forbidden = (message: string, o: Opts): SlipwayError => new SlipwayError('forbidden', message, o);
 export const clusterUnavailable = (message: string, o: Opts): SlipwayError =>
   new SlipwayError('cluster-unavailable', message, o);
 export const rolloutFailed = (message: string, o: Opts): SlipwayError => new SlipwayError('rollout-failed', message, o);
@@ -106,6 +109,8 @@ export function httpStatusFor(e: unknown): number {
       return 404;
     case 'conflict':
       return 409;
+    case 'forbidden':
+      return 403;
     case 'unsupported':
       return 501;
     case 'cluster-unavailable':

@@ -1,7 +1,9 @@
 /**
- * The Kubernetes I/O edge: server-side apply (field manager `slipway`), server-side dry-run,
- * get/list/delete/watch over a REST mapping. Every call goes through {@link Transport}, which
- * retries with bounded backoff when the apiserver is unavailable.
+ * The Kubernetes I/O edge: server-side apply (field manager `slipway`) of objects and of their
+ * `status` subresource, server-side dry-run, get/list (following `continue` tokens)/delete/watch
+ * over a REST mapping. Every call goes through {@link Transport}, which retries with bounded
+ * backoff when the apiserver is unavailable and keeps credentials fresh. Long-running consumers
+ * watch through {@link SharedInformer} (informer.ts) rather than {@link KubeClient.watch}.
  */
 import type { KubeObject } from '../manifest/index.ts';
 import { internal, notFound } from '../errors/index.ts';
@@ -52,6 +54,52 @@ export interface ClientOptions extends KubeTarget {
    */
   readonly maxSockets?: number;
 }
+
+/** What to list or watch: a kind, optionally in one namespace and filtered by selectors. */
+export interface KindQuery {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** undefined: all namespaces (or a cluster-scoped kind). */
+  readonly namespace?: string | undefined;
+  readonly labelSelector?: string | undefined;
+  readonly fieldSelector?: string | undefined;
+}
+
+export interface ListOptions {
+  /**
+   * Page size: the list is fetched in chunks of this many objects, following `continue` tokens.
+   * @default 500
+   * @see https://kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-results-sets-in-chunks
+   */
+  readonly limit?: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** A consistent list: every object, and the resourceVersion to watch from. */
+export interface ListResult {
+  readonly items: LiveObject[];
+  readonly resourceVersion: string;
+}
+
+/** One watch event. BOOKMARK carries only a resourceVersion to resume from. */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+  readonly object: LiveObject;
+}
+
+export interface WatchOptions {
+  /** Resume after this version (from a list or an earlier event); omitted: from "now" with synthetic ADDED events. */
+  readonly resourceVersion?: string | undefined;
+  /**
+   * Ask the server for BOOKMARK events, so a resumed watch rarely needs a relist.
+   * @default true
+   */
+  readonly allowBookmarks?: boolean;
+  /** The server ends the watch after this long (client-go picks 5–10 minutes at random). */
+  readonly timeoutSeconds?: number | undefined;
+}
+
+const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK']);
 
 /** `Kind/ns/name` for messages. */
 export function describe(o: ObjectId): string {
@@ -125,17 +173,84 @@ export class KubeClient {
   }
 
   /** All objects of a kind (in one namespace, or cluster-wide), with apiVersion/kind filled in. */
-  async list(q: { apiVersion: string; kind: string; namespace?: string | undefined; labelSelector?: string | undefined }): Promise<LiveObject[]> {
+  async list(q: KindQuery, o: ListOptions = {}): Promise<LiveObject[]> {
+    return (await this.listAll(q, o)).items;
+  }
+
+  /**
+   * {@link list}, with the list's resourceVersion, fetched in pages. When a `continue` token
+   * expires mid-way (410 Gone: etcd compacted the snapshot) the list starts over once, as
+   * client-go's pager does.
+   */
+  async listAll(q: KindQuery, o: ListOptions = {}): Promise<ListResult> {
     const info = await this.resourceFor(q.apiVersion, q.kind);
+    const limit = o.limit ?? 500;
+    for (let restart = 0; ; restart++) {
+      const items: LiveObject[] = [];
+      let cont: string | undefined;
+      let resourceVersion = '';
+      let expired = false;
+      do {
+        const res = await this.transport.request({
+          method: 'GET',
+          path: resourcePath(info, { namespace: q.namespace }),
+          query: { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, limit: String(limit), continue: cont },
+          signal: o.signal,
+        });
+        if (res.status === 410 && cont !== undefined && restart === 0) {
+          expired = true;
+          break;
+        }
+        if (res.status >= 300) throw statusError(`list ${q.kind}`, parseStatus(res.status, res.body), res.body);
+        const body = res.body as { items?: LiveObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+        // List items come without apiVersion/kind; fill them so that they are complete objects.
+        for (const i of body.items ?? []) items.push({ ...i, apiVersion: q.apiVersion, kind: q.kind });
+        cont = body.metadata?.continue || undefined;
+        resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
+      } while (cont !== undefined);
+      if (!expired) return { items, resourceVersion };
+    }
+  }
+
+  /** The object's `status`, read through the status subresource; undefined when the object does not exist. */
+  async getStatus(id: ObjectId): Promise<LiveObject | undefined> {
+    const info = await this.statusResource(id.apiVersion, id.kind);
+    const res = await this.transport.request({ method: 'GET', path: `${resourcePath(info, id)}/status` });
+    if (res.status === 404) return undefined;
+    if (res.status >= 300) throw statusError(`${describe(id)} status`, parseStatus(res.status, res.body), res.body);
+    return res.body as LiveObject;
+  }
+
+  /**
+   * Server-side apply of `obj.status` through the status subresource (a controller's write: the
+   * spec is not touched, and RBAC can grant `<resource>/status` alone). `obj` carries apiVersion,
+   * kind, metadata.name/namespace and the status fields this manager owns; with
+   * `metadata.resourceVersion` set, the write fails with a conflict when the object changed.
+   */
+  async applyStatus(obj: KubeObject, o: ApplyOptions & { readonly fieldManager?: string } = {}): Promise<LiveObject> {
+    const name = obj.metadata.name ?? '';
+    const id = { ...obj, name, namespace: obj.metadata.namespace };
+    const info = await this.statusResource(obj.apiVersion, obj.kind);
     const res = await this.transport.request({
-      method: 'GET',
-      path: resourcePath(info, { namespace: q.namespace }),
-      query: { labelSelector: q.labelSelector },
+      method: 'PATCH',
+      path: `${resourcePath(info, id)}/status`,
+      query: { fieldManager: o.fieldManager ?? FIELD_MANAGER, force: o.force ? 'true' : undefined, dryRun: o.dryRun ? 'All' : undefined },
+      contentType: 'application/apply-patch+yaml',
+      body: obj,
     });
-    if (res.status >= 300) throw statusError(`list ${q.kind}`, parseStatus(res.status, res.body), res.body);
-    const items = (res.body as { items?: LiveObject[] }).items ?? [];
-    // List items come without apiVersion/kind; fill them so that they are complete objects.
-    return items.map((i) => ({ ...i, apiVersion: q.apiVersion, kind: q.kind }));
+    if (res.status >= 300) throw statusError(`${describe(id)} status`, parseStatus(res.status, res.body), res.body);
+    return res.body as LiveObject;
+  }
+
+  private async statusResource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const info = await this.resourceFor(apiVersion, kind);
+    if (!info.subresources.includes('status')) {
+      throw notFound(`${kind} in ${apiVersion} has no status subresource`, {
+        cause: undefined,
+        hint: 'enable `subresources: {status: {}}` in its CustomResourceDefinition',
+      });
+    }
+    return info;
   }
 
   /** Deletes in the background (dependents garbage-collected by the cluster). */
@@ -151,27 +266,35 @@ export class KubeClient {
     return 'deleted';
   }
 
-  /** Creates or replaces a whole object by applying it with force (used for slipway's own bookkeeping objects). */
-  async put(obj: KubeObject): Promise<LiveObject> {
-    return this.apply(obj, { force: true });
-  }
-
   /**
-   * Watches a kind (optionally one namespace) and calls `onEvent` for each ADDED/MODIFIED/DELETED
-   * event until `signal` aborts.
+   * One watch request: calls `onEvent` for each event until the server ends the watch (resolves)
+   * or `signal` aborts (resolves). Rejects, never throws from a stream listener, on a non-2xx
+   * answer (403, 401 after a credential refresh…), on an ERROR event (410 Gone when
+   * `resourceVersion` is too old: {@link apiStatusOf} tells), on a malformed event, and when
+   * `onEvent` throws. A long-running consumer wants {@link SharedInformer}, which lists, resumes,
+   * relists and backs off around this.
    */
-  async watch(
-    q: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string },
-    onEvent: (type: string, obj: LiveObject) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
+  async watch(q: KindQuery, o: WatchOptions, onEvent: (ev: WatchEvent) => void, signal: AbortSignal): Promise<void> {
     const info = await this.resourceFor(q.apiVersion, q.kind);
-    const query: Record<string, string> = { watch: 'true', allowWatchBookmarks: 'false' };
+    const query: Record<string, string> = { watch: 'true', allowWatchBookmarks: o.allowBookmarks === false ? 'false' : 'true' };
     if (q.labelSelector) query['labelSelector'] = q.labelSelector;
+    if (q.fieldSelector) query['fieldSelector'] = q.fieldSelector;
+    if (o.resourceVersion) query['resourceVersion'] = o.resourceVersion;
+    if (o.timeoutSeconds !== undefined) query['timeoutSeconds'] = String(o.timeoutSeconds);
+    const what = `watch ${q.kind}${q.namespace ? ` in ${q.namespace}` : ''}`;
     await this.transport.stream(resourcePath(info, { namespace: q.namespace }), query, (v) => {
-      const ev = v as { type?: string; object?: LiveObject };
-      if (!ev.type || !ev.object) throw internal('malformed watch event', { cause: v });
-      onEvent(ev.type, ev.object);
+      const ev = v as { type?: unknown; object?: unknown };
+      const obj = ev.object as LiveObject | undefined;
+      if (ev.type === 'ERROR') {
+        const st = obj as { code?: unknown } | undefined;
+        const code = typeof st?.code === 'number' ? st.code : 500;
+        throw statusError(what, parseStatus(code, obj), obj);
+      }
+      if (typeof ev.type !== 'string' || !WATCH_TYPES.has(ev.type) || typeof obj !== 'object' || obj === null) {
+        throw internal(`${what}: malformed watch event`, { cause: v });
+      }
+      // Watch objects carry apiVersion/kind; fill them anyway for kinds served without them.
+      onEvent({ type: ev.type as WatchEvent['type'], object: { ...obj, apiVersion: q.apiVersion, kind: q.kind } });
     }, signal);
   }
 }

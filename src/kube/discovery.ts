@@ -13,6 +13,8 @@ export interface ResourceInfo {
   /** Plural resource name used in URLs, e.g. `deployments`. */
   readonly resource: string;
   readonly namespaced: boolean;
+  /** Subresources it serves, e.g. `status`, `scale`. */
+  readonly subresources: readonly string[];
 }
 
 interface ApiResourceList {
@@ -67,10 +69,16 @@ export class RestMapper {
     if (res.status === 404) return undefined;
     if (res.status >= 300) throw statusError(`discovery of ${apiVersion}`, parseStatus(res.status, res.body), res.body);
     const { group, version } = splitApiVersion(apiVersion);
+    const resources = (res.body as ApiResourceList).resources ?? [];
+    const subs = new Map<string, string[]>();
+    for (const r of resources) {
+      const [base, sub] = r.name.split('/');
+      if (base !== undefined && sub !== undefined) subs.set(base, [...(subs.get(base) ?? []), sub]);
+    }
     const out = new Map<string, ResourceInfo>();
-    for (const r of (res.body as ApiResourceList).resources ?? []) {
-      if (r.name.includes('/')) continue; // subresources such as deployments/status
-      out.set(r.kind, { group, version, kind: r.kind, resource: r.name, namespaced: r.namespaced });
+    for (const r of resources) {
+      if (r.name.includes('/')) continue; // subresources such as deployments/status, kept on their resource
+      out.set(r.kind, { group, version, kind: r.kind, resource: r.name, namespaced: r.namespaced, subresources: subs.get(r.name) ?? [] });
     }
     return out;
   }

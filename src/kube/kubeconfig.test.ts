@@ -49,6 +49,7 @@ describe('light kubeconfig reader matches @kubernetes/client-node', () => {
     ['basic auth wins over a token, as before', '    server: https://10.0.0.1', '    token: t\n    username: admin\n    password: p', undefined],
     ['plain http (TLS verification off), no user', '    server: http://127.0.0.1:8080\n    insecure-skip-tls-verify: true', undefined, undefined],
     ['another context by name', '    server: https://10.0.0.1', '    token: t', 'other'],
+    ['proxy-url', '    server: https://10.0.0.1\n    proxy-url: http://proxy:3128', '    token: t', undefined],
   ])('%s', async (_name, cluster, user, context) => {
     const file = write(config(cluster, user));
     const light = readKubeconfigFile(file, context);
@@ -63,7 +64,6 @@ describe('shapes left to @kubernetes/client-node', () => {
     ['auth-provider', '    server: https://10.0.0.1', '    auth-provider: {name: oidc, config: {}}', ''],
     ['token-file', '    server: https://10.0.0.1', '    token-file: /var/run/token', ''],
     ['impersonation', '    server: https://10.0.0.1', '    token: t\n    as: someone', ''],
-    ['proxy-url', '    server: https://10.0.0.1\n    proxy-url: http://proxy:3128', '    token: t', ''],
     ['an unknown top-level key', '    server: https://10.0.0.1', '    token: t', 'future-field: 1'],
     ['a cluster without server', '    certificate-authority-data: eA==', '    token: t', ''],
     ['plain http with TLS verification on (client-node refuses it)', '    server: http://127.0.0.1:8080', '    token: t', ''],

@@ -8,18 +8,25 @@
  *    clusters with server, certificate-authority(-data), insecure-skip-tls-verify,
  *    tls-server-name; users with client-certificate(-data)/client-key(-data), token, or
  *    username+password — what `slipway cluster up`, kind, k3d, minikube and CI service accounts write;
+ *    proxy-url (http/https proxies; the transport connects through it);
  *  - delegated: exec and auth-provider plugins (EKS, GKE, AKS, OIDC), token-file, impersonation,
- *    proxy-url, several files in $KUBECONFIG, in-cluster configuration, any key not listed above,
+ *    several files in $KUBECONFIG, in-cluster configuration, any key not listed above,
  *    plain http without insecure-skip-tls-verify (which client-node refuses), and any file this
  *    reader finds malformed: client-node then reports it in its own words.
  * The result is the same either way; kubeconfig.test.ts compares the two paths.
+ *
+ * Credentials can expire inside a long-running process (exec-plugin tokens live ~15 minutes,
+ * projected ServiceAccount tokens rotate). A target resolved through client-node therefore
+ * carries {@link ResolvedTarget.reauth}, which asks client-node again (it re-runs an exec plugin
+ * once its `expirationTimestamp` passed, and re-reads token files); on a 401 the transport
+ * resolves the whole target again, which re-runs the plugin whatever it claimed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { RequestOptions } from 'node:https';
 import { parse } from 'yaml';
-import { inputError, isSlipwayError } from '../errors/index.ts';
+import { clusterUnavailable, inputError, isSlipwayError } from '../errors/index.ts';
 
 /** Where to find the cluster: the kubectl flags of the same names. */
 export interface KubeTarget {
@@ -53,13 +60,28 @@ export interface ResolvedTarget {
   readonly tls: TlsOptions;
   /** Authorization (Bearer or Basic) and any other headers every request carries. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The cluster's `proxy-url`, if it sets one. */
+  readonly proxyUrl?: string | undefined;
+  /**
+   * Present when the credentials can change while the process runs (anything client-node
+   * resolves: exec and auth-provider plugins, token files): returns the current ones, cheaply
+   * when nothing expired.
+   */
+  readonly reauth?: (() => Promise<Credentials>) | undefined;
+}
+
+/** What authenticates a request: headers, and a client certificate when the credential is one. */
+export interface Credentials {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly cert?: Buffer | undefined;
+  readonly key?: Buffer | undefined;
 }
 
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TOP_KEYS = new Set(['apiVersion', 'kind', 'clusters', 'contexts', 'users', 'current-context', 'preferences', 'extensions']);
-const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
+const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'proxy-url', 'extensions']);
 const USER_KEYS = new Set(['token', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'username', 'password']);
 const CONTEXT_KEYS = new Set(['cluster', 'user', 'namespace', 'extensions']);
 
@@ -155,7 +177,8 @@ export function readKubeconfigFile(file: string, context: string | undefined): R
     const tls: TlsOptions = user
       ? { ...u.tls, ca: fileOrData(dir, cluster['certificate-authority'], cluster['certificate-authority-data']), servername: str(cluster['tls-server-name']), ...(insecure ? { rejectUnauthorized: false } : {}) }
       : {};
-    return { server: server.replace(/\/$/, ''), contextName, namespace: str(ctx['namespace']) || undefined, tls, headers: u.headers };
+    const proxyUrl = str(cluster['proxy-url']) || undefined;
+    return { server: server.replace(/\/$/, ''), contextName, namespace: str(ctx['namespace']) || undefined, tls, headers: u.headers, ...(proxyUrl ? { proxyUrl } : {}) };
   } catch (e) {
     // A missing context is an answer; anything else unexpected (a CA file that cannot be read, say) is client-node's to report.
     if (isSlipwayError(e)) throw e;
@@ -193,24 +216,57 @@ export async function resolveWithClientNode(t: KubeTarget): Promise<ResolvedTarg
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw inputError('kubeconfig has no cluster for the current context', { cause: undefined });
   const contextName = kc.getCurrentContext();
-  const opts: RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-  if (typeof opts.auth === 'string') headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   const buf = (v: unknown): Buffer | undefined => (Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v) : undefined);
+  const credentials = async (): Promise<Credentials & { opts: RequestOptions }> => {
+    const opts: RequestOptions = {};
+    try {
+      await kc.applyToHTTPSOptions(opts);
+    } catch (e) {
+      throw clusterUnavailable(`kubeconfig context "${contextName}": cannot get credentials: ${e instanceof Error ? e.message.trim() : String(e)}`, {
+        cause: e,
+        hint: 'check the exec plugin or token file the kubeconfig user names (run it by hand to see its error)',
+      });
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+    if (typeof opts.auth === 'string') headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    return { headers, cert: buf(opts.cert), key: buf(opts.key), opts };
+  };
+  const first = await credentials();
+  const proxyUrl = cluster.proxyUrl || undefined;
   return {
     server: cluster.server,
     contextName,
     namespace: kc.getContextObject(contextName)?.namespace,
-    tls: { ca: buf(opts.ca), cert: buf(opts.cert), key: buf(opts.key), rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername },
-    headers,
+    tls: { ca: buf(first.opts.ca), cert: first.cert, key: first.key, rejectUnauthorized: first.opts.rejectUnauthorized, servername: first.opts.servername },
+    headers: first.headers,
+    ...(proxyUrl ? { proxyUrl } : {}),
+    reauth: credentials,
   };
 }
 
+/** True inside a pod with a ServiceAccount token: client-node then uses the in-cluster configuration. */
+function inCluster(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env['KUBERNETES_SERVICE_HOST']) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+}
+
+/**
+ * Nothing to connect with: no --kubeconfig, no $KUBECONFIG, no ~/.kube/config, not in a pod.
+ * client-node would silently fall back to http://localhost:8080 and fail with a TLS message.
+ */
+function noKubeconfig(env: NodeJS.ProcessEnv): Error {
+  const home = env['HOME'] ?? homedir();
+  return inputError(`no kubeconfig: $KUBECONFIG is not set and ${join(home, '.kube', 'config')} does not exist`, {
+    cause: undefined,
+    expected: 'a kubeconfig that names the cluster to use',
+    hint: 'start a local cluster with `slipway cluster up` (it adds its context to ~/.kube/config), or pass --kubeconfig <file> [--context <name>], or set KUBECONFIG',
+  });
+}
+
 /** Server, TLS and auth for `t`: the light reader when it covers the file, client-node otherwise. */
-export async function resolveTarget(t: KubeTarget): Promise<ResolvedTarget> {
-  const file = kubeconfigFile(t);
+export async function resolveTarget(t: KubeTarget, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedTarget> {
+  const file = kubeconfigFile(t, env);
+  if (file === undefined && !t.kubeconfig && !(env['KUBECONFIG'] ?? '').split(delimiter).some(Boolean) && !inCluster(env)) throw noKubeconfig(env);
   // A file that cannot be read falls through to client-node, which reports it as before.
   return (file !== undefined ? readKubeconfigFile(file, t.context) : undefined) ?? resolveWithClientNode(t);
 }

@@ -1,13 +1,17 @@
 /**
  * HTTP transport to one apiserver: keep-alive connections (so concurrent applies reuse TLS
- * sessions), credentials from a kubeconfig, and bounded exponential backoff when the apiserver
- * is unreachable or overloaded. Everything above this file speaks in paths and JSON.
+ * sessions), credentials from a kubeconfig that are refreshed when they expire or the apiserver
+ * answers 401, proxies (kubeconfig `proxy-url`, else HTTPS_PROXY/NO_PROXY), and bounded
+ * exponential backoff with jitter (honouring `Retry-After`) when the apiserver is unreachable or
+ * overloaded. Everything above this file speaks in paths and JSON.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { clusterUnavailable } from '../errors/index.ts';
-import { resolveTarget, type KubeTarget, type ResolvedTarget } from './kubeconfig.ts';
+import { isIP } from 'node:net';
+import { clusterUnavailable, internal, isSlipwayError, unsupported } from '../errors/index.ts';
+import { parseStatus, statusError } from './errors.ts';
+import { resolveTarget, type Credentials, type KubeTarget, type ResolvedTarget } from './kubeconfig.ts';
 
 export type { KubeTarget } from './kubeconfig.ts';
 
@@ -24,13 +28,16 @@ export interface RetryPolicy {
    */
   readonly baseDelayMs: number;
   /**
-   * Upper bound of one backoff delay in ms.
+   * Upper bound of one backoff delay in ms, also of a server's `Retry-After`.
    * @default 3000
    */
   readonly maxDelayMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 3000 };
+
+/** A `Retry-After` longer than this is not waited for: the request fails as unavailable instead. */
+const MAX_RETRY_AFTER_MS = 30_000;
 
 export interface RawRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -41,11 +48,15 @@ export interface RawRequest {
   readonly contentType?: string;
   /** @default application/json */
   readonly accept?: string;
+  /** Aborts the request and any backoff wait. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface RawResponse {
   readonly status: number;
   readonly body: unknown;
+  /** The `Retry-After` header in ms, when the server sent one (429, 503). */
+  readonly retryAfterMs?: number | undefined;
 }
 
 /** Connection-level failures worth retrying: the apiserver restarting, a flapping network. */
@@ -59,10 +70,68 @@ export function isRetryableNetworkError(e: unknown): boolean {
   return e instanceof Error && /socket hang up/i.test(e.message);
 }
 
+/** The exponential backoff ceiling of retry `attempt` (0-based): base·2^attempt, bounded. */
 export function backoffDelay(attempt: number, policy: RetryPolicy): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
 }
 
+/**
+ * The wait before retry `attempt`: "equal jitter" (half the backoff ceiling plus a random part
+ * of the other half), so that many clients retrying together spread out instead of arriving in
+ * waves; never less than the server's `Retry-After` (bounded by {@link MAX_RETRY_AFTER_MS}).
+ */
+export function retryDelay(attempt: number, policy: RetryPolicy, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+  const ceiling = backoffDelay(attempt, policy);
+  const jittered = ceiling / 2 + random() * (ceiling / 2);
+  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)));
+}
+
+/** `Retry-After: <seconds>` or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(v: string | undefined, now: number = Date.now()): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Go's rule, which kubectl follows: requests to localhost or a loopback address never go through an environment proxy. */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h === '::1';
+}
+
+/**
+ * The proxy environment an agent for `server` gets: the kubeconfig's `proxy-url` always wins (as
+ * in kubectl); otherwise HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, except for loopback
+ * servers. Node 24's agents implement the CONNECT tunnelling and NO_PROXY matching.
+ */
+export function proxyEnvFor(server: URL, proxyUrl: string | undefined, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | undefined {
+  if (proxyUrl) {
+    const scheme = proxyUrl.split(':')[0]?.toLowerCase();
+    if (scheme !== 'http' && scheme !== 'https') {
+      throw unsupported(`proxy-url ${redactUrl(proxyUrl)}: only http:// and https:// proxies are supported`, {
+        cause: undefined,
+        hint: 'use an HTTP CONNECT proxy, or reach the apiserver without the proxy',
+      });
+    }
+    return { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl };
+  }
+  if (isLoopback(server.hostname)) return undefined;
+  const pick = (k: string): string | undefined => env[k] ?? env[k.toLowerCase()];
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
+    const v = pick(k);
+    if (v) out[k] = v;
+  }
+  return out['HTTPS_PROXY'] || out['HTTP_PROXY'] ? out : undefined;
+}
+
+/** A URL without its userinfo, for messages. */
+function redactUrl(u: string): string {
+  return u.replace(/\/\/[^@/]*@/, '//***@');
+}
 
 export interface TransportOptions {
   readonly target: KubeTarget;
@@ -73,52 +142,82 @@ export interface TransportOptions {
    * @default 32
    */
   readonly maxSockets?: number;
+  /** Proxy variables (HTTPS_PROXY, NO_PROXY…). @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
+
+/** How often credentials that can change are asked for again (client-node answers from its cache until they expire). */
+const REAUTH_EVERY_MS = 1000;
 
 export class Transport {
   readonly server: string;
   readonly contextName: string;
   readonly namespace: string | undefined;
   private readonly base: URL;
-  private readonly agent: http.Agent;
-  private readonly headers: Record<string, string>;
   private readonly retry: RetryPolicy;
+  private readonly targetInput: KubeTarget;
+  private readonly maxSockets: number;
+  private readonly proxyEnv: NodeJS.ProcessEnv | undefined;
+  private target: ResolvedTarget;
+  private agent: http.Agent;
+  private headers: Record<string, string>;
+  private authCheckedAt = Date.now();
+  private authInFlight: Promise<void> | undefined;
+  private readonly retired: http.Agent[] = [];
 
-  private constructor(init: { target: ResolvedTarget; retry: RetryPolicy; maxSockets: number }) {
-    const { server, contextName, namespace, tls, headers } = init.target;
+  private constructor(init: { target: ResolvedTarget; input: KubeTarget; retry: RetryPolicy; maxSockets: number; env: NodeJS.ProcessEnv }) {
+    const { server, contextName, namespace, headers } = init.target;
     this.server = server;
     this.contextName = contextName;
     this.namespace = namespace;
     this.base = new URL(server);
     this.retry = init.retry;
-    const { ca, cert, key, rejectUnauthorized, servername } = tls;
-    const common = { keepAlive: true, maxSockets: init.maxSockets };
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({ ...common, ca, cert, key, ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }), ...(servername ? { servername } : {}) })
-        : new http.Agent(common);
+    this.targetInput = init.input;
+    this.maxSockets = init.maxSockets;
+    this.proxyEnv = proxyEnvFor(this.base, init.target.proxyUrl, init.env);
+    this.target = init.target;
     this.headers = { ...headers };
+    this.agent = this.makeAgent(init.target.tls.cert, init.target.tls.key);
   }
 
   static async open(o: TransportOptions): Promise<Transport> {
-    return new Transport({ target: await resolveTarget(o.target), retry: o.retry ?? defaultRetryPolicy, maxSockets: o.maxSockets ?? 32 });
+    return new Transport({ target: await resolveTarget(o.target), input: o.target, retry: o.retry ?? defaultRetryPolicy, maxSockets: o.maxSockets ?? 32, env: o.env ?? process.env });
   }
 
   close(): void {
     this.agent.destroy();
+    for (const a of this.retired.splice(0)) a.destroy();
   }
 
-  /** One request, retried with backoff on unavailability; HTTP errors are returned, not thrown. */
+  /**
+   * One request, retried with backoff on unavailability (network errors, 429/5xx, honouring
+   * `Retry-After`); after a 401 the credentials are resolved again and the request repeated
+   * once. HTTP errors are returned, not thrown.
+   */
   async request(req: RawRequest): Promise<RawResponse> {
     let last: unknown;
+    let reauthed = false;
+    let retryAfterMs: number | undefined;
     for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
-      if (attempt > 0) await sleep(backoffDelay(attempt - 1, this.retry));
+      if (attempt > 0) {
+        if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) break;
+        await sleep(retryDelay(attempt - 1, this.retry, retryAfterMs), undefined, req.signal ? { signal: req.signal } : undefined);
+      }
+      retryAfterMs = undefined;
       try {
+        await this.freshCredentials(false);
         const res = await this.once(req);
+        if (res.status === 401 && !reauthed) {
+          reauthed = true;
+          await this.freshCredentials(true);
+          attempt--; // a refreshed credential is not a retry of an unavailable server
+          continue;
+        }
         if (!RETRY_STATUS.has(res.status)) return res;
         last = res;
+        retryAfterMs = res.retryAfterMs;
       } catch (e) {
-        if (!isRetryableNetworkError(e)) throw e;
+        if (req.signal?.aborted || !isRetryableNetworkError(e)) throw e;
         last = e;
       }
     }
@@ -129,28 +228,129 @@ export class Transport {
     });
   }
 
-  /** A streaming GET (watch): calls onLine for each JSON line until the signal aborts or the server ends. */
-  stream(path: string, query: Readonly<Record<string, string>>, onLine: (v: unknown) => void, signal: AbortSignal): Promise<void> {
+  /**
+   * A streaming GET (a watch): calls `onLine` with each JSON line until the server ends the
+   * stream or `signal` aborts (both resolve). A non-2xx answer rejects with the apiserver's
+   * status as a slipway error (a 401 first refreshes the credentials and tries once more); so
+   * do a line that is not JSON and an exception thrown by `onLine`. Nothing is ever thrown from
+   * inside a stream listener.
+   */
+  async stream(path: string, query: Readonly<Record<string, string>>, onLine: (v: unknown) => void, signal: AbortSignal): Promise<void> {
+    await this.freshCredentials(false);
+    try {
+      await this.streamOnce(path, query, onLine, signal);
+    } catch (e) {
+      if (!(e instanceof UnauthorizedStream)) throw e;
+      await this.freshCredentials(true);
+      try {
+        await this.streamOnce(path, query, onLine, signal);
+      } catch (e2) {
+        throw e2 instanceof UnauthorizedStream ? e2.error : e2;
+      }
+    }
+  }
+
+  private streamOnce(path: string, query: Readonly<Record<string, string>>, onLine: (v: unknown) => void, signal: AbortSignal): Promise<void> {
     const url = this.url(path, query);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const done = (e?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (e === undefined || signal.aborted) resolve();
+        else reject(e instanceof Error ? e : internal('watch stream failed', { cause: e }));
+      };
       const r = this.mod().request(url, { method: 'GET', agent: this.agent, headers: { ...this.headers, Accept: 'application/json' }, signal }, (res) => {
-        let buf = '';
+        const status = res.statusCode ?? 0;
         res.setEncoding('utf8');
+        if (status < 200 || status >= 300) {
+          let text = '';
+          res.on('data', (c: string) => {
+            if (text.length < 64 * 1024) text += c;
+          });
+          res.on('error', done);
+          res.on('end', () => {
+            const body = parseBody(text);
+            const err = statusError(`watch ${path}`, parseStatus(status, body), body);
+            done(status === 401 ? new UnauthorizedStream(err) : err);
+          });
+          return;
+        }
+        let buf = '';
         res.on('data', (chunk: string) => {
+          if (settled) return;
           buf += chunk;
           let i: number;
           while ((i = buf.indexOf('\n')) >= 0) {
             const line = buf.slice(0, i).trim();
             buf = buf.slice(i + 1);
-            if (line) onLine(JSON.parse(line));
+            if (!line) continue;
+            try {
+              onLine(JSON.parse(line));
+            } catch (e) {
+              done(e);
+              res.destroy();
+              return;
+            }
           }
         });
-        res.on('end', () => resolve());
-        res.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
+        res.on('end', () => done());
+        res.on('close', () => done());
+        res.on('error', done);
       });
-      r.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
+      r.on('error', done);
       r.end();
     });
+  }
+
+  /**
+   * Keeps the credentials current. Unforced, it asks a target whose credentials can change at
+   * most every {@link REAUTH_EVERY_MS}; forced (after a 401), it resolves the kubeconfig again,
+   * which re-runs an exec plugin and re-reads files. Concurrent callers share one refresh.
+   */
+  private async freshCredentials(force: boolean): Promise<void> {
+    if (!force && (this.target.reauth === undefined || Date.now() - this.authCheckedAt < REAUTH_EVERY_MS)) return;
+    if (this.authInFlight === undefined) {
+      this.authInFlight = (async () => {
+        try {
+          let creds: Credentials;
+          if (force) {
+            const t = await resolveTarget(this.targetInput);
+            this.target = t;
+            creds = { headers: t.headers, cert: t.tls.cert, key: t.tls.key };
+          } else if (this.target.reauth) {
+            creds = await this.target.reauth();
+          } else return;
+          this.headers = { ...creds.headers };
+          if (!sameBuffer(creds.cert, this.currentCert) || !sameBuffer(creds.key, this.currentKey)) {
+            this.retired.push(this.agent);
+            this.agent = this.makeAgent(creds.cert, creds.key);
+          }
+        } finally {
+          this.authCheckedAt = Date.now();
+          this.authInFlight = undefined;
+        }
+      })();
+    }
+    try {
+      await this.authInFlight;
+    } catch (e) {
+      if (isSlipwayError(e)) throw e;
+      throw clusterUnavailable(`cannot refresh the credentials of context "${this.contextName}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  private currentCert: Buffer | undefined;
+  private currentKey: Buffer | undefined;
+
+  private makeAgent(cert: Buffer | undefined, key: Buffer | undefined): http.Agent {
+    this.currentCert = cert;
+    this.currentKey = key;
+    const { ca, rejectUnauthorized, servername } = this.target.tls;
+    const common = { keepAlive: true, maxSockets: this.maxSockets, ...(this.proxyEnv ? { proxyEnv: this.proxyEnv } : {}) };
+    return this.base.protocol === 'https:'
+      ? new https.Agent({ ...common, ca, cert, key, ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }), ...(servername ? { servername } : {}) })
+      : new http.Agent(common);
   }
 
   private mod(): typeof http | typeof https {
@@ -172,19 +372,13 @@ export class Transport {
       headers['Content-Length'] = String(payload.length);
     }
     return new Promise((resolve, reject) => {
-      const r = this.mod().request(url, { method: req.method, agent: this.agent, headers }, (res) => {
+      const r = this.mod().request(url, { method: req.method, agent: this.agent, headers, ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            // Not JSON (a proxy's HTML page, say): keep the text for the error message.
-          }
-          resolve({ status: res.statusCode ?? 0, body });
+          const retryAfter: string | undefined = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')), retryAfterMs: parseRetryAfter(retryAfter) });
         });
       });
       r.setTimeout(60_000, () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
@@ -192,5 +386,28 @@ export class Transport {
       if (payload) r.write(payload);
       r.end();
     });
+  }
+}
+
+/** JSON when it is JSON; otherwise the text (a proxy's HTML page, say), kept for the error message. */
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function sameBuffer(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.equals(b));
+}
+
+/** A watch answered 401: retried once with refreshed credentials before `error` surfaces. */
+class UnauthorizedStream extends Error {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    super('unauthorized', { cause: error });
+    this.error = error;
   }
 }

@@ -76,7 +76,9 @@ describe('deploy: zero downtime', () => {
     const abort = new AbortController();
     const watching = client.watch(
       { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace: ns().name, labelSelector: 'kubernetes.io/service-name=web' },
-      (type, obj) => {
+      {},
+      ({ type, object: obj }) => {
+        if (type === 'BOOKMARK') return;
         const eps = (obj['endpoints'] ?? []) as { conditions?: { ready?: boolean }; targetRef?: { name?: string } }[];
         const ready = eps.filter((e) => e.conditions?.ready === true).map((e) => e.targetRef?.name ?? '');
         if (type === 'DELETED') slices.delete(obj.metadata.name ?? '');
