@@ -233,7 +233,8 @@ process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/
     const ac = new AbortController();
     const running = inf.run(ac.signal);
     await inf.waitForSync();
-      let i = 0;
+    const t0 = Date.now();
+    let i = 0;
     while (Date.now() - t0 < 60_000) {
       // Requests through the plugin's credentials, and an event through the long-lived watch.
       await client.apply({ ...configMap(`c-${i}`), metadata: { name: `c-${i}`, namespace: ns().name } });
