@@ -253,6 +253,31 @@ export class KubeClient {
     return info;
   }
 
+  /**
+   * Creates `obj` (POST); a conflict error (409 AlreadyExists) when it exists. Unlike apply, two
+   * writers racing to create the same object cannot both succeed: what leader election needs.
+   */
+  async create(obj: KubeObject): Promise<LiveObject> {
+    const name = obj.metadata.name ?? '';
+    const info = await this.resourceFor(obj.apiVersion, obj.kind);
+    const res = await this.transport.request({ method: 'POST', path: resourcePath(info, { namespace: obj.metadata.namespace }), body: obj });
+    if (res.status >= 300) throw statusError(`create ${describe({ ...obj, name, namespace: obj.metadata.namespace })}`, parseStatus(res.status, res.body), res.body);
+    return res.body as LiveObject;
+  }
+
+  /**
+   * Replaces `obj` (PUT) under optimistic concurrency: `obj.metadata.resourceVersion` must be the
+   * one last read, else a conflict error (409) says someone else wrote in between.
+   */
+  async replace(obj: KubeObject): Promise<LiveObject> {
+    const name = obj.metadata.name ?? '';
+    const id = { ...obj, name, namespace: obj.metadata.namespace };
+    const info = await this.resourceFor(obj.apiVersion, obj.kind);
+    const res = await this.transport.request({ method: 'PUT', path: resourcePath(info, id), body: obj });
+    if (res.status >= 300) throw statusError(`replace ${describe(id)}`, parseStatus(res.status, res.body), res.body);
+    return res.body as LiveObject;
+  }
+
   /** Deletes in the background (dependents garbage-collected by the cluster). */
   async delete(id: ObjectId): Promise<'deleted' | 'not-found'> {
     const info = await this.resourceFor(id.apiVersion, id.kind);
