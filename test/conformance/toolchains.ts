@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const toolsBin = join(process.env['SLIPWAY_CACHE'] ?? join(homedir(), '.cache', 'slipway'), 'tools', 'bin');
+const toolsBin = join(process.env['SLIPWAY_CACHE'] ?? join(homedir(), '.cache', 'slipway'), 'tools', 'bin');
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '').split(':')) {

@@ -133,7 +133,7 @@ function ordered(v: Record<string, unknown>, schema: TSchema): Record<string, un
 }
 
 /** Maps merge key by key, lists and scalars replace, null removes: the same rule as environments. */
-export function deepMerge(base: unknown, over: unknown): unknown {
+function deepMerge(base: unknown, over: unknown): unknown {
   if (!isRecord(base) || !isRecord(over)) return over;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {

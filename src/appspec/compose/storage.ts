@@ -202,7 +202,7 @@ export function configKey(def: Record<string, unknown>, source: string): string 
 }
 
 /** A ConfigMap name for an env file path: `.env.app` → `env-app`, `config/app.env` → `config-app-env`. */
-export function envFileConfigMapName(file: string): string {
+function envFileConfigMapName(file: string): string {
   return dnsName(file.replace(/^\.\//, ''));
 }
 

@@ -12,7 +12,7 @@ const PDB_URL = `${K8S_DOCS}/tasks/run-application/configure-pdb/`;
 const HPA_URL = `${K8S_DOCS}/tasks/run-application/horizontal-pod-autoscale/`;
 
 /** Replicas as the apiserver will default them (1 when unset). */
-export function replicasOf(o: LintObject): number {
+function replicasOf(o: LintObject): number {
   return num(get(o.object, ['spec', 'replicas'])) ?? 1;
 }
 
