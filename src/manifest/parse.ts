@@ -1,6 +1,7 @@
 import { constructFromEvents, CORE_SCHEMA, defineMappingTag, defineScalarTag, EVENT_ID, NOT_RESOLVED, parseEvents, type Event } from 'js-yaml';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { inputError, InputErrors, type SlipwayError } from '../errors/index.ts';
+import { isRecord } from './record.ts';
 import type { FieldPath, KubeObject, ParsedManifest, Position } from './types.ts';
 
 /**
@@ -268,15 +269,9 @@ export function parseManifestsFull(text: string, file: string): ParsedManifest[]
 }
 
 function isKubeObject(v: unknown): v is KubeObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  const meta = o['metadata'];
-  const isList = typeof o['kind'] === 'string' && o['kind'].endsWith('List');
-  return (
-    typeof o['apiVersion'] === 'string' &&
-    typeof o['kind'] === 'string' &&
-    (isList || (typeof meta === 'object' && meta !== null && !Array.isArray(meta)))
-  );
+  if (!isRecord(v)) return false;
+  const isList = typeof v['kind'] === 'string' && v['kind'].endsWith('List');
+  return typeof v['apiVersion'] === 'string' && typeof v['kind'] === 'string' && (isList || isRecord(v['metadata']));
 }
 
 /**

@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import precompiledCompose from './compose-validator.generated.js';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../../errors/index.ts';
-import { withPlainEnv } from '../../manifest/index.ts';
+import { isRecord, withPlainEnv } from '../../manifest/index.ts';
 import { closestMatch } from '../suggest.ts';
 import { standaloneEsm } from '../standalone.ts';
 import { interpolate } from './interpolate.ts';
@@ -108,7 +108,7 @@ export function loadCompose(text: string, file: string, vars: Readonly<Record<st
 function walkStrings(v: unknown, path: Path, f: (s: string, path: Path) => string): unknown {
   if (typeof v === 'string') return f(v, path);
   if (Array.isArray(v)) return v.map((x: unknown, i) => walkStrings(x, [...path, i], f));
-  if (typeof v === 'object' && v !== null) {
+  if (isRecord(v)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       // Extension fields are free-form: only x-slipway is read, and it is interpolated too.

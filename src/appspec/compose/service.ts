@@ -4,7 +4,8 @@
  */
 import { split as shellSplit } from 'shlex';
 import type { DependencySpec, ServiceSpec, JobSpec, VolumeSpec } from '../schema.ts';
-import { isRecord, str, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { str, type ImportContext } from './context.ts';
 import { convertDeploy } from './deploy.ts';
 import { convertEnvironment } from './env.ts';
 import { convertHealthcheck } from './healthcheck.ts';

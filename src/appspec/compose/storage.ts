@@ -14,7 +14,8 @@
  */
 import { parse as parseDotenv } from 'dotenv';
 import type { VolumeSpec } from '../schema.ts';
-import { dnsName, isRecord, str, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { dnsName, str, type ImportContext } from './context.ts';
 import type { Path } from './load.ts';
 
 export interface SharedState {

@@ -49,10 +49,6 @@ export function versionOf(apiVersion: string): string {
 
 export const deepEqual = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** One object identity across base and environments. */
 export interface IdentityGroup {
   readonly id: string;
