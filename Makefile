@@ -1,7 +1,7 @@
 # The two entry points in README.md. Each installs what it needs and caches it.
 SHELL := /bin/bash
 .ONESHELL:
-.PHONY: demo test setup kube-bin go-tools typecheck lint unit integration golden clean
+.PHONY: demo test setup kube-bin go-tools typecheck lint knip unit integration golden clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -9,7 +9,7 @@ setup:
 kube-bin: setup
 	@scripts/build-kube.sh >/dev/null
 
-## go-tools: the peer tools tests compare against (helm, kube-linter, kompose, actionlint), cached by version.
+## go-tools: the peer tools tests compare against (helm, kustomize, kube-score, kompose, actionlint), cached by version.
 go-tools: setup
 	@scripts/install-go-tools.sh >&2
 
@@ -17,12 +17,15 @@ go-tools: setup
 demo: kube-bin
 	@scripts/demo.sh
 
-## test: typecheck, lint, unit + golden + integration tests; ends with "N passed, N failed".
+## test: typecheck, lint, unused code/dependencies (knip), unit + golden + integration tests;
+## ends with "N passed, N failed". .ONESHELL runs the recipe as one script: `set -e` makes a failing
+## tsc, eslint or knip fail it (without it only the last line's status counted).
 test: kube-bin go-tools
-	@source scripts/env.sh
-	set -o pipefail
+	@set -eo pipefail
+	source scripts/env.sh
 	tsc -p tsconfig.json --noEmit
 	eslint --max-warnings=0 .
+	knip
 	mkdir -p .test-results
 	rc=0; vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json || rc=$$?
 	node scripts/test-summary.mjs .test-results/vitest.json || rc=1
@@ -33,6 +36,10 @@ typecheck: setup
 
 lint: setup
 	@source scripts/env.sh; eslint --max-warnings=0 .
+
+## knip: unused files, exports and dependencies (knip.jsonc).
+knip: setup
+	@source scripts/env.sh; knip
 
 unit: setup
 	@source scripts/env.sh; vitest run --project unit

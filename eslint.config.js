@@ -1,7 +1,11 @@
 // ESLint flat config: type-aware rules at error, plus the architecture rules:
 //  - import direction between capability folders (a folder may import only the ones listed in LAYERS),
+//    for static imports, re-exports, and dynamic `import('…')`/`require('…')` of a literal path,
 //  - one public entry per folder (import `../appspec/index.ts`, never `../appspec/load.ts`),
-//  - the pure core (appspec, render, lint, ci) does no I/O.
+//  - the pure core (manifest, appspec, render, lint, ci) does no I/O and reads no ambient state: no
+//    I/O or process modules (fs, net, child_process, module, os, process, …), no `process`/`fetch`/
+//    `require` globals, no dynamic `import()` at all (it loads code chosen at run time).
+// test/architecture/layers.test.ts lints snippets through this config and expects each violation.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -24,8 +28,34 @@ const LAYERS = {
 };
 const ALL = Object.keys(LAYERS);
 const PURE = ['manifest', 'appspec', 'render', 'lint', 'ci'];
-const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'http2', 'dgram', 'tls', 'worker_threads', 'cluster']
+// `module` (createRequire, register hooks), `os` (host facts) and `process` (env, argv, cwd) are
+// ambient state rather than I/O proper, but a pure function's result must not depend on them.
+const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'http2', 'dgram', 'tls', 'worker_threads', 'cluster', 'module', 'os', 'process', 'readline', 'vm', 'inspector']
   .flatMap((m) => [m, `node:${m}`]);
+const PURE_MESSAGE = (folder) => `${folder}/ is pure core: no I/O. Do I/O at the edges (cli, server, kube, cluster).`;
+/** Globals that reach the process or the network; in the pure core only through a parameter. */
+const IMPURE_GLOBALS = ['process', 'fetch', 'require', 'WebSocket', 'XMLHttpRequest'];
+
+/**
+ * `no-restricted-syntax` selectors for the layer rule on dynamic `import('…')` and `require('…')`
+ * of a literal path, which `no-restricted-imports` does not see.
+ */
+function dynamicLayerSelectors(folder, others, allowed) {
+  const forbidden = others.filter((f) => !allowed.includes(f));
+  // `…/errors/x.ts` but not `…/errors/index.ts`; `…/kube/…` when kube is not allowed at all.
+  const alternatives = [
+    ...(forbidden.length > 0 ? [`(^|/)(${forbidden.join('|')})/`] : []),
+    ...(allowed.length > 0 ? [`(^|/)(${allowed.join('|')})/(?!index\\.ts$)`] : []),
+  ];
+  if (alternatives.length === 0) return [];
+  // esquery ends a regex at the first `/`, even an escaped one: match the separator as \x2F.
+  const re = `/${alternatives.join('|').replaceAll('/', '\\x2F')}/`;
+  const message = `${folder}/ may import only the index.ts of: ${allowed.join(', ') || 'nothing'} (see LAYERS in eslint.config.js); dynamic import() and require() included.`;
+  return [
+    { selector: `ImportExpression[source.value=${re}]`, message },
+    { selector: `CallExpression[callee.name="require"][arguments.0.value=${re}]`, message },
+  ];
+}
 
 function layerRules(folder) {
   const others = ALL.filter((f) => f !== folder);
@@ -37,8 +67,26 @@ function layerRules(folder) {
       message: `${folder}/ may import only the index.ts of: ${allowed.join(', ') || 'nothing'} (see LAYERS in eslint.config.js).`,
     },
   ];
-  const paths = PURE.includes(folder) ? IO_MODULES.map((name) => ({ name, message: `${folder}/ is pure core: no I/O. Do I/O at the edges (cli, server, kube, cluster).` })) : [];
-  return { files: [`src/${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns, paths }] } };
+  const pure = PURE.includes(folder);
+  const paths = pure ? IO_MODULES.map((name) => ({ name, message: PURE_MESSAGE(folder) })) : [];
+  // The pure core bans dynamic import() and the require global outright; elsewhere they are
+  // allowed (lazy loading), within the layers.
+  const syntax = pure
+    ? [{ selector: 'ImportExpression', message: `${PURE_MESSAGE(folder)} No dynamic import(): it loads code chosen at run time.` }]
+    : dynamicLayerSelectors(folder, others, allowed);
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns, paths }],
+      'no-restricted-syntax': ['error', ...syntax],
+      ...(pure
+        ? {
+            'no-restricted-globals': ['error', ...IMPURE_GLOBALS.map((name) => ({ name, message: PURE_MESSAGE(folder) }))],
+            'no-restricted-properties': ['error', ...IMPURE_GLOBALS.map((property) => ({ object: 'globalThis', property, message: PURE_MESSAGE(folder) }))],
+          }
+        : {}),
+    },
+  };
 }
 
 export default tseslint.config(

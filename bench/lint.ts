@@ -1,23 +1,24 @@
 /**
- * Lint throughput: 10,000 objects, slipway vs kube-linter, in one run on the same files.
+ * Lint throughput: 10,000 objects, slipway vs kube-score, in one run on the same files.
  *
  *   node bench/lint.ts            (appends a row to bench/RESULTS.md)
  *   OBJECTS=2000 node bench/lint.ts
  *
  * Both tools read the same directory of YAML files from disk and run all their checks (slipway:
- * every rule + schema validation; kube-linter: --add-all-built-in). slipway is timed twice: the
- * CLI end to end (process start, read, parse, lint, JSON out — what kube-linter's number also
- * includes) and in-process (parse + lint; best of 3 in one process, so schemas are compiled and
- * the code is warm), with lintObjects alone on already-parsed input as a separate row.
+ * every rule + schema validation; kube-score: `score --all-default-optional`, JSON out). slipway
+ * is timed twice: the CLI end to end (process start, read, parse, lint, JSON out — what
+ * kube-score's number also includes) and in-process (parse + lint; best of 3 in one process, so
+ * schemas are compiled and the code is warm), with lintObjects alone on already-parsed input as a
+ * separate row.
  *
- * kube-linter comes from scripts/install-go-tools.sh, which cannot install it on the machines
- * this has run on so far: the Go module proxy answers 403 Forbidden for
- * golang.stackrox.io/kube-linter (checked with
- * `curl -w '%{http_code}' https://proxy.golang.org/golang.stackrox.io/kube-linter/@v/list`).
- * When it is absent nothing is estimated or borrowed from elsewhere: the row says "absent" and
- * why, there is no ratio, and slipway's numbers can only be read against the spec's goal.
+ * kube-score (v1.20.0) comes from scripts/install-go-tools.sh. It decodes objects into the
+ * Kubernetes Go types and gives up on the first value that does not decode (e.g. a `64MB`
+ * quantity), so the corpus has only defects it can read; the run checks that kube-score scored
+ * every object. (kube-linter, the earlier peer, cannot be installed: the Go module proxy refuses
+ * golang.stackrox.io/kube-linter.) When kube-score is absent nothing is estimated: the row says
+ * "absent" and there is no ratio.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,16 +26,16 @@ import { lintObjects } from '../src/lint/index.ts';
 import { parseManifests } from '../src/manifest/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-/** Why kube-linter is usually missing; printed and recorded with every run that lacks it. */
-const KUBE_LINTER_ABSENT =
-  'absent: not on PATH or in the slipway tools cache; scripts/install-go-tools.sh cannot install it because the Go module proxy answers 403 for golang.stackrox.io/kube-linter';
+/** Printed and recorded with every run that lacks kube-score. */
+const KUBE_SCORE_ABSENT = 'absent: not on PATH or in the slipway tools cache; run scripts/install-go-tools.sh';
 const TOTAL = Number(process.env['OBJECTS'] ?? 10_000);
 const PER_APP = 5; // Deployment, Service, PDB, HPA, NetworkPolicy
 
 function app(i: number): string {
   const ns = `team-${i % 100}`;
   const name = `svc-${i}`;
-  // Every 7th app has problems, so findings are produced and reported like in real use.
+  // Every 7th app has problems, so findings are produced and reported like in real use. Only
+  // problems kube-score can decode: a memory limit below the request, not an invalid quantity.
   const bad = i % 7 === 0;
   return `apiVersion: apps/v1
 kind: Deployment
@@ -53,7 +54,7 @@ spec:
           image: ${bad ? 'nginx:latest' : `registry.example.com/${name}:1.${i}.0`}
           ports: [{name: http, containerPort: 8080}]
           env: [{name: LOG_LEVEL, value: info}${bad ? ', {name: API_TOKEN, value: abc123}' : ''}]
-          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 500m, memory: ${bad ? '64MB' : '256Mi'}}}
+          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 500m, memory: ${bad ? '64Mi' : '256Mi'}}}
           livenessProbe: {httpGet: {path: /livez, port: http}}
           readinessProbe: {httpGet: {path: /readyz, port: http}}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}${bad ? ', privileged: true' : ''}}
@@ -89,9 +90,23 @@ spec:
 `;
 }
 
-function kubeLinterBin(): string | undefined {
+function kubeScoreBin(): string | undefined {
   const dir = join(process.env['SLIPWAY_CACHE'] ?? join(process.env['HOME'] ?? '', '.cache/slipway'), 'tools/bin');
-  return [join(dir, 'kube-linter'), ...(process.env['PATH'] ?? '').split(':').map((p) => join(p, 'kube-linter'))].find((c) => existsSync(c));
+  return [join(dir, 'kube-score'), ...(process.env['PATH'] ?? '').split(':').map((p) => join(p, 'kube-score'))].find((c) => existsSync(c));
+}
+
+/** The module version `go install` built (kube-score itself reports "development" then). */
+function goModuleVersion(bin: string): string {
+  const r = spawnSync('go', ['version', '-m', bin], { encoding: 'utf8' });
+  return /^\tmod\t\S+\t(v\S+)/m.exec(r.stdout)?.[1] ?? 'unknown version';
+}
+
+function runKubeScore(bin: string, dir: string, files: readonly string[], objects: number): void {
+  const r = spawnSync(bin, ['score', '-o', 'json', '--all-default-optional', ...files], { cwd: dir, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  // Exit 1 means "critical findings"; anything else means it did not score the files.
+  if (r.status !== 0 && r.status !== 1) throw new Error(`kube-score failed (${String(r.status)}): ${r.stderr}`);
+  const scored = (JSON.parse(r.stdout) as unknown[] | null)?.length ?? 0;
+  if (scored !== objects) throw new Error(`kube-score scored ${scored} objects, expected ${objects}`);
 }
 
 function time(fn: () => void): number {
@@ -134,13 +149,13 @@ try {
     if (r.status !== 0) throw new Error(`slipway lint failed: ${r.stderr}`);
   });
 
-  const kl = kubeLinterBin();
-  let klTime: number | undefined;
-  let klVersion = 'absent';
-  if (kl !== undefined) {
-    klVersion = execFileSync(kl, ['version'], { encoding: 'utf8' }).trim();
-    klTime = best(3, () => {
-      spawnSync(kl, ['lint', '--add-all-built-in', '--format', 'json', dir], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const ks = kubeScoreBin();
+  let ksTime: number | undefined;
+  let ksVersion = 'absent';
+  if (ks !== undefined) {
+    ksVersion = goModuleVersion(ks);
+    ksTime = best(3, () => {
+      runKubeScore(ks, dir, files, objects);
     });
   }
 
@@ -150,14 +165,14 @@ try {
     `slipway in-process (parse+lint): ${inProcess.toFixed(2)} s, ${rate(inProcess)}`,
     `  of which lintObjects alone:    ${lintOnly.toFixed(2)} s, ${rate(lintOnly)}`,
     `slipway CLI end to end:          ${cli.toFixed(2)} s, ${rate(cli)}`,
-    klTime !== undefined ? `kube-linter ${klVersion}:        ${klTime.toFixed(2)} s, ${rate(klTime)}` : `kube-linter: ${KUBE_LINTER_ABSENT}; no ratio`,
-    ...(klTime !== undefined ? [`ratio slipway CLI / kube-linter throughput: ${(klTime / cli).toFixed(2)}x (goal ≥ 1)`] : []),
+    ksTime !== undefined ? `kube-score ${ksVersion}:        ${ksTime.toFixed(2)} s, ${rate(ksTime)}` : `kube-score: ${KUBE_SCORE_ABSENT}; no ratio`,
+    ...(ksTime !== undefined ? [`ratio slipway CLI / kube-score throughput: ${(ksTime / cli).toFixed(2)}x (goal ≥ 1)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const results = join(ROOT, 'bench/RESULTS.md');
   if (!existsSync(results)) writeFileSync(results, '# Benchmark results\n');
-  const ratio = klTime !== undefined ? `${(klTime / cli).toFixed(2)}x` : `n/a (kube-linter ${KUBE_LINTER_ABSENT})`;
+  const ratio = ksTime !== undefined ? `${(ksTime / cli).toFixed(2)}x` : `n/a (kube-score ${KUBE_SCORE_ABSENT})`;
   const load = loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
@@ -168,8 +183,8 @@ try {
       `| slipway lint (CLI, all rules + schema) | ${cli.toFixed(2)} | ${Math.round(objects / cli)} |\n` +
       `| slipway lintObjects (in-process parse+lint) | ${inProcess.toFixed(2)} | ${Math.round(objects / inProcess)} |\n` +
       `| of which lintObjects alone (parsed input) | ${lintOnly.toFixed(2)} | ${Math.round(objects / lintOnly)} |\n` +
-      `| kube-linter ${klVersion} (--add-all-built-in) | ${klTime?.toFixed(2) ?? '—'} | ${klTime !== undefined ? Math.round(objects / klTime) : '—'} |\n\n` +
-      `${objects} objects, ${findings} findings. Throughput ratio slipway/kube-linter: ${ratio}.\n`,
+      `| kube-score ${ksVersion} (score --all-default-optional, CLI) | ${ksTime?.toFixed(2) ?? '—'} | ${ksTime !== undefined ? Math.round(objects / ksTime) : '—'} |\n\n` +
+      `${objects} objects, ${findings} slipway findings. Throughput ratio slipway CLI/kube-score: ${ratio}.\n`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

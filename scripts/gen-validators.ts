@@ -10,11 +10,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { standaloneValidatorsSource } from '../src/lint/index.ts';
 import { composeValidatorSource } from '../src/appspec/index.ts';
+import { composeSchema } from './compose-schema.ts';
 
 const root = join(import.meta.dirname, '..');
 for (const [file, source] of [
   ['src/lint/schemas/validators.generated.js', standaloneValidatorsSource()],
-  ['src/appspec/compose/compose-validator.generated.js', composeValidatorSource()],
+  ['src/appspec/compose/compose-validator.generated.js', composeValidatorSource(composeSchema())],
 ] as const) {
   writeFileSync(join(root, file), source);
   process.stdout.write(`wrote ${file}\n`);

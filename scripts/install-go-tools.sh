@@ -8,7 +8,9 @@
 set -euo pipefail
 
 TOOLS=(
-  "kube-linter golang.stackrox.io/kube-linter/cmd/kube-linter@v0.7.6"
+  # lint agreement test (test/conformance/lint-kube-score.test.ts) and bench/lint.ts. (kube-linter
+  # is not here: the module proxy refuses golang.stackrox.io/kube-linter.)
+  "kube-score github.com/zegl/kube-score/cmd/kube-score@v1.20.0"
   # render formats conformance (test/conformance): helm template; kustomize when kubectl is absent.
   "helm helm.sh/helm/v3/cmd/helm@v3.22.0"
   "kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.8.2"

@@ -1,7 +1,7 @@
 export * from './schema.ts';
-export { loadSpec, type LoadSpecOptions } from './load.ts';
+export { loadSpec } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
-export { parseImage, imageString, normalizeImage, type ImageParts } from './image.ts';
+export { parseImage, imageString, normalizeImage } from './image.ts';
 export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';
 export * from './compose/index.ts';
 export { standaloneEsm } from './standalone.ts';

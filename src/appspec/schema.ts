@@ -26,14 +26,14 @@ function Opt<T extends TSchema>(s: T): TOptional<T> {
 const Closed = { additionalProperties: false } as const;
 
 /** DNS-1123 label: what Kubernetes accepts as a Service / object name. */
-export const Name = Type.String({
+const Name = Type.String({
   pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
   maxLength: 63,
   description: 'A DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric.',
 });
 
 /** A Kubernetes quantity such as `500m`, `1.5`, `256Mi`, `10Gi`. @see K8S/reference/kubernetes-api/common-definitions/quantity/ */
-export const Quantity = Type.Union([
+const Quantity = Type.Union([
   Type.String({
     pattern: '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$',
     description: `A Kubernetes quantity, e.g. 250m, 1, 512Mi, 10Gi. See ${K8S}/reference/kubernetes-api/common-definitions/quantity/`,
@@ -42,17 +42,17 @@ export const Quantity = Type.Union([
 ]);
 
 /** A duration like `30s`, `5m`, `1h30m` (Go/Prometheus style). */
-export const Duration = Type.String({
+const Duration = Type.String({
   pattern: '^([0-9]+(ms|s|m|h))+$',
   description: 'A duration: a number with a unit ms, s, m or h, e.g. 30s, 5m, 1h30m.',
 });
 
 /** A port by name (as declared in `ports`) or by number. */
-export const PortRef = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Name], {
+const PortRef = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Name], {
   description: 'A port: its name from `ports`, or its number.',
 });
 
-export const ImageRef = Type.Union(
+const ImageRef = Type.Union(
   [
     Type.String({
       minLength: 1,
@@ -75,7 +75,7 @@ export const ImageRef = Type.Union(
   { description: `The container image. See ${K8S}/concepts/containers/images/` },
 );
 
-export const Port = Obj(
+const Port = Obj(
   {
     name: Name,
     port: Type.Integer({ minimum: 1, maximum: 65535, description: 'Container port.' }),
@@ -92,7 +92,7 @@ export const Port = Obj(
   'A port the container listens on.',
 );
 
-export const EnvValue = Type.Union(
+const EnvValue = Type.Union(
   [
     Type.String({ description: 'A literal value. Never put secret values here: use `secret:`.' }),
     Type.Number(),
@@ -107,7 +107,7 @@ export const EnvValue = Type.Union(
   { description: 'An environment variable value.' },
 );
 
-export const ConfigFile = Obj(
+const ConfigFile = Obj(
   {
     path: Type.String({ pattern: '^/', description: 'Absolute path of the file in the container.' }),
     content: Opt(Type.String({ description: 'Inline file content (stored in a generated ConfigMap).' })),
@@ -122,7 +122,7 @@ const ResourceList = Obj(
   { cpu: Opt(Quantity), memory: Opt(Quantity), 'ephemeral-storage': Opt(Quantity) },
   'Resource quantities.',
 );
-export const Resources = Obj(
+const Resources = Obj(
   {
     requests: Opt(ResourceList),
     limits: Opt(ResourceList),
@@ -137,7 +137,7 @@ const ProbeTiming = {
   failureThreshold: Opt(Type.Integer({ minimum: 1, description: '@default 3' })),
   successThreshold: Opt(Type.Integer({ minimum: 1, description: '@default 1 (must be 1 for liveness and startup)' })),
 };
-export const Probe = Obj(
+const Probe = Obj(
   {
     http: Opt(Obj({ path: Type.String({ pattern: '^/' }), port: PortRef, scheme: Opt(Type.Union([Type.Literal('HTTP'), Type.Literal('HTTPS')])) }, 'HTTP GET probe.')),
     tcp: Opt(Obj({ port: PortRef }, 'TCP socket probe.')),
@@ -147,7 +147,7 @@ export const Probe = Obj(
   },
   `A probe: exactly one of http, tcp, exec, grpc. See ${K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/`,
 );
-export const Probes = Obj(
+const Probes = Obj(
   {
     readiness: Opt(Type.Union([Probe, Type.Literal(false)], { description: '@default a TCP probe on the first port (an HTTP probe when the first port is named http).' })),
     liveness: Opt(Type.Union([Probe, Type.Literal(false)], { description: '@default none: a bad liveness probe restarts healthy pods.' })),
@@ -172,7 +172,7 @@ const ScalingRules = Obj(
   },
   `Scale-up or scale-down behavior. See ${K8S}/tasks/run-application/horizontal-pod-autoscale/#configurable-scaling-behavior`,
 );
-export const CustomMetric = Type.Union(
+const CustomMetric = Type.Union(
   [
     Obj(
       {
@@ -200,7 +200,7 @@ export const CustomMetric = Type.Union(
   ],
   { description: `A custom metric for the HPA. See ${K8S}/tasks/run-application/horizontal-pod-autoscale-walkthrough/#autoscaling-on-multiple-metrics-and-custom-metrics` },
 );
-export const Autoscaling = Obj(
+const Autoscaling = Obj(
   {
     min: Type.Integer({ minimum: 1, description: 'Minimum replicas.' }),
     max: Type.Integer({ minimum: 1, description: 'Maximum replicas.' }),
@@ -212,7 +212,7 @@ export const Autoscaling = Obj(
   `HorizontalPodAutoscaler v2. @default cpu 80 when no target is given. See ${K8S}/tasks/run-application/horizontal-pod-autoscale/`,
 );
 
-export const Tls = Type.Union(
+const Tls = Type.Union(
   [
     Obj({ secretName: Name }, 'Use an existing TLS Secret.'),
     Obj(
@@ -226,7 +226,7 @@ export const Tls = Type.Union(
   ],
   { description: `TLS for the exposed host. See ${K8S}/concepts/services-networking/ingress/#tls` },
 );
-export const Exposure = Obj(
+const Exposure = Obj(
   {
     type: Opt(
       Type.Union([Type.Literal('internal'), Type.Literal('ingress'), Type.Literal('gateway')], {
@@ -260,7 +260,7 @@ export const Exposure = Obj(
   'How the service is reached: internal only, through an Ingress, or a Gateway API HTTPRoute.',
 );
 
-export const Dependency = Type.Union(
+const Dependency = Type.Union(
   [
     Name,
     Obj({ service: Name, port: Opt(PortRef) }, 'A service this one calls, and on which port (@default its first port).'),
@@ -268,7 +268,7 @@ export const Dependency = Type.Union(
   { description: 'A service this one calls: becomes a NetworkPolicy egress/ingress edge and startup ordering.' },
 );
 
-export const Volume = Obj(
+const Volume = Obj(
   {
     name: Name,
     mountPath: Type.String({ pattern: '^/' }),
@@ -286,7 +286,7 @@ const CanaryStep = Type.Union([
   Obj({ pause: Obj({ duration: Opt(Duration) }, 'Pause; without duration, until promoted.') }, 'Pause.'),
   Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Type.Integer({ minimum: 1 })), failureLimit: Opt(Type.Integer({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
 ]);
-export const Strategy = Obj(
+const Strategy = Obj(
   {
     type: Opt(Type.Union([Type.Literal('rolling'), Type.Literal('canary'), Type.Literal('blueGreen')], { description: '@default rolling' })),
     maxSurge: Opt(Percent),
@@ -306,7 +306,7 @@ export const Strategy = Obj(
   `Rollout strategy. @default rolling with maxSurge 25%, maxUnavailable 0. See ${K8S}/concepts/workloads/controllers/deployment/#strategy`,
 );
 
-export const Slo = Obj(
+const Slo = Obj(
   {
     successRate: Opt(Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Target percent of non-5xx responses, e.g. 99.9.' })),
     latencyP95Ms: Opt(Type.Number({ exclusiveMinimum: 0, description: 'Target 95th percentile latency in milliseconds.' })),
@@ -315,7 +315,7 @@ export const Slo = Obj(
   'Service level objectives: drive PrometheusRule alerts and canary analysis.',
 );
 
-export const Metrics = Obj(
+const Metrics = Obj(
   { path: Opt(Type.String({ pattern: '^/', description: '@default /metrics' })), port: Opt(PortRef), interval: Opt(Duration) },
   'Where Prometheus scrapes the service (ServiceMonitor).',
 );
@@ -446,7 +446,7 @@ export const CronJob = Obj(
   `A CronJob. See ${K8S}/concepts/workloads/controllers/cron-jobs/`,
 );
 
-export const ConfigMapSpec = Obj(
+const ConfigMapSpec = Obj(
   {
     data: Opt(Type.Record(Type.String(), Type.String())),
     envFile: Opt(Type.String({ description: 'A dotenv file relative to slipway.yaml; its keys become the data.' })),
@@ -458,7 +458,7 @@ export const ConfigMapSpec = Obj(
   },
   `A ConfigMap the app owns (or, with external: true, one it only references). See ${K8S}/concepts/configuration/configmap/`,
 );
-export const SecretRef = Obj(
+const SecretRef = Obj(
   {
     keys: Opt(Type.Array(Type.String({ minLength: 1 }), { description: 'Keys the app expects in the Secret.' })),
     description: Opt(Type.String()),
@@ -467,7 +467,7 @@ export const SecretRef = Obj(
 );
 
 /** The fields every environment may override (a deep partial of the base). */
-export const EnvironmentOverlay = Obj(
+const EnvironmentOverlay = Obj(
   {
     namespace: Opt(Name),
     services: Opt(Type.Record(Name, Type.Unknown({ description: 'Overrides for this service: any Service field.' }), Closed)),
@@ -507,6 +507,4 @@ export type ExposureSpec = Static<typeof Exposure>;
 export type DependencySpec = Static<typeof Dependency>;
 export type VolumeSpec = Static<typeof Volume>;
 export type StrategySpec = Static<typeof Strategy>;
-export type SloSpec = Static<typeof Slo>;
 export type ImageSpec = Static<typeof ImageRef>;
-export type EnvironmentOverlaySpec = Static<typeof EnvironmentOverlay>;

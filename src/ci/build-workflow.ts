@@ -8,14 +8,14 @@ import type { Workflow } from './model.ts';
 import { fromRoot, type ResolvedOptions } from './options.ts';
 import { checkout, RUNNER } from './steps.ts';
 
-export interface BuildTarget {
+interface BuildTarget {
   readonly service: string;
   readonly context: string;
   readonly dockerfile: string;
   readonly image: string;
 }
 
-export function buildTargets(spec: AppSpec, o: ResolvedOptions): BuildTarget[] {
+function buildTargets(spec: AppSpec, o: ResolvedOptions): BuildTarget[] {
   return Object.entries(spec.services)
     .filter(([, s]) => s.build !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))

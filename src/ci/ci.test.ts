@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-imports, no-restricted-syntax -- a node:module load hook must be registered before @actions/workflow-parser is imported (dynamically, below); the generator under test stays pure */
 import { registerHooks } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';

@@ -89,7 +89,7 @@ function deployJob({ env, o, needs, canary, hasBuild }: DeployJobInput): Job {
 }
 
 /** Steps that leave a kubeconfig for the target cluster in $KUBECONFIG. */
-export function clusterAccess(cloud: Cloud): Step[] {
+function clusterAccess(cloud: Cloud): Step[] {
   switch (cloud) {
     case 'aws':
       return [

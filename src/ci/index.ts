@@ -3,8 +3,8 @@
  * and the logic of `slipway ci pin` (network access is injected by the caller).
  */
 export { generateGithubWorkflows } from './generate.ts';
-export { CLOUDS, type Cloud, type CiOptions } from './options.ts';
-export { existingState, contentHash, type ExistingState } from './write.ts';
-export { ACTIONS, TOOLS, type PinnedAction, type ActionId } from './actions.ts';
-export { checkWorkflowSecurity, type PolicyViolation } from './policy.ts';
+export { CLOUDS, type Cloud } from './options.ts';
+export { existingState } from './write.ts';
+export { ACTIONS } from './actions.ts';
+export { checkWorkflowSecurity } from './policy.ts';
 export { resolvePins, rewriteActionsTable, type FetchJson, type PinResult } from './pin.ts';

@@ -4,7 +4,7 @@
  * @see https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions
  */
 
-export type Scalar = string | number | boolean;
+type Scalar = string | number | boolean;
 
 /** `permissions:` values. `{}` (no permission at all) is the workflow-level default here. */
 export type Permissions = Readonly<Record<string, 'read' | 'write' | 'none'>>;

@@ -5,6 +5,7 @@
  * @see https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions
  */
 import { parse } from 'yaml';
+import { isRecord } from '../manifest/index.ts';
 
 export interface PolicyViolation {
   readonly job?: string;
@@ -29,7 +30,7 @@ const OIDC_ACTIONS = ['aws-actions/configure-aws-credentials', 'google-github-ac
 const UNTRUSTED = /\$\{\{[^}]*\b(github\.event\.|github\.head_ref|secrets\.|inputs\.|steps\.[^}]*outputs)/;
 
 function asRecord(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return isRecord(v) ? v : {};
 }
 function steps(job: RawJob): RawStep[] {
   return Array.isArray(job.steps) ? (job.steps as RawStep[]) : [];

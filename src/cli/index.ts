@@ -1,2 +1,2 @@
-export { main, buildProgram } from './main.ts';
-export { makeIo, memoryIo, type Io } from './io.ts';
+export { main } from './main.ts';
+export { memoryIo } from './io.ts';

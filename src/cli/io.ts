@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 
 type Colorize = (s: string) => string;
-export interface Colors {
+interface Colors {
   readonly red: Colorize;
   readonly green: Colorize;
   readonly yellow: Colorize;

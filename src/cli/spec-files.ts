@@ -11,8 +11,6 @@ import { loadSpec, type AppSpec } from '../appspec/index.ts';
 
 import { SPEC_FILE_NAMES } from './spec-file-names.ts';
 
-export { SPEC_FILE_NAMES };
-
 export interface SpecFiles {
   /** The spec file, as shown in messages (relative to the working directory when inside it). */
   readonly file: string;

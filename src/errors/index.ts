@@ -1,7 +1,7 @@
 /**
  * slipway's one error taxonomy. Engines throw (or return, when fanning out) these; only the
- * edges (`cli`, `server`) map a kind to an exit code or HTTP status, via {@link exitCodeFor}
- * and {@link httpStatusFor}. Every error carries a `cause`, so the root failure (an apiserver
+ * edges (`cli`, `server`) map a kind to an exit code (via {@link exitCodeFor}) or an HTTP
+ * status. Every error carries a `cause`, so the root failure (an apiserver
  * response, an fs error, a YAML parse error) is never lost.
  */
 
@@ -98,28 +98,6 @@ export function isSlipwayError(e: unknown): e is SlipwayError {
 export function exitCodeFor(e: unknown): 1 | 2 {
   if (isSlipwayError(e) && (e.kind === 'input' || e.kind === 'unsupported')) return 2;
   return 1;
-}
-
-export function httpStatusFor(e: unknown): number {
-  if (!isSlipwayError(e)) return 500;
-  switch (e.kind) {
-    case 'input':
-      return 400;
-    case 'not-found':
-      return 404;
-    case 'conflict':
-      return 409;
-    case 'forbidden':
-      return 403;
-    case 'unsupported':
-      return 501;
-    case 'cluster-unavailable':
-      return 503;
-    case 'rollout-failed':
-      return 502;
-    case 'internal':
-      return 500;
-  }
 }
 
 /** Result of one item in a fan-out (many objects, many clusters): failures are data, not throws. */

@@ -4,6 +4,7 @@
  * gives a comparison (and a diff) free of server defaults, status and bookkeeping metadata.
  * @see https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management
  */
+import { isRecord } from '../manifest/index.ts';
 
 /** A fieldsV1 tree: keys are `f:<field>`, `k:<json keys>`, `v:<json value>`, `i:<index>` or `.`. */
 export interface FieldSet {
@@ -16,8 +17,6 @@ interface ManagedFieldsEntry {
   fieldsV1?: FieldSet;
   subresource?: string;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Union of the field sets `manager` owns through Apply on the main resource (not /status). */
 export function appliedFieldsOf(obj: unknown, manager: string): FieldSet | undefined {

@@ -27,6 +27,7 @@ import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { RequestOptions } from 'node:https';
 import { parse } from 'yaml';
 import { clusterUnavailable, inputError, isSlipwayError } from '../errors/index.ts';
+import { isRecord } from '../manifest/index.ts';
 
 /** Where to find the cluster: the kubectl flags of the same names. */
 export interface KubeTarget {
@@ -78,7 +79,6 @@ export interface Credentials {
 }
 
 type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TOP_KEYS = new Set(['apiVersion', 'kind', 'clusters', 'contexts', 'users', 'current-context', 'preferences', 'extensions']);
 const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'proxy-url', 'extensions']);
@@ -93,7 +93,7 @@ class Delegate extends Error {
 }
 
 function onlyKeys(v: unknown, allowed: ReadonlySet<string>): Rec {
-  if (!isRec(v) || Object.keys(v).some((k) => !allowed.has(k))) throw new Delegate();
+  if (!isRecord(v) || Object.keys(v).some((k) => !allowed.has(k))) throw new Delegate();
   return v;
 }
 
@@ -107,7 +107,7 @@ function str(v: unknown): string | undefined {
 function named(list: unknown, name: string | undefined, field: string, allowed: ReadonlySet<string>): Rec | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) throw new Delegate();
-  const hits = list.filter((e) => isRec(e) && e['name'] === name);
+  const hits = list.filter((e) => isRecord(e) && e['name'] === name);
   if (hits.length > 1) throw new Delegate();
   const hit = hits[0] as Rec | undefined;
   return hit ? onlyKeys(hit[field] ?? {}, allowed) : undefined;
@@ -124,7 +124,7 @@ function fileOrData(dir: string, file: unknown, data: unknown): Buffer | undefin
 /** Every context name in the file, for the "no context" error. */
 function contextNames(doc: Rec): string[] {
   const list = Array.isArray(doc['contexts']) ? (doc['contexts'] as unknown[]) : [];
-  return list.map((c) => (isRec(c) && typeof c['name'] === 'string' ? c['name'] : '')).filter(Boolean);
+  return list.map((c) => (isRecord(c) && typeof c['name'] === 'string' ? c['name'] : '')).filter(Boolean);
 }
 
 function noContext(name: string, names: readonly string[]): Error {

@@ -10,7 +10,8 @@ import { inputError } from '../errors/index.ts';
 import type { Rule } from './context.ts';
 import { ALL_RULES } from './rules/index.ts';
 import type { LintConfig, RuleMeta, Severity } from './types.ts';
-import { arr, isRec } from './util.ts';
+import { isRecord } from '../manifest/index.ts';
+import { arr } from './util.ts';
 
 const LEVELS = new Set(['error', 'warning', 'info', 'off']);
 
@@ -31,7 +32,7 @@ function unknownRule(name: string, file: string, path: string): Error {
 /** Validates a parsed config document (from YAML) into a {@link LintConfig}. Throws an input error. */
 export function parseLintConfig(value: unknown, file: string): LintConfig {
   if (value === undefined || value === null) return {};
-  if (!isRec(value)) throw inputError(`${file}: lint config must be a mapping`, { cause: value, expected: 'keys disable and/or rules', hint: 'see `slipway lint --help`' });
+  if (!isRecord(value)) throw inputError(`${file}: lint config must be a mapping`, { cause: value, expected: 'keys disable and/or rules', hint: 'see `slipway lint --help`' });
   const extra = Object.keys(value).filter((k) => k !== 'disable' && k !== 'rules');
   if (extra.length > 0) throw inputError(`${file}: unknown key "${extra[0] ?? ''}"`, { cause: value, path: extra[0] ?? '', expected: 'disable or rules', hint: 'see `slipway lint --help`' });
   const disable: string[] = [];
@@ -41,7 +42,7 @@ export function parseLintConfig(value: unknown, file: string): LintConfig {
   });
   const rules: Record<string, Severity | 'off'> = {};
   const rv = value['rules'];
-  if (rv !== undefined && !isRec(rv)) throw inputError(`${file}: rules must be a mapping of rule → severity`, { cause: rv, path: 'rules', expected: 'e.g. SEC020: error', hint: 'severities: error, warning, info, off' });
+  if (rv !== undefined && !isRecord(rv)) throw inputError(`${file}: rules must be a mapping of rule → severity`, { cause: rv, path: 'rules', expected: 'e.g. SEC020: error', hint: 'severities: error, warning, info, off' });
   for (const [k, v] of Object.entries(rv ?? {})) {
     if (!findRule(k)) throw unknownRule(k, file, `rules.${k}`);
     // YAML 1.1 reads a bare `off` as false; accept it as meaning off.

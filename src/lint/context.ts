@@ -46,7 +46,7 @@ const TEMPLATE_PATHS: Readonly<Record<string, FieldPath>> = {
 /** Kinds that run long-lived replicated pods (probes, PDBs, anti-affinity make sense for them). */
 export const SERVING_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
 
-export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
+function podTemplateOf(o: KubeObject): PodTemplate | undefined {
   if (o.kind === 'Pod') {
     return {
       spec: rec(o['spec']),

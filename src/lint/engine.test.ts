@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-imports -- createRequire loads the SARIF JSON schema from a devDependency (its exports map has no JSON entry); the engine under test stays pure */
 import { createRequire } from 'node:module';
 import ajvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';

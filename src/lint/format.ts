@@ -20,11 +20,11 @@ export interface TextColors {
 const plain: Colorize = (s) => s;
 const NO_COLOR: TextColors = { red: plain, yellow: plain, cyan: plain, bold: plain, dim: plain };
 
-export function dottedPath(p: FieldPath): string {
+function dottedPath(p: FieldPath): string {
   return p.map((s) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z0-9_-]+$/.test(s) ? `.${s}` : `["${s}"]`)).join('').replace(/^\./, '');
 }
 
-export function objectLabel(f: Finding): string {
+function objectLabel(f: Finding): string {
   const o = f.object;
   return [o.kind, o.namespace, o.name ?? '<unnamed>'].filter((x) => x !== undefined).join('/');
 }

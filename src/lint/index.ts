@@ -3,12 +3,11 @@
  * RBAC) and offline schema validation for Kubernetes objects. Pure: callers read files and pass
  * parsed documents; deploy and render gate on {@link lintObjects}.
  */
-export type { Finding, FindingObject, LintConfig, LintDocument, LintInput, LintOptions, LintResult, RuleMeta, Severity, Category, CrdSchemaSource } from './types.ts';
-export { severityAtLeast, SEVERITY_ORDER } from './types.ts';
+export type { Finding, LintConfig, LintDocument, LintResult, RuleMeta, Severity, CrdSchemaSource } from './types.ts';
+export { severityAtLeast } from './types.ts';
 export { lintObjects, mergeResults } from './engine.ts';
 export { parseLintConfig, findRule, ruleMeta } from './config.ts';
-export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList, dottedPath, type TextColors } from './format.ts';
-export { IGNORE_PREFIX } from './rules/index.ts';
+export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList } from './format.ts';
 export { parseQuantity } from './quantity.ts';
 export { standaloneValidatorsSource } from './schema.ts';
 

@@ -13,7 +13,8 @@ import bundledCrds from './schemas/crds.json' with { type: 'json' };
 import { VALIDATORS } from './schemas/validators.generated.js';
 import { QUANTITY_PATTERN } from './quantity.ts';
 import type { CrdSchemaSource } from './types.ts';
-import { arr, isRec, rec, str, type Rec } from './util.ts';
+import { isRecord } from '../manifest/index.ts';
+import { arr, rec, str, type Rec } from './util.ts';
 
 // Absolute ids, so refs from CRD schemas into the Kubernetes ones resolve unambiguously.
 const BASE = 'https://schemas.slipway.invalid';
@@ -31,13 +32,13 @@ type Json = unknown;
 /** CRD openAPIV3Schema → JSON Schema ajv understands, closed to unknown fields like the apiserver. */
 function convertStructural(node: Json, root: boolean): Json {
   if (Array.isArray(node)) return node.map((n) => convertStructural(n, false));
-  if (!isRec(node)) return node;
+  if (!isRecord(node)) return node;
   if (node['x-kubernetes-int-or-string'] === true) return { type: ['integer', 'string'] };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
     if (k === 'description' || k === 'default' || k === 'example' || k.startsWith('x-kubernetes-')) continue;
     if (k === 'format' && v !== 'byte' && v !== 'date-time') continue;
-    if (k === 'properties' && isRec(v)) {
+    if (k === 'properties' && isRecord(v)) {
       const props: Record<string, unknown> = {};
       for (const [pk, pv] of Object.entries(v)) props[pk] = root && pk === 'metadata' ? { $ref: OBJECT_META } : convertStructural(pv, false);
       out[k] = props;
@@ -55,7 +56,7 @@ function convertStructural(node: Json, root: boolean): Json {
 
 /** Objects with declared properties reject unknown fields, unless the CRD preserves them. */
 function closeObject(out: Record<string, unknown>, preserveUnknown: boolean): Record<string, unknown> {
-  if (!preserveUnknown && out['additionalProperties'] === undefined && isRec(out['properties'])) out['additionalProperties'] = false;
+  if (!preserveUnknown && out['additionalProperties'] === undefined && isRecord(out['properties'])) out['additionalProperties'] = false;
   return out;
 }
 
@@ -89,7 +90,7 @@ export class SchemaSet {
     for (const v of arr(spec['versions'])) {
       const name = str(rec(v)['name']);
       const schema = rec(rec(v)['schema'])['openAPIV3Schema'];
-      if (name === undefined || !isRec(schema)) continue;
+      if (name === undefined || !isRecord(schema)) continue;
       const id = `${BASE}/crd/${group}/${name}/${kind}.json`;
       if (this.ajv.getSchema(id) === undefined) {
         try {
@@ -171,7 +172,7 @@ export function schemaSet(crds: readonly CrdSchemaSource[]): SchemaSet {
  */
 function needsCopy(v: unknown): boolean {
   if (Array.isArray(v)) return v.some((x) => needsCopy(x));
-  if (!isRec(v)) return false;
+  if (!isRecord(v)) return false;
   if (Object.getPrototypeOf(v) !== Object.prototype) return true;
   for (const k of Object.keys(v)) {
     const val = v[k];
@@ -183,7 +184,7 @@ function needsCopy(v: unknown): boolean {
 /** `field: null` means "unset" to the apiserver; drop such entries instead of flagging a type error. */
 function withoutNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutNulls);
-  if (!isRec(v)) return v;
+  if (!isRecord(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v)) if (val !== null) out[k] = withoutNulls(val);
   return out;

@@ -4,13 +4,13 @@ import type { FieldPath, KubeObject, Position } from '../manifest/index.ts';
 export type Severity = 'error' | 'warning' | 'info';
 
 /** Severities from least to most severe, for `--fail-on` comparisons. */
-export const SEVERITY_ORDER: readonly Severity[] = ['info', 'warning', 'error'];
+const SEVERITY_ORDER: readonly Severity[] = ['info', 'warning', 'error'];
 
 export function severityAtLeast(s: Severity, threshold: Severity): boolean {
   return SEVERITY_ORDER.indexOf(s) >= SEVERITY_ORDER.indexOf(threshold);
 }
 
-export type Category = 'security' | 'reliability' | 'efficiency' | 'networking' | 'rbac' | 'schema' | 'config';
+type Category = 'security' | 'reliability' | 'efficiency' | 'networking' | 'rbac' | 'schema' | 'config';
 
 /** What `--list` and `--explain` show, and what SARIF carries as rule metadata. */
 export interface RuleMeta {
@@ -36,7 +36,7 @@ export interface RuleMeta {
 }
 
 /** The object a finding is about. */
-export interface FindingObject {
+interface FindingObject {
   readonly apiVersion: string;
   readonly kind: string;
   readonly name?: string;

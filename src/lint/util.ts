@@ -2,16 +2,12 @@
  * Safe readers over loosely typed Kubernetes objects: user input can have any shape, and a rule
  * must never throw on a field of the wrong type (schema validation reports that).
  */
-import type { FieldPath } from '../manifest/index.ts';
+import { isRecord, type FieldPath } from '../manifest/index.ts';
 
 export type Rec = Readonly<Record<string, unknown>>;
 
-export function isRec(v: unknown): v is Rec {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function rec(v: unknown): Rec {
-  return isRec(v) ? v : {};
+  return isRecord(v) ? v : {};
 }
 
 export function arr(v: unknown): readonly unknown[] {
@@ -33,7 +29,7 @@ export function get(v: unknown, path: FieldPath): unknown {
       if (!Array.isArray(cur)) return undefined;
       cur = cur[seg] as unknown;
     } else {
-      if (!isRec(cur)) return undefined;
+      if (!isRecord(cur)) return undefined;
       cur = cur[seg];
     }
   }

@@ -117,6 +117,7 @@ describe('stringifyYaml quoting', () => {
 });
 
 describe('withPlainEnv', () => {
+  /* eslint-disable no-restricted-globals -- checks that withPlainEnv swaps and restores process.env */
   it.each([
     { name: 'returns the result', f: (): number => 42, throws: false },
     {
@@ -140,4 +141,5 @@ describe('withPlainEnv', () => {
     expect(seen).toEqual({ ...real });
     expect(process.env).toBe(real);
   });
+  /* eslint-enable no-restricted-globals */
 });

@@ -4,7 +4,7 @@
  * validates what it reads.
  * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/
  */
-export interface ObjectMeta {
+interface ObjectMeta {
   name?: string;
   namespace?: string;
   labels?: Record<string, string>;
@@ -47,10 +47,4 @@ export interface ParsedManifest {
 export function objectKey(o: KubeObject): string {
   const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] ?? '' : '';
   return `${group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-}
-
-/** `kind/name` or `kind/namespace/name`, for messages. */
-export function objectRef(o: KubeObject): string {
-  const ns = o.metadata.namespace;
-  return ns ? `${o.kind}/${ns}/${o.metadata.name ?? ''}` : `${o.kind}/${o.metadata.name ?? ''}`;
 }

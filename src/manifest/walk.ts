@@ -22,7 +22,7 @@ import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, visit, type Al
 export type YamlPath = readonly (string | number)[];
 
 /** One segment of a path, found. */
-export interface YamlStep {
+interface YamlStep {
   /** Where the entry is written: its key in a mapping; in a sequence, the item as listed. */
   readonly keyOffset: number | undefined;
   /** Where the value is written (for an alias, the anchored node); undefined for an empty value (`key:`). */

@@ -18,7 +18,7 @@ import { renderCronJob, renderJob, renderService } from './workloads.ts';
  * the latest policy version so new checks apply as the cluster is upgraded.
  * @see https://kubernetes.io/docs/concepts/security/pod-security-admission/
  */
-export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
   'pod-security.kubernetes.io/enforce': 'restricted',
   'pod-security.kubernetes.io/enforce-version': 'latest',
   'pod-security.kubernetes.io/audit': 'restricted',
@@ -53,7 +53,7 @@ function rank(o: KubeObject): number {
 }
 
 /** Apply order by kind, then by name (plain code-unit order, independent of locale). */
-export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
+function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
   return [...objects].sort((a, b) => {
     const r = rank(a) - rank(b);
     if (r !== 0) return r;

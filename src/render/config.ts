@@ -44,7 +44,7 @@ export function renderAppConfigMaps(ctx: RenderContext, opts: RenderOptions, dat
 }
 
 /** KEY=VALUE lines, `#` comments, quoted values (Node's own dotenv parser: no I/O). */
-export function parseDotenv(text: string): Record<string, string> {
+function parseDotenv(text: string): Record<string, string> {
   const parsed = parseEnv(text);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed)) if (v !== undefined) out[k] = v;

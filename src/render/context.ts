@@ -6,7 +6,7 @@ import { inputError, type SlipwayError } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
 import type { AppSpec, ImageSpec } from '../appspec/index.ts';
 
-export const MANAGED_BY = 'slipway';
+const MANAGED_BY = 'slipway';
 /** Annotation marking Jobs the deploy engine runs before/after rolling out services. */
 export const HOOK_ANNOTATION = 'slipway.dev/hook';
 /** Annotation carrying a canary/blue-green strategy the deploy engine has to honour. */

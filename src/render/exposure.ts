@@ -9,7 +9,7 @@ import type { ExposureSpec, ServiceSpec } from '../appspec/index.ts';
 import { meta, problem, standardLabels, warn, type RenderContext } from './context.ts';
 import { exposureType, findPort } from './network.ts';
 
-export const DEFAULT_INGRESS_CLASS = 'nginx';
+const DEFAULT_INGRESS_CLASS = 'nginx';
 
 export function renderExposure(ctx: RenderContext, name: string, svc: ServiceSpec): KubeObject[] {
   const type = exposureType(svc);

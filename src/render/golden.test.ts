@@ -1,4 +1,4 @@
-/* eslint-disable no-restricted-imports -- golden tests read the example specs and golden files; the renderer under test stays pure */
+/* eslint-disable no-restricted-imports, no-restricted-globals -- golden tests read the example specs and golden files, and rewrite them under UPDATE_GOLDEN=1 (process.env); the renderer under test stays pure */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

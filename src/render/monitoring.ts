@@ -19,7 +19,7 @@ import { workloadKind } from './workloads.ts';
 
 export const DASHBOARD_LABEL = 'grafana_dashboard';
 
-export function dashboardName(app: string): string {
+function dashboardName(app: string): string {
   return `${app}-dashboard`;
 }
 
@@ -127,7 +127,7 @@ function serviceAlerts(ctx: RenderContext, name: string, svc: ServiceSpec): Reco
 }
 
 /** Rendered when any service is scraped or has an SLO: alerts for every service of the app. */
-export function monitoringEnabled(ctx: RenderContext): boolean {
+function monitoringEnabled(ctx: RenderContext): boolean {
   return Object.values(ctx.spec.services).some((s) => s.metrics !== undefined || s.slo !== undefined);
 }
 

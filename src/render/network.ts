@@ -8,8 +8,8 @@ import type { DependencySpec, PortSpec, ServiceSpec } from '../appspec/index.ts'
 import { meta, problem, selectorLabels, standardLabels, type RenderContext } from './context.ts';
 
 /** Namespace Prometheus runs in (its scrapes are allowed into metrics ports). */
-export const MONITORING_NAMESPACE = 'monitoring';
-export const DEFAULT_INGRESS_NAMESPACE = 'ingress-nginx';
+const MONITORING_NAMESPACE = 'monitoring';
+const DEFAULT_INGRESS_NAMESPACE = 'ingress-nginx';
 const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 function policy(ctx: RenderContext, name: string, spec: Record<string, unknown>): KubeObject {
@@ -37,7 +37,7 @@ interface Edge {
   readonly port: PortSpec;
 }
 
-export function dependencyEdges(ctx: RenderContext): Edge[] {
+function dependencyEdges(ctx: RenderContext): Edge[] {
   const edges: Edge[] = [];
   const services = ctx.spec.services;
   const callers: [string, string, readonly DependencySpec[] | undefined][] = [

@@ -28,11 +28,11 @@ export type PodSource = Pick<
 >;
 
 /** Non-root ids used when the spec gives none (restricted forbids uid 0; 10001 avoids host system ids). */
-export const DEFAULT_ID = 10001;
-export const DEFAULT_REQUESTS = { cpu: '100m', memory: '128Mi' } as const;
-export const DEFAULT_MEMORY_LIMIT = '256Mi';
-export const DEFAULT_TERMINATION_GRACE = 30;
-export const DEFAULT_PRESTOP_SLEEP = 5;
+const DEFAULT_ID = 10001;
+const DEFAULT_REQUESTS = { cpu: '100m', memory: '128Mi' } as const;
+const DEFAULT_MEMORY_LIMIT = '256Mi';
+const DEFAULT_TERMINATION_GRACE = 30;
+const DEFAULT_PRESTOP_SLEEP = 5;
 
 export interface PodInput {
   readonly name: string;
@@ -54,7 +54,7 @@ export interface PodOutput {
   readonly version: string | undefined;
 }
 
-export function generatedConfigName(workload: string): string {
+function generatedConfigName(workload: string): string {
   return `${workload}-config`;
 }
 
@@ -131,7 +131,7 @@ function baseContainer(ctx: RenderContext, input: PodInput, image: ImageParts, e
 }
 
 /** Volume names slipway itself uses in a pod: `tmp` (/tmp) and `config` (inline config files). */
-export const RESERVED_VOLUMES = ['tmp', 'config'] as const;
+const RESERVED_VOLUMES = ['tmp', 'config'] as const;
 
 function podVolumes(ctx: RenderContext, input: PodInput, files: Files): { mounts: Record<string, unknown>[]; volumes: Record<string, unknown>[] } {
   const mounts: Record<string, unknown>[] = [];
@@ -252,7 +252,7 @@ function probe(ctx: RenderContext, path: string, p: ProbeSpec, ports: readonly P
 }
 
 /** A named port must be one of the service's ports. */
-export function portRef(ctx: RenderContext, path: string, ref: string | number, ports: readonly PortSpec[]): string | number {
+function portRef(ctx: RenderContext, path: string, ref: string | number, ports: readonly PortSpec[]): string | number {
   if (typeof ref === 'string' && !ports.some((p) => p.name === ref)) {
     problem(ctx, path, `unknown port "${ref}"`, { expected: `a port name from ports (${ports.map((p) => p.name).join(', ') || 'none declared'}) or a number` });
   }

@@ -19,19 +19,19 @@ import {
 } from './context.ts';
 import { buildPod, type PodOutput, type PodSource } from './pod.ts';
 
-export const DEFAULT_PROGRESS_DEADLINE = 600;
-export const REVISION_HISTORY_LIMIT = 5;
-export const DEFAULT_BACKOFF_LIMIT = 3;
-export const DEFAULT_TTL_AFTER_FINISHED = 3600;
-export const DEFAULT_VOLUME_SIZE = '1Gi';
-export const DEFAULT_CPU_TARGET = 80;
+const DEFAULT_PROGRESS_DEADLINE = 600;
+const REVISION_HISTORY_LIMIT = 5;
+const DEFAULT_BACKOFF_LIMIT = 3;
+const DEFAULT_TTL_AFTER_FINISHED = 3600;
+const DEFAULT_VOLUME_SIZE = '1Gi';
+const DEFAULT_CPU_TARGET = 80;
 
-export function headlessServiceName(service: string): string {
+function headlessServiceName(service: string): string {
   return `${service}-headless`;
 }
 
 /** A service gets a StatefulSet when it has at least one persistent volume. */
-export function isStateful(svc: ServiceSpec): boolean {
+function isStateful(svc: ServiceSpec): boolean {
   return (svc.volumes ?? []).some((v) => v.type !== 'emptyDir');
 }
 
@@ -40,11 +40,11 @@ export function workloadKind(svc: ServiceSpec): 'Deployment' | 'StatefulSet' {
 }
 
 /** The replica floor a PDB must respect: HPA min when autoscaling, else replicas (@default 1). */
-export function minReplicas(svc: ServiceSpec): number {
+function minReplicas(svc: ServiceSpec): number {
   return svc.autoscaling ? svc.autoscaling.min : (svc.replicas ?? 1);
 }
 
-export function serviceAccount(ctx: RenderContext, name: string, component: 'service' | 'job' | 'cronjob', src: PodSource): KubeObject {
+function serviceAccount(ctx: RenderContext, name: string, component: 'service' | 'job' | 'cronjob', src: PodSource): KubeObject {
   const annotations = src.serviceAccount?.annotations;
   return {
     apiVersion: 'v1',

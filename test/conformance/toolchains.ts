@@ -1,6 +1,6 @@
 /**
- * The real peer toolchains the conformance suite runs the formats through: kustomize (via
- * `kubectl kustomize`, or a standalone `kustomize build`) and helm v3 (installed by
+ * The real peer toolchains the conformance suite compares against: kustomize (via `kubectl
+ * kustomize`, or a standalone `kustomize build`), helm v3 and kube-score (installed by
  * scripts/install-go-tools.sh). Missing tools skip the suite locally and fail it under CI=true.
  */
 import { execFileSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const toolsBin = join(process.env['SLIPWAY_CACHE'] ?? join(homedir(), '.cache', 'slipway'), 'tools', 'bin');
+const toolsBin = join(process.env['SLIPWAY_CACHE'] ?? join(homedir(), '.cache', 'slipway'), 'tools', 'bin');
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '').split(':')) {
@@ -36,6 +36,12 @@ export function kustomizeTool(): Tool {
   if (existsSync(cached)) return { name: 'kustomize', argv: [cached, 'build'] };
   const standalone = onPath('kustomize');
   return { name: 'kustomize', argv: standalone !== undefined ? [standalone, 'build'] : undefined };
+}
+
+export function kubeScoreTool(): Tool {
+  const cached = join(toolsBin, 'kube-score');
+  const argv = existsSync(cached) ? [cached] : onPath('kube-score') !== undefined ? ['kube-score'] : undefined;
+  return { name: 'kube-score', argv };
 }
 
 /** Writes a format's files under a fresh temp dir; returns the dir. */

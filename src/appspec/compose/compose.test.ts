@@ -3,7 +3,7 @@ import { InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { accountingProblems } from './accounting.ts';
 import { importCompose } from './convert.ts';
 import { HANDLED_TOP_LEVEL } from './convert.ts';
-import { composeSchema } from './load.ts';
+import { composeSchema } from '../../../scripts/compose-schema.ts';
 import { handledServiceKeys } from './service.ts';
 import { UNSUPPORTED_SERVICE_KEYS, UNSUPPORTED_TOP_LEVEL } from './unsupported.ts';
 import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';

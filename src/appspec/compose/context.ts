@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../../errors/index.ts';
+import { isRecord } from '../../manifest/index.ts';
 import { formatPath, type Path } from './load.ts';
 import type { ImportReportEntry, ReportSeverity } from './types.ts';
 
@@ -73,10 +74,6 @@ export function keyPaths(v: unknown, path: Path = []): string[] {
   };
   visit(v, path);
   return out;
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A DNS-1123 label from a compose name: lowercase, `_` and `.` become `-`. */

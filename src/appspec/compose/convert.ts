@@ -18,7 +18,8 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { inputError, InputErrors, type SlipwayError } from '../../errors/index.ts';
 import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
-import { dnsName, ImportContext, isRecord, keyPaths } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { dnsName, ImportContext, keyPaths } from './context.ts';
 import { resolveExtends } from './extends.ts';
 import { formatPath, loadCompose, type LoadedCompose, type Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
@@ -133,7 +134,7 @@ function ordered(v: Record<string, unknown>, schema: TSchema): Record<string, un
 }
 
 /** Maps merge key by key, lists and scalars replace, null removes: the same rule as environments. */
-export function deepMerge(base: unknown, over: unknown): unknown {
+function deepMerge(base: unknown, over: unknown): unknown {
   if (!isRecord(base) || !isRecord(over)) return over;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {

@@ -12,7 +12,8 @@
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy
  */
 import type { ServiceSpec, StrategySpec } from '../schema.ts';
-import { isRecord, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { type ImportContext } from './context.ts';
 import type { Path } from './load.ts';
 import { cpuQuantity, memoryQuantity } from './units.ts';
 

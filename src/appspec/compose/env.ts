@@ -5,7 +5,8 @@
  * not copied into slipway.yaml: they become a reference to a Secret the user creates.
  */
 import type { EnvValueSpec } from '../schema.ts';
-import { isRecord, str, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { str, type ImportContext } from './context.ts';
 import type { Path } from './load.ts';
 import { looksSecret } from './storage.ts';
 

@@ -10,7 +10,8 @@
  * @see https://github.com/compose-spec/compose-spec/blob/main/05-services.md#extends
  * @see https://github.com/compose-spec/compose-spec/blob/main/13-merge.md
  */
-import { isRecord, str } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { str } from './context.ts';
 
 const SEQUENCES = new Set(['cap_add', 'cap_drop', 'configs', 'secrets', 'dns', 'dns_search', 'dns_opt', 'env_file', 'expose', 'external_links', 'ports', 'security_opt', 'profiles', 'device_cgroup_rules', 'group_add']);
 const KEYED_MAPS = new Set(['environment', 'labels', 'annotations', 'extra_hosts', 'sysctls', 'ulimits', 'build', 'deploy', 'healthcheck', 'logging', 'x-slipway']);

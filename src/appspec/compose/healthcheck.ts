@@ -16,7 +16,8 @@
  * @see https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
  */
 import type { ProbeSpec } from '../schema.ts';
-import { isRecord, str, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { str, type ImportContext } from './context.ts';
 import type { Path } from './load.ts';
 import { ceilSeconds, durationSeconds } from './units.ts';
 

@@ -4,6 +4,6 @@
  * references and passes their contents in.
  */
 export { importCompose } from './convert.ts';
-export type { ComposeImportInput, ComposeImportResult, ImportReportEntry, ReportSeverity } from './types.ts';
+export type { ComposeImportResult, ImportReportEntry } from './types.ts';
 export { accountingProblems } from './accounting.ts';
-export { composeValidatorSource, runtimeComposeValidator } from './load.ts';
+export { composeValidatorSource } from './load.ts';

@@ -5,7 +5,8 @@
  * @see https://github.com/compose-spec/compose-spec/blob/main/05-services.md#ports
  */
 import type { PortSpec } from '../schema.ts';
-import { isRecord, str, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { str, type ImportContext } from './context.ts';
 import type { Path } from './load.ts';
 
 type Protocol = 'TCP' | 'UDP' | 'SCTP';

@@ -4,7 +4,8 @@
  */
 import { split as shellSplit } from 'shlex';
 import type { DependencySpec, ServiceSpec, JobSpec, VolumeSpec } from '../schema.ts';
-import { dnsName, isRecord, str, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { str, type ImportContext } from './context.ts';
 import { convertDeploy } from './deploy.ts';
 import { convertEnvironment } from './env.ts';
 import { convertHealthcheck } from './healthcheck.ts';
@@ -118,7 +119,7 @@ function stringList(h: H, path: Path, value: unknown): string[] | undefined {
 }
 
 /** Image reference without a tag or digest (render needs one to pin what runs). */
-export function imageHasTag(image: string): boolean {
+function imageHasTag(image: string): boolean {
   if (image.includes('@')) return true;
   const last = image.split('/').pop() ?? image;
   return last.includes(':');
@@ -429,5 +430,3 @@ function dependsOn(h: H, path: Path, value: unknown): void {
     h.ctx.note(path, { severity: 'info', message: 'startup ordering: slipway rolls dependencies out first and waits for their readiness; at runtime Kubernetes restarts pods independently, so the app must retry connections' });
   }
 }
-
-export { dnsName };

@@ -14,7 +14,8 @@
  */
 import { parse as parseDotenv } from 'dotenv';
 import type { VolumeSpec } from '../schema.ts';
-import { dnsName, isRecord, str, type ImportContext } from './context.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { dnsName, str, type ImportContext } from './context.ts';
 import type { Path } from './load.ts';
 
 export interface SharedState {
@@ -202,7 +203,7 @@ export function configKey(def: Record<string, unknown>, source: string): string 
 }
 
 /** A ConfigMap name for an env file path: `.env.app` → `env-app`, `config/app.env` → `config-app-env`. */
-export function envFileConfigMapName(file: string): string {
+function envFileConfigMapName(file: string): string {
   return dnsName(file.replace(/^\.\//, ''));
 }
 

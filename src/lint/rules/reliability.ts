@@ -3,7 +3,8 @@
  * versions — the things that turn a node drain or a bad deploy into an outage.
  */
 import { containersOf, K8S_DOCS, SERVING_KINDS, type ContainerRef, type LintObject, type Report, type Rule } from '../context.ts';
-import { arr, get, isRec, num, rec, selectorIsEmpty, selectorMatches, str, strMap, type Rec } from '../util.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { arr, get, num, rec, selectorIsEmpty, selectorMatches, str, strMap, type Rec } from '../util.ts';
 
 const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 const SCALABLE = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'];
@@ -12,7 +13,7 @@ const PDB_URL = `${K8S_DOCS}/tasks/run-application/configure-pdb/`;
 const HPA_URL = `${K8S_DOCS}/tasks/run-application/horizontal-pod-autoscale/`;
 
 /** Replicas as the apiserver will default them (1 when unset). */
-export function replicasOf(o: LintObject): number {
+function replicasOf(o: LintObject): number {
   return num(get(o.object, ['spec', 'replicas'])) ?? 1;
 }
 
@@ -25,7 +26,7 @@ function eachServingContainer(fn: (c: ContainerRef, report: Report) => void): Ru
 
 /** The handler part of a probe (what it calls), without timings. */
 function probeHandler(p: unknown): string | undefined {
-  if (!isRec(p)) return undefined;
+  if (!isRecord(p)) return undefined;
   for (const k of ['httpGet', 'tcpSocket', 'grpc', 'exec']) if (p[k] !== undefined) return JSON.stringify({ [k]: p[k] });
   return undefined;
 }

@@ -506,7 +506,7 @@ export const securityRules: readonly Rule[] = [
 ];
 
 /** Tag of an image reference without digest, or undefined when it has none. */
-export function imageTag(image: string): string | undefined {
+function imageTag(image: string): string | undefined {
   const lastSlash = image.lastIndexOf('/');
   const lastColon = image.lastIndexOf(':');
   return lastColon > lastSlash ? image.slice(lastColon + 1) : undefined;

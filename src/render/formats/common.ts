@@ -49,10 +49,6 @@ export function versionOf(apiVersion: string): string {
 
 export const deepEqual = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** One object identity across base and environments. */
 export interface IdentityGroup {
   readonly id: string;
@@ -80,7 +76,7 @@ export function groupByIdentity(input: FormatInput, identity: (o: KubeObject) =>
 }
 
 /** `deployment-api` — a readable, file-system-safe stem; callers de-duplicate. */
-export function stemOf(o: KubeObject): string {
+function stemOf(o: KubeObject): string {
   return `${o.kind.toLowerCase()}-${(o.metadata.name ?? 'unnamed').replace(/[^a-zA-Z0-9._-]/g, '_')}`;
 }
 
@@ -104,7 +100,7 @@ export function uniqueStems(groups: readonly IdentityGroup[]): Map<string, strin
  * including custom resources, is treated as namespaced, which is what kustomize does too.
  * @see https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-uris
  */
-export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   'Namespace',
   'Node',
   'PersistentVolume',

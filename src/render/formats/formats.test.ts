@@ -1,4 +1,4 @@
-/* eslint-disable no-restricted-imports -- the test reads example specs and golden files from disk; the formats under test stay pure */
+/* eslint-disable no-restricted-imports, no-restricted-globals -- the test reads example specs and golden files from disk, and rewrites them under UPDATE_GOLDEN=1 (process.env); the formats under test stay pure */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';

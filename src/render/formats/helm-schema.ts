@@ -1,4 +1,5 @@
-import { isPlainObject } from './common.ts';
+import { isRecord } from '../../manifest/index.ts';
+import {  } from './common.ts';
 import { getAt } from './helm-sites.ts';
 
 /** One key of values.yaml and what kind of value it holds. */
@@ -14,7 +15,7 @@ function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
-  if (isPlainObject(v)) return 'object';
+  if (isRecord(v)) return 'object';
   return typeof v;
 }
 
@@ -73,5 +74,5 @@ function sortRequired(node: Schema): void {
   const required = node['required'];
   if (Array.isArray(required)) required.sort();
   const props = node['properties'];
-  if (isPlainObject(props)) for (const child of Object.values(props)) if (isPlainObject(child)) sortRequired(child);
+  if (isRecord(props)) for (const child of Object.values(props)) if (isRecord(child)) sortRequired(child);
 }

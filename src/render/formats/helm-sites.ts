@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../manifest/index.ts';
-import { deepEqual, isNamespaced, isPlainObject } from './common.ts';
+import { isRecord } from '../../manifest/index.ts';
+import { deepEqual, isNamespaced } from './common.ts';
 
 /** A path into an object: map keys and list indexes. */
 export type Path = readonly (string | number)[];
@@ -11,7 +12,7 @@ export function getAt(root: unknown, path: Path): unknown {
       if (!Array.isArray(cur)) return undefined;
       cur = cur[seg];
     } else {
-      if (!isPlainObject(cur) || !Object.hasOwn(cur, seg)) return undefined;
+      if (!isRecord(cur) || !Object.hasOwn(cur, seg)) return undefined;
       cur = cur[seg];
     }
   }
@@ -25,7 +26,7 @@ export function setAt(root: unknown, path: Path, value: unknown): void {
     if (Array.isArray(cur) && typeof seg === 'number') {
       if (last) cur[seg] = value;
       else cur = cur[seg];
-    } else if (isPlainObject(cur) && typeof seg === 'string') {
+    } else if (isRecord(cur) && typeof seg === 'string') {
       if (last) cur[seg] = value;
       else cur = cur[seg];
     }
@@ -52,7 +53,7 @@ export interface DiffSite {
 export function diffSites(values: readonly unknown[], path: Path, out: DiffSite[]): void {
   if (values.every((v) => deepEqual(v, values[0]))) return;
   const first = values[0];
-  if (values.every(isPlainObject) && isPlainObject(first)) {
+  if (values.every(isRecord) && isRecord(first)) {
     const maps = values as Record<string, unknown>[];
     const all = [...new Set(maps.flatMap((m) => Object.keys(m)))];
     const shared = all.filter((k) => maps.every((m) => Object.hasOwn(m, k)));
@@ -77,7 +78,7 @@ export function siteValue(o: unknown, site: DiffSite): unknown {
   if (site.optional === undefined) return getAt(o, site.path);
   const map = getAt(o, site.path.slice(0, -1));
   const out: Record<string, unknown> = {};
-  if (isPlainObject(map)) for (const k of site.optional) if (Object.hasOwn(map, k)) out[k] = map[k];
+  if (isRecord(map)) for (const k of site.optional) if (Object.hasOwn(map, k)) out[k] = map[k];
   return out;
 }
 
@@ -125,7 +126,7 @@ function workloadSites(o: KubeObject): SemanticSite[] {
   const containers = getAt(o, [...pod, 'containers']);
   if (Array.isArray(containers)) {
     // The main container is the one named after the component; sidecars keep generic names.
-    let index = containers.findIndex((c) => isPlainObject(c) && c['name'] === name);
+    let index = containers.findIndex((c) => isRecord(c) && c['name'] === name);
     if (index < 0) index = 0;
     sites.push({ path: [...pod, 'containers', index, 'image'], key: [section, name, 'image'], role: 'image' });
     sites.push({ path: [...pod, 'containers', index, 'resources'], key: [section, name, 'resources'] });

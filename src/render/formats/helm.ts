@@ -1,11 +1,10 @@
 import { unsupported } from '../../errors/index.ts';
-import { stringifyYaml, type KubeObject } from '../../manifest/index.ts';
+import { isRecord, stringifyYaml, type KubeObject } from '../../manifest/index.ts';
 import {
   deepEqual,
   groupByIdentity,
   identityOf,
   isNamespaced,
-  isPlainObject,
   sortedFiles,
   uniqueStems,
   type FormatFiles,
@@ -277,7 +276,7 @@ function setKey(root: Record<string, unknown>, key: readonly string[], value: un
       return;
     }
     const next = cur[seg];
-    if (isPlainObject(next)) cur = next;
+    if (isRecord(next)) cur = next;
     else {
       const created: Record<string, unknown> = {};
       cur[seg] = created;
@@ -292,7 +291,7 @@ function setKey(root: Record<string, unknown>, key: readonly string[], value: un
  * treats as "remove this key".
  */
 export function mergePatch(from: unknown, to: unknown): unknown {
-  if (!isPlainObject(from) || !isPlainObject(to)) return deepEqual(from, to) ? undefined : to;
+  if (!isRecord(from) || !isRecord(to)) return deepEqual(from, to) ? undefined : to;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(to)) {
     const sub = Object.hasOwn(from, k) ? mergePatch(from[k], v) : v;
@@ -353,7 +352,7 @@ function escapeActions(node: unknown, literals: string[]): unknown {
     return `__SLIPWAY_L${literals.length - 1}__`;
   }
   if (Array.isArray(node)) return node.map((n) => escapeActions(n, literals));
-  if (isPlainObject(node)) {
+  if (isRecord(node)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) {
       if (k.includes('{{')) throw unsupported(`a map key containing "{{" cannot be written into a Helm template: ${k}`, { cause: k, hint: 'use --format plain or kustomize' });
@@ -378,7 +377,7 @@ function templateOf(plan: Plan): string {
       }
       // Optional keys leave the map; a placeholder key, last so it never starts a list item, takes their place.
       const map = getAt(obj, s.path.slice(0, -1));
-      if (!isPlainObject(map)) return;
+      if (!isRecord(map)) return;
       for (const k of s.optional) Reflect.deleteProperty(map, k);
       map[`__SLIPWAY_P${i}__`] = null;
     });

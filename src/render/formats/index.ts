@@ -3,8 +3,7 @@
  * from the plain renders (see {@link FormatInput}) and proven equal to them by the conformance
  * suite (test/conformance/render-formats.test.ts) with the real kustomize and helm.
  */
-export type { FormatInput, FormatFiles } from './common.ts';
-export { identityOf } from './common.ts';
+export type { FormatInput } from './common.ts';
 export { toKustomize } from './kustomize.ts';
 export { toHelmChart } from './helm.ts';
 export { formatInputFor } from './input.ts';

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { isRecord } from './record.ts';
+
+describe('isRecord', () => {
+  it.each([
+    { v: {}, want: true },
+    { v: { a: 1 }, want: true },
+    { v: Object.create(null) as unknown, want: true },
+    { v: [], want: false },
+    { v: [1], want: false },
+    { v: null, want: false },
+    { v: undefined, want: false },
+    { v: 'x', want: false },
+    { v: 0, want: false },
+    { v: true, want: false },
+  ])('$v → $want', ({ v, want }) => {
+    expect(isRecord(v)).toBe(want);
+  });
+});

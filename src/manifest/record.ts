@@ -1,0 +1,7 @@
+/**
+ * The one "is this a JSON object?" guard, for every folder (manifest is the lowest layer all may
+ * import): a non-null object that is not an array.
+ */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
