@@ -21,10 +21,11 @@ const LAYERS = {
   kube: ['errors', 'manifest'],
   cluster: ['errors', 'manifest', 'kube'],
   sync: ['errors', 'manifest', 'appspec', 'render', 'lint', 'kube'],
-  rollout: ['errors', 'manifest', 'appspec', 'render', 'kube', 'sync'],
-  gitops: ['errors', 'manifest', 'appspec', 'render', 'lint', 'kube', 'sync', 'rollout'],
-  server: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops'],
-  cli: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'rollout', 'gitops', 'server'],
+  controller: ['errors', 'manifest', 'kube'],
+  rollout: ['errors', 'manifest', 'appspec', 'render', 'kube', 'sync', 'controller'],
+  gitops: ['errors', 'manifest', 'appspec', 'render', 'lint', 'kube', 'sync', 'rollout', 'controller'],
+  server: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops'],
+  cli: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops', 'server'],
 };
 const ALL = Object.keys(LAYERS);
 const PURE = ['manifest', 'appspec', 'render', 'lint', 'ci'];
