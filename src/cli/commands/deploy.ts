@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { inputError } from '../../errors/index.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
-import { STRATEGY_ANNOTATION, checkStrategy, deploy, findSpec, loadManifests, type DeployEvent, type DeployResult, type LoadedApp, type SyncTarget } from '../../sync/index.ts';
+import { checkStrategy, deploy, loadInput, type DeployEvent, type DeployResult, type Input, type SyncTarget } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
 
 export interface TargetFlags {
@@ -50,23 +50,9 @@ export function targetOf(client: KubeClient, f: TargetFlags, app: string, specNa
   return { client, app, env: f.env, namespace: f.namespace ?? specNamespace ?? client.contextNamespace ?? 'default' };
 }
 
-export interface Input extends LoadedApp {
-  /** The namespace the spec renders into, when the input is a spec. */
-  readonly namespace?: string;
-}
-
-/** Desired objects from a spec (rendered for --env) or manifests/kustomize. */
-export async function loadInput(path: string | undefined, f: TargetFlags): Promise<Input> {
-  if (!f.kustomize && (await findSpec(path))) {
-    // Loaded only for a spec: the spec and render modules take ~0.1-0.2 s to import, which a
-    // deploy of plain manifests (the common CI case) should not pay.
-    const [{ readSpecFiles }, { renderApp }] = await Promise.all([import('../spec-files.ts'), import('../../render/index.ts')]);
-    const files = readSpecFiles(path ?? '.');
-    const r = renderApp(files.spec, f.env, { envFiles: files.envFiles });
-    const strategies = [...new Set(r.objects.map((o) => o.metadata.annotations?.[STRATEGY_ANNOTATION]).filter((s): s is string => s !== undefined))];
-    return { app: f.app ?? files.spec.app, objects: r.objects.map((object) => ({ object })), strategies, source: files.file, namespace: r.namespace };
-  }
-  return loadManifests({ path, kustomize: f.kustomize, app: f.app });
+/** Desired objects from a spec (rendered for --env) or manifests/kustomize (the engine's {@link loadInput}). */
+export function loadFlagsInput(path: string | undefined, f: TargetFlags): Promise<Input> {
+  return loadInput({ path, kustomize: f.kustomize, app: f.app, env: f.env });
 }
 
 /** Requires an app name when there is no input to derive it from (history, rollback, destroy). */
@@ -193,7 +179,7 @@ Examples:
       const timeoutMs = parseDuration(f.timeout);
       const concurrency = Number(f.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw inputError(`--concurrency must be a positive integer, got "${f.concurrency}"`, { cause: f.concurrency });
-      const input = await loadInput(path, f);
+      const input = await loadFlagsInput(path, f);
       for (const s of input.strategies) checkStrategy(s);
       const client = await connect(f, concurrency);
       try {
