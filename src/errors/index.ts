@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'cluster-unavailable'
   | 'rollout-failed'
   | 'unsupported'
+  | 'cancelled'
   | 'internal';
 
 export interface SlipwayErrorOptions {
@@ -83,6 +84,8 @@ export const clusterUnavailable = (message: string, o: Opts): SlipwayError =>
   new SlipwayError('cluster-unavailable', message, o);
 export const rolloutFailed = (message: string, o: Opts): SlipwayError => new SlipwayError('rollout-failed', message, o);
 export const unsupported = (message: string, o: Opts): SlipwayError => new SlipwayError('unsupported', message, o);
+/** The caller aborted the operation (an AbortSignal: Ctrl-C in the CLI, a controller shutting down). */
+export const cancelled = (message: string, o: Opts): SlipwayError => new SlipwayError('cancelled', message, o);
 export const internal = (message: string, o: Opts): SlipwayError => new SlipwayError('internal', message, o);
 
 export function isSlipwayError(e: unknown): e is SlipwayError {
@@ -90,10 +93,12 @@ export function isSlipwayError(e: unknown): e is SlipwayError {
 }
 
 /**
- * Exit codes documented in the README: 0 ok, 1 findings or a failed operation, 2 bad input or usage.
+ * Exit codes documented in the README: 0 ok, 1 findings or a failed operation, 2 bad input or usage,
+ * 130 cancelled (interrupted, like a shell's 128 + SIGINT).
  */
-export function exitCodeFor(e: unknown): 1 | 2 {
+export function exitCodeFor(e: unknown): 1 | 2 | 130 {
   if (isSlipwayError(e) && (e.kind === 'input' || e.kind === 'unsupported')) return 2;
+  if (isSlipwayError(e) && e.kind === 'cancelled') return 130;
   return 1;
 }
 
@@ -112,6 +117,9 @@ export function httpStatusFor(e: unknown): number {
       return 503;
     case 'rollout-failed':
       return 502;
+    case 'cancelled':
+      // nginx's "client closed request": nobody is waiting for the answer any more.
+      return 499;
     case 'internal':
       return 500;
   }

@@ -5,6 +5,12 @@
  */
 import type { KubeObject } from '../manifest/index.ts';
 
+/**
+ * The fields of a @kubernetes/client-node model class as a plain object type: objects from the
+ * apiserver are JSON, never instances of those classes (type-only, nothing is imported at run time).
+ */
+export type Shape<T> = { [K in keyof T]: T[K] };
+
 export type HealthStatus = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown';
 export const HEALTH_ORDER: readonly HealthStatus[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
 

@@ -1,5 +1,6 @@
-export { deploy, checkStrategy, readInventory, fieldPathOf, SUPPORTED_STRATEGIES } from './engine.ts';
-export { diff, status, history, rollbackTo, destroy, type DiffEntry, type DiffOptions, type AppStatus, type StatusNode, type DestroyResult } from './ops.ts';
+export { deploy, checkStrategy, fieldPathOf, SUPPORTED_STRATEGIES } from './engine.ts';
+export { readInventory } from './store.ts';
+export { diff, status, history, rollbackTo, destroy, type DiffEntry, type DiffOptions, type AppStatus, type StatusNode, type DestroyResult, type DestroyOptions } from './ops.ts';
 export { healthOf, worst, HEALTH_ORDER, type Health, type HealthStatus } from './health.ts';
 export { stageOf, STAGE_NAMES, type Stage } from './stages.ts';
 export {

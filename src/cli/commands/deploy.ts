@@ -81,6 +81,32 @@ function eventLine(e: DeployEvent, io: Io): string {
   }
 }
 
+/**
+ * Runs `work` with a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts: the engine stops
+ * waiting and writing, records what it wrote, and ends with a `cancelled` error (exit 130). A
+ * second Ctrl-C finds no handler and kills the process as usual.
+ */
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await work(ac.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Exit code of a finished run: 130 when it was cancelled, else 1 for a failure. */
+export function resultExitCode(r: DeployResult): 0 | 1 | 130 {
+  if (r.ok) return 0;
+  return r.error?.kind === 'cancelled' ? 130 : 1;
+}
+
 /** Runs `work` with live progress: listr2 on a TTY, one plain line per event otherwise (CI logs). */
 export async function withProgress<T>(io: Io, title: string, work: (onEvent: (e: DeployEvent) => void) => Promise<T>): Promise<T> {
   if (!io.isTTY) {
@@ -123,6 +149,7 @@ export function printResult(r: DeployResult, io: Io): void {
   const head = r.dryRun ? 'dry run (nothing written)' : r.revision !== undefined ? `revision ${r.revision}` : 'no changes';
   const verdict = r.ok ? c.green(r.health ?? 'applied') : c.red(r.health ?? 'failed');
   io.out(`${r.app}/${r.env} in ${r.namespace}: ${head}: ${parts.join(', ')}; ${verdict} (${r.writes} write(s))\n`);
+  for (const w of r.warnings) io.err(`${c.yellow('warning')}: ${w}\n`);
   if (r.error) io.err(`${c.red('error')}: ${r.error.format()}\n`);
   if (r.rollback) {
     const rb = r.rollback;
@@ -185,8 +212,9 @@ Examples:
       try {
         const t = targetOf(client, f, input.app, input.namespace);
         const title = `deploy ${t.app}/${t.env} → ${t.namespace} (${client.transport.contextName})${f.dryRun ? ' [dry run]' : ''}`;
-        const r = await withProgress(io, title, (onEvent) =>
-          deploy({
+        const r = await interruptible((signal) =>
+          withProgress(io, title, (onEvent) =>
+            deploy({
             ...t,
             objects: input.objects,
             wait: f.wait,
@@ -199,11 +227,13 @@ Examples:
             concurrency,
             lint: f.lint,
             onEvent,
+            signal,
           }),
+          ),
         );
         if (f.output === 'json') io.out(`${JSON.stringify({ ...r, error: r.error?.format(), rollback: r.rollback ? { ...r.rollback, error: r.rollback.error?.format() } : undefined }, null, 2)}\n`);
         else printResult(r, io);
-        if (!r.ok) io.setExitCode(1);
+        io.setExitCode(resultExitCode(r));
       } finally {
         client.close();
       }
