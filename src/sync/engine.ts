@@ -96,6 +96,8 @@ interface Ctx {
   writes: number;
   /** The inventory as last read or written: its resourceVersion guards the next write. */
   base: Inventory;
+  /** Another run wrote the inventory since this one read it (a write of this run was refused once). */
+  raced: boolean;
   readonly warnings: string[];
 }
 
@@ -274,6 +276,8 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
     return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, ...(w.error ? { error: w.error } : {}) };
   } catch (e) {
     const error = isAbort(e) ? cancelledError(ctx.signal, 'deploy') : isSlipwayError(e) ? e : internal(`deploy: ${(e as Error).message}`, { cause: e });
+    // Nothing written (e.g. the inventory could not track the new objects): nothing to record either.
+    if (written.length === 0) throw error;
     return { results, desiredIds, manifests, written, error };
   }
 }
@@ -326,6 +330,7 @@ async function track(ctx: Ctx, ids: readonly ObjectId[], stage: Stage): Promise<
   try {
     const c = await commitInventory(ctx.o, ctx.base, (current) => ({ ...current, objects: unionIds(current.objects, ids) }), ctx);
     ctx.base = c.inventory;
+    if (c.conflicts > 0) ctx.raced = true;
   } catch (e) {
     if (stage === 0 && isSlipwayError(e) && e.kind === 'not-found') return;
     throw e;
@@ -384,9 +389,10 @@ interface RecordInput {
 }
 
 /**
- * Records a revision on top of {@link Ctx.base}. When another run wrote the inventory first, this
- * revision is numbered after that run's, both stay in the history, and the prune set is the union
- * of both runs' (an object either may have written stays tracked; pruning one that is gone is free).
+ * Records a revision on top of {@link Ctx.base}. When another run wrote the inventory since this
+ * one read it (any write of this run was refused, now or while tracking), this revision is
+ * numbered after that run's, both stay in the history, and the prune set is the union of both
+ * runs' (an object either may have written stays tracked; pruning one that is gone costs a GET).
  * Never aborted by the signal: what was written must be tracked.
  */
 async function record(ctx: Ctx, r: RecordInput): Promise<{ revision: number }> {
@@ -405,14 +411,19 @@ async function record(ctx: Ctx, r: RecordInput): Promise<{ revision: number }> {
     ctx.o,
     ctx.base,
     (current, raced) => {
-      const next = addRevision(current, meta, raced ? unionIds(current.objects, r.objects) : r.objects);
+      const next = addRevision(current, meta, raced || ctx.raced ? unionIds(current.objects, r.objects) : r.objects);
       revision = next.revision;
       return next.inventory;
     },
     ctx,
   );
   ctx.base = c.inventory;
-  if (c.conflicts > 0) ctx.emit({ type: 'warning', message: `another deploy of ${ctx.o.app}/${ctx.o.env} recorded a revision meanwhile: this one is revision ${revision}` });
+  if (c.conflicts > 0) ctx.raced = true;
+  if (ctx.raced) {
+    const message = `another deploy of ${ctx.o.app}/${ctx.o.env} wrote the inventory during this one: this run is revision ${revision}, and both runs' objects stay tracked`;
+    ctx.warnings.push(message);
+    ctx.emit({ type: 'warning', message });
+  }
   return { revision };
 }
 
@@ -545,7 +556,7 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   checkAborted(o.signal, 'deploy');
   const base = { app: o.app, env: o.env, namespace: o.namespace, dryRun: o.dryRun ?? false };
   const inv = await readInventory(o);
-  const ctx: Ctx = { o, client: o.client, emit, concurrency: o.concurrency ?? 32, signal: o.signal, writes: 0, base: inv, warnings: [] };
+  const ctx: Ctx = { o, client: o.client, emit, concurrency: o.concurrency ?? 32, signal: o.signal, writes: 0, base: inv, raced: false, warnings: [] };
   const out = await syncOnce(ctx, o.objects, manifestsByKey(inv));
   const keep = new Set(out.desiredIds.map(idKey));
   const stale = inv.objects.filter((id) => !keep.has(idKey(id)));
