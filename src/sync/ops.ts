@@ -3,13 +3,14 @@
  * (health tree), history, rollback to a stored revision, destroy.
  */
 import { createTwoFilesPatch } from 'diff';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { stringifyYaml, type KubeObject } from '../manifest/index.ts';
 import { InputErrors, inputError, internal, isSlipwayError, notFound, type SlipwayError } from '../errors/index.ts';
-import { FIELD_MANAGER, describe, ownedPair, type LiveObject, type ObjectId } from '../kube/index.ts';
+import { FIELD_MANAGER, describe, ownedPair, type ObjectId } from '../kube/index.ts';
 import { deploy, owned } from './engine.ts';
 import { readInventory } from './store.ts';
 import { cancelledError, isAbort } from './cancel.ts';
-import { healthOf, reapedJobHealth, worst, type Health, type HealthStatus } from './health.ts';
+import { healthOf, reapedJobHealth, worst, type Health, type HealthStatus, type Model } from './health.ts';
 import { idKey, idOf, inventoryName, type RevisionMeta } from './inventory.ts';
 import { mapLimit } from './pool.ts';
 import { prepare } from './prepare.ts';
@@ -97,8 +98,8 @@ export interface AppStatus {
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
-function selectorOf(o: LiveObject): string | undefined {
-  const ml = ((o['spec'] as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? {};
+function selectorOf(o: Model<V1Deployment>): string | undefined {
+  const ml = o.spec?.selector?.matchLabels ?? {};
   const parts = Object.entries(ml).map(([k, v]) => `${k}=${v}`);
   return parts.length > 0 ? parts.join(',') : undefined;
 }
