@@ -19,7 +19,8 @@ export interface Io {
   err(s: string): void;
   readonly color: Colors;
   readonly isTTY: boolean;
-  setExitCode(code: 0 | 1 | 2): void;
+  /** The highest code set wins (130: interrupted). */
+  setExitCode(code: 0 | 1 | 2 | 130): void;
   exitCode(): number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The slipway CLI: a thin edge over the engines. Parses flags, calls an engine, prints, and maps
- * errors to exit codes (0 ok, 1 findings or failed operation, 2 bad input or usage) here only.
+ * errors to exit codes (0 ok, 1 findings or failed operation, 2 bad input or usage, 130 interrupted) here only.
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, isSlipwayError, SlipwayError } from '../errors/index.ts';
@@ -25,7 +25,7 @@ Examples:
   slipway lint out/                                       policy + schema checks
   slipway cluster up && slipway deploy . --env dev --wait
 
-Exit codes: 0 ok, 1 findings or failed operation, 2 bad input or usage.`,
+Exit codes: 0 ok, 1 findings or failed operation, 2 bad input or usage, 130 interrupted.`,
     );
   await registerCommands(program, io, args);
   return program;

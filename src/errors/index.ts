@@ -20,6 +20,7 @@ export type ErrorKind =
   | 'cluster-unavailable'
   | 'rollout-failed'
   | 'unsupported'
+  | 'cancelled'
   | 'internal';
 
 export interface SlipwayErrorOptions {
@@ -86,6 +87,8 @@ export const clusterUnavailable = (message: string, o: Opts): SlipwayError =>
   new SlipwayError('cluster-unavailable', message, o);
 export const rolloutFailed = (message: string, o: Opts): SlipwayError => new SlipwayError('rollout-failed', message, o);
 export const unsupported = (message: string, o: Opts): SlipwayError => new SlipwayError('unsupported', message, o);
+/** The caller aborted the operation (an AbortSignal: Ctrl-C in the CLI, a controller shutting down). */
+export const cancelled = (message: string, o: Opts): SlipwayError => new SlipwayError('cancelled', message, o);
 export const internal = (message: string, o: Opts): SlipwayError => new SlipwayError('internal', message, o);
 
 export function isSlipwayError(e: unknown): e is SlipwayError {
@@ -93,10 +96,12 @@ export function isSlipwayError(e: unknown): e is SlipwayError {
 }
 
 /**
- * Exit codes documented in the README: 0 ok, 1 findings or a failed operation, 2 bad input or usage.
+ * Exit codes documented in the README: 0 ok, 1 findings or a failed operation, 2 bad input or usage,
+ * 130 cancelled (interrupted, like a shell's 128 + SIGINT).
  */
-export function exitCodeFor(e: unknown): 1 | 2 {
+export function exitCodeFor(e: unknown): 1 | 2 | 130 {
   if (isSlipwayError(e) && (e.kind === 'input' || e.kind === 'unsupported')) return 2;
+  if (isSlipwayError(e) && e.kind === 'cancelled') return 130;
   return 1;
 }
 

@@ -8,6 +8,11 @@
  *  4. wait for health; on failure roll back to the last good revision (a failed run never prunes),
  *  5. prune what earlier revisions deployed and this one does not, then record the revision.
  *
+ * Before the first write of an object the inventory does not track yet, the inventory's prune set
+ * is extended to every desired object: a run that crashes, is cancelled, or cannot record its
+ * revision leaves nothing behind that a later run cannot prune. Inventory writes use optimistic
+ * concurrency (store.ts): two runs at once both end up in the history.
+ *
  * Decisions (documented for users in `slipway deploy --help`):
  *  - Kinds the cluster does not serve (a ServiceMonitor without its CRD) are skipped with a
  *    warning by default (`skipMissingCrds`), where Argo CD would fail the sync: an app should
@@ -17,31 +22,22 @@
  *  - An object equal to the last revision's and still matching live is not dry-run (nothing
  *    is written for it either); that is what makes a no-op deploy cost a few LISTs.
  *  - A failed run never prunes, and keeps tracking everything it wrote so a later run can.
+ *  - A revision that cannot be recorded is a warning, not a failure: the objects are deployed.
+ *  - An aborted signal ends the run with a `cancelled` error; what it wrote is recorded as a
+ *    failed revision (that one write ignores the signal) and nothing is rolled back.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FieldPath, KubeObject } from '../manifest/index.ts';
 import { InputErrors, SlipwayError, conflict, isSlipwayError, internal, unsupported } from '../errors/index.ts';
 import { FIELD_MANAGER, appliedFieldsOf, deepEqual, describe, isSubset, ownedPair, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
-import {
-  addRevision,
-  decodeInventory,
-  digestOf,
-  emptyInventory,
-  encodeInventory,
-  idKey,
-  idOf,
-  inventoryName,
-  lastGood,
-  unionIds,
-  type Inventory,
-  type RevisionStatus,
-} from './inventory.ts';
+import { addRevision, digestOf, idKey, idOf, lastGood, unionIds, type Inventory, type RevisionStatus } from './inventory.ts';
+import { cancelledError, checkAborted, isAbort, pause } from './cancel.ts';
+import { commitInventory, readInventory } from './store.ts';
 import { healthOf, reapedJobHealth, type Health, type HealthStatus } from './health.ts';
 import { lintObjects, type Finding } from '../lint/index.ts';
 import { mapLimit } from './pool.ts';
 import { LABEL_APP, prepare, snapshot } from './prepare.ts';
-import { stageOf, STAGE_NAMES } from './stages.ts';
-import type { DeployEvent, DeployOptions, DeployResult, ObjectResult, PreparedObject, RollbackResult, SyncTarget } from './types.ts';
+import { stageOf, STAGE_NAMES, type Stage } from './stages.ts';
+import type { DeployEvent, DeployOptions, DeployResult, ObjectResult, PreparedObject, RollbackResult } from './types.ts';
 import { waitHealthy } from './wait.ts';
 
 export const SUPPORTED_STRATEGIES: readonly string[] = ['rolling'];
@@ -55,11 +51,6 @@ export function checkStrategy(strategy: string | undefined): void {
     expected: `one of: ${SUPPORTED_STRATEGIES.join(', ')}`,
     hint: 'use strategy: rolling for now; canary and blue-green are planned',
   });
-}
-
-export async function readInventory(t: SyncTarget): Promise<Inventory> {
-  const secret = await t.client.get({ apiVersion: 'v1', kind: 'Secret', namespace: t.namespace, name: inventoryName(t.app, t.env) });
-  return secret ? decodeInventory(secret) : emptyInventory(t.app, t.env, t.namespace);
 }
 
 /** `spec.template.spec.containers[0].image` → ['spec','template','spec','containers',0,'image']. */
@@ -101,7 +92,13 @@ interface Ctx {
   readonly client: KubeClient;
   readonly emit: (e: DeployEvent) => void;
   readonly concurrency: number;
+  readonly signal: AbortSignal | undefined;
   writes: number;
+  /** The inventory as last read or written: its resourceVersion guards the next write. */
+  base: Inventory;
+  /** Another run wrote the inventory since this one read it (a write of this run was refused once). */
+  raced: boolean;
+  readonly warnings: string[];
 }
 
 interface Planned {
@@ -140,7 +137,7 @@ async function deleteAndWait(ctx: Ctx, id: ObjectId, timeoutMs = 60_000): Promis
   const deadline = Date.now() + timeoutMs;
   while ((await ctx.client.get(id)) !== undefined) {
     if (Date.now() > deadline) throw conflict(`${describe(id)} was deleted but is still there after ${String(timeoutMs / 1000)}s`, { cause: id, hint: 'check its finalizers' });
-    await sleep(250);
+    await pause(250, ctx.signal, `waiting for ${describe(id)} to be deleted`);
   }
 }
 
@@ -148,6 +145,7 @@ async function deleteAndWait(ctx: Ctx, id: ObjectId, timeoutMs = 60_000): Promis
 async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: ReadonlyMap<string, LiveObject>): Promise<{ planned: Planned[]; errors: SlipwayError[] }> {
   const force = ctx.o.forceConflicts ?? false;
   const outcomes = await mapLimit(items, ctx.concurrency, async (p) => {
+    checkAborted(ctx.signal, 'deploy');
     try {
       const { object: after, created } = await ctx.client.applyResult(p.object, { dryRun: true, force });
       if (created) return { ok: true as const, value: { p, action: 'created' as const } };
@@ -158,7 +156,7 @@ async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: Read
       const same = deepEqual(pair.before, pair.after) && deepEqual(appliedFieldsOf(current, FIELD_MANAGER), appliedFieldsOf(after, FIELD_MANAGER));
       return { ok: true as const, value: { p, action: same ? ('unchanged' as const) : ('configured' as const) } };
     } catch (e) {
-      if (!isSlipwayError(e) || e.kind === 'cluster-unavailable') throw e;
+      if (!isSlipwayError(e) || e.kind === 'cluster-unavailable' || e.kind === 'cancelled') throw e;
       try {
         const replacement = await planJobReplacement(ctx, p, e, live.get(p.key));
         if (replacement) return { ok: true as const, value: replacement };
@@ -198,6 +196,8 @@ function fastUnchanged(p: PreparedObject, live: LiveObject | undefined, previous
 async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ results: ObjectResult[]; errors: SlipwayError[] }> {
   const force = ctx.o.forceConflicts ?? false;
   const outs = await mapLimit(items, ctx.concurrency, async (it): Promise<ObjectResult | SlipwayError> => {
+    // Not started once aborted; what is in flight finishes (a half-sent apply is not undone anyway).
+    if (ctx.signal?.aborted) return cancelledError(ctx.signal, `applying ${describe(it.p.id)}`);
     try {
       if (it.action === 'replaced') {
         ctx.writes++;
@@ -208,7 +208,7 @@ async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ result
       ctx.emit({ type: 'object', id: it.p.id, action: it.action });
       return { id: it.p.id, action: it.action };
     } catch (e) {
-      const err = isSlipwayError(e) ? locate(e, it.p) : internal(`applying ${describe(it.p.id)}: ${(e as Error).message}`, { cause: e });
+      const err = isAbort(e) ? cancelledError(ctx.signal, `applying ${describe(it.p.id)}`) : isSlipwayError(e) ? locate(e, it.p) : internal(`applying ${describe(it.p.id)}: ${(e as Error).message}`, { cause: e });
       ctx.emit({ type: 'object', id: it.p.id, action: 'failed', message: err.message });
       return err;
     }
@@ -246,6 +246,7 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
   emit({ type: 'phase', phase: 'validate', message: `preparing ${objects.length} object(s)` });
   const prep = await prepare({ client, app: o.app, env: o.env, namespace: o.namespace, objects, skipMissingCrds: o.skipMissingCrds ?? true, onEvent: emit });
   const results: ObjectResult[] = prep.skipped.map((s) => ({ id: idOf(s.object), action: 'skipped' as const, message: s.reason }));
+  checkAborted(ctx.signal, 'deploy');
   const live = await snapshot(client, prep.objects, o.app, ctx.concurrency);
   const fast = prep.objects.filter((p) => !p.deferred && fastUnchanged(p, live.get(p.key), previous));
   const fastKeys = new Set(fast.map((p) => p.key));
@@ -253,6 +254,7 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
   emit({ type: 'phase', phase: 'dry-run', message: `server-side dry-run of ${toCheck.length} object(s) (${fast.length} unchanged since the last revision)` });
   const dry = await dryRunPlan(ctx, toCheck, live);
   if (dry.errors.length > 0) throw combine(dry.errors, `${dry.errors.length} object(s) rejected by server-side dry-run; nothing was changed`);
+  checkAborted(ctx.signal, 'deploy');
   const planned: Planned[] = [...fast.map((p) => ({ p, action: 'unchanged' as const })), ...dry.planned];
   const deferred = prep.objects.filter((p) => p.deferred);
   const manifests = prep.objects.map((p) => p.object);
@@ -262,6 +264,31 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
     return { results: [...results, ...all], desiredIds, manifests, written: [] };
   }
   const written: ObjectId[] = [];
+  // From here on objects may have been written: every failure is returned with what was written, never thrown.
+  try {
+    const error = await applyStages(ctx, { planned, deferred, desiredIds, results, written });
+    if (error) return { results, desiredIds, manifests, written, error };
+    // Non-empty: an empty `previous` may also mean "not stored" (size budget) or "no revision to compare with".
+    const sameAsLatest = fast.length > 0 && fast.length === prep.objects.length && previous.size === fast.length;
+    if (o.wait === false) return { results, desiredIds, manifests, written, sameAsLatest };
+    emit({ type: 'phase', phase: 'wait', message: `waiting for ${desiredIds.length} object(s) to become healthy` });
+    const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit, whenMissing: reapableJobs(prep.objects, written, previous), signal: ctx.signal });
+    return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, ...(w.error ? { error: w.error } : {}) };
+  } catch (e) {
+    const error = isAbort(e) ? cancelledError(ctx.signal, 'deploy') : isSlipwayError(e) ? e : internal(`deploy: ${(e as Error).message}`, { cause: e });
+    // Nothing written (e.g. the inventory could not track the new objects): nothing to record either.
+    if (written.length === 0) throw error;
+    return { results, desiredIds, manifests, written, error };
+  }
+}
+
+/** Stage by stage: track new objects in the inventory, then apply (stage 0 is waited for: later stages live in it). */
+async function applyStages(
+  ctx: Ctx,
+  s: { planned: Planned[]; readonly deferred: readonly PreparedObject[]; readonly desiredIds: readonly ObjectId[]; readonly results: ObjectResult[]; readonly written: ObjectId[] },
+): Promise<SlipwayError | undefined> {
+  const { o, client, emit } = ctx;
+  const { planned, deferred, results, written } = s;
   for (const stage of [0, 1, 2] as const) {
     results.push(...planned.filter((x) => x.p.stage === stage && x.action === 'unchanged').map((x) => ({ id: x.p.id, action: x.action })));
     if (stage === 1 && deferred.length > 0) {
@@ -269,27 +296,45 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
       client.mapper.invalidate();
       const again = await prepare({ client, app: o.app, env: o.env, namespace: o.namespace, objects: deferred.map((p) => ({ object: p.object, ...(p.positionOf ? { positionOf: p.positionOf } : {}) })), skipMissingCrds: o.skipMissingCrds ?? true, onEvent: emit });
       const d2 = await dryRunPlan(ctx, again.objects, new Map());
-      if (d2.errors.length > 0) return { results, desiredIds, manifests, written, error: combine(d2.errors, `${d2.errors.length} object(s) rejected by server-side dry-run after stage 0`) };
+      if (d2.errors.length > 0) return combine(d2.errors, `${d2.errors.length} object(s) rejected by server-side dry-run after stage 0`);
       planned.push(...d2.planned);
     }
     const items = planned.filter((x) => x.p.stage === stage && x.action !== 'unchanged');
     if (items.length === 0) continue;
+    await track(ctx, s.desiredIds, stage);
     emit({ type: 'phase', phase: 'apply', message: `applying ${items.length} object(s): ${STAGE_NAMES[stage]}` });
     const r = await applyStage(ctx, items);
     results.push(...r.results);
     written.push(...r.results.map((x) => x.id));
-    if (r.errors.length > 0) return { results, desiredIds, manifests, written, error: combine(r.errors, `${r.errors.length} object(s) failed to apply`) };
+    if (ctx.signal?.aborted) return cancelledError(ctx.signal, 'deploy');
+    if (r.errors.length > 0) return combine(r.errors, `${r.errors.length} object(s) failed to apply`);
     if (stage === 0) {
-      const w = await waitHealthy({ client, ids: items.map((x) => x.p.id), timeoutMs: 60_000, pollIntervalMs: 250, concurrency: ctx.concurrency, onEvent: emit });
-      if (w.error) return { results, desiredIds, manifests, written, error: w.error };
+      const w = await waitHealthy({ client, ids: items.map((x) => x.p.id), timeoutMs: 60_000, pollIntervalMs: 250, concurrency: ctx.concurrency, onEvent: emit, signal: ctx.signal });
+      if (w.error) return w.error;
     }
   }
-  // Non-empty: an empty `previous` may also mean "not stored" (size budget) or "no revision to compare with".
-  const sameAsLatest = fast.length > 0 && fast.length === prep.objects.length && previous.size === fast.length;
-  if (o.wait === false) return { results, desiredIds, manifests, written, sameAsLatest };
-  emit({ type: 'phase', phase: 'wait', message: `waiting for ${desiredIds.length} object(s) to become healthy` });
-  const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit, whenMissing: reapableJobs(prep.objects, written, previous) });
-  return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, ...(w.error ? { error: w.error } : {}) };
+  return undefined;
+}
+
+/**
+ * Before writing objects the inventory does not track yet, adds every desired object to its prune
+ * set (no new revision): if this run then crashes, is cancelled or cannot record its revision, the
+ * next run still prunes what it wrote. A no-op when all are tracked. When the inventory's namespace
+ * does not exist yet (this deploy creates it in stage 0), tracking waits for the next stage.
+ */
+async function track(ctx: Ctx, ids: readonly ObjectId[], stage: Stage): Promise<void> {
+  const known = new Set(ctx.base.objects.map(idKey));
+  const missing = ids.filter((id) => !known.has(idKey(id)));
+  if (missing.length === 0) return;
+  ctx.emit({ type: 'phase', phase: 'record', message: `tracking ${missing.length} new object(s) in the inventory before writing them` });
+  try {
+    const c = await commitInventory(ctx.o, ctx.base, (current) => ({ ...current, objects: unionIds(current.objects, ids) }), ctx);
+    ctx.base = c.inventory;
+    if (c.conflicts > 0) ctx.raced = true;
+  } catch (e) {
+    if (stage === 0 && isSlipwayError(e) && e.kind === 'not-found') return;
+    throw e;
+  }
 }
 
 /**
@@ -316,44 +361,83 @@ async function prune(ctx: Ctx, inv: Inventory, keep: ReadonlySet<string>): Promi
   for (const stage of [2, 1, 0] as const) {
     const batch = gone.filter((id) => stageOf(id.kind) === stage);
     await mapLimit(batch, ctx.concurrency, async (id) => {
+      if (ctx.signal?.aborted) return;
       try {
-        const live = await ctx.client.get(id);
-        if (!live || live.metadata.labels?.[LABEL_APP] !== ctx.o.app) return;
+        if (!(await owned(ctx.client, id, ctx.o.app))) return;
         ctx.writes++;
         await ctx.client.delete(id);
         pruned.push(id);
         ctx.emit({ type: 'object', id, action: 'pruned' });
       } catch (e) {
         if (isSlipwayError(e) && e.kind === 'not-found') return;
-        errors.push(isSlipwayError(e) ? e : internal(`pruning ${describe(id)}: ${(e as Error).message}`, { cause: e }));
+        errors.push(isAbort(e) ? cancelledError(ctx.signal, `pruning ${describe(id)}`) : isSlipwayError(e) ? e : internal(`pruning ${describe(id)}: ${(e as Error).message}`, { cause: e }));
       }
     });
   }
+  if (ctx.signal?.aborted && !errors.some(isAbort)) errors.push(cancelledError(ctx.signal, 'pruning'));
   return { pruned, errors };
 }
 
-async function record(
-  ctx: Ctx,
-  inv: Inventory,
-  r: { status: RevisionStatus; message: string; manifests: KubeObject[]; objects: ObjectId[]; rollbackOf?: number; digest?: string },
-): Promise<{ inventory: Inventory; revision: number }> {
+interface RecordInput {
+  readonly status: RevisionStatus;
+  readonly message: string;
+  readonly manifests: KubeObject[];
+  /** The prune set after this run. */
+  readonly objects: ObjectId[];
+  readonly rollbackOf?: number;
+  readonly digest?: string;
+}
+
+/**
+ * Records a revision on top of {@link Ctx.base}. When another run wrote the inventory since this
+ * one read it (any write of this run was refused, now or while tracking), this revision is
+ * numbered after that run's, both stay in the history, and the prune set is the union of both
+ * runs' (an object either may have written stays tracked; pruning one that is gone costs a GET).
+ * Never aborted by the signal: what was written must be tracked.
+ */
+async function record(ctx: Ctx, r: RecordInput): Promise<{ revision: number }> {
   ctx.emit({ type: 'phase', phase: 'record', message: `recording revision (${r.status})` });
-  const next = addRevision(
-    inv,
-    {
-      time: new Date().toISOString(),
-      status: r.status,
-      message: r.message,
-      digest: r.digest ?? digestOf(r.manifests),
-      objects: r.manifests.length,
-      manifests: r.manifests,
-      ...(r.rollbackOf !== undefined ? { rollbackOf: r.rollbackOf } : {}),
+  const meta = {
+    time: new Date().toISOString(),
+    status: r.status,
+    message: r.message,
+    digest: r.digest ?? digestOf(r.manifests),
+    objects: r.manifests.length,
+    manifests: r.manifests,
+    ...(r.rollbackOf !== undefined ? { rollbackOf: r.rollbackOf } : {}),
+  };
+  let revision = 0;
+  const c = await commitInventory(
+    ctx.o,
+    ctx.base,
+    (current, raced) => {
+      const next = addRevision(current, meta, raced || ctx.raced ? unionIds(current.objects, r.objects) : r.objects);
+      revision = next.revision;
+      return next.inventory;
     },
-    r.objects,
+    ctx,
   );
-  ctx.writes++;
-  await ctx.client.apply(encodeInventory(next.inventory), { force: true });
-  return next;
+  ctx.base = c.inventory;
+  if (c.conflicts > 0) ctx.raced = true;
+  if (ctx.raced) {
+    const message = `another deploy of ${ctx.o.app}/${ctx.o.env} wrote the inventory during this one: this run is revision ${revision}, and both runs' objects stay tracked`;
+    ctx.warnings.push(message);
+    ctx.emit({ type: 'warning', message });
+  }
+  return { revision };
+}
+
+/** {@link record}, a failure of which is a warning: the objects are deployed, and tracked since before they were written. */
+async function tryRecord(ctx: Ctx, r: RecordInput): Promise<{ revision: number } | undefined> {
+  try {
+    return await record(ctx, r);
+  } catch (e) {
+    const why = isSlipwayError(e) ? e.message : String(e);
+    const message = `the ${r.status} revision could not be recorded (${why}): \`slipway history\` will not list it and rollback cannot return to it; the objects it wrote are tracked, so the next deploy still prunes them`;
+    ctx.warnings.push(message);
+    ctx.emit({ type: 'warning', message });
+    return undefined;
+  }
 }
 
 function manifestsByKey(inv: Inventory): Map<string, KubeObject> {
@@ -362,49 +446,48 @@ function manifestsByKey(inv: Inventory): Map<string, KubeObject> {
   return new Map(m.map((o) => [idKey(idOf(o)), o]));
 }
 
-async function autoRollback(ctx: Ctx, inv: Inventory, failedRevision: number): Promise<{ inventory: Inventory; rollback: RollbackResult }> {
-  const good = lastGood(inv);
+async function autoRollback(ctx: Ctx, failedRevision: number | undefined): Promise<RollbackResult> {
+  const good = lastGood(ctx.base);
   let manifests: readonly KubeObject[] | undefined;
   try {
     // Older revisions are decompressed only now (inventory.ts): a corrupt one fails the rollback, not the deploy report.
-    manifests = good ? inv.manifests.get(good.revision) : undefined;
+    manifests = good ? ctx.base.manifests.get(good.revision) : undefined;
   } catch (e) {
     const error = isSlipwayError(e) ? e : internal(String(e), { cause: e });
     ctx.emit({ type: 'warning', message: error.message });
-    return { inventory: inv, rollback: { toRevision: good?.revision ?? 0, ok: false, error } };
+    return { toRevision: good?.revision ?? 0, ok: false, error };
   }
   if (!good || !manifests) {
     // A good revision whose objects were dropped to keep the inventory Secret under 1 MiB cannot be re-applied either.
     const why = good ? `the objects of revision ${good.revision} are not stored (inventory size limit)` : 'no earlier good revision to roll back to';
     ctx.emit({ type: 'warning', message: why });
-    return { inventory: inv, rollback: { toRevision: good?.revision ?? 0, ok: false, error: internal(why, { cause: good }) } };
+    return { toRevision: good?.revision ?? 0, ok: false, error: internal(why, { cause: good }) };
   }
   ctx.emit({ type: 'phase', phase: 'rollback', message: `rolling back to revision ${good.revision}` });
   const out = await syncOnce({ ...ctx, o: { ...ctx.o, forceConflicts: true } }, manifests.map((object) => ({ object })), new Map()).catch((e: unknown) => ({ error: isSlipwayError(e) ? e : internal(String(e), { cause: e }) }) as const);
   const ok = !('error' in out && out.error);
   const health = 'health' in out ? out.health : undefined;
   const written = 'written' in out ? out.written : [];
-  const rec = await record(ctx, inv, {
+  const after = failedRevision !== undefined ? `revision ${failedRevision}` : 'a deploy whose revision was not recorded';
+  const rec = await tryRecord(ctx, {
     status: ok ? 'succeeded' : 'failed',
-    message: `automatic rollback to revision ${good.revision} after revision ${failedRevision} failed`,
+    message: `automatic rollback to revision ${good.revision} after ${after} failed`,
     manifests: [...manifests],
-    objects: unionIds(inv.objects, written),
+    objects: unionIds(ctx.base.objects, written),
     rollbackOf: good.revision,
   });
-  return {
-    inventory: rec.inventory,
-    rollback: { toRevision: good.revision, revision: rec.revision, ok, ...(health ? { health } : {}), ...('error' in out && out.error ? { error: out.error } : {}) },
-  };
+  return { toRevision: good.revision, ...(rec ? { revision: rec.revision } : {}), ok, ...(health ? { health } : {}), ...('error' in out && out.error ? { error: out.error } : {}) };
 }
 
-/** A failed run never prunes; it keeps tracking what it wrote so that a later run can prune it, and rolls back on a failed rollout. */
-async function failedRun(ctx: Ctx, inv: Inventory, out: SyncOutcome, error: SlipwayError): Promise<DeployResult> {
+/**
+ * A failed run never prunes; it keeps tracking what it wrote so that a later run can prune it, and
+ * rolls back on a failed rollout (also when its own revision could not be recorded).
+ */
+async function failedRun(ctx: Ctx, out: SyncOutcome, error: SlipwayError): Promise<DeployResult> {
   const { o } = ctx;
-  const failed = await record(ctx, inv, { status: 'failed', message: error.message, manifests: out.manifests, objects: unionIds(inv.objects, out.written) }).catch(() => undefined);
+  const failed = await tryRecord(ctx, { status: 'failed', message: error.message, manifests: out.manifests, objects: unionIds(ctx.base.objects, out.written) });
   let rollback: RollbackResult | undefined;
-  if (failed && o.rollback !== false && out.written.length > 0 && error.kind === 'rollout-failed') {
-    rollback = (await autoRollback(ctx, failed.inventory, failed.revision)).rollback;
-  }
+  if (o.rollback !== false && out.written.length > 0 && error.kind === 'rollout-failed') rollback = await autoRollback(ctx, failed?.revision);
   return {
     app: o.app,
     env: o.env,
@@ -415,10 +498,17 @@ async function failedRun(ctx: Ctx, inv: Inventory, out: SyncOutcome, error: Slip
     pruned: [],
     error,
     writes: ctx.writes,
+    warnings: ctx.warnings,
     ...(failed ? { revision: failed.revision } : {}),
     ...(out.health ? { health: out.health } : {}),
     ...(rollback ? { rollback } : {}),
   };
+}
+
+/** Whether `id` is live and labelled as `app`'s: the only objects prune and destroy delete. */
+export async function owned(client: KubeClient, id: ObjectId, app: string): Promise<boolean> {
+  const live = await client.get(id);
+  return live !== undefined && live.metadata.labels?.[LABEL_APP] === app;
 }
 
 /**
@@ -461,26 +551,28 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
 async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   checkStrategy(o.strategy);
-  const ctx: Ctx = { o, client: o.client, emit: o.onEvent ?? (() => undefined), concurrency: o.concurrency ?? 32, writes: 0 };
-  lintGate(o, ctx.emit);
+  const emit = o.onEvent ?? (() => undefined);
+  lintGate(o, emit);
+  checkAborted(o.signal, 'deploy');
   const base = { app: o.app, env: o.env, namespace: o.namespace, dryRun: o.dryRun ?? false };
   const inv = await readInventory(o);
+  const ctx: Ctx = { o, client: o.client, emit, concurrency: o.concurrency ?? 32, signal: o.signal, writes: 0, base: inv, raced: false, warnings: [] };
   const out = await syncOnce(ctx, o.objects, manifestsByKey(inv));
   const keep = new Set(out.desiredIds.map(idKey));
   const stale = inv.objects.filter((id) => !keep.has(idKey(id)));
   if (o.dryRun) {
     const wouldPrune = stale.map((id) => ({ id, action: 'pruned' as const, message: 'would be pruned' }));
-    return { ...base, ok: true, objects: [...out.results, ...wouldPrune], pruned: [], writes: 0 };
+    return { ...base, ok: true, objects: [...out.results, ...wouldPrune], pruned: [], writes: 0, warnings: [] };
   }
-  if (out.error) return failedRun(ctx, inv, out, out.error);
+  if (out.error) return failedRun(ctx, out, out.error);
   const latest = inv.history.at(-1);
   const digest = out.sameAsLatest && latest ? latest.digest : digestOf(out.manifests);
   const noChange = out.written.length === 0 && stale.length === 0 && latest?.status === 'succeeded' && latest.digest === digest;
-  if (noChange) return { ...base, ok: true, objects: out.results, pruned: [], writes: ctx.writes, ...(out.health ? { health: out.health } : {}) };
+  if (noChange) return { ...base, ok: true, objects: out.results, pruned: [], writes: ctx.writes, warnings: ctx.warnings, ...(out.health ? { health: out.health } : {}) };
   const pr = o.prune === false ? { pruned: [], errors: [] } : await prune(ctx, inv, keep);
   // Stale objects that were not ours any more (label gone) or already deleted stop being tracked.
   const remaining = o.prune === false ? unionIds(out.desiredIds, stale) : out.desiredIds;
-  const rec = await record(ctx, inv, {
+  const rec = await tryRecord(ctx, {
     status: 'succeeded',
     message: o.message ?? `deployed ${out.manifests.length} object(s)`,
     manifests: out.manifests,
@@ -488,5 +580,15 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
     objects: pr.errors.length > 0 ? unionIds(remaining, stale) : remaining,
   });
   const error = pr.errors.length > 0 ? combine(pr.errors, `${pr.errors.length} object(s) could not be pruned`) : undefined;
-  return { ...base, ok: !error, revision: rec.revision, objects: out.results, pruned: pr.pruned, writes: ctx.writes, ...(out.health ? { health: out.health } : {}), ...(error ? { error } : {}) };
+  return {
+    ...base,
+    ok: !error,
+    objects: out.results,
+    pruned: pr.pruned,
+    writes: ctx.writes,
+    warnings: ctx.warnings,
+    ...(rec ? { revision: rec.revision } : {}),
+    ...(out.health ? { health: out.health } : {}),
+    ...(error ? { error } : {}),
+  };
 }

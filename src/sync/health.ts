@@ -3,7 +3,27 @@
  * Missing < Degraded < Unknown; an aggregate is the worst of its parts.
  * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/health/
  */
+import type {
+  V1Condition,
+  V1DaemonSet,
+  V1Deployment,
+  V1Ingress,
+  V1Job,
+  V1Namespace,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1ReplicaSet,
+  V1Service,
+  V1StatefulSet,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import type { KubeObject } from '../manifest/index.ts';
+
+/**
+ * The fields of a @kubernetes/client-node model class as a plain object type: objects from the
+ * apiserver are JSON, never instances of those classes (type-only, nothing is imported at run time).
+ */
+export type Shape<T> = { [K in keyof T]: T[K] };
 
 export type HealthStatus = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown';
 export const HEALTH_ORDER: readonly HealthStatus[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
@@ -19,137 +39,127 @@ export function worst(statuses: readonly HealthStatus[]): HealthStatus {
   return w;
 }
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : {});
-const num = (v: unknown, d = 0): number => (typeof v === 'number' ? v : d);
+/** A live object of a kind, read through its model type (top-level fields may be missing in JSON). */
+export type Model<T> = Partial<Shape<T>> & KubeObject;
+const n = (v: number | undefined, d = 0): number => v ?? d;
 const h = (status: HealthStatus, message?: string): Health => (message === undefined ? { status } : { status, message });
 
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  observedGeneration?: number;
-}
+/** What every kind's condition has (V1Condition, V1DeploymentCondition, V1PodCondition…). */
+type Condition = Pick<V1Condition, 'type' | 'status'> & { readonly reason?: string | undefined; readonly message?: string | undefined };
 
-function conditions(o: Rec): Condition[] {
-  const c = rec(o['status'])['conditions'];
-  return Array.isArray(c) ? (c as Condition[]) : [];
-}
-const cond = (o: Rec, type: string): Condition | undefined => conditions(o).find((c) => c.type === type);
+/** Any status with conditions (every workload kind, and most custom resources). */
+type WithConditions = KubeObject & { readonly status?: { readonly conditions?: readonly Condition[] | undefined; readonly observedGeneration?: number | undefined } | undefined };
+
+const conditions = (o: WithConditions): readonly Condition[] => o.status?.conditions ?? [];
+const cond = (o: WithConditions, type: string): Condition | undefined => conditions(o).find((c) => c.type === type);
+const generation = (o: KubeObject): number => (typeof o.metadata['generation'] === 'number' ? o.metadata['generation'] : 0);
 
 /** True while the controller has not yet seen the latest spec. */
-function generationPending(o: Rec): boolean {
-  const gen = num(rec(o['metadata'])['generation']);
-  const status = rec(o['status']);
-  return 'observedGeneration' in status && num(status['observedGeneration']) < gen;
+function generationPending(o: WithConditions): boolean {
+  const observed = o.status?.observedGeneration;
+  return observed !== undefined && observed < generation(o);
 }
 
-function deploymentHealth(o: Rec): Health {
-  const spec = rec(o['spec']);
-  const st = rec(o['status']);
-  if (spec['paused'] === true) return h('Suspended', 'deployment is paused');
-  if (num(rec(o['metadata'])['generation']) > num(st['observedGeneration'], -1)) {
+function deploymentHealth(o: Model<V1Deployment>): Health {
+  const { spec, status: st } = o;
+  if (spec?.paused === true) return h('Suspended', 'deployment is paused');
+  if (generation(o) > n(st?.observedGeneration, -1)) {
     return h('Progressing', 'waiting for rollout to finish: observed deployment generation less than desired generation');
   }
   const progressing = cond(o, 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') return h('Degraded', `deployment exceeded its progress deadline: ${progressing.message ?? ''}`.trim());
-  const want = num(spec['replicas'], 1);
-  const updated = num(st['updatedReplicas']);
+  const want = n(spec?.replicas, 1);
+  const updated = n(st?.updatedReplicas);
   if (updated < want) return h('Progressing', `waiting for rollout to finish: ${updated} out of ${want} new replicas have been updated`);
-  if (num(st['replicas']) > updated) return h('Progressing', `waiting for rollout to finish: ${num(st['replicas']) - updated} old replicas are pending termination`);
-  if (num(st['availableReplicas']) < updated) return h('Progressing', `waiting for rollout to finish: ${num(st['availableReplicas'])} of ${updated} updated replicas are available`);
+  if (n(st?.replicas) > updated) return h('Progressing', `waiting for rollout to finish: ${n(st?.replicas) - updated} old replicas are pending termination`);
+  if (n(st?.availableReplicas) < updated) return h('Progressing', `waiting for rollout to finish: ${n(st?.availableReplicas)} of ${updated} updated replicas are available`);
   return h('Healthy');
 }
 
-function statefulSetHealth(o: Rec): Health {
-  const spec = rec(o['spec']);
-  const st = rec(o['status']);
-  if (num(st['observedGeneration']) === 0 || num(rec(o['metadata'])['generation']) > num(st['observedGeneration'])) {
+function statefulSetHealth(o: Model<V1StatefulSet>): Health {
+  const { spec, status: st } = o;
+  if (n(st?.observedGeneration) === 0 || generation(o) > n(st?.observedGeneration)) {
     return h('Progressing', 'waiting for statefulset spec update to be observed');
   }
-  const want = num(spec['replicas'], 1);
-  if (num(st['readyReplicas']) < want) return h('Progressing', `waiting for ${want} pods to be ready, ${num(st['readyReplicas'])} are`);
-  const strategy = rec(spec['updateStrategy']);
-  if (strategy['type'] === 'OnDelete') return h('Healthy', 'statefulset uses OnDelete: rollout is manual');
-  const partition = num(rec(strategy['rollingUpdate'])['partition']);
-  if (num(st['updatedReplicas']) < want - partition) return h('Progressing', `waiting for partitioned roll out to finish: ${num(st['updatedReplicas'])} out of ${want - partition} new pods have been updated`);
-  if (partition === 0 && st['updateRevision'] !== st['currentRevision']) return h('Progressing', 'waiting for statefulset rolling update to complete');
+  const want = n(spec?.replicas, 1);
+  if (n(st?.readyReplicas) < want) return h('Progressing', `waiting for ${want} pods to be ready, ${n(st?.readyReplicas)} are`);
+  if (spec?.updateStrategy?.type === 'OnDelete') return h('Healthy', 'statefulset uses OnDelete: rollout is manual');
+  const partition = n(spec?.updateStrategy?.rollingUpdate?.partition);
+  if (n(st?.updatedReplicas) < want - partition) return h('Progressing', `waiting for partitioned roll out to finish: ${n(st?.updatedReplicas)} out of ${want - partition} new pods have been updated`);
+  if (partition === 0 && st?.updateRevision !== st?.currentRevision) return h('Progressing', 'waiting for statefulset rolling update to complete');
   return h('Healthy');
 }
 
-function daemonSetHealth(o: Rec): Health {
-  const st = rec(o['status']);
-  if (num(rec(o['metadata'])['generation']) > num(st['observedGeneration'])) return h('Progressing', 'waiting for daemon set spec update to be observed');
-  if (rec(rec(o['spec'])['updateStrategy'])['type'] === 'OnDelete') return h('Healthy', 'daemon set uses OnDelete: rollout is manual');
-  const desired = num(st['desiredNumberScheduled']);
-  if (num(st['updatedNumberScheduled']) < desired) return h('Progressing', `waiting for daemon set rollout: ${num(st['updatedNumberScheduled'])} of ${desired} updated`);
-  if (num(st['numberAvailable']) < desired) return h('Progressing', `waiting for daemon set rollout: ${num(st['numberAvailable'])} of ${desired} available`);
+function daemonSetHealth(o: Model<V1DaemonSet>): Health {
+  const st = o.status;
+  if (generation(o) > n(st?.observedGeneration)) return h('Progressing', 'waiting for daemon set spec update to be observed');
+  if (o.spec?.updateStrategy?.type === 'OnDelete') return h('Healthy', 'daemon set uses OnDelete: rollout is manual');
+  const desired = n(st?.desiredNumberScheduled);
+  if (n(st?.updatedNumberScheduled) < desired) return h('Progressing', `waiting for daemon set rollout: ${n(st?.updatedNumberScheduled)} of ${desired} updated`);
+  if (n(st?.numberAvailable) < desired) return h('Progressing', `waiting for daemon set rollout: ${n(st?.numberAvailable)} of ${desired} available`);
   return h('Healthy');
 }
 
-function replicaSetHealth(o: Rec): Health {
+function replicaSetHealth(o: Model<V1ReplicaSet>): Health {
   if (generationPending(o)) return h('Progressing', 'waiting for replica set spec update to be observed');
   const failure = cond(o, 'ReplicaFailure');
   if (failure?.status === 'True') return h('Degraded', failure.message ?? 'replica failure');
-  const want = num(rec(o['spec'])['replicas'], 1);
-  const available = num(rec(o['status'])['availableReplicas']);
+  const want = n(o.spec?.replicas, 1);
+  const available = n(o.status?.availableReplicas);
   if (available < want) return h('Progressing', `waiting for rollout to finish: ${available} out of ${want} replicas are available`);
   return h('Healthy');
 }
 
 const BAD_WAITING = new Set(['CrashLoopBackOff', 'ErrImagePull', 'ImagePullBackOff', 'CreateContainerConfigError', 'InvalidImageName', 'CreateContainerError']);
 
-function podHealth(o: Rec): Health {
-  const st = rec(o['status']);
-  const phase = st['phase'];
-  const list = (v: unknown): Rec[] => (Array.isArray(v) ? (v as Rec[]) : []);
-  const statuses = [...list(st['initContainerStatuses']), ...list(st['containerStatuses'])];
+function podHealth(o: Model<V1Pod>): Health {
+  const st = o.status;
+  const statuses = [...(st?.initContainerStatuses ?? []), ...(st?.containerStatuses ?? [])];
   for (const cs of statuses) {
-    const waiting = rec(rec(cs['state'])['waiting']);
-    const reason = waiting['reason'];
-    if (typeof reason === 'string' && BAD_WAITING.has(reason)) return h('Degraded', `${reason}: ${typeof waiting['message'] === 'string' ? waiting['message'] : ''}`.trim());
+    const waiting = cs.state?.waiting;
+    if (waiting?.reason !== undefined && BAD_WAITING.has(waiting.reason)) return h('Degraded', `${waiting.reason}: ${waiting.message ?? ''}`.trim());
   }
-  switch (phase) {
+  switch (st?.phase) {
     case 'Pending':
-      return h('Progressing', typeof st['message'] === 'string' ? st['message'] : 'pod is pending');
+      return h('Progressing', st.message ?? 'pod is pending');
     case 'Succeeded':
       return h('Healthy', 'pod completed');
     case 'Failed':
-      return h('Degraded', typeof st['message'] === 'string' ? st['message'] : 'pod failed');
+      return h('Degraded', st.message ?? 'pod failed');
     case 'Running': {
-      if ((rec(o['spec'])['restartPolicy'] ?? 'Always') !== 'Always') return h('Progressing', 'pod is running');
+      if ((o.spec?.restartPolicy ?? 'Always') !== 'Always') return h('Progressing', 'pod is running');
       return cond(o, 'Ready')?.status === 'True' ? h('Healthy') : h('Progressing', 'pod is running but not ready');
     }
     default:
-      return h('Unknown', `pod phase ${typeof phase === 'string' ? phase : 'unknown'}`);
+      return h('Unknown', `pod phase ${st?.phase ?? 'unknown'}`);
   }
 }
 
-function loadBalancerHealth(o: Rec, what: string): Health {
-  const ingress = rec(rec(o['status'])['loadBalancer'])['ingress'];
+function loadBalancerHealth(o: Model<V1Service> | Model<V1Ingress>, what: string): Health {
+  const ingress = o.status?.loadBalancer?.ingress;
   return Array.isArray(ingress) && ingress.length > 0 ? h('Healthy') : h('Progressing', `waiting for ${what} to get a load balancer address`);
 }
 
-function pvcHealth(o: Rec): Health {
-  const phase = rec(o['status'])['phase'];
+function pvcHealth(o: Model<V1PersistentVolumeClaim>): Health {
+  const phase = o.status?.phase;
   if (phase === 'Bound') return h('Healthy');
   if (phase === 'Pending') return h('Progressing', 'waiting for the claim to be bound');
   if (phase === 'Lost') return h('Degraded', 'the claim lost its volume');
-  return h('Unknown', `claim phase ${typeof phase === 'string' ? phase : 'unknown'}`);
+  return h('Unknown', `claim phase ${phase ?? 'unknown'}`);
 }
 
-function jobHealth(o: Rec): Health {
-  const failed = conditions(o).find((c) => c.type === 'Failed' && c.status === 'True');
+function jobHealth(o: Model<V1Job>): Health {
+  const cs = o.status?.conditions ?? [];
+  const failed = cs.find((c) => c.type === 'Failed' && c.status === 'True');
   if (failed) return h('Degraded', failed.message ?? failed.reason ?? 'job failed');
-  const complete = conditions(o).find((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True');
+  const complete = cs.find((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True');
   if (complete) return h('Healthy', 'job completed');
-  if (rec(o['spec'])['suspend'] === true) return h('Suspended', 'job is suspended');
+  if (o.spec?.suspend === true) return h('Suspended', 'job is suspended');
   return h('Progressing', 'job is running');
 }
 
-function hpaHealth(o: Rec): Health {
-  const cs = conditions(o);
+function hpaHealth(o: Model<V2HorizontalPodAutoscaler>): Health {
+  const cs = o.status?.conditions ?? [];
   const failing = cs.find((c) => c.status === 'False' && (c.reason ?? '').startsWith('Failed'));
   if (failing) return h('Degraded', failing.message ?? failing.reason);
   if (cs.some((c) => c.type === 'AbleToScale' && c.status === 'True')) return h('Healthy');
@@ -157,7 +167,7 @@ function hpaHealth(o: Rec): Health {
 }
 
 /** Any other kind: kstatus-style `Ready`/`Stalled` conditions and observedGeneration; no status means nothing to wait for. */
-function genericHealth(o: Rec): Health {
+function genericHealth(o: WithConditions): Health {
   if (generationPending(o)) return h('Progressing', 'waiting for the controller to observe the latest spec');
   const stalled = cond(o, 'Stalled');
   if (stalled?.status === 'True') return h('Degraded', stalled.message ?? stalled.reason ?? 'stalled');
@@ -167,27 +177,27 @@ function genericHealth(o: Rec): Health {
   return h('Healthy');
 }
 
-const BY_KIND: Readonly<Record<string, (o: Rec) => Health>> = {
+/** Live objects are JSON of their kind: each function reads the fields its model type declares, all optional. */
+const BY_KIND: Readonly<Record<string, (o: KubeObject) => Health>> = {
   Deployment: deploymentHealth,
   StatefulSet: statefulSetHealth,
   DaemonSet: daemonSetHealth,
   ReplicaSet: replicaSetHealth,
   Pod: podHealth,
-  Service: (o) => (rec(o['spec'])['type'] === 'LoadBalancer' ? loadBalancerHealth(o, 'service') : h('Healthy')),
-  Ingress: (o) => loadBalancerHealth(o, 'ingress'),
+  Service: (o: Model<V1Service>) => (o.spec?.type === 'LoadBalancer' ? loadBalancerHealth(o, 'service') : h('Healthy')),
+  Ingress: (o: Model<V1Ingress>) => loadBalancerHealth(o, 'ingress'),
   PersistentVolumeClaim: pvcHealth,
   Job: jobHealth,
   HorizontalPodAutoscaler: hpaHealth,
-  Namespace: (o) => (rec(o['status'])['phase'] === 'Terminating' ? h('Progressing', 'namespace is terminating') : h('Healthy')),
-  CustomResourceDefinition: (o) => (cond(o, 'Established')?.status === 'True' ? h('Healthy') : h('Progressing', 'waiting for the CRD to be established')),
+  Namespace: (o: Model<V1Namespace>) => (o.status?.phase === 'Terminating' ? h('Progressing', 'namespace is terminating') : h('Healthy')),
+  CustomResourceDefinition: (o: WithConditions) => (cond(o, 'Established')?.status === 'True' ? h('Healthy') : h('Progressing', 'waiting for the CRD to be established')),
 };
 
 /** Health of one live object; `undefined` (not found) is Missing. A terminating object is Progressing. */
 export function healthOf(obj: KubeObject | undefined): Health {
   if (!obj) return h('Missing', 'object does not exist');
-  const o = obj as Rec;
   const fn = BY_KIND[obj.kind] ?? genericHealth;
-  const result = fn(o);
+  const result = fn(obj);
   if (obj.metadata['deletionTimestamp'] !== undefined && result.status === 'Healthy') return h('Progressing', 'object is being deleted');
   return result;
 }
@@ -201,7 +211,7 @@ export function healthOf(obj: KubeObject | undefined): Health {
  */
 export function reapedJobHealth(desired: KubeObject | undefined): Health | undefined {
   if (desired?.kind !== 'Job') return undefined;
-  const ttl = (desired['spec'] as { ttlSecondsAfterFinished?: unknown } | undefined)?.ttlSecondsAfterFinished;
+  const ttl = (desired as Model<V1Job>).spec?.ttlSecondsAfterFinished;
   if (typeof ttl !== 'number') return undefined;
   return { status: 'Healthy', message: `finished earlier; deleted by its ttlSecondsAfterFinished (${String(ttl)}s)` };
 }

@@ -1,7 +1,8 @@
-export { deploy, checkStrategy, readInventory, fieldPathOf, SUPPORTED_STRATEGIES } from './engine.ts';
-export { diff, status, history, rollbackTo, destroy, type DiffEntry, type DiffOptions, type AppStatus, type StatusNode, type DestroyResult } from './ops.ts';
+export { deploy, checkStrategy, fieldPathOf, SUPPORTED_STRATEGIES } from './engine.ts';
+export { readInventory } from './store.ts';
+export { diff, status, history, rollbackTo, destroy, type DiffEntry, type DiffOptions, type AppStatus, type StatusNode, type DestroyResult, type DestroyOptions } from './ops.ts';
 export { healthOf, worst, HEALTH_ORDER, type Health, type HealthStatus } from './health.ts';
-export { stageOf, planStages, STAGE_NAMES, type Stage } from './stages.ts';
+export { stageOf, STAGE_NAMES, type Stage } from './stages.ts';
 export {
   encodeInventory,
   decodeInventory,
@@ -19,7 +20,7 @@ export {
   type RevisionMeta,
   type RevisionStatus,
 } from './inventory.ts';
-export { loadManifests, findSpec, STRATEGY_ANNOTATION, type LoadedApp, type LoadOptions } from './source.ts';
+export { loadInput, findSpec, STRATEGY_ANNOTATION, type Input, type InputOptions, type LoadedApp, type LoadOptions } from './source.ts';
 export { readHealth, waitHealthy } from './wait.ts';
 export { LABEL_APP, LABEL_ENV } from './prepare.ts';
 export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction } from './types.ts';

@@ -16,6 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Shape } from './health.ts';
 import type { KubeObject } from '../manifest/index.ts';
 import { internal, isSlipwayError } from '../errors/index.ts';
 import type { ObjectId } from '../kube/index.ts';
@@ -57,6 +59,11 @@ export interface Inventory {
   readonly history: readonly RevisionMeta[];
   /** Stored objects per kept revision. */
   readonly manifests: ReadonlyMap<number, readonly KubeObject[]>;
+  /**
+   * The Secret's resourceVersion when read; undefined when there is no Secret yet. A write
+   * carries it so that the apiserver refuses it (409) when another run wrote in between.
+   */
+  readonly resourceVersion?: string | undefined;
 }
 
 const revKey = (revision: number): string => `rev-${revision}.json.gz`;
@@ -230,6 +237,7 @@ export function encodeInventory(inv: Inventory): KubeObject {
       name: inventoryName(inv.app, inv.env),
       namespace: inv.namespace,
       labels: { 'app.kubernetes.io/managed-by': 'slipway', 'slipway.dev/app': inv.app, 'slipway.dev/env': inv.env },
+      ...(inv.resourceVersion !== undefined ? { resourceVersion: inv.resourceVersion } : {}),
     },
     data,
   };
@@ -240,7 +248,7 @@ export function encodeInventory(inv: Inventory): KubeObject {
  * compares against them, and a corrupt Secret should fail here); older ones when first used.
  */
 export function decodeInventory(secret: KubeObject): Inventory {
-  const data = (secret['data'] ?? {}) as Record<string, string>;
+  const data = (secret as Shape<V1Secret>).data ?? {};
   const read = (k: string): Buffer => Buffer.from(data[k] ?? '', 'base64');
   try {
     const head = JSON.parse(read('inventory.json').toString('utf8') || '{}') as { app?: string; env?: string; objects?: ObjectId[] };
@@ -256,6 +264,7 @@ export function decodeInventory(secret: KubeObject): Inventory {
       objects: head.objects ?? [],
       history,
       manifests,
+      ...(typeof secret.metadata['resourceVersion'] === 'string' ? { resourceVersion: secret.metadata['resourceVersion'] } : {}),
     };
   } catch (e) {
     if (isSlipwayError(e)) throw e;

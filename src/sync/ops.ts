@@ -3,11 +3,14 @@
  * (health tree), history, rollback to a stored revision, destroy.
  */
 import { createTwoFilesPatch } from 'diff';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { stringifyYaml, type KubeObject } from '../manifest/index.ts';
 import { InputErrors, inputError, internal, isSlipwayError, notFound, type SlipwayError } from '../errors/index.ts';
-import { FIELD_MANAGER, describe, ownedPair, type LiveObject, type ObjectId } from '../kube/index.ts';
-import { deploy, readInventory } from './engine.ts';
-import { healthOf, reapedJobHealth, worst, type Health, type HealthStatus } from './health.ts';
+import { FIELD_MANAGER, describe, ownedPair, type ObjectId } from '../kube/index.ts';
+import { deploy, owned } from './engine.ts';
+import { readInventory } from './store.ts';
+import { cancelledError, isAbort } from './cancel.ts';
+import { healthOf, reapedJobHealth, worst, type Health, type HealthStatus, type Model } from './health.ts';
 import { idKey, idOf, inventoryName, type RevisionMeta } from './inventory.ts';
 import { mapLimit } from './pool.ts';
 import { prepare } from './prepare.ts';
@@ -95,8 +98,8 @@ export interface AppStatus {
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
-function selectorOf(o: LiveObject): string | undefined {
-  const ml = ((o['spec'] as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? {};
+function selectorOf(o: Model<V1Deployment>): string | undefined {
+  const ml = o.spec?.selector?.matchLabels ?? {};
   const parts = Object.entries(ml).map(([k, v]) => `${k}=${v}`);
   return parts.length > 0 ? parts.join(',') : undefined;
 }
@@ -157,28 +160,49 @@ export async function rollbackTo(o: Omit<DeployOptions, 'objects'> & { readonly 
 
 export interface DestroyResult {
   readonly deleted: readonly ObjectId[];
+  /** Tracked objects left alone because they are not this app's any more (label removed or changed). */
+  readonly skipped: readonly ObjectId[];
   readonly errors: readonly SlipwayError[];
 }
 
-/** Deletes everything in the inventory (reverse stage order), then the inventory itself. */
-export async function destroy(t: SyncTarget & { readonly concurrency?: number; readonly onDelete?: (id: ObjectId) => void }): Promise<DestroyResult> {
+export interface DestroyOptions extends SyncTarget {
+  /** @default 32 */
+  readonly concurrency?: number;
+  readonly onDelete?: (id: ObjectId) => void;
+  /** Aborting stops deleting (an error of kind `cancelled`); the inventory is kept so destroy can be run again. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Deletes everything in the inventory (reverse stage order), then the inventory itself. Like
+ * prune, only objects still labelled as this app's: an object someone took over (relabelled) or
+ * replaced by an unrelated one of the same name is never deleted.
+ */
+export async function destroy(t: DestroyOptions): Promise<DestroyResult> {
   const inv = await readInventory(t);
   const deleted: ObjectId[] = [];
+  const skipped: ObjectId[] = [];
   const errors: SlipwayError[] = [];
   for (const stage of [2, 1, 0] as const) {
     await mapLimit(inv.objects.filter((id) => stageOf(id.kind) === stage), t.concurrency ?? 32, async (id) => {
+      if (t.signal?.aborted) return;
       try {
+        if (!(await owned(t.client, id, t.app))) {
+          skipped.push(id);
+          return;
+        }
         if ((await t.client.delete(id)) === 'deleted') {
           deleted.push(id);
           t.onDelete?.(id);
         }
       } catch (e) {
         if (isSlipwayError(e) && e.kind === 'not-found') return;
-        errors.push(isSlipwayError(e) ? e : internal(`deleting ${describe(id)}: ${(e as Error).message}`, { cause: e }));
+        errors.push(isAbort(e) ? cancelledError(t.signal, `deleting ${describe(id)}`) : isSlipwayError(e) ? e : internal(`deleting ${describe(id)}: ${(e as Error).message}`, { cause: e }));
       }
     });
   }
+  if (t.signal?.aborted && !errors.some(isAbort)) errors.push(cancelledError(t.signal, 'destroy'));
   // Keep the inventory when something could not be deleted, so that destroy can be re-run.
   if (errors.length === 0 && inv.history.length > 0) await t.client.delete({ apiVersion: 'v1', kind: 'Secret', namespace: t.namespace, name: inventoryName(t.app, t.env) });
-  return { deleted, errors };
+  return { deleted, skipped, errors };
 }

@@ -3,7 +3,9 @@
  * stage) and takes a snapshot of the live objects with one LIST per kind and namespace, so that a
  * no-change deploy costs a handful of requests instead of one per object.
  */
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { FieldPath, KubeObject } from '../manifest/index.ts';
+import type { Model } from './health.ts';
 import { InputErrors, inputError, notFound, type SlipwayError } from '../errors/index.ts';
 import type { KubeClient, LiveObject, ResourceInfo } from '../kube/index.ts';
 import { idKey, idOf } from './inventory.ts';
@@ -34,8 +36,8 @@ function pendingKinds(objects: readonly DesiredObject[]): Map<string, boolean> {
   const out = new Map<string, boolean>();
   for (const { object } of objects) {
     if (object.kind !== 'CustomResourceDefinition') continue;
-    const spec = (object['spec'] ?? {}) as { group?: string; scope?: string; names?: { kind?: string } };
-    if (spec.group && spec.names?.kind) out.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Namespaced');
+    const spec = (object as Model<V1CustomResourceDefinition>).spec;
+    if (spec?.group && spec.names?.kind) out.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Namespaced');
   }
   return out;
 }

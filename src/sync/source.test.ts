@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputErrors } from '../errors/index.ts';
-import { findSpec, loadManifests } from './source.ts';
+import { findSpec, loadInput, loadManifests } from './source.ts';
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-src-'));
@@ -66,5 +66,37 @@ describe('findSpec', () => {
   ])('%s', async (_n, files, rel, found) => {
     const dir = tree(files);
     expect((await findSpec(join(dir, rel))) !== undefined).toBe(found);
+  });
+});
+
+describe('loadInput (spec or manifests → objects, for the CLI and controllers)', () => {
+  const spec = 'app: shop\nservices:\n  web: {image: "web:1.0.0"}\nconfigMaps:\n  cfg: {envFile: app.env}\nenvironments:\n  prod: {namespace: shop-live}\n';
+
+  it.each<[string, string, string | undefined, string, string]>([
+    ['a spec directory, rendered for the env', '', undefined, 'shop', 'shop-live'],
+    ['the spec file itself', 'slipway.yaml', undefined, 'shop', 'shop-live'],
+    ['--app wins over the spec name', '', 'other', 'other', 'shop-live'],
+  ])('%s', async (_n, rel, app, wantApp, wantNamespace) => {
+    const dir = tree({ 'slipway.yaml': spec, 'app.env': 'A=1\n' });
+    const r = await loadInput({ path: join(dir, rel), env: 'prod', app });
+    expect(r.app).toBe(wantApp);
+    expect(r.namespace).toBe(wantNamespace);
+    expect(r.objects.map((d) => d.object.kind)).toEqual(expect.arrayContaining(['Namespace', 'Deployment', 'ConfigMap']));
+    const cfg = r.objects.find((d) => d.object.kind === 'ConfigMap')?.object;
+    expect(cfg?.['data']).toEqual({ A: '1' });
+  });
+
+  it('manifests: no namespace of their own, objects as written', async () => {
+    const dir = tree({ 'app.yaml': cm('x') });
+    const r = await loadInput({ path: dir, env: 'prod' });
+    expect(r.namespace).toBeUndefined();
+    expect(r.objects.map((d) => d.object.metadata.name)).toEqual(['x']);
+  });
+
+  it('a missing envFile is an input error at the spec', async () => {
+    const dir = tree({ 'slipway.yaml': spec });
+    const err = await loadInput({ path: dir, env: 'prod' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputErrors);
+    expect((err as InputErrors).problems[0]?.position?.file).toMatch(/slipway\.yaml$/);
   });
 });

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../manifest/index.ts';
-import { planStages, stageOf, type Stage } from './stages.ts';
-
-const o = (kind: string, name = kind.toLowerCase()): { object: KubeObject } => ({ object: { apiVersion: 'v1', kind, metadata: { name } } });
+import { stageOf, type Stage } from './stages.ts';
 
 describe('stageOf', () => {
   it.each<[string, boolean, Stage]>([
@@ -22,15 +19,5 @@ describe('stageOf', () => {
     ['ServiceMonitor', false, 2],
   ])('%s (cluster-scoped %s) → stage %i', (kind, scoped, want) => {
     expect(stageOf(kind, scoped)).toBe(want);
-  });
-});
-
-describe('planStages', () => {
-  it.each<[string, string[], string[][]]>([
-    ['definitions first, workloads last', ['Deployment', 'ConfigMap', 'Namespace', 'Service', 'CustomResourceDefinition'], [['Namespace', 'CustomResourceDefinition'], ['ConfigMap', 'Service'], ['Deployment']]],
-    ['input order kept inside a stage', ['Secret', 'ConfigMap', 'ServiceAccount'], [[], ['Secret', 'ConfigMap', 'ServiceAccount'], []]],
-    ['empty', [], [[], [], []]],
-  ])('%s', (_n, kinds, want) => {
-    expect(planStages(kinds.map((k) => o(k))).map((s) => s.map((x) => x.object.kind))).toEqual(want);
   });
 });

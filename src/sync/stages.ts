@@ -3,8 +3,6 @@
  * then what workloads reference (config, identities, RBAC, storage claims, Services); then the
  * workloads and everything else. Pruning and destroy walk the stages in reverse.
  */
-import type { KubeObject } from '../manifest/index.ts';
-
 export type Stage = 0 | 1 | 2;
 export const STAGE_NAMES: Readonly<Record<Stage, string>> = {
   0: 'definitions (CRDs, Namespaces)',
@@ -44,11 +42,4 @@ export function stageOf(kind: string, clusterScoped = false): Stage {
   if (DEFINITIONS.has(kind)) return 0;
   if (CONFIG.has(kind) || clusterScoped) return 1;
   return 2;
-}
-
-/** Groups objects by stage, keeping input order inside a stage. */
-export function planStages<T extends { object: KubeObject; clusterScoped?: boolean }>(items: readonly T[]): T[][] {
-  const out: T[][] = [[], [], []];
-  for (const it of items) out[stageOf(it.object.kind, it.clusterScoped ?? false)]?.push(it);
-  return out;
 }

@@ -65,6 +65,11 @@ export interface DeployResult {
   readonly writes: number;
   /** Wall time of the engine run in ms (from reading the inventory to recording the revision). */
   readonly durationMs?: number;
+  /**
+   * What went wrong without failing the run, e.g. a revision that could not be recorded (also
+   * sent as `warning` events while the run goes).
+   */
+  readonly warnings: readonly string[];
 }
 
 export interface SyncTarget {
@@ -137,4 +142,9 @@ export interface DeployOptions extends SyncTarget {
   /** Recorded in history. */
   readonly message?: string;
   readonly onEvent?: (e: DeployEvent) => void;
+  /**
+   * Aborting ends the run with an error of kind `cancelled`: every wait, poll and sleep stops at
+   * once, no further object is written, and what was written is recorded as a failed revision.
+   */
+  readonly signal?: AbortSignal | undefined;
 }

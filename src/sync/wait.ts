@@ -3,9 +3,9 @@
  * namespace. Fails fast on Degraded (e.g. a Deployment past its progress deadline) and on timeout,
  * naming the objects that were not healthy and why.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { rolloutFailed, type SlipwayError } from '../errors/index.ts';
 import { describe, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
+import { checkAborted, pause } from './cancel.ts';
 import { healthOf, worst, type Health, type HealthStatus } from './health.ts';
 import { idKey, idOf } from './inventory.ts';
 import { mapLimit } from './pool.ts';
@@ -23,6 +23,8 @@ export interface WaitOptions {
    * TTL-after-finished controller may delete (see {@link reapedJobHealth}).
    */
   readonly whenMissing?: ReadonlyMap<string, Health>;
+  /** Ends the wait with a `cancelled` error (thrown) when it aborts. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface WaitResult {
@@ -68,6 +70,7 @@ export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
   const deadline = Date.now() + o.timeoutMs;
   const last = new Map<string, string>();
   for (;;) {
+    checkAborted(o.signal, 'waiting for health');
     const health = await readHealth(o.client, o.ids, o.concurrency);
     for (const [key, h] of o.whenMissing ?? []) if (health.get(key)?.status === 'Missing') health.set(key, h);
     for (const id of o.ids) {
@@ -96,6 +99,6 @@ export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
         }),
       };
     }
-    await sleep(Math.min(o.pollIntervalMs, Math.max(0, deadline - Date.now())));
+    await pause(Math.min(o.pollIntervalMs, Math.max(0, deadline - Date.now())), o.signal, 'waiting for health');
   }
 }

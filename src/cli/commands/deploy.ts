@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { inputError } from '../../errors/index.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
-import { STRATEGY_ANNOTATION, checkStrategy, deploy, findSpec, loadManifests, type DeployEvent, type DeployResult, type LoadedApp, type SyncTarget } from '../../sync/index.ts';
+import { checkStrategy, deploy, loadInput, type DeployEvent, type DeployResult, type Input, type SyncTarget } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
 
 export interface TargetFlags {
@@ -50,23 +50,9 @@ export function targetOf(client: KubeClient, f: TargetFlags, app: string, specNa
   return { client, app, env: f.env, namespace: f.namespace ?? specNamespace ?? client.contextNamespace ?? 'default' };
 }
 
-export interface Input extends LoadedApp {
-  /** The namespace the spec renders into, when the input is a spec. */
-  readonly namespace?: string;
-}
-
-/** Desired objects from a spec (rendered for --env) or manifests/kustomize. */
-export async function loadInput(path: string | undefined, f: TargetFlags): Promise<Input> {
-  if (!f.kustomize && (await findSpec(path))) {
-    // Loaded only for a spec: the spec and render modules take ~0.1-0.2 s to import, which a
-    // deploy of plain manifests (the common CI case) should not pay.
-    const [{ readSpecFiles }, { renderApp }] = await Promise.all([import('../spec-files.ts'), import('../../render/index.ts')]);
-    const files = readSpecFiles(path ?? '.');
-    const r = renderApp(files.spec, f.env, { envFiles: files.envFiles });
-    const strategies = [...new Set(r.objects.map((o) => o.metadata.annotations?.[STRATEGY_ANNOTATION]).filter((s): s is string => s !== undefined))];
-    return { app: f.app ?? files.spec.app, objects: r.objects.map((object) => ({ object })), strategies, source: files.file, namespace: r.namespace };
-  }
-  return loadManifests({ path, kustomize: f.kustomize, app: f.app });
+/** Desired objects from a spec (rendered for --env) or manifests/kustomize (the engine's {@link loadInput}). */
+export function loadFlagsInput(path: string | undefined, f: TargetFlags): Promise<Input> {
+  return loadInput({ path, kustomize: f.kustomize, app: f.app, env: f.env });
 }
 
 /** Requires an app name when there is no input to derive it from (history, rollback, destroy). */
@@ -93,6 +79,32 @@ function eventLine(e: DeployEvent, io: Io): string {
       return `  ${colour(s.padEnd(10))} ${describe(e.id)}${e.health.message ? ` ${c.dim(e.health.message)}` : ''}`;
     }
   }
+}
+
+/**
+ * Runs `work` with a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts: the engine stops
+ * waiting and writing, records what it wrote, and ends with a `cancelled` error (exit 130). A
+ * second Ctrl-C finds no handler and kills the process as usual.
+ */
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await work(ac.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Exit code of a finished run: 130 when it was cancelled, else 1 for a failure. */
+export function resultExitCode(r: DeployResult): 0 | 1 | 130 {
+  if (r.ok) return 0;
+  return r.error?.kind === 'cancelled' ? 130 : 1;
 }
 
 /** Runs `work` with live progress: listr2 on a TTY, one plain line per event otherwise (CI logs). */
@@ -137,6 +149,7 @@ export function printResult(r: DeployResult, io: Io): void {
   const head = r.dryRun ? 'dry run (nothing written)' : r.revision !== undefined ? `revision ${r.revision}` : 'no changes';
   const verdict = r.ok ? c.green(r.health ?? 'applied') : c.red(r.health ?? 'failed');
   io.out(`${r.app}/${r.env} in ${r.namespace}: ${head}: ${parts.join(', ')}; ${verdict} (${r.writes} write(s))\n`);
+  for (const w of r.warnings) io.err(`${c.yellow('warning')}: ${w}\n`);
   if (r.error) io.err(`${c.red('error')}: ${r.error.format()}\n`);
   if (r.rollback) {
     const rb = r.rollback;
@@ -193,14 +206,15 @@ Examples:
       const timeoutMs = parseDuration(f.timeout);
       const concurrency = Number(f.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw inputError(`--concurrency must be a positive integer, got "${f.concurrency}"`, { cause: f.concurrency });
-      const input = await loadInput(path, f);
+      const input = await loadFlagsInput(path, f);
       for (const s of input.strategies) checkStrategy(s);
       const client = await connect(f, concurrency);
       try {
         const t = targetOf(client, f, input.app, input.namespace);
         const title = `deploy ${t.app}/${t.env} → ${t.namespace} (${client.transport.contextName})${f.dryRun ? ' [dry run]' : ''}`;
-        const r = await withProgress(io, title, (onEvent) =>
-          deploy({
+        const r = await interruptible((signal) =>
+          withProgress(io, title, (onEvent) =>
+            deploy({
             ...t,
             objects: input.objects,
             wait: f.wait,
@@ -213,11 +227,13 @@ Examples:
             concurrency,
             lint: f.lint,
             onEvent,
+            signal,
           }),
+          ),
         );
         if (f.output === 'json') io.out(`${JSON.stringify({ ...r, error: r.error?.format(), rollback: r.rollback ? { ...r.rollback, error: r.rollback.error?.format() } : undefined }, null, 2)}\n`);
         else printResult(r, io);
-        if (!r.ok) io.setExitCode(1);
+        io.setExitCode(resultExitCode(r));
       } finally {
         client.close();
       }

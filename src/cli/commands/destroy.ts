@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { describe } from '../../kube/index.ts';
 import { destroy } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
-import { addTargetFlags, connect, targetOf, type TargetFlags } from './deploy.ts';
+import { addTargetFlags, connect, interruptible, targetOf, type TargetFlags } from './deploy.ts';
 import { appFromInput } from './status.ts';
 
 export function registerDestroy(program: Command, io: Io): void {
@@ -13,7 +13,8 @@ export function registerDestroy(program: Command, io: Io): void {
     .addHelpText(
       'after',
       `
-Only objects in the inventory are deleted (workloads first, then config, then Namespaces/CRDs).
+Only objects in the inventory that are still labelled as the app's are deleted (workloads first,
+then config, then Namespaces/CRDs); an object someone relabelled or replaced is kept.
 
 Examples:
   slipway destroy --app shop --env dev -n shop
@@ -24,10 +25,11 @@ Examples:
       const client = await connect(f);
       try {
         const t = targetOf(client, f, app, namespace);
-        const r = await destroy({ ...t, onDelete: (id) => io.err(`  deleted ${describe(id)}\n`) });
+        const r = await interruptible((signal) => destroy({ ...t, onDelete: (id) => io.err(`  deleted ${describe(id)}\n`), signal }));
+        for (const id of r.skipped) io.err(`  ${io.color.yellow('kept')} ${describe(id)} (no longer labelled as ${t.app}'s: not slipway's to delete)\n`);
         for (const e of r.errors) io.err(`${io.color.red('error')}: ${e.format()}\n`);
-        io.out(`${t.app}/${t.env} in ${t.namespace}: ${r.deleted.length} object(s) deleted${r.errors.length > 0 ? `, ${r.errors.length} failed (inventory kept; re-run destroy)` : ''}\n`);
-        if (r.errors.length > 0) io.setExitCode(1);
+        io.out(`${t.app}/${t.env} in ${t.namespace}: ${r.deleted.length} object(s) deleted${r.skipped.length > 0 ? `, ${r.skipped.length} kept (not owned)` : ''}${r.errors.length > 0 ? `, ${r.errors.length} failed (inventory kept; re-run destroy)` : ''}\n`);
+        if (r.errors.length > 0) io.setExitCode(r.errors.some((e) => e.kind === 'cancelled') ? 130 : 1);
       } finally {
         client.close();
       }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { describe } from '../../kube/index.ts';
 import { diff } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
-import { addTargetFlags, connect, loadInput, outputOption, targetOf, type TargetFlags } from './deploy.ts';
+import { addTargetFlags, connect, loadFlagsInput, outputOption, targetOf, type TargetFlags } from './deploy.ts';
 
 function colourPatch(patch: string, io: Io): string {
   const c = io.color;
@@ -32,7 +32,7 @@ Examples:
   slipway diff --kustomize overlays/prod -o json`,
     )
     .action(async (path: string, f: TargetFlags & { forceConflicts?: boolean; output: string }) => {
-      const input = await loadInput(path, f);
+      const input = await loadFlagsInput(path, f);
       const client = await connect(f);
       try {
         const entries = await diff({ ...targetOf(client, f, input.app, input.namespace), objects: input.objects, forceConflicts: f.forceConflicts ?? false });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { inputError } from '../../errors/index.ts';
 import { rollbackTo } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
-import { addTargetFlags, connect, parseDuration, printResult, targetOf, withProgress, type TargetFlags } from './deploy.ts';
+import { addTargetFlags, connect, interruptible, parseDuration, printResult, resultExitCode, targetOf, withProgress, type TargetFlags } from './deploy.ts';
 import { appFromInput } from './status.ts';
 
 export function registerRollback(program: Command, io: Io): void {
@@ -28,11 +28,13 @@ Examples:
       const client = await connect(f);
       try {
         const t = targetOf(client, f, app, namespace);
-        const r = await withProgress(io, `rollback ${t.app}/${t.env} in ${t.namespace}${to ? ` to revision ${to}` : ''}`, (onEvent) =>
-          rollbackTo({ ...t, ...(to !== undefined ? { to } : {}), timeoutMs, forceConflicts: f.forceConflicts ?? false, onEvent }),
+        const r = await interruptible((signal) =>
+          withProgress(io, `rollback ${t.app}/${t.env} in ${t.namespace}${to ? ` to revision ${to}` : ''}`, (onEvent) =>
+            rollbackTo({ ...t, ...(to !== undefined ? { to } : {}), timeoutMs, forceConflicts: f.forceConflicts ?? false, onEvent, signal }),
+          ),
         );
         printResult(r, io);
-        if (!r.ok) io.setExitCode(1);
+        io.setExitCode(resultExitCode(r));
       } finally {
         client.close();
       }

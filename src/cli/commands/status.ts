@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { describe } from '../../kube/index.ts';
 import { findSpec, status, type HealthStatus } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
-import { addTargetFlags, appFlag, connect, loadInput, outputOption, targetOf, type TargetFlags } from './deploy.ts';
+import { addTargetFlags, appFlag, connect, loadFlagsInput, outputOption, targetOf, type TargetFlags } from './deploy.ts';
 
 function paint(s: HealthStatus, io: Io): string {
   return s === 'Healthy' ? io.color.green(s) : s === 'Degraded' || s === 'Missing' || s === 'Unknown' ? io.color.red(s) : io.color.yellow(s);
@@ -13,7 +13,7 @@ function paint(s: HealthStatus, io: Io): string {
 export async function appFromInput(path: string | undefined, f: TargetFlags): Promise<{ app: string; namespace?: string }> {
   if (f.app && path === undefined && !f.kustomize) return { app: f.app };
   if (path === undefined && !f.kustomize && !(await findSpec('.'))) return { app: appFlag(f, undefined) };
-  const input = await loadInput(path, f);
+  const input = await loadFlagsInput(path, f);
   return { app: input.app, ...(input.namespace !== undefined ? { namespace: input.namespace } : {}) };
 }
 
