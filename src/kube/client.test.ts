@@ -167,6 +167,25 @@ describe('retries: Retry-After and jitter', () => {
   });
 });
 
+describe('cancellation', () => {
+  it.each<[string, boolean]>([
+    ['a request in flight', false],
+    ['a request waiting to retry', true],
+  ])('aborting %s ends it with a cancelled error', async (_n, retrying) => {
+    const ac = new AbortController();
+    fake.intercept = (_req, res, url) => {
+      if (url.pathname === '/api/v1') return false;
+      if (retrying) res.writeHead(503).end();
+      setTimeout(() => ac.abort(), 20);
+      return true; // in flight: never answered
+    };
+    const slow = await KubeClient.connect({ kubeconfig: kubeconfigFor(fake.url), retry: { attempts: 5, baseDelayMs: 5000, maxDelayMs: 5000 } });
+    const err = await slow.get({ ...cm, name: 'x' }, { signal: ac.signal }).catch((e: unknown) => e);
+    slow.close();
+    expect(isSlipwayError(err) && err.kind).toBe('cancelled');
+  });
+});
+
 describe('credentials', () => {
   it('a 401 re-reads the kubeconfig and repeats the request once with the new token', async () => {
     const file = kubeconfigFor(fake.url, '{token: old}');

@@ -27,6 +27,14 @@ export interface ApplyOptions {
    * @see https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
    */
   readonly force?: boolean;
+  /** Aborts the request (and its retries). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Options of a single-object read or delete. */
+export interface RequestOptions {
+  /** Aborts the request (and its retries). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface ObjectId {
@@ -159,14 +167,15 @@ export class KubeClient {
       query: { fieldManager: FIELD_MANAGER, force: o.force ? 'true' : undefined, dryRun: o.dryRun ? 'All' : undefined },
       contentType: 'application/apply-patch+yaml',
       body: obj,
+      signal: o.signal,
     });
     if (res.status >= 300) throw statusError(describe({ ...obj, name, namespace: obj.metadata.namespace }), parseStatus(res.status, res.body), res.body);
     return { object: res.body as LiveObject, created: res.status === 201 };
   }
 
-  async get(id: ObjectId): Promise<LiveObject | undefined> {
+  async get(id: ObjectId, o: RequestOptions = {}): Promise<LiveObject | undefined> {
     const info = await this.resourceFor(id.apiVersion, id.kind);
-    const res = await this.transport.request({ method: 'GET', path: resourcePath(info, id) });
+    const res = await this.transport.request({ method: 'GET', path: resourcePath(info, id), signal: o.signal });
     if (res.status === 404) return undefined;
     if (res.status >= 300) throw statusError(describe(id), parseStatus(res.status, res.body), res.body);
     return res.body as LiveObject;
@@ -260,7 +269,7 @@ export class KubeClient {
   async create(obj: KubeObject): Promise<LiveObject> {
     const name = obj.metadata.name ?? '';
     const info = await this.resourceFor(obj.apiVersion, obj.kind);
-    const res = await this.transport.request({ method: 'POST', path: resourcePath(info, { namespace: obj.metadata.namespace }), body: obj });
+    const res = await this.transport.request({ method: 'POST', path: resourcePath(info, { namespace: obj.metadata.namespace }), query: { fieldManager: FIELD_MANAGER }, body: obj });
     if (res.status >= 300) throw statusError(`create ${describe({ ...obj, name, namespace: obj.metadata.namespace })}`, parseStatus(res.status, res.body), res.body);
     return res.body as LiveObject;
   }
@@ -273,18 +282,19 @@ export class KubeClient {
     const name = obj.metadata.name ?? '';
     const id = { ...obj, name, namespace: obj.metadata.namespace };
     const info = await this.resourceFor(obj.apiVersion, obj.kind);
-    const res = await this.transport.request({ method: 'PUT', path: resourcePath(info, id), body: obj });
+    const res = await this.transport.request({ method: 'PUT', path: resourcePath(info, id), query: { fieldManager: FIELD_MANAGER }, body: obj });
     if (res.status >= 300) throw statusError(`replace ${describe(id)}`, parseStatus(res.status, res.body), res.body);
     return res.body as LiveObject;
   }
 
   /** Deletes in the background (dependents garbage-collected by the cluster). */
-  async delete(id: ObjectId): Promise<'deleted' | 'not-found'> {
+  async delete(id: ObjectId, o: RequestOptions = {}): Promise<'deleted' | 'not-found'> {
     const info = await this.resourceFor(id.apiVersion, id.kind);
     const res = await this.transport.request({
       method: 'DELETE',
       path: resourcePath(info, id),
       body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+      signal: o.signal,
     });
     if (res.status === 404) return 'not-found';
     if (res.status >= 300) throw statusError(`delete ${describe(id)}`, parseStatus(res.status, res.body), res.body);

@@ -1,4 +1,4 @@
-export { KubeClient, FIELD_MANAGER, describe, type ApplyOptions, type ApplyResult, type ObjectId, type LiveObject, type ClientOptions, type KindQuery, type ListOptions, type ListResult, type WatchEvent, type WatchOptions } from './client.ts';
+export { KubeClient, FIELD_MANAGER, describe, type ApplyOptions, type ApplyResult, type ObjectId, type LiveObject, type ClientOptions, type RequestOptions, type KindQuery, type ListOptions, type ListResult, type WatchEvent, type WatchOptions } from './client.ts';
 export { SharedInformer, InformerFactory, objectKey, type InformerOptions, type InformerHandlers } from './informer.ts';
 export { Transport, defaultRetryPolicy, backoffDelay, retryDelay, parseRetryAfter, proxyEnvFor, isRetryableNetworkError, type KubeTarget, type RetryPolicy } from './transport.ts';
 export { RestMapper, resourcePath, splitApiVersion, type ResourceInfo } from './discovery.ts';

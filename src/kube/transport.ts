@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { clusterUnavailable, internal, isSlipwayError, unsupported } from '../errors/index.ts';
+import { cancelled, clusterUnavailable, internal, isSlipwayError, unsupported } from '../errors/index.ts';
 import { parseStatus, statusError } from './errors.ts';
 import { resolveTarget, type Credentials, type KubeTarget, type ResolvedTarget } from './kubeconfig.ts';
 
@@ -201,7 +201,9 @@ export class Transport {
     for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
       if (attempt > 0) {
         if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) break;
-        await sleep(retryDelay(attempt - 1, this.retry, retryAfterMs), undefined, req.signal ? { signal: req.signal } : undefined);
+        await sleep(retryDelay(attempt - 1, this.retry, retryAfterMs), undefined, req.signal ? { signal: req.signal } : undefined).catch((e: unknown) => {
+          throw this.aborted(req, e);
+        });
       }
       retryAfterMs = undefined;
       try {
@@ -217,7 +219,8 @@ export class Transport {
         last = res;
         retryAfterMs = res.retryAfterMs;
       } catch (e) {
-        if (req.signal?.aborted || !isRetryableNetworkError(e)) throw e;
+        if (req.signal?.aborted) throw this.aborted(req, e);
+        if (!isRetryableNetworkError(e)) throw e;
         last = e;
       }
     }
@@ -226,6 +229,11 @@ export class Transport {
       cause: last,
       hint: 'check that the cluster is running (`slipway cluster up`) and that --context/--kubeconfig point at it',
     });
+  }
+
+  /** The error for a request its signal aborted: `cancelled`, whatever layer noticed first. */
+  private aborted(req: RawRequest, e: unknown): Error {
+    return isSlipwayError(e) && e.kind === 'cancelled' ? e : cancelled(`${req.method} ${req.path}: cancelled`, { cause: req.signal?.reason ?? e });
   }
 
   /**

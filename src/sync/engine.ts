@@ -117,7 +117,7 @@ interface Planned {
  */
 async function planJobReplacement(ctx: Ctx, p: PreparedObject, e: unknown, live: LiveObject | undefined): Promise<Planned | undefined> {
   if (p.object.kind !== 'Job' || !isSlipwayError(e) || !e.message.includes('field is immutable')) return undefined;
-  const current = live ?? (await ctx.client.get(p.id));
+  const current = live ?? (await ctx.client.get(p.id, { signal: ctx.signal }));
   if (current?.metadata.labels?.[LABEL_APP] !== ctx.o.app) return undefined;
   const state = healthOf(current).status;
   if (state !== 'Healthy' && state !== 'Degraded') {
@@ -127,15 +127,15 @@ async function planJobReplacement(ctx: Ctx, p: PreparedObject, e: unknown, live:
     });
   }
   const probe = { ...p.object, metadata: { ...p.object.metadata, name: `${(p.object.metadata.name ?? 'job').slice(0, 48)}-slipway-check` } };
-  await ctx.client.applyResult(probe, { dryRun: true, force: true });
+  await ctx.client.applyResult(probe, { dryRun: true, force: true, signal: ctx.signal });
   return { p, action: 'replaced' };
 }
 
 /** Deletes `id` and waits until it is gone (a Job's pods go with it, in the background). */
 async function deleteAndWait(ctx: Ctx, id: ObjectId, timeoutMs = 60_000): Promise<void> {
-  await ctx.client.delete(id);
+  await ctx.client.delete(id, { signal: ctx.signal });
   const deadline = Date.now() + timeoutMs;
-  while ((await ctx.client.get(id)) !== undefined) {
+  while ((await ctx.client.get(id, { signal: ctx.signal })) !== undefined) {
     if (Date.now() > deadline) throw conflict(`${describe(id)} was deleted but is still there after ${String(timeoutMs / 1000)}s`, { cause: id, hint: 'check its finalizers' });
     await pause(250, ctx.signal, `waiting for ${describe(id)} to be deleted`);
   }
@@ -147,10 +147,10 @@ async function dryRunPlan(ctx: Ctx, items: readonly PreparedObject[], live: Read
   const outcomes = await mapLimit(items, ctx.concurrency, async (p) => {
     checkAborted(ctx.signal, 'deploy');
     try {
-      const { object: after, created } = await ctx.client.applyResult(p.object, { dryRun: true, force });
+      const { object: after, created } = await ctx.client.applyResult(p.object, { dryRun: true, force, signal: ctx.signal });
       if (created) return { ok: true as const, value: { p, action: 'created' as const } };
       // Snapshot lists only labelled objects; an unlabelled live object (adoption) needs a GET.
-      const current = live.get(p.key) ?? (await ctx.client.get(p.id));
+      const current = live.get(p.key) ?? (await ctx.client.get(p.id, { signal: ctx.signal }));
       if (!current) return { ok: true as const, value: { p, action: 'created' as const } };
       const pair = ownedPair(current, after, FIELD_MANAGER);
       const same = deepEqual(pair.before, pair.after) && deepEqual(appliedFieldsOf(current, FIELD_MANAGER), appliedFieldsOf(after, FIELD_MANAGER));
@@ -204,7 +204,7 @@ async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ result
         await deleteAndWait(ctx, it.p.id);
       }
       ctx.writes++;
-      await ctx.client.apply(it.p.object, { force });
+      await ctx.client.apply(it.p.object, { force, signal: ctx.signal });
       ctx.emit({ type: 'object', id: it.p.id, action: it.action });
       return { id: it.p.id, action: it.action };
     } catch (e) {
@@ -365,7 +365,7 @@ async function prune(ctx: Ctx, inv: Inventory, keep: ReadonlySet<string>): Promi
       try {
         if (!(await owned(ctx.client, id, ctx.o.app))) return;
         ctx.writes++;
-        await ctx.client.delete(id);
+        await ctx.client.delete(id, { signal: ctx.signal });
         pruned.push(id);
         ctx.emit({ type: 'object', id, action: 'pruned' });
       } catch (e) {

@@ -13,9 +13,8 @@
  *    would stay).
  * @see https://kubernetes.io/docs/reference/using-api/api-concepts/#conflict-detection
  */
-import type { KubeObject } from '../manifest/index.ts';
 import { isSlipwayError } from '../errors/index.ts';
-import { FIELD_MANAGER, describe, parseStatus, resourcePath, statusError, type KubeClient, type LiveObject } from '../kube/index.ts';
+import type { KubeClient, LiveObject } from '../kube/index.ts';
 import { decodeInventory, emptyInventory, encodeInventory, inventoryName, type Inventory } from './inventory.ts';
 import type { SyncTarget } from './types.ts';
 
@@ -34,22 +33,6 @@ export async function readInventory(t: SyncTarget): Promise<Inventory> {
   return secret ? decodeInventory(secret) : emptyInventory(t.app, t.env, t.namespace);
 }
 
-/**
- * Creates `obj`; a conflict when it exists. KubeClient offers apply (create-or-update) only, which
- * cannot express "create unless it exists".
- */
-async function create(client: KubeClient, obj: KubeObject): Promise<LiveObject> {
-  const info = await client.resourceFor(obj.apiVersion, obj.kind);
-  const res = await client.transport.request({
-    method: 'POST',
-    path: resourcePath(info, { namespace: obj.metadata.namespace }),
-    query: { fieldManager: FIELD_MANAGER },
-    body: obj,
-  });
-  if (res.status >= 300) throw statusError(describe({ ...obj, name: obj.metadata.name ?? '', namespace: obj.metadata.namespace }), parseStatus(res.status, res.body), res.body);
-  return res.body as LiveObject;
-}
-
 const versionOf = (o: LiveObject): string | undefined => (typeof o.metadata['resourceVersion'] === 'string' ? o.metadata['resourceVersion'] : undefined);
 
 /** One conditional write of `inv`; returns it with the Secret's new resourceVersion. Counts requests in `n`. */
@@ -60,7 +43,7 @@ async function writeOnce(client: KubeClient, inv: Inventory, n: { writes: number
   if (resourceVersion === undefined) {
     const shell = Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith('rev-')));
     n.writes++;
-    resourceVersion = versionOf(await create(client, { ...secret, data: shell }));
+    resourceVersion = versionOf(await client.create({ ...secret, data: shell }));
     if (Object.keys(shell).length === Object.keys(data).length) return { ...inv, resourceVersion };
   }
   n.writes++;

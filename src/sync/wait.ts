@@ -44,12 +44,12 @@ export function blocksWait(id: ObjectId, h: Health): boolean {
 }
 
 /** Current health of each id (Missing when absent), reading with one LIST per kind+namespace. */
-export async function readHealth(client: KubeClient, ids: readonly ObjectId[], concurrency: number): Promise<Map<string, Health>> {
+export async function readHealth(client: KubeClient, ids: readonly ObjectId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, Health>> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined }>();
   for (const id of ids) groups.set(`${id.apiVersion}|${id.kind}|${id.namespace ?? ''}`, { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace });
   const live = new Map<string, LiveObject>();
   const lists = await mapLimit([...groups.values()], concurrency, (g) =>
-    client.list(g).catch((e: unknown) => {
+    client.list(g, { signal }).catch((e: unknown) => {
       if ((e as SlipwayError).kind === 'not-found') return [];
       throw e;
     }),
@@ -71,7 +71,7 @@ export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
   const last = new Map<string, string>();
   for (;;) {
     checkAborted(o.signal, 'waiting for health');
-    const health = await readHealth(o.client, o.ids, o.concurrency);
+    const health = await readHealth(o.client, o.ids, o.concurrency, o.signal);
     for (const [key, h] of o.whenMissing ?? []) if (health.get(key)?.status === 'Missing') health.set(key, h);
     for (const id of o.ids) {
       const h = health.get(idKey(id));
