@@ -29,6 +29,11 @@ export interface ApplyOptions {
   readonly force?: boolean;
   /** Aborts the request (and its retries). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The field manager to apply as (a controller owns its fields apart from `slipway deploy`'s).
+   * @default FIELD_MANAGER
+   */
+  readonly fieldManager?: string | undefined;
 }
 
 /** Options of a single-object read or delete. */
@@ -164,7 +169,7 @@ export class KubeClient {
     const res = await this.transport.request({
       method: 'PATCH',
       path: resourcePath(info, { namespace: obj.metadata.namespace, name }),
-      query: { fieldManager: FIELD_MANAGER, force: o.force ? 'true' : undefined, dryRun: o.dryRun ? 'All' : undefined },
+      query: { fieldManager: o.fieldManager ?? FIELD_MANAGER, force: o.force ? 'true' : undefined, dryRun: o.dryRun ? 'All' : undefined },
       contentType: 'application/apply-patch+yaml',
       body: obj,
       signal: o.signal,
@@ -236,7 +241,7 @@ export class KubeClient {
    * kind, metadata.name/namespace and the status fields this manager owns; with
    * `metadata.resourceVersion` set, the write fails with a conflict when the object changed.
    */
-  async applyStatus(obj: KubeObject, o: ApplyOptions & { readonly fieldManager?: string } = {}): Promise<LiveObject> {
+  async applyStatus(obj: KubeObject, o: ApplyOptions = {}): Promise<LiveObject> {
     const name = obj.metadata.name ?? '';
     const id = { ...obj, name, namespace: obj.metadata.namespace };
     const info = await this.statusResource(obj.apiVersion, obj.kind);

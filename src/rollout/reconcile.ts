@@ -1,0 +1,377 @@
+/**
+ * The ServiceRollout reconciler: canary releases, step by step, crash-safe.
+ *
+ * Objects it owns per rollout `web`: Deployments `web-stable` and `web-canary` (pods labelled
+ * `slipway.dev/track`), and for Gateway API routing the Services `web-stable`/`web-canary` and
+ * the HTTPRoute `web`. All progress lives in `status`; every reconcile recomputes what to do from
+ * the status and the live objects, so it is idempotent and a controller killed at any instant
+ * resumes where it was:
+ *  - each effect (a weight, a scale) is written before the status that records it, and writing
+ *    it again is a no-op; so after a crash the current step is redone, never skipped, and the
+ *    route never carries a weight the current step does not call for;
+ *  - a pause's start time is in the status, so a restart does not restart the pause.
+ *
+ * Semantics (docs/rollout.md): the first version goes straight to stable; only a change of the
+ * pod template starts a canary (replicas alone do not); stable keeps full scale until promotion,
+ * so an abort is instant (weight 0 first, canary scaled down after a delay); promotion rolls the
+ * stable Deployment to the new template with maxUnavailable 0 while the traffic stays split,
+ * then returns all traffic to stable and scales the canary to 0; re-deploying the stable
+ * template is an instant rollback; a new template during a canary supersedes it.
+ */
+import { createHash } from 'node:crypto';
+import type { ReconcileContext, Reconciler, ReconcileResult } from '../controller/index.ts';
+import type { KubeClient, LiveObject } from '../kube/index.ts';
+import { CONTROLLER_MANAGER, TRACK_LABEL, canaryName, ownedBy, routerFor, stableName, type HeaderRoute, type TrafficRouter } from './router.ts';
+import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutStatusT, type StepT } from './types.ts';
+
+/** Default of spec.strategy.canary.progressDeadlineSeconds. */
+const DEFAULT_PROGRESS_DEADLINE_S = 600;
+/** Default of spec.strategy.canary.abortScaleDownDelaySeconds. */
+const DEFAULT_ABORT_DELAY_S = 30;
+
+/** Content hash of a pod template: the revision a rollout's status names. */
+export function templateHash(template: unknown): string {
+  return createHash('sha256').update(canonical(template)).digest('hex').slice(0, 10);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** `15m`, `30s`, `1h30m` → ms. */
+export function durationMs(d: string): number {
+  let ms = 0;
+  for (const m of d.matchAll(/(\d+)(h|m|s)/g)) ms += Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : 1000);
+  return ms;
+}
+
+/** Canary pods for a traffic weight: proportional to the stable replicas, at least one while it gets traffic. */
+export function canaryReplicasFor(weight: number, replicas: number): number {
+  return weight <= 0 ? 0 : Math.max(1, Math.ceil((replicas * weight) / 100));
+}
+
+/** The first image of a pod template, for status and the CLI. */
+export function imageOf(template: unknown): string | undefined {
+  return (template as { spec?: { containers?: { image?: string }[] } } | undefined)?.spec?.containers?.[0]?.image;
+}
+
+interface DeploymentView {
+  readonly exists: boolean;
+  readonly template: unknown;
+  /** The revision (template hash) it was last written with. */
+  readonly revision: string | undefined;
+  readonly ready: boolean;
+}
+
+const REVISION_ANNOTATION = 'slipway.dev/revision';
+
+function viewOf(d: LiveObject | undefined): DeploymentView {
+  if (!d) return { exists: false, template: undefined, revision: undefined, ready: false };
+  const spec = (d['spec'] ?? {}) as { replicas?: number; template?: unknown };
+  const st = (d['status'] ?? {}) as { observedGeneration?: number; updatedReplicas?: number; availableReplicas?: number; replicas?: number };
+  const gen = (d.metadata as { generation?: number }).generation ?? 0;
+  const want = spec.replicas ?? 1;
+  const ready = (st.observedGeneration ?? 0) >= gen && (st.updatedReplicas ?? 0) >= want && (st.availableReplicas ?? 0) >= want && (st.replicas ?? 0) === want;
+  return { exists: true, template: spec.template, revision: d.metadata.annotations?.[REVISION_ANNOTATION], ready };
+}
+
+const now = (): string => new Date().toISOString();
+
+/** Status fields to set; an undefined value removes the field. */
+type StatusPatch = { [K in keyof ServiceRolloutStatusT]?: ServiceRolloutStatusT[K] | undefined };
+
+/** Everything one reconcile of one rollout needs. */
+class Run {
+  readonly ro: ServiceRollout;
+  st: ServiceRolloutStatusT;
+  readonly client: KubeClient;
+  readonly router: TrafficRouter;
+  readonly ctx: ReconcileContext;
+  readonly steps: readonly StepT[];
+
+  constructor(ro: ServiceRollout, ctx: ReconcileContext) {
+    this.ro = ro;
+    this.st = { ...(ro.status ?? {}) };
+    this.client = ctx.client;
+    this.router = routerFor(ctx.client, ro);
+    this.ctx = ctx;
+    this.steps = ro.spec.strategy.canary.steps;
+  }
+
+  get ns(): string {
+    return this.ro.metadata.namespace ?? 'default';
+  }
+
+  annotation(k: string): string | undefined {
+    return this.ro.metadata.annotations?.[k];
+  }
+
+  /** A request annotation whose value differs from the one last handled. */
+  fresh(k: string, handled: string | undefined): string | undefined {
+    const v = this.annotation(k);
+    return v !== undefined && v !== handled ? v : undefined;
+  }
+
+  async deployment(name: string): Promise<LiveObject | undefined> {
+    return this.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.ns, name }, { signal: this.ctx.signal });
+  }
+
+  async applyDeployment(track: 'stable' | 'canary', template: unknown, replicas: number, revision: string = templateHash(template)): Promise<void> {
+    const sel = { ...this.ro.spec.selector.matchLabels, [TRACK_LABEL]: track };
+    const t = (template ?? {}) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
+    await this.client.apply(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: track === 'stable' ? stableName(this.ro) : canaryName(this.ro), namespace: this.ns, labels: sel, annotations: { [REVISION_ANNOTATION]: revision }, ownerReferences: ownedBy(this.ro) },
+        spec: {
+          replicas,
+          selector: { matchLabels: sel },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
+          template: { ...t, metadata: { ...t.metadata, labels: { ...t.metadata?.labels, ...sel } } },
+        },
+      },
+      { force: true, fieldManager: CONTROLLER_MANAGER, signal: this.ctx.signal },
+    );
+  }
+
+  /** Writes the status (the whole of it: fields left out are removed). */
+  async writeStatus(patch: StatusPatch, drop: readonly (keyof ServiceRolloutStatusT)[] = []): Promise<void> {
+    const merged: Record<string, unknown> = { ...this.st, ...patch, observedGeneration: (this.ro.metadata as { generation?: number }).generation ?? 0, strategy: 'canary', routing: this.router.name };
+    const next = Object.fromEntries(Object.entries(merged).filter(([k, v]) => v !== undefined && !drop.includes(k as keyof ServiceRolloutStatusT))) as ServiceRolloutStatusT;
+    this.st = next;
+    await this.client.applyStatus(
+      { apiVersion: API_VERSION, kind: KIND, metadata: { name: this.ro.metadata.name ?? '', namespace: this.ns }, status: next },
+      { force: true, fieldManager: CONTROLLER_MANAGER, signal: this.ctx.signal },
+    );
+  }
+
+  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    this.ctx.log.info({ reason }, message);
+    return this.ctx.events.record(this.ro, type, reason, message);
+  }
+
+  header(): HeaderRoute | undefined {
+    const { headerRouteName: name, headerRouteValue: value } = this.st;
+    return name !== undefined && value !== undefined ? { name, value } : undefined;
+  }
+}
+
+/** One reconcile of the rollout at `key` (`namespace/name`). */
+export async function reconcileRollout(key: string, ctx: ReconcileContext, get: (ns: string, name: string) => LiveObject | undefined): Promise<ReconcileResult | undefined> {
+  const [ns = 'default', name = ''] = key.split('/');
+  const live = get(ns, name) as ServiceRollout | undefined;
+  if (!live || (live.metadata as { deletionTimestamp?: string }).deletionTimestamp) return undefined;
+  const r = new Run(live, ctx);
+  const desired = templateHash(live.spec.template);
+  await r.router.prepare(live);
+  const stable = await r.deployment(stableName(live));
+
+  // First version: straight to stable, nothing to compare with.
+  if (!stable) {
+    await r.applyDeployment('stable', live.spec.template, live.spec.replicas);
+    await r.applyDeployment('canary', live.spec.template, 0);
+    await r.router.setWeight(live, 0, undefined);
+    await r.writeStatus({ stableRevision: desired, stableImage: imageOf(live.spec.template), weight: 0, currentStepIndex: r.steps.length, phase: 'Progressing', message: 'first version: deployed as stable' }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'abortedRevision', 'abortReason']);
+    await r.event('Normal', 'Initialized', `first version ${desired} (${imageOf(live.spec.template) ?? '?'}) deployed as stable`);
+    return { requeueAfterMs: 1000 };
+  }
+  const stableView = viewOf(stable);
+  // Replicas alone never start a canary: stable follows spec.replicas with its own template.
+  await r.applyDeployment('stable', stableView.template, live.spec.replicas, stableView.revision);
+
+  if (desired === r.st.stableRevision || stableView.revision === desired) {
+    return settleOnStable(r, desired, stableView);
+  }
+  return progressCanary(r, desired);
+}
+
+/** The desired template is the stable one: no canary (or an instant rollback of one). */
+async function settleOnStable(r: Run, desired: string, stable: DeploymentView): Promise<ReconcileResult | undefined> {
+  const inFlight = r.st.canaryRevision !== undefined && r.st.canaryRevision !== desired;
+  if (inFlight || (r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
+  await r.applyDeployment('canary', r.ro.spec.template, 0);
+  const phase = stable.ready ? 'Healthy' : 'Progressing';
+  const message = inFlight ? `the stable version ${desired} was deployed again: canary ${r.st.canaryRevision ?? ''} dropped (instant rollback)` : stable.ready ? `stable ${desired} healthy` : `waiting for stable ${desired} to be ready`;
+  if (inFlight) await r.event('Normal', 'RolledBack', message);
+  if (r.st.phase !== phase || inFlight || r.st.stableRevision !== desired || r.st.message !== message) {
+    await r.writeStatus({ phase, message, weight: 0, stableRevision: desired, stableImage: imageOf(r.ro.spec.template), currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'abortedRevision', 'abortReason']);
+  }
+  return stable.ready ? undefined : { requeueAfterMs: 2000 };
+}
+
+async function abort(r: Run, desired: string, reason: string): Promise<ReconcileResult> {
+  // Traffic first: all of it to stable, at once; then the record of why.
+  await r.router.setWeight(r.ro, 0, undefined);
+  await r.writeStatus({ weight: 0, phase: 'Degraded', abortedRevision: desired, abortReason: reason, message: `aborted: ${reason}`, stepStartTime: now() }, ['pauseStartTime']);
+  await r.event('Warning', 'Aborted', `canary ${desired} aborted: ${reason}; all traffic on stable ${r.st.stableRevision ?? ''}`);
+  return { requeueAfterMs: (r.ro.spec.strategy.canary.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000 };
+}
+
+/** An aborted canary stays aborted (weight 0, pods gone after the delay) until retried; undefined when it goes on. */
+async function holdAborted(r: Run, desired: string): Promise<{ result: ReconcileResult | undefined } | undefined> {
+  const canary = r.ro.spec.strategy.canary;
+  if (r.st.abortedRevision === desired) {
+    const retry = r.fresh(REQUEST_ANNOTATIONS.retry, r.st.handledRetry);
+    if (retry === undefined) {
+      const delayMs = (canary.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000;
+      const since = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : 0;
+      const left = since + delayMs - Date.now();
+      if ((r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
+      if (left > 0) return { result: { requeueAfterMs: left } };
+      await r.applyDeployment('canary', r.ro.spec.template, 0);
+      return { result: undefined };
+    }
+    await r.writeStatus({ handledRetry: retry, currentStepIndex: 0, weight: 0, phase: 'Progressing', message: 'retrying the aborted canary', stepStartTime: now() }, ['abortedRevision', 'abortReason', 'pauseStartTime']);
+    await r.event('Normal', 'Retried', `canary ${desired} retried from step 0`);
+  }
+  return undefined;
+}
+
+/** A new template: start a canary (superseding one in flight: traffic back to stable first). */
+async function startIfNew(r: Run, desired: string): Promise<void> {
+  if (r.st.canaryRevision !== desired) {
+    const superseded = r.st.canaryRevision !== undefined && r.st.canaryRevision !== r.st.stableRevision ? r.st.canaryRevision : undefined;
+    if (superseded !== undefined || (r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
+    await r.applyDeployment('canary', r.ro.spec.template, 0);
+    await r.writeStatus(
+      { canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), currentStepIndex: 0, weight: 0, phase: 'Progressing', stepStartTime: now(), message: superseded ? `canary ${superseded} superseded by ${desired}` : `canary ${desired} started` },
+      ['pauseStartTime', 'abortedRevision', 'abortReason'],
+    );
+    await r.event('Normal', superseded ? 'Superseded' : 'CanaryStarted', superseded ? `canary ${superseded} superseded by ${desired}; starting from step 0` : `canary ${desired} (${imageOf(r.ro.spec.template) ?? '?'}) started`);
+  }
+}
+
+async function progressCanary(r: Run, desired: string): Promise<ReconcileResult | undefined> {
+  const held = await holdAborted(r, desired);
+  if (held) return held.result;
+  await startIfNew(r, desired);
+  const abortReq = r.fresh(REQUEST_ANNOTATIONS.abort, r.st.handledAbort);
+  if (abortReq !== undefined) {
+    await r.writeStatus({ handledAbort: abortReq });
+    return abort(r, desired, 'aborted by `slipway rollout abort`');
+  }
+  if (r.ro.spec.paused) {
+    if (r.st.phase !== 'Paused') await r.writeStatus({ phase: 'Paused', message: 'paused by `slipway rollout pause`' });
+    return undefined;
+  }
+  const full = r.fresh(REQUEST_ANNOTATIONS.promoteFull, r.st.handledPromote);
+  if (full !== undefined) {
+    await r.writeStatus({ handledPromote: full, currentStepIndex: r.steps.length, message: 'promoted fully by `slipway rollout promote --full`' }, ['pauseStartTime']);
+    await r.event('Normal', 'PromotedFull', 'remaining steps skipped');
+  }
+
+  return runSteps(r, desired);
+}
+
+/** Runs steps from the current one until one has to wait (or promotion). */
+async function runSteps(r: Run, desired: string): Promise<ReconcileResult | undefined> {
+  const deadlineMs = (r.ro.spec.strategy.canary.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000;
+  for (;;) {
+    const i = r.st.currentStepIndex ?? 0;
+    if (i >= r.steps.length) return promote(r, desired, deadlineMs);
+    const step = r.steps[i] ?? {};
+    const next = async (patch: StatusPatch, message: string): Promise<void> => {
+      await r.writeStatus({ ...patch, currentStepIndex: i + 1, stepStartTime: now(), phase: 'Progressing', message }, ['pauseStartTime']);
+      await r.event('Normal', 'StepCompleted', `step ${i + 1}/${r.steps.length}: ${message}`);
+    };
+    if (step.setWeight !== undefined) {
+      const waiting = await setWeightStep(r, desired, step.setWeight, i, deadlineMs);
+      if (waiting) return waiting;
+      await next({ weight: step.setWeight }, `weight ${step.setWeight}%`);
+      continue;
+    }
+    if (step.pause !== undefined) {
+      const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote);
+      if (promoteReq !== undefined) {
+        await next({ handledPromote: promoteReq }, 'pause ended by `slipway rollout promote`');
+        continue;
+      }
+      if (r.st.pauseStartTime === undefined) {
+        const indefinite = step.pause.duration === undefined;
+        await r.writeStatus({ pauseStartTime: now(), phase: indefinite ? 'Paused' : 'Progressing', message: indefinite ? `paused at step ${i + 1} until \`slipway rollout promote\`` : `pausing ${step.pause.duration ?? ''} at step ${i + 1}` });
+      }
+      if (step.pause.duration === undefined) return undefined;
+      const left = Date.parse(r.st.pauseStartTime ?? now()) + durationMs(step.pause.duration) - Date.now();
+      if (left > 0) return { requeueAfterMs: left };
+      await next({}, `paused ${step.pause.duration}`);
+      continue;
+    }
+    if (step.setCanaryScale !== undefined) {
+      const s = step.setCanaryScale;
+      const replicas = s.replicas ?? (s.weight !== undefined ? canaryReplicasFor(s.weight, r.ro.spec.replicas) : canaryReplicasFor(r.st.weight ?? 0, r.ro.spec.replicas));
+      await r.applyDeployment('canary', r.ro.spec.template, replicas);
+      await next({}, `canary scaled to ${replicas}`);
+      continue;
+    }
+    if (step.setHeaderRoute !== undefined) {
+      const h = step.setHeaderRoute;
+      await r.router.setWeight(r.ro, r.st.weight ?? 0, { name: h.name, value: h.value });
+      await next({ headerRouteName: h.name, headerRouteValue: h.value }, `requests with ${h.name}: ${h.value} go to the canary`);
+      continue;
+    }
+    // A step with no known action (the CRD's validation prevents it): skip it loudly.
+    await next({}, 'unknown step skipped');
+  }
+}
+
+/** Scales the canary for weight `w`, and once its pods are ready routes `w`% to it; a result while it has to wait (or aborted). */
+async function setWeightStep(r: Run, desired: string, w: number, i: number, deadlineMs: number): Promise<ReconcileResult | undefined> {
+  await r.applyDeployment('canary', r.ro.spec.template, canaryReplicasFor(w, r.ro.spec.replicas));
+  const view = viewOf(await r.deployment(canaryName(r.ro)));
+  if (!view.ready && w > 0) {
+    const started = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : Date.now();
+    if (Date.now() - started > deadlineMs) return abort(r, desired, `canary pods not ready within ${deadlineMs / 1000}s (progress deadline) at step ${i + 1}`);
+    return { requeueAfterMs: Math.min(2000, Math.max(100, started + deadlineMs - Date.now())) };
+  }
+  await r.router.setWeight(r.ro, w, r.header());
+  return undefined;
+}
+
+/** After the last step: stable takes the canary's template (maxUnavailable 0) while traffic stays split; then all traffic to stable. */
+async function promote(r: Run, desired: string, deadlineMs: number): Promise<ReconcileResult | undefined> {
+  const stable = viewOf(await r.deployment(stableName(r.ro)));
+  if (stable.revision !== desired) {
+    await r.applyDeployment('stable', r.ro.spec.template, r.ro.spec.replicas);
+    await r.writeStatus({ phase: 'Progressing', message: `promoting: stable rolls to ${desired}`, stepStartTime: now() });
+    await r.event('Normal', 'Promoting', `stable rolls to ${desired} (maxUnavailable 0) while traffic stays split`);
+    return { requeueAfterMs: 1000 };
+  }
+  if (!stable.ready) {
+    const started = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : Date.now();
+    if (Date.now() - started > deadlineMs) return abort(r, desired, `stable did not become ready on ${desired} within ${deadlineMs / 1000}s`);
+    return { requeueAfterMs: 1000 };
+  }
+  await r.router.setWeight(r.ro, 0, undefined);
+  await r.applyDeployment('canary', r.ro.spec.template, 0);
+  const image = imageOf(r.ro.spec.template);
+  await r.writeStatus({ stableRevision: desired, stableImage: image, weight: 0, phase: 'Healthy', message: `promoted ${desired}`, currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'headerRouteName', 'headerRouteValue']);
+  await r.event('Normal', 'Promoted', `${desired} (${image ?? '?'}) promoted to stable; all traffic on stable`);
+  return undefined;
+}
+
+/** The reconciler the controller runs: ServiceRollouts, woken by changes of the Deployments they own. */
+export function rolloutReconciler(o: { namespace?: string | undefined }): Reconciler {
+  const primary = { apiVersion: API_VERSION, kind: KIND, namespace: o.namespace };
+  return {
+    name: 'rollout',
+    primary,
+    secondary: [
+      {
+        query: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: o.namespace, labelSelector: TRACK_LABEL },
+        keysOf: (d) => {
+          const owner = (d.metadata as { ownerReferences?: { kind?: string; name?: string }[] }).ownerReferences?.find((x) => x.kind === KIND);
+          return owner?.name ? [`${d.metadata.namespace ?? ''}/${owner.name}`] : [];
+        },
+      },
+    ],
+    reconcile: (key, ctx) => reconcileRollout(key, ctx, (ns, name) => ctx.informers.informer(primary).get(name, ns)),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Traffic routers: how a canary's weight reaches the traffic. One interface, one conformance
+ * suite (router.conformance in test/integration) run against each.
+ *  - `gatewayAPI`: an HTTPRoute named after the rollout with two weighted backendRefs (the
+ *    `-stable` and `-canary` Services), and a header match rule ahead of them for
+ *    `setHeaderRoute`. The controller owns the whole route (server-side apply, its own field
+ *    manager), so nothing else fights over the weights.
+ *  - `replicas` (no router): the weight is approximated by the ratio of canary to stable pods
+ *    behind the service's own Service, and the rollout's status says so.
+ */
+import type { KubeClient, LiveObject } from '../kube/index.ts';
+import type { ServiceRollout } from './types.ts';
+
+export const CONTROLLER_MANAGER = 'slipway-controller';
+
+export interface HeaderRoute {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface TrafficRouter {
+  /** `gatewayAPI`, `replicas`… (status.routing). */
+  readonly name: string;
+  /** Objects the router needs besides the route (the stable and canary Services). */
+  prepare(ro: ServiceRollout): Promise<void>;
+  /** Sends `weight`% to the canary (and requests matching `header` always), atomically. */
+  setWeight(ro: ServiceRollout, weight: number, header: HeaderRoute | undefined): Promise<void>;
+  /** The weight the route carries now, as the apiserver stores it (undefined: no route). */
+  currentWeight(ro: ServiceRollout): Promise<number | undefined>;
+}
+
+export const stableName = (ro: ServiceRollout): string => `${ro.metadata.name ?? ''}-stable`;
+export const canaryName = (ro: ServiceRollout): string => `${ro.metadata.name ?? ''}-canary`;
+export const TRACK_LABEL = 'slipway.dev/track';
+
+/** An owner reference to the rollout, so that deleting it garbage-collects what it made. */
+export function ownedBy(ro: ServiceRollout): Record<string, unknown>[] {
+  const uid = (ro.metadata as { uid?: string }).uid;
+  return uid ? [{ apiVersion: ro.apiVersion, kind: ro.kind, name: ro.metadata.name, uid, controller: true, blockOwnerDeletion: true }] : [];
+}
+
+class GatewayApiRouter implements TrafficRouter {
+  readonly name = 'gatewayAPI';
+  private readonly client: KubeClient;
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  async prepare(ro: ServiceRollout): Promise<void> {
+    const port = ro.spec.trafficRouting?.gatewayAPI?.port ?? 80;
+    for (const [name, track] of [[stableName(ro), 'stable'], [canaryName(ro), 'canary']] as const) {
+      await this.client.apply(
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name, namespace: ro.metadata.namespace ?? 'default', labels: { ...ro.spec.selector.matchLabels, [TRACK_LABEL]: track }, ownerReferences: ownedBy(ro) },
+          spec: { selector: { ...ro.spec.selector.matchLabels, [TRACK_LABEL]: track }, ports: [{ name: 'http', port, targetPort: port, protocol: 'TCP' }] },
+        },
+        { force: true, fieldManager: CONTROLLER_MANAGER },
+      );
+    }
+  }
+
+  async setWeight(ro: ServiceRollout, weight: number, header: HeaderRoute | undefined): Promise<void> {
+    const gw = ro.spec.trafficRouting?.gatewayAPI;
+    if (!gw) return;
+    const backend = (name: string, w: number): Record<string, unknown> => ({ group: '', kind: 'Service', name, port: gw.port, weight: w });
+    const rules: Record<string, unknown>[] = [];
+    if (header) rules.push({ matches: [{ headers: [{ type: 'Exact', name: header.name, value: header.value }] }], backendRefs: [backend(canaryName(ro), 1)] });
+    rules.push({ backendRefs: [backend(stableName(ro), 100 - weight), backend(canaryName(ro), weight)] });
+    await this.client.apply(
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: ro.metadata.name ?? '', namespace: ro.metadata.namespace ?? 'default', labels: ro.spec.selector.matchLabels, ownerReferences: ownedBy(ro) },
+        spec: { parentRefs: gw.parentRefs, ...(gw.hostnames ? { hostnames: gw.hostnames } : {}), rules },
+      },
+      { force: true, fieldManager: CONTROLLER_MANAGER },
+    );
+  }
+
+  async currentWeight(ro: ServiceRollout): Promise<number | undefined> {
+    const route = await this.client.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ro.metadata.namespace, name: ro.metadata.name ?? '' });
+    return route ? canaryWeightOf(route, canaryName(ro)) : undefined;
+  }
+}
+
+/** The canary backend's weight in the route's last (catch-all) rule. */
+export function canaryWeightOf(route: LiveObject, canary: string): number | undefined {
+  const rules = ((route['spec'] as { rules?: { matches?: unknown[]; backendRefs?: { name?: string; weight?: number }[] }[] } | undefined)?.rules ?? []).filter((r) => !r.matches || r.matches.length === 0 || JSON.stringify(r.matches) === '[{"path":{"type":"PathPrefix","value":"/"}}]');
+  const last = rules.at(-1);
+  const ref = last?.backendRefs?.find((b) => b.name === canary);
+  return ref ? (ref.weight ?? 1) : last ? 0 : undefined;
+}
+
+class ReplicaRouter implements TrafficRouter {
+  readonly name = 'replicas';
+  prepare(): Promise<void> {
+    return Promise.resolve();
+  }
+  setWeight(): Promise<void> {
+    return Promise.resolve();
+  }
+  currentWeight(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
+}
+
+/** The router a rollout's spec asks for. */
+export function routerFor(client: KubeClient, ro: ServiceRollout): TrafficRouter {
+  return ro.spec.trafficRouting?.gatewayAPI ? new GatewayApiRouter(client) : new ReplicaRouter();
+}

@@ -1,0 +1,192 @@
+/**
+ * The `ServiceRollout` custom resource (slipway.dev/v1alpha1): one service's progressive release.
+ * Its CRD is generated from these TypeBox types ({@link serviceRolloutCrd}), so the types the
+ * controller reads and the schema the apiserver enforces cannot drift apart.
+ *
+ * The kind is `ServiceRollout`, not `Rollout` (Argo Rollouts) or `Canary` (Flagger): users run
+ * those side by side during a migration, and `kubectl get rollout` must stay unambiguous.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { KubeObject } from '../manifest/index.ts';
+
+export const GROUP = 'slipway.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'ServiceRollout';
+export const PLURAL = 'servicerollouts';
+
+/** An object the apiserver keeps as given (a pod template, Gateway parentRefs). */
+const Preserved = (description: string) => Type.Unsafe<Record<string, unknown>>({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description });
+const Int = (description: string, o: { minimum?: number; maximum?: number } = {}) => Type.Integer({ description, ...o });
+const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+
+export const PauseStep = Type.Object(
+  { duration: Opt(Type.String({ pattern: '^([0-9]+(s|m|h))+$', description: 'How long to pause, e.g. 15m. Omitted: until `slipway rollout promote`.' })) },
+  { description: 'Hold the current weight.' },
+);
+
+export const CanaryScaleStep = Type.Object(
+  {
+    replicas: Opt(Int('Exact canary replicas.', { minimum: 0 })),
+    weight: Opt(Int('Canary replicas as a percentage of the stable replicas.', { minimum: 0, maximum: 100 })),
+    matchTrafficWeight: Opt(Type.Boolean({ description: 'Scale with the traffic weight again (the default).' })),
+  },
+  { description: 'Scale the canary independently of its traffic weight.' },
+);
+
+export const HeaderRouteStep = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'Header (or, with cookie: true, cookie) name.' }),
+    value: Type.String({ description: 'Exact value that routes a request to the canary.' }),
+  },
+  { description: 'Send requests carrying this header to the canary, whatever the weight.' },
+);
+
+export const Step = Type.Object(
+  {
+    setWeight: Opt(Int('Percentage of traffic to the canary.', { minimum: 0, maximum: 100 })),
+    pause: Opt(PauseStep),
+    setCanaryScale: Opt(CanaryScaleStep),
+    setHeaderRoute: Opt(HeaderRouteStep),
+  },
+  { description: 'Exactly one action.', 'x-kubernetes-validations': [{ rule: '[has(self.setWeight), has(self.pause), has(self.setCanaryScale), has(self.setHeaderRoute)].filter(x, x).size() == 1', message: 'a step has exactly one of setWeight, pause, setCanaryScale, setHeaderRoute' }] },
+);
+
+export const ServiceRolloutSpec = Type.Object({
+  replicas: Int('Replicas of the stable version (the canary scales with its weight).', { minimum: 0 }),
+  selector: Type.Object({ matchLabels: Type.Record(Type.String(), Type.String()) }, { description: 'Labels every pod of the service carries.' }),
+  template: Preserved('The pod template of the desired version. A change of it (not of replicas) starts a canary.'),
+  strategy: Type.Object({
+    canary: Type.Object({
+      steps: Type.Array(Step, { minItems: 1, maxItems: 64 }),
+      progressDeadlineSeconds: Opt(Int('A step waiting longer than this for canary pods to be ready aborts the rollout.', { minimum: 1 })),
+      abortScaleDownDelaySeconds: Opt(Int('After an abort, the canary keeps its pods this long (traffic is already 100% stable).', { minimum: 0 })),
+    }),
+  }),
+  trafficRouting: Opt(
+    Type.Object({
+      gatewayAPI: Opt(
+        Type.Object({
+          parentRefs: Type.Array(Preserved('A Gateway API parentRef.'), { minItems: 1 }),
+          hostnames: Opt(Type.Array(Type.String())),
+          port: Int('The service port the route sends traffic to.', { minimum: 1, maximum: 65535 }),
+        }),
+      ),
+    }),
+  ),
+  paused: Opt(Type.Boolean({ description: 'Hold the rollout where it is (`slipway rollout pause`/`resume`).' })),
+});
+
+export const Condition = Type.Object({
+  type: Type.String(),
+  status: Type.String({ enum: ['True', 'False', 'Unknown'] }),
+  reason: Type.String(),
+  message: Type.String(),
+  lastTransitionTime: Type.String(),
+});
+
+export const ServiceRolloutStatus = Type.Object({
+  observedGeneration: Opt(Type.Integer()),
+  phase: Opt(Type.String({ enum: ['Progressing', 'Paused', 'Healthy', 'Degraded'] })),
+  strategy: Opt(Type.String()),
+  currentStepIndex: Opt(Type.Integer({ minimum: 0 })),
+  weight: Opt(Type.Integer({ minimum: 0, maximum: 100 })),
+  stableRevision: Opt(Type.String()),
+  canaryRevision: Opt(Type.String()),
+  stableImage: Opt(Type.String()),
+  canaryImage: Opt(Type.String()),
+  pauseStartTime: Opt(Type.String()),
+  stepStartTime: Opt(Type.String()),
+  abortedRevision: Opt(Type.String()),
+  abortReason: Opt(Type.String()),
+  message: Opt(Type.String()),
+  routing: Opt(Type.String({ description: 'How the weight is applied: gatewayAPI, or replicas (approximated by the replica ratio).' })),
+  headerRouteName: Opt(Type.String()),
+  headerRouteValue: Opt(Type.String()),
+  handledPromote: Opt(Type.String()),
+  handledAbort: Opt(Type.String()),
+  handledRetry: Opt(Type.String()),
+  conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
+});
+
+export type StepT = Static<typeof Step>;
+export type ServiceRolloutSpecT = Static<typeof ServiceRolloutSpec>;
+export type ServiceRolloutStatusT = Static<typeof ServiceRolloutStatus>;
+export type ConditionT = Static<typeof Condition>;
+
+export interface ServiceRollout extends KubeObject {
+  spec: ServiceRolloutSpecT;
+  status?: ServiceRolloutStatusT;
+}
+
+/** Annotations `slipway rollout promote|abort|retry` set: a fresh value is a new request, handled once (status.handled*). */
+export const REQUEST_ANNOTATIONS = {
+  promote: 'slipway.dev/promote',
+  promoteFull: 'slipway.dev/promote-full',
+  abort: 'slipway.dev/abort',
+  retry: 'slipway.dev/retry',
+} as const;
+
+/**
+ * A JSON Schema from TypeBox as a structural CRD schema: `additionalProperties: false` dropped
+ * (unknown fields are pruned anyway, and the apiserver refuses it next to `properties`),
+ * `patternProperties` (a TypeBox Record) as `additionalProperties`, `$id`s gone.
+ */
+export function structural(s: unknown): unknown {
+  if (Array.isArray(s)) return s.map(structural);
+  if (typeof s !== 'object' || s === null) return s;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (k === '$id' || (k === 'additionalProperties' && v === false)) continue;
+    if (k === 'patternProperties' && typeof v === 'object' && v !== null) {
+      // Type.Record: a map of any key; CRDs say that with additionalProperties.
+      out['additionalProperties'] = structural(Object.values(v as Record<string, unknown>)[0]);
+      continue;
+    }
+    out[k] = k === 'x-kubernetes-validations' || k === 'enum' ? v : structural(v);
+  }
+  return out;
+}
+
+/** The CustomResourceDefinition of {@link KIND}: structural schema, status subresource, printer columns. */
+export function serviceRolloutCrd(): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${PLURAL}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'slipway' } },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: 'servicerollout', shortNames: ['srollout', 'sro'], categories: ['slipway'] },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Strategy', type: 'string', jsonPath: '.status.strategy' },
+            { name: 'Step', type: 'integer', jsonPath: '.status.currentStepIndex' },
+            { name: 'Weight', type: 'integer', jsonPath: '.status.weight' },
+            { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'A progressive release of one service: canary steps through a traffic router, run by the slipway controller.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: structural(ServiceRolloutSpec),
+                status: structural(ServiceRolloutStatus),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
