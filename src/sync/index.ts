@@ -19,7 +19,7 @@ export {
   type RevisionMeta,
   type RevisionStatus,
 } from './inventory.ts';
-export { loadManifests, findSpec, STRATEGY_ANNOTATION, type LoadedApp, type LoadOptions } from './source.ts';
+export { loadManifests, findSpec, strategiesOf, type LoadedApp, type LoadOptions } from './source.ts';
 export { readHealth, waitHealthy } from './wait.ts';
 export { LABEL_APP, LABEL_ENV } from './prepare.ts';
 export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction } from './types.ts';

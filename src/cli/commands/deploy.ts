@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { inputError } from '../../errors/index.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
-import { STRATEGY_ANNOTATION, checkStrategy, deploy, findSpec, loadManifests, type DeployEvent, type DeployResult, type LoadedApp, type SyncTarget } from '../../sync/index.ts';
+import { checkStrategy, deploy, findSpec, loadManifests, strategiesOf, type DeployEvent, type DeployResult, type LoadedApp, type SyncTarget } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
 
 export interface TargetFlags {
@@ -63,8 +63,8 @@ export async function loadInput(path: string | undefined, f: TargetFlags): Promi
     const [{ readSpecFiles }, { renderApp }] = await Promise.all([import('../spec-files.ts'), import('../../render/index.ts')]);
     const files = readSpecFiles(path ?? '.');
     const r = renderApp(files.spec, f.env, { envFiles: files.envFiles });
-    const strategies = [...new Set(r.objects.map((o) => o.metadata.annotations?.[STRATEGY_ANNOTATION]).filter((s): s is string => s !== undefined))];
-    return { app: f.app ?? files.spec.app, objects: r.objects.map((object) => ({ object })), strategies, source: files.file, namespace: r.namespace };
+    const objects = r.objects.map((object) => ({ object }));
+    return { app: f.app ?? files.spec.app, objects, strategies: strategiesOf(objects), source: files.file, namespace: r.namespace };
   }
   return loadManifests({ path, kustomize: f.kustomize, app: f.app });
 }
