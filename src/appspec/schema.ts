@@ -281,7 +281,7 @@ export const Volume = Obj(
 );
 
 const Percent = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]+%$' })]);
-export const CanaryStep = Type.Union([
+const CanaryStep = Type.Union([
   Obj({ setWeight: Type.Integer({ minimum: 0, maximum: 100 }) }, 'Send this percent of traffic to the canary.'),
   Obj({ pause: Obj({ duration: Opt(Duration) }, 'Pause; without duration, until promoted.') }, 'Pause.'),
   Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Type.Integer({ minimum: 1 })), failureLimit: Opt(Type.Integer({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
@@ -515,7 +515,6 @@ export type DependencySpec = Static<typeof Dependency>;
 export type VolumeSpec = Static<typeof Volume>;
 export type StrategySpec = Static<typeof Strategy>;
 export type CanaryStepSpec = Static<typeof CanaryStep>;
-export type BlueGreenSpec = Static<typeof BlueGreen>;
 export type SloSpec = Static<typeof Slo>;
 export type ImageSpec = Static<typeof ImageRef>;
 export type EnvironmentOverlaySpec = Static<typeof EnvironmentOverlay>;

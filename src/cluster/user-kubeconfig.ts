@@ -20,7 +20,7 @@ import { conflict, inputError } from '../errors/index.ts';
 import { hasEntries, kubeconfigYaml, mergeKubeconfig, parseKubeconfig, removeFromKubeconfig, type KubeconfigDoc } from './kubeconfig.ts';
 
 /** Mode of a kubeconfig slipway creates: it holds a client key. */
-export const KUBECONFIG_MODE = 0o600;
+const KUBECONFIG_MODE = 0o600;
 
 const isFile = (p: string): boolean => {
   try {
