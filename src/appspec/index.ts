@@ -6,7 +6,6 @@ export {
   workloadStrategyOf,
   strategyAnnotations,
   parseStrategyAnnotations,
-  type WorkloadStrategy,
 } from './strategy.ts';
 export { loadSpec, type LoadSpecOptions } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';

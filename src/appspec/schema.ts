@@ -297,7 +297,7 @@ export const BlueGreen = Obj(
 /** Who executes a strategy, said once for the schema text (see src/appspec/strategy.ts). */
 const PROGRESSIVE =
   'Declared here, kept on the rendered Deployment as its slipway.dev/strategy* annotations, and executed by the slipway progressive-delivery controller (coming). Until that exists, `slipway deploy` refuses canary and blueGreen (exit 2, nothing written) instead of rolling out to 100% at once.';
-export const Strategy = Obj(
+const Strategy = Obj(
   {
     type: Opt(
       Type.Union([Type.Literal('rolling'), Type.Literal('canary'), Type.Literal('blueGreen')], {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BlueGreen, Strategy } from './schema.ts';
+import { BlueGreen } from './schema.ts';
+import { specJsonSchema } from './json-schema.ts';
 import {
   BLUE_GREEN_DEFAULTS,
   canonicalJson,
@@ -88,7 +89,7 @@ describe('one definition', () => {
   });
 
   it('the schema says who executes canary/blueGreen and what deploy does today, and promises no deploy flag', () => {
-    const text = JSON.stringify(Strategy);
+    const text = JSON.stringify(specJsonSchema());
     expect(text).not.toMatch(/--strategy/);
     expect(text).toContain('slipway progressive-delivery controller');
     expect(text).toContain('`slipway deploy` refuses canary and blueGreen (exit 2, nothing written)');

@@ -17,8 +17,7 @@ import { Value } from '@sinclair/typebox/value';
 import { inputError, type SourcePosition } from '../errors/index.ts';
 import { BlueGreen, CanarySteps, type CanaryStepSpec, type StrategySpec } from './schema.ts';
 
-export const STRATEGY_TYPES = ['rolling', 'canary', 'blueGreen'] as const;
-export type StrategyType = (typeof STRATEGY_TYPES)[number];
+const STRATEGY_TYPES = ['rolling', 'canary', 'blueGreen'] as const;
 
 /** The strategy type; absent means `rolling`. */
 export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
