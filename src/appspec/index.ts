@@ -1,4 +1,12 @@
 export * from './schema.ts';
+export {
+  STRATEGY_ANNOTATION,
+  STRATEGY_STEPS_ANNOTATION,
+  STRATEGY_BLUE_GREEN_ANNOTATION,
+  workloadStrategyOf,
+  strategyAnnotations,
+  parseStrategyAnnotations,
+} from './strategy.ts';
 export { loadSpec } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
 export { parseImage, imageString, normalizeImage } from './image.ts';

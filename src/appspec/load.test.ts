@@ -194,6 +194,7 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     { name: 'autoscaling min > max', text: app('autoscaling: {min: 5, max: 2}'), message: /min \(5\) is greater than max \(2\)/, at: '7:24', expected: /min ≤ max/ },
     { name: 'external metric target', text: app('autoscaling:\n  min: 1\n  max: 3\n  metrics: [{external: {name: lag}}]'), message: /exactly one target/, at: '10:18' },
     { name: 'canary steps with rolling', text: app('strategy: {type: rolling, canary: {steps: [{setWeight: 10}]}}'), message: /canary steps are given but the strategy type is rolling/, at: '7:31' },
+    { name: 'canary without steps', text: app('strategy: {type: canary}'), message: /strategy canary needs its steps/, at: '7:22', expected: /canary: \{steps:/ },
     { name: 'canary weight goes down', text: app('strategy: {type: canary, canary: {steps: [{setWeight: 50}, {setWeight: 20}]}}'), message: /weight goes down from 50 to 20/, at: '7:76' },
     { name: 'canary analysis without SLOs', text: app('strategy:\n  type: canary\n  canary:\n    steps:\n      - analysis: {count: 3}'), message: /analysis step needs SLOs/, at: '11:13', expected: /slo:/ },
     { name: 'name too long', text: app('', `jobs:\n  ${'a'.repeat(64)}: {image: "x:1"}\n`), message: /longer than 63 characters/, at: '15:3' },

@@ -286,22 +286,29 @@ const CanaryStep = Type.Union([
   Obj({ pause: Obj({ duration: Opt(Duration) }, 'Pause; without duration, until promoted.') }, 'Pause.'),
   Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Type.Integer({ minimum: 1 })), failureLimit: Opt(Type.Integer({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
 ]);
+export const CanarySteps = Type.Array(CanaryStep, { minItems: 1 });
+export const BlueGreen = Obj(
+  {
+    autoPromote: Opt(Type.Boolean({ description: '@default false' })),
+    scaleDownDelaySeconds: Opt(Type.Integer({ minimum: 0, description: '@default 30' })),
+  },
+  'Blue-green settings.',
+);
+/** Who executes a strategy, said once for the schema text (see src/appspec/strategy.ts). */
+const PROGRESSIVE =
+  'Declared here, kept on the rendered Deployment as its slipway.dev/strategy* annotations, and executed by the slipway progressive-delivery controller (coming). Until that exists, `slipway deploy` refuses canary and blueGreen (exit 2, nothing written) instead of rolling out to 100% at once.';
 const Strategy = Obj(
   {
-    type: Opt(Type.Union([Type.Literal('rolling'), Type.Literal('canary'), Type.Literal('blueGreen')], { description: '@default rolling' })),
+    type: Opt(
+      Type.Union([Type.Literal('rolling'), Type.Literal('canary'), Type.Literal('blueGreen')], {
+        description: `@default rolling. rolling: a Kubernetes RollingUpdate. canary, blueGreen: ${PROGRESSIVE}`,
+      }),
+    ),
     maxSurge: Opt(Percent),
     maxUnavailable: Opt(Percent),
     progressDeadlineSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 600' })),
-    canary: Opt(Obj({ steps: Type.Array(CanaryStep, { minItems: 1 }) }, 'Canary steps (executed by slipway deploy --strategy canary).')),
-    blueGreen: Opt(
-      Obj(
-        {
-          autoPromote: Opt(Type.Boolean({ description: '@default false' })),
-          scaleDownDelaySeconds: Opt(Type.Integer({ minimum: 0, description: '@default 30' })),
-        },
-        'Blue-green settings.',
-      ),
-    ),
+    canary: Opt(Obj({ steps: CanarySteps }, `Canary steps, in order. ${PROGRESSIVE}`)),
+    blueGreen: Opt(BlueGreen),
   },
   `Rollout strategy. @default rolling with maxSurge 25%, maxUnavailable 0. See ${K8S}/concepts/workloads/controllers/deployment/#strategy`,
 );
@@ -507,4 +514,6 @@ export type ExposureSpec = Static<typeof Exposure>;
 export type DependencySpec = Static<typeof Dependency>;
 export type VolumeSpec = Static<typeof Volume>;
 export type StrategySpec = Static<typeof Strategy>;
+export type CanaryStepSpec = Static<typeof CanaryStep>;
+
 export type ImageSpec = Static<typeof ImageRef>;

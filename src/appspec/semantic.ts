@@ -322,6 +322,10 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
   if (strategy.blueGreen !== undefined && type !== 'blueGreen') {
     ctx.report([...path, 'blueGreen'], `blueGreen settings are given but the strategy type is ${type}`, { at: 'key', expected: 'type: blueGreen' });
   }
+  if (type === 'canary' && strategy.canary === undefined) {
+    // The controller has nothing to execute without steps (and the workload annotation would be refused).
+    ctx.report([...path, 'type'], 'strategy canary needs its steps', { at: 'value', expected: 'canary: {steps: [{setWeight: 20}, {pause: {duration: 1m}}, ...]}' });
+  }
   let weight = 0;
   (strategy.canary?.steps ?? []).forEach((step, i) => {
     const stepPath = [...path, 'canary', 'steps', i];

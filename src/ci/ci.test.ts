@@ -186,14 +186,18 @@ describe('deploy.yml', () => {
     expect(d.jobs['deploy-prod']?.needs).toHaveLength(1);
     expect(d.concurrency?.['cancel-in-progress']).toBe(false);
   });
-  it.each<[AppSpec, boolean]>([
-    [shop, true],
-    [prebuilt, false],
-  ])('uses --strategy canary in production only when the spec declares canary (%#)', (spec, canary) => {
+  it.each<[string, AppSpec]>([
+    ['a canary spec', shop],
+    ['a spec without strategies', prebuilt],
+  ])('%s: every environment runs the same slipway deploy, with no --strategy flag (the strategy travels with the spec)', (_n, spec) => {
     const d = doc(gen(spec).get('deploy.yml') ?? '');
     const runs = (job: string): string => (d.jobs[job]?.steps ?? []).map((s) => s.run ?? '').join('\n');
-    expect(runs('deploy-prod').includes('--strategy canary')).toBe(canary);
-    expect(runs('deploy-staging')).not.toContain('--strategy canary');
+    const deploys = Object.keys(d.jobs)
+      .filter((j) => j.startsWith('deploy-'))
+      .map((j) => (d.jobs[j]?.steps ?? []).map((s) => s.run ?? '').filter((r) => r.startsWith('slipway deploy')));
+    expect(deploys.length).toBeGreaterThan(1);
+    for (const cmds of deploys) expect(cmds).toEqual(['slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT" --wait']);
+    expect(gen(spec).get('deploy.yml')).not.toContain('--strategy');
     expect(runs('deploy-staging')).toContain('slipway status');
     expect(runs('deploy-prod')).toContain('GITHUB_STEP_SUMMARY');
   });

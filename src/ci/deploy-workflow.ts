@@ -3,7 +3,6 @@
  * it with `slipway status`; then promote environment by environment, production through a GitHub
  * Environment whose required reviewers approve the run. Failures notify a webhook.
  */
-import type { AppSpec } from '../appspec/index.ts';
 import { usesRef } from './actions.ts';
 import type { Job, Permissions, Step, Workflow } from './model.ts';
 import { githubEnvironment, type Cloud, type ResolvedOptions } from './options.ts';
@@ -12,15 +11,13 @@ import { checkout, installSlipway, RUNNER } from './steps.ts';
 /** The commit being deployed: the one the build ran on, or the dispatched ref. */
 const REVISION = '${{ github.event.workflow_run.head_sha || github.sha }}';
 
-export function deployWorkflow(spec: AppSpec, o: ResolvedOptions, hasBuild: boolean): Workflow {
-  const canary = Object.values(spec.services).some((s) => s.strategy?.type === 'canary');
+export function deployWorkflow(o: ResolvedOptions, hasBuild: boolean): Workflow {
   const jobs: Record<string, Job> = {};
   const ids: string[] = [];
   o.environments.forEach((env, i) => {
     const id = `deploy-${env}`;
     const previous = ids[i - 1];
-    const last = i === o.environments.length - 1;
-    jobs[id] = deployJob({ env, o, needs: previous, canary: canary && last && i > 0, hasBuild });
+    jobs[id] = deployJob({ env, o, needs: previous, hasBuild });
     ids.push(id);
   });
   jobs['notify-failure'] = notifyJob(ids);
@@ -45,12 +42,14 @@ interface DeployJobInput {
   readonly env: string;
   readonly o: ResolvedOptions;
   readonly needs: string | undefined;
-  readonly canary: boolean;
   readonly hasBuild: boolean;
 }
 
-function deployJob({ env, o, needs, canary, hasBuild }: DeployJobInput): Job {
-  const strategy = canary ? ' --strategy canary' : '';
+/**
+ * The same `slipway deploy` in every environment: a service's rollout strategy travels with the
+ * spec (rendered onto its workload, see src/appspec/strategy.ts), so no flag selects it here.
+ */
+function deployJob({ env, o, needs, hasBuild }: DeployJobInput): Job {
   // Only main deploys (a manual dispatch from another branch does not), and only after a green build.
   const gate = hasBuild
     ? "github.ref == 'refs/heads/main' && (github.event_name == 'workflow_dispatch' || github.event.workflow_run.conclusion == 'success')"
@@ -70,7 +69,7 @@ function deployJob({ env, o, needs, canary, hasBuild }: DeployJobInput): Job {
       checkout({ ref: REVISION }),
       ...installSlipway(o),
       ...clusterAccess(o.cloud),
-      { name: `Deploy to ${env}`, run: `slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT" --wait${strategy}` },
+      { name: `Deploy to ${env}`, run: `slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT" --wait` },
       { name: 'Smoke check', run: 'slipway status "$SPEC_DIR" --env "$ENVIRONMENT"' },
       {
         name: 'Job summary',

@@ -15,7 +15,7 @@ export function generateGithubWorkflows(spec: AppSpec, options: CiOptions): Map<
   files.set('ci.yml', withHeader(workflowYaml(ciWorkflow(spec, o)), ciNotes(o)));
   const build = buildWorkflow(spec, o);
   if (build !== undefined) files.set('build.yml', withHeader(workflowYaml(build), buildNotes(o)));
-  files.set('deploy.yml', withHeader(workflowYaml(deployWorkflow(spec, o, build !== undefined)), deployNotes(o)));
+  files.set('deploy.yml', withHeader(workflowYaml(deployWorkflow(o, build !== undefined)), deployNotes(o)));
   return files;
 }
 

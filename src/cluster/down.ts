@@ -1,16 +1,15 @@
 /** `slipway cluster down`: stop every process `up` started; `--delete` also removes the data dir. */
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { rm } from 'node:fs/promises';
 import { notFound } from '../errors/index.ts';
 import { COMPONENTS, contextName, type ClusterLayout, type Component } from './layout.ts';
 import { readPid, removePidFile, stopProcess } from './process.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
-import { kubeconfigYaml, removeFromKubeconfig, type KubeconfigDoc } from './kubeconfig.ts';
+import { removeFromUserKubeconfig } from './user-kubeconfig.ts';
 import { targetLayout, type ClusterTarget } from './target.ts';
 
 export interface DownOptions extends ClusterTarget {
-  /** Remove the data dir (etcd data, certs, logs) and our entry in a merged kubeconfig. @default false */
+  /** Remove the data dir (etcd data, certs, logs) and our entries in the user kubeconfigs `up` merged into. @default false */
   readonly delete?: boolean | undefined;
 }
 
@@ -19,6 +18,10 @@ export interface DownResult {
   readonly dataDir: string;
   readonly stopped: readonly { readonly component: Component; readonly pid: number; readonly how: 'not-running' | 'terminated' | 'killed' }[];
   readonly deleted: boolean;
+  /** User kubeconfigs our context, cluster and user were removed from (`--delete`). */
+  readonly unmergedFrom: readonly string[];
+  /** What could not be cleaned up (a user kubeconfig that is no longer readable, say); the delete itself went on. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -51,18 +54,19 @@ export async function clusterDown(opts: DownOptions): Promise<DownResult> {
     state.pids = {};
     if (!opts.delete) await writeState(layout.stateFile, state);
   }
+  const unmergedFrom: string[] = [];
+  const warnings: string[] = [];
   if (opts.delete) {
-    if (state?.mergedInto !== undefined) await unmerge(state.mergedInto, contextName(layout.name));
+    // Its certificates go with the data dir: entries left behind would point kubectl at nothing.
+    for (const file of state?.mergedInto ?? []) {
+      try {
+        if (await removeFromUserKubeconfig(file, contextName(layout.name))) unmergedFrom.push(file);
+      } catch (e) {
+        // The user may have edited it since; deleting our data must not fail on that.
+        warnings.push(`${contextName(layout.name)} was left in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     await rm(layout.dataDir, { recursive: true, force: true });
   }
-  return { name: layout.name, dataDir: layout.dataDir, stopped, deleted: opts.delete === true };
-}
-
-async function unmerge(file: string, name: string): Promise<void> {
-  try {
-    const doc = parseYaml(await readFile(file, 'utf8')) as KubeconfigDoc;
-    await writeFile(file, kubeconfigYaml(removeFromKubeconfig({ ...doc, clusters: doc.clusters ?? [], users: doc.users ?? [], contexts: doc.contexts ?? [] }, name)), { mode: 0o600 });
-  } catch {
-    // The user may have edited or removed it since; deleting our data must not fail on that.
-  }
+  return { name: layout.name, dataDir: layout.dataDir, stopped, deleted: opts.delete === true, unmergedFrom, warnings };
 }

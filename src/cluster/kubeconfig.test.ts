@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildKubeconfig, kubeconfigYaml, mergeKubeconfig, removeFromKubeconfig, type KubeconfigDoc } from './kubeconfig.ts';
+import { buildKubeconfig, hasEntries, kubeconfigYaml, mergeKubeconfig, parseKubeconfig, removeFromKubeconfig, type KubeconfigDoc } from './kubeconfig.ts';
 
 const ours = buildKubeconfig({ name: 'slipway-dev', server: 'https://127.0.0.1:1234', caPem: 'CA', certPem: 'CERT', keyPem: 'KEY' });
 const other = `apiVersion: v1
@@ -48,13 +48,28 @@ describe('mergeKubeconfig', () => {
     expect(m['preferences']).toEqual({ colors: true });
   });
 
+  it('is idempotent: merging twice gives the same document', () => {
+    const once = mergeKubeconfig(other, ours, 'cfg');
+    expect(mergeKubeconfig(kubeconfigYaml(once), ours, 'cfg')).toEqual(once);
+  });
+
   it.each([
     ['not yaml', 'a: [1,'],
     ['not a mapping', '- 1\n- 2\n'],
+    ['a scalar', 'hello\n'],
+    ['another kind of document', 'apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n'],
     ['clusters not a list', 'clusters: 3\n'],
     ['entries without name', 'clusters:\n- cluster: {}\n'],
-  ])('rejects %s as input error', (_, text) => {
-    expect(() => mergeKubeconfig(text, ours, 'cfg')).toThrow(/cfg/);
+    ['users not a list', 'users: {a: 1}\n'],
+  ])('rejects %s as input error naming the file and the opt-out', (_, text) => {
+    expect(() => mergeKubeconfig(text, ours, 'cfg')).toThrow(expect.objectContaining({ kind: 'input', message: expect.stringMatching(/^cfg/) as unknown, hint: expect.stringContaining('--no-merge-kubeconfig') as unknown }));
+  });
+});
+
+describe('parseKubeconfig', () => {
+  it('reads a kubeconfig without lists as empty lists, keeping other fields', () => {
+    const doc = parseKubeconfig('apiVersion: v1\nkind: Config\ncurrent-context: x\nextensions: []\n', 'cfg');
+    expect(doc).toEqual({ apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [], 'current-context': 'x', extensions: [] });
   });
 });
 
@@ -64,6 +79,14 @@ describe('removeFromKubeconfig', () => {
     const r = removeFromKubeconfig(merged, 'slipway-dev');
     expect(r.clusters.map((c) => c.name)).toEqual(['prod']);
     expect(r.users.map((c) => c.name)).toEqual(['prod']);
+    expect(r.contexts.map((c) => c.name)).toEqual(['prod']);
     expect(r['current-context']).toBeUndefined();
+    expect(r['preferences']).toEqual({ colors: true });
+    expect(hasEntries(r, 'slipway-dev')).toBe(false);
+  });
+
+  it('keeps current-context when another context is current', () => {
+    const merged = { ...mergeKubeconfig(other, ours, 'cfg'), 'current-context': 'prod' };
+    expect(removeFromKubeconfig(merged, 'slipway-dev')['current-context']).toBe('prod');
   });
 });

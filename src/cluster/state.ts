@@ -15,8 +15,11 @@ export interface ClusterState {
   pids: Partial<Record<Component, number>>;
   /** ISO time of the last successful `up`. */
   startedAt?: string;
-  /** `~/.kube/config` path we merged our context into, so `down --delete` can remove it. */
-  mergedInto?: string;
+  /**
+   * User kubeconfig files `up` merged our context into, so `down --delete` can remove it from each.
+   * (A string in state files written before `up` merged by default.)
+   */
+  mergedInto?: string[];
 }
 
 export async function readState(file: string): Promise<ClusterState | undefined> {
@@ -35,6 +38,9 @@ export async function readState(file: string): Promise<ClusterState | undefined>
   if (!isState(parsed)) {
     throw inputError(`${file} is not a slipway cluster state file`, { cause: parsed, hint: 'remove the cluster with `slipway cluster down --delete`' });
   }
+  const merged: unknown = parsed.mergedInto;
+  if (typeof merged === 'string') parsed.mergedInto = [merged];
+  else if (!Array.isArray(merged) || !merged.every((f) => typeof f === 'string')) delete parsed.mergedInto;
   return parsed;
 }
 

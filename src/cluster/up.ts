@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { targetLayout, type ClusterTarget } from './target.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
@@ -17,7 +17,8 @@ import { clusterUnavailable, conflict, inputError, type SlipwayError, isSlipwayE
 import { contextName, COMPONENTS, PORT_KEYS, type ClusterLayout, type ClusterPorts, type Component } from './layout.ts';
 import { ensurePki, type Pki } from './certs.ts';
 import { componentArgs, LOCALHOST } from './flags.ts';
-import { buildKubeconfig, kubeconfigYaml, mergeKubeconfig, type KubeconfigDoc } from './kubeconfig.ts';
+import { buildKubeconfig, kubeconfigYaml, type KubeconfigDoc } from './kubeconfig.ts';
+import { checkUserKubeconfig, mergeIntoUserKubeconfig, userKubeconfigPath } from './user-kubeconfig.ts';
 import { resolveBinaries } from './binaries.ts';
 import { allocateClusterPorts, portIsFree } from './ports.ts';
 import { isAlive, startDetached } from './process.ts';
@@ -33,7 +34,12 @@ export interface UpOptions extends ClusterTarget {
   readonly binDir?: string | undefined;
   /** Simulated nodes, spread over three zones. @default 3 */
   readonly nodes?: number | undefined;
-  /** Also merge the context into `~/.kube/config` (and make it current). @default false */
+  /**
+   * Also merge the context into the user's kubeconfig (`$KUBECONFIG`, else `~/.kube/config`; see
+   * user-kubeconfig.ts) and make it current. The CLI turns this on unless `--no-merge-kubeconfig`;
+   * the API leaves it off, so tests and scripts never touch a user's kubeconfig by accident.
+   * @default false
+   */
   readonly mergeKubeconfig?: boolean | undefined;
   /** Per wait (apiserver ready, nodes Ready, …). @default 120000 */
   readonly timeoutMs?: number | undefined;
@@ -49,6 +55,7 @@ export interface UpResult {
   readonly nodes: number;
   /** True when the cluster was running already and nothing was started. */
   readonly alreadyRunning: boolean;
+  /** The user kubeconfig the context was merged into (and made current there). */
   readonly mergedInto?: string;
 }
 
@@ -88,6 +95,7 @@ export function planUp(opts: UpOptions): UpPlan {
     throw inputError(`--nodes must be an integer from 1 to 100, got ${nodes}`, { cause: nodes, expected: '1..100', hint: 'e.g. --nodes 3' });
   }
   const timeoutMs = opts.timeoutMs ?? 120_000;
+  const mergeInto = opts.mergeKubeconfig === true ? userKubeconfigPath(env, opts.homeDir ?? homedir()) : undefined;
   const ctx: Partial<Ctx> & { alreadyRunning: boolean } = { alreadyRunning: false };
   const need = <K extends keyof Ctx>(k: K): NonNullable<Ctx[K]> => {
     const v = ctx[k];
@@ -117,6 +125,8 @@ export function planUp(opts: UpOptions): UpPlan {
     {
       title: 'Prepare data dir, ports and certificates',
       run: async (report) => {
+        // A kubeconfig the last step could not merge into is refused before anything starts.
+        if (mergeInto !== undefined) await checkUserKubeconfig(mergeInto);
         const prior = await readState(layout.stateFile);
         if (prior && (await checkRunning(layout, prior))) {
           Object.assign(ctx, { alreadyRunning: true, state: prior, ports: prior.ports });
@@ -211,19 +221,34 @@ export function planUp(opts: UpOptions): UpPlan {
         ctx.version = await serverVersion(kc);
         const state = need('state');
         if (!ctx.alreadyRunning) state.startedAt = new Date().toISOString();
-        if (opts.mergeKubeconfig === true) {
-          ctx.mergedInto = await mergeIntoUserKubeconfig(layout, opts.homeDir ?? homedir());
-          state.mergedInto = ctx.mergedInto;
-        }
         await writeState(layout.stateFile, state);
         return ctx.alreadyRunning ? 'skipped' : 'done';
       },
     },
   ];
+  // Not undone on failure: the cluster itself is up, and `up` again (idempotent) retries the merge.
+  const mergeStep: UpStep | undefined =
+    mergeInto === undefined
+      ? undefined
+      : {
+          title: `Merge context ${contextName(layout.name)} into ${mergeInto}`,
+          run: async (report) => {
+            const state = need('state');
+            // Recorded first: `down --delete` then cleans up even after a merge that failed half way.
+            if (!(state.mergedInto ?? []).includes(mergeInto)) {
+              state.mergedInto = [...(state.mergedInto ?? []), mergeInto];
+              await writeState(layout.stateFile, state);
+            }
+            const changed = await mergeIntoUserKubeconfig(mergeInto, parseYaml(await readFile(layout.kubeconfig, 'utf8')) as KubeconfigDoc);
+            ctx.mergedInto = mergeInto;
+            report(changed ? 'merged and made current' : 'already merged and current');
+            return 'done';
+          },
+        };
 
   return {
     layout,
-    steps: steps.map((s) => withCleanup(s, layout, () => ctx.state)),
+    steps: [...steps.map((s) => withCleanup(s, layout, () => ctx.state)), ...(mergeStep ? [mergeStep] : [])],
     result: () => ({
       name: layout.name,
       dataDir: layout.dataDir,
@@ -304,16 +329,6 @@ async function writeKubeconfigs(layout: ClusterLayout, pki: Pki, ports: ClusterP
   };
   await write(layout.kubeconfig, 'admin', contextName(layout.name));
   for (const c of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) await write(layout.componentKubeconfig(c), c, c);
-}
-
-async function mergeIntoUserKubeconfig(layout: ClusterLayout, home: string): Promise<string> {
-  const target = join(home, '.kube', 'config');
-  const existing = existsSync(target) ? await readFile(target, 'utf8') : undefined;
-  const ours = await readFile(layout.kubeconfig, 'utf8');
-  const merged = mergeKubeconfig(existing, parseYaml(ours) as KubeconfigDoc, target);
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, kubeconfigYaml(merged), { mode: 0o600 });
-  return target;
 }
 
 interface WaitInput {

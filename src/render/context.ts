@@ -9,8 +9,6 @@ import type { AppSpec, ImageSpec } from '../appspec/index.ts';
 const MANAGED_BY = 'slipway';
 /** Annotation marking Jobs the deploy engine runs before/after rolling out services. */
 export const HOOK_ANNOTATION = 'slipway.dev/hook';
-/** Annotation carrying a canary/blue-green strategy the deploy engine has to honour. */
-export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
 /** Pod annotation with the sha256 of the ConfigMaps a pod reads: a config change rolls the pods. */
 export const CHECKSUM_ANNOTATION = 'checksum/config';
 

@@ -4,6 +4,6 @@
  */
 export type { RenderResult } from './types.ts';
 export { renderApp, renderAll } from './app.ts';
-export { STRATEGY_ANNOTATION, CHECKSUM_ANNOTATION } from './context.ts';
+export { CHECKSUM_ANNOTATION } from './context.ts';
 // Kustomize and Helm output, built on top of the plain renders (src/render/formats, another owner).
 export * from './formats/index.ts';

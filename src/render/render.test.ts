@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { InputErrors, isSlipwayError } from '../errors/index.ts';
 import { stringifyManifests, type KubeObject } from '../manifest/index.ts';
 import type { AppSpec, ServiceSpec } from '../appspec/index.ts';
-import { CHECKSUM_ANNOTATION, renderAll, renderApp, STRATEGY_ANNOTATION } from './index.ts';
+import { CHECKSUM_ANNOTATION, renderAll, renderApp } from './index.ts';
+import { parseStrategyAnnotations, STRATEGY_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_STEPS_ANNOTATION, workloadStrategyOf } from '../appspec/index.ts';
 import { get, podSpecOf, POD_KINDS, restrictedViolations, sharedNodes, type Obj } from './testing.ts';
 
 const here = new URL('./testdata/', import.meta.url);
@@ -430,12 +431,26 @@ describe('jobs and strategies', () => {
     { kind: 'CronJob', name: 'report', path: ['spec', 'concurrencyPolicy'], value: 'Forbid' },
     { kind: 'CronJob', name: 'report', path: ['spec', 'schedule'], value: '0 2 * * *' },
     { kind: 'Deployment', name: 'api', path: ['metadata', 'annotations', STRATEGY_ANNOTATION], value: 'canary' },
+    { kind: 'Deployment', name: 'api', path: ['metadata', 'annotations', STRATEGY_STEPS_ANNOTATION], value: '[{"setWeight":10}]' },
     { kind: 'Deployment', name: 'api', path: ['spec', 'strategy'], value: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } } },
   ])('$kind/$name $path', ({ kind, name, path, value }) => {
     expect(get(find(r.objects, kind, name), ...path)).toEqual(value);
   });
-  it('canary is announced in warnings', () => {
-    expect(r.warnings.some((w) => w.includes('canary'))).toBe(true);
+  it('canary is announced in warnings, saying who executes it and that deploy refuses it until then', () => {
+    expect(r.warnings.find((w) => w.includes('canary'))).toMatch(/progressive-delivery controller.*`slipway deploy` refuses it/);
+  });
+
+  it.each([
+    { what: 'canary: the steps survive render', strategy: { type: 'canary' as const, canary: { steps: [{ setWeight: 20 }, { pause: { duration: '1m' } }, { analysis: { count: 3, interval: '30s' } }, { setWeight: 100 }] } } },
+    { what: 'blueGreen: settings with defaults applied', strategy: { type: 'blueGreen' as const, blueGreen: { autoPromote: true } } },
+    { what: 'blueGreen without settings', strategy: { type: 'blueGreen' as const } },
+    { what: 'rolling: no strategy annotations', strategy: { type: 'rolling' as const } },
+  ])('$what (read back through the same module deploy uses)', ({ strategy }) => {
+    const d = find(renderApp(oneService({ strategy, slo: { successRate: 99 } }), 'default').objects, 'Deployment', 'svc');
+    const annotations = d.metadata.annotations ?? {};
+    expect(parseStrategyAnnotations(annotations, { object: 'Deployment svc' })).toEqual(workloadStrategyOf(strategy));
+    if (strategy.type === 'rolling') expect(Object.keys(annotations).filter((k) => k.startsWith(STRATEGY_ANNOTATION))).toEqual([]);
+    if (strategy.type === 'blueGreen') expect(annotations[STRATEGY_BLUE_GREEN_ANNOTATION]).toBe(`{"autoPromote":${strategy.blueGreen?.autoPromote === true},"scaleDownDelaySeconds":30}`);
   });
 });
 

@@ -3,7 +3,7 @@
  * PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob.
  */
 import type { KubeObject } from '../manifest/index.ts';
-import type { AutoscalingSpec, CronJobSpec, JobSpec, ServiceSpec } from '../appspec/index.ts';
+import { STRATEGY_ANNOTATION, strategyAnnotations, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
 import type { ConfigData } from './config.ts';
 import {
   HOOK_ANNOTATION,
@@ -12,7 +12,6 @@ import {
   quantity,
   selectorLabels,
   standardLabels,
-  STRATEGY_ANNOTATION,
   stringValues,
   warn,
   type RenderContext,
@@ -94,14 +93,24 @@ function clusterService(ctx: RenderContext, name: string, svc: ServiceSpec, labe
   return { apiVersion: 'v1', kind: 'Service', metadata: meta(ctx, { name: headless ? headlessServiceName(name) : name, labels }), spec };
 }
 
-function strategyAnnotations(ctx: RenderContext, name: string, svc: ServiceSpec): Record<string, string> | undefined {
-  const type = svc.strategy?.type;
-  if (type === undefined || type === 'rolling') return undefined;
-  // Rendered as a plain rolling Deployment; the deploy engine reads the annotation and refuses
-  // what it cannot execute yet, instead of silently rolling out 100% at once.
-  warn(ctx, `services.${name}: strategy ${type} is rendered as a stable Deployment annotated ${STRATEGY_ANNOTATION}=${type}; progressive delivery is executed by slipway deploy, not by Kubernetes`);
-  if (isStateful(svc)) problem(ctx, `services.${name}.strategy.type`, `strategy ${type} is not supported for a StatefulSet`, { expected: 'rolling' });
-  return { [STRATEGY_ANNOTATION]: type };
+/**
+ * A canary or blue-green strategy is kept on the workload (see src/appspec/strategy.ts) for the
+ * progressive-delivery controller. The Deployment itself is a plain RollingUpdate, which Kubernetes
+ * alone would roll out to 100% at once: that is why `slipway deploy` refuses it until the
+ * controller executes it.
+ */
+function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSpec): Record<string, string> | undefined {
+  const strategy = workloadStrategyOf(svc.strategy);
+  if (strategy.type === 'rolling') return undefined;
+  if (isStateful(svc)) {
+    problem(ctx, `services.${name}.strategy.type`, `strategy ${strategy.type} is not supported for a StatefulSet`, { expected: 'rolling' });
+    return undefined;
+  }
+  warn(
+    ctx,
+    `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller, which is not available yet; until then \`slipway deploy\` refuses it, and a plain \`kubectl apply\` rolls out to 100% at once`,
+  );
+  return strategyAnnotations(strategy);
 }
 
 function deployment(ctx: RenderContext, name: string, svc: ServiceSpec, pod: PodOutput, labels: Record<string, string>): KubeObject {
@@ -119,13 +128,13 @@ function deployment(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Pod
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(ctx, { name, labels, annotations: strategyAnnotations(ctx, name, svc) }),
+    metadata: meta(ctx, { name, labels, annotations: progressiveAnnotations(ctx, name, svc) }),
     spec,
   };
 }
 
 function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: PodOutput, labels: Record<string, string>): KubeObject {
-  strategyAnnotations(ctx, name, svc);
+  progressiveAnnotations(ctx, name, svc);
   const spec: Record<string, unknown> = {};
   if (!svc.autoscaling) spec['replicas'] = svc.replicas ?? 1;
   spec['revisionHistoryLimit'] = REVISION_HISTORY_LIMIT;

@@ -20,7 +20,7 @@ export {
   type RevisionMeta,
   type RevisionStatus,
 } from './inventory.ts';
-export { loadInput, findSpec, STRATEGY_ANNOTATION, type Input, type InputOptions, type LoadedApp, type LoadOptions } from './source.ts';
+export { loadInput, findSpec, strategiesOf, type Input, type InputOptions, type LoadedApp, type LoadOptions } from './source.ts';
 export { readHealth, waitHealthy } from './wait.ts';
 export { LABEL_APP, LABEL_ENV } from './prepare.ts';
 export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction } from './types.ts';

@@ -20,7 +20,9 @@ describe('loadManifests', () => {
   it.each<[string, Record<string, string>, string | undefined, string[], string[]]>([
     ['a directory of YAML and JSON, sorted by file name', { 'b.yaml': cm('b'), 'a.yml': `${cm('a1')}---\n${cm('a2')}`, 'c.json': '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}', 'notes.txt': 'x' }, undefined, ['a1', 'a2', 'b', 'c'], []],
     ['one file', { 'app.yaml': cm('one') }, 'app.yaml', ['one'], []],
-    ['a declared strategy is surfaced', { 'app.yaml': cm('x', '  annotations: {slipway.dev/strategy: canary}\n') }, 'app.yaml', ['x'], ['canary']],
+    ['a declared strategy is surfaced', { 'app.yaml': cm('x', `  annotations: {slipway.dev/strategy: canary, slipway.dev/strategy-steps: '[{"setWeight":20}]'}\n`) }, 'app.yaml', ['x'], ['canary']],
+    ['blueGreen needs no settings (defaults)', { 'app.yaml': cm('x', '  annotations: {slipway.dev/strategy: blueGreen}\n') }, 'app.yaml', ['x'], ['blueGreen']],
+    ['rolling declared explicitly is no strategy to refuse', { 'app.yaml': cm('x', '  annotations: {slipway.dev/strategy: rolling}\n') }, 'app.yaml', ['x'], []],
     ['a List is flattened', { 'l.yaml': `apiVersion: v1\nkind: List\nitems:\n- ${cm('i1').replace(/\n/g, '\n  ')}` }, 'l.yaml', ['i1'], []],
   ])('%s', async (_n, files, file, names, strategies) => {
     const dir = tree(files);
@@ -54,6 +56,24 @@ describe('loadManifests', () => {
     const dir = tree(files);
     const err = await loadManifests({ path: join(dir, Object.keys(files).length ? '' : 'nope') }).catch((e: unknown) => e);
     expect((err as { kind?: string }).kind).toBe('input');
+  });
+});
+
+describe('strategy annotations on plain manifests', () => {
+  it.each<[string, string, RegExp, RegExp]>([
+    ['an unknown strategy', '{slipway.dev/strategy: Canary}', /ConfigMap x: unknown strategy "Canary"/, /rolling, canary, blueGreen/],
+    ['canary without steps', '{slipway.dev/strategy: canary}', /strategy canary needs its steps in annotation slipway.dev\/strategy-steps/, /setWeight/],
+    ['steps that are not JSON', `{slipway.dev/strategy: canary, slipway.dev/strategy-steps: '[{setWeight: 20}]'}`, /strategy-steps is not valid JSON/, /JSON list/],
+    ['steps that are not canary steps', `{slipway.dev/strategy: canary, slipway.dev/strategy-steps: '[{"setWeight":120}]'}`, /not a list of canary steps/, /setWeight \(0-100\)/],
+    ['steps on a rolling workload', `{slipway.dev/strategy-steps: '[{"setWeight":20}]'}`, /strategy-steps is given but the strategy is rolling/, /canary/],
+  ])('refuses %s as input, at the annotation', async (_n, annotations, message, expected) => {
+    const dir = tree({ 'app.yaml': cm('x', `  annotations: ${annotations}\n`) });
+    const err = (await loadManifests({ path: join(dir, 'app.yaml') }).catch((e: unknown) => e)) as { kind?: string; message: string; expected?: string; position?: { file: string; line: number } };
+    expect(err.kind).toBe('input');
+    expect(err.message).toMatch(message);
+    expect(err.expected).toMatch(expected);
+    expect(err.position?.file).toBe(join(dir, 'app.yaml'));
+    expect(err.position?.line).toBe(5);
   });
 });
 

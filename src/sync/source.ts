@@ -9,13 +9,11 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseManifests } from '../manifest/index.ts';
+import { parseStrategyAnnotations } from '../appspec/index.ts';
 import { InputErrors, inputError, unsupported, type SlipwayError } from '../errors/index.ts';
 import type { DesiredObject } from './types.ts';
 
 const run = promisify(execFile);
-
-/** Annotation that declares a rollout strategy on plain manifests (specs declare it per service). */
-export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
 
 export interface LoadedApp {
   /** App name: --app, else the spec's name, else the directory/file base name. */
@@ -42,11 +40,20 @@ function dnsName(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '') || 'app';
 }
 
-function strategiesOf(objects: readonly DesiredObject[]): string[] {
+/**
+ * The strategies the objects declare (deduplicated; `rolling` when none), read through the one
+ * definition in src/appspec/strategy.ts: the same annotations render writes on a spec's workloads
+ * and a person may write on plain manifests. A malformed declaration is an input error at its annotation.
+ */
+export function strategiesOf(objects: readonly DesiredObject[]): string[] {
   const s = new Set<string>();
-  for (const { object } of objects) {
-    const a = object.metadata.annotations?.[STRATEGY_ANNOTATION];
-    if (a) s.add(a);
+  for (const { object, positionOf } of objects) {
+    const src = {
+      object: `${object.kind} ${object.metadata.name ?? ''}`.trim(),
+      ...(positionOf ? { positionOf: (key: string) => positionOf(['metadata', 'annotations', key]) } : {}),
+    };
+    const { type } = parseStrategyAnnotations(object.metadata.annotations, src);
+    if (type !== 'rolling') s.add(type);
   }
   return [...s];
 }

@@ -291,7 +291,7 @@ describe('cli: deploy, diff, status, history, rollback, destroy', () => {
   it('refuses a canary strategy with exit 2 before touching the cluster', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
     const [d, svc] = web();
-    d!.metadata.annotations = { 'slipway.dev/strategy': 'canary' };
+    d!.metadata.annotations = { 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight":20}]' };
     writeFileSync(join(dir, 'app.yaml'), stringifyManifests([d!, svc!]));
     const io = memoryIo();
     const code = await main(['node', 'slipway', 'deploy', dir, '--kubeconfig', ns().kubeconfigPath, '-n', ns().name], io);

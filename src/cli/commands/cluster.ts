@@ -8,6 +8,7 @@ import { Listr } from 'listr2';
 import {
   clusterDown,
   clusterStatus,
+  contextName,
   planUp,
   targetLayout,
   type ClusterStatus,
@@ -69,7 +70,7 @@ function printUp(r: UpResult, seconds: number, io: Io): void {
   const head = r.alreadyRunning ? `cluster "${r.name}" is already running` : `cluster "${r.name}" is up in ${seconds.toFixed(1)}s`;
   io.out(`${c.green('✔')} ${head}: Kubernetes ${r.serverVersion}, ${r.nodes} simulated nodes, ${r.server}\n`);
   io.out(`  kubeconfig: ${r.kubeconfig} (context ${r.context})\n`);
-  if (r.mergedInto !== undefined) io.out(`  merged into ${r.mergedInto} and made current\n`);
+  if (r.mergedInto !== undefined) io.out(`  context ${r.context} merged into ${r.mergedInto} and made current: kubectl and slipway use it\n`);
   else io.out(`\n  export KUBECONFIG=${r.kubeconfig}\n`);
 }
 
@@ -77,15 +78,21 @@ function registerUp(cluster: Command, io: Io): void {
   addTarget(cluster.command('up').description('start a local control plane with simulated nodes (idempotent)'))
     .option('--nodes <n>', 'simulated nodes, spread over zone-a/b/c', parseNodes, 3)
     .option('--bin-dir <dir>', 'folder with etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (default: $SLIPWAY_KUBE_BIN or build with scripts/build-kube.sh)')
-    .option('--merge-kubeconfig', 'also merge the context into ~/.kube/config and make it current', false)
+    // Default on, as kind/k3d/minikube do; the positive flag is kept (hidden) for scripts that passed it when it was opt-in.
+    .addOption(new Option('--merge-kubeconfig', 'merge the context into $KUBECONFIG or ~/.kube/config and make it current').default(true).hideHelp())
+    .option('--no-merge-kubeconfig', "leave $KUBECONFIG and ~/.kube/config alone (use `slipway cluster kubeconfig`)")
     .option('--timeout <seconds>', 'per wait (apiserver ready, nodes Ready, …)', (v) => Number(v), 120)
     .addHelpText(
       'after',
       `
+The context slipway-<name> is merged into your kubeconfig and made current, as kind and k3d do:
+into $KUBECONFIG (with several files, the first that exists), else ~/.kube/config. Other
+contexts are kept; \`cluster down --delete\` removes it again.
+
 Examples:
   slipway cluster up                          3 nodes, context slipway-default, ~/.slipway/clusters/default
   slipway cluster up --name ci --nodes 5      a second cluster on its own ports
-  slipway cluster up --merge-kubeconfig       also add the context to ~/.kube/config
+  slipway cluster up --no-merge-kubeconfig    leave ~/.kube/config alone, then:
   eval "$(slipway cluster kubeconfig --export)"
 
 Pods simulate failures with the label slipway.dev/simulate=never-ready|crash-loop|slow-ready.`,
@@ -100,11 +107,13 @@ Pods simulate failures with the label slipway.dev/simulate=never-ready|crash-loo
 
 function registerDown(cluster: Command, io: Io): void {
   addTarget(cluster.command('down').description('stop every process of a local cluster'))
-    .option('--delete', 'also remove its data dir (etcd data, certificates, logs)', false)
+    .option('--delete', 'also remove its data dir (etcd data, certificates, logs) and its context from the kubeconfig `up` merged it into', false)
     .addHelpText('after', '\nExamples:\n  slipway cluster down\n  slipway cluster down --name ci --delete')
     .action(async (f: TargetFlags & { delete: boolean }) => {
       const r = await clusterDown({ name: f.name, dataDir: f.dataDir, delete: f.delete });
       for (const s of r.stopped) io.out(`  ${s.component.padEnd(24)} pid ${String(s.pid).padEnd(8)} ${s.how}\n`);
+      for (const file of r.unmergedFrom) io.out(`  removed context ${contextName(r.name)} from ${file}\n`);
+      for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${w}\n`);
       io.out(`${io.color.green('✔')} cluster "${r.name}" stopped${r.deleted ? ` and ${r.dataDir} deleted` : ` (data kept in ${r.dataDir})`}\n`);
     });
 }
@@ -163,7 +172,7 @@ export function registerCluster(program: Command, io: Io): void {
       'after',
       `
 Examples:
-  slipway cluster up && export KUBECONFIG=$(slipway cluster kubeconfig)
+  slipway cluster up && kubectl get nodes
   slipway cluster status -o json
   slipway cluster down --delete`,
     );

@@ -25,7 +25,7 @@ describe('parseDuration', () => {
 describe('slipway deploy without a cluster', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-deploy-cli-'));
   const manifest = (strategy: string): string =>
-    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {slipway.dev/strategy: ${strategy}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web:1}]}\n`;
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {slipway.dev/strategy: ${strategy}${strategy === 'canary' ? `, slipway.dev/strategy-steps: '[{"setWeight":20}]'` : ''}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web:1}]}\n`;
 
   it.each<[string, string, number, RegExp]>([
     ['canary is refused as unsupported', 'canary', 2, /strategy "canary" is not supported yet/],

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { BlueGreen } from './schema.ts';
+import { specJsonSchema } from './json-schema.ts';
+import {
+  BLUE_GREEN_DEFAULTS,
+  canonicalJson,
+  parseStrategyAnnotations,
+  STRATEGY_ANNOTATION,
+  STRATEGY_BLUE_GREEN_ANNOTATION,
+  STRATEGY_STEPS_ANNOTATION,
+  strategyAnnotations,
+  workloadStrategyOf,
+  type WorkloadStrategy,
+} from './strategy.ts';
+import type { StrategySpec } from './schema.ts';
+
+const src = { object: 'Deployment web' };
+
+describe('canonicalJson', () => {
+  it.each([
+    [{ b: 1, a: { d: [{ z: 1, y: 2 }], c: 'x' } }, '{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}'],
+    [[3, 'a', null, true], '[3,"a",null,true]'],
+    [{ a: undefined, b: 1 }, '{"b":1}'],
+    ['é"\n', '"é\\"\\n"'],
+  ])('%j → %s', (v, want) => {
+    expect(canonicalJson(v)).toBe(want);
+    expect(JSON.parse(canonicalJson(v))).toEqual(JSON.parse(JSON.stringify(v)));
+  });
+});
+
+describe('workloadStrategyOf + strategyAnnotations + parseStrategyAnnotations', () => {
+  it.each<[string, StrategySpec | undefined, Record<string, string>, WorkloadStrategy]>([
+    ['no strategy: rolling, no annotations', undefined, {}, { type: 'rolling' }],
+    ['rolling with its knobs: no annotations', { type: 'rolling', maxSurge: 1 }, {}, { type: 'rolling' }],
+    [
+      'canary: steps in canonical JSON, in order',
+      { type: 'canary', canary: { steps: [{ setWeight: 20 }, { pause: { duration: '1m' } }, { analysis: { interval: '30s', count: 3 } }, { pause: {} }, { setWeight: 100 }] } },
+      { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: '[{"setWeight":20},{"pause":{"duration":"1m"}},{"analysis":{"count":3,"interval":"30s"}},{"pause":{}},{"setWeight":100}]' },
+      { type: 'canary', steps: [{ setWeight: 20 }, { pause: { duration: '1m' } }, { analysis: { interval: '30s', count: 3 } }, { pause: {} }, { setWeight: 100 }] },
+    ],
+    ['blueGreen without settings: defaults written out', { type: 'blueGreen' }, { [STRATEGY_ANNOTATION]: 'blueGreen', [STRATEGY_BLUE_GREEN_ANNOTATION]: '{"autoPromote":false,"scaleDownDelaySeconds":30}' }, { type: 'blueGreen', autoPromote: false, scaleDownDelaySeconds: 30 }],
+    [
+      'blueGreen with settings',
+      { type: 'blueGreen', blueGreen: { scaleDownDelaySeconds: 0, autoPromote: true } },
+      { [STRATEGY_ANNOTATION]: 'blueGreen', [STRATEGY_BLUE_GREEN_ANNOTATION]: '{"autoPromote":true,"scaleDownDelaySeconds":0}' },
+      { type: 'blueGreen', autoPromote: true, scaleDownDelaySeconds: 0 },
+    ],
+  ])('%s', (_n, spec, annotations, strategy) => {
+    expect(workloadStrategyOf(spec)).toEqual(strategy);
+    expect(strategyAnnotations(workloadStrategyOf(spec))).toEqual(annotations);
+    expect(parseStrategyAnnotations(annotations, src)).toEqual(strategy);
+  });
+
+  it('reads annotations a person wrote by hand (any key order, blueGreen settings partial)', () => {
+    expect(parseStrategyAnnotations({ [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: ' [ {"pause": {"duration": "2m"}} ] ' }, src)).toEqual({ type: 'canary', steps: [{ pause: { duration: '2m' } }] });
+    expect(parseStrategyAnnotations({ [STRATEGY_ANNOTATION]: 'blueGreen', [STRATEGY_BLUE_GREEN_ANNOTATION]: '{"autoPromote":true}' }, src)).toEqual({ type: 'blueGreen', autoPromote: true, scaleDownDelaySeconds: 30 });
+    expect(parseStrategyAnnotations({ [STRATEGY_ANNOTATION]: 'rolling', 'other/annotation': 'x' }, src)).toEqual({ type: 'rolling' });
+    expect(parseStrategyAnnotations(undefined, src)).toEqual({ type: 'rolling' });
+  });
+
+  it.each<[string, Record<string, string>, string, RegExp]>([
+    ['unknown type', { [STRATEGY_ANNOTATION]: 'bluegreen' }, STRATEGY_ANNOTATION, /unknown strategy "bluegreen"/],
+    ['canary without steps', { [STRATEGY_ANNOTATION]: 'canary' }, STRATEGY_STEPS_ANNOTATION, /canary needs its steps/],
+    ['canary, empty steps', { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: '[]' }, STRATEGY_STEPS_ANNOTATION, /not a list of canary steps/],
+    ['canary, unknown step', { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: '[{"setWeigth":20}]' }, STRATEGY_STEPS_ANNOTATION, /not a list of canary steps/],
+    ['canary, steps not JSON', { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: 'setWeight: 20' }, STRATEGY_STEPS_ANNOTATION, /not valid JSON/],
+    ['canary with blue-green settings', { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: '[{"setWeight":1}]', [STRATEGY_BLUE_GREEN_ANNOTATION]: '{}' }, STRATEGY_BLUE_GREEN_ANNOTATION, /given but the strategy is canary/],
+    ['blueGreen, bad settings', { [STRATEGY_ANNOTATION]: 'blueGreen', [STRATEGY_BLUE_GREEN_ANNOTATION]: '{"scaleDownDelaySeconds":-1}' }, STRATEGY_BLUE_GREEN_ANNOTATION, /not blue-green settings/],
+    ['rolling with steps', { [STRATEGY_STEPS_ANNOTATION]: '[{"setWeight":1}]' }, STRATEGY_STEPS_ANNOTATION, /given but the strategy is rolling/],
+  ])('refuses %s as input, naming the object and the annotation', (_n, annotations, key, message) => {
+    const position = { file: 'app.yaml', line: 7, col: 5 };
+    let err: unknown;
+    try {
+      parseStrategyAnnotations(annotations, { ...src, positionOf: (k) => (k === key ? position : undefined) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ kind: 'input', path: `metadata.annotations["${key}"]`, position });
+    expect((err as Error).message).toMatch(/^Deployment web: /);
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('one definition', () => {
+  it("the blue-green defaults are the schema's documented @defaults", () => {
+    const props = BlueGreen.properties;
+    expect(props.autoPromote.description).toBe(`@default ${String(BLUE_GREEN_DEFAULTS.autoPromote)}`);
+    expect(props.scaleDownDelaySeconds.description).toBe(`@default ${BLUE_GREEN_DEFAULTS.scaleDownDelaySeconds}`);
+  });
+
+  it('the schema says who executes canary/blueGreen and what deploy does today, and promises no deploy flag', () => {
+    const text = JSON.stringify(specJsonSchema());
+    expect(text).not.toMatch(/--strategy/);
+    expect(text).toContain('slipway progressive-delivery controller');
+    expect(text).toContain('`slipway deploy` refuses canary and blueGreen (exit 2, nothing written)');
+    expect(text).toContain(STRATEGY_ANNOTATION);
+  });
+});

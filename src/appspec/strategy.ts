@@ -1,0 +1,138 @@
+/**
+ * Rollout strategies: the one definition that render, deploy and the progressive-delivery
+ * controller share. A service declares `strategy` in slipway.yaml (schema.ts); render keeps it on
+ * the workload, and everyone else reads it back from there, so plain manifests can declare one too:
+ *
+ *   slipway.dev/strategy: canary | blueGreen               absent (or `rolling`): a RollingUpdate
+ *   slipway.dev/strategy-steps: [{"setWeight":20},...]     canary only: its steps, canonical JSON
+ *   slipway.dev/strategy-blue-green: {"autoPromote":...}   blueGreen only: its settings, defaults applied
+ *
+ * Canonical JSON (keys sorted, no spaces) makes the same spec render byte-identical annotations, so
+ * a re-render is never a diff. Who executes what: `rolling` is Kubernetes' own RollingUpdate;
+ * `canary` and `blueGreen` are executed by the slipway progressive-delivery controller (coming).
+ * Until it exists, `slipway deploy` refuses them (src/sync checkStrategy) rather than letting
+ * Kubernetes roll the Deployment out to 100% at once.
+ */
+import { Value } from '@sinclair/typebox/value';
+import { inputError, type SourcePosition } from '../errors/index.ts';
+import { BlueGreen, CanarySteps, type CanaryStepSpec, type StrategySpec } from './schema.ts';
+
+const STRATEGY_TYPES = ['rolling', 'canary', 'blueGreen'] as const;
+
+/** The strategy type; absent means `rolling`. */
+export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
+/** Canary steps as canonical JSON. */
+export const STRATEGY_STEPS_ANNOTATION = 'slipway.dev/strategy-steps';
+/** Blue-green settings as canonical JSON, defaults applied. */
+export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
+const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION] as const;
+
+/** Defaults of the blue-green settings (the schema's `@default`s say the same; a test holds them together). */
+export const BLUE_GREEN_DEFAULTS = { autoPromote: false, scaleDownDelaySeconds: 30 } as const;
+
+/** A strategy as a workload carries it: everything the controller needs, defaults applied. */
+export type WorkloadStrategy =
+  | { readonly type: 'rolling' }
+  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[] }
+  | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number };
+
+/** JSON with object keys sorted at every level and no whitespace. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The strategy a spec's service declares, as the workload will carry it. */
+export function workloadStrategyOf(spec: StrategySpec | undefined): WorkloadStrategy {
+  switch (spec?.type ?? 'rolling') {
+    case 'rolling':
+      return { type: 'rolling' };
+    case 'canary':
+      // The schema requires steps only when `canary` is given; semantic checks pair it with the type.
+      return { type: 'canary', steps: spec?.canary?.steps ?? [] };
+    case 'blueGreen':
+      return { type: 'blueGreen', ...BLUE_GREEN_DEFAULTS, ...spec?.blueGreen };
+  }
+}
+
+/** The annotations that carry `s` on a workload; none for `rolling`. */
+export function strategyAnnotations(s: WorkloadStrategy): Record<string, string> {
+  switch (s.type) {
+    case 'rolling':
+      return {};
+    case 'canary':
+      return { [STRATEGY_ANNOTATION]: s.type, [STRATEGY_STEPS_ANNOTATION]: canonicalJson(s.steps) };
+    case 'blueGreen':
+      return { [STRATEGY_ANNOTATION]: s.type, [STRATEGY_BLUE_GREEN_ANNOTATION]: canonicalJson({ autoPromote: s.autoPromote, scaleDownDelaySeconds: s.scaleDownDelaySeconds }) };
+  }
+}
+
+/** Which object is read, for messages: e.g. `Deployment web`, and where its annotations are in a file. */
+export interface StrategySource {
+  readonly object: string;
+  readonly positionOf?: (annotation: string) => SourcePosition | undefined;
+}
+
+function annotationError(src: StrategySource, key: string, message: string, o: { cause: unknown; expected: string; hint?: string }) {
+  const position = src.positionOf?.(key);
+  return inputError(`${src.object}: ${message}`, { ...o, path: `metadata.annotations["${key}"]`, ...(position ? { position } : {}) });
+}
+
+function parseJson(src: StrategySource, key: string, text: string, expected: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw annotationError(src, key, `annotation ${key} is not valid JSON`, { cause: e, expected });
+  }
+}
+
+const STEPS_EXPECTED = 'a JSON list of steps, e.g. [{"setWeight":20},{"pause":{"duration":"1m"}},{"setWeight":100}]';
+const BLUE_GREEN_EXPECTED = 'a JSON object, e.g. {"autoPromote":false,"scaleDownDelaySeconds":30}';
+
+/**
+ * Reads a workload's strategy back from its annotations (what render wrote, or what a person wrote
+ * on a plain manifest), checked against the same schema as slipway.yaml. Input errors name the
+ * object and the annotation.
+ */
+export function parseStrategyAnnotations(annotations: Readonly<Record<string, string>> | undefined, src: StrategySource): WorkloadStrategy {
+  const a = annotations ?? {};
+  const type = a[STRATEGY_ANNOTATION] ?? 'rolling';
+  if (!(STRATEGY_TYPES as readonly string[]).includes(type)) {
+    throw annotationError(src, STRATEGY_ANNOTATION, `unknown strategy ${JSON.stringify(type)}`, { cause: type, expected: `one of: ${STRATEGY_TYPES.join(', ')}` });
+  }
+  const own = type === 'canary' ? STRATEGY_STEPS_ANNOTATION : type === 'blueGreen' ? STRATEGY_BLUE_GREEN_ANNOTATION : undefined;
+  for (const key of ANNOTATIONS) {
+    if (key !== STRATEGY_ANNOTATION && key !== own && a[key] !== undefined) {
+      throw annotationError(src, key, `annotation ${key} is given but the strategy is ${type}`, { cause: a[key], expected: `${STRATEGY_ANNOTATION}: ${key === STRATEGY_STEPS_ANNOTATION ? 'canary' : 'blueGreen'}` });
+    }
+  }
+  if (type === 'canary') {
+    const text = a[STRATEGY_STEPS_ANNOTATION];
+    if (text === undefined) {
+      throw annotationError(src, STRATEGY_STEPS_ANNOTATION, `strategy canary needs its steps in annotation ${STRATEGY_STEPS_ANNOTATION}`, { cause: undefined, expected: STEPS_EXPECTED });
+    }
+    const steps = parseJson(src, STRATEGY_STEPS_ANNOTATION, text, STEPS_EXPECTED);
+    if (!Value.Check(CanarySteps, steps)) {
+      throw annotationError(src, STRATEGY_STEPS_ANNOTATION, `annotation ${STRATEGY_STEPS_ANNOTATION} is not a list of canary steps`, {
+        cause: steps,
+        expected: `${STEPS_EXPECTED}; each step is one of setWeight (0-100), pause {duration?}, analysis {interval?, count?, failureLimit?}`,
+      });
+    }
+    return { type, steps };
+  }
+  if (type === 'blueGreen') {
+    const text = a[STRATEGY_BLUE_GREEN_ANNOTATION];
+    const settings = text === undefined ? {} : parseJson(src, STRATEGY_BLUE_GREEN_ANNOTATION, text, BLUE_GREEN_EXPECTED);
+    if (!Value.Check(BlueGreen, settings)) {
+      throw annotationError(src, STRATEGY_BLUE_GREEN_ANNOTATION, `annotation ${STRATEGY_BLUE_GREEN_ANNOTATION} is not blue-green settings`, { cause: settings, expected: BLUE_GREEN_EXPECTED });
+    }
+    return { type, ...BLUE_GREEN_DEFAULTS, ...settings };
+  }
+  return { type: 'rolling' };
+}
