@@ -41,7 +41,7 @@ export function parseDuration(v: string): number {
 }
 
 /** @param maxSockets connections to the apiserver; at least the command's request concurrency, or requests queue in the agent. */
-export async function connect(f: TargetFlags, maxSockets?: number): Promise<KubeClient> {
+export async function connect(f: Pick<TargetFlags, 'context' | 'kubeconfig'>, maxSockets?: number): Promise<KubeClient> {
   return KubeClient.connect({ kubeconfig: f.kubeconfig, context: f.context, ...(maxSockets ? { maxSockets } : {}) });
 }
 

@@ -1,0 +1,110 @@
+/** `slipway controller run|install`: the progressive-delivery controller, as a local process or in-cluster. */
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { inputError } from '../../errors/index.ts';
+import { stringifyManifests } from '../../manifest/index.ts';
+import { CONTROLLER_NAMESPACE, installManifests, startController } from '../../rollout/index.ts';
+import type { Io } from '../io.ts';
+import { VERSION } from '../version.ts';
+import { connect, outputOption } from './deploy.ts';
+
+interface ConnFlags {
+  context?: string;
+  kubeconfig?: string;
+}
+
+/** `host:port` → parts; port 0 picks a free one. */
+export function parseAddr(v: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(v);
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port > 65535) throw inputError(`--metrics-addr ${v}: expected host:port`, { cause: v, expected: 'host:port, e.g. 127.0.0.1:8090 (port 0: any free port)' });
+  return { host: m[1] || '0.0.0.0', port };
+}
+
+export function registerController(program: Command, io: Io): void {
+  const ctl = program.command('controller').description('the slipway controller: runs canary releases (ServiceRollout resources) from the cluster');
+  ctl
+    .command('run')
+    .description('run the controller as a long-running process (leader election makes several replicas safe)')
+    .option('--context <name>', 'kubeconfig context (default: current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('-n, --namespace <ns>', 'watch only this namespace')
+    .option('-A, --all-namespaces', 'watch every namespace (the default)')
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', CONTROLLER_NAMESPACE)
+    .option('--id <identity>', 'this replica in the Lease and in Events (default: <hostname>_<pid>)')
+    .option('--metrics-addr <host:port>', '/healthz, /readyz, /metrics (port 0: any free port, printed at start)', '127.0.0.1:8090')
+    .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
+    .addHelpText(
+      'after',
+      `
+Logs are JSON lines (pino) on stdout, with the object's namespace and name on every line.
+SIGTERM or Ctrl-C: the writes in flight finish, the Lease is released, exit 0.
+
+Examples:
+  slipway controller run                                  every namespace, metrics on 127.0.0.1:8090
+  slipway controller run -n shop --metrics-addr :0        one namespace, any free port
+  slipway controller run --context prod --id laptop-1`,
+    )
+    .action(async (f: ConnFlags & { namespace?: string; allNamespaces?: boolean; leaseNamespace: string; id?: string; metricsAddr: string; logLevel: string }) => {
+      if (f.namespace && f.allNamespaces) throw inputError('-n and --all-namespaces exclude each other', { cause: undefined, expected: 'one of them' });
+      const { host, port } = parseAddr(f.metricsAddr);
+      const { pino } = await import('pino');
+      const identity = f.id ?? `${hostname()}_${process.pid}`;
+      const logger = pino({ level: f.logLevel, base: { controller: 'slipway', identity } });
+      const client = await connect(f);
+      const ac = new AbortController();
+      const stop = (sig: NodeJS.Signals): void => {
+        logger.info({ signal: sig }, 'stopping: finishing writes in flight, releasing the lease');
+        ac.abort();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, identity, port, host, logger }, ac.signal);
+        logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION }, 'controller started');
+        io.err(`slipway controller ${identity}: serving ${running.url ?? '(no endpoints)'}/healthz /readyz /metrics\n`);
+        await running.done;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        client.close();
+      }
+    });
+
+  ctl
+    .command('install')
+    .description('install the CRDs, and the controller as a Deployment with least-privilege RBAC, into a cluster')
+    .option('--context <name>', 'kubeconfig context (default: current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--image <ref>', 'controller image (built from the repo Dockerfile)', `ghcr.io/slipway-dev/slipway:${VERSION}`)
+    .option('--crds-only', 'only the CustomResourceDefinitions (for a controller run as a local process)')
+    .option('--dry-run', 'print the manifests instead of applying them')
+    .addOption(outputOption(['text', 'yaml', 'json']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  slipway controller install                          CRDs + slipway-system (2 replicas, PDB, RBAC)
+  slipway controller install --crds-only              then: slipway controller run
+  slipway controller install --dry-run -o yaml > controller.yaml`,
+    )
+    .action(async (f: ConnFlags & { image: string; crdsOnly?: boolean; dryRun?: boolean; output: string }) => {
+      const objects = installManifests({ image: f.image, crdsOnly: f.crdsOnly ?? false });
+      if (f.dryRun) {
+        io.out(f.output === 'json' ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n` : stringifyManifests(objects));
+        return;
+      }
+      const client = await connect(f);
+      try {
+        for (const o of objects) {
+          await client.apply(o, { force: true });
+          io.err(`  applied ${o.kind}/${o.metadata.name ?? ''}\n`);
+          // Wait for the CRD to be served before anything that might use it.
+          if (o.kind === 'CustomResourceDefinition') client.mapper.invalidate();
+        }
+        io.out(`installed ${objects.length} object(s)${f.crdsOnly ? ' (CRDs only)' : ` into ${CONTROLLER_NAMESPACE}`}\n`);
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -1,0 +1,125 @@
+/** `slipway rollout status|watch|promote|abort|pause|resume|retry`: follow and steer canary releases. */
+import type { Command } from 'commander';
+import { InformerFactory, type KubeClient } from '../../kube/index.ts';
+import { API_VERSION, KIND, describeStep, getRollout, requestAction, rolloutView, type RolloutAction, type RolloutView, type ServiceRollout } from '../../rollout/index.ts';
+import type { Io } from '../io.ts';
+import { connect, outputOption } from './deploy.ts';
+
+interface Flags {
+  context?: string;
+  kubeconfig?: string;
+  namespace?: string;
+}
+
+const addConn = (c: Command): Command =>
+  c
+    .option('--context <name>', 'kubeconfig context (default: current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('-n, --namespace <ns>', 'namespace (default: the context namespace, else "default")');
+
+const nsOf = (client: KubeClient, f: Flags): string => f.namespace ?? client.contextNamespace ?? 'default';
+
+export function formatView(v: RolloutView, io: Io): string {
+  const c = io.color;
+  const phase = v.phase === 'Healthy' ? c.green(v.phase) : v.phase === 'Degraded' ? c.red(v.phase) : c.yellow(v.phase);
+  const lines = [
+    `${c.bold(`${v.namespace}/${v.service}`)}  ${v.strategy}  ${phase}  weight ${v.weight}% (${v.routing})`,
+    `  stable  ${v.stable.revision ?? '-'}  ${v.stable.image ?? ''}`,
+    `  canary  ${v.canary.revision ?? '-'}  ${v.canary.image ?? ''}`,
+    '  steps:',
+    ...v.steps.map((s) => `    ${s.state === 'done' ? c.green('✔') : s.state === 'current' ? c.yellow('▶') : ' '} ${s.index + 1}. ${describeStep(s.step)}`),
+  ];
+  if (v.abortReason) lines.push(`  ${c.red('aborted')}: ${v.abortReason}`);
+  if (v.message) lines.push(`  ${v.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerRollout(program: Command, io: Io): void {
+  const ro = program.command('rollout').description('follow and steer canary releases run by the slipway controller');
+  addConn(ro.command('status').description('steps (done, current, pending), weight, stable and canary versions').argument('<service>', 'the ServiceRollout (service) name'))
+    .addOption(outputOption())
+    .option('-w, --watch', 'keep printing on every change until the rollout is Healthy or Degraded')
+    .addHelpText(
+      'after',
+      `
+-o json prints: service, namespace, strategy, phase (Progressing|Paused|Healthy|Degraded), currentStep,
+weight, routing, stable.{revision,image}, canary.{revision,image}, steps[{index,step,state}], paused,
+abortReason, message. Exit 0 when Healthy, 1 when Degraded, 0 otherwise (status); --watch exits 0/1 at the end.
+
+Examples:
+  slipway rollout status api -n shop
+  slipway rollout status api -n shop --watch
+  slipway rollout status api -n shop -o json | jq .weight`,
+    )
+    .action(async (name: string, f: Flags & { output: string; watch?: boolean }) => {
+      const client = await connect(f);
+      try {
+        const ns = nsOf(client, f);
+        const print = (r: ServiceRollout): RolloutView => {
+          const v = rolloutView(r);
+          io.out(f.output === 'json' ? `${JSON.stringify(v, null, f.watch ? 0 : 2)}\n` : formatView(v, io));
+          return v;
+        };
+        const first = print(await getRollout(client, ns, name));
+        if (!f.watch) {
+          if (first.phase === 'Degraded') io.setExitCode(1);
+          return;
+        }
+        io.setExitCode(await watchUntilDone(client, ns, name, print, first));
+      } finally {
+        client.close();
+      }
+    });
+
+  const actions: readonly [RolloutAction, string, string][] = [
+    ['promote', 'end the current pause (or, with --full, skip every remaining step)', 'slipway rollout promote api -n shop\n  slipway rollout promote api -n shop --full'],
+    ['abort', 'send all traffic to stable now and stop the canary', 'slipway rollout abort api -n shop'],
+    ['retry', 're-run an aborted canary from step 1', 'slipway rollout retry api -n shop'],
+    ['pause', 'hold the rollout where it is', 'slipway rollout pause api -n shop'],
+    ['resume', 'continue a paused rollout', 'slipway rollout resume api -n shop'],
+  ];
+  for (const [action, description, examples] of actions) {
+    const cmd = addConn(ro.command(action).description(description).argument('<service>', 'the ServiceRollout (service) name'));
+    if (action === 'promote') cmd.option('--full', 'skip every remaining step and promote now');
+    cmd.addHelpText('after', `\nExamples:\n  ${examples}`).action(async (name: string, f: Flags & { full?: boolean }) => {
+      const client = await connect(f);
+      try {
+        const ns = nsOf(client, f);
+        await requestAction(client, ns, name, action === 'promote' && f.full ? 'promote-full' : action);
+        io.out(`${action}${f.full ? ' --full' : ''} requested for ${ns}/${name}\n`);
+      } finally {
+        client.close();
+      }
+    });
+  }
+}
+
+/** Prints on every change until Healthy or Degraded (after a change was seen); the exit code. */
+async function watchUntilDone(client: KubeClient, ns: string, name: string, print: (r: ServiceRollout) => RolloutView, first: RolloutView): Promise<0 | 1> {
+  const factory = new InformerFactory(client);
+  const inf = factory.informer({ apiVersion: API_VERSION, kind: KIND, namespace: ns, fieldSelector: `metadata.name=${name}` });
+  const ac = new AbortController();
+  let last = JSON.stringify(first);
+  let code: 0 | 1 = first.phase === 'Degraded' ? 1 : 0;
+  const settled = (v: RolloutView): boolean => v.phase === 'Healthy' || v.phase === 'Degraded';
+  const done = new Promise<void>((resolve) => {
+    const on = (o: unknown): void => {
+      const s = JSON.stringify(rolloutView(o as ServiceRollout));
+      if (s === last) return;
+      last = s;
+      const v = print(o as ServiceRollout);
+      if (settled(v)) {
+        code = v.phase === 'Degraded' ? 1 : 0;
+        resolve();
+      }
+    };
+    inf.on({ update: on, add: on });
+  });
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  factory.start(ac.signal);
+  await Promise.race([done, new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }))]);
+  ac.abort();
+  process.off('SIGINT', stop);
+  return code;
+}

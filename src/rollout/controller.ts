@@ -1,0 +1,50 @@
+/**
+ * The slipway controller process: the Manager of src/controller running the ServiceRollout
+ * reconciler, after checking that the CRD is installed and the Lease namespace exists.
+ */
+import { Manager, type RunningManager } from '../controller/index.ts';
+import { notFound } from '../errors/index.ts';
+import type { KubeClient } from '../kube/index.ts';
+import type { Logger } from 'pino';
+import { LEASE_NAME } from './install.ts';
+import { rolloutReconciler } from './reconcile.ts';
+import { GROUP, PLURAL } from './types.ts';
+
+export interface ControllerOptions {
+  readonly client: KubeClient;
+  /** Watch one namespace; undefined: all. */
+  readonly namespace?: string | undefined;
+  readonly leaseNamespace: string;
+  readonly identity: string;
+  readonly port?: number | undefined;
+  readonly host?: string;
+  readonly logger?: Logger;
+  readonly leaseDurationSeconds?: number;
+  readonly renewDeadlineSeconds?: number;
+  readonly retryPeriodSeconds?: number;
+}
+
+export async function startController(o: ControllerOptions, signal: AbortSignal): Promise<RunningManager> {
+  const crd = await o.client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${PLURAL}.${GROUP}` });
+  if (!crd) {
+    throw notFound(`the ServiceRollout CRD (${PLURAL}.${GROUP}) is not installed in this cluster`, { cause: undefined, hint: 'run `slipway controller install --crds-only` (or `slipway controller install` for the in-cluster controller)' });
+  }
+  const ns = await o.client.get({ apiVersion: 'v1', kind: 'Namespace', name: o.leaseNamespace });
+  if (!ns) {
+    throw notFound(`lease namespace "${o.leaseNamespace}" does not exist`, { cause: undefined, hint: `create it (\`kubectl create namespace ${o.leaseNamespace}\`) or run \`slipway controller install\`` });
+  }
+  const m = new Manager({
+    client: o.client,
+    reconcilers: [rolloutReconciler({ namespace: o.namespace })],
+    identity: o.identity,
+    leaseNamespace: o.leaseNamespace,
+    leaseName: LEASE_NAME,
+    ...(o.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: o.leaseDurationSeconds } : {}),
+    ...(o.renewDeadlineSeconds !== undefined ? { renewDeadlineSeconds: o.renewDeadlineSeconds } : {}),
+    ...(o.retryPeriodSeconds !== undefined ? { retryPeriodSeconds: o.retryPeriodSeconds } : {}),
+    port: o.port,
+    ...(o.host ? { host: o.host } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
+  return m.start(signal);
+}

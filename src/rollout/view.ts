@@ -1,0 +1,84 @@
+/**
+ * What `slipway rollout status -o json` prints: a documented contract (docs/rollout.md), built
+ * from the ServiceRollout alone so that every client reads the same thing.
+ */
+import type { KubeClient } from '../kube/index.ts';
+import { notFound } from '../errors/index.ts';
+import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
+import { imageOf } from './reconcile.ts';
+
+export type StepState = 'done' | 'current' | 'pending';
+
+export interface RolloutView {
+  readonly service: string;
+  readonly namespace: string;
+  readonly strategy: 'canary';
+  readonly phase: 'Progressing' | 'Paused' | 'Healthy' | 'Degraded' | 'Unknown';
+  /** 0-based index of the step in progress; equal to the number of steps when none is. */
+  readonly currentStep: number;
+  readonly weight: number;
+  readonly routing: string;
+  readonly stable: { readonly revision: string | undefined; readonly image: string | undefined };
+  readonly canary: { readonly revision: string | undefined; readonly image: string | undefined };
+  readonly steps: readonly { readonly index: number; readonly step: StepT; readonly state: StepState }[];
+  readonly paused: boolean;
+  readonly abortReason: string | undefined;
+  readonly message: string;
+}
+
+export function describeStep(s: StepT): string {
+  if (s.setWeight !== undefined) return `setWeight ${s.setWeight}%`;
+  if (s.pause !== undefined) return s.pause.duration ? `pause ${s.pause.duration}` : 'pause (until promoted)';
+  if (s.setCanaryScale !== undefined) return `setCanaryScale ${JSON.stringify(s.setCanaryScale)}`;
+  if (s.setHeaderRoute !== undefined) return `setHeaderRoute ${s.setHeaderRoute.name}=${s.setHeaderRoute.value}`;
+  return 'unknown';
+}
+
+export function rolloutView(ro: ServiceRollout): RolloutView {
+  const st = ro.status ?? {};
+  const steps = ro.spec.strategy.canary.steps;
+  const inCanary = st.canaryRevision !== undefined && st.canaryRevision !== st.stableRevision;
+  const current = inCanary ? (st.currentStepIndex ?? 0) : steps.length;
+  const phase = st.phase === 'Progressing' || st.phase === 'Paused' || st.phase === 'Healthy' || st.phase === 'Degraded' ? st.phase : 'Unknown';
+  return {
+    service: ro.metadata.name ?? '',
+    namespace: ro.metadata.namespace ?? '',
+    strategy: 'canary',
+    phase,
+    currentStep: current,
+    weight: st.weight ?? 0,
+    routing: st.routing ?? 'unknown',
+    stable: { revision: st.stableRevision, image: st.stableImage },
+    canary: { revision: inCanary ? st.canaryRevision : undefined, image: inCanary ? (st.canaryImage ?? imageOf(ro.spec.template)) : undefined },
+    steps: steps.map((step, index) => ({ index, step, state: index < current ? 'done' : index === current && inCanary ? 'current' : 'pending' })),
+    paused: ro.spec.paused === true || phase === 'Paused',
+    abortReason: st.abortReason,
+    message: st.message ?? '',
+  };
+}
+
+export async function getRollout(client: KubeClient, namespace: string, name: string): Promise<ServiceRollout> {
+  const ro = await client.get({ apiVersion: API_VERSION, kind: KIND, namespace, name });
+  if (!ro) throw notFound(`ServiceRollout ${namespace}/${name} not found`, { cause: undefined, hint: `list them with \`kubectl get servicerollouts -n ${namespace}\`` });
+  return ro as ServiceRollout;
+}
+
+export type RolloutAction = 'promote' | 'promote-full' | 'abort' | 'retry' | 'pause' | 'resume';
+
+/** The field manager of CLI requests, apart from deploy's and the controller's. */
+export const CLI_MANAGER = 'slipway-rollout-cli';
+
+/**
+ * Asks the controller for `action`: a fresh request annotation (handled once, recorded in
+ * status.handled*), or spec.paused for pause/resume. Nothing else of the object is touched.
+ */
+export async function requestAction(client: KubeClient, namespace: string, name: string, action: RolloutAction): Promise<void> {
+  await getRollout(client, namespace, name);
+  const base = { apiVersion: API_VERSION, kind: KIND };
+  if (action === 'pause' || action === 'resume') {
+    await client.apply({ ...base, metadata: { name, namespace }, spec: { paused: action === 'pause' } }, { fieldManager: CLI_MANAGER, force: true });
+    return;
+  }
+  const key = action === 'promote' ? REQUEST_ANNOTATIONS.promote : action === 'promote-full' ? REQUEST_ANNOTATIONS.promoteFull : action === 'abort' ? REQUEST_ANNOTATIONS.abort : REQUEST_ANNOTATIONS.retry;
+  await client.apply({ ...base, metadata: { name, namespace, annotations: { [key]: new Date().toISOString() } } }, { fieldManager: CLI_MANAGER, force: true });
+}
