@@ -146,6 +146,18 @@ export interface TransportOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Fault injection for crash-safety tests: with SLIPWAY_FAULT_EXIT_AFTER_WRITES=N the process
+ * kills itself (SIGKILL, no cleanup, as `kill -9`) right after its N-th successful write
+ * (any non-GET request the apiserver answered 2xx). Never set outside tests.
+ */
+const FAULT_EXIT_AFTER_WRITES = Number(process.env['SLIPWAY_FAULT_EXIT_AFTER_WRITES'] ?? 0);
+let faultWrites = 0;
+function countWrite(req: RawRequest, res: RawResponse): void {
+  if (FAULT_EXIT_AFTER_WRITES <= 0 || req.method === 'GET' || res.status >= 300) return;
+  if (++faultWrites >= FAULT_EXIT_AFTER_WRITES) process.kill(process.pid, 'SIGKILL');
+}
+
 /** How often credentials that can change are asked for again (client-node answers from its cache until they expire). */
 const REAUTH_EVERY_MS = 1000;
 
@@ -209,6 +221,7 @@ export class Transport {
       try {
         await this.freshCredentials(false);
         const res = await this.once(req);
+        countWrite(req, res);
         if (res.status === 401 && !reauthed) {
           reauthed = true;
           await this.freshCredentials(true);

@@ -16,6 +16,8 @@ export interface ControllerOptions {
   readonly namespace?: string | undefined;
   readonly leaseNamespace: string;
   readonly identity: string;
+  /** Act only on rollouts labelled slipway.dev/controller-instance=<instance>; its own Lease. */
+  readonly instance?: string | undefined;
   readonly port?: number | undefined;
   readonly host?: string;
   readonly logger?: Logger;
@@ -35,10 +37,10 @@ export async function startController(o: ControllerOptions, signal: AbortSignal)
   }
   const m = new Manager({
     client: o.client,
-    reconcilers: [rolloutReconciler({ namespace: o.namespace })],
+    reconcilers: [rolloutReconciler({ namespace: o.namespace, instance: o.instance })],
     identity: o.identity,
     leaseNamespace: o.leaseNamespace,
-    leaseName: LEASE_NAME,
+    leaseName: o.instance ? `${LEASE_NAME}-${o.instance}` : LEASE_NAME,
     ...(o.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: o.leaseDurationSeconds } : {}),
     ...(o.renewDeadlineSeconds !== undefined ? { renewDeadlineSeconds: o.renewDeadlineSeconds } : {}),
     ...(o.retryPeriodSeconds !== undefined ? { retryPeriodSeconds: o.retryPeriodSeconds } : {}),

@@ -2,7 +2,7 @@
  * Progressive delivery: the ServiceRollout custom resource, its CRD, the traffic routers, and
  * the reconciler the slipway controller runs.
  */
-export { rolloutReconciler, reconcileRollout, templateHash, canaryReplicasFor, durationMs, imageOf } from './reconcile.ts';
+export { rolloutReconciler, reconcileRollout, INSTANCE_LABEL, templateHash, canaryReplicasFor, durationMs, imageOf } from './reconcile.ts';
 export { routerFor, canaryWeightOf, stableName, canaryName, TRACK_LABEL, CONTROLLER_MANAGER, type TrafficRouter, type HeaderRoute } from './router.ts';
 export { serviceRolloutCrd, structural, API_VERSION, KIND, PLURAL, GROUP, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutSpecT, type ServiceRolloutStatusT, type StepT } from './types.ts';
 export { startController, type ControllerOptions } from './controller.ts';

@@ -187,7 +187,8 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, get: 
   // Replicas alone never start a canary: stable follows spec.replicas with its own template.
   await r.applyDeployment('stable', stableView.template, live.spec.replicas, stableView.revision);
 
-  if (desired === r.st.stableRevision || stableView.revision === desired) {
+  // The status is the record; the stable Deployment's revision stands in only when the status was lost.
+  if (desired === r.st.stableRevision || (r.st.stableRevision === undefined && stableView.revision === desired)) {
     return settleOnStable(r, desired, stableView);
   }
   return progressCanary(r, desired);
@@ -357,9 +358,17 @@ async function promote(r: Run, desired: string, deadlineMs: number): Promise<Rec
   return undefined;
 }
 
-/** The reconciler the controller runs: ServiceRollouts, woken by changes of the Deployments they own. */
-export function rolloutReconciler(o: { namespace?: string | undefined }): Reconciler {
-  const primary = { apiVersion: API_VERSION, kind: KIND, namespace: o.namespace };
+/** Label that assigns a ServiceRollout to one controller instance (`slipway controller run --instance`). */
+export const INSTANCE_LABEL = 'slipway.dev/controller-instance';
+
+/**
+ * The reconciler the controller runs: ServiceRollouts, woken by changes of the Deployments they
+ * own. With `instance`, only rollouts labelled with it; without, only rollouts without the label
+ * (so several controllers, e.g. a test's and the cluster's, never act on the same rollout).
+ */
+export function rolloutReconciler(o: { namespace?: string | undefined; instance?: string | undefined }): Reconciler {
+  const labelSelector = o.instance ? `${INSTANCE_LABEL}=${o.instance}` : `!${INSTANCE_LABEL}`;
+  const primary = { apiVersion: API_VERSION, kind: KIND, namespace: o.namespace, labelSelector };
   return {
     name: 'rollout',
     primary,

@@ -31,6 +31,8 @@ export function registerController(program: Command, io: Io): void {
     .option('-n, --namespace <ns>', 'watch only this namespace')
     .option('-A, --all-namespaces', 'watch every namespace (the default)')
     .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', CONTROLLER_NAMESPACE)
+    .option('--instance <id>', 'act only on ServiceRollouts labelled slipway.dev/controller-instance=<id> (own Lease); without it, only unlabelled ones')
+    .option('--lease-duration <seconds>', 'leader-election lease duration', (v) => Number(v), 15)
     .option('--id <identity>', 'this replica in the Lease and in Events (default: <hostname>_<pid>)')
     .option('--metrics-addr <host:port>', '/healthz, /readyz, /metrics (port 0: any free port, printed at start)', '127.0.0.1:8090')
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
@@ -45,7 +47,7 @@ Examples:
   slipway controller run -n shop --metrics-addr :0        one namespace, any free port
   slipway controller run --context prod --id laptop-1`,
     )
-    .action(async (f: ConnFlags & { namespace?: string; allNamespaces?: boolean; leaseNamespace: string; id?: string; metricsAddr: string; logLevel: string }) => {
+    .action(async (f: ConnFlags & { namespace?: string; allNamespaces?: boolean; leaseNamespace: string; instance?: string; leaseDuration: number; id?: string; metricsAddr: string; logLevel: string }) => {
       if (f.namespace && f.allNamespaces) throw inputError('-n and --all-namespaces exclude each other', { cause: undefined, expected: 'one of them' });
       const { host, port } = parseAddr(f.metricsAddr);
       const { pino } = await import('pino');
@@ -60,7 +62,10 @@ Examples:
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, identity, port, host, logger }, ac.signal);
+        const lease = f.leaseDuration;
+        if (!Number.isInteger(lease) || lease < 2) throw inputError(`--lease-duration ${String(lease)}: expected whole seconds ≥ 2`, { cause: lease });
+        const timing = { leaseDurationSeconds: lease, renewDeadlineSeconds: Math.max(1, Math.floor((lease * 2) / 3)), retryPeriodSeconds: Math.max(1, Math.floor(lease / 7)) };
+        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, ...timing }, ac.signal);
         logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION }, 'controller started');
         io.err(`slipway controller ${identity}: serving ${running.url ?? '(no endpoints)'}/healthz /readyz /metrics\n`);
         await running.done;

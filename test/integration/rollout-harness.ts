@@ -1,0 +1,136 @@
+/**
+ * Helpers for progressive-delivery tests: a real `slipway controller run` process per test
+ * (its own --instance, Lease and namespace, so it never competes with another controller),
+ * ServiceRollout manifests, and waits on the rollout's status.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
+import { API_VERSION, INSTANCE_LABEL, KIND, installManifests, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
+import { waitFor, type TestNamespace } from './harness.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface ControllerProcess {
+  readonly pid: number;
+  readonly id: string;
+  readonly url: Promise<string>;
+  /** Output so far (JSON log lines and the start line). */
+  output(): string;
+  /** Resolves with the exit code or signal once the process ended. */
+  readonly exited: Promise<string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface ControllerStart {
+  readonly ns: TestNamespace;
+  readonly instance: string;
+  readonly id?: string;
+  readonly env?: Record<string, string>;
+  /** @default 4 */
+  readonly leaseDurationSeconds?: number;
+}
+
+/** Installs the CRDs (idempotent). */
+export async function ensureCrds(kubeconfig: string): Promise<void> {
+  const c = await KubeClient.connect({ kubeconfig });
+  for (const o of installManifests({ image: 'unused', crdsOnly: true })) await c.apply(o, { force: true });
+  await waitFor(async () => {
+    c.mapper.invalidate();
+    return (await c.resourceFor(API_VERSION, KIND).then(() => true, () => false)) || undefined;
+  }, { what: 'the ServiceRollout CRD to be served', timeoutMs: 30_000 });
+  c.close();
+}
+
+export function startController(o: ControllerStart): ControllerProcess {
+  const id = o.id ?? `${o.instance}-${Math.random().toString(36).slice(2, 7)}`;
+  const args = [
+    '--disable-warning=ExperimentalWarning',
+    join(ROOT, 'bin', 'slipway.js'),
+    'controller', 'run',
+    '--kubeconfig', o.ns.kubeconfigPath,
+    '-n', o.ns.name,
+    '--lease-namespace', o.ns.name,
+    '--instance', o.instance,
+    '--id', id,
+    '--metrics-addr', '127.0.0.1:0',
+    '--lease-duration', String(o.leaseDurationSeconds ?? 4),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let resolveUrl: (u: string) => void = () => undefined;
+  const url = new Promise<string>((r) => (resolveUrl = r));
+  const onData = (b: Buffer): void => {
+    out += b.toString();
+    const m = /serving (http:\/\/[^/\s]+)/.exec(out);
+    if (m?.[1]) resolveUrl(m[1]);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<string>((r) => child.once('exit', (code, sig) => r(sig ?? String(code))));
+  return { pid: child.pid ?? 0, id, url, output: () => out, exited, kill: (s = 'SIGTERM') => void child.kill(s) };
+}
+
+export interface RolloutOptions {
+  readonly name?: string;
+  readonly image: string;
+  readonly replicas?: number;
+  readonly steps: StepT[];
+  readonly instance: string;
+  readonly podLabels?: Record<string, string>;
+  readonly progressDeadlineSeconds?: number;
+  readonly gateway?: boolean;
+}
+
+/** A ServiceRollout of a restricted-PSS pod (kwok runs no containers). */
+export function rollout(ns: TestNamespace, o: RolloutOptions): ServiceRollout {
+  const name = o.name ?? 'web';
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name, namespace: ns.name, labels: { [INSTANCE_LABEL]: o.instance } },
+    spec: {
+      replicas: o.replicas ?? 4,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name, ...o.podLabels } },
+        spec: {
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{ name: 'main', image: o.image, ports: [{ containerPort: 8080 }], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+        },
+      },
+      strategy: { canary: { steps: o.steps, progressDeadlineSeconds: o.progressDeadlineSeconds ?? 60, abortScaleDownDelaySeconds: 0 } },
+      ...(o.gateway ? { trafficRouting: { gatewayAPI: { parentRefs: [{ name: 'public', namespace: ns.name }], port: 8080 } } } : {}),
+    },
+  };
+}
+
+export async function getRollout(c: KubeClient, ns: TestNamespace, name = 'web'): Promise<ServiceRollout> {
+  const ro = await c.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns.name, name });
+  if (!ro) throw new Error(`no ServiceRollout ${name}`);
+  return ro as ServiceRollout;
+}
+
+/** Waits until the rollout's status satisfies `cond`; returns it. */
+export async function waitStatus(c: KubeClient, ns: TestNamespace, what: string, cond: (ro: ServiceRollout) => boolean, o: { timeoutMs?: number; name?: string } = {}): Promise<ServiceRollout> {
+  const { timeoutMs = 90_000, name = 'web' } = o;
+  return waitFor(async () => {
+    const ro = await getRollout(c, ns, name);
+    return cond(ro) ? ro : undefined;
+  }, { what, timeoutMs, intervalMs: 100 });
+}
+
+export async function deployment(c: KubeClient, ns: TestNamespace, name: string): Promise<LiveObject | undefined> {
+  return c.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns.name, name });
+}
+
+export const imageOfDeployment = (d: LiveObject | undefined): string | undefined =>
+  (d?.['spec'] as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template?.spec?.containers?.[0]?.image;
+
+/** Events the controller recorded on the rollout: `reason: message` in time order. */
+export async function rolloutEvents(c: KubeClient, ns: TestNamespace, name = 'web'): Promise<string[]> {
+  const evs = await c.list({ apiVersion: 'v1', kind: 'Event', namespace: ns.name, fieldSelector: `involvedObject.name=${name},involvedObject.kind=${KIND}` });
+  return evs
+    .sort((a, b) => String(a['firstTimestamp']).localeCompare(String(b['firstTimestamp'])))
+    .map((e) => `${String(e['reason'])}: ${String(e['message'])}`);
+}
