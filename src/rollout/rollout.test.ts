@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { canaryWeightOf, canaryReplicasFor, durationMs, rolloutView, serviceRolloutCrd, structural, templateHash, type ServiceRollout } from './index.ts';
+
+describe('canary arithmetic', () => {
+  it.each<[number, number, number]>([
+    [0, 4, 0],
+    [1, 4, 1],
+    [20, 4, 1],
+    [25, 4, 1],
+    [50, 4, 2],
+    [60, 4, 3],
+    [100, 4, 4],
+    [10, 0, 1],
+  ])('weight %i%% of %i replicas → %i canary pods', (w, replicas, want) => {
+    expect(canaryReplicasFor(w, replicas)).toBe(want);
+  });
+
+  it.each<[string, number]>([
+    ['15m', 900_000],
+    ['30s', 30_000],
+    ['1h30m', 5_400_000],
+    ['2h', 7_200_000],
+  ])('duration %s → %i ms', (d, ms) => {
+    expect(durationMs(d)).toBe(ms);
+  });
+
+  it('hashes a template by content, not key order', () => {
+    expect(templateHash({ a: 1, b: { c: [1, 2] } })).toBe(templateHash({ b: { c: [1, 2] }, a: 1 }));
+    expect(templateHash({ a: 1 })).not.toBe(templateHash({ a: 2 }));
+  });
+});
+
+describe('routes', () => {
+  const route = (rules: unknown[]): never => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web' }, spec: { rules } }) as never;
+  it.each<[string, unknown[], number | undefined]>([
+    ['two weighted backends', [{ backendRefs: [{ name: 'web-stable', weight: 80 }, { name: 'web-canary', weight: 20 }] }], 20],
+    ['a header rule first is not the weight', [{ matches: [{ headers: [{ name: 'x-canary', value: '1' }] }], backendRefs: [{ name: 'web-canary', weight: 1 }] }, { backendRefs: [{ name: 'web-stable', weight: 100 }, { name: 'web-canary', weight: 0 }] }], 0],
+    ['no canary backend', [{ backendRefs: [{ name: 'web-stable' }] }], 0],
+    ['no rules', [], undefined],
+  ])('%s', (_n, rules, want) => {
+    expect(canaryWeightOf(route(rules), 'web-canary')).toBe(want);
+  });
+});
+
+describe('the CRD', () => {
+  it('is structural: no additionalProperties: false, no patternProperties, no $id anywhere', () => {
+    const text = JSON.stringify(serviceRolloutCrd());
+    expect(text).not.toMatch(/"additionalProperties":false|patternProperties|"\$id"/);
+  });
+
+  it.each<[string, unknown, unknown]>([
+    ['drops additionalProperties: false', { type: 'object', additionalProperties: false, properties: {} }, { type: 'object', properties: {} }],
+    ['a Record becomes additionalProperties', { type: 'object', patternProperties: { '^(.*)$': { type: 'string' } } }, { type: 'object', additionalProperties: { type: 'string' } }],
+    ['keeps CEL rules verbatim', { 'x-kubernetes-validations': [{ rule: 'self.a > 0' }] }, { 'x-kubernetes-validations': [{ rule: 'self.a > 0' }] }],
+  ])('structural(): %s', (_n, input, want) => {
+    expect(structural(input)).toEqual(want);
+  });
+
+  it('has the status subresource and the printer columns kubectl shows', () => {
+    const v = (serviceRolloutCrd()['spec'] as { versions: { subresources: unknown; additionalPrinterColumns: { name: string }[] }[] }).versions[0];
+    expect(v?.subresources).toEqual({ status: {} });
+    expect(v?.additionalPrinterColumns.map((c) => c.name)).toEqual(['Strategy', 'Step', 'Weight', 'Phase', 'Age']);
+  });
+});
+
+describe('rolloutView (the -o json contract)', () => {
+  const ro = (status: ServiceRollout['status']): ServiceRollout => ({
+    apiVersion: 'slipway.dev/v1alpha1',
+    kind: 'ServiceRollout',
+    metadata: { name: 'api', namespace: 'shop' },
+    spec: { replicas: 4, selector: { matchLabels: { app: 'api' } }, template: { spec: { containers: [{ image: 'api:2' }] } }, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }] } } },
+    ...(status ? { status } : {}),
+  });
+  it.each<[string, ServiceRollout['status'], Record<string, unknown>, string[]]>([
+    ['no status yet', undefined, { phase: 'Unknown', currentStep: 3, weight: 0 }, ['done', 'done', 'done']],
+    ['paused at step 2', { phase: 'Paused', currentStepIndex: 1, weight: 20, stableRevision: 'a', canaryRevision: 'b', stableImage: 'api:1', canaryImage: 'api:2' }, { phase: 'Paused', currentStep: 1, weight: 20, stable: { revision: 'a', image: 'api:1' }, canary: { revision: 'b', image: 'api:2' } }, ['done', 'current', 'pending']],
+    ['stable only', { phase: 'Healthy', stableRevision: 'b', stableImage: 'api:2', weight: 0 }, { phase: 'Healthy', canary: { revision: undefined, image: undefined } }, ['done', 'done', 'done']],
+  ])('%s', (_n, status, want, states) => {
+    const v = rolloutView(ro(status));
+    expect(v).toMatchObject({ service: 'api', namespace: 'shop', strategy: 'canary', ...want });
+    expect(v.steps.map((s) => s.state)).toEqual(states);
+  });
+});
