@@ -1,0 +1,24 @@
+# The slipway image: the CLI and the controller (`slipway controller run`), which
+# `slipway controller install` deploys. Multi-stage: dependencies are installed in a full Node
+# image; the runtime stage has the Node 24 runtime, production dependencies and the sources only
+# (Node 24 runs the TypeScript sources directly by stripping types), as a non-root user.
+#
+#   docker build -t ghcr.io/slipway-dev/slipway:0.1.0 .
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM gcr.io/distroless/nodejs24-debian12:nonroot AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+COPY schema ./schema
+USER 65532:65532
+EXPOSE 8090
+ENTRYPOINT ["/nodejs/bin/node", "--disable-warning=ExperimentalWarning", "/app/bin/slipway.js"]
+CMD ["controller", "run", "--all-namespaces", "--metrics-addr", "0.0.0.0:8090"]
