@@ -296,7 +296,7 @@ export const BlueGreen = Obj(
 );
 /** Who executes a strategy, said once for the schema text (see src/appspec/strategy.ts). */
 const PROGRESSIVE =
-  'Declared here, kept on the rendered Deployment as its slipway.dev/strategy* annotations, and executed by the slipway progressive-delivery controller (coming). Until that exists, `slipway deploy` refuses canary and blueGreen (exit 2, nothing written) instead of rolling out to 100% at once.';
+  'Declared here, kept on the rendered Deployment as its slipway.dev/strategy* annotations. canary: `slipway deploy` hands the service to the slipway controller as a ServiceRollout, which runs the steps (docs/rollout.md). blueGreen: not implemented yet; `slipway deploy` refuses it (exit 2, nothing written) instead of rolling out to 100% at once.';
 const Strategy = Obj(
   {
     type: Opt(

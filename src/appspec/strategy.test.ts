@@ -91,8 +91,8 @@ describe('one definition', () => {
   it('the schema says who executes canary/blueGreen and what deploy does today, and promises no deploy flag', () => {
     const text = JSON.stringify(specJsonSchema());
     expect(text).not.toMatch(/--strategy/);
-    expect(text).toContain('slipway progressive-delivery controller');
-    expect(text).toContain('`slipway deploy` refuses canary and blueGreen (exit 2, nothing written)');
+    expect(text).toContain('hands the service to the slipway controller as a ServiceRollout');
+    expect(text).toContain('blueGreen: not implemented yet; `slipway deploy` refuses it (exit 2, nothing written)');
     expect(text).toContain(STRATEGY_ANNOTATION);
   });
 });

@@ -9,9 +9,10 @@
  *
  * Canonical JSON (keys sorted, no spaces) makes the same spec render byte-identical annotations, so
  * a re-render is never a diff. Who executes what: `rolling` is Kubernetes' own RollingUpdate;
- * `canary` and `blueGreen` are executed by the slipway progressive-delivery controller (coming).
- * Until it exists, `slipway deploy` refuses them (src/sync checkStrategy) rather than letting
- * Kubernetes roll the Deployment out to 100% at once.
+ * `canary` is executed by the slipway controller: `slipway deploy` turns the Deployment into a
+ * ServiceRollout (src/rollout handOver). `blueGreen` is not implemented yet, so `slipway deploy`
+ * refuses it (src/sync checkStrategy) rather than letting Kubernetes roll the Deployment out to
+ * 100% at once.
  */
 import { Value } from '@sinclair/typebox/value';
 import { inputError, type SourcePosition } from '../errors/index.ts';

@@ -436,8 +436,8 @@ describe('jobs and strategies', () => {
   ])('$kind/$name $path', ({ kind, name, path, value }) => {
     expect(get(find(r.objects, kind, name), ...path)).toEqual(value);
   });
-  it('canary is announced in warnings, saying who executes it and that deploy refuses it until then', () => {
-    expect(r.warnings.find((w) => w.includes('canary'))).toMatch(/progressive-delivery controller.*`slipway deploy` refuses it/);
+  it('canary is announced in warnings, saying who executes it and how deploy hands it over', () => {
+    expect(r.warnings.find((w) => w.includes('canary'))).toMatch(/progressive-delivery controller: `slipway deploy` hands it to the controller as a ServiceRollout/);
   });
 
   it.each([

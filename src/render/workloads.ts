@@ -96,8 +96,8 @@ function clusterService(ctx: RenderContext, name: string, svc: ServiceSpec, labe
 /**
  * A canary or blue-green strategy is kept on the workload (see src/appspec/strategy.ts) for the
  * progressive-delivery controller. The Deployment itself is a plain RollingUpdate, which Kubernetes
- * alone would roll out to 100% at once: that is why `slipway deploy` refuses it until the
- * controller executes it.
+ * alone would roll out to 100% at once: that is why `slipway deploy` turns a canary Deployment
+ * into a ServiceRollout the controller runs, and refuses blueGreen until it is implemented.
  */
 function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSpec): Record<string, string> | undefined {
   const strategy = workloadStrategyOf(svc.strategy);
@@ -108,7 +108,7 @@ function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSp
   }
   warn(
     ctx,
-    `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller, which is not available yet; until then \`slipway deploy\` refuses it, and a plain \`kubectl apply\` rolls out to 100% at once`,
+    `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller: ${strategy.type === 'canary' ? '\`slipway deploy\` hands it to the controller as a ServiceRollout' : '\`slipway deploy\` refuses blueGreen until it is implemented'}; a plain \`kubectl apply\` of this Deployment rolls out to 100% at once`,
   );
   return strategyAnnotations(strategy);
 }

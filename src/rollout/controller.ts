@@ -6,7 +6,7 @@ import { Manager, type RunningManager } from '../controller/index.ts';
 import { notFound } from '../errors/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Logger } from 'pino';
-import { LEASE_NAME } from './install.ts';
+import { CONTROLLER_NAMESPACE, LEASE_NAME } from './install.ts';
 import { rolloutReconciler } from './reconcile.ts';
 import { GROUP, PLURAL } from './types.ts';
 
@@ -49,4 +49,13 @@ export async function startController(o: ControllerOptions, signal: AbortSignal)
     ...(o.logger ? { logger: o.logger } : {}),
   });
   return m.start(signal);
+}
+
+/** Whether this cluster can run canaries: the CRD is served and a controller holds the Lease (and who). */
+export async function controllerPresence(client: KubeClient, leaseNamespace = CONTROLLER_NAMESPACE): Promise<{ readonly crd: boolean; readonly leader: string | undefined }> {
+  const crd = (await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${PLURAL}.${GROUP}` })) !== undefined;
+  const lease = await client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: leaseNamespace, name: LEASE_NAME }).catch(() => undefined);
+  const spec = (lease?.['spec'] ?? {}) as { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
+  const fresh = spec.holderIdentity && spec.renewTime ? Date.parse(spec.renewTime) + (spec.leaseDurationSeconds ?? 15) * 1000 > Date.now() : false;
+  return { crd, leader: fresh ? spec.holderIdentity : undefined };
 }

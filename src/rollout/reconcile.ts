@@ -272,55 +272,68 @@ async function progressCanary(r: Run, desired: string): Promise<ReconcileResult 
   return runSteps(r, desired);
 }
 
+/** What one step did: finished (with the status to record), or has to wait (with when to look again). */
+type StepOutcome = { readonly done: string; readonly patch?: StatusPatch } | { readonly wait: ReconcileResult | undefined };
+
 /** Runs steps from the current one until one has to wait (or promotion). */
 async function runSteps(r: Run, desired: string): Promise<ReconcileResult | undefined> {
   const deadlineMs = (r.ro.spec.strategy.canary.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000;
   for (;;) {
     const i = r.st.currentStepIndex ?? 0;
     if (i >= r.steps.length) return promote(r, desired, deadlineMs);
-    const step = r.steps[i] ?? {};
-    const next = async (patch: StatusPatch, message: string): Promise<void> => {
-      await r.writeStatus({ ...patch, currentStepIndex: i + 1, stepStartTime: now(), phase: 'Progressing', message }, ['pauseStartTime']);
-      await r.event('Normal', 'StepCompleted', `step ${i + 1}/${r.steps.length}: ${message}`);
-    };
-    if (step.setWeight !== undefined) {
-      const waiting = await setWeightStep(r, desired, step.setWeight, i, deadlineMs);
-      if (waiting) return waiting;
-      await next({ weight: step.setWeight }, `weight ${step.setWeight}%`);
-      continue;
-    }
-    if (step.pause !== undefined) {
-      const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote);
-      if (promoteReq !== undefined) {
-        await next({ handledPromote: promoteReq }, 'pause ended by `slipway rollout promote`');
-        continue;
-      }
-      if (r.st.pauseStartTime === undefined) {
-        const indefinite = step.pause.duration === undefined;
-        await r.writeStatus({ pauseStartTime: now(), phase: indefinite ? 'Paused' : 'Progressing', message: indefinite ? `paused at step ${i + 1} until \`slipway rollout promote\`` : `pausing ${step.pause.duration ?? ''} at step ${i + 1}` });
-      }
-      if (step.pause.duration === undefined) return undefined;
-      const left = Date.parse(r.st.pauseStartTime ?? now()) + durationMs(step.pause.duration) - Date.now();
-      if (left > 0) return { requeueAfterMs: left };
-      await next({}, `paused ${step.pause.duration}`);
-      continue;
-    }
-    if (step.setCanaryScale !== undefined) {
-      const s = step.setCanaryScale;
-      const replicas = s.replicas ?? (s.weight !== undefined ? canaryReplicasFor(s.weight, r.ro.spec.replicas) : canaryReplicasFor(r.st.weight ?? 0, r.ro.spec.replicas));
-      await r.applyDeployment('canary', r.ro.spec.template, replicas);
-      await next({}, `canary scaled to ${replicas}`);
-      continue;
-    }
-    if (step.setHeaderRoute !== undefined) {
-      const h = step.setHeaderRoute;
-      await r.router.setWeight(r.ro, r.st.weight ?? 0, { name: h.name, value: h.value });
-      await next({ headerRouteName: h.name, headerRouteValue: h.value }, `requests with ${h.name}: ${h.value} go to the canary`);
-      continue;
-    }
-    // A step with no known action (the CRD's validation prevents it): skip it loudly.
-    await next({}, 'unknown step skipped');
+    const out = await runStep(r, desired, r.steps[i] ?? {}, i, deadlineMs);
+    if ('wait' in out) return out.wait;
+    await r.writeStatus({ ...out.patch, currentStepIndex: i + 1, stepStartTime: now(), phase: 'Progressing', message: out.done }, ['pauseStartTime']);
+    await r.event('Normal', 'StepCompleted', `step ${i + 1}/${r.steps.length}: ${out.done}`);
   }
+}
+
+async function runStep(r: Run, desired: string, step: StepT, i: number, deadlineMs: number): Promise<StepOutcome> {
+  if (step.setWeight !== undefined) {
+    const waiting = await setWeightStep(r, desired, step.setWeight, i, deadlineMs);
+    return waiting ? { wait: waiting } : { done: `weight ${step.setWeight}%`, patch: { weight: step.setWeight } };
+  }
+  if (step.pause !== undefined) return pauseStep(r, step.pause.duration, i);
+  if (step.setCanaryScale !== undefined) {
+    const s = step.setCanaryScale;
+    const replicas = s.replicas ?? canaryReplicasFor(s.weight ?? r.st.weight ?? 0, r.ro.spec.replicas);
+    await r.applyDeployment('canary', r.ro.spec.template, replicas);
+    return { done: `canary scaled to ${replicas}` };
+  }
+  if (step.setHeaderRoute !== undefined) {
+    const h = step.setHeaderRoute;
+    await r.router.setWeight(r.ro, r.st.weight ?? 0, { name: h.name, value: h.value });
+    return { done: `requests with ${h.name}: ${h.value} go to the canary`, patch: { headerRouteName: h.name, headerRouteValue: h.value } };
+  }
+  if (step.analysis !== undefined) return analysisStep(r, desired, i);
+  // A step with no known action (the CRD's validation prevents it): skip it loudly.
+  return { done: 'unknown step skipped' };
+}
+
+async function pauseStep(r: Run, duration: string | undefined, i: number): Promise<StepOutcome> {
+  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote);
+  if (promoteReq !== undefined) return { done: 'pause ended by `slipway rollout promote`', patch: { handledPromote: promoteReq } };
+  if (r.st.pauseStartTime === undefined) {
+    await r.writeStatus({ pauseStartTime: now(), phase: duration === undefined ? 'Paused' : 'Progressing', message: duration === undefined ? `paused at step ${i + 1} until \`slipway rollout promote\`` : `pausing ${duration} at step ${i + 1}` });
+  }
+  if (duration === undefined) return { wait: undefined };
+  const left = Date.parse(r.st.pauseStartTime ?? now()) + durationMs(duration) - Date.now();
+  return left > 0 ? { wait: { requeueAfterMs: left } } : { done: `paused ${duration}` };
+}
+
+/**
+ * The analysis engine records its verdict for this step in status.analysis; slipway never
+ * promotes on missing data, so without one the step waits (promote passes it by hand).
+ */
+async function analysisStep(r: Run, desired: string, i: number): Promise<StepOutcome> {
+  const a = r.st.analysis?.stepIndex === i ? r.st.analysis : undefined;
+  if (a?.phase === 'Failed') return { wait: await abort(r, desired, `analysis failed at step ${i + 1}${a.message ? `: ${a.message}` : ''}`) };
+  if (a?.phase === 'Successful') return { done: `analysis passed${a.message ? `: ${a.message}` : ''}` };
+  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote);
+  if (promoteReq !== undefined) return { done: 'analysis step passed by `slipway rollout promote`', patch: { handledPromote: promoteReq } };
+  const message = `step ${i + 1}: waiting for an analysis result${a ? ` (${a.phase})` : ''}; \`slipway rollout promote\` passes it by hand`;
+  if (r.st.message !== message) await r.writeStatus({ phase: 'Paused', message });
+  return { wait: undefined };
 }
 
 /** Scales the canary for weight `w`, and once its pods are ready routes `w`% to it; a result while it has to wait (or aborted). */

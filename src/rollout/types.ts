@@ -42,14 +42,29 @@ export const HeaderRouteStep = Type.Object(
   { description: 'Send requests carrying this header to the canary, whatever the weight.' },
 );
 
+export const AnalysisStep = Type.Object(
+  {
+    interval: Opt(Type.String({ pattern: '^([0-9]+(s|m|h))+$' })),
+    count: Opt(Int('Measurements.', { minimum: 1 })),
+    failureLimit: Opt(Int('Failed measurements tolerated.', { minimum: 0 })),
+  },
+  { description: 'Wait for an analysis result (the service SLOs); slipway never promotes on missing data.' },
+);
+
 export const Step = Type.Object(
   {
     setWeight: Opt(Int('Percentage of traffic to the canary.', { minimum: 0, maximum: 100 })),
     pause: Opt(PauseStep),
     setCanaryScale: Opt(CanaryScaleStep),
     setHeaderRoute: Opt(HeaderRouteStep),
+    analysis: Opt(AnalysisStep),
   },
-  { description: 'Exactly one action.', 'x-kubernetes-validations': [{ rule: '[has(self.setWeight), has(self.pause), has(self.setCanaryScale), has(self.setHeaderRoute)].filter(x, x).size() == 1', message: 'a step has exactly one of setWeight, pause, setCanaryScale, setHeaderRoute' }] },
+  {
+    description: 'Exactly one action.',
+    'x-kubernetes-validations': [
+      { rule: '[has(self.setWeight), has(self.pause), has(self.setCanaryScale), has(self.setHeaderRoute), has(self.analysis)].filter(x, x).size() == 1', message: 'a step has exactly one of setWeight, pause, setCanaryScale, setHeaderRoute, analysis' },
+    ],
+  },
 );
 
 export const ServiceRolloutSpec = Type.Object({
@@ -101,6 +116,16 @@ export const ServiceRolloutStatus = Type.Object({
   abortReason: Opt(Type.String()),
   message: Opt(Type.String()),
   routing: Opt(Type.String({ description: 'How the weight is applied: gatewayAPI, or replicas (approximated by the replica ratio).' })),
+  analysis: Opt(
+    Type.Object(
+      {
+        stepIndex: Type.Integer({ minimum: 0 }),
+        phase: Type.String({ enum: ['Running', 'Successful', 'Failed', 'Inconclusive'] }),
+        message: Opt(Type.String()),
+      },
+      { description: 'The result of the analysis of the current analysis step, written by the analysis engine.' },
+    ),
+  ),
   headerRouteName: Opt(Type.String()),
   headerRouteValue: Opt(Type.String()),
   handledPromote: Opt(Type.String()),

@@ -31,6 +31,7 @@ export function describeStep(s: StepT): string {
   if (s.pause !== undefined) return s.pause.duration ? `pause ${s.pause.duration}` : 'pause (until promoted)';
   if (s.setCanaryScale !== undefined) return `setCanaryScale ${JSON.stringify(s.setCanaryScale)}`;
   if (s.setHeaderRoute !== undefined) return `setHeaderRoute ${s.setHeaderRoute.name}=${s.setHeaderRoute.value}`;
+  if (s.analysis !== undefined) return `analysis${s.analysis.interval ? ` every ${s.analysis.interval}` : ''}${s.analysis.count ? ` ×${s.analysis.count}` : ''}`;
   return 'unknown';
 }
 

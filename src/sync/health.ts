@@ -190,6 +190,17 @@ const BY_KIND: Readonly<Record<string, (o: KubeObject) => Health>> = {
   Job: jobHealth,
   HorizontalPodAutoscaler: hpaHealth,
   Namespace: (o: Model<V1Namespace>) => (o.status?.phase === 'Terminating' ? h('Progressing', 'namespace is terminating') : h('Healthy')),
+  // slipway.dev ServiceRollout (progressive delivery): its controller's verdict. A pause waiting for
+  // `slipway rollout promote` is Suspended, like Argo's paused Rollout: deploy does not wait on it.
+  ServiceRollout: (o: KubeObject) => {
+    const st = o['status'] as { phase?: string; message?: string; observedGeneration?: number } | undefined;
+    const generation = typeof o.metadata['generation'] === 'number' ? o.metadata['generation'] : 0;
+    if (!st?.phase || (st.observedGeneration ?? 0) < generation) return h('Progressing', 'waiting for the slipway controller to pick up this version');
+    if (st.phase === 'Healthy') return h('Healthy', st.message);
+    if (st.phase === 'Degraded') return h('Degraded', st.message);
+    if (st.phase === 'Paused') return h('Suspended', st.message);
+    return h('Progressing', st.message);
+  },
   CustomResourceDefinition: (o: WithConditions) => (cond(o, 'Established')?.status === 'True' ? h('Healthy') : h('Progressing', 'waiting for the CRD to be established')),
 };
 

@@ -288,15 +288,15 @@ describe('cli: deploy, diff, status, history, rollback, destroy', () => {
     client.close();
   });
 
-  it('refuses a canary strategy with exit 2 before touching the cluster', async () => {
+  it('refuses a blue-green strategy with exit 2 before touching the cluster', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
     const [d, svc] = web();
-    d!.metadata.annotations = { 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight":20}]' };
+    d!.metadata.annotations = { 'slipway.dev/strategy': 'blueGreen', 'slipway.dev/strategy-blue-green': '{"autoPromote":false,"scaleDownDelaySeconds":30}' };
     writeFileSync(join(dir, 'app.yaml'), stringifyManifests([d!, svc!]));
     const io = memoryIo();
     const code = await main(['node', 'slipway', 'deploy', dir, '--kubeconfig', ns().kubeconfigPath, '-n', ns().name], io);
-    expect(code).toBe(2);
-    expect(io.stderr()).toMatch(/strategy "canary" is not supported yet/);
+    expect(code, io.stderr()).toBe(2);
+    expect(io.stderr()).toMatch(/strategy "blueGreen" is not supported yet/);
   });
 });
 

@@ -5,7 +5,7 @@
  * commands (diff, status, history, rollback, destroy) share.
  */
 import { Command, Option } from 'commander';
-import { inputError } from '../../errors/index.ts';
+import { clusterUnavailable, inputError, notFound } from '../../errors/index.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
 import { checkStrategy, deploy, loadInput, type DeployEvent, type DeployResult, type Input, type SyncTarget } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
@@ -101,6 +101,22 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
   }
 }
 
+/**
+ * A deploy with canary services needs the ServiceRollout CRD (else nothing could be written) and,
+ * to make progress, a controller holding the Lease: with --wait its absence is an error (instead
+ * of waiting for nothing), without it a warning.
+ */
+async function checkController(client: KubeClient, wait: boolean, io: Io): Promise<void> {
+  const { controllerPresence } = await import('../../rollout/index.ts');
+  const p = await controllerPresence(client);
+  const how = 'start one with `slipway controller run` (a local process), or `slipway controller install` (in the cluster); `slipway cluster up` starts one';
+  if (!p.crd) throw notFound('canary services need the ServiceRollout CRD, which this cluster does not serve', { cause: undefined, hint: `\`slipway controller install --crds-only\`; then ${how}` });
+  if (p.leader) return;
+  const msg = 'no slipway controller holds the lease slipway-system/slipway-controller: canary services will not progress';
+  if (wait) throw clusterUnavailable(`${msg}, so --wait would wait for nothing`, { cause: undefined, hint: how });
+  io.err(`${io.color.yellow('warning')}: ${msg} until one runs; ${how}\n`);
+}
+
 /** Exit code of a finished run: 130 when it was cancelled, else 1 for a failure. */
 export function resultExitCode(r: DeployResult): 0 | 1 | 130 {
   if (r.ok) return 0;
@@ -193,8 +209,9 @@ export function registerDeploy(program: Command, io: Io): void {
       'after',
       `
 Objects whose kind the cluster does not serve (a ServiceMonitor without the Prometheus Operator
-CRD, say) are skipped with a warning unless --no-skip-missing-crds. Only the rolling strategy is
-implemented; a spec or manifest declaring canary or blue-green is refused (exit 2).
+CRD, say) are skipped with a warning unless --no-skip-missing-crds. Canary services are handed to the slipway
+controller as ServiceRollouts (follow them with \`slipway rollout status <service> --watch\`); blue-green is
+refused (exit 2) until it is implemented.
 
 Examples:
   slipway deploy k8s/ --env dev -n shop --wait             a directory of manifests
@@ -207,16 +224,20 @@ Examples:
       const concurrency = Number(f.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw inputError(`--concurrency must be a positive integer, got "${f.concurrency}"`, { cause: f.concurrency });
       const input = await loadFlagsInput(path, f);
-      for (const s of input.strategies) checkStrategy(s);
+      // Canary services go to the slipway controller as ServiceRollouts; other strategies are checked as before.
+      for (const s of input.strategies) if (s !== 'canary') checkStrategy(s);
+      const canary = input.strategies.includes('canary');
+      const objects = canary ? (await import('../../rollout/index.ts')).handOver(input.objects, (object, from) => ({ ...from, object })) : input.objects;
       const client = await connect(f, concurrency);
       try {
+        if (canary) await checkController(client, f.wait && !f.dryRun, io);
         const t = targetOf(client, f, input.app, input.namespace);
         const title = `deploy ${t.app}/${t.env} → ${t.namespace} (${client.transport.contextName})${f.dryRun ? ' [dry run]' : ''}`;
         const r = await interruptible((signal) =>
           withProgress(io, title, (onEvent) =>
             deploy({
             ...t,
-            objects: input.objects,
+            objects,
             wait: f.wait,
             timeoutMs,
             rollback: f.rollback,

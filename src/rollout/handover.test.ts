@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../manifest/index.ts';
+import { handOver } from './handover.ts';
+
+const dep = (annotations: Record<string, string>): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'api', namespace: 'shop', labels: { app: 'api' }, annotations },
+  spec: { replicas: 3, progressDeadlineSeconds: 120, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:2' }] } } },
+});
+const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'shop' }, spec: { selector: { app: 'api' }, ports: [{ port: 8080 }] } };
+const route: KubeObject = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'api', namespace: 'shop' }, spec: { parentRefs: [{ name: 'public' }], hostnames: ['api.example.com'], rules: [{ backendRefs: [{ name: 'api', port: 8080 }] }] } };
+const hpa: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api', namespace: 'shop' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 2, maxReplicas: 5 } };
+const canary = { 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight":20},{"pause":{"duration":"15m"}},{"analysis":{"count":3}},{"setWeight":50},{"pause":{}}]' };
+
+const run = (objects: KubeObject[]): KubeObject[] => handOver(objects.map((object) => ({ object })), (object) => ({ object })).map((d) => d.object);
+
+describe('handOver: deploy gives canary services to the controller', () => {
+  it('a rolling Deployment stays as it is', () => {
+    const objects = [dep({}), svc, route];
+    expect(run(objects)).toEqual(objects);
+  });
+
+  it('a canary Deployment becomes a ServiceRollout with its template, replicas and steps; its route becomes Gateway API routing', () => {
+    const out = run([dep(canary), svc, route, hpa]);
+    expect(out.map((o) => `${o.kind}/${o.metadata.name ?? ''}`)).toEqual(['ServiceRollout/api', 'Service/api', 'HorizontalPodAutoscaler/api']);
+    const ro = out[0] as KubeObject & { spec: Record<string, unknown> };
+    expect(ro.metadata).toEqual({ name: 'api', namespace: 'shop', labels: { app: 'api' } });
+    expect(ro.spec).toEqual({
+      replicas: 3,
+      selector: { matchLabels: { app: 'api' } },
+      template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:2' }] } },
+      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '15m' } }, { analysis: { count: 3 } }, { setWeight: 50 }, { pause: {} }], progressDeadlineSeconds: 120 } },
+      trafficRouting: { gatewayAPI: { parentRefs: [{ name: 'public' }], hostnames: ['api.example.com'], port: 8080 } },
+    });
+    expect((out[2]?.['spec'] as { scaleTargetRef: { name: string } }).scaleTargetRef.name).toBe('api-stable');
+  });
+
+  it('without a route the rollout has no traffic routing (the replica ratio approximates the weight)', () => {
+    const out = run([dep(canary), svc]);
+    expect((out[0]?.['spec'] as Record<string, unknown>)['trafficRouting']).toBeUndefined();
+    expect(out).toHaveLength(2);
+  });
+
+  it('malformed steps are an input error naming the object and the annotation', () => {
+    expect(() => run([dep({ 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight": 500}]' })])).toThrow(/Deployment api.*slipway\.dev\/strategy-steps/s);
+  });
+});

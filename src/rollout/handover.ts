@@ -1,0 +1,76 @@
+/**
+ * `slipway deploy` hands canary services to the controller: a rendered Deployment whose
+ * `slipway.dev/strategy` annotation says `canary` becomes a ServiceRollout with the same name,
+ * template, replicas and steps; an HTTPRoute that sends the service's traffic becomes the
+ * rollout's Gateway API routing (the controller then owns that route, so nothing else fights
+ * over its weights); an HPA that scaled the Deployment scales the stable track.
+ */
+import { parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
+import type { KubeObject } from '../manifest/index.ts';
+import { API_VERSION, KIND, type ServiceRollout, type StepT } from './types.ts';
+
+export interface Desired {
+  readonly object: KubeObject;
+}
+
+/** A spec canary step as a ServiceRollout step (`analysis` waits for a result: see docs/rollout.md). */
+export function stepOf(s: CanaryStepSpec): StepT {
+  if ('setWeight' in s) return { setWeight: s.setWeight };
+  if ('pause' in s) return { pause: s.pause.duration !== undefined ? { duration: s.pause.duration } : {} };
+  return { analysis: { ...s.analysis } };
+}
+
+const labelsMatch = (selector: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
+  selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** The objects to deploy, with every canary Deployment (and its route) handed to the controller. */
+export function handOver<T extends Desired>(objects: readonly T[], make: (object: KubeObject, from: T) => T): T[] {
+  const canaries = objects.filter((d) => d.object.kind === 'Deployment' && d.object.metadata.annotations?.['slipway.dev/strategy'] === 'canary');
+  if (canaries.length === 0) return [...objects];
+  const replaced = new Map<T, T>();
+  const dropped = new Set<T>();
+  for (const d of canaries) {
+    const { ro, route } = rolloutOf(d.object, objects);
+    replaced.set(d, make(ro, d));
+    if (route && ro.spec.trafficRouting) dropped.add(route);
+    // An HPA of the Deployment scales the stable track the controller runs.
+    const name = ro.metadata.name ?? '';
+    for (const h of objects) {
+      const target = (h.object['spec'] as { scaleTargetRef?: { kind?: string; name?: string } } | undefined)?.scaleTargetRef;
+      if (h.object.kind === 'HorizontalPodAutoscaler' && target?.kind === 'Deployment' && target.name === name) {
+        replaced.set(h, make({ ...h.object, spec: { ...(h.object['spec'] as Record<string, unknown>), scaleTargetRef: { ...target, name: `${name}-stable` } } }, h));
+      }
+    }
+  }
+  return objects.filter((o) => !dropped.has(o)).map((o) => replaced.get(o) ?? o);
+}
+
+/** The ServiceRollout for a canary Deployment, and the HTTPRoute (if any) it takes over. */
+function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): { ro: ServiceRollout; route: T | undefined } {
+  const name = dep.metadata.name ?? '';
+  const spec = (dep['spec'] ?? {}) as { replicas?: number; progressDeadlineSeconds?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
+  const strategy = parseStrategyAnnotations(dep.metadata.annotations, { object: `Deployment ${name}` });
+  const steps = strategy.type === 'canary' ? strategy.steps.map(stepOf) : [];
+  const podLabels = spec.template?.metadata?.labels ?? {};
+  // The Service in front of these pods, and a route that sends traffic to it.
+  const service = objects.find((o) => o.object.kind === 'Service' && labelsMatch((o.object['spec'] as { selector?: Record<string, string> } | undefined)?.selector, podLabels));
+  const serviceName = service?.object.metadata.name;
+  const route = objects.find(
+    (o) => o.object.kind === 'HTTPRoute' && ((o.object['spec'] as { rules?: { backendRefs?: { name?: string }[] }[] } | undefined)?.rules ?? []).some((r) => (r.backendRefs ?? []).some((b) => b.name === serviceName)),
+  );
+  const routeSpec = route?.object['spec'] as { parentRefs?: Record<string, unknown>[]; hostnames?: string[]; rules?: { backendRefs?: { name?: string; port?: number }[] }[] } | undefined;
+  const port = routeSpec?.rules?.flatMap((r) => r.backendRefs ?? []).find((b) => b.name === serviceName)?.port;
+  const ro: ServiceRollout = {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name, ...(dep.metadata.namespace ? { namespace: dep.metadata.namespace } : {}), ...(dep.metadata.labels ? { labels: dep.metadata.labels } : {}) },
+    spec: {
+      replicas: spec.replicas ?? 1,
+      selector: { matchLabels: spec.selector?.matchLabels ?? podLabels },
+      template: spec.template ?? {},
+      strategy: { canary: { steps, ...(spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}) } },
+      ...(route && routeSpec?.parentRefs && port !== undefined ? { trafficRouting: { gatewayAPI: { parentRefs: routeSpec.parentRefs, ...(routeSpec.hostnames ? { hostnames: routeSpec.hostnames } : {}), port } } } : {}),
+    },
+  };
+  return { ro, route };
+}
