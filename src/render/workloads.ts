@@ -108,7 +108,7 @@ function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSp
   }
   warn(
     ctx,
-    `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller: ${strategy.type === 'canary' ? '\`slipway deploy\` hands it to the controller as a ServiceRollout' : '\`slipway deploy\` refuses blueGreen until it is implemented'}; a plain \`kubectl apply\` of this Deployment rolls out to 100% at once`,
+    `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller: ${strategy.type === 'canary' ? '`slipway deploy` hands it to the controller as a ServiceRollout' : '`slipway deploy` refuses blueGreen until it is implemented'}; a plain \`kubectl apply\` of this Deployment rolls out to 100% at once`,
   );
   return strategyAnnotations(strategy);
 }
