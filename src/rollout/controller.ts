@@ -3,7 +3,7 @@
  * reconciler, after checking that the CRD is installed and the Lease namespace exists.
  */
 import { Manager, type RunningManager } from '../controller/index.ts';
-import { notFound } from '../errors/index.ts';
+import { isSlipwayError, notFound } from '../errors/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Logger } from 'pino';
 import { CONTROLLER_NAMESPACE, LEASE_NAME } from './install.ts';
@@ -27,11 +27,17 @@ export interface ControllerOptions {
 }
 
 export async function startController(o: ControllerOptions, signal: AbortSignal): Promise<RunningManager> {
-  const crd = await o.client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${PLURAL}.${GROUP}` });
+  // Checks that turn a confusing failure into a clear one; a ServiceAccount without the
+  // permission to read CRDs or namespaces (least privilege) skips them.
+  const canSkip = (e: unknown): undefined | 'unknown' => {
+    if (isSlipwayError(e) && e.kind === 'forbidden') return 'unknown';
+    throw e;
+  };
+  const crd = await o.client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${PLURAL}.${GROUP}` }).catch(canSkip);
   if (!crd) {
     throw notFound(`the ServiceRollout CRD (${PLURAL}.${GROUP}) is not installed in this cluster`, { cause: undefined, hint: 'run `slipway controller install --crds-only` (or `slipway controller install` for the in-cluster controller)' });
   }
-  const ns = await o.client.get({ apiVersion: 'v1', kind: 'Namespace', name: o.leaseNamespace });
+  const ns = await o.client.get({ apiVersion: 'v1', kind: 'Namespace', name: o.leaseNamespace }).catch(canSkip);
   if (!ns) {
     throw notFound(`lease namespace "${o.leaseNamespace}" does not exist`, { cause: undefined, hint: `create it (\`kubectl create namespace ${o.leaseNamespace}\`) or run \`slipway controller install\`` });
   }

@@ -4,6 +4,8 @@
  * ServiceRollout manifests, and waits on the rollout's status.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import { API_VERSION, INSTANCE_LABEL, KIND, installManifests, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
@@ -29,6 +31,10 @@ export interface ControllerStart {
   readonly env?: Record<string, string>;
   /** @default 4 */
   readonly leaseDurationSeconds?: number;
+  /** @default the namespace's admin kubeconfig */
+  readonly kubeconfig?: string;
+  /** @default the test namespace */
+  readonly leaseNamespace?: string;
 }
 
 /** Installs the CRDs (idempotent). */
@@ -48,9 +54,9 @@ export function startController(o: ControllerStart): ControllerProcess {
     '--disable-warning=ExperimentalWarning',
     join(ROOT, 'bin', 'slipway.js'),
     'controller', 'run',
-    '--kubeconfig', o.ns.kubeconfigPath,
+    '--kubeconfig', o.kubeconfig ?? o.ns.kubeconfigPath,
     '-n', o.ns.name,
-    '--lease-namespace', o.ns.name,
+    '--lease-namespace', o.leaseNamespace ?? o.ns.name,
     '--instance', o.instance,
     '--id', id,
     '--metrics-addr', '127.0.0.1:0',
@@ -133,4 +139,36 @@ export async function rolloutEvents(c: KubeClient, ns: TestNamespace, name = 'we
   return evs
     .sort((a, b) => String(a['firstTimestamp']).localeCompare(String(b['firstTimestamp'])))
     .map((e) => `${String(e['reason'])}: ${String(e['message'])}`);
+}
+
+/**
+ * A kubeconfig that authenticates as ServiceAccount `namespace/name`, with a token from the
+ * TokenRequest API (what a pod of that ServiceAccount would get).
+ */
+export async function serviceAccountKubeconfig(ns: TestNamespace, namespace: string, name: string): Promise<string> {
+  const admin = await KubeClient.connect({ kubeconfig: ns.kubeconfigPath });
+  const res = await admin.transport.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  admin.close();
+  const token = (res.body as { status?: { token?: string } }).status?.token;
+  if (!token) throw new Error(`TokenRequest answered ${res.status}`);
+  const cluster = ns.kc.getCurrentCluster();
+  if (!cluster) throw new Error('no cluster in the test kubeconfig');
+  const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+  const file = join(mkdtempSync(join(tmpdir(), 'slipway-sa-')), 'kubeconfig');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: cluster.server, ...(caData ? { 'certificate-authority-data': caData } : { 'insecure-skip-tls-verify': true }) } }],
+      users: [{ name: 'sa', user: { token } }],
+      contexts: [{ name: 'sa', context: { cluster: 'c', user: 'sa' } }],
+      'current-context': 'sa',
+    }),
+  );
+  return file;
 }

@@ -4,10 +4,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/index.ts';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, installManifests } from '../../src/rollout/index.ts';
 import { main, memoryIo } from '../../src/cli/index.ts';
 import { SIMULATE_LABEL } from '../../src/cluster/index.ts';
 import { testKubeconfigPath, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { deployment, ensureCrds, getRollout, imageOfDeployment, rollout, rolloutEvents, startController, waitStatus, type ControllerProcess } from './rollout-harness.ts';
+import { serviceAccountKubeconfig, deployment, ensureCrds, getRollout, imageOfDeployment, rollout, rolloutEvents, startController, waitStatus, type ControllerProcess } from './rollout-harness.ts';
 
 beforeAll(async () => {
   await ensureCrds(testKubeconfigPath());
@@ -166,6 +167,35 @@ describe('rollout: leader election between two controller processes', () => {
       c.close();
       a.kill('SIGKILL');
       b.kill('SIGKILL');
+    }
+  });
+});
+
+describe('rollout: RBAC is least privilege, proven by running under the installed ServiceAccount', () => {
+  const ns = useNamespace('rollout-rbac');
+
+  it('a controller authenticated as slipway-system/slipway-controller runs a canary to promotion, and may not read Secrets', async () => {
+    const admin = await KubeClient.connect({ kubeconfig: ns().kubeconfigPath });
+    // The in-cluster install, with the Deployment at 0 replicas: this test runs the process itself.
+    for (const o of installManifests({ image: 'registry.example/slipway:test', replicas: 0 })) await admin.apply(o, { force: true });
+    const kubeconfig = await serviceAccountKubeconfig(ns(), CONTROLLER_NAMESPACE, CONTROLLER_NAME);
+    const ctl = startController({ ns: ns(), instance: 'rbac', kubeconfig, leaseNamespace: CONTROLLER_NAMESPACE });
+    const asSa = await KubeClient.connect({ kubeconfig });
+    try {
+      await ctl.url;
+      const steps = [{ setWeight: 50 }, { pause: { duration: '1s' } }];
+      await admin.apply(rollout(ns(), { image: 'registry.example/web:1', steps, instance: 'rbac' }));
+      await waitStatus(admin, ns(), 'v1 healthy under the ServiceAccount', (r) => r.status?.phase === 'Healthy');
+      await admin.apply(rollout(ns(), { image: 'registry.example/web:2', steps, instance: 'rbac' }));
+      await waitStatus(admin, ns(), 'v2 promoted under the ServiceAccount', (r) => r.status?.phase === 'Healthy' && r.status.stableImage === 'registry.example/web:2');
+      expect(ctl.output()).not.toMatch(/"kind":"forbidden"/);
+      const denied = await asSa.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns().name, name: 'anything' }).catch((e: unknown) => e);
+      expect((denied as { kind?: string }).kind).toBe('forbidden');
+    } finally {
+      asSa.close();
+      admin.close();
+      ctl.kill('SIGTERM');
+      await ctl.exited;
     }
   });
 });
