@@ -20,6 +20,8 @@ export interface ClusterState {
    * (A string in state files written before `up` merged by default.)
    */
   mergedInto?: string[];
+  /** Processes started besides the control plane (the slipway controller), by name. */
+  addons?: Record<string, { readonly pid: number; readonly port: number; readonly command: readonly string[] }>;
 }
 
 export async function readState(file: string): Promise<ClusterState | undefined> {

@@ -5,6 +5,7 @@ import { COMPONENTS, contextName, type Component } from './layout.ts';
 import { componentHealth, healthUrl } from './health.ts';
 import { isAlive, readPid } from './process.ts';
 import { readState } from './state.ts';
+import { addonStatuses, type AddonStatus } from './addons.ts';
 import { targetLayout, type ClusterTarget } from './target.ts';
 import { LOCALHOST } from './flags.ts';
 
@@ -28,6 +29,8 @@ export interface ClusterStatus {
   /** `running`: all components alive and healthy; `stopped`: none alive; `degraded`: anything else. */
   readonly phase: 'running' | 'stopped' | 'degraded';
   readonly components: readonly ComponentStatus[];
+  /** Processes besides the control plane (the slipway controller). */
+  readonly addons: readonly AddonStatus[];
 }
 
 export async function clusterStatus(opts: ClusterTarget): Promise<ClusterStatus> {
@@ -47,6 +50,7 @@ export async function clusterStatus(opts: ClusterTarget): Promise<ClusterStatus>
       return { ...base, alive: true, healthy: h.healthy, detail: h.detail };
     }),
   );
+  const addons = await addonStatuses(layout, state);
   const up = components.filter((c) => c.alive && c.healthy).length;
   const anyAlive = components.some((c) => c.alive);
   return {
@@ -55,7 +59,8 @@ export async function clusterStatus(opts: ClusterTarget): Promise<ClusterStatus>
     kubeconfig: layout.kubeconfig,
     context: contextName(layout.name),
     server: `https://${LOCALHOST}:${state.ports.apiserver}`,
-    phase: up === COMPONENTS.length ? 'running' : anyAlive ? 'degraded' : 'stopped',
+    phase: up === COMPONENTS.length && addons.every((a) => a.alive && a.healthy) ? 'running' : anyAlive ? 'degraded' : 'stopped',
     components,
+    addons,
   };
 }

@@ -28,6 +28,8 @@ import { defaultStorageClass, kwokConfigYaml, nodeObjects } from './stages.ts';
 import { ensureNode, ensureStorageClass, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists } from './client.ts';
 import { stopComponents } from './down.ts';
 import { tailFile } from './logs.ts';
+import { ensureController, installObjects, readCrds, resolveCrdsDir, type ControllerAddon } from './addons.ts';
+import type { KubeObject } from '../manifest/index.ts';
 
 export interface UpOptions extends ClusterTarget {
   /** Folder with etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok. @default built by scripts/build-kube.sh */
@@ -43,6 +45,15 @@ export interface UpOptions extends ClusterTarget {
   readonly mergeKubeconfig?: boolean | undefined;
   /** Per wait (apiserver ready, nodes Ready, …). @default 120000 */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Install the Gateway API and Istio networking CRDs (scripts/fetch-crds.sh) and `objects`.
+   * @default true when `objects` or `controller` is given
+   */
+  readonly crds?: boolean | undefined;
+  /** Objects to apply once the apiserver serves (slipway's CRDs and namespace); CRDs are awaited Established. */
+  readonly objects?: readonly KubeObject[] | undefined;
+  /** Start the slipway controller as one more component (the CLI does, unless --no-controller). */
+  readonly controller?: ControllerAddon | undefined;
 }
 
 export interface UpResult {
@@ -57,6 +68,8 @@ export interface UpResult {
   readonly alreadyRunning: boolean;
   /** The user kubeconfig the context was merged into (and made current there). */
   readonly mergedInto?: string;
+  /** The slipway controller, when started: its pid and /healthz URL. */
+  readonly controller?: { readonly pid: number; readonly url: string };
 }
 
 export interface UpStep {
@@ -81,6 +94,7 @@ interface Ctx {
   alreadyRunning: boolean;
   version: string;
   mergedInto?: string;
+  controller?: { pid: number; url: string };
 }
 
 const binaryOf = (c: Component): string => c;
@@ -226,6 +240,40 @@ export function planUp(opts: UpOptions): UpPlan {
       },
     },
   ];
+  const installCrds = opts.crds ?? (opts.objects !== undefined || opts.controller !== undefined);
+  if (installCrds) {
+    steps.push({
+      title: 'Install CRDs (Gateway API, Istio networking, slipway)',
+      run: async (report) => {
+        const objects: KubeObject[] = [];
+        try {
+          const dir = await resolveCrdsDir(env);
+          objects.push(...readCrds(dir));
+          report(`${objects.length} third-party CRDs from ${dir}`);
+        } catch (e) {
+          // The cluster works without them; routes then cannot be validated. Say so, go on.
+          report(`skipped the Gateway API and Istio CRDs: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        objects.push(...(opts.objects ?? []));
+        await installObjects(layout.kubeconfig, objects, timeoutMs);
+        return 'done';
+      },
+    });
+  }
+  const addon = opts.controller;
+  if (addon) {
+    steps.push({
+      title: 'Start the slipway controller',
+      run: async (report) => {
+        const state = need('state');
+        const c = await ensureController(layout, state, addon, timeoutMs);
+        await writeState(layout.stateFile, state);
+        ctx.controller = { pid: c.pid, url: `http://${LOCALHOST}:${c.port}` };
+        report(`${c.started ? 'started' : 'already running'}: pid ${c.pid}, ${ctx.controller.url}/healthz`);
+        return c.started ? 'done' : 'skipped';
+      },
+    });
+  }
   // Not undone on failure: the cluster itself is up, and `up` again (idempotent) retries the merge.
   const mergeStep: UpStep | undefined =
     mergeInto === undefined
@@ -259,6 +307,7 @@ export function planUp(opts: UpOptions): UpPlan {
       nodes: ctx.state?.nodes ?? nodes,
       alreadyRunning: ctx.alreadyRunning,
       ...(ctx.mergedInto !== undefined ? { mergedInto: ctx.mergedInto } : {}),
+      ...(ctx.controller !== undefined ? { controller: ctx.controller } : {}),
     }),
   };
 }

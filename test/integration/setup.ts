@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { clusterDown, clusterUp } from '../../src/cluster/index.ts';
+import { CONTROLLER_NAMESPACE, installManifests } from '../../src/rollout/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,7 +32,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-it-'));
   const t0 = Date.now();
-  const up = await clusterUp({ name: 'it', dataDir, nodes: 3 }, (step, line) => {
+  // Like `slipway cluster up`: the third-party and slipway CRDs, and a slipway controller.
+  const objects = [...installManifests({ image: 'unused', crdsOnly: true }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }];
+  const controller = { command: [process.execPath, '--disable-warning=ExperimentalWarning', join(import.meta.dirname, '..', '..', 'bin', 'slipway.js')] };
+  const up = await clusterUp({ name: 'it', dataDir, nodes: 3, objects, controller }, (step, line) => {
     if (process.env['SLIPWAY_DEBUG']) process.stderr.write(`[cluster] ${step}: ${line}\n`);
   });
   process.stderr.write(`[integration] control plane ${up.serverVersion} up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${up.server} (${dataDir})\n`);

@@ -2,6 +2,7 @@
  * `slipway cluster up|down|status|kubeconfig`: the local control plane (see src/cluster).
  * Thin: flags → engine → print. Progress: listr2 on a TTY, one plain line per step otherwise.
  */
+import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { Listr } from 'listr2';
@@ -74,6 +75,12 @@ function printUp(r: UpResult, seconds: number, io: Io): void {
   else io.out(`\n  export KUBECONFIG=${r.kubeconfig}\n`);
 }
 
+/** How to run this slipway again (the controller component): this Node, this entry script. */
+function slipwayCommand(): string[] {
+  const bin = fileURLToPath(new URL('../../../bin/slipway.js', import.meta.url));
+  return [process.execPath, '--disable-warning=ExperimentalWarning', bin];
+}
+
 function registerUp(cluster: Command, io: Io): void {
   addTarget(cluster.command('up').description('start a local control plane with simulated nodes (idempotent)'))
     .option('--nodes <n>', 'simulated nodes, spread over zone-a/b/c', parseNodes, 3)
@@ -82,9 +89,14 @@ function registerUp(cluster: Command, io: Io): void {
     .addOption(new Option('--merge-kubeconfig', 'merge the context into $KUBECONFIG or ~/.kube/config and make it current').default(true).hideHelp())
     .option('--no-merge-kubeconfig', "leave $KUBECONFIG and ~/.kube/config alone (use `slipway cluster kubeconfig`)")
     .option('--timeout <seconds>', 'per wait (apiserver ready, nodes Ready, …)', (v) => Number(v), 120)
+    .option('--no-controller', 'do not start the slipway controller (progressive delivery) with the cluster')
     .addHelpText(
       'after',
       `
+Besides the control plane, the cluster gets the Gateway API (standard channel) and Istio
+networking CRDs, slipway's ServiceRollout CRD and the slipway-system namespace, and runs the
+slipway controller (canary releases) as one more component; \`cluster status\` lists it.
+
 The context slipway-<name> is merged into your kubeconfig and made current, as kind and k3d do:
 into $KUBECONFIG (with several files, the first that exists), else ~/.kube/config. Other
 contexts are kept; \`cluster down --delete\` removes it again.
@@ -97,9 +109,12 @@ Examples:
 
 Pods simulate failures with the label slipway.dev/simulate=never-ready|crash-loop|slow-ready.`,
     )
-    .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number }) => {
+    .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number; controller: boolean }) => {
       const t0 = Date.now();
-      const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000 });
+      const { installManifests, CONTROLLER_NAMESPACE } = await import('../../rollout/index.ts');
+      const objects = [...installManifests({ image: 'unused', crdsOnly: true }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }];
+      const controller = f.controller ? { command: slipwayCommand() } : undefined;
+      const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000, objects, controller });
       await runPlan(plan, io);
       printUp(plan.result(), (Date.now() - t0) / 1000, io);
     });
@@ -127,8 +142,12 @@ function printStatus(s: ClusterStatus, io: Io): void {
     const health = x.healthy ? c.green('ok') : c.red(x.detail);
     io.out(`${x.component.padEnd(24)} ${String(x.pid ?? '-').padEnd(8)} ${(x.alive ? 'yes' : c.red('no')).padEnd(x.alive ? 6 : 6 + c.red('').length)} ${health}\n`);
   }
+  for (const a of s.addons) {
+    const health = a.healthy ? c.green('ok') : c.red(a.detail);
+    io.out(`${a.addon.padEnd(24)} ${String(a.pid ?? '-').padEnd(8)} ${(a.alive ? 'yes' : c.red('no')).padEnd(a.alive ? 6 : 6 + c.red('').length)} ${health}  ${c.dim(a.healthUrl)}\n`);
+  }
   if (s.phase !== 'running') {
-    const bad = s.components.filter((x) => !x.healthy);
+    const bad = [...s.components, ...s.addons].filter((x) => !x.healthy);
     for (const x of bad) io.out(`  ${c.dim(`log: ${x.log}`)}\n`);
   }
 }

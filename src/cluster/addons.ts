@@ -1,0 +1,153 @@
+/**
+ * What the local cluster runs besides the control plane:
+ *  - third-party CRDs (Gateway API standard channel, Istio networking), fetched from pinned Go
+ *    modules by scripts/fetch-crds.sh, so routes are validated by the real apiserver;
+ *  - objects the caller passes (slipway's own CRDs and namespace);
+ *  - the slipway controller, as one more detached process with a pid file, a log and /healthz.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseAllDocuments } from 'yaml';
+import { internal } from '../errors/index.ts';
+import { KubeClient } from '../kube/index.ts';
+import type { KubeObject } from '../manifest/index.ts';
+import { LOCALHOST } from './flags.ts';
+import { httpGet } from './health.ts';
+import type { ClusterLayout } from './layout.ts';
+import { freePort } from './ports.ts';
+import { isAlive, readPid, removePidFile, startDetached, stopProcess } from './process.ts';
+import type { ClusterState } from './state.ts';
+
+export const CRDS_SCRIPT = fileURLToPath(new URL('../../scripts/fetch-crds.sh', import.meta.url));
+export const CONTROLLER_ADDON = 'slipway-controller' as const;
+
+/** Istio CRDs kept: the networking kinds a canary routes through. */
+const ISTIO_KINDS = new Set(['VirtualService', 'DestinationRule']);
+
+/** How to run `slipway` (argv prefix), e.g. [node, --disable-warning=ExperimentalWarning, bin/slipway.js]. */
+export interface ControllerAddon {
+  readonly command: readonly string[];
+}
+
+/** The CRD folder: `SLIPWAY_CRDS_DIR`, else what scripts/fetch-crds.sh prints (cached after the first run). */
+export async function resolveCrdsDir(env: NodeJS.ProcessEnv): Promise<string> {
+  const explicit = env['SLIPWAY_CRDS_DIR'];
+  if (explicit) return explicit;
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(CRDS_SCRIPT, [], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
+    child.on('close', (c) => resolve({ code: c ?? 1, stdout: out, stderr: err }));
+  });
+  const dir = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || dir === '') throw internal(`fetching the Gateway API and Istio CRDs failed (exit ${code})`, { cause: stderr, hint: `run ${CRDS_SCRIPT} to see why` });
+  return dir;
+}
+
+/** Every CRD under `dir` (one folder per module@version), Istio's narrowed to the networking kinds. */
+export function readCrds(dir: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const mod of readdirSync(dir).sort()) {
+    for (const f of readdirSync(join(dir, mod)).filter((n) => n.endsWith('.yaml')).sort()) {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, mod, f), 'utf8'))) {
+        const o = doc.toJS() as KubeObject | null;
+        if (o?.kind !== 'CustomResourceDefinition') continue;
+        const kind = (o['spec'] as { names?: { kind?: string } } | undefined)?.names?.kind ?? '';
+        if (mod.startsWith('istio-api') && !ISTIO_KINDS.has(kind)) continue;
+        out.push(o);
+      }
+    }
+  }
+  return out;
+}
+
+/** Applies `objects` (server-side, force) and waits until every CRD among them is Established. */
+export async function installObjects(kubeconfig: string, objects: readonly KubeObject[], timeoutMs: number): Promise<void> {
+  const client = await KubeClient.connect({ kubeconfig });
+  try {
+    for (const o of objects) await client.apply(o, { force: true });
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name ?? '');
+    const deadline = Date.now() + timeoutMs;
+    for (const name of crds) {
+      for (;;) {
+        const live = await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
+        const conds = ((live?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+        if (conds.some((c) => c.type === 'Established' && c.status === 'True')) break;
+        if (Date.now() > deadline) throw internal(`CRD ${name} not Established after ${timeoutMs / 1000}s`, { cause: live });
+        await sleep(100);
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
+
+const controllerFiles = (layout: ClusterLayout): { log: string; pid: string } => ({ log: join(layout.logsDir, `${CONTROLLER_ADDON}.log`), pid: join(layout.runDir, `${CONTROLLER_ADDON}.pid`) });
+
+/** Starts the controller unless it runs already; records it in the state. Resolves once /healthz answers. */
+export async function ensureController(layout: ClusterLayout, state: ClusterState, addon: ControllerAddon, timeoutMs: number): Promise<{ pid: number; port: number; started: boolean }> {
+  const prior = state.addons?.[CONTROLLER_ADDON];
+  if (prior && isAlive(prior.pid, basename(prior.command[0] ?? 'node'))) return { pid: prior.pid, port: prior.port, started: false };
+  const [binary, ...prefix] = addon.command;
+  if (binary === undefined) throw internal('no command to run the slipway controller', { cause: addon });
+  const port = await freePort();
+  const files = controllerFiles(layout);
+  const args = [...prefix, 'controller', 'run', '--kubeconfig', layout.kubeconfig, '--metrics-addr', `${LOCALHOST}:${port}`, '--lease-namespace', 'slipway-system', '--id', `cluster-${layout.name}`];
+  const pid = await startDetached({ binary, args, logFile: files.log, pidFile: files.pid, cwd: layout.dataDir });
+  state.addons = { ...state.addons, [CONTROLLER_ADDON]: { pid, port, command: [...addon.command] } };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await controllerHealth(port)).healthy) return { pid, port, started: true };
+    if (!isAlive(pid, basename(binary)) || Date.now() > deadline) {
+      throw internal(`the slipway controller did not become healthy (see ${files.log})`, { cause: pid, hint: `its log: ${files.log}` });
+    }
+    await sleep(200);
+  }
+}
+
+export async function controllerHealth(port: number): Promise<{ healthy: boolean; detail: string }> {
+  try {
+    const r = await httpGet({ url: `http://${LOCALHOST}:${port}/healthz` });
+    return r.status === 200 ? { healthy: true, detail: 'ok' } : { healthy: false, detail: `HTTP ${r.status}` };
+  } catch (e) {
+    return { healthy: false, detail: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export interface AddonStatus {
+  readonly addon: string;
+  readonly pid: number | null;
+  readonly alive: boolean;
+  readonly healthy: boolean;
+  readonly healthUrl: string;
+  readonly detail: string;
+  readonly log: string;
+}
+
+export async function addonStatuses(layout: ClusterLayout, state: ClusterState): Promise<AddonStatus[]> {
+  const a = state.addons?.[CONTROLLER_ADDON];
+  if (!a) return [];
+  const files = controllerFiles(layout);
+  const base = { addon: CONTROLLER_ADDON, pid: a.pid, healthUrl: `http://${LOCALHOST}:${a.port}/healthz`, log: files.log };
+  if (!isAlive(a.pid, basename(a.command[0] ?? 'node'))) return [{ ...base, alive: false, healthy: false, detail: 'process exited' }];
+  const h = await controllerHealth(a.port);
+  return [{ ...base, alive: true, healthy: h.healthy, detail: h.detail }];
+}
+
+/** Stops the add-on processes (before the control plane: they are its clients). */
+export async function stopAddons(layout: ClusterLayout, state: ClusterState | undefined): Promise<{ component: typeof CONTROLLER_ADDON; pid: number; how: 'not-running' | 'terminated' | 'killed' }[]> {
+  const files = controllerFiles(layout);
+  const a = state?.addons?.[CONTROLLER_ADDON];
+  const pid = a?.pid ?? (await readPid(files.pid));
+  if (pid === undefined) return [];
+  const how = await stopProcess({ pid, binaryName: basename(a?.command[0] ?? 'node') });
+  await removePidFile(files.pid);
+  if (state?.addons) state.addons = Object.fromEntries(Object.entries(state.addons).filter(([k]) => k !== CONTROLLER_ADDON));
+  return [{ component: CONTROLLER_ADDON, pid, how }];
+}
