@@ -91,6 +91,8 @@ type StatusPatch = { [K in keyof ServiceRolloutStatusT]?: ServiceRolloutStatusT[
 class Run {
   readonly ro: ServiceRollout;
   st: ServiceRolloutStatusT;
+  /** The rollout's resourceVersion as last read or written by this reconcile. */
+  rv: string | undefined;
   readonly client: KubeClient;
   readonly router: TrafficRouter;
   readonly ctx: ReconcileContext;
@@ -99,6 +101,7 @@ class Run {
   constructor(ro: ServiceRollout, ctx: ReconcileContext) {
     this.ro = ro;
     this.st = { ...(ro.status ?? {}) };
+    this.rv = (ro.metadata as { resourceVersion?: string }).resourceVersion;
     this.client = ctx.client;
     this.router = routerFor(ctx.client, ro);
     this.ctx = ctx;
@@ -147,10 +150,13 @@ class Run {
     const merged: Record<string, unknown> = { ...this.st, ...patch, observedGeneration: (this.ro.metadata as { generation?: number }).generation ?? 0, strategy: 'canary', routing: this.router.name };
     const next = Object.fromEntries(Object.entries(merged).filter(([k, v]) => v !== undefined && !drop.includes(k as keyof ServiceRolloutStatusT))) as ServiceRolloutStatusT;
     this.st = next;
-    await this.client.applyStatus(
-      { apiVersion: API_VERSION, kind: KIND, metadata: { name: this.ro.metadata.name ?? '', namespace: this.ns }, status: next },
+    // Optimistic: written against the version this reconcile read, so a stale read (or a
+    // deposed leader) gets a conflict and the reconcile is retried on fresh data.
+    const written = await this.client.applyStatus(
+      { apiVersion: API_VERSION, kind: KIND, metadata: { name: this.ro.metadata.name ?? '', namespace: this.ns, ...(this.rv ? { resourceVersion: this.rv } : {}) }, status: next },
       { force: true, fieldManager: CONTROLLER_MANAGER, signal: this.ctx.signal },
     );
+    this.rv = (written.metadata as { resourceVersion?: string }).resourceVersion;
   }
 
   event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -167,7 +173,10 @@ class Run {
 /** One reconcile of the rollout at `key` (`namespace/name`). */
 export async function reconcileRollout(key: string, ctx: ReconcileContext, get: (ns: string, name: string) => LiveObject | undefined): Promise<ReconcileResult | undefined> {
   const [ns = 'default', name = ''] = key.split('/');
-  const live = get(ns, name) as ServiceRollout | undefined;
+  // The informer says something changed; the apiserver says what is true now. A cache that lags
+  // behind this controller's own last status write would make it redo a step (restart a pause).
+  if (!get(ns, name)) return undefined;
+  const live = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name }, { signal: ctx.signal })) as ServiceRollout | undefined;
   if (!live || (live.metadata as { deletionTimestamp?: string }).deletionTimestamp) return undefined;
   const r = new Run(live, ctx);
   const desired = templateHash(live.spec.template);
