@@ -21,7 +21,7 @@ import { freePort } from './ports.ts';
 import { isAlive, readPid, removePidFile, startDetached, stopProcess } from './process.ts';
 import type { ClusterState } from './state.ts';
 
-export const CRDS_SCRIPT = fileURLToPath(new URL('../../scripts/fetch-crds.sh', import.meta.url));
+const CRDS_SCRIPT = fileURLToPath(new URL('../../scripts/fetch-crds.sh', import.meta.url));
 export const CONTROLLER_ADDON = 'slipway-controller' as const;
 
 /** Istio CRDs kept: the networking kinds a canary routes through. */
@@ -111,7 +111,7 @@ export async function ensureController(layout: ClusterLayout, state: ClusterStat
   }
 }
 
-export async function controllerHealth(port: number): Promise<{ healthy: boolean; detail: string }> {
+async function controllerHealth(port: number): Promise<{ healthy: boolean; detail: string }> {
   try {
     const r = await httpGet({ url: `http://${LOCALHOST}:${port}/healthz` });
     return r.status === 200 ? { healthy: true, detail: 'ok' } : { healthy: false, detail: `HTTP ${r.status}` };

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { COMPONENTS, type Component } from './layout.ts';
 import { inputError, unsupported, internal } from '../errors/index.ts';
 
-export const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build-kube.sh', import.meta.url));
+const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build-kube.sh', import.meta.url));
 
 /** The binaries that are missing or not executable in `dir`. */
-export function missingBinaries(dir: string): Component[] {
+function missingBinaries(dir: string): Component[] {
   return COMPONENTS.filter((c) => {
     try {
       accessSync(join(dir, c), constants.X_OK);

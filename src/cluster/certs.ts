@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const genKeyPair = promisify(generateKeyPair);
 
 /** Service CIDR's first address: in-cluster clients reach the apiserver through it. */
-export const KUBERNETES_SERVICE_IP = '10.96.0.1';
+const KUBERNETES_SERVICE_IP = '10.96.0.1';
 export const SERVICE_CIDR = '10.96.0.0/16';
 
 /** One certificate to issue from the cluster CA. */
@@ -65,7 +65,7 @@ export function subjectOf(spec: Pick<CertSpec, 'commonName' | 'organization'>): 
 }
 
 /** The openssl config used for every `req`/`x509` call: CA extensions plus one section per leaf. */
-export function opensslConfig(): string {
+function opensslConfig(): string {
   return [
     '[req]',
     'distinguished_name = dn',

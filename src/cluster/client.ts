@@ -9,7 +9,7 @@ export function loadKubeConfig(file: string): KubeConfig {
   return kc;
 }
 
-export const httpCode = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
+const httpCode = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
 
 async function ignoreConflict(p: Promise<unknown>): Promise<void> {
   try {

@@ -20,7 +20,7 @@ export interface FlagInput {
   readonly kwokConfig: string;
 }
 
-export function etcdArgs({ layout, ports }: FlagInput): string[] {
+function etcdArgs({ layout, ports }: FlagInput): string[] {
   const client = `http://${LOCALHOST}:${ports.etcdClient}`;
   const peer = `http://${LOCALHOST}:${ports.etcdPeer}`;
   return [
@@ -41,7 +41,7 @@ export function etcdArgs({ layout, ports }: FlagInput): string[] {
   ];
 }
 
-export function apiserverArgs({ ports, pki }: FlagInput): string[] {
+function apiserverArgs({ ports, pki }: FlagInput): string[] {
   return [
     `--etcd-servers=http://${LOCALHOST}:${ports.etcdClient}`,
     `--bind-address=${LOCALHOST}`,
@@ -81,7 +81,7 @@ function componentCommon(kubeconfig: string, port: number): string[] {
   ];
 }
 
-export function controllerManagerArgs({ layout, ports, pki }: FlagInput): string[] {
+function controllerManagerArgs({ layout, ports, pki }: FlagInput): string[] {
   return [
     ...componentCommon(layout.componentKubeconfig('kube-controller-manager'), ports.controllerManager),
     `--cert-dir=${layout.runDir}/kube-controller-manager`,
@@ -101,11 +101,11 @@ export function controllerManagerArgs({ layout, ports, pki }: FlagInput): string
   ];
 }
 
-export function schedulerArgs({ layout, ports }: FlagInput): string[] {
+function schedulerArgs({ layout, ports }: FlagInput): string[] {
   return [...componentCommon(layout.componentKubeconfig('kube-scheduler'), ports.scheduler), `--cert-dir=${layout.runDir}/kube-scheduler`];
 }
 
-export function kwokArgs({ layout, ports, kwokConfig }: FlagInput): string[] {
+function kwokArgs({ layout, ports, kwokConfig }: FlagInput): string[] {
   return [
     `--config=${kwokConfig}`,
     `--kubeconfig=${layout.componentKubeconfig('kwok')}`,

@@ -7,6 +7,6 @@ export { planUp, clusterUp, type UpOptions, type UpResult, type UpPlan, type UpS
 export { targetLayout, type ClusterTarget } from './target.ts';
 export { clusterDown, type DownOptions, type DownResult } from './down.ts';
 export { clusterStatus, type ClusterStatus, type ComponentStatus } from './status.ts';
-export { COMPONENTS, contextName, type Component, type ClusterLayout } from './layout.ts';
-export { SIMULATE_LABEL, SIMULATIONS, ZONES, type Simulation } from './stages.ts';
-export { BUILD_SCRIPT } from './binaries.ts';
+export { contextName, type Component, type ClusterLayout } from './layout.ts';
+export { SIMULATE_LABEL, ZONES, type Simulation } from './stages.ts';
+

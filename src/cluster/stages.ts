@@ -14,18 +14,19 @@ import type { KubeObject } from '../manifest/index.ts';
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from './flags.ts';
 
 export const SIMULATE_LABEL = 'slipway.dev/simulate';
-export const SIMULATIONS = ['never-ready', 'crash-loop', 'slow-ready'] as const;
+const SIMULATIONS = ['never-ready', 'crash-loop', 'slow-ready'] as const;
+/** @public: part of the folder API (re-exported by index.ts). */
 export type Simulation = (typeof SIMULATIONS)[number];
 
-export const STAGE_GROUP = 'kwok.x-k8s.io';
-export const STAGE_VERSION = 'v1alpha1';
+const STAGE_GROUP = 'kwok.x-k8s.io';
+const STAGE_VERSION = 'v1alpha1';
 
 /** Delay before a plain pod turns Ready. @default 1000 ms (jittered up to 1500 ms) */
-export const READY_DELAY_MS = 1000;
+const READY_DELAY_MS = 1000;
 /** Delay before a `slow-ready` pod turns Ready. @default 20000 ms */
-export const SLOW_READY_DELAY_MS = 20_000;
+const SLOW_READY_DELAY_MS = 20_000;
 /** Time between two restarts of a `crash-loop` pod. @default 5000 ms */
-export const CRASH_RESTART_MS = 5000;
+const CRASH_RESTART_MS = 5000;
 
 interface Expr {
   readonly key: string;
@@ -325,7 +326,7 @@ phase: Running
 }
 
 /** Address given to LoadBalancer Services and Ingresses (nothing listens there: it is a simulation). */
-export const LOAD_BALANCER_IP = '127.0.0.1';
+const LOAD_BALANCER_IP = '127.0.0.1';
 
 /**
  * A cloud load balancer and an ingress controller, simulated: LoadBalancer Services and
@@ -431,10 +432,10 @@ export function kwokConfigYaml(): string {
 export const ZONES = ['zone-a', 'zone-b', 'zone-c'] as const;
 
 /** Generous, so a dev stack never hits "Insufficient cpu"; the real limits are the user's requests. */
-export const NODE_ALLOCATABLE = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '500Gi' } as const;
+const NODE_ALLOCATABLE = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '500Gi' } as const;
 
 /** Simulated node `i` (0-based) of `count`, spread round-robin over three zones. */
-export function nodeObject(i: number): KubeObject {
+function nodeObject(i: number): KubeObject {
   const name = `kwok-node-${i + 1}`;
   const zone = ZONES[i % ZONES.length] ?? 'zone-a';
   return {

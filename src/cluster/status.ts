@@ -9,6 +9,7 @@ import { addonStatuses, type AddonStatus } from './addons.ts';
 import { targetLayout, type ClusterTarget } from './target.ts';
 import { LOCALHOST } from './flags.ts';
 
+/** @public: part of the folder API (re-exported by index.ts). */
 export interface ComponentStatus {
   readonly component: Component;
   readonly pid: number | null;

@@ -72,6 +72,7 @@ export interface UpResult {
   readonly controller?: { readonly pid: number; readonly url: string };
 }
 
+/** @public: part of the folder API (re-exported by index.ts). */
 export interface UpStep {
   readonly title: string;
   /** Resolves `'skipped'` when there was nothing to do (cluster already running). */
@@ -99,7 +100,6 @@ interface Ctx {
 
 const binaryOf = (c: Component): string => c;
 
-export type { ClusterTarget };
 
 export function planUp(opts: UpOptions): UpPlan {
   const layout = targetLayout(opts);

@@ -27,7 +27,7 @@ export interface ReconcileContext {
   readonly signal: AbortSignal;
 }
 
-/** Objects of another kind whose changes mean "look at these primary objects again". */
+/** Objects of another kind whose changes mean "look at these primary objects again". @public */
 export interface SecondaryWatch {
   readonly query: KindQuery;
   /** The `ns/name` keys of the primary objects `obj` belongs to. */
@@ -201,7 +201,7 @@ export class Manager {
 }
 
 /** An error as a log field: kind, message, hint; never a stack of request bodies. */
-export function describeError(e: unknown): Record<string, unknown> {
+function describeError(e: unknown): Record<string, unknown> {
   if (isSlipwayError(e)) return { kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   return { message: e instanceof Error ? e.message : String(e) };
 }

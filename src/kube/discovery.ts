@@ -21,13 +21,13 @@ interface ApiResourceList {
   resources?: { name: string; kind: string; namespaced: boolean }[];
 }
 
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
   return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 /** Path prefix of a group-version: `/api/v1` for the core group, `/apis/<group>/<version>` otherwise. */
-export function groupVersionPath(apiVersion: string): string {
+function groupVersionPath(apiVersion: string): string {
   const { group, version } = splitApiVersion(apiVersion);
   return group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
 }

@@ -5,7 +5,7 @@
  */
 import { conflict, forbidden, inputError, internal, isSlipwayError, notFound, clusterUnavailable, type SlipwayError } from '../errors/index.ts';
 
-/** One reason the apiserver gave, e.g. `{ field: 'spec.replicas', message: 'Invalid value: -1' }`. */
+/** One reason the apiserver gave, e.g. `{ field: 'spec.replicas', message: 'Invalid value: -1' }`. @public */
 export interface StatusCause {
   readonly reason: string;
   readonly field: string;

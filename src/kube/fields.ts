@@ -30,7 +30,7 @@ export function appliedFieldsOf(obj: unknown, manager: string): FieldSet | undef
   return out;
 }
 
-export function mergeFieldSets(a: FieldSet, b: FieldSet): FieldSet {
+function mergeFieldSets(a: FieldSet, b: FieldSet): FieldSet {
   const out: FieldSet = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = k in out ? mergeFieldSets(out[k] ?? {}, v) : v;
   return out;

@@ -45,7 +45,7 @@ export interface KubeTarget {
 }
 
 /** TLS options for an https.Agent. */
-export interface TlsOptions {
+interface TlsOptions {
   readonly ca?: Buffer | undefined;
   readonly cert?: Buffer | undefined;
   readonly key?: Buffer | undefined;

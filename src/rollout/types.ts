@@ -10,7 +10,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../manifest/index.ts';
 
 export const GROUP = 'slipway.dev';
-export const VERSION = 'v1alpha1';
+const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'ServiceRollout';
 export const PLURAL = 'servicerollouts';
@@ -20,12 +20,12 @@ const Preserved = (description: string) => Type.Unsafe<Record<string, unknown>>(
 const Int = (description: string, o: { minimum?: number; maximum?: number } = {}) => Type.Integer({ description, ...o });
 const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
 
-export const PauseStep = Type.Object(
+const PauseStep = Type.Object(
   { duration: Opt(Type.String({ pattern: '^([0-9]+(s|m|h))+$', description: 'How long to pause, e.g. 15m. Omitted: until `slipway rollout promote`.' })) },
   { description: 'Hold the current weight.' },
 );
 
-export const CanaryScaleStep = Type.Object(
+const CanaryScaleStep = Type.Object(
   {
     replicas: Opt(Int('Exact canary replicas.', { minimum: 0 })),
     weight: Opt(Int('Canary replicas as a percentage of the stable replicas.', { minimum: 0, maximum: 100 })),
@@ -34,7 +34,7 @@ export const CanaryScaleStep = Type.Object(
   { description: 'Scale the canary independently of its traffic weight.' },
 );
 
-export const HeaderRouteStep = Type.Object(
+const HeaderRouteStep = Type.Object(
   {
     name: Type.String({ minLength: 1, description: 'Header (or, with cookie: true, cookie) name.' }),
     value: Type.String({ description: 'Exact value that routes a request to the canary.' }),
@@ -42,7 +42,7 @@ export const HeaderRouteStep = Type.Object(
   { description: 'Send requests carrying this header to the canary, whatever the weight.' },
 );
 
-export const AnalysisStep = Type.Object(
+const AnalysisStep = Type.Object(
   {
     interval: Opt(Type.String({ pattern: '^([0-9]+(s|m|h))+$' })),
     count: Opt(Int('Measurements.', { minimum: 1 })),
@@ -51,7 +51,7 @@ export const AnalysisStep = Type.Object(
   { description: 'Wait for an analysis result (the service SLOs); slipway never promotes on missing data.' },
 );
 
-export const Step = Type.Object(
+const Step = Type.Object(
   {
     setWeight: Opt(Int('Percentage of traffic to the canary.', { minimum: 0, maximum: 100 })),
     pause: Opt(PauseStep),
@@ -67,7 +67,7 @@ export const Step = Type.Object(
   },
 );
 
-export const ServiceRolloutSpec = Type.Object({
+const ServiceRolloutSpec = Type.Object({
   replicas: Int('Replicas of the stable version (the canary scales with its weight).', { minimum: 0 }),
   selector: Type.Object({ matchLabels: Type.Record(Type.String(), Type.String()) }, { description: 'Labels every pod of the service carries.' }),
   template: Preserved('The pod template of the desired version. A change of it (not of replicas) starts a canary.'),
@@ -92,7 +92,7 @@ export const ServiceRolloutSpec = Type.Object({
   paused: Opt(Type.Boolean({ description: 'Hold the rollout where it is (`slipway rollout pause`/`resume`).' })),
 });
 
-export const Condition = Type.Object({
+const Condition = Type.Object({
   type: Type.String(),
   status: Type.String({ enum: ['True', 'False', 'Unknown'] }),
   reason: Type.String(),
@@ -100,7 +100,7 @@ export const Condition = Type.Object({
   lastTransitionTime: Type.String(),
 });
 
-export const ServiceRolloutStatus = Type.Object({
+const ServiceRolloutStatus = Type.Object({
   observedGeneration: Opt(Type.Integer()),
   phase: Opt(Type.String({ enum: ['Progressing', 'Paused', 'Healthy', 'Degraded'] })),
   strategy: Opt(Type.String()),
@@ -137,7 +137,6 @@ export const ServiceRolloutStatus = Type.Object({
 export type StepT = Static<typeof Step>;
 export type ServiceRolloutSpecT = Static<typeof ServiceRolloutSpec>;
 export type ServiceRolloutStatusT = Static<typeof ServiceRolloutStatus>;
-export type ConditionT = Static<typeof Condition>;
 
 export interface ServiceRollout extends KubeObject {
   spec: ServiceRolloutSpecT;

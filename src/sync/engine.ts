@@ -40,7 +40,7 @@ import { stageOf, STAGE_NAMES, type Stage } from './stages.ts';
 import type { DeployEvent, DeployOptions, DeployResult, ObjectResult, PreparedObject, RollbackResult } from './types.ts';
 import { waitHealthy } from './wait.ts';
 
-export const SUPPORTED_STRATEGIES: readonly string[] = ['rolling'];
+const SUPPORTED_STRATEGIES: readonly string[] = ['rolling'];
 
 /** Strategies are a seam: anything but `rolling` fails loudly rather than deploying as rolling. */
 export function checkStrategy(strategy: string | undefined): void {

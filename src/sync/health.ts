@@ -26,7 +26,7 @@ import type { KubeObject } from '../manifest/index.ts';
 export type Shape<T> = { [K in keyof T]: T[K] };
 
 export type HealthStatus = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown';
-export const HEALTH_ORDER: readonly HealthStatus[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
+const HEALTH_ORDER: readonly HealthStatus[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
 
 export interface Health {
   readonly status: HealthStatus;

@@ -28,7 +28,7 @@ export const MAX_REVISIONS = 10;
  * for what may be added next to it (labels, annotations count separately, but a margin is cheap).
  */
 export const DATA_BUDGET = 1024 * 1024 - 64 * 1024;
-export const INVENTORY_TYPE = 'slipway.dev/inventory';
+const INVENTORY_TYPE = 'slipway.dev/inventory';
 
 export type RevisionStatus = 'succeeded' | 'failed' | 'rolled-back';
 
@@ -79,7 +79,7 @@ function corrupt(secret: { namespace?: string | undefined; name?: string | undef
  * Objects per revision, decompressed on first use. Keeps each revision's stored form (base64 of
  * the gzip) so that writing the inventory back does not re-encode revisions nobody changed.
  */
-export class RevisionStore implements ReadonlyMap<number, readonly KubeObject[]> {
+class RevisionStore implements ReadonlyMap<number, readonly KubeObject[]> {
   private readonly decoded = new Map<number, readonly KubeObject[]>();
   private readonly encoded = new Map<number, string>();
   private readonly order: number[] = [];

@@ -81,6 +81,7 @@ export async function diff(o: DiffOptions): Promise<DiffEntry[]> {
   return out;
 }
 
+/** @public: part of the folder API (re-exported by index.ts). */
 export interface StatusNode {
   readonly id: ObjectId;
   readonly health: Health;

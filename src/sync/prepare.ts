@@ -14,8 +14,8 @@ import type { DeployEvent, DesiredObject, PreparedObject } from './types.ts';
 import { mapLimit } from './pool.ts';
 
 export const LABEL_APP = 'slipway.dev/app';
-export const LABEL_ENV = 'slipway.dev/env';
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+const LABEL_ENV = 'slipway.dev/env';
+const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 
 interface PrepareInput {
   readonly client: KubeClient;

@@ -45,7 +45,7 @@ function dnsName(s: string): string {
  * definition in src/appspec/strategy.ts: the same annotations render writes on a spec's workloads
  * and a person may write on plain manifests. A malformed declaration is an input error at its annotation.
  */
-export function strategiesOf(objects: readonly DesiredObject[]): string[] {
+function strategiesOf(objects: readonly DesiredObject[]): string[] {
   const s = new Set<string>();
   for (const { object, positionOf } of objects) {
     const src = {

@@ -11,9 +11,10 @@ export interface DesiredObject {
   readonly positionOf?: (path: FieldPath) => Position;
 }
 
+/** @public: part of the folder API (re-exported by index.ts). */
 export type ObjectAction = 'created' | 'configured' | 'replaced' | 'unchanged' | 'skipped' | 'pruned' | 'failed';
 
-export type DeployPhase = 'validate' | 'dry-run' | 'apply' | 'wait' | 'prune' | 'record' | 'rollback';
+type DeployPhase = 'validate' | 'dry-run' | 'apply' | 'wait' | 'prune' | 'record' | 'rollback';
 
 export type DeployEvent =
   | { readonly type: 'phase'; readonly phase: DeployPhase; readonly message: string }

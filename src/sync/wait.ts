@@ -44,7 +44,7 @@ export function blocksWait(id: ObjectId, h: Health): boolean {
 }
 
 /** Current health of each id (Missing when absent), reading with one LIST per kind+namespace. */
-export async function readHealth(client: KubeClient, ids: readonly ObjectId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, Health>> {
+async function readHealth(client: KubeClient, ids: readonly ObjectId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, Health>> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined }>();
   for (const id of ids) groups.set(`${id.apiVersion}|${id.kind}|${id.namespace ?? ''}`, { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace });
   const live = new Map<string, LiveObject>();

@@ -29,7 +29,7 @@ export function testKubeConfig(): KubeConfig {
 }
 
 /** Pod Security Standard level enforced on a test namespace. @see https://kubernetes.io/docs/concepts/security/pod-security-standards/ */
-export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
 export interface TestNamespace {
   readonly name: string;
@@ -47,7 +47,7 @@ export interface NamespaceOptions {
 }
 
 /** Creates a uniquely named namespace `<prefix>-<random>`; returns it with clients. */
-export async function createTestNamespace(prefix: string, opts: NamespaceOptions = {}): Promise<TestNamespace> {
+async function createTestNamespace(prefix: string, opts: NamespaceOptions = {}): Promise<TestNamespace> {
   const kc = testKubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;
@@ -64,7 +64,7 @@ export async function createTestNamespace(prefix: string, opts: NamespaceOptions
 }
 
 /** Deletes a test namespace (background: the next test does not wait for pods to go). */
-export async function deleteTestNamespace(ns: TestNamespace): Promise<void> {
+async function deleteTestNamespace(ns: TestNamespace): Promise<void> {
   await ns.core.deleteNamespace({ name: ns.name }).catch((e: unknown) => {
     if ((e as { code?: number }).code !== 404) throw e;
   });

@@ -28,7 +28,7 @@ describe('slipway deploy without a cluster', () => {
     `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {slipway.dev/strategy: ${strategy}${strategy === 'canary' ? `, slipway.dev/strategy-steps: '[{"setWeight":20}]'` : ''}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web:1}]}\n`;
 
   it.each<[string, string, number, RegExp]>([
-    ['canary is refused as unsupported', 'canary', 2, /strategy "canary" is not supported yet/],
+    ['canary is handed to the controller: it reaches the cluster step', 'canary', 2, /cannot read kubeconfig/],
     ['blue-green is refused as unsupported', 'blueGreen', 2, /strategy "blueGreen" is not supported yet/],
     ['rolling reaches the cluster step (here: no kubeconfig)', 'rolling', 2, /cannot read kubeconfig/],
   ])('%s', async (_n, strategy, code, message) => {
