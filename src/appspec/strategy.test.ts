@@ -3,7 +3,6 @@ import { BlueGreen } from './schema.ts';
 import { specJsonSchema } from './json-schema.ts';
 import {
   BLUE_GREEN_DEFAULTS,
-  canonicalJson,
   parseStrategyAnnotations,
   STRATEGY_ANNOTATION,
   STRATEGY_BLUE_GREEN_ANNOTATION,
@@ -15,18 +14,6 @@ import {
 import type { StrategySpec } from './schema.ts';
 
 const src = { object: 'Deployment web' };
-
-describe('canonicalJson', () => {
-  it.each([
-    [{ b: 1, a: { d: [{ z: 1, y: 2 }], c: 'x' } }, '{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}'],
-    [[3, 'a', null, true], '[3,"a",null,true]'],
-    [{ a: undefined, b: 1 }, '{"b":1}'],
-    ['é"\n', '"é\\"\\n"'],
-  ])('%j → %s', (v, want) => {
-    expect(canonicalJson(v)).toBe(want);
-    expect(JSON.parse(canonicalJson(v))).toEqual(JSON.parse(JSON.stringify(v)));
-  });
-});
 
 describe('workloadStrategyOf + strategyAnnotations + parseStrategyAnnotations', () => {
   it.each<[string, StrategySpec | undefined, Record<string, string>, WorkloadStrategy]>([

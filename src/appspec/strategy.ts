@@ -16,6 +16,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { inputError, type SourcePosition } from '../errors/index.ts';
+import { canonicalJson } from '../manifest/index.ts';
 import { BlueGreen, CanarySteps, type CanaryStepSpec, type StrategySpec } from './schema.ts';
 
 const STRATEGY_TYPES = ['rolling', 'canary', 'blueGreen'] as const;
@@ -37,17 +38,6 @@ export type WorkloadStrategy =
   | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[] }
   | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number };
 
-/** JSON with object keys sorted at every level and no whitespace. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (typeof v === 'object' && v !== null) {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** The strategy a spec's service declares, as the workload will carry it. */
 export function workloadStrategyOf(spec: StrategySpec | undefined): WorkloadStrategy {

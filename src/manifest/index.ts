@@ -4,3 +4,4 @@ export { isRecord } from './record.ts';
 export { parseManifests, parseYamlValue, withPlainEnv } from './parse.ts';
 export { stringifyManifests, stringifyYaml } from './stringify.ts';
 export { yamlWalker } from './walk.ts';
+export { canonicalJson } from './canonical.ts';

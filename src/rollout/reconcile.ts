@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../controller/index.ts';
 import type { KubeClient, LiveObject } from '../kube/index.ts';
+import { canonicalJson } from '../manifest/index.ts';
 import { CONTROLLER_MANAGER, TRACK_LABEL, canaryName, ownedBy, routerFor, stableName, type HeaderRoute, type TrafficRouter } from './router.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutStatusT, type StepT } from './types.ts';
 
@@ -31,19 +32,9 @@ const DEFAULT_ABORT_DELAY_S = 30;
 
 /** Content hash of a pod template: the revision a rollout's status names. */
 export function templateHash(template: unknown): string {
-  return createHash('sha256').update(canonical(template)).digest('hex').slice(0, 10);
+  return createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10);
 }
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
 
 /** `15m`, `30s`, `1h30m` → ms. */
 export function durationMs(d: string): number {

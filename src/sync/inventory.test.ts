@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../manifest/index.ts';
 import { randomBytes } from 'node:crypto';
-import { addRevision, canonicalJson, DATA_BUDGET, decodeInventory, digestOf, emptyInventory, encodeInventory, inventoryName, lastGood, MAX_REVISIONS, unionIds, type Inventory, type RevisionStatus } from './inventory.ts';
+import { addRevision, DATA_BUDGET, decodeInventory, digestOf, emptyInventory, encodeInventory, inventoryName, lastGood, MAX_REVISIONS, unionIds, type Inventory, type RevisionStatus } from './inventory.ts';
 
 const cm = (name: string, data: Record<string, string> = { k: name }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data });
 const ids = (objs: KubeObject[]): { apiVersion: string; kind: string; namespace: string | undefined; name: string }[] =>
@@ -119,10 +119,6 @@ describe('names, digests, unions', () => {
     ['a value change does', [cm('a', { x: '1' })], [cm('a', { x: '2' })], false],
   ])('digest: %s', (_n, a, b, same) => {
     expect(digestOf(a) === digestOf(b)).toBe(same);
-  });
-
-  it('canonicalJson sorts keys and drops undefined', () => {
-    expect(canonicalJson({ b: 1, a: [{ d: undefined, c: 2 }] })).toBe('{"a":[{"c":2}],"b":1}');
   });
 
   it('unionIds dedups by group/kind/ns/name across versions', () => {

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Shape } from './health.ts';
-import type { KubeObject } from '../manifest/index.ts';
+import { canonicalJson, type KubeObject } from '../manifest/index.ts';
 import { internal, isSlipwayError } from '../errors/index.ts';
 import type { ObjectId } from '../kube/index.ts';
 
@@ -178,15 +178,6 @@ export function emptyInventory(app: string, env: string, namespace: string): Inv
   return { app, env, namespace, objects: [], history: [], manifests: new RevisionStore() };
 }
 
-/** Stable JSON: keys sorted, so that digests do not depend on key order. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (typeof v === 'object' && v !== null) {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 export function idOf(o: KubeObject): ObjectId {
   return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name ?? '' };

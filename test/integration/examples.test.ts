@@ -4,8 +4,8 @@
  * (`slipway deploy --wait`: render, lint, server-side dry-run, staged apply, health wait) into its
  * own restricted namespace, then `slipway status -o json` must report Healthy.
  *
- * The one exception is asserted, not skipped: code-review's analysis-service declares a canary
- * rollout in staging and prod, which `slipway deploy` refuses (exit 2) until canary is implemented.
+ * code-review's analysis-service declares a canary rollout in staging and prod: `slipway deploy`
+ * hands it to the slipway controller the test cluster runs, as a ServiceRollout.
  */
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { StorageV1Api, V1StorageClass } from '@kubernetes/client-node';
+import { KubeClient } from '../../src/kube/index.ts';
 import { main, memoryIo } from '../../src/cli/index.ts';
 import { testKubeConfig, useNamespace, type TestNamespace } from './harness.ts';
 
@@ -33,8 +34,8 @@ const HEALTHY: readonly Deployable[] = [
   { example: 'quant-finance', env: 'dev', storageClasses: ['standard'] },
 ];
 
-/** Deploy refuses these before touching the cluster: analysis-service's canary (dev overrides it to rolling). */
-const CANARY_REFUSED: readonly { readonly example: string; readonly env: string }[] = [
+/** analysis-service is a canary here (dev overrides it to rolling): deploy hands it to the cluster's slipway controller. */
+const CANARY: readonly { readonly example: string; readonly env: string }[] = [
   { example: 'code-review', env: 'staging' },
   { example: 'code-review', env: 'prod' },
 ];
@@ -97,7 +98,7 @@ afterAll(async () => {
 
 describe('the examples cover every environment', () => {
   it('every environment of every example is either deployed or asserted refused here', () => {
-    const covered = [...HEALTHY, ...CANARY_REFUSED].map((c) => `${c.example}/${c.env}`).sort();
+    const covered = [...HEALTHY, ...CANARY].map((c) => `${c.example}/${c.env}`).sort();
     const declared = readdirSync(EXAMPLES)
       .flatMap((example) => {
         const spec = parse(readFileSync(join(EXAMPLES, example, 'slipway.yaml'), 'utf8')) as { environments?: Record<string, unknown> };
@@ -136,17 +137,28 @@ describe.each(HEALTHY)('example $example, env $env', ({ example, env, storageCla
   });
 });
 
-describe.each(CANARY_REFUSED)('example $example, env $env', ({ example, env }) => {
+describe.each(CANARY)('example $example, env $env', ({ example, env }) => {
   const ns = useNamespace(`ex-${example.slice(0, 12)}-${env}`);
 
-  it('is refused with exit 2 (canary not supported yet) and nothing is written', async () => {
+  it('deploys with --wait (exit 0): the canary service runs as a ServiceRollout under the cluster\'s slipway controller, Healthy on its first version', { timeout: 240_000 }, async () => {
     const dir = exampleIn(example, env, ns().name);
     const deployed = await slipway(ns(), 'deploy', dir, '--env', env, '--wait', '--timeout', '150s');
-    expect(deployed.code).toBe(2);
-    expect(deployed.err).toMatch(/deployment strategy "canary" is not supported yet/);
-    const secrets = (await ns().core.listNamespacedSecret({ namespace: ns().name })).items.map((x) => x.metadata?.name);
-    expect(secrets.filter((n) => n?.startsWith('slipway-inventory-'))).toEqual([]);
-    expect((await ns().apps.listNamespacedDeployment({ namespace: ns().name })).items).toEqual([]);
-    expect((await ns().core.listNamespacedConfigMap({ namespace: ns().name })).items.filter((c) => c.metadata?.labels?.['slipway.dev/app'] !== undefined)).toEqual([]);
+    expect(deployed.code, deployed.err).toBe(0);
+    const client = await KubeClient.connect({ kubeconfig: ns().kubeconfigPath });
+    try {
+      const rollouts = await client.list({ apiVersion: 'slipway.dev/v1alpha1', kind: 'ServiceRollout', namespace: ns().name });
+      expect(rollouts.map((r) => r.metadata.name)).toEqual(['analysis-service']);
+      // No plain Deployment of that service: the controller owns its stable and canary tracks.
+      const deployments = (await ns().apps.listNamespacedDeployment({ namespace: ns().name })).items.map((d) => d.metadata?.name);
+      expect(deployments).toEqual(expect.arrayContaining(['analysis-service-stable', 'analysis-service-canary']));
+      expect(deployments).not.toContain('analysis-service');
+    } finally {
+      client.close();
+    }
+    const st = await slipway(ns(), 'rollout', 'status', 'analysis-service', '-o', 'json');
+    expect(st.code, st.err).toBe(0);
+    expect(JSON.parse(st.out)).toMatchObject({ service: 'analysis-service', strategy: 'canary', phase: 'Healthy', weight: 0 });
+    const status = await slipway(ns(), 'status', dir, '--env', env, '-o', 'json');
+    expect(status.code, status.err).toBe(0);
   });
 });

@@ -8,6 +8,9 @@
  * cluster, and is deleted afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { AppsV1Api, CoreV1Api, KubeConfig, V1Namespace, V1Pod } from '@kubernetes/client-node';
@@ -156,3 +159,23 @@ export function createPod(ns: TestNamespace, pod: PodManifest): Promise<V1Pod> {
 }
 
 export const isPodReady = (p: V1Pod): boolean => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/** A kubeconfig for `ns`'s cluster that authenticates with `user` (a kubeconfig user block: token, exec…), context namespace `ns`. */
+export function kubeconfigWithUser(ns: TestNamespace, user: Record<string, unknown>): string {
+  const admin = ns.kc.getCurrentCluster();
+  if (!admin) throw new Error('no cluster in the test kubeconfig');
+  const caData = admin.caData ?? (admin.caFile ? readFileSync(admin.caFile).toString('base64') : undefined);
+  const file = join(mkdtempSync(join(tmpdir(), 'slipway-user-')), 'kubeconfig');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: admin.server, ...(caData ? { 'certificate-authority-data': caData } : { 'insecure-skip-tls-verify': true }) } }],
+      users: [{ name: 'u', user }],
+      contexts: [{ name: 'u', context: { cluster: 'c', user: 'u', namespace: ns.name } }],
+      'current-context': 'u',
+    }),
+  );
+  return file;
+}

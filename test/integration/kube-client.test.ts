@@ -14,7 +14,7 @@ import { KubeClient, SharedInformer, type LiveObject } from '../../src/kube/inde
 import type { SlipwayError } from '../../src/errors/index.ts';
 import { main, memoryIo } from '../../src/cli/index.ts';
 import { configMap } from './deploy-fixtures.ts';
-import { testKubeconfigPath, useNamespace, waitFor, type TestNamespace } from './harness.ts';
+import { kubeconfigWithUser, testKubeconfigPath, useNamespace, waitFor, type TestNamespace } from './harness.ts';
 
 const rvOf = (o: LiveObject): string => (o.metadata as { resourceVersion?: string }).resourceVersion ?? '';
 
@@ -47,26 +47,6 @@ async function restartApiserver(kubeconfigPath: string, downMs: number): Promise
   closeSync(log);
   child.unref();
   writeFileSync(pidFile, `${child.pid ?? 0}\n`);
-}
-
-/** A kubeconfig for `ns`'s cluster that authenticates with `user` (a YAML user block). */
-function kubeconfigWithUser(ns: TestNamespace, user: Record<string, unknown>): string {
-  const admin = ns.kc.getCurrentCluster();
-  if (!admin) throw new Error('no cluster in the test kubeconfig');
-  const caData = admin.caData ?? (admin.caFile ? readFileSync(admin.caFile).toString('base64') : undefined);
-  const file = join(mkdtempSync(join(tmpdir(), 'slipway-sa-')), 'kubeconfig');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: admin.server, ...(caData ? { 'certificate-authority-data': caData } : { 'insecure-skip-tls-verify': true }) } }],
-      users: [{ name: 'sa', user }],
-      contexts: [{ name: 'sa', context: { cluster: 'c', user: 'sa', namespace: ns.name } }],
-      'current-context': 'sa',
-    }),
-  );
-  return file;
 }
 
 /** The admin client of the test cluster. */

@@ -4,12 +4,10 @@
  * ServiceRollout manifests, and waits on the rollout's status.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import { API_VERSION, INSTANCE_LABEL, KIND, installManifests, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
-import { waitFor, type TestNamespace } from './harness.ts';
+import { kubeconfigWithUser, waitFor, type TestNamespace } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -155,20 +153,5 @@ export async function serviceAccountKubeconfig(ns: TestNamespace, namespace: str
   admin.close();
   const token = (res.body as { status?: { token?: string } }).status?.token;
   if (!token) throw new Error(`TokenRequest answered ${res.status}`);
-  const cluster = ns.kc.getCurrentCluster();
-  if (!cluster) throw new Error('no cluster in the test kubeconfig');
-  const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
-  const file = join(mkdtempSync(join(tmpdir(), 'slipway-sa-')), 'kubeconfig');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: cluster.server, ...(caData ? { 'certificate-authority-data': caData } : { 'insecure-skip-tls-verify': true }) } }],
-      users: [{ name: 'sa', user: { token } }],
-      contexts: [{ name: 'sa', context: { cluster: 'c', user: 'sa' } }],
-      'current-context': 'sa',
-    }),
-  );
-  return file;
+  return kubeconfigWithUser(ns, { token });
 }
