@@ -172,7 +172,11 @@ describe('slipway cluster status', () => {
       expect(out.components.filter((c) => c.alive && c.healthy).map((c) => c.component)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kwok']);
       // The shared cluster is untouched.
       const shared = inject('clusterDataDir');
-      if (shared !== '') expect((await clusterStatus({ name: 'it', dataDir: shared })).phase).toBe('running');
+      if (shared !== '') {
+        const st = await clusterStatus({ name: 'it', dataDir: shared });
+        expect(st.components.filter((c) => !(c.alive && c.healthy)).map((c) => `${c.component}: ${c.detail}`)).toEqual([]);
+        expect(st.addons.filter((a) => !(a.alive && a.healthy)).map((a) => `${a.addon}: ${a.detail} (log ${a.log})`)).toEqual([]);
+      }
     } finally {
       await clusterDown({ name: 'status', dataDir, delete: true }).catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
