@@ -22,7 +22,7 @@ import { tailFile } from './logs.ts';
 import { isAlive, readPid, removePidFile, startDetached, stopProcess } from './process.ts';
 import type { ClusterState } from './state.ts';
 
-const CRDS_SCRIPT = fileURLToPath(new URL('../../scripts/fetch-crds.sh', import.meta.url));
+export const CRDS_SCRIPT = fileURLToPath(new URL('../../scripts/fetch-crds.sh', import.meta.url));
 export const CONTROLLER_ADDON = 'slipway-controller' as const;
 
 /** Istio CRDs kept: the networking kinds a canary routes through (the module ships every Istio CRD). */

@@ -247,25 +247,7 @@ export function planUp(opts: UpOptions): UpPlan {
   ];
   const installCrds = opts.crds ?? (opts.objects !== undefined || opts.controller !== undefined);
   if (installCrds) {
-    steps.push({
-      title: 'Install CRDs (Gateway API, Istio networking, slipway)',
-      run: async (report) => {
-        const objects: KubeObject[] = [];
-        try {
-          const dirs = await resolveCrdsDirs(opts.crdsDirs, env);
-          objects.push(...readCrds(dirs));
-          report(`${objects.length} third-party CRDs from ${dirs.join(', ')}`);
-        } catch (e) {
-          // Folders the user named must work; without Go to fetch the pinned ones the cluster still
-          // works (routes then cannot be validated): say so, go on.
-          if (crdsSource(opts.crdsDirs, env).kind === 'explicit') throw e;
-          report(`skipped the Gateway API and Istio CRDs: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        objects.push(...(opts.objects ?? []));
-        await installObjects(layout.kubeconfig, objects, timeoutMs);
-        return 'done';
-      },
-    });
+    steps.push(crdsStep(opts, env, layout.kubeconfig, timeoutMs));
   }
   const addon = opts.controller;
   if (addon) {
@@ -316,6 +298,29 @@ export function planUp(opts: UpOptions): UpPlan {
       ...(ctx.mergedInto !== undefined ? { mergedInto: ctx.mergedInto } : {}),
       ...(ctx.controller !== undefined ? { controller: ctx.controller } : {}),
     }),
+  };
+}
+
+/** Installs the third-party CRDs (see {@link resolveCrdsDirs}) and `opts.objects`, and waits until the CRDs are Established. */
+function crdsStep(opts: UpOptions, env: NodeJS.ProcessEnv, kubeconfig: string, timeoutMs: number): UpStep {
+  return {
+    title: 'Install CRDs (Gateway API, Istio networking, slipway)',
+    run: async (report) => {
+      const objects: KubeObject[] = [];
+      try {
+        const dirs = await resolveCrdsDirs(opts.crdsDirs, env);
+        objects.push(...readCrds(dirs));
+        report(`${objects.length} third-party CRDs from ${dirs.join(', ')}`);
+      } catch (e) {
+        // Folders the user named must work; without Go to fetch the pinned ones the cluster still
+        // works (routes then cannot be validated): say so, go on.
+        if (crdsSource(opts.crdsDirs, env).kind === 'explicit') throw e;
+        report(`skipped the Gateway API and Istio CRDs: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      objects.push(...(opts.objects ?? []));
+      await installObjects(kubeconfig, objects, timeoutMs);
+      return 'done';
+    },
   };
 }
 

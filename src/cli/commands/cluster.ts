@@ -94,7 +94,7 @@ function registerUp(cluster: Command, io: Io): void {
     .option(
       '--crds-dir <dir>',
       'folder of third-party CRD YAML files to install instead of the pinned Gateway API and Istio ones; repeatable (default: $SLIPWAY_CRDS_DIR, colon-separated, or scripts/fetch-crds.sh)',
-      (v: string, prev: string[] = []) => [...prev, v],
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .addHelpText(
       'after',
