@@ -1,13 +1,17 @@
 # The two entry points in README.md. Each installs what it needs and caches it.
 SHELL := /bin/bash
 .ONESHELL:
-.PHONY: demo test setup kube-bin go-tools typecheck lint knip unit integration golden clean
+.PHONY: demo test setup kube-bin crds go-tools typecheck lint knip unit integration golden clean
 
 setup:
 	@scripts/bootstrap.sh
 
-kube-bin: setup
+kube-bin: setup crds
 	@scripts/build-kube.sh >/dev/null
+
+## crds: the Gateway API and Istio networking CRDs `slipway cluster up` installs, from pinned Go modules, cached by version.
+crds:
+	@scripts/fetch-crds.sh >/dev/null
 
 ## go-tools: the peer tools tests compare against (helm, kustomize, kube-score, kompose, actionlint), cached by version.
 go-tools: setup

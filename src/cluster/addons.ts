@@ -11,20 +11,21 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
-import { internal } from '../errors/index.ts';
+import { clusterUnavailable, inputError, internal } from '../errors/index.ts';
 import { KubeClient } from '../kube/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
 import { LOCALHOST } from './flags.ts';
 import { httpGet } from './health.ts';
 import type { ClusterLayout } from './layout.ts';
 import { freePort } from './ports.ts';
+import { tailFile } from './logs.ts';
 import { isAlive, readPid, removePidFile, startDetached, stopProcess } from './process.ts';
 import type { ClusterState } from './state.ts';
 
-const CRDS_SCRIPT = fileURLToPath(new URL('../../scripts/fetch-crds.sh', import.meta.url));
+export const CRDS_SCRIPT = fileURLToPath(new URL('../../scripts/fetch-crds.sh', import.meta.url));
 export const CONTROLLER_ADDON = 'slipway-controller' as const;
 
-/** Istio CRDs kept: the networking kinds a canary routes through. */
+/** Istio CRDs kept: the networking kinds a canary routes through (the module ships every Istio CRD). */
 const ISTIO_KINDS = new Set(['VirtualService', 'DestinationRule']);
 
 /** How to run `slipway` (argv prefix), e.g. [node, --disable-warning=ExperimentalWarning, bin/slipway.js]. */
@@ -32,10 +33,26 @@ export interface ControllerAddon {
   readonly command: readonly string[];
 }
 
-/** The CRD folder: `SLIPWAY_CRDS_DIR`, else what scripts/fetch-crds.sh prints (cached after the first run). */
-export async function resolveCrdsDir(env: NodeJS.ProcessEnv): Promise<string> {
-  const explicit = env['SLIPWAY_CRDS_DIR'];
-  if (explicit) return explicit;
+/** Where the CRD folders come from: `--crds-dir`, else `SLIPWAY_CRDS_DIR` (colon-separated), else the script. */
+export type CrdsSource = { readonly kind: 'explicit'; readonly dirs: string[] } | { readonly kind: 'script' };
+
+/** Pure: the folders the caller named (`--crds-dir`, else `SLIPWAY_CRDS_DIR` split on `:`), or "ask the script". */
+export function crdsSource(crdsDirs: readonly string[] | undefined, env: NodeJS.ProcessEnv): CrdsSource {
+  const named = (crdsDirs ?? []).filter((d) => d !== '');
+  if (named.length > 0) return { kind: 'explicit', dirs: named };
+  const fromEnv = (env['SLIPWAY_CRDS_DIR'] ?? '').split(':').filter((d) => d !== '');
+  if (fromEnv.length > 0) return { kind: 'explicit', dirs: fromEnv };
+  return { kind: 'script' };
+}
+
+/**
+ * The CRD folders: the named ones, else every line scripts/fetch-crds.sh prints (one folder per
+ * pinned module@version, cached after the first run). Only the pinned versions' folders are
+ * returned, never the cache root: a cache that still holds an older version must not install it.
+ */
+export async function resolveCrdsDirs(crdsDirs: readonly string[] | undefined, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const src = crdsSource(crdsDirs, env);
+  if (src.kind === 'explicit') return src.dirs;
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(CRDS_SCRIPT, [], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
@@ -45,24 +62,33 @@ export async function resolveCrdsDir(env: NodeJS.ProcessEnv): Promise<string> {
     child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
     child.on('close', (c) => resolve({ code: c ?? 1, stdout: out, stderr: err }));
   });
-  const dir = stdout.trim().split('\n').pop() ?? '';
-  if (code !== 0 || dir === '') throw internal(`fetching the Gateway API and Istio CRDs failed (exit ${code})`, { cause: stderr, hint: `run ${CRDS_SCRIPT} to see why` });
-  return dir;
+  const dirs = stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (code !== 0 || dirs.length === 0) throw internal(`fetching the Gateway API and Istio CRDs failed (exit ${code})`, { cause: stderr, hint: `run ${CRDS_SCRIPT} to see why` });
+  return dirs;
 }
 
-/** Every CRD under `dir` (one folder per module@version), Istio's narrowed to the networking kinds. */
-export function readCrds(dir: string): KubeObject[] {
+/** Pure: the CustomResourceDefinitions among `docs`, Istio's narrowed to {@link ISTIO_KINDS}. */
+export function selectCrds(docs: readonly unknown[]): KubeObject[] {
+  return docs.filter((d): d is KubeObject => {
+    const o = d as KubeObject | null;
+    if (o?.kind !== 'CustomResourceDefinition') return false;
+    const spec = o['spec'] as { group?: string; names?: { kind?: string } } | undefined;
+    const group = spec?.group ?? '';
+    return !(group === 'istio.io' || group.endsWith('.istio.io')) || ISTIO_KINDS.has(spec?.names?.kind ?? '');
+  });
+}
+
+/** Every CRD in the `*.yaml` files directly inside `dirs` (see {@link selectCrds}). */
+export function readCrds(dirs: readonly string[]): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const mod of readdirSync(dir).sort()) {
-    for (const f of readdirSync(join(dir, mod)).filter((n) => n.endsWith('.yaml')).sort()) {
-      for (const doc of parseAllDocuments(readFileSync(join(dir, mod, f), 'utf8'))) {
-        const o = doc.toJS() as KubeObject | null;
-        if (o?.kind !== 'CustomResourceDefinition') continue;
-        const kind = (o['spec'] as { names?: { kind?: string } } | undefined)?.names?.kind ?? '';
-        if (mod.startsWith('istio-api') && !ISTIO_KINDS.has(kind)) continue;
-        out.push(o);
-      }
+  for (const dir of dirs) {
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
+    } catch (e) {
+      throw inputError(`CRD folder ${dir} cannot be read`, { cause: e, expected: 'a folder of CustomResourceDefinition YAML files', hint: 'check --crds-dir / SLIPWAY_CRDS_DIR, or unset them to use scripts/fetch-crds.sh' });
     }
+    for (const f of files) out.push(...selectCrds(parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as unknown)));
   }
   return out;
 }
@@ -104,8 +130,14 @@ export async function ensureController(layout: ClusterLayout, state: ClusterStat
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if ((await controllerHealth(port)).healthy) return { pid, port, started: true };
-    if (!isAlive(pid, basename(binary)) || Date.now() > deadline) {
-      throw internal(`the slipway controller did not become healthy (see ${files.log})`, { cause: pid, hint: `its log: ${files.log}` });
+    const exited = !isAlive(pid, basename(binary));
+    if (exited || Date.now() > deadline) {
+      const why = exited ? 'exited' : `did not answer /healthz within ${Math.round(timeoutMs / 1000)}s`;
+      const tail = await tailFile(files.log, 15);
+      throw clusterUnavailable(`the slipway controller ${why}${tail ? `\n  last lines of ${files.log}:\n${tail.replace(/^/gm, '    ')}` : ''}`, {
+        cause: pid,
+        hint: `its log: ${files.log}; \`slipway cluster up --no-controller\` starts the cluster without it`,
+      });
     }
     await sleep(200);
   }

@@ -28,7 +28,7 @@ import { defaultStorageClass, kwokConfigYaml, nodeObjects } from './stages.ts';
 import { ensureNode, ensureStorageClass, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists } from './client.ts';
 import { stopComponents } from './down.ts';
 import { tailFile } from './logs.ts';
-import { ensureController, installObjects, readCrds, resolveCrdsDir, type ControllerAddon } from './addons.ts';
+import { crdsSource, ensureController, installObjects, readCrds, resolveCrdsDirs, stopAddons, type ControllerAddon } from './addons.ts';
 import type { KubeObject } from '../manifest/index.ts';
 
 export interface UpOptions extends ClusterTarget {
@@ -50,6 +50,11 @@ export interface UpOptions extends ClusterTarget {
    * @default true when `objects` or `controller` is given
    */
   readonly crds?: boolean | undefined;
+  /**
+   * Folders of third-party CRD YAML files to install instead of the pinned Gateway API and Istio
+   * ones (`--crds-dir`). @default `SLIPWAY_CRDS_DIR` (colon-separated), else scripts/fetch-crds.sh
+   */
+  readonly crdsDirs?: readonly string[] | undefined;
   /** Objects to apply once the apiserver serves (slipway's CRDs and namespace); CRDs are awaited Established. */
   readonly objects?: readonly KubeObject[] | undefined;
   /** Start the slipway controller as one more component (the CLI does, unless --no-controller). */
@@ -242,23 +247,7 @@ export function planUp(opts: UpOptions): UpPlan {
   ];
   const installCrds = opts.crds ?? (opts.objects !== undefined || opts.controller !== undefined);
   if (installCrds) {
-    steps.push({
-      title: 'Install CRDs (Gateway API, Istio networking, slipway)',
-      run: async (report) => {
-        const objects: KubeObject[] = [];
-        try {
-          const dir = await resolveCrdsDir(env);
-          objects.push(...readCrds(dir));
-          report(`${objects.length} third-party CRDs from ${dir}`);
-        } catch (e) {
-          // The cluster works without them; routes then cannot be validated. Say so, go on.
-          report(`skipped the Gateway API and Istio CRDs: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        objects.push(...(opts.objects ?? []));
-        await installObjects(layout.kubeconfig, objects, timeoutMs);
-        return 'done';
-      },
-    });
+    steps.push(crdsStep(opts, env, layout.kubeconfig, timeoutMs));
   }
   const addon = opts.controller;
   if (addon) {
@@ -312,6 +301,29 @@ export function planUp(opts: UpOptions): UpPlan {
   };
 }
 
+/** Installs the third-party CRDs (see {@link resolveCrdsDirs}) and `opts.objects`, and waits until the CRDs are Established. */
+function crdsStep(opts: UpOptions, env: NodeJS.ProcessEnv, kubeconfig: string, timeoutMs: number): UpStep {
+  return {
+    title: 'Install CRDs (Gateway API, Istio networking, slipway)',
+    run: async (report) => {
+      const objects: KubeObject[] = [];
+      try {
+        const dirs = await resolveCrdsDirs(opts.crdsDirs, env);
+        objects.push(...readCrds(dirs));
+        report(`${objects.length} third-party CRDs from ${dirs.join(', ')}`);
+      } catch (e) {
+        // Folders the user named must work; without Go to fetch the pinned ones the cluster still
+        // works (routes then cannot be validated): say so, go on.
+        if (crdsSource(opts.crdsDirs, env).kind === 'explicit') throw e;
+        report(`skipped the Gateway API and Istio CRDs: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      objects.push(...(opts.objects ?? []));
+      await installObjects(kubeconfig, objects, timeoutMs);
+      return 'done';
+    },
+  };
+}
+
 /** Runs a plan without any progress display (tests, scripts). */
 export async function clusterUp(opts: UpOptions, onLine?: (step: string, line: string) => void): Promise<UpResult> {
   const plan = planUp(opts);
@@ -329,7 +341,9 @@ function withCleanup(step: UpStep, layout: ClusterLayout, state: () => ClusterSt
       } catch (e) {
         const s = state();
         // SLIPWAY_KEEP_FAILED=1 leaves the processes up to debug a failed start by hand.
-        if (s && Object.keys(s.pids).length > 0 && process.env['SLIPWAY_KEEP_FAILED'] !== '1') {
+        if (s && (Object.keys(s.pids).length > 0 || Object.keys(s.addons ?? {}).length > 0) && process.env['SLIPWAY_KEEP_FAILED'] !== '1') {
+          // The controller first: it is a client of the control plane (and may be what failed).
+          await stopAddons(layout, s).catch(() => undefined);
           await stopComponents(layout, s).catch(() => undefined);
           s.pids = {};
           await writeState(layout.stateFile, s).catch(() => undefined);

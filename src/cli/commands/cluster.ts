@@ -71,6 +71,7 @@ function printUp(r: UpResult, seconds: number, io: Io): void {
   const head = r.alreadyRunning ? `cluster "${r.name}" is already running` : `cluster "${r.name}" is up in ${seconds.toFixed(1)}s`;
   io.out(`${c.green('✔')} ${head}: Kubernetes ${r.serverVersion}, ${r.nodes} simulated nodes, ${r.server}\n`);
   io.out(`  kubeconfig: ${r.kubeconfig} (context ${r.context})\n`);
+  if (r.controller !== undefined) io.out(`  slipway controller: pid ${r.controller.pid}, ${r.controller.url}/healthz\n`);
   if (r.mergedInto !== undefined) io.out(`  context ${r.context} merged into ${r.mergedInto} and made current: kubectl and slipway use it\n`);
   else io.out(`\n  export KUBECONFIG=${r.kubeconfig}\n`);
 }
@@ -90,6 +91,11 @@ function registerUp(cluster: Command, io: Io): void {
     .option('--no-merge-kubeconfig', "leave $KUBECONFIG and ~/.kube/config alone (use `slipway cluster kubeconfig`)")
     .option('--timeout <seconds>', 'per wait (apiserver ready, nodes Ready, …)', (v) => Number(v), 120)
     .option('--no-controller', 'do not start the slipway controller (progressive delivery) with the cluster')
+    .option(
+      '--crds-dir <dir>',
+      'folder of third-party CRD YAML files to install instead of the pinned Gateway API and Istio ones; repeatable (default: $SLIPWAY_CRDS_DIR, colon-separated, or scripts/fetch-crds.sh)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .addHelpText(
       'after',
       `
@@ -109,12 +115,12 @@ Examples:
 
 Pods simulate failures with the label slipway.dev/simulate=never-ready|crash-loop|slow-ready.`,
     )
-    .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number; controller: boolean }) => {
+    .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number; controller: boolean; crdsDir?: string[] }) => {
       const t0 = Date.now();
       const { installManifests, CONTROLLER_NAMESPACE } = await import('../../rollout/index.ts');
       const objects = [...installManifests({ image: 'unused', crdsOnly: true }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }];
       const controller = f.controller ? { command: slipwayCommand() } : undefined;
-      const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000, objects, controller });
+      const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000, objects, controller, crdsDirs: f.crdsDir });
       await runPlan(plan, io);
       printUp(plan.result(), (Date.now() - t0) / 1000, io);
     });
