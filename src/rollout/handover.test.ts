@@ -33,7 +33,7 @@ describe('handOver: deploy gives canary services to the controller', () => {
       strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '15m' } }, { analysis: { count: 3 } }, { setWeight: 50 }, { pause: {} }], progressDeadlineSeconds: 120 } },
       trafficRouting: { gatewayAPI: { parentRefs: [{ name: 'public' }], hostnames: ['api.example.com'], port: 8080 } },
     });
-    expect((out[2]?.['spec'] as { scaleTargetRef: { name: string } }).scaleTargetRef.name).toBe('api-stable');
+    expect((out[2]?.['spec'] as { scaleTargetRef: unknown }).scaleTargetRef).toEqual({ apiVersion: 'slipway.dev/v1alpha1', kind: 'ServiceRollout', name: 'api' });
   });
 
   it('without a route the rollout has no traffic routing (the replica ratio approximates the weight)', () => {

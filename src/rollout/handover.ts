@@ -3,7 +3,7 @@
  * `slipway.dev/strategy` annotation says `canary` becomes a ServiceRollout with the same name,
  * template, replicas and steps; an HTTPRoute that sends the service's traffic becomes the
  * rollout's Gateway API routing (the controller then owns that route, so nothing else fights
- * over its weights); an HPA that scaled the Deployment scales the stable track.
+ * over its weights); an HPA that scaled the Deployment scales the rollout instead.
  */
 import { parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
@@ -33,12 +33,12 @@ export function handOver<T extends Desired>(objects: readonly T[], make: (object
     const { ro, route } = rolloutOf(d.object, objects);
     replaced.set(d, make(ro, d));
     if (route && ro.spec.trafficRouting) dropped.add(route);
-    // An HPA of the Deployment scales the stable track the controller runs.
+    // An HPA of the Deployment scales the rollout (its scale subresource), as HPAs scale Argo Rollouts.
     const name = ro.metadata.name ?? '';
     for (const h of objects) {
       const target = (h.object['spec'] as { scaleTargetRef?: { kind?: string; name?: string } } | undefined)?.scaleTargetRef;
       if (h.object.kind === 'HorizontalPodAutoscaler' && target?.kind === 'Deployment' && target.name === name) {
-        replaced.set(h, make({ ...h.object, spec: { ...(h.object['spec'] as Record<string, unknown>), scaleTargetRef: { ...target, name: `${name}-stable` } } }, h));
+        replaced.set(h, make({ ...h.object, spec: { ...(h.object['spec'] as Record<string, unknown>), scaleTargetRef: { apiVersion: API_VERSION, kind: KIND, name } } }, h));
       }
     }
   }
@@ -65,7 +65,7 @@ function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): {
     kind: KIND,
     metadata: { name, ...(dep.metadata.namespace ? { namespace: dep.metadata.namespace } : {}), ...(dep.metadata.labels ? { labels: dep.metadata.labels } : {}) },
     spec: {
-      replicas: spec.replicas ?? 1,
+      ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
       selector: { matchLabels: spec.selector?.matchLabels ?? podLabels },
       template: spec.template ?? {},
       strategy: { canary: { steps, ...(spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}) } },

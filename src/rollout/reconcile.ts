@@ -43,6 +43,9 @@ export function durationMs(d: string): number {
   return ms;
 }
 
+/** spec.replicas, 1 when unset (an HPA sets it through the scale subresource). */
+export const replicasOf = (ro: ServiceRollout): number => ro.spec.replicas ?? 1;
+
 /** Canary pods for a traffic weight: proportional to the stable replicas, at least one while it gets traffic. */
 export function canaryReplicasFor(weight: number, replicas: number): number {
   return weight <= 0 ? 0 : Math.max(1, Math.ceil((replicas * weight) / 100));
@@ -138,7 +141,8 @@ class Run {
 
   /** Writes the status (the whole of it: fields left out are removed). */
   async writeStatus(patch: StatusPatch, drop: readonly (keyof ServiceRolloutStatusT)[] = []): Promise<void> {
-    const merged: Record<string, unknown> = { ...this.st, ...patch, observedGeneration: (this.ro.metadata as { generation?: number }).generation ?? 0, strategy: 'canary', routing: this.router.name };
+    const selector = Object.entries(this.ro.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const merged: Record<string, unknown> = { ...this.st, ...patch, observedGeneration: (this.ro.metadata as { generation?: number }).generation ?? 0, strategy: 'canary', routing: this.router.name, replicas: replicasOf(this.ro), selector };
     const next = Object.fromEntries(Object.entries(merged).filter(([k, v]) => v !== undefined && !drop.includes(k as keyof ServiceRolloutStatusT))) as ServiceRolloutStatusT;
     this.st = next;
     // Optimistic: written against the version this reconcile read, so a stale read (or a
@@ -176,7 +180,7 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, get: 
 
   // First version: straight to stable, nothing to compare with.
   if (!stable) {
-    await r.applyDeployment('stable', live.spec.template, live.spec.replicas);
+    await r.applyDeployment('stable', live.spec.template, replicasOf(live));
     await r.applyDeployment('canary', live.spec.template, 0);
     await r.router.setWeight(live, 0, undefined);
     await r.writeStatus({ stableRevision: desired, stableImage: imageOf(live.spec.template), weight: 0, currentStepIndex: r.steps.length, phase: 'Progressing', message: 'first version: deployed as stable' }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'abortedRevision', 'abortReason']);
@@ -185,7 +189,7 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, get: 
   }
   const stableView = viewOf(stable);
   // Replicas alone never start a canary: stable follows spec.replicas with its own template.
-  await r.applyDeployment('stable', stableView.template, live.spec.replicas, stableView.revision);
+  await r.applyDeployment('stable', stableView.template, replicasOf(live), stableView.revision);
 
   // The status is the record; the stable Deployment's revision stands in only when the status was lost.
   if (desired === r.st.stableRevision || (r.st.stableRevision === undefined && stableView.revision === desired)) {
@@ -296,7 +300,7 @@ async function runStep(r: Run, desired: string, step: StepT, i: number, deadline
   if (step.pause !== undefined) return pauseStep(r, step.pause.duration, i);
   if (step.setCanaryScale !== undefined) {
     const s = step.setCanaryScale;
-    const replicas = s.replicas ?? canaryReplicasFor(s.weight ?? r.st.weight ?? 0, r.ro.spec.replicas);
+    const replicas = s.replicas ?? canaryReplicasFor(s.weight ?? r.st.weight ?? 0, replicasOf(r.ro));
     await r.applyDeployment('canary', r.ro.spec.template, replicas);
     return { done: `canary scaled to ${replicas}` };
   }
@@ -338,7 +342,7 @@ async function analysisStep(r: Run, desired: string, i: number): Promise<StepOut
 
 /** Scales the canary for weight `w`, and once its pods are ready routes `w`% to it; a result while it has to wait (or aborted). */
 async function setWeightStep(r: Run, desired: string, w: number, i: number, deadlineMs: number): Promise<ReconcileResult | undefined> {
-  await r.applyDeployment('canary', r.ro.spec.template, canaryReplicasFor(w, r.ro.spec.replicas));
+  await r.applyDeployment('canary', r.ro.spec.template, canaryReplicasFor(w, replicasOf(r.ro)));
   const view = viewOf(await r.deployment(canaryName(r.ro)));
   if (!view.ready && w > 0) {
     const started = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : Date.now();
@@ -353,7 +357,7 @@ async function setWeightStep(r: Run, desired: string, w: number, i: number, dead
 async function promote(r: Run, desired: string, deadlineMs: number): Promise<ReconcileResult | undefined> {
   const stable = viewOf(await r.deployment(stableName(r.ro)));
   if (stable.revision !== desired) {
-    await r.applyDeployment('stable', r.ro.spec.template, r.ro.spec.replicas);
+    await r.applyDeployment('stable', r.ro.spec.template, replicasOf(r.ro));
     await r.writeStatus({ phase: 'Progressing', message: `promoting: stable rolls to ${desired}`, stepStartTime: now() });
     await r.event('Normal', 'Promoting', `stable rolls to ${desired} (maxUnavailable 0) while traffic stays split`);
     return { requeueAfterMs: 1000 };

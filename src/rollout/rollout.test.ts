@@ -56,9 +56,9 @@ describe('the CRD', () => {
     expect(structural(input)).toEqual(want);
   });
 
-  it('has the status subresource and the printer columns kubectl shows', () => {
+  it('has the status and scale subresources (an HPA scales it) and the printer columns kubectl shows', () => {
     const v = (serviceRolloutCrd()['spec'] as { versions: { subresources: unknown; additionalPrinterColumns: { name: string }[] }[] }).versions[0];
-    expect(v?.subresources).toEqual({ status: {} });
+    expect(v?.subresources).toEqual({ status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } });
     expect(v?.additionalPrinterColumns.map((c) => c.name)).toEqual(['Strategy', 'Step', 'Weight', 'Phase', 'Age']);
   });
 });

@@ -68,7 +68,7 @@ const Step = Type.Object(
 );
 
 const ServiceRolloutSpec = Type.Object({
-  replicas: Int('Replicas of the stable version (the canary scales with its weight).', { minimum: 0 }),
+  replicas: Opt(Int('Replicas of the stable version (the canary scales with its weight); set by an HPA through the scale subresource. @default 1', { minimum: 0 })),
   selector: Type.Object({ matchLabels: Type.Record(Type.String(), Type.String()) }, { description: 'Labels every pod of the service carries.' }),
   template: Preserved('The pod template of the desired version. A change of it (not of replicas) starts a canary.'),
   strategy: Type.Object({
@@ -102,6 +102,8 @@ const Condition = Type.Object({
 
 const ServiceRolloutStatus = Type.Object({
   observedGeneration: Opt(Type.Integer()),
+  replicas: Opt(Type.Integer({ minimum: 0, description: 'Stable pods (the scale subresource reads it).' })),
+  selector: Opt(Type.String({ description: 'Label selector of the pods, as a string (the scale subresource reads it).' })),
   phase: Opt(Type.String({ enum: ['Progressing', 'Paused', 'Healthy', 'Degraded'] })),
   strategy: Opt(Type.String()),
   currentStepIndex: Opt(Type.Integer({ minimum: 0 })),
@@ -187,7 +189,7 @@ export function serviceRolloutCrd(): KubeObject {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } },
           additionalPrinterColumns: [
             { name: 'Strategy', type: 'string', jsonPath: '.status.strategy' },
             { name: 'Step', type: 'integer', jsonPath: '.status.currentStepIndex' },
