@@ -20,7 +20,8 @@ const rvOf = (o: LiveObject): string => (o.metadata as { resourceVersion?: strin
 
 /**
  * Kills the test cluster's kube-apiserver and
- * starts it again with the same command line, recording the new pid where `cluster down` finds it.
+ * starts it again with the same command line, recording the new pid where `cluster status` and
+ * `cluster down` find it (the pid file and cluster.json).
  */
 async function restartApiserver(kubeconfigPath: string, downMs: number): Promise<void> {
   const dataDir = dirname(kubeconfigPath);
@@ -47,6 +48,11 @@ async function restartApiserver(kubeconfigPath: string, downMs: number): Promise
   closeSync(log);
   child.unref();
   writeFileSync(pidFile, `${child.pid ?? 0}\n`);
+  // cluster.json too: `cluster status` and `cluster down` read the pid there first.
+  const stateFile = join(dataDir, 'cluster.json');
+  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { pids: Record<string, number> };
+  state.pids['kube-apiserver'] = child.pid ?? 0;
+  writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 /** The admin client of the test cluster. */
