@@ -25,6 +25,8 @@ export interface ReconcileContext {
   readonly log: Logger;
   /** Aborts when leadership is lost or the process shuts down. */
   readonly signal: AbortSignal;
+  /** The process's Prometheus registry (/metrics), for a reconciler's own metrics. */
+  readonly registry: Registry;
 }
 
 /** Objects of another kind whose changes mean "look at these primary objects again". @public */
@@ -162,7 +164,7 @@ export class Manager {
             const log = this.log.child({ reconciler: r.name, namespace, name });
             const end = this.metrics.latency.startTimer({ reconciler: r.name });
             try {
-              const res = await r.reconcile(key, { client: this.o.client, informers: this.informers, events: this.events, log, signal });
+              const res = await r.reconcile(key, { client: this.o.client, informers: this.informers, events: this.events, log, signal, registry: this.registry });
               this.metrics.reconciles.inc({ reconciler: r.name, result: 'ok' });
               return res;
             } catch (e) {

@@ -20,7 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../controller/index.ts';
-import type { KubeClient, LiveObject } from '../kube/index.ts';
+import type { KindQuery, KubeClient, LiveObject } from '../kube/index.ts';
+import { rolloutMetrics, type RolloutMetrics } from './metrics.ts';
 import { canonicalJson } from '../manifest/index.ts';
 import { CONTROLLER_MANAGER, TRACK_LABEL, canaryName, ownedBy, routerFor, stableName, type HeaderRoute, type TrafficRouter } from './router.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutStatusT, type StepT } from './types.ts';
@@ -44,7 +45,7 @@ export function durationMs(d: string): number {
 }
 
 /** spec.replicas, 1 when unset (an HPA sets it through the scale subresource). */
-export const replicasOf = (ro: ServiceRollout): number => ro.spec.replicas ?? 1;
+const replicasOf = (ro: ServiceRollout): number => ro.spec.replicas ?? 1;
 
 /** Canary pods for a traffic weight: proportional to the stable replicas, at least one while it gets traffic. */
 export function canaryReplicasFor(weight: number, replicas: number): number {
@@ -92,7 +93,10 @@ class Run {
   readonly ctx: ReconcileContext;
   readonly steps: readonly StepT[];
 
-  constructor(ro: ServiceRollout, ctx: ReconcileContext) {
+  readonly primary: KindQuery;
+
+  constructor(ro: ServiceRollout, ctx: ReconcileContext, primary: KindQuery) {
+    this.primary = primary;
     this.ro = ro;
     this.st = { ...(ro.status ?? {}) };
     this.rv = (ro.metadata as { resourceVersion?: string }).resourceVersion;
@@ -120,7 +124,10 @@ class Run {
     return this.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.ns, name }, { signal: this.ctx.signal });
   }
 
+  /** Writes a track's Deployment, unless it already has this revision at these replicas (reads are cheaper than writes). */
   async applyDeployment(track: 'stable' | 'canary', template: unknown, replicas: number, revision: string = templateHash(template)): Promise<void> {
+    const live = await this.deployment(track === 'stable' ? stableName(this.ro) : canaryName(this.ro));
+    if (live && live.metadata.annotations?.[REVISION_ANNOTATION] === revision && (live['spec'] as { replicas?: number } | undefined)?.replicas === replicas) return;
     const sel = { ...this.ro.spec.selector.matchLabels, [TRACK_LABEL]: track };
     const t = (template ?? {}) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
     await this.client.apply(
@@ -154,8 +161,13 @@ class Run {
     this.rv = (written.metadata as { resourceVersion?: string }).resourceVersion;
   }
 
+  get metrics(): RolloutMetrics {
+    return rolloutMetrics(this.ctx.registry, this.ctx.informers.informer(this.primary));
+  }
+
   event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     this.ctx.log.info({ reason }, message);
+    this.metrics.transitions.inc({ reason });
     return this.ctx.events.record(this.ro, type, reason, message);
   }
 
@@ -166,14 +178,14 @@ class Run {
 }
 
 /** One reconcile of the rollout at `key` (`namespace/name`). */
-export async function reconcileRollout(key: string, ctx: ReconcileContext, get: (ns: string, name: string) => LiveObject | undefined): Promise<ReconcileResult | undefined> {
+export async function reconcileRollout(key: string, ctx: ReconcileContext, primary: KindQuery): Promise<ReconcileResult | undefined> {
   const [ns = 'default', name = ''] = key.split('/');
   // The informer says something changed; the apiserver says what is true now. A cache that lags
   // behind this controller's own last status write would make it redo a step (restart a pause).
-  if (!get(ns, name)) return undefined;
+  if (!ctx.informers.informer(primary).get(name, ns)) return undefined;
   const live = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name }, { signal: ctx.signal })) as ServiceRollout | undefined;
   if (!live || (live.metadata as { deletionTimestamp?: string }).deletionTimestamp) return undefined;
-  const r = new Run(live, ctx);
+  const r = new Run(live, ctx, primary);
   const desired = templateHash(live.spec.template);
   await r.router.prepare(live);
   const stable = await r.deployment(stableName(live));
@@ -213,6 +225,7 @@ async function settleOnStable(r: Run, desired: string, stable: DeploymentView): 
 }
 
 async function abort(r: Run, desired: string, reason: string): Promise<ReconcileResult> {
+  r.metrics.aborts.inc();
   // Traffic first: all of it to stable, at once; then the record of why.
   await r.router.setWeight(r.ro, 0, undefined);
   await r.writeStatus({ weight: 0, phase: 'Degraded', abortedRevision: desired, abortReason: reason, message: `aborted: ${reason}`, stepStartTime: now() }, ['pauseStartTime']);
@@ -287,7 +300,9 @@ async function runSteps(r: Run, desired: string): Promise<ReconcileResult | unde
     if (i >= r.steps.length) return promote(r, desired, deadlineMs);
     const out = await runStep(r, desired, r.steps[i] ?? {}, i, deadlineMs);
     if ('wait' in out) return out.wait;
+    const began = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : undefined;
     await r.writeStatus({ ...out.patch, currentStepIndex: i + 1, stepStartTime: now(), phase: 'Progressing', message: out.done }, ['pauseStartTime']);
+    if (began !== undefined) r.metrics.stepSeconds.observe({ step: String(i + 1) }, (Date.now() - began) / 1000);
     await r.event('Normal', 'StepCompleted', `step ${i + 1}/${r.steps.length}: ${out.done}`);
   }
 }
@@ -398,6 +413,6 @@ export function rolloutReconciler(o: { namespace?: string | undefined; instance?
         },
       },
     ],
-    reconcile: (key, ctx) => reconcileRollout(key, ctx, (ns, name) => ctx.informers.informer(primary).get(name, ns)),
+    reconcile: (key, ctx) => reconcileRollout(key, ctx, primary),
   };
 }

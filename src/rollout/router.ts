@@ -9,6 +9,7 @@
  *    behind the service's own Service, and the rollout's status says so.
  */
 import type { KubeClient, LiveObject } from '../kube/index.ts';
+import { canonicalJson } from '../manifest/index.ts';
 import type { ServiceRollout } from './types.ts';
 
 export const CONTROLLER_MANAGER = 'slipway-controller';
@@ -49,6 +50,11 @@ class GatewayApiRouter implements TrafficRouter {
   async prepare(ro: ServiceRollout): Promise<void> {
     const port = ro.spec.trafficRouting?.gatewayAPI?.port ?? 80;
     for (const [name, track] of [[stableName(ro), 'stable'], [canaryName(ro), 'canary']] as const) {
+      // Written only when missing or different: a reconcile is not a reason to write.
+      const live = await this.client.get({ apiVersion: 'v1', kind: 'Service', namespace: ro.metadata.namespace ?? 'default', name });
+      const spec = live?.['spec'] as { selector?: Record<string, string>; ports?: { port?: number }[] } | undefined;
+      const selector = { ...ro.spec.selector.matchLabels, [TRACK_LABEL]: track };
+      if (spec && canonicalJson(spec.selector) === canonicalJson(selector) && spec.ports?.[0]?.port === port) continue;
       await this.client.apply(
         {
           apiVersion: 'v1',

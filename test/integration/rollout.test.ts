@@ -73,6 +73,14 @@ describe('rollout: canary with pauses, promote, promote --full', () => {
       }, { what: 'the Promoted event' });
       expect(reasons).toEqual(expect.arrayContaining(['Initialized', 'CanaryStarted', 'StepCompleted', 'Promoting', 'Promoted']));
       expect(ctl.output()).toContain('"namespace":"' + ns().name + '"');
+      // /metrics: generic reconcile metrics and the rollout's own.
+      const metrics = await (await fetch(`${await ctl.url}/metrics`)).text();
+      expect(metrics).toMatch(/slipway_controller_reconcile_total\{reconciler="rollout",result="ok"\} [1-9]/);
+      expect(metrics).toMatch(/slipway_rollout_transitions_total\{reason="Promoted"\} [1-9]/);
+      expect(metrics).toMatch(/slipway_rollout_step_duration_seconds_count\{step="1"\} [1-9]/);
+      expect(metrics).toMatch(/slipway_rollouts\{phase="Healthy"\} 1/);
+      const ready = await fetch(`${await ctl.url}/readyz`);
+      expect(ready.status).toBe(200);
 
       // promote --full skips every remaining step.
       await c.apply(rollout(ns(), { image: 'registry.example/web:3.0.0', steps, instance: 'canary' }));
