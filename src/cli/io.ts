@@ -28,7 +28,9 @@ export function makeIo(
   stdout: NodeJS.WriteStream = process.stdout,
   stderr: NodeJS.WriteStream = process.stderr,
 ): Io {
-  const isTTY = stdout.isTTY && !process.env['NO_COLOR'] && process.env['CI'] !== 'true';
+  // Node leaves isTTY undefined on a pipe (its type says boolean), and picocolors'
+  // createColors(undefined) falls back to its own detection (FORCE_COLOR…): make it a boolean.
+  const isTTY = (stdout.isTTY as boolean | undefined) === true && !process.env['NO_COLOR'] && process.env['CI'] !== 'true';
   const c = pc.createColors(isTTY);
   let code = 0;
   // `slipway render | head` closes stdout early: that is the reader's choice, not an error.
