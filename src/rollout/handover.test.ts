@@ -36,6 +36,13 @@ describe('handOver: deploy gives canary services to the controller', () => {
     expect((out[2]?.['spec'] as { scaleTargetRef: unknown }).scaleTargetRef).toEqual({ apiVersion: 'slipway.dev/v1alpha1', kind: 'ServiceRollout', name: 'api' });
   });
 
+  it('an Ingress of class nginx becomes NGINX routing (the Ingress stays: the router adds a canary Ingress next to it)', () => {
+    const ing: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'api-public', namespace: 'shop' }, spec: { ingressClassName: 'nginx', rules: [{ host: 'api.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8080 } } } }] } }] } };
+    const out = run([dep(canary), svc, ing]);
+    expect(out.map((o) => o.kind)).toEqual(['ServiceRollout', 'Service', 'Ingress']);
+    expect((out[0]?.['spec'] as Record<string, unknown>)['trafficRouting']).toEqual({ nginx: { stableIngress: 'api-public', port: 8080 } });
+  });
+
   it('without a route the rollout has no traffic routing (the replica ratio approximates the weight)', () => {
     const out = run([dep(canary), svc]);
     expect((out[0]?.['spec'] as Record<string, unknown>)['trafficRouting']).toBeUndefined();

@@ -7,7 +7,7 @@
  */
 import { parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
-import { API_VERSION, KIND, type ServiceRollout, type StepT } from './types.ts';
+import { API_VERSION, KIND, type ServiceRollout, type ServiceRolloutSpecT, type StepT } from './types.ts';
 
 export interface Desired {
   readonly object: KubeObject;
@@ -45,6 +45,32 @@ export function handOver<T extends Desired>(objects: readonly T[], make: (object
   return objects.filter((o) => !dropped.has(o)).map((o) => replaced.get(o) ?? o);
 }
 
+/** An HTTPRoute that sends traffic to `service`, and the Gateway API routing it becomes. */
+type GatewayRouting = NonNullable<NonNullable<ServiceRolloutSpecT['trafficRouting']>['gatewayAPI']>;
+
+function gatewayRoutingOf<T extends Desired>(objects: readonly T[], service: string | undefined): { route: T | undefined; gatewayAPI: GatewayRouting | undefined } {
+  type RouteSpec = { parentRefs?: Record<string, unknown>[]; hostnames?: string[]; rules?: { backendRefs?: { name?: string; port?: number }[] }[] };
+  const route = objects.find((o) => o.object.kind === 'HTTPRoute' && ((o.object['spec'] as RouteSpec | undefined)?.rules ?? []).some((r) => (r.backendRefs ?? []).some((b) => b.name === service)));
+  const spec = route?.object['spec'] as RouteSpec | undefined;
+  const port = spec?.rules?.flatMap((r) => r.backendRefs ?? []).find((b) => b.name === service)?.port;
+  if (!route || !spec?.parentRefs || port === undefined) return { route: undefined, gatewayAPI: undefined };
+  return { route, gatewayAPI: { parentRefs: spec.parentRefs, ...(spec.hostnames ? { hostnames: spec.hostnames } : {}), port } };
+}
+
+/** An Ingress of class nginx that sends traffic to `service`: its name and the port (the NGINX router adds a canary Ingress next to it). */
+function nginxIngressOf(objects: readonly Desired[], service: string | undefined): { stableIngress: string; port: number } | undefined {
+  type IngressSpec = { ingressClassName?: string; rules?: { http?: { paths?: { backend?: { service?: { name?: string; port?: { number?: number } } } }[] } }[] };
+  for (const o of objects) {
+    if (o.object.kind !== 'Ingress') continue;
+    const spec = o.object['spec'] as IngressSpec | undefined;
+    const cls = spec?.ingressClassName ?? o.object.metadata.annotations?.['kubernetes.io/ingress.class'];
+    if (cls !== 'nginx') continue;
+    const backend = (spec?.rules ?? []).flatMap((r) => r.http?.paths ?? []).find((p) => p.backend?.service?.name === service)?.backend?.service;
+    if (backend?.port?.number !== undefined) return { stableIngress: o.object.metadata.name ?? '', port: backend.port.number };
+  }
+  return undefined;
+}
+
 /** The ServiceRollout for a canary Deployment, and the HTTPRoute (if any) it takes over. */
 function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): { ro: ServiceRollout; route: T | undefined } {
   const name = dep.metadata.name ?? '';
@@ -55,11 +81,9 @@ function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): {
   // The Service in front of these pods, and a route that sends traffic to it.
   const service = objects.find((o) => o.object.kind === 'Service' && labelsMatch((o.object['spec'] as { selector?: Record<string, string> } | undefined)?.selector, podLabels));
   const serviceName = service?.object.metadata.name;
-  const route = objects.find(
-    (o) => o.object.kind === 'HTTPRoute' && ((o.object['spec'] as { rules?: { backendRefs?: { name?: string }[] }[] } | undefined)?.rules ?? []).some((r) => (r.backendRefs ?? []).some((b) => b.name === serviceName)),
-  );
-  const routeSpec = route?.object['spec'] as { parentRefs?: Record<string, unknown>[]; hostnames?: string[]; rules?: { backendRefs?: { name?: string; port?: number }[] }[] } | undefined;
-  const port = routeSpec?.rules?.flatMap((r) => r.backendRefs ?? []).find((b) => b.name === serviceName)?.port;
+  const { route, gatewayAPI } = gatewayRoutingOf(objects, serviceName);
+  const nginx = gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
+  const trafficRouting = gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
   const ro: ServiceRollout = {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -69,7 +93,7 @@ function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): {
       selector: { matchLabels: spec.selector?.matchLabels ?? podLabels },
       template: spec.template ?? {},
       strategy: { canary: { steps, ...(spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}) } },
-      ...(route && routeSpec?.parentRefs && port !== undefined ? { trafficRouting: { gatewayAPI: { parentRefs: routeSpec.parentRefs, ...(routeSpec.hostnames ? { hostnames: routeSpec.hostnames } : {}), port } } } : {}),
+      ...(trafficRouting ? { trafficRouting } : {}),
     },
   };
   return { ro, route };

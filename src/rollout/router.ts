@@ -5,11 +5,15 @@
  *    `-stable` and `-canary` Services), and a header match rule ahead of them for
  *    `setHeaderRoute`. The controller owns the whole route (server-side apply, its own field
  *    manager), so nothing else fights over the weights.
+ *  - `nginx`: a copy of the service's Ingress named `<ingress>-canary`, pointing at the `-canary`
+ *    Service, with `nginx.ingress.kubernetes.io/canary: "true"` and `canary-weight` (and
+ *    `canary-by-header`/`canary-by-header-value` for `setHeaderRoute`), as ingress-nginx expects.
  *  - `replicas` (no router): the weight is approximated by the ratio of canary to stable pods
  *    behind the service's own Service, and the rollout's status says so.
  */
 import type { KubeClient, LiveObject } from '../kube/index.ts';
 import { canonicalJson } from '../manifest/index.ts';
+import { notFound } from '../errors/index.ts';
 import type { ServiceRollout } from './types.ts';
 
 export const CONTROLLER_MANAGER = 'slipway-controller';
@@ -47,24 +51,8 @@ class GatewayApiRouter implements TrafficRouter {
     this.client = client;
   }
 
-  async prepare(ro: ServiceRollout): Promise<void> {
-    const port = ro.spec.trafficRouting?.gatewayAPI?.port ?? 80;
-    for (const [name, track] of [[stableName(ro), 'stable'], [canaryName(ro), 'canary']] as const) {
-      // Written only when missing or different: a reconcile is not a reason to write.
-      const live = await this.client.get({ apiVersion: 'v1', kind: 'Service', namespace: ro.metadata.namespace ?? 'default', name });
-      const spec = live?.['spec'] as { selector?: Record<string, string>; ports?: { port?: number }[] } | undefined;
-      const selector = { ...ro.spec.selector.matchLabels, [TRACK_LABEL]: track };
-      if (spec && canonicalJson(spec.selector) === canonicalJson(selector) && spec.ports?.[0]?.port === port) continue;
-      await this.client.apply(
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name, namespace: ro.metadata.namespace ?? 'default', labels: { ...ro.spec.selector.matchLabels, [TRACK_LABEL]: track }, ownerReferences: ownedBy(ro) },
-          spec: { selector: { ...ro.spec.selector.matchLabels, [TRACK_LABEL]: track }, ports: [{ name: 'http', port, targetPort: port, protocol: 'TCP' }] },
-        },
-        { force: true, fieldManager: CONTROLLER_MANAGER },
-      );
-    }
+  prepare(ro: ServiceRollout): Promise<void> {
+    return prepareServices(this.client, ro, ro.spec.trafficRouting?.gatewayAPI?.port ?? 80);
   }
 
   async setWeight(ro: ServiceRollout, weight: number, header: HeaderRoute | undefined): Promise<void> {
@@ -91,6 +79,64 @@ class GatewayApiRouter implements TrafficRouter {
   }
 }
 
+/** The Services `-stable` and `-canary` a router sends traffic to (written only when missing or different). */
+async function prepareServices(client: KubeClient, ro: ServiceRollout, port: number): Promise<void> {
+  for (const [name, track] of [[stableName(ro), 'stable'], [canaryName(ro), 'canary']] as const) {
+    const live = await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ro.metadata.namespace ?? 'default', name });
+    const spec = live?.['spec'] as { selector?: Record<string, string>; ports?: { port?: number }[] } | undefined;
+    const selector = { ...ro.spec.selector.matchLabels, [TRACK_LABEL]: track };
+    if (spec && canonicalJson(spec.selector) === canonicalJson(selector) && spec.ports?.[0]?.port === port) continue;
+    await client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: ro.metadata.namespace ?? 'default', labels: selector, ownerReferences: ownedBy(ro) },
+        spec: { selector, ports: [{ name: 'http', port, targetPort: port, protocol: 'TCP' }] },
+      },
+      { force: true, fieldManager: CONTROLLER_MANAGER },
+    );
+  }
+}
+
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+class NginxRouter implements TrafficRouter {
+  readonly name = 'nginx';
+  private readonly client: KubeClient;
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  prepare(ro: ServiceRollout): Promise<void> {
+    return prepareServices(this.client, ro, ro.spec.trafficRouting?.nginx?.port ?? 80);
+  }
+
+  async setWeight(ro: ServiceRollout, weight: number, header: HeaderRoute | undefined): Promise<void> {
+    const n = ro.spec.trafficRouting?.nginx;
+    if (!n) return;
+    const ns = ro.metadata.namespace ?? 'default';
+    const stable = await this.client.get({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: ns, name: n.stableIngress });
+    if (!stable) throw notFound(`Ingress ${ns}/${n.stableIngress} (trafficRouting.nginx.stableIngress) does not exist`, { cause: undefined, hint: 'deploy the service\'s Ingress first, or fix the name' });
+    // The stable Ingress's rules, every backend of this service pointed at the canary Service.
+    const service = ro.metadata.name ?? '';
+    const spec = JSON.parse(JSON.stringify(stable['spec'] ?? {}).replaceAll(`"name":"${service}"`, `"name":"${canaryName(ro)}"`).replaceAll(`"name":"${stableName(ro)}"`, `"name":"${canaryName(ro)}"`)) as Record<string, unknown>;
+    const annotations: Record<string, string> = { [`${NGINX}/canary`]: 'true', [`${NGINX}/canary-weight`]: String(weight) };
+    if (header) Object.assign(annotations, { [`${NGINX}/canary-by-header`]: header.name, [`${NGINX}/canary-by-header-value`]: header.value });
+    await this.client.apply(
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: `${n.stableIngress}-canary`, namespace: ns, labels: ro.spec.selector.matchLabels, annotations, ownerReferences: ownedBy(ro) }, spec: { ...spec, tls: undefined } },
+      { force: true, fieldManager: CONTROLLER_MANAGER },
+    );
+  }
+
+  async currentWeight(ro: ServiceRollout): Promise<number | undefined> {
+    const n = ro.spec.trafficRouting?.nginx;
+    if (!n) return undefined;
+    const ing = await this.client.get({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: ro.metadata.namespace ?? 'default', name: `${n.stableIngress}-canary` });
+    const w = ing?.metadata.annotations?.[`${NGINX}/canary-weight`];
+    return w === undefined ? undefined : Number(w);
+  }
+}
+
 /** The canary backend's weight in the route's last (catch-all) rule. */
 export function canaryWeightOf(route: LiveObject, canary: string): number | undefined {
   const rules = ((route['spec'] as { rules?: { matches?: unknown[]; backendRefs?: { name?: string; weight?: number }[] }[] } | undefined)?.rules ?? []).filter((r) => !r.matches || r.matches.length === 0 || JSON.stringify(r.matches) === '[{"path":{"type":"PathPrefix","value":"/"}}]');
@@ -114,5 +160,7 @@ class ReplicaRouter implements TrafficRouter {
 
 /** The router a rollout's spec asks for. */
 export function routerFor(client: KubeClient, ro: ServiceRollout): TrafficRouter {
-  return ro.spec.trafficRouting?.gatewayAPI ? new GatewayApiRouter(client) : new ReplicaRouter();
+  if (ro.spec.trafficRouting?.gatewayAPI) return new GatewayApiRouter(client);
+  if (ro.spec.trafficRouting?.nginx) return new NginxRouter(client);
+  return new ReplicaRouter();
 }

@@ -87,6 +87,15 @@ const ServiceRolloutSpec = Type.Object({
           port: Int('The service port the route sends traffic to.', { minimum: 1, maximum: 65535 }),
         }),
       ),
+      nginx: Opt(
+        Type.Object(
+          {
+            stableIngress: Type.String({ minLength: 1, description: 'The Ingress (class nginx) that sends the service its traffic; the controller adds a canary Ingress next to it.' }),
+            port: Int('The service port the Ingress sends traffic to.', { minimum: 1, maximum: 65535 }),
+          },
+          { description: 'NGINX Ingress: a canary Ingress with nginx.ingress.kubernetes.io/canary-weight (and canary-by-header for setHeaderRoute).' },
+        ),
+      ),
     }),
   ),
   paused: Opt(Type.Boolean({ description: 'Hold the rollout where it is (`slipway rollout pause`/`resume`).' })),
