@@ -8,6 +8,8 @@
  *  - `nginx`: a copy of the service's Ingress named `<ingress>-canary`, pointing at the `-canary`
  *    Service, with `nginx.ingress.kubernetes.io/canary: "true"` and `canary-weight` (and
  *    `canary-by-header`/`canary-by-header-value` for `setHeaderRoute`), as ingress-nginx expects.
+ *  - `istio` (opt-in): a DestinationRule with `stable`/`canary` subsets (by the track label) and a
+ *    VirtualService weighting them, a header-match route ahead for `setHeaderRoute`.
  *  - `replicas` (no router): the weight is approximated by the ratio of canary to stable pods
  *    behind the service's own Service, and the rollout's status says so.
  */
@@ -137,6 +139,46 @@ class NginxRouter implements TrafficRouter {
   }
 }
 
+class IstioRouter implements TrafficRouter {
+  readonly name = 'istio';
+  private readonly client: KubeClient;
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  async prepare(ro: ServiceRollout): Promise<void> {
+    const ns = ro.metadata.namespace ?? 'default';
+    const name = ro.metadata.name ?? '';
+    const subsets = ['stable', 'canary'].map((track) => ({ name: track, labels: { [TRACK_LABEL]: track } }));
+    const live = await this.client.get({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: ns, name });
+    if (live && canonicalJson((live['spec'] as { subsets?: unknown } | undefined)?.subsets) === canonicalJson(subsets)) return;
+    await this.client.apply(
+      { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name, namespace: ns, labels: ro.spec.selector.matchLabels, ownerReferences: ownedBy(ro) }, spec: { host: name, subsets } },
+      { force: true, fieldManager: CONTROLLER_MANAGER },
+    );
+  }
+
+  async setWeight(ro: ServiceRollout, weight: number, header: HeaderRoute | undefined): Promise<void> {
+    const istio = ro.spec.trafficRouting?.istio;
+    if (!istio) return;
+    const name = ro.metadata.name ?? '';
+    const to = (subset: string, w: number): Record<string, unknown> => ({ destination: { host: name, subset, port: { number: istio.port } }, weight: w });
+    const http: Record<string, unknown>[] = [];
+    if (header) http.push({ name: 'header-route', match: [{ headers: { [header.name]: { exact: header.value } } }], route: [to('canary', 100)] });
+    http.push({ name: 'primary', route: [to('stable', 100 - weight), to('canary', weight)] });
+    await this.client.apply(
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name, namespace: ro.metadata.namespace ?? 'default', labels: ro.spec.selector.matchLabels, ownerReferences: ownedBy(ro) }, spec: { hosts: istio.hosts ?? [name], http } },
+      { force: true, fieldManager: CONTROLLER_MANAGER },
+    );
+  }
+
+  async currentWeight(ro: ServiceRollout): Promise<number | undefined> {
+    const vs = await this.client.get({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: ro.metadata.namespace ?? 'default', name: ro.metadata.name ?? '' });
+    const primary = ((vs?.['spec'] as { http?: { name?: string; route?: { destination?: { subset?: string }; weight?: number }[] }[] } | undefined)?.http ?? []).find((h) => h.name === 'primary');
+    return primary ? (primary.route?.find((r) => r.destination?.subset === 'canary')?.weight ?? 0) : undefined;
+  }
+}
+
 /** The canary backend's weight in the route's last (catch-all) rule. */
 export function canaryWeightOf(route: LiveObject, canary: string): number | undefined {
   const rules = ((route['spec'] as { rules?: { matches?: unknown[]; backendRefs?: { name?: string; weight?: number }[] }[] } | undefined)?.rules ?? []).filter((r) => !r.matches || r.matches.length === 0 || JSON.stringify(r.matches) === '[{"path":{"type":"PathPrefix","value":"/"}}]');
@@ -162,5 +204,6 @@ class ReplicaRouter implements TrafficRouter {
 export function routerFor(client: KubeClient, ro: ServiceRollout): TrafficRouter {
   if (ro.spec.trafficRouting?.gatewayAPI) return new GatewayApiRouter(client);
   if (ro.spec.trafficRouting?.nginx) return new NginxRouter(client);
+  if (ro.spec.trafficRouting?.istio) return new IstioRouter(client);
   return new ReplicaRouter();
 }

@@ -96,6 +96,15 @@ const ServiceRolloutSpec = Type.Object({
           { description: 'NGINX Ingress: a canary Ingress with nginx.ingress.kubernetes.io/canary-weight (and canary-by-header for setHeaderRoute).' },
         ),
       ),
+      istio: Opt(
+        Type.Object(
+          {
+            hosts: Opt(Type.Array(Type.String({ minLength: 1 }), { description: '@default the service name' })),
+            port: Int('The service port.', { minimum: 1, maximum: 65535 }),
+          },
+          { description: 'Istio (opt-in): a VirtualService weighting the stable and canary subsets of a DestinationRule, both named after the rollout.' },
+        ),
+      ),
     }),
   ),
   paused: Opt(Type.Boolean({ description: 'Hold the rollout where it is (`slipway rollout pause`/`resume`).' })),

@@ -14,13 +14,17 @@ interface RouterCase {
   readonly routing: (ns: TestNamespace) => ServiceRollout['spec']['trafficRouting'];
   /** Objects the router builds on (the service's own Ingress, say). */
   readonly given: (ns: TestNamespace) => Record<string, unknown>[];
+  /** What `prepare` makes: the -stable/-canary Services, or Istio's DestinationRule. */
+  readonly prepared: 'services' | 'destinationRule';
 }
 
 const CASES: readonly RouterCase[] = [
-  { name: 'gatewayAPI', routing: (ns) => ({ gatewayAPI: { parentRefs: [{ name: 'public', namespace: ns.name }], hostnames: ['web.example.com'], port: 8080 } }), given: () => [] },
+  { name: 'istio', routing: () => ({ istio: { port: 8080 } }), given: () => [], prepared: 'destinationRule' },
+  { name: 'gatewayAPI', routing: (ns) => ({ gatewayAPI: { parentRefs: [{ name: 'public', namespace: ns.name }], hostnames: ['web.example.com'], port: 8080 } }), given: () => [], prepared: 'services' },
   {
     name: 'nginx',
     routing: () => ({ nginx: { stableIngress: 'web', port: 8080 } }),
+    prepared: 'services',
     given: (ns) => [
       {
         apiVersion: 'networking.k8s.io/v1',
@@ -44,9 +48,15 @@ describe.each(CASES)('router $name', (rc) => {
       const router = routerFor(c, ro);
       expect(router.name).toBe(rc.name);
       await router.prepare(ro);
-      for (const track of ['stable', 'canary']) {
-        const svc = await c.get({ apiVersion: 'v1', kind: 'Service', namespace: ns().name, name: `web-${track}` });
-        expect((svc?.['spec'] as { selector: Record<string, string> }).selector).toEqual({ app: 'web', 'slipway.dev/track': track });
+      const made = rc.prepared === 'services' ? { apiVersion: 'v1', kind: 'Service', namespace: ns().name, name: 'web-stable' } : { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: ns().name, name: 'web' };
+      if (rc.prepared === 'services') {
+        for (const track of ['stable', 'canary']) {
+          const svc = await c.get({ apiVersion: 'v1', kind: 'Service', namespace: ns().name, name: `web-${track}` });
+          expect((svc?.['spec'] as { selector: Record<string, string> }).selector).toEqual({ app: 'web', 'slipway.dev/track': track });
+        }
+      } else {
+        const dr = await c.get(made);
+        expect((dr?.['spec'] as { subsets: { name: string }[] }).subsets.map((x) => x.name)).toEqual(['stable', 'canary']);
       }
       for (const w of [0, 20, 50, 100, 0]) {
         await router.setWeight(ro, w, undefined);
@@ -54,10 +64,10 @@ describe.each(CASES)('router $name', (rc) => {
       }
       await router.setWeight(ro, 20, { name: 'x-canary', value: 'always' });
       expect(await router.currentWeight(ro)).toBe(20);
-      // Preparing again writes nothing: the Services are as wanted.
-      const before = (await c.get({ apiVersion: 'v1', kind: 'Service', namespace: ns().name, name: 'web-stable' }))?.metadata['resourceVersion'];
+      // Preparing again writes nothing: what it made is as wanted.
+      const before = (await c.get(made))?.metadata['resourceVersion'];
       await router.prepare(ro);
-      expect((await c.get({ apiVersion: 'v1', kind: 'Service', namespace: ns().name, name: 'web-stable' }))?.metadata['resourceVersion']).toBe(before);
+      expect((await c.get(made))?.metadata['resourceVersion']).toBe(before);
     } finally {
       c.close();
     }
