@@ -5,7 +5,6 @@
  *  - objects the caller passes (slipway's own CRDs and namespace);
  *  - the slipway controller, as one more detached process with a pid file, a log and /healthz.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { clusterUnavailable, inputError, internal } from '../errors/index.ts';
 import { KubeClient } from '../kube/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
+import { runScript } from './binaries.ts';
 import { LOCALHOST } from './flags.ts';
 import { httpGet } from './health.ts';
 import type { ClusterLayout } from './layout.ts';
@@ -53,15 +53,7 @@ export function crdsSource(crdsDirs: readonly string[] | undefined, env: NodeJS.
 export async function resolveCrdsDirs(crdsDirs: readonly string[] | undefined, env: NodeJS.ProcessEnv): Promise<string[]> {
   const src = crdsSource(crdsDirs, env);
   if (src.kind === 'explicit') return src.dirs;
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(CRDS_SCRIPT, [], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
-    child.on('close', (c) => resolve({ code: c ?? 1, stdout: out, stderr: err }));
-  });
+  const { code, stdout, stderr } = await runScript(CRDS_SCRIPT, { env }).catch((e: unknown) => ({ code: 127, stdout: '', stderr: e instanceof Error ? e.message : String(e) }));
   const dirs = stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   if (code !== 0 || dirs.length === 0) throw internal(`fetching the Gateway API and Istio CRDs failed (exit ${code})`, { cause: stderr, hint: `run ${CRDS_SCRIPT} to see why` });
   return dirs;

@@ -48,7 +48,7 @@ export async function resolveBinaries(input: ResolveBinariesInput): Promise<stri
     }
     return explicit;
   }
-  const { code, stdout, stderr } = await runScript(input.onLine);
+  const { code, stdout, stderr } = await runScript(BUILD_SCRIPT, { onLine: input.onLine });
   const dir = stdout.trim().split('\n').pop() ?? '';
   if (code === 0 && dir !== '' && missingBinaries(dir).length === 0) return dir;
   if (code === 2) {
@@ -60,9 +60,11 @@ export async function resolveBinaries(input: ResolveBinariesInput): Promise<stri
   });
 }
 
-function runScript(onLine?: (line: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs one of the project's bash scripts: stdout collected, stderr collected and handed over line by line. */
+export function runScript(script: string, o: { readonly onLine?: ((line: string) => void) | undefined; readonly env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const onLine = o.onLine;
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

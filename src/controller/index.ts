@@ -4,6 +4,6 @@
  * with health and metrics endpoints.
  */
 export { Manager, type ManagerOptions, type Reconciler, type ReconcileContext, type RunningManager, type SecondaryWatch } from './manager.ts';
-export { type LeaderOptions } from './leader.ts';
+export { heldByOther, type LeaderOptions } from './leader.ts';
 export { type ReconcileResult, type Reconcile, type QueueOptions } from './queue.ts';
 export { type EventType } from './events.ts';

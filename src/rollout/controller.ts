@@ -2,7 +2,7 @@
  * The slipway controller process: the Manager of src/controller running the ServiceRollout
  * reconciler, after checking that the CRD is installed and the Lease namespace exists.
  */
-import { Manager, type RunningManager } from '../controller/index.ts';
+import { Manager, heldByOther, type RunningManager } from '../controller/index.ts';
 import { isSlipwayError, notFound } from '../errors/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Logger } from 'pino';
@@ -62,6 +62,7 @@ export async function controllerPresence(client: KubeClient, leaseNamespace = CO
   const crd = (await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${PLURAL}.${GROUP}` })) !== undefined;
   const lease = await client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: leaseNamespace, name: LEASE_NAME }).catch(() => undefined);
   const spec = (lease?.['spec'] ?? {}) as { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
-  const fresh = spec.holderIdentity && spec.renewTime ? Date.parse(spec.renewTime) + (spec.leaseDurationSeconds ?? 15) * 1000 > Date.now() : false;
+  // Held by anyone (identity ''), by the elector's own rule; a Lease without a duration counts as the default 15 s.
+  const fresh = spec.renewTime !== undefined && heldByOther({ ...spec, leaseDurationSeconds: spec.leaseDurationSeconds ?? 15 }, '', Date.now());
   return { crd, leader: fresh ? spec.holderIdentity : undefined };
 }

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
-import { API_VERSION, INSTANCE_LABEL, KIND, installManifests, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
+import { API_VERSION, INSTANCE_LABEL, KIND, getRollout as fetchRollout, installManifests, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
 import { kubeconfigWithUser, waitFor, type TestNamespace } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -109,10 +109,8 @@ export function rollout(ns: TestNamespace, o: RolloutOptions): ServiceRollout {
   };
 }
 
-export async function getRollout(c: KubeClient, ns: TestNamespace, name = 'web'): Promise<ServiceRollout> {
-  const ro = await c.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns.name, name });
-  if (!ro) throw new Error(`no ServiceRollout ${name}`);
-  return ro as ServiceRollout;
+export function getRollout(c: KubeClient, ns: TestNamespace, name = 'web'): Promise<ServiceRollout> {
+  return fetchRollout(c, ns.name, name);
 }
 
 /** Waits until the rollout's status satisfies `cond`; returns it. */
