@@ -290,13 +290,14 @@ export const CanarySteps = Type.Array(CanaryStep, { minItems: 1 });
 export const BlueGreen = Obj(
   {
     autoPromote: Opt(Type.Boolean({ description: '@default false' })),
-    scaleDownDelaySeconds: Opt(Type.Integer({ minimum: 0, description: '@default 30' })),
+    autoPromotionSeconds: Opt(Type.Integer({ minimum: 0, description: 'With autoPromote: how long the new version must be ready behind the preview Service before it is promoted. @default 0' })),
+    scaleDownDelaySeconds: Opt(Type.Integer({ minimum: 0, description: 'How long the previous version keeps its pods after promotion; `slipway rollout undo` within it only switches the Service back. @default 30' })),
   },
   'Blue-green settings.',
 );
 /** Who executes a strategy, said once for the schema text (see src/appspec/strategy.ts). */
 const PROGRESSIVE =
-  'Declared here, kept on the rendered Deployment as its slipway.dev/strategy* annotations. canary: `slipway deploy` hands the service to the slipway controller as a ServiceRollout, which runs the steps (docs/rollout.md). blueGreen: not implemented yet; `slipway deploy` refuses it (exit 2, nothing written) instead of rolling out to 100% at once.';
+  'Declared here, kept on the rendered Deployment as its slipway.dev/strategy* annotations. canary: `slipway deploy` hands the service to the slipway controller as a ServiceRollout, which runs the steps (docs/rollout.md). blueGreen: `slipway deploy` hands the service and its Service to the controller, which runs the new version behind a `<service>-preview` Service and switches the Service on promotion (docs/rollout.md).';
 const Strategy = Obj(
   {
     type: Opt(

@@ -9,10 +9,9 @@
  *
  * Canonical JSON (keys sorted, no spaces) makes the same spec render byte-identical annotations, so
  * a re-render is never a diff. Who executes what: `rolling` is Kubernetes' own RollingUpdate;
- * `canary` is executed by the slipway controller: `slipway deploy` turns the Deployment into a
- * ServiceRollout (src/rollout handOver). `blueGreen` is not implemented yet, so `slipway deploy`
- * refuses it (src/sync checkStrategy) rather than letting Kubernetes roll the Deployment out to
- * 100% at once.
+ * `canary` and `blueGreen` are executed by the slipway controller: `slipway deploy` turns the
+ * Deployment into a ServiceRollout (src/rollout handOver), with the Service in front of a
+ * blue-green service.
  */
 import { Value } from '@sinclair/typebox/value';
 import { inputError, type SourcePosition } from '../errors/index.ts';
@@ -36,7 +35,7 @@ export const BLUE_GREEN_DEFAULTS = { autoPromote: false, scaleDownDelaySeconds: 
 export type WorkloadStrategy =
   | { readonly type: 'rolling' }
   | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[] }
-  | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number };
+  | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number; readonly autoPromotionSeconds?: number };
 
 
 /** The strategy a spec's service declares, as the workload will carry it. */
@@ -60,7 +59,10 @@ export function strategyAnnotations(s: WorkloadStrategy): Record<string, string>
     case 'canary':
       return { [STRATEGY_ANNOTATION]: s.type, [STRATEGY_STEPS_ANNOTATION]: canonicalJson(s.steps) };
     case 'blueGreen':
-      return { [STRATEGY_ANNOTATION]: s.type, [STRATEGY_BLUE_GREEN_ANNOTATION]: canonicalJson({ autoPromote: s.autoPromote, scaleDownDelaySeconds: s.scaleDownDelaySeconds }) };
+      return {
+        [STRATEGY_ANNOTATION]: s.type,
+        [STRATEGY_BLUE_GREEN_ANNOTATION]: canonicalJson({ autoPromote: s.autoPromote, scaleDownDelaySeconds: s.scaleDownDelaySeconds, ...(s.autoPromotionSeconds !== undefined ? { autoPromotionSeconds: s.autoPromotionSeconds } : {}) }),
+      };
   }
 }
 

@@ -97,7 +97,7 @@ function clusterService(ctx: RenderContext, name: string, svc: ServiceSpec, labe
  * A canary or blue-green strategy is kept on the workload (see src/appspec/strategy.ts) for the
  * progressive-delivery controller. The Deployment itself is a plain RollingUpdate, which Kubernetes
  * alone would roll out to 100% at once: that is why `slipway deploy` turns a canary Deployment
- * into a ServiceRollout the controller runs, and refuses blueGreen until it is implemented.
+ * into a ServiceRollout the controller runs (for blueGreen, with the Service in front of it).
  */
 function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSpec): Record<string, string> | undefined {
   const strategy = workloadStrategyOf(svc.strategy);
@@ -108,7 +108,7 @@ function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSp
   }
   warn(
     ctx,
-    `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller: ${strategy.type === 'canary' ? '`slipway deploy` hands it to the controller as a ServiceRollout' : '`slipway deploy` refuses blueGreen until it is implemented'}; a plain \`kubectl apply\` of this Deployment rolls out to 100% at once`,
+    `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller: \`slipway deploy\` hands it${strategy.type === 'blueGreen' ? ' and its Service' : ''} to the controller as a ServiceRollout; a plain \`kubectl apply\` of this Deployment rolls out to 100% at once`,
   );
   return strategyAnnotations(strategy);
 }

@@ -53,3 +53,21 @@ describe('handOver: deploy gives canary services to the controller', () => {
     expect(() => run([dep({ 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight": 500}]' })])).toThrow(/Deployment api.*slipway\.dev\/strategy-steps/s);
   });
 });
+
+describe('handOver: deploy gives blue-green services and their Service to the controller', () => {
+  const bg = { 'slipway.dev/strategy': 'blueGreen', 'slipway.dev/strategy-blue-green': '{"autoPromote":true,"autoPromotionSeconds":60,"scaleDownDelaySeconds":45}' };
+  const lb: KubeObject = { ...svc, spec: { type: 'LoadBalancer', clusterIP: '10.0.0.9', selector: { app: 'api' }, ports: [{ port: 8080, nodePort: 30080 }] } };
+
+  it('the Deployment becomes a blue-green ServiceRollout; the Service becomes its active Service (without selector or clusterIP); routes stay', () => {
+    const out = run([dep(bg), lb, route, hpa]);
+    expect(out.map((o) => `${o.kind}/${o.metadata.name ?? ''}`)).toEqual(['ServiceRollout/api', 'HTTPRoute/api', 'HorizontalPodAutoscaler/api']);
+    expect((out[0]?.['spec'] as Record<string, unknown>)['strategy']).toEqual({
+      blueGreen: { activeService: 'api', previewService: 'api-preview', service: { type: 'LoadBalancer', ports: [{ port: 8080, nodePort: 30080 }] }, autoPromote: true, autoPromotionSeconds: 60, scaleDownDelaySeconds: 45, progressDeadlineSeconds: 120 },
+    });
+    expect((out[0]?.['spec'] as Record<string, unknown>)['trafficRouting']).toBeUndefined();
+  });
+
+  it('without a Service there is nothing to switch: an input error that says what to add', () => {
+    expect(() => run([dep(bg)])).toThrow(/blue-green needs a Service that selects its pods/);
+  });
+});

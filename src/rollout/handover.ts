@@ -1,11 +1,18 @@
 /**
- * `slipway deploy` hands canary services to the controller: a rendered Deployment whose
- * `slipway.dev/strategy` annotation says `canary` becomes a ServiceRollout with the same name,
- * template, replicas and steps; an HTTPRoute that sends the service's traffic becomes the
- * rollout's Gateway API routing (the controller then owns that route, so nothing else fights
- * over its weights); an HPA that scaled the Deployment scales the rollout instead.
+ * `slipway deploy` hands canary and blue-green services to the controller: a rendered Deployment
+ * whose `slipway.dev/strategy` annotation says `canary` or `blueGreen` becomes a ServiceRollout
+ * with the same name, template, replicas and strategy; an HPA that scaled the Deployment scales
+ * the rollout instead.
+ *  - canary: an HTTPRoute (or nginx Ingress) that sends the service's traffic becomes the
+ *    rollout's routing (the controller then owns that route, so nothing else fights over its
+ *    weights);
+ *  - blue-green: the Service in front of the pods becomes the rollout's active Service (the
+ *    controller owns it and its selector, and adds `<service>-preview`); routes keep pointing at
+ *    it by name.
  */
 import { parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
+import { inputError } from '../errors/index.ts';
+import { omit } from './bluegreen.ts';
 import type { KubeObject } from '../manifest/index.ts';
 import { API_VERSION, KIND, type ServiceRollout, type ServiceRolloutSpecT, type StepT } from './types.ts';
 
@@ -25,14 +32,14 @@ const labelsMatch = (selector: Record<string, string> | undefined, labels: Recor
 
 /** The objects to deploy, with every canary Deployment (and its route) handed to the controller. */
 export function handOver<T extends Desired>(objects: readonly T[], make: (object: KubeObject, from: T) => T): T[] {
-  const canaries = objects.filter((d) => d.object.kind === 'Deployment' && d.object.metadata.annotations?.['slipway.dev/strategy'] === 'canary');
-  if (canaries.length === 0) return [...objects];
+  const progressive = objects.filter((d) => d.object.kind === 'Deployment' && ['canary', 'blueGreen'].includes(d.object.metadata.annotations?.['slipway.dev/strategy'] ?? ''));
+  if (progressive.length === 0) return [...objects];
   const replaced = new Map<T, T>();
   const dropped = new Set<T>();
-  for (const d of canaries) {
-    const { ro, route } = rolloutOf(d.object, objects);
+  for (const d of progressive) {
+    const { ro, takenOver } = rolloutOf(d.object, objects);
     replaced.set(d, make(ro, d));
-    if (route && ro.spec.trafficRouting) dropped.add(route);
+    if (takenOver) dropped.add(takenOver);
     // An HPA of the Deployment scales the rollout (its scale subresource), as HPAs scale Argo Rollouts.
     const name = ro.metadata.name ?? '';
     for (const h of objects) {
@@ -71,19 +78,48 @@ function nginxIngressOf(objects: readonly Desired[], service: string | undefined
   return undefined;
 }
 
-/** The ServiceRollout for a canary Deployment, and the HTTPRoute (if any) it takes over. */
-function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): { ro: ServiceRollout; route: T | undefined } {
+/** The ServiceRollout for a canary or blue-green Deployment, and the object (route or Service) it takes over. */
+function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): { ro: ServiceRollout; takenOver: T | undefined } {
   const name = dep.metadata.name ?? '';
   const spec = (dep['spec'] ?? {}) as { replicas?: number; progressDeadlineSeconds?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
   const strategy = parseStrategyAnnotations(dep.metadata.annotations, { object: `Deployment ${name}` });
-  const steps = strategy.type === 'canary' ? strategy.steps.map(stepOf) : [];
   const podLabels = spec.template?.metadata?.labels ?? {};
-  // The Service in front of these pods, and a route that sends traffic to it.
+  // The Service in front of these pods.
   const service = objects.find((o) => o.object.kind === 'Service' && labelsMatch((o.object['spec'] as { selector?: Record<string, string> } | undefined)?.selector, podLabels));
   const serviceName = service?.object.metadata.name;
-  const { route, gatewayAPI } = gatewayRoutingOf(objects, serviceName);
-  const nginx = gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
-  const trafficRouting = gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
+  const deadline = spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {};
+  let strategySpec: ServiceRolloutSpecT['strategy'];
+  let trafficRouting: ServiceRolloutSpecT['trafficRouting'];
+  let takenOver: T | undefined;
+  if (strategy.type === 'blueGreen') {
+    if (!service || serviceName === undefined) {
+      throw inputError(`Deployment ${name}: blue-green needs a Service that selects its pods`, {
+        cause: podLabels,
+        expected: `a Service whose selector matches ${JSON.stringify(podLabels)}`,
+        hint: 'blue-green switches that Service from the old version to the new one; give the service a port (`ports:` in slipway.yaml) so render makes one',
+      });
+    }
+    const serviceSpec = omit((service.object['spec'] ?? {}) as Record<string, unknown>, ['selector', 'clusterIP', 'clusterIPs']);
+    strategySpec = {
+      blueGreen: {
+        activeService: serviceName,
+        previewService: `${serviceName}-preview`,
+        service: serviceSpec,
+        autoPromote: strategy.autoPromote,
+        scaleDownDelaySeconds: strategy.scaleDownDelaySeconds,
+        ...(strategy.autoPromotionSeconds !== undefined ? { autoPromotionSeconds: strategy.autoPromotionSeconds } : {}),
+        ...deadline,
+      },
+    };
+    takenOver = service;
+  } else {
+    const steps = strategy.type === 'canary' ? strategy.steps.map(stepOf) : [];
+    const { route, gatewayAPI } = gatewayRoutingOf(objects, serviceName);
+    const nginx = gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
+    trafficRouting = gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
+    strategySpec = { canary: { steps, ...deadline } };
+    takenOver = gatewayAPI ? route : undefined;
+  }
   const ro: ServiceRollout = {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -92,9 +128,9 @@ function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): {
       ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
       selector: { matchLabels: spec.selector?.matchLabels ?? podLabels },
       template: spec.template ?? {},
-      strategy: { canary: { steps, ...(spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}) } },
+      strategy: strategySpec,
       ...(trafficRouting ? { trafficRouting } : {}),
     },
   };
-  return { ro, route };
+  return { ro, takenOver };
 }

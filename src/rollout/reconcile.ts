@@ -18,164 +18,12 @@
  * then returns all traffic to stable and scales the canary to 0; re-deploying the stable
  * template is an instant rollback; a new template during a canary supersedes it.
  */
-import { createHash } from 'node:crypto';
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../controller/index.ts';
-import type { KindQuery, KubeClient, LiveObject } from '../kube/index.ts';
-import { rolloutMetrics, type RolloutMetrics } from './metrics.ts';
-import { canonicalJson } from '../manifest/index.ts';
-import { CONTROLLER_MANAGER, TRACK_LABEL, canaryName, ownedBy, routerFor, stableName, type HeaderRoute, type TrafficRouter } from './router.ts';
-import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutStatusT, type StepT } from './types.ts';
-
-/** Default of spec.strategy.canary.progressDeadlineSeconds. */
-const DEFAULT_PROGRESS_DEADLINE_S = 600;
-/** Default of spec.strategy.canary.abortScaleDownDelaySeconds. */
-const DEFAULT_ABORT_DELAY_S = 30;
-
-/** Content hash of a pod template: the revision a rollout's status names. */
-export function templateHash(template: unknown): string {
-  return createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10);
-}
-
-
-/** `15m`, `30s`, `1h30m` → ms. */
-export function durationMs(d: string): number {
-  let ms = 0;
-  for (const m of d.matchAll(/(\d+)(h|m|s)/g)) ms += Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : 1000);
-  return ms;
-}
-
-/** spec.replicas, 1 when unset (an HPA sets it through the scale subresource). */
-const replicasOf = (ro: ServiceRollout): number => ro.spec.replicas ?? 1;
-
-/** Canary pods for a traffic weight: proportional to the stable replicas, at least one while it gets traffic. */
-export function canaryReplicasFor(weight: number, replicas: number): number {
-  return weight <= 0 ? 0 : Math.max(1, Math.ceil((replicas * weight) / 100));
-}
-
-/** The first image of a pod template, for status and the CLI. */
-export function imageOf(template: unknown): string | undefined {
-  return (template as { spec?: { containers?: { image?: string }[] } } | undefined)?.spec?.containers?.[0]?.image;
-}
-
-interface DeploymentView {
-  readonly exists: boolean;
-  readonly template: unknown;
-  /** The revision (template hash) it was last written with. */
-  readonly revision: string | undefined;
-  readonly ready: boolean;
-}
-
-const REVISION_ANNOTATION = 'slipway.dev/revision';
-
-function viewOf(d: LiveObject | undefined): DeploymentView {
-  if (!d) return { exists: false, template: undefined, revision: undefined, ready: false };
-  const spec = (d['spec'] ?? {}) as { replicas?: number; template?: unknown };
-  const st = (d['status'] ?? {}) as { observedGeneration?: number; updatedReplicas?: number; availableReplicas?: number; replicas?: number };
-  const gen = (d.metadata as { generation?: number }).generation ?? 0;
-  const want = spec.replicas ?? 1;
-  const ready = (st.observedGeneration ?? 0) >= gen && (st.updatedReplicas ?? 0) >= want && (st.availableReplicas ?? 0) >= want && (st.replicas ?? 0) === want;
-  return { exists: true, template: spec.template, revision: d.metadata.annotations?.[REVISION_ANNOTATION], ready };
-}
-
-const now = (): string => new Date().toISOString();
-
-/** Status fields to set; an undefined value removes the field. */
-type StatusPatch = { [K in keyof ServiceRolloutStatusT]?: ServiceRolloutStatusT[K] | undefined };
-
-/** Everything one reconcile of one rollout needs. */
-class Run {
-  readonly ro: ServiceRollout;
-  st: ServiceRolloutStatusT;
-  /** The rollout's resourceVersion as last read or written by this reconcile. */
-  rv: string | undefined;
-  readonly client: KubeClient;
-  readonly router: TrafficRouter;
-  readonly ctx: ReconcileContext;
-  readonly steps: readonly StepT[];
-
-  readonly primary: KindQuery;
-
-  constructor(ro: ServiceRollout, ctx: ReconcileContext, primary: KindQuery) {
-    this.primary = primary;
-    this.ro = ro;
-    this.st = { ...(ro.status ?? {}) };
-    this.rv = (ro.metadata as { resourceVersion?: string }).resourceVersion;
-    this.client = ctx.client;
-    this.router = routerFor(ctx.client, ro);
-    this.ctx = ctx;
-    this.steps = ro.spec.strategy.canary.steps;
-  }
-
-  get ns(): string {
-    return this.ro.metadata.namespace ?? 'default';
-  }
-
-  annotation(k: string): string | undefined {
-    return this.ro.metadata.annotations?.[k];
-  }
-
-  /** A request annotation whose value differs from the one last handled. */
-  fresh(k: string, handled: string | undefined): string | undefined {
-    const v = this.annotation(k);
-    return v !== undefined && v !== handled ? v : undefined;
-  }
-
-  async deployment(name: string): Promise<LiveObject | undefined> {
-    return this.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.ns, name }, { signal: this.ctx.signal });
-  }
-
-  /** Writes a track's Deployment, unless it already has this revision at these replicas (reads are cheaper than writes). */
-  async applyDeployment(track: 'stable' | 'canary', template: unknown, replicas: number, revision: string = templateHash(template)): Promise<void> {
-    const live = await this.deployment(track === 'stable' ? stableName(this.ro) : canaryName(this.ro));
-    if (live && live.metadata.annotations?.[REVISION_ANNOTATION] === revision && (live['spec'] as { replicas?: number } | undefined)?.replicas === replicas) return;
-    const sel = { ...this.ro.spec.selector.matchLabels, [TRACK_LABEL]: track };
-    const t = (template ?? {}) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
-    await this.client.apply(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: track === 'stable' ? stableName(this.ro) : canaryName(this.ro), namespace: this.ns, labels: sel, annotations: { [REVISION_ANNOTATION]: revision }, ownerReferences: ownedBy(this.ro) },
-        spec: {
-          replicas,
-          selector: { matchLabels: sel },
-          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
-          template: { ...t, metadata: { ...t.metadata, labels: { ...t.metadata?.labels, ...sel } } },
-        },
-      },
-      { force: true, fieldManager: CONTROLLER_MANAGER, signal: this.ctx.signal },
-    );
-  }
-
-  /** Writes the status (the whole of it: fields left out are removed). */
-  async writeStatus(patch: StatusPatch, drop: readonly (keyof ServiceRolloutStatusT)[] = []): Promise<void> {
-    const selector = Object.entries(this.ro.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-    const merged: Record<string, unknown> = { ...this.st, ...patch, observedGeneration: (this.ro.metadata as { generation?: number }).generation ?? 0, strategy: 'canary', routing: this.router.name, replicas: replicasOf(this.ro), selector };
-    const next = Object.fromEntries(Object.entries(merged).filter(([k, v]) => v !== undefined && !drop.includes(k as keyof ServiceRolloutStatusT))) as ServiceRolloutStatusT;
-    this.st = next;
-    // Optimistic: written against the version this reconcile read, so a stale read (or a
-    // deposed leader) gets a conflict and the reconcile is retried on fresh data.
-    const written = await this.client.applyStatus(
-      { apiVersion: API_VERSION, kind: KIND, metadata: { name: this.ro.metadata.name ?? '', namespace: this.ns, ...(this.rv ? { resourceVersion: this.rv } : {}) }, status: next },
-      { force: true, fieldManager: CONTROLLER_MANAGER, signal: this.ctx.signal },
-    );
-    this.rv = (written.metadata as { resourceVersion?: string }).resourceVersion;
-  }
-
-  get metrics(): RolloutMetrics {
-    return rolloutMetrics(this.ctx.registry, this.ctx.informers.informer(this.primary));
-  }
-
-  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    this.ctx.log.info({ reason }, message);
-    this.metrics.transitions.inc({ reason });
-    return this.ctx.events.record(this.ro, type, reason, message);
-  }
-
-  header(): HeaderRoute | undefined {
-    const { headerRouteName: name, headerRouteValue: value } = this.st;
-    return name !== undefined && value !== undefined ? { name, value } : undefined;
-  }
-}
+import type { KindQuery } from '../kube/index.ts';
+import { reconcileBlueGreen } from './bluegreen.ts';
+import { TRACK_LABEL, canaryName, stableName } from './router.ts';
+import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryReplicasFor, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
+import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
 
 /** One reconcile of the rollout at `key` (`namespace/name`). */
 export async function reconcileRollout(key: string, ctx: ReconcileContext, primary: KindQuery): Promise<ReconcileResult | undefined> {
@@ -186,6 +34,7 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, prima
   const live = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name }, { signal: ctx.signal })) as ServiceRollout | undefined;
   if (!live || (live.metadata as { deletionTimestamp?: string }).deletionTimestamp) return undefined;
   const r = new Run(live, ctx, primary);
+  if (live.spec.strategy.blueGreen) return reconcileBlueGreen(r, live.spec.strategy.blueGreen);
   const desired = templateHash(live.spec.template);
   await r.router.prepare(live);
   const stable = await r.deployment(stableName(live));
@@ -230,16 +79,15 @@ async function abort(r: Run, desired: string, reason: string): Promise<Reconcile
   await r.router.setWeight(r.ro, 0, undefined);
   await r.writeStatus({ weight: 0, phase: 'Degraded', abortedRevision: desired, abortReason: reason, message: `aborted: ${reason}`, stepStartTime: now() }, ['pauseStartTime']);
   await r.event('Warning', 'Aborted', `canary ${desired} aborted: ${reason}; all traffic on stable ${r.st.stableRevision ?? ''}`);
-  return { requeueAfterMs: (r.ro.spec.strategy.canary.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000 };
+  return { requeueAfterMs: (r.ro.spec.strategy.canary?.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000 };
 }
 
 /** An aborted canary stays aborted (weight 0, pods gone after the delay) until retried; undefined when it goes on. */
 async function holdAborted(r: Run, desired: string): Promise<{ result: ReconcileResult | undefined } | undefined> {
-  const canary = r.ro.spec.strategy.canary;
   if (r.st.abortedRevision === desired) {
     const retry = r.fresh(REQUEST_ANNOTATIONS.retry, r.st.handledRetry);
     if (retry === undefined) {
-      const delayMs = (canary.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000;
+      const delayMs = (r.ro.spec.strategy.canary?.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000;
       const since = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : 0;
       const left = since + delayMs - Date.now();
       if ((r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
@@ -294,7 +142,7 @@ type StepOutcome = { readonly done: string; readonly patch?: StatusPatch } | { r
 
 /** Runs steps from the current one until one has to wait (or promotion). */
 async function runSteps(r: Run, desired: string): Promise<ReconcileResult | undefined> {
-  const deadlineMs = (r.ro.spec.strategy.canary.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000;
+  const deadlineMs = (r.ro.spec.strategy.canary?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000;
   for (;;) {
     const i = r.st.currentStepIndex ?? 0;
     if (i >= r.steps.length) return promote(r, desired, deadlineMs);

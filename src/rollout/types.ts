@@ -51,6 +51,19 @@ const AnalysisStep = Type.Object(
   { description: 'Wait for an analysis result (the service SLOs); slipway never promotes on missing data.' },
 );
 
+const BlueGreen = Type.Object(
+  {
+    activeService: Type.String({ minLength: 1, description: 'The Service that carries production traffic; its selector is switched on promotion.' }),
+    previewService: Type.String({ minLength: 1, description: 'The Service that selects the new version before promotion.' }),
+    service: Preserved('The spec of both Services (ports, type, …) without a selector: the controller sets the selector.'),
+    autoPromote: Opt(Type.Boolean({ description: 'Promote once the preview is ready (after autoPromotionSeconds). @default false' })),
+    autoPromotionSeconds: Opt(Int('With autoPromote: how long the preview must be ready before it is promoted.', { minimum: 0 })),
+    scaleDownDelaySeconds: Opt(Int('The previous version keeps its pods this long after promotion; `slipway rollout undo` within it only switches the selector back. @default 30', { minimum: 0 })),
+    progressDeadlineSeconds: Opt(Int('A preview not ready within this many seconds aborts the rollout. @default 600', { minimum: 1 })),
+  },
+  { description: 'Blue-green: the new version runs at full scale behind the preview Service; promotion switches the active Service in one write.' },
+);
+
 const Step = Type.Object(
   {
     setWeight: Opt(Int('Percentage of traffic to the canary.', { minimum: 0, maximum: 100 })),
@@ -71,13 +84,19 @@ const ServiceRolloutSpec = Type.Object({
   replicas: Opt(Int('Replicas of the stable version (the canary scales with its weight); set by an HPA through the scale subresource. @default 1', { minimum: 0 })),
   selector: Type.Object({ matchLabels: Type.Record(Type.String(), Type.String()) }, { description: 'Labels every pod of the service carries.' }),
   template: Preserved('The pod template of the desired version. A change of it (not of replicas) starts a canary.'),
-  strategy: Type.Object({
-    canary: Type.Object({
-      steps: Type.Array(Step, { minItems: 1, maxItems: 64 }),
-      progressDeadlineSeconds: Opt(Int('A step waiting longer than this for canary pods to be ready aborts the rollout.', { minimum: 1 })),
-      abortScaleDownDelaySeconds: Opt(Int('After an abort, the canary keeps its pods this long (traffic is already 100% stable).', { minimum: 0 })),
-    }),
-  }),
+  strategy: Type.Object(
+    {
+      canary: Opt(
+        Type.Object({
+          steps: Type.Array(Step, { minItems: 1, maxItems: 64 }),
+          progressDeadlineSeconds: Opt(Int('A step waiting longer than this for canary pods to be ready aborts the rollout.', { minimum: 1 })),
+          abortScaleDownDelaySeconds: Opt(Int('After an abort, the canary keeps its pods this long (traffic is already 100% stable).', { minimum: 0 })),
+        }),
+      ),
+      blueGreen: Opt(BlueGreen),
+    },
+    { 'x-kubernetes-validations': [{ rule: 'has(self.canary) != has(self.blueGreen)', message: 'a strategy is exactly one of canary, blueGreen' }] },
+  ),
   trafficRouting: Opt(
     Type.Object({
       gatewayAPI: Opt(
@@ -151,10 +170,15 @@ const ServiceRolloutStatus = Type.Object({
   handledPromote: Opt(Type.String()),
   handledAbort: Opt(Type.String()),
   handledRetry: Opt(Type.String()),
+  handledUndo: Opt(Type.String()),
+  previousRevision: Opt(Type.String({ description: 'Blue-green: the version active before the last promotion, kept until scaleDownTime.' })),
+  scaleDownTime: Opt(Type.String({ description: 'Blue-green: when the previous version loses its pods.' })),
+  previewReadyTime: Opt(Type.String({ description: 'Blue-green: when the preview became ready (autoPromotionSeconds counts from it).' })),
   conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
 });
 
 export type StepT = Static<typeof Step>;
+export type BlueGreenT = Static<typeof BlueGreen>;
 export type ServiceRolloutSpecT = Static<typeof ServiceRolloutSpec>;
 export type ServiceRolloutStatusT = Static<typeof ServiceRolloutStatus>;
 
@@ -169,6 +193,7 @@ export const REQUEST_ANNOTATIONS = {
   promoteFull: 'slipway.dev/promote-full',
   abort: 'slipway.dev/abort',
   retry: 'slipway.dev/retry',
+  undo: 'slipway.dev/undo',
 } as const;
 
 /**

@@ -3,16 +3,16 @@
  * from the ServiceRollout alone so that every client reads the same thing.
  */
 import type { KubeClient } from '../kube/index.ts';
-import { notFound } from '../errors/index.ts';
+import { notFound, unsupported } from '../errors/index.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
-import { imageOf } from './reconcile.ts';
+import { imageOf } from './run.ts';
 
 export type StepState = 'done' | 'current' | 'pending';
 
 export interface RolloutView {
   readonly service: string;
   readonly namespace: string;
-  readonly strategy: 'canary';
+  readonly strategy: 'canary' | 'blueGreen';
   readonly phase: 'Progressing' | 'Paused' | 'Healthy' | 'Degraded' | 'Unknown';
   /** 0-based index of the step in progress; equal to the number of steps when none is. */
   readonly currentStep: number;
@@ -24,6 +24,13 @@ export interface RolloutView {
   readonly paused: boolean;
   readonly abortReason: string | undefined;
   readonly message: string;
+  /** Blue-green only: the Services, and the previous version kept until scaleDownTime (undo switches back to it). */
+  readonly blueGreen?: {
+    readonly activeService: string;
+    readonly previewService: string;
+    readonly previousRevision: string | undefined;
+    readonly scaleDownTime: string | undefined;
+  };
 }
 
 export function describeStep(s: StepT): string {
@@ -37,14 +44,15 @@ export function describeStep(s: StepT): string {
 
 export function rolloutView(ro: ServiceRollout): RolloutView {
   const st = ro.status ?? {};
-  const steps = ro.spec.strategy.canary.steps;
+  const steps = ro.spec.strategy.canary?.steps ?? [];
+  const bg = ro.spec.strategy.blueGreen;
   const inCanary = st.canaryRevision !== undefined && st.canaryRevision !== st.stableRevision;
   const current = inCanary ? (st.currentStepIndex ?? 0) : steps.length;
   const phase = st.phase === 'Progressing' || st.phase === 'Paused' || st.phase === 'Healthy' || st.phase === 'Degraded' ? st.phase : 'Unknown';
   return {
     service: ro.metadata.name ?? '',
     namespace: ro.metadata.namespace ?? '',
-    strategy: 'canary',
+    strategy: bg ? 'blueGreen' : 'canary',
     phase,
     currentStep: current,
     weight: st.weight ?? 0,
@@ -55,6 +63,7 @@ export function rolloutView(ro: ServiceRollout): RolloutView {
     paused: ro.spec.paused === true || phase === 'Paused',
     abortReason: st.abortReason,
     message: st.message ?? '',
+    ...(bg ? { blueGreen: { activeService: bg.activeService, previewService: bg.previewService, previousRevision: st.previousRevision, scaleDownTime: st.scaleDownTime } } : {}),
   };
 }
 
@@ -64,7 +73,7 @@ export async function getRollout(client: KubeClient, namespace: string, name: st
   return ro as ServiceRollout;
 }
 
-export type RolloutAction = 'promote' | 'promote-full' | 'abort' | 'retry' | 'pause' | 'resume';
+export type RolloutAction = 'promote' | 'promote-full' | 'abort' | 'retry' | 'undo' | 'pause' | 'resume';
 
 /** The field manager of CLI requests, apart from deploy's and the controller's. */
 export const CLI_MANAGER = 'slipway-rollout-cli';
@@ -74,12 +83,18 @@ export const CLI_MANAGER = 'slipway-rollout-cli';
  * status.handled*), or spec.paused for pause/resume. Nothing else of the object is touched.
  */
 export async function requestAction(client: KubeClient, namespace: string, name: string, action: RolloutAction): Promise<void> {
-  await getRollout(client, namespace, name);
+  const ro = await getRollout(client, namespace, name);
+  if (action === 'undo' && !ro.spec.strategy.blueGreen) {
+    throw unsupported(`ServiceRollout ${namespace}/${name} is a canary: undo switches a blue-green Service back`, {
+      cause: action,
+      hint: 'a canary in flight is stopped by `slipway rollout abort`; a promoted canary is rolled back by deploying the previous revision (`slipway rollback --env <env>`), which the controller applies as an instant rollback',
+    });
+  }
   const base = { apiVersion: API_VERSION, kind: KIND };
   if (action === 'pause' || action === 'resume') {
     await client.apply({ ...base, metadata: { name, namespace }, spec: { paused: action === 'pause' } }, { fieldManager: CLI_MANAGER, force: true });
     return;
   }
-  const key = action === 'promote' ? REQUEST_ANNOTATIONS.promote : action === 'promote-full' ? REQUEST_ANNOTATIONS.promoteFull : action === 'abort' ? REQUEST_ANNOTATIONS.abort : REQUEST_ANNOTATIONS.retry;
+  const key = { promote: REQUEST_ANNOTATIONS.promote, 'promote-full': REQUEST_ANNOTATIONS.promoteFull, abort: REQUEST_ANNOTATIONS.abort, retry: REQUEST_ANNOTATIONS.retry, undo: REQUEST_ANNOTATIONS.undo }[action];
   await client.apply({ ...base, metadata: { name, namespace, annotations: { [key]: new Date().toISOString() } } }, { fieldManager: CLI_MANAGER, force: true });
 }

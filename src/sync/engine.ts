@@ -49,7 +49,7 @@ export function checkStrategy(strategy: string | undefined): void {
   throw unsupported(`deployment strategy "${s}" is not supported yet`, {
     cause: s,
     expected: `one of: ${SUPPORTED_STRATEGIES.join(', ')}`,
-    hint: 'use strategy: rolling or canary (run by the slipway controller); blue-green is planned',
+    hint: 'use strategy: rolling, canary or blueGreen (canary and blueGreen are run by the slipway controller)',
   });
 }
 

@@ -288,15 +288,37 @@ describe('cli: deploy, diff, status, history, rollback, destroy', () => {
     client.close();
   });
 
-  it('refuses a blue-green strategy with exit 2 before touching the cluster', async () => {
+  it('hands a blue-green Deployment and its Service to the cluster\'s controller: the Service selects the active version, a preview Service the new one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
-    const [d, svc] = web();
-    d!.metadata.annotations = { 'slipway.dev/strategy': 'blueGreen', 'slipway.dev/strategy-blue-green': '{"autoPromote":false,"scaleDownDelaySeconds":30}' };
-    writeFileSync(join(dir, 'app.yaml'), stringifyManifests([d!, svc!]));
-    const io = memoryIo();
-    const code = await main(['node', 'slipway', 'deploy', dir, '--kubeconfig', ns().kubeconfigPath, '-n', ns().name], io);
-    expect(code, io.stderr()).toBe(2);
-    expect(io.stderr()).toMatch(/strategy "blueGreen" is not supported yet/);
+    const write = (image: string): void => {
+      const [d, svc] = web({ image });
+      d!.metadata.annotations = { 'slipway.dev/strategy': 'blueGreen', 'slipway.dev/strategy-blue-green': '{"autoPromote":false,"scaleDownDelaySeconds":30}' };
+      writeFileSync(join(dir, 'app.yaml'), stringifyManifests([d!, svc!]));
+    };
+    const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const io = memoryIo();
+      const code = await main(['node', 'slipway', ...args, '--kubeconfig', ns().kubeconfigPath, '-n', ns().name], io);
+      return { code, out: io.stdout(), err: io.stderr() };
+    };
+    write('registry.example/web:1.0.0');
+    const first = await run('deploy', dir, '--timeout', '90s');
+    expect(first.code, first.err).toBe(0);
+    const client = await clientFor(ns());
+    const selector = async (name: string): Promise<Record<string, string> | undefined> =>
+      ((await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ns().name, name }))?.['spec'] as { selector?: Record<string, string> } | undefined)?.selector;
+    const active1 = (await selector('web'))?.['slipway.dev/revision'];
+    expect(active1).toMatch(/^[0-9a-f]{10}$/);
+
+    // A new image: deploy returns once the preview waits for promotion (Suspended, as Argo's paused Rollout).
+    write('registry.example/web:2.0.0');
+    const second = await run('deploy', dir, '--timeout', '90s');
+    expect(second.code, second.err).toBe(0);
+    const preview = (await selector('web-preview'))?.['slipway.dev/revision'];
+    expect(preview).not.toBe(active1);
+    expect((await selector('web'))?.['slipway.dev/revision']).toBe(active1);
+    expect((await run('rollout', 'promote', 'web')).code).toBe(0);
+    await waitFor(async () => ((await selector('web'))?.['slipway.dev/revision'] === preview ? true : undefined), { what: 'the active Service switched to v2' });
+    client.close();
   });
 });
 

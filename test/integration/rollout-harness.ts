@@ -6,8 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
-import { API_VERSION, INSTANCE_LABEL, KIND, getRollout as fetchRollout, installManifests, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
+import { API_VERSION, INSTANCE_LABEL, KIND, getRollout as fetchRollout, installManifests, type BlueGreenT, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
 import { kubeconfigWithUser, waitFor, type TestNamespace } from './harness.ts';
+import { main, memoryIo } from '../../src/cli/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -84,6 +85,8 @@ export interface RolloutOptions {
   readonly podLabels?: Record<string, string>;
   readonly progressDeadlineSeconds?: number;
   readonly gateway?: boolean;
+  /** Blue-green instead of canary (steps are ignored): active Service `<name>`, preview `<name>-preview`. */
+  readonly blueGreen?: Omit<BlueGreenT, 'activeService' | 'previewService' | 'service'>;
 }
 
 /** A ServiceRollout of a restricted-PSS pod (kwok runs no containers). */
@@ -103,7 +106,9 @@ export function rollout(ns: TestNamespace, o: RolloutOptions): ServiceRollout {
           containers: [{ name: 'main', image: o.image, ports: [{ containerPort: 8080 }], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
         },
       },
-      strategy: { canary: { steps: o.steps, progressDeadlineSeconds: o.progressDeadlineSeconds ?? 60, abortScaleDownDelaySeconds: 0 } },
+      strategy: o.blueGreen
+        ? { blueGreen: { activeService: name, previewService: `${name}-preview`, service: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, progressDeadlineSeconds: o.progressDeadlineSeconds ?? 60, ...o.blueGreen } }
+        : { canary: { steps: o.steps, progressDeadlineSeconds: o.progressDeadlineSeconds ?? 60, abortScaleDownDelaySeconds: 0 } },
       ...(o.gateway ? { trafficRouting: { gatewayAPI: { parentRefs: [{ name: 'public', namespace: ns.name }], port: 8080 } } } : {}),
     },
   };
@@ -152,4 +157,25 @@ export async function serviceAccountKubeconfig(ns: TestNamespace, namespace: str
   const token = (res.body as { status?: { token?: string } }).status?.token;
   if (!token) throw new Error(`TokenRequest answered ${res.status}`);
   return kubeconfigWithUser(ns, { token });
+}
+
+/** Runs the slipway CLI in-process against the test namespace. */
+export async function cli(ns: TestNamespace, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = memoryIo();
+  const code = await main(['node', 'slipway', ...args, '--kubeconfig', ns.kubeconfigPath, '-n', ns.name], io);
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+/** Runs `f` with a controller process of its own instance; stops it (SIGTERM) afterwards. */
+export async function withController<T>(ns: TestNamespace, instance: string, f: (c: KubeClient, ctl: ControllerProcess) => Promise<T>): Promise<T> {
+  const ctl = startController({ ns, instance });
+  const c = await KubeClient.connect({ kubeconfig: ns.kubeconfigPath });
+  try {
+    await ctl.url;
+    return await f(c, ctl);
+  } finally {
+    c.close();
+    ctl.kill('SIGTERM');
+    await ctl.exited;
+  }
 }

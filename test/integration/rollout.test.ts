@@ -5,33 +5,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/index.ts';
 import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, installManifests } from '../../src/rollout/index.ts';
-import { main, memoryIo } from '../../src/cli/index.ts';
 import { SIMULATE_LABEL } from '../../src/cluster/index.ts';
-import { testKubeconfigPath, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { serviceAccountKubeconfig, deployment, ensureCrds, getRollout, imageOfDeployment, rollout, rolloutEvents, startController, waitStatus, type ControllerProcess } from './rollout-harness.ts';
+import { testKubeconfigPath, useNamespace, waitFor } from './harness.ts';
+import { cli, withController, serviceAccountKubeconfig, deployment, ensureCrds, getRollout, imageOfDeployment, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
 
 beforeAll(async () => {
   await ensureCrds(testKubeconfigPath());
 });
-
-async function cli(ns: TestNamespace, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = memoryIo();
-  const code = await main(['node', 'slipway', ...args, '--kubeconfig', ns.kubeconfigPath, '-n', ns.name], io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
-
-async function withController<T>(ns: TestNamespace, instance: string, f: (c: KubeClient, ctl: ControllerProcess) => Promise<T>): Promise<T> {
-  const ctl = startController({ ns, instance });
-  const c = await KubeClient.connect({ kubeconfig: ns.kubeconfigPath });
-  try {
-    await ctl.url;
-    return await f(c, ctl);
-  } finally {
-    c.close();
-    ctl.kill('SIGTERM');
-    await ctl.exited;
-  }
-}
 
 describe('rollout: canary with pauses, promote, promote --full', () => {
   const ns = useNamespace('rollout-canary');

@@ -29,7 +29,8 @@ describe('slipway deploy without a cluster', () => {
 
   it.each<[string, string, number, RegExp]>([
     ['canary is handed to the controller: it reaches the cluster step', 'canary', 2, /cannot read kubeconfig/],
-    ['blue-green is refused as unsupported', 'blueGreen', 2, /strategy "blueGreen" is not supported yet/],
+    ['blue-green without a Service to switch is an input error before the cluster step', 'blueGreen', 2, /blue-green needs a Service that selects its pods/],
+    ['an unknown strategy is an input error at its annotation', 'recreate', 2, /unknown strategy "recreate"/],
     ['rolling reaches the cluster step (here: no kubeconfig)', 'rolling', 2, /cannot read kubeconfig/],
   ])('%s', async (_n, strategy, code, message) => {
     const file = join(dir, `${strategy}.yaml`);

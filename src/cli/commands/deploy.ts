@@ -110,9 +110,9 @@ async function checkController(client: KubeClient, wait: boolean, io: Io): Promi
   const { controllerPresence } = await import('../../rollout/index.ts');
   const p = await controllerPresence(client);
   const how = 'start one with `slipway controller run` (a local process), or `slipway controller install` (in the cluster); `slipway cluster up` starts one';
-  if (!p.crd) throw notFound('canary services need the ServiceRollout CRD, which this cluster does not serve', { cause: undefined, hint: `\`slipway controller install --crds-only\`; then ${how}` });
+  if (!p.crd) throw notFound('canary and blue-green services need the ServiceRollout CRD, which this cluster does not serve', { cause: undefined, hint: `\`slipway controller install --crds-only\`; then ${how}` });
   if (p.leader) return;
-  const msg = 'no slipway controller holds the lease slipway-system/slipway-controller: canary services will not progress';
+  const msg = 'no slipway controller holds the lease slipway-system/slipway-controller: canary and blue-green services will not progress';
   if (wait) throw clusterUnavailable(`${msg}, so --wait would wait for nothing`, { cause: undefined, hint: how });
   io.err(`${io.color.yellow('warning')}: ${msg} until one runs; ${how}\n`);
 }
@@ -210,8 +210,8 @@ export function registerDeploy(program: Command, io: Io): void {
       `
 Objects whose kind the cluster does not serve (a ServiceMonitor without the Prometheus Operator
 CRD, say) are skipped with a warning unless --no-skip-missing-crds. Canary services are handed to the slipway
-controller as ServiceRollouts (follow them with \`slipway rollout status <service> --watch\`); blue-green is
-refused (exit 2) until it is implemented.
+controller as ServiceRollouts (follow them with \`slipway rollout watch <service>\`); so are blue-green
+services, with the Service in front of them (the controller adds <service>-preview).
 
 Examples:
   slipway deploy k8s/ --env dev -n shop --wait             a directory of manifests
@@ -224,9 +224,10 @@ Examples:
       const concurrency = Number(f.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw inputError(`--concurrency must be a positive integer, got "${f.concurrency}"`, { cause: f.concurrency });
       const input = await loadFlagsInput(path, f);
-      // Canary services go to the slipway controller as ServiceRollouts; other strategies are checked as before.
-      for (const s of input.strategies) if (s !== 'canary') checkStrategy(s);
-      const canary = input.strategies.includes('canary');
+      // Canary and blue-green services go to the slipway controller as ServiceRollouts; other strategies are checked as before.
+      const progressive = ['canary', 'blueGreen'];
+      for (const s of input.strategies) if (!progressive.includes(s)) checkStrategy(s);
+      const canary = input.strategies.some((s) => progressive.includes(s));
       const objects = canary ? (await import('../../rollout/index.ts')).handOver(input.objects, (object, from) => ({ ...from, object })) : input.objects;
       const client = await connect(f, concurrency);
       try {

@@ -1,4 +1,4 @@
-/** `slipway rollout status|watch|promote|abort|pause|resume|retry`: follow and steer canary releases. */
+/** `slipway rollout status|watch|promote|abort|pause|resume|retry|undo`: follow and steer canary and blue-green releases. */
 import type { Command } from 'commander';
 import { InformerFactory, type KubeClient } from '../../kube/index.ts';
 import { API_VERSION, KIND, describeStep, getRollout, requestAction, rolloutView, type RolloutAction, type RolloutView, type ServiceRollout } from '../../rollout/index.ts';
@@ -22,59 +22,78 @@ const nsOf = (client: KubeClient, f: Flags): string => f.namespace ?? client.con
 export function formatView(v: RolloutView, io: Io): string {
   const c = io.color;
   const phase = v.phase === 'Healthy' ? c.green(v.phase) : v.phase === 'Degraded' ? c.red(v.phase) : c.yellow(v.phase);
-  const lines = [
-    `${c.bold(`${v.namespace}/${v.service}`)}  ${v.strategy}  ${phase}  weight ${v.weight}% (${v.routing})`,
-    `  stable  ${v.stable.revision ?? '-'}  ${v.stable.image ?? ''}`,
-    `  canary  ${v.canary.revision ?? '-'}  ${v.canary.image ?? ''}`,
-    '  steps:',
-    ...v.steps.map((s) => `    ${s.state === 'done' ? c.green('✔') : s.state === 'current' ? c.yellow('▶') : ' '} ${s.index + 1}. ${describeStep(s.step)}`),
-  ];
+  const bg = v.blueGreen;
+  const lines = bg
+    ? [
+        `${c.bold(`${v.namespace}/${v.service}`)}  ${v.strategy}  ${phase}`,
+        `  active   ${v.stable.revision ?? '-'}  ${v.stable.image ?? ''}  (Service ${bg.activeService})`,
+        `  preview  ${v.canary.revision ?? '-'}  ${v.canary.image ?? ''}  (Service ${bg.previewService})`,
+        ...(bg.previousRevision !== undefined ? [`  previous ${bg.previousRevision}  kept until ${bg.scaleDownTime ?? '?'} (\`slipway rollout undo\` switches back)`] : []),
+      ]
+    : [
+        `${c.bold(`${v.namespace}/${v.service}`)}  ${v.strategy}  ${phase}  weight ${v.weight}% (${v.routing})`,
+        `  stable  ${v.stable.revision ?? '-'}  ${v.stable.image ?? ''}`,
+        `  canary  ${v.canary.revision ?? '-'}  ${v.canary.image ?? ''}`,
+        '  steps:',
+        ...v.steps.map((s) => `    ${s.state === 'done' ? c.green('✔') : s.state === 'current' ? c.yellow('▶') : ' '} ${s.index + 1}. ${describeStep(s.step)}`),
+      ];
   if (v.abortReason) lines.push(`  ${c.red('aborted')}: ${v.abortReason}`);
   if (v.message) lines.push(`  ${v.message}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function registerRollout(program: Command, io: Io): void {
-  const ro = program.command('rollout').description('follow and steer canary releases run by the slipway controller');
-  addConn(ro.command('status').description('steps (done, current, pending), weight, stable and canary versions').argument('<service>', 'the ServiceRollout (service) name'))
-    .addOption(outputOption())
-    .option('-w, --watch', 'keep printing on every change until the rollout is Healthy or Degraded')
-    .addHelpText(
-      'after',
-      `
--o json prints: service, namespace, strategy, phase (Progressing|Paused|Healthy|Degraded), currentStep,
-weight, routing, stable.{revision,image}, canary.{revision,image}, steps[{index,step,state}], paused,
-abortReason, message. Exit 0 when Healthy, 1 when Degraded, 0 otherwise (status); --watch exits 0/1 at the end.
+  const ro = program.command('rollout').description('follow and steer canary and blue-green releases run by the slipway controller');
+  for (const verb of ['status', 'watch'] as const) {
+    const cmd = addConn(
+      ro
+        .command(verb)
+        .description(verb === 'status' ? 'steps (done, current, pending), weight, stable and canary (or active and preview) versions' : 'print the status on every change until the rollout is Healthy or Degraded (status --watch)')
+        .argument('<service>', 'the ServiceRollout (service) name'),
+    ).addOption(outputOption());
+    if (verb === 'status') cmd.option('-w, --watch', 'keep printing on every change until the rollout is Healthy or Degraded');
+    cmd
+      .addHelpText(
+        'after',
+        `
+-o json prints: service, namespace, strategy (canary|blueGreen), phase (Progressing|Paused|Healthy|Degraded),
+currentStep, weight, routing, stable.{revision,image}, canary.{revision,image} (blue-green: the active and the
+preview version), steps[{index,step,state}], paused, abortReason, message, and for blue-green
+blueGreen.{activeService,previewService,previousRevision,scaleDownTime}. Exit 0 when Healthy, 1 when Degraded,
+0 otherwise (status); watching exits 0/1 at the end.
 
 Examples:
   slipway rollout status api -n shop
-  slipway rollout status api -n shop --watch
+  slipway rollout watch api -n shop
   slipway rollout status api -n shop -o json | jq .weight`,
-    )
-    .action(async (name: string, f: Flags & { output: string; watch?: boolean }) => {
-      const client = await connect(f);
-      try {
-        const ns = nsOf(client, f);
-        const print = (r: ServiceRollout): RolloutView => {
-          const v = rolloutView(r);
-          io.out(f.output === 'json' ? `${JSON.stringify(v, null, f.watch ? 0 : 2)}\n` : formatView(v, io));
-          return v;
-        };
-        const first = print(await getRollout(client, ns, name));
-        if (!f.watch) {
-          if (first.phase === 'Degraded') io.setExitCode(1);
-          return;
+      )
+      .action(async (name: string, f: Flags & { output: string; watch?: boolean }) => {
+        const client = await connect(f);
+        try {
+          const ns = nsOf(client, f);
+          const watch = verb === 'watch' || f.watch === true;
+          const print = (r: ServiceRollout): RolloutView => {
+            const v = rolloutView(r);
+            io.out(f.output === 'json' ? `${JSON.stringify(v, null, watch ? 0 : 2)}\n` : formatView(v, io));
+            return v;
+          };
+          const first = print(await getRollout(client, ns, name));
+          if (!watch) {
+            if (first.phase === 'Degraded') io.setExitCode(1);
+            return;
+          }
+          io.setExitCode(await watchUntilDone(client, ns, name, print, first));
+        } finally {
+          client.close();
         }
-        io.setExitCode(await watchUntilDone(client, ns, name, print, first));
-      } finally {
-        client.close();
-      }
-    });
+      });
+  }
 
   const actions: readonly [RolloutAction, string, string][] = [
-    ['promote', 'end the current pause (or, with --full, skip every remaining step)', 'slipway rollout promote api -n shop\n  slipway rollout promote api -n shop --full'],
-    ['abort', 'send all traffic to stable now and stop the canary', 'slipway rollout abort api -n shop'],
-    ['retry', 're-run an aborted canary from step 1', 'slipway rollout retry api -n shop'],
+    ['promote', 'end the current pause (or, with --full, skip every remaining step); blue-green: switch the active Service to the preview', 'slipway rollout promote api -n shop\n  slipway rollout promote api -n shop --full'],
+    ['abort', 'send all traffic to stable now and stop the canary (blue-green: drop the preview)', 'slipway rollout abort api -n shop'],
+    ['retry', 're-run an aborted canary from step 1 (or an aborted blue-green preview)', 'slipway rollout retry api -n shop'],
+    ['undo', 'blue-green: switch the active Service back to the previous version while it still has its pods (scaleDownDelaySeconds after promotion)', 'slipway rollout undo api -n shop'],
     ['pause', 'hold the rollout where it is', 'slipway rollout pause api -n shop'],
     ['resume', 'continue a paused rollout', 'slipway rollout resume api -n shop'],
   ];

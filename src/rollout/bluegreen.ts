@@ -1,0 +1,265 @@
+/**
+ * Blue-green releases of a ServiceRollout.
+ *
+ * Each version runs as its own Deployment `<name>-<revision>` (pods labelled
+ * `slipway.dev/revision`), at full scale. The active Service (the service's own name) selects the
+ * active revision; the preview Service selects the new one while it waits for promotion, and the
+ * active one otherwise. Promotion switches the active Service's selector in one write; the
+ * previous version keeps its pods for `scaleDownDelaySeconds`, and `slipway rollout undo` inside
+ * that window only switches the selector back (no new pod). After the window its Deployment is
+ * deleted.
+ *
+ * Crash safety, as for canaries: every effect is written before the status that records it and
+ * writing it again is a no-op; the times that count (preview ready, scale-down) live in the status.
+ */
+import type { ReconcileResult } from '../controller/index.ts';
+import type { LiveObject } from '../kube/index.ts';
+import { CONTROLLER_MANAGER, TRACK_LABEL, ownedBy } from './router.ts';
+import { DEFAULT_PROGRESS_DEADLINE_S, REVISION_LABEL, Run, imageOf, now, replicasOf, templateHash, viewOf } from './run.ts';
+import { REQUEST_ANNOTATIONS, type BlueGreenT } from './types.ts';
+
+/** Default of spec.strategy.blueGreen.scaleDownDelaySeconds (Argo Rollouts' too). */
+const DEFAULT_SCALE_DOWN_DELAY_S = 30;
+
+/** The Deployment of one version. */
+export const versionName = (rollout: string, revision: string): string => `${rollout}-${revision}`;
+
+const SERVICE_HASH_ANNOTATION = 'slipway.dev/service-hash';
+
+/** `o` without the fields `drop` names. */
+export function omit(o: Record<string, unknown>, drop: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !drop.includes(k)));
+}
+
+/** A Service spec for the preview: the same ports, reachable inside the cluster only. */
+function previewSpec(spec: Record<string, unknown>): Record<string, unknown> {
+  const rest = omit(spec, ['type', 'externalTrafficPolicy', 'loadBalancerIP', 'loadBalancerSourceRanges', 'loadBalancerClass', 'externalName', 'clusterIP', 'clusterIPs', 'healthCheckNodePort', 'allocateLoadBalancerNodePorts']);
+  const ports = Array.isArray(rest['ports']) ? (rest['ports'] as Record<string, unknown>[]).map((p) => omit(p, ['nodePort'])) : rest['ports'];
+  return { ...rest, ...(ports !== undefined ? { ports } : {}), type: 'ClusterIP' };
+}
+
+class BlueGreenRun {
+  readonly r: Run;
+  readonly bg: BlueGreenT;
+  readonly desired: string;
+
+  constructor(r: Run, bg: BlueGreenT) {
+    this.r = r;
+    this.bg = bg;
+    this.desired = templateHash(r.ro.spec.template);
+  }
+
+  get name(): string {
+    return this.r.ro.metadata.name ?? '';
+  }
+
+  get delayMs(): number {
+    return (this.bg.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_S) * 1000;
+  }
+
+  /** Points `service` at `revision`, unless it already is (a write only when something changes). */
+  async selectRevision(service: string, spec: Record<string, unknown>, revision: string): Promise<void> {
+    const selector = { ...this.r.ro.spec.selector.matchLabels, [REVISION_LABEL]: revision };
+    const hash = templateHash({ spec, selector });
+    const live = await this.r.client.get({ apiVersion: 'v1', kind: 'Service', namespace: this.r.ns, name: service }, { signal: this.r.ctx.signal });
+    if (live?.metadata.annotations?.[SERVICE_HASH_ANNOTATION] === hash) return;
+    await this.r.client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: service, namespace: this.r.ns, labels: this.r.ro.spec.selector.matchLabels, annotations: { [SERVICE_HASH_ANNOTATION]: hash }, ownerReferences: ownedBy(this.r.ro) },
+        spec: { ...spec, selector },
+      },
+      { force: true, fieldManager: CONTROLLER_MANAGER, signal: this.r.ctx.signal },
+    );
+  }
+
+  /** Active selects `active`; preview selects `preview`. Active last: a promotion is its one write. */
+  async route(active: string, preview: string): Promise<void> {
+    await this.selectRevision(this.bg.previewService, previewSpec(this.bg.service), preview);
+    await this.selectRevision(this.bg.activeService, this.bg.service, active);
+  }
+
+  /** Runs version `revision` at the rollout's replicas (with its own template when it is not the desired one). */
+  async runVersion(revision: string, template: unknown): Promise<void> {
+    await this.r.applyWorkload(versionName(this.name, revision), { [REVISION_LABEL]: revision }, template, replicasOf(this.r.ro), revision);
+  }
+
+  async version(revision: string): Promise<LiveObject | undefined> {
+    return this.r.deployment(versionName(this.name, revision));
+  }
+
+  /** Deletes the Deployments of versions other than `keep`; their pods go with them. */
+  async collect(keep: readonly string[]): Promise<void> {
+    const sel = Object.entries(this.r.ro.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`);
+    const deps = await this.r.client.list({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.r.ns, labelSelector: [`${TRACK_LABEL}=blueGreen`, ...sel].join(',') }, { signal: this.r.ctx.signal });
+    for (const d of deps) {
+      const owner = (d.metadata as { ownerReferences?: { uid?: string }[] }).ownerReferences?.some((o) => o.uid === (this.r.ro.metadata as { uid?: string }).uid);
+      const rev = d.metadata.labels?.[REVISION_LABEL] ?? d.metadata.annotations?.['slipway.dev/revision'];
+      if (owner && rev !== undefined && !keep.includes(rev)) {
+        await this.r.client.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.r.ns, name: d.metadata.name ?? '' }, { signal: this.r.ctx.signal });
+        await this.r.event('Normal', 'ScaledDown', `version ${rev} removed`);
+      }
+    }
+  }
+}
+
+/** One reconcile of a blue-green ServiceRollout. */
+export async function reconcileBlueGreen(r: Run, bg: BlueGreenT): Promise<ReconcileResult | undefined> {
+  const b = new BlueGreenRun(r, bg);
+  const { desired } = b;
+  let active = r.st.stableRevision;
+  if (active !== undefined && (await b.version(active)) === undefined && active !== desired) {
+    // The active version's Deployment is gone (deleted by hand): its template went with it.
+    await r.event('Warning', 'ActiveMissing', `the Deployment of active version ${active} is gone; deploying ${desired} directly`);
+    active = undefined;
+  }
+  if (active === undefined) {
+    await b.runVersion(desired, r.ro.spec.template);
+    await b.route(desired, desired);
+    await r.writeStatus({ stableRevision: desired, stableImage: imageOf(r.ro.spec.template), phase: 'Progressing', message: 'first version: deployed as active', currentStepIndex: 0, weight: 0 }, ['canaryRevision', 'canaryImage', 'previewReadyTime', 'abortedRevision', 'abortReason', 'previousRevision', 'scaleDownTime']);
+    await r.event('Normal', 'Initialized', `first version ${desired} (${imageOf(r.ro.spec.template) ?? '?'}) deployed as active`);
+    return { requeueAfterMs: 1000 };
+  }
+  // The active version keeps full scale with its own template (replicas follow spec.replicas).
+  const activeLive = await b.version(active);
+  await b.runVersion(active, active === desired ? r.ro.spec.template : (activeLive?.['spec'] as { template?: unknown } | undefined)?.template);
+
+  const undo = r.fresh(REQUEST_ANNOTATIONS.undo, r.st.handledUndo);
+  if (undo !== undefined) return undoPromotion(b, active, undo);
+  if (desired === active) return settle(b, active);
+  return preview(b, active);
+}
+
+/** `slipway rollout undo`: inside the scale-down window, the active Service goes back to the previous version. */
+async function undoPromotion(b: BlueGreenRun, active: string, undo: string): Promise<ReconcileResult | undefined> {
+  const { r } = b;
+  const prev = r.st.previousRevision;
+  const prevLive = prev !== undefined ? await b.version(prev) : undefined;
+  if (prev === undefined || !prevLive || !viewOf(prevLive).ready) {
+    await r.writeStatus({ handledUndo: undo });
+    await r.event('Warning', 'UndoRefused', prev === undefined ? 'nothing to undo: no promotion in the scale-down window' : `nothing to undo: version ${prev} has no ready pods any more; deploy it again (\`slipway rollback\`)`);
+    return { requeueAfterMs: 100 };
+  }
+  // As for promotion: the record first, then the one write that switches the active Service.
+  await r.writeStatus(
+    { handledUndo: undo, stableRevision: prev, stableImage: imageOf((prevLive['spec'] as { template?: unknown } | undefined)?.template), abortedRevision: active, abortReason: 'undone by `slipway rollout undo`', scaleDownTime: new Date(Date.now() + b.delayMs).toISOString(), phase: 'Degraded', message: `undone: the active Service is back on ${prev}; ${active} keeps its pods for ${b.delayMs / 1000}s` },
+    ['previousRevision', 'canaryRevision', 'canaryImage', 'previewReadyTime'],
+  );
+  await b.route(prev, prev);
+  await r.event('Warning', 'Undone', `active Service switched back from ${active} to ${prev} (no new pods)`);
+  return { requeueAfterMs: b.delayMs };
+}
+
+/** The desired version is active: the previous one is kept until its scale-down time, then removed. */
+async function settle(b: BlueGreenRun, active: string): Promise<ReconcileResult | undefined> {
+  const { r } = b;
+  const dropped = r.st.canaryRevision !== undefined && r.st.canaryRevision !== active ? r.st.canaryRevision : undefined;
+  await b.route(active, active);
+  const left = r.st.scaleDownTime !== undefined ? Date.parse(r.st.scaleDownTime) - Date.now() : 0;
+  const keep = left > 0 && r.st.previousRevision !== undefined ? [active, r.st.previousRevision] : [active];
+  await b.collect(keep);
+  const ready = viewOf(await b.version(active)).ready;
+  const phase = ready ? 'Healthy' : 'Progressing';
+  const message = dropped !== undefined ? `active version ${active} deployed again: preview ${dropped} dropped (instant rollback)` : ready ? `active ${active} healthy` : `waiting for active ${active} to be ready`;
+  if (dropped !== undefined) await r.event('Normal', 'RolledBack', message);
+  const expired = keep.length === 1 && (r.st.previousRevision !== undefined || r.st.scaleDownTime !== undefined);
+  if (r.st.phase !== phase || r.st.message !== message || dropped !== undefined || expired || r.st.abortedRevision !== undefined) {
+    await r.writeStatus({ phase, message }, ['canaryRevision', 'canaryImage', 'previewReadyTime', 'abortedRevision', 'abortReason', ...(keep.length === 1 ? (['previousRevision', 'scaleDownTime'] as const) : [])]);
+  }
+  if (!ready) return { requeueAfterMs: 2000 };
+  return left > 0 ? { requeueAfterMs: left } : undefined;
+}
+
+/** An aborted (or undone) version stays so until retried, and loses its pods after the delay; undefined when it goes on. */
+async function holdAborted(b: BlueGreenRun, active: string): Promise<{ result: ReconcileResult | undefined } | undefined> {
+  const { r, desired } = b;
+  if (r.st.abortedRevision !== desired) return undefined;
+  const retry = r.fresh(REQUEST_ANNOTATIONS.retry, r.st.handledRetry);
+  if (retry === undefined) {
+    await b.route(active, active);
+    const left = (r.st.scaleDownTime ? Date.parse(r.st.scaleDownTime) : 0) - Date.now();
+    if (left > 0) return { result: { requeueAfterMs: left } };
+    await b.collect([active]);
+    return { result: undefined };
+  }
+  await r.writeStatus({ handledRetry: retry, phase: 'Progressing', message: `retrying preview ${desired}`, stepStartTime: now() }, ['abortedRevision', 'abortReason', 'previewReadyTime', 'scaleDownTime', 'canaryRevision']);
+  await r.event('Normal', 'Retried', `preview ${desired} retried`);
+  return undefined;
+}
+
+/** A new version: run it at full scale behind the preview Service, then promote (by hand or automatically). */
+async function preview(b: BlueGreenRun, active: string): Promise<ReconcileResult | undefined> {
+  const { r, desired, bg } = b;
+  const held = await holdAborted(b, active);
+  if (held) return held.result;
+  if (r.st.canaryRevision !== desired) {
+    const superseded = r.st.canaryRevision !== undefined && r.st.canaryRevision !== active ? r.st.canaryRevision : undefined;
+    const message = superseded !== undefined ? `preview ${superseded} superseded by ${desired}` : `preview ${desired} started`;
+    await r.writeStatus({ canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), phase: 'Progressing', stepStartTime: now(), message }, ['previewReadyTime', 'abortedRevision', 'abortReason']);
+    await r.event('Normal', superseded !== undefined ? 'Superseded' : 'PreviewStarted', `${message} (${imageOf(r.ro.spec.template) ?? '?'})`);
+  }
+  const abortReq = r.fresh(REQUEST_ANNOTATIONS.abort, r.st.handledAbort);
+  if (abortReq !== undefined) return abortPreview(b, active, 'aborted by `slipway rollout abort`', { handledAbort: abortReq });
+
+  await b.runVersion(desired, r.ro.spec.template);
+  // A superseded preview, or the version undone earlier, is no longer needed.
+  const prevKept = r.st.previousRevision !== undefined && r.st.scaleDownTime !== undefined && Date.parse(r.st.scaleDownTime) > Date.now() ? [r.st.previousRevision] : [];
+  await b.collect([active, desired, ...prevKept]);
+  await b.route(active, desired);
+  const view = viewOf(await b.version(desired));
+  if (!view.ready) {
+    const deadlineMs = (bg.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000;
+    const started = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : Date.now();
+    if (Date.now() - started > deadlineMs) return abortPreview(b, active, `preview pods not ready within ${deadlineMs / 1000}s (progress deadline)`, {});
+    return { requeueAfterMs: Math.min(2000, Math.max(100, started + deadlineMs - Date.now())) };
+  }
+  return promoteWhenDue(b, active);
+}
+
+/** The preview is ready: promote on request, or with autoPromote once it has been ready long enough. */
+async function promoteWhenDue(b: BlueGreenRun, active: string): Promise<ReconcileResult | undefined> {
+  const { r, desired, bg } = b;
+  if (r.st.previewReadyTime === undefined) {
+    const message = bg.autoPromote ? `preview ${desired} ready; promoting in ${bg.autoPromotionSeconds ?? 0}s` : `preview ${desired} ready on Service ${bg.previewService}; waiting for \`slipway rollout promote\``;
+    await r.writeStatus({ previewReadyTime: now(), phase: bg.autoPromote ? 'Progressing' : 'Paused', message });
+    await r.event('Normal', 'PreviewReady', message);
+  }
+  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote) ?? r.fresh(REQUEST_ANNOTATIONS.promoteFull, r.st.handledPromote);
+  if (promoteReq === undefined) {
+    if (r.ro.spec.paused) {
+      if (r.st.phase !== 'Paused') await r.writeStatus({ phase: 'Paused', message: 'paused by `slipway rollout pause`' });
+      return undefined;
+    }
+    if (!bg.autoPromote) return undefined;
+    const left = Date.parse(r.st.previewReadyTime ?? now()) + (bg.autoPromotionSeconds ?? 0) * 1000 - Date.now();
+    if (left > 0) return { requeueAfterMs: left };
+  }
+  return promote(b, active, promoteReq);
+}
+
+async function abortPreview(b: BlueGreenRun, active: string, reason: string, extra: { handledAbort?: string }): Promise<ReconcileResult> {
+  const { r, desired } = b;
+  r.metrics.aborts.inc();
+  await b.route(active, active);
+  await r.writeStatus({ ...extra, phase: 'Degraded', abortedRevision: desired, abortReason: reason, message: `aborted: ${reason}`, scaleDownTime: new Date(Date.now() + b.delayMs).toISOString() }, ['previewReadyTime']);
+  await r.event('Warning', 'Aborted', `preview ${desired} aborted: ${reason}; the active Service stays on ${active}`);
+  return { requeueAfterMs: b.delayMs };
+}
+
+/** Switches the active Service to the preview version in one write; the old version is kept for the delay. */
+async function promote(b: BlueGreenRun, active: string, request: string | undefined): Promise<ReconcileResult> {
+  const { r, desired } = b;
+  // The record first, then the switch: a controller killed in between finds the desired version
+  // active in the status and settle() makes the Service say so; switching first would have the
+  // restarted controller point the active Service back at the old version for a moment.
+  const image = imageOf(r.ro.spec.template);
+  await r.writeStatus(
+    { ...(request !== undefined ? { handledPromote: request } : {}), stableRevision: desired, stableImage: image, previousRevision: active, scaleDownTime: new Date(Date.now() + b.delayMs).toISOString(), phase: 'Healthy', message: `promoted ${desired}; ${active} keeps its pods for ${b.delayMs / 1000}s (\`slipway rollout undo\` switches back)` },
+    ['canaryRevision', 'canaryImage', 'previewReadyTime'],
+  );
+  await b.route(desired, desired);
+  r.metrics.stepSeconds.observe({ step: 'promote' }, r.st.stepStartTime ? (Date.now() - Date.parse(r.st.stepStartTime)) / 1000 : 0);
+  await r.event('Normal', 'Promoted', `${desired} (${image ?? '?'}) is active; ${active} is kept for ${b.delayMs / 1000}s`);
+  return { requeueAfterMs: b.delayMs };
+}
