@@ -1,6 +1,7 @@
 export * from './schema.ts';
 export {
   STRATEGY_ANNOTATION,
+  CONFIG_OF_LABEL,
   STRATEGY_STEPS_ANNOTATION,
   STRATEGY_BLUE_GREEN_ANNOTATION,
   workloadStrategyOf,

@@ -28,6 +28,13 @@ export const STRATEGY_STEPS_ANNOTATION = 'slipway.dev/strategy-steps';
 export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
 const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION] as const;
 
+/**
+ * On a content-versioned copy of a ConfigMap or Secret that a canary or blue-green service mounts
+ * (src/rollout/config.ts): the ServiceRollout it belongs to. Deploy never prunes such a copy, since
+ * the stable version may still mount it; the slipway controller deletes it once no version does.
+ */
+export const CONFIG_OF_LABEL = 'slipway.dev/config-of';
+
 /** Defaults of the blue-green settings (the schema's `@default`s say the same; a test holds them together). */
 export const BLUE_GREEN_DEFAULTS = { autoPromote: false, scaleDownDelaySeconds: 30 } as const;
 

@@ -1,6 +1,6 @@
 export type { KubeObject, FieldPath, Position, ParsedManifest } from './types.ts';
 export { objectKey } from './types.ts';
-export { isRecord } from './record.ts';
+export { isRecord, omit } from './record.ts';
 export { parseManifests, parseYamlValue, withPlainEnv } from './parse.ts';
 export { stringifyManifests, stringifyYaml } from './stringify.ts';
 export { yamlWalker } from './walk.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRecord } from './record.ts';
+import { isRecord, omit } from './record.ts';
 
 describe('isRecord', () => {
   it.each([
@@ -15,5 +15,16 @@ describe('isRecord', () => {
     { v: true, want: false },
   ])('$v → $want', ({ v, want }) => {
     expect(isRecord(v)).toBe(want);
+  });
+});
+
+describe('omit', () => {
+  it.each([
+    { o: { a: 1, b: 2 }, drop: ['a'], want: { b: 2 } },
+    { o: { a: 1 }, drop: [], want: { a: 1 } },
+    { o: { a: 1 }, drop: ['x'], want: { a: 1 } },
+    { o: {}, drop: ['a'], want: {} },
+  ])('$o without $drop → $want', ({ o, drop, want }) => {
+    expect(omit(o, drop)).toEqual(want);
   });
 });

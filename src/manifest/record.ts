@@ -5,3 +5,8 @@
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** `o` without the fields `drop` names (a shallow copy). */
+export function omit(o: Readonly<Record<string, unknown>>, drop: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !drop.includes(k)));
+}

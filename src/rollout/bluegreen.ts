@@ -14,6 +14,8 @@
  */
 import type { ReconcileResult } from '../controller/index.ts';
 import type { LiveObject } from '../kube/index.ts';
+import { omit } from '../manifest/index.ts';
+import { deleteConfig, unusedConfig } from './config.ts';
 import { CONTROLLER_MANAGER, TRACK_LABEL, ownedBy } from './router.ts';
 import { DEFAULT_PROGRESS_DEADLINE_S, REVISION_LABEL, Run, imageOf, now, replicasOf, templateHash, viewOf } from './run.ts';
 import { REQUEST_ANNOTATIONS, type BlueGreenT } from './types.ts';
@@ -25,11 +27,6 @@ const DEFAULT_SCALE_DOWN_DELAY_S = 30;
 export const versionName = (rollout: string, revision: string): string => `${rollout}-${revision}`;
 
 const SERVICE_HASH_ANNOTATION = 'slipway.dev/service-hash';
-
-/** `o` without the fields `drop` names. */
-export function omit(o: Record<string, unknown>, drop: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([k]) => !drop.includes(k)));
-}
 
 /** A Service spec for the preview: the same ports, reachable inside the cluster only. */
 function previewSpec(spec: Record<string, unknown>): Record<string, unknown> {
@@ -93,13 +90,17 @@ class BlueGreenRun {
   async collect(keep: readonly string[]): Promise<void> {
     const sel = Object.entries(this.r.ro.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`);
     const deps = await this.r.client.list({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.r.ns, labelSelector: [`${TRACK_LABEL}=blueGreen`, ...sel].join(',') }, { signal: this.r.ctx.signal });
-    for (const d of deps) {
-      const owner = (d.metadata as { ownerReferences?: { uid?: string }[] }).ownerReferences?.some((o) => o.uid === (this.r.ro.metadata as { uid?: string }).uid);
-      const rev = d.metadata.labels?.[REVISION_LABEL] ?? d.metadata.annotations?.['slipway.dev/revision'];
-      if (owner && rev !== undefined && !keep.includes(rev)) {
-        await this.r.client.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.r.ns, name: d.metadata.name ?? '' }, { signal: this.r.ctx.signal });
-        await this.r.event('Normal', 'ScaledDown', `version ${rev} removed`);
-      }
+    const uid = (this.r.ro.metadata as { uid?: string }).uid;
+    const revisionOf = (d: LiveObject): string | undefined => d.metadata.labels?.[REVISION_LABEL];
+    const ours = deps.filter((d) => (d.metadata as { ownerReferences?: { uid?: string }[] }).ownerReferences?.some((o) => o.uid === uid) && revisionOf(d) !== undefined);
+    const templateOf = (d: LiveObject): unknown => (d['spec'] as { template?: unknown } | undefined)?.template;
+    const kept = [this.r.ro.spec.template, ...ours.filter((d) => keep.includes(revisionOf(d) ?? '')).map(templateOf)];
+    for (const d of ours.filter((x) => !keep.includes(revisionOf(x) ?? ''))) {
+      // Its config copies first (its template lists them), then the Deployment and its pods.
+      const unused = unusedConfig([templateOf(d)], kept);
+      await deleteConfig(this.r.client, this.r.ns, unused, this.r.ctx.signal);
+      await this.r.client.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.r.ns, name: d.metadata.name ?? '' }, { signal: this.r.ctx.signal });
+      await this.r.event('Normal', 'ScaledDown', `version ${revisionOf(d) ?? '?'} removed${unused.length > 0 ? `, with its config ${unused.join(', ')}` : ''}`);
     }
   }
 }

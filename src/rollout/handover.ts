@@ -12,8 +12,8 @@
  */
 import { parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
 import { inputError } from '../errors/index.ts';
-import { omit } from './bluegreen.ts';
-import type { KubeObject } from '../manifest/index.ts';
+import { omit, type KubeObject } from '../manifest/index.ts';
+import { versionConfig } from './config.ts';
 import { API_VERSION, KIND, type ServiceRollout, type ServiceRolloutSpecT, type StepT } from './types.ts';
 
 export interface Desired {
@@ -36,9 +36,13 @@ export function handOver<T extends Desired>(objects: readonly T[], make: (object
   if (progressive.length === 0) return [...objects];
   const replaced = new Map<T, T>();
   const dropped = new Set<T>();
+  const added: T[] = [];
   for (const d of progressive) {
     const { ro, takenOver } = rolloutOf(d.object, objects);
-    replaced.set(d, make(ro, d));
+    // Config rolls with the release: the template mounts content-versioned copies (config.ts).
+    const { template, copies } = versionConfig(ro.metadata.name ?? '', ro.spec.template, objects.map((o) => o.object));
+    replaced.set(d, make({ ...ro, spec: { ...ro.spec, template: template as Record<string, unknown> } }, d));
+    for (const c of copies) added.push(make(c, d));
     if (takenOver) dropped.add(takenOver);
     // An HPA of the Deployment scales the rollout (its scale subresource), as HPAs scale Argo Rollouts.
     const name = ro.metadata.name ?? '';
@@ -49,7 +53,7 @@ export function handOver<T extends Desired>(objects: readonly T[], make: (object
       }
     }
   }
-  return objects.filter((o) => !dropped.has(o)).map((o) => replaced.get(o) ?? o);
+  return [...objects.filter((o) => !dropped.has(o)).map((o) => replaced.get(o) ?? o), ...added];
 }
 
 /** An HTTPRoute that sends traffic to `service`, and the Gateway API routing it becomes. */

@@ -14,7 +14,9 @@ export const LEASE_NAME = 'slipway-controller';
 export const CONTROLLER_RULES: readonly { apiGroups: string[]; resources: string[]; verbs: string[] }[] = [
   { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['get', 'patch', 'update'] },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  // Content-versioned config copies no version mounts any more, deleted by name: never read.
+  { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['delete'] },
   { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] },
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'create', 'patch'] },
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'create', 'patch'] },

@@ -21,6 +21,7 @@
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../controller/index.ts';
 import type { KindQuery } from '../kube/index.ts';
 import { reconcileBlueGreen } from './bluegreen.ts';
+import { deleteConfig, unusedConfig } from './config.ts';
 import { TRACK_LABEL, canaryName, stableName } from './router.ts';
 import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryReplicasFor, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
@@ -63,6 +64,8 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, prima
 async function settleOnStable(r: Run, desired: string, stable: DeploymentView): Promise<ReconcileResult | undefined> {
   const inFlight = r.st.canaryRevision !== undefined && r.st.canaryRevision !== desired;
   if (inFlight || (r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
+  // The dropped canary's config copies go before its template does (that is where they are listed).
+  if (inFlight) await dropCanaryConfig(r, [stable.template, r.ro.spec.template]);
   await r.applyDeployment('canary', r.ro.spec.template, 0);
   const phase = stable.ready ? 'Healthy' : 'Progressing';
   const message = inFlight ? `the stable version ${desired} was deployed again: canary ${r.st.canaryRevision ?? ''} dropped (instant rollback)` : stable.ready ? `stable ${desired} healthy` : `waiting for stable ${desired} to be ready`;
@@ -71,6 +74,15 @@ async function settleOnStable(r: Run, desired: string, stable: DeploymentView): 
     await r.writeStatus({ phase, message, weight: 0, stableRevision: desired, stableImage: imageOf(r.ro.spec.template), currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'abortedRevision', 'abortReason']);
   }
   return stable.ready ? undefined : { requeueAfterMs: 2000 };
+}
+
+/** Deletes the config copies the canary Deployment's template lists and none of `keep` does. */
+async function dropCanaryConfig(r: Run, keep: readonly unknown[]): Promise<void> {
+  const canary = viewOf(await r.deployment(canaryName(r.ro)));
+  const unused = unusedConfig([canary.template], keep);
+  if (unused.length === 0) return;
+  await deleteConfig(r.client, r.ns, unused, r.ctx.signal);
+  await r.event('Normal', 'ConfigCollected', `config no version mounts any more deleted: ${unused.join(', ')}`);
 }
 
 async function abort(r: Run, desired: string, reason: string): Promise<ReconcileResult> {
@@ -106,6 +118,7 @@ async function startIfNew(r: Run, desired: string): Promise<void> {
   if (r.st.canaryRevision !== desired) {
     const superseded = r.st.canaryRevision !== undefined && r.st.canaryRevision !== r.st.stableRevision ? r.st.canaryRevision : undefined;
     if (superseded !== undefined || (r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
+    if (superseded !== undefined) await dropCanaryConfig(r, [viewOf(await r.deployment(stableName(r.ro))).template, r.ro.spec.template]);
     await r.applyDeployment('canary', r.ro.spec.template, 0);
     await r.writeStatus(
       { canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), currentStepIndex: 0, weight: 0, phase: 'Progressing', stepStartTime: now(), message: superseded ? `canary ${superseded} superseded by ${desired}` : `canary ${desired} started` },
@@ -220,8 +233,10 @@ async function setWeightStep(r: Run, desired: string, w: number, i: number, dead
 async function promote(r: Run, desired: string, deadlineMs: number): Promise<ReconcileResult | undefined> {
   const stable = viewOf(await r.deployment(stableName(r.ro)));
   if (stable.revision !== desired) {
+    // The old stable template lists its config copies: recorded before it is overwritten.
+    const garbage = unusedConfig([stable.template], [r.ro.spec.template]);
+    await r.writeStatus({ phase: 'Progressing', message: `promoting: stable rolls to ${desired}`, stepStartTime: now(), configGarbage: garbage.length > 0 ? garbage : undefined });
     await r.applyDeployment('stable', r.ro.spec.template, replicasOf(r.ro));
-    await r.writeStatus({ phase: 'Progressing', message: `promoting: stable rolls to ${desired}`, stepStartTime: now() });
     await r.event('Normal', 'Promoting', `stable rolls to ${desired} (maxUnavailable 0) while traffic stays split`);
     return { requeueAfterMs: 1000 };
   }
@@ -232,8 +247,13 @@ async function promote(r: Run, desired: string, deadlineMs: number): Promise<Rec
   }
   await r.router.setWeight(r.ro, 0, undefined);
   await r.applyDeployment('canary', r.ro.spec.template, 0);
+  const garbage = r.st.configGarbage ?? [];
+  if (garbage.length > 0) {
+    await deleteConfig(r.client, r.ns, garbage, r.ctx.signal);
+    await r.event('Normal', 'ConfigCollected', `config the old stable version mounted deleted: ${garbage.join(', ')}`);
+  }
   const image = imageOf(r.ro.spec.template);
-  await r.writeStatus({ stableRevision: desired, stableImage: image, weight: 0, phase: 'Healthy', message: `promoted ${desired}`, currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'headerRouteName', 'headerRouteValue']);
+  await r.writeStatus({ stableRevision: desired, stableImage: image, weight: 0, phase: 'Healthy', message: `promoted ${desired}`, currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'headerRouteName', 'headerRouteValue', 'configGarbage']);
   await r.event('Normal', 'Promoted', `${desired} (${image ?? '?'}) promoted to stable; all traffic on stable`);
   return undefined;
 }

@@ -173,6 +173,7 @@ const ServiceRolloutStatus = Type.Object({
   handledUndo: Opt(Type.String()),
   previousRevision: Opt(Type.String({ description: 'Blue-green: the version active before the last promotion, kept until scaleDownTime.' })),
   scaleDownTime: Opt(Type.String({ description: 'Blue-green: when the previous version loses its pods.' })),
+  configGarbage: Opt(Type.Array(Type.String(), { maxItems: 128, description: 'Versioned ConfigMaps/Secrets (Kind/name) to delete once the promotion in progress completes.' })),
   previewReadyTime: Opt(Type.String({ description: 'Blue-green: when the preview became ready (autoPromotionSeconds counts from it).' })),
   conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
 });

@@ -27,6 +27,7 @@
  *    failed revision (that one write ignores the signal) and nothing is rolled back.
  */
 import type { FieldPath, KubeObject } from '../manifest/index.ts';
+import { CONFIG_OF_LABEL } from '../appspec/index.ts';
 import { InputErrors, SlipwayError, conflict, isSlipwayError, internal, unsupported } from '../errors/index.ts';
 import { FIELD_MANAGER, appliedFieldsOf, deepEqual, describe, isSubset, ownedPair, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
 import { addRevision, digestOf, idKey, idOf, lastGood, unionIds, type Inventory, type RevisionStatus } from './inventory.ts';
@@ -363,7 +364,10 @@ async function prune(ctx: Ctx, inv: Inventory, keep: ReadonlySet<string>): Promi
     await mapLimit(batch, ctx.concurrency, async (id) => {
       if (ctx.signal?.aborted) return;
       try {
-        if (!(await owned(ctx.client, id, ctx.o.app))) return;
+        const live = await ctx.client.get(id, { signal: ctx.signal });
+        if (!live || !ownedLive(live, ctx.o.app)) return;
+        // A content-versioned config copy: the stable version may still mount it; the controller collects it.
+        if (live.metadata.labels?.[CONFIG_OF_LABEL] !== undefined) return;
         ctx.writes++;
         await ctx.client.delete(id, { signal: ctx.signal });
         pruned.push(id);
@@ -508,8 +512,10 @@ async function failedRun(ctx: Ctx, out: SyncOutcome, error: SlipwayError): Promi
 /** Whether `id` is live and labelled as `app`'s: the only objects prune and destroy delete. */
 export async function owned(client: KubeClient, id: ObjectId, app: string): Promise<boolean> {
   const live = await client.get(id);
-  return live !== undefined && live.metadata.labels?.[LABEL_APP] === app;
+  return live !== undefined && ownedLive(live, app);
 }
+
+const ownedLive = (live: KubeObject, app: string): boolean => live.metadata.labels?.[LABEL_APP] === app;
 
 /**
  * Policy gate before anything touches the cluster: lint findings at severity error refuse the
