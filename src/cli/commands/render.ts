@@ -3,10 +3,11 @@
  * or a Helm chart). Thin: reads the spec and its env files, calls the renderer, gates on lint,
  * prints or writes.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { inputError } from '../../errors/index.ts';
+import { readInputFile } from '../../files/index.ts';
 import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
 import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
 import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
@@ -37,7 +38,7 @@ function lintConfig(specDir: string): LintConfig {
   const file = [specDir, '.']
     .flatMap((d) => LINT_CONFIG_NAMES.map((n) => join(d, n)))
     .find((p) => statSync(p, { throwIfNoEntry: false })?.isFile() === true);
-  return file === undefined ? {} : parseLintConfig(parseYamlValue(readFileSync(file, 'utf8'), file), file);
+  return file === undefined ? {} : parseLintConfig(parseYamlValue(readInputFile(file), file), file);
 }
 
 /** Which environments to render: --env, --all-envs, or the only one there is. */

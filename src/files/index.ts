@@ -1,0 +1,17 @@
+/**
+ * Reading untrusted input files (the I/O side of the pure core's `readFile` callbacks): regular
+ * files only, bounded sizes, and file references confined to the project root.
+ */
+export {
+  DEFAULT_LIMITS,
+  LIMIT_VARS,
+  PROJECT_ROOT_VAR,
+  projectRoot,
+  readInputFile,
+  readLimits,
+  readStdin,
+  referenceReader,
+  type ReadInputOptions,
+  type ReadLimits,
+  type ReferenceReaderOptions,
+} from './read.ts';
