@@ -258,6 +258,26 @@ describe('reads are bounded: SLIPWAY_MAX_FILE_BYTES and SLIPWAY_MAX_INPUT_BYTES'
   });
 });
 
+describe('SLIPWAY_PROJECT_ROOT widens the root for a monorepo (deploy/slipway.yaml sharing ../config/app.env)', () => {
+  it('refused by default at the reference, rendered with the root set, refused again when the root does not contain the spec', () => {
+    const { top, dir, outside } = layout({});
+    mkdirSync(join(dir, 'deploy'));
+    mkdirSync(join(dir, 'config'));
+    writeFileSync(join(dir, 'config', 'app.env'), 'SHARED=yes\n');
+    writeFileSync(join(dir, 'deploy', 'slipway.yaml'), 'app: a\nservices:\n  web: {image: "x:1"}\nconfigMaps:\n  c: {envFile: ../config/app.env}\n');
+    const plain = slipway(['render', 'deploy'], { cwd: dir });
+    expect(plain.code, plain.err).toBe(2);
+    expect(plain.err).toMatch(/deploy\/slipway\.yaml:5:16: cannot read envFile \.\.\/config\/app\.env: it leaves the project root/);
+    const wide = slipway(['render', 'deploy'], { cwd: dir, env: { SLIPWAY_PROJECT_ROOT: dir } });
+    expect(wide.code, wide.err).toBe(0);
+    expect(wide.out).toContain('SHARED: "yes"');
+    const wrong = slipway(['render', 'deploy'], { cwd: dir, env: { SLIPWAY_PROJECT_ROOT: outside } });
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/SLIPWAY_PROJECT_ROOT=.* does not contain/);
+    expect(top).not.toBe(dir);
+  });
+});
+
 describe('bin/slipway: Node never reads the CLI\'s arguments', () => {
   const compose = 'services:\n  web:\n    image: nginx:${TAG}\n';
 
