@@ -134,6 +134,22 @@ describe('a planted token never leaves the process: every escape is refused with
     expect(filesUnder(out)).toEqual([]);
   });
 
+  it.each([
+    { name: 'a link to a file outside', target: (outside: string) => join(outside, 'lint.yaml') },
+    { name: 'a link to /proc/self/environ', target: () => '/proc/self/environ' },
+  ])('slipway render: the .slipway-lint.yaml next to the spec is a reference too ($name)', ({ target }) => {
+    const { dir, outside } = plant();
+    // Its content would reach an error message ("unknown rule …") if it were read.
+    writeFileSync(join(outside, 'lint.yaml'), `rules:\n  ${TOKEN}: off\n`);
+    writeFileSync(join(dir, 'slipway.yaml'), 'app: a\nservices:\n  web: {image: "x:1"}\n');
+    symlinkSync(target(outside), join(dir, '.slipway-lint.yaml'));
+    const out = join(dir, 'out');
+    const r = slipway(['render', '.', '--out', out], { cwd: dir, env: { SLIPWAY_PLANTED_TOKEN: TOKEN } });
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/^error: \.slipway-lint\.yaml:1:1: cannot read \.slipway-lint\.yaml: it resolves through a symbolic link/m);
+    expectNoToken(r, filesUnder(out));
+  });
+
   it('slipway import compose: env_file, configs.file and a .env link try every escape', () => {
     const { dir, outside } = plant();
     const refs = escapes.map((e) => ({ ...e, ref: e.ref.replace('<outside>', outside) }));

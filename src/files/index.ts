@@ -4,8 +4,6 @@
  */
 export {
   DEFAULT_LIMITS,
-  LIMIT_VARS,
-  PROJECT_ROOT_VAR,
   projectRoot,
   readInputFile,
   readLimits,

@@ -36,10 +36,10 @@ export interface ReadLimits {
 export const DEFAULT_LIMITS: ReadLimits = { referencedBytes: MiB, inputBytes: 64 * MiB };
 
 /** The environment variables that override {@link DEFAULT_LIMITS}. */
-export const LIMIT_VARS = { referencedBytes: 'SLIPWAY_MAX_FILE_BYTES', inputBytes: 'SLIPWAY_MAX_INPUT_BYTES' } as const;
+const LIMIT_VARS = { referencedBytes: 'SLIPWAY_MAX_FILE_BYTES', inputBytes: 'SLIPWAY_MAX_INPUT_BYTES' } as const;
 
 /** The project root override: file references may resolve anywhere below it (a monorepo's root). */
-export const PROJECT_ROOT_VAR = 'SLIPWAY_PROJECT_ROOT';
+const PROJECT_ROOT_VAR = 'SLIPWAY_PROJECT_ROOT';
 
 function limitFrom(env: NodeJS.ProcessEnv, key: keyof ReadLimits): number {
   const name = LIMIT_VARS[key];
