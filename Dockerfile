@@ -20,5 +20,6 @@ COPY src ./src
 COPY schema ./schema
 USER 65532:65532
 EXPOSE 8090
-ENTRYPOINT ["/nodejs/bin/node", "--disable-warning=ExperimentalWarning", "/app/bin/slipway.js"]
+# `--` ends Node's options: Node scans every argument for --env-file, even after the script name.
+ENTRYPOINT ["/nodejs/bin/node", "--disable-warning=ExperimentalWarning", "--", "/app/bin/slipway.js"]
 CMD ["controller", "run", "--all-namespaces", "--metrics-addr", "0.0.0.0:8090"]

@@ -13,6 +13,8 @@ import globals from 'globals';
 /** Which capability folders each folder may import. Anything not listed is a layering violation. */
 const LAYERS = {
   errors: [],
+  // Reading untrusted input files (confined, bounded, regular files only): the I/O side of the pure core's readFile callbacks.
+  files: ['errors'],
   manifest: ['errors'],
   appspec: ['errors', 'manifest'],
   render: ['errors', 'manifest', 'appspec'],
@@ -20,12 +22,12 @@ const LAYERS = {
   ci: ['errors', 'manifest', 'appspec', 'render'],
   kube: ['errors', 'manifest'],
   cluster: ['errors', 'manifest', 'kube'],
-  sync: ['errors', 'manifest', 'appspec', 'render', 'lint', 'kube'],
+  sync: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'kube'],
   controller: ['errors', 'manifest', 'kube'],
-  rollout: ['errors', 'manifest', 'appspec', 'render', 'kube', 'sync', 'controller'],
-  gitops: ['errors', 'manifest', 'appspec', 'render', 'lint', 'kube', 'sync', 'rollout', 'controller'],
-  server: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops'],
-  cli: ['errors', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops', 'server'],
+  rollout: ['errors', 'files', 'manifest', 'appspec', 'render', 'kube', 'sync', 'controller'],
+  gitops: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'kube', 'sync', 'rollout', 'controller'],
+  server: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops'],
+  cli: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops', 'server'],
 };
 const ALL = Object.keys(LAYERS);
 const PURE = ['manifest', 'appspec', 'render', 'lint', 'ci'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputErrors, type SlipwayError } from '../errors/index.ts';
+import { inputError, InputErrors, type SlipwayError } from '../errors/index.ts';
 import { loadSpec } from './index.ts';
 
 /**
@@ -77,6 +77,16 @@ describe('loadSpec: valid input', () => {
       throw new Error('ENOENT: no such file');
     });
     expect(found.map((p) => `${p.position?.line}:${p.position?.col} ${p.message}`)).toEqual(['13:18 cannot read envFile missing.env: ENOENT: no such file']);
+    expect(found[0]?.hint).toMatch(/relative to slipway\.yaml/);
+  });
+  it('a refusal by the reader (outside the project) keeps its reason, expected and hint, at the envFile value', () => {
+    const text = app('').replace('cfg: {data: {mode: fast}}', 'cfg: {envFile: /proc/self/environ}');
+    const found = problems(text, () => {
+      throw inputError('absolute paths are refused', { cause: undefined, expected: 'a relative path inside the project', hint: 'copy the file into the project' });
+    });
+    expect(found.map((p) => `${p.position?.line}:${p.position?.col} ${p.message}`)).toEqual(['13:18 cannot read envFile /proc/self/environ: absolute paths are refused']);
+    expect(found[0]?.expected).toBe('a relative path inside the project');
+    expect(found[0]?.hint).toBe('copy the file into the project');
   });
 });
 

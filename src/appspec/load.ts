@@ -97,13 +97,17 @@ function inlineEnvFiles(spec: AppSpec, source: SourceMap, readFile: (path: strin
     try {
       text = readFile(cm.envFile);
     } catch (e) {
+      // The reader's errors say what was refused and why (outside the project, not a regular file,
+      // too large); the position is the envFile value.
       const position = source.positionOf(path, 'value');
+      const known = isSlipwayError(e) ? e : undefined;
       problems.push(
         inputError(`cannot read envFile ${cm.envFile}: ${e instanceof Error ? e.message : String(e)}`, {
           cause: e,
           path: formatPath(path),
           ...(position ? { position } : {}),
-          expected: 'a dotenv file (KEY=value lines), relative to slipway.yaml',
+          expected: known?.expected ?? 'a dotenv file (KEY=value lines), relative to slipway.yaml',
+          hint: known?.hint ?? 'check the path; it is relative to slipway.yaml',
         }),
       );
       continue;

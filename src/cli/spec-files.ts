@@ -4,10 +4,11 @@
  * with spec's loadSpec. Positions name the file as the user gave it (relative paths stay relative),
  * so editors and CI logs can jump to them.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { inputError } from '../errors/index.ts';
 import { loadSpec, type AppSpec } from '../appspec/index.ts';
+import { projectRoot, readInputFile, referenceReader } from '../files/index.ts';
 
 import { SPEC_FILE_NAMES } from './spec-file-names.ts';
 
@@ -37,7 +38,8 @@ export function findSpecFile(target = '.'): string {
       expected: 'a slipway.yaml file or a directory containing one',
     });
   }
-  if (st.isFile()) return target;
+  // Anything but a directory is the spec itself (a FIFO or a device is then refused by the read).
+  if (!st.isDirectory()) return target;
   for (const name of SPEC_FILE_NAMES) {
     const candidate = join(target, name);
     if (statSync(candidate, { throwIfNoEntry: false })?.isFile() === true) return candidate;
@@ -65,15 +67,13 @@ export function readSpecFiles(target = '.', opts: ReadSpecOptions = {}): SpecFil
   const path = findSpecFile(target);
   const file = displayPath(path);
   const dir = dirname(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw inputError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, expected: 'a readable file' });
-  }
+  // A regular file within SLIPWAY_MAX_INPUT_BYTES; input errors otherwise.
+  const text = readInputFile(path, { shown: file });
   const envFiles: Record<string, string> = {};
+  // envFiles must stay inside the spec's directory (or SLIPWAY_PROJECT_ROOT), symlinks resolved.
+  const read = referenceReader({ base: dir, root: projectRoot(dir), relativeTo: 'slipway.yaml' });
   const readFile = (rel: string): string => {
-    const content = readFileSync(isAbsolute(rel) ? rel : join(dir, rel), 'utf8');
+    const content = read(rel);
     envFiles[rel] = content;
     return content;
   };

@@ -28,7 +28,7 @@ export const CONTROLLER_ADDON = 'slipway-controller' as const;
 /** Istio CRDs kept: the networking kinds a canary routes through (the module ships every Istio CRD). */
 const ISTIO_KINDS = new Set(['VirtualService', 'DestinationRule']);
 
-/** How to run `slipway` (argv prefix), e.g. [node, --disable-warning=ExperimentalWarning, bin/slipway.js]. */
+/** How to run `slipway` (argv prefix), e.g. [node, --disable-warning=ExperimentalWarning, --, bin/slipway.js]. */
 export interface ControllerAddon {
   readonly command: readonly string[];
 }

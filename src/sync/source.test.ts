@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputErrors } from '../errors/index.ts';
+import { InputErrors, SlipwayError } from '../errors/index.ts';
 import { findSpec, loadInput, loadManifests } from './source.ts';
 
 function tree(files: Record<string, string>): string {
@@ -111,6 +112,25 @@ describe('loadInput (spec or manifests → objects, for the CLI and controllers)
     const r = await loadInput({ path: dir, env: 'prod' });
     expect(r.namespace).toBeUndefined();
     expect(r.objects.map((d) => d.object.metadata.name)).toEqual(['x']);
+  });
+
+  it('an envFile outside the spec\'s directory is refused at its value, unless `root` (the repository root for GitOps) holds it', async () => {
+    const dir = tree({ 'deploy/slipway.yaml': spec.replace('envFile: app.env', 'envFile: ../config/app.env'), 'config/app.env': 'A=1\n' });
+    const err = await loadInput({ path: join(dir, 'deploy'), env: 'prod' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputErrors);
+    const p = (err as InputErrors).problems[0];
+    expect(`${p?.position?.line}:${p?.position?.col}`).toBe('5:18');
+    expect(p?.message).toMatch(/cannot read envFile \.\.\/config\/app\.env: it leaves the project root/);
+    const r = await loadInput({ path: join(dir, 'deploy'), env: 'prod', root: dir });
+    expect(r.objects.find((d) => d.object.kind === 'ConfigMap')?.object['data']).toEqual({ A: '1' });
+  });
+
+  it('a manifest that is a FIFO is refused, not waited on', async () => {
+    const dir = tree({ 'a.yaml': cm('x') });
+    execFileSync('mkfifo', [join(dir, 'b.yaml')]);
+    const err = await loadInput({ path: dir, env: 'prod' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SlipwayError);
+    expect((err as SlipwayError).message).toMatch(/b\.yaml: it is a FIFO/);
   });
 
   it('a missing envFile is an input error at the spec', async () => {

@@ -4,13 +4,13 @@
  * kustomize`). {@link loadInput} is the one entry for all three, for the CLI and for controllers.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseManifests } from '../manifest/index.ts';
 import { parseStrategyAnnotations } from '../appspec/index.ts';
 import { InputErrors, inputError, unsupported, type SlipwayError } from '../errors/index.ts';
+import { projectRoot, readInputFile, referenceReader } from '../files/index.ts';
 import type { DesiredObject } from './types.ts';
 
 const run = promisify(execFile);
@@ -31,6 +31,11 @@ export interface LoadOptions {
   /** Kustomization directory; rendered with `kubectl kustomize`. */
   readonly kustomize?: string | undefined;
   readonly app?: string | undefined;
+  /**
+   * Files a spec references (envFile) must resolve inside this directory, symlinks resolved (the
+   * repository root for GitOps). @default the spec's directory, or $SLIPWAY_PROJECT_ROOT
+   */
+  readonly root?: string | undefined;
 }
 
 const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
@@ -99,7 +104,8 @@ export async function loadManifests(o: LoadOptions): Promise<LoadedApp> {
     ? (await readdir(path)).filter((f) => MANIFEST_EXT.has(extname(f)) && !SPEC_NAMES.has(f)).sort().map((f) => join(path, f))
     : [path];
   if (files.length === 0) throw inputError(`no manifests in ${o.path ?? '.'}`, { cause: undefined, expected: '*.yaml, *.yml or *.json files' });
-  const texts = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+  // Regular files only, each within SLIPWAY_MAX_INPUT_BYTES (a FIFO named x.yaml must not hang a deploy).
+  const texts = files.map((file) => ({ file, text: readInputFile(file) }));
   const objects = parseAll(texts);
   const base = st.isDirectory() ? basename(path) : basename(path, extname(path));
   return { app: o.app ?? dnsName(base), objects, strategies: strategiesOf(objects), source: o.path ?? '.' };
@@ -140,12 +146,12 @@ async function loadSpecInput(file: string, o: InputOptions): Promise<Input> {
   // deploy of plain manifests (the common CI case) should not pay.
   const [{ loadSpec }, { renderApp }] = await Promise.all([import('../appspec/index.ts'), import('../render/index.ts')]);
   const shown = displayPath(file);
-  const text = await readFile(file, 'utf8').catch((e: unknown) => {
-    throw inputError(`cannot read ${shown}: ${(e as Error).message}`, { cause: e, expected: 'a readable file' });
-  });
+  const text = readInputFile(file, { shown });
   const envFiles: Record<string, string> = {};
+  const dir = dirname(file);
+  const read = referenceReader({ base: dir, root: o.root ?? projectRoot(dir), relativeTo: 'slipway.yaml' });
   const readEnvFile = (rel: string): string => {
-    const content = readFileSync(isAbsolute(rel) ? rel : join(dirname(file), rel), 'utf8');
+    const content = read(rel);
     envFiles[rel] = content;
     return content;
   };

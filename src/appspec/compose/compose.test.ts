@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputErrors, isSlipwayError } from '../../errors/index.ts';
+import { inputError, InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { accountingProblems } from './accounting.ts';
 import { importCompose } from './convert.ts';
 import { HANDLED_TOP_LEVEL } from './convert.ts';
@@ -594,6 +594,44 @@ describe('readFile: the files the importer asks the caller for', () => {
       // invalid input throws; what matters here is what was read before
     }
     expect([...asked].sort()).toEqual(want);
+  });
+});
+
+describe('readFile refusals (outside the project, not a regular file) are input errors at the reference', () => {
+  const refuse = (p: string): string | undefined => {
+    if (p === 'ok.env') return 'A=1\n';
+    if (p === 'missing.env') return undefined;
+    throw inputError(`refused ${p}`, { cause: p, expected: 'a file inside the project', hint: 'copy it into the project' });
+  };
+  it.each([
+    { name: 'env_file list item', text: 'services:\n  a:\n    image: x:1\n    env_file: [ok.env, /etc/hostname]\n', at: '4:24', path: 'services.a.env_file[1]', message: 'cannot read /etc/hostname: refused /etc/hostname' },
+    { name: 'env_file long form', text: 'services:\n  a:\n    image: x:1\n    env_file:\n      - path: ../x.env\n', at: '5:9', path: 'services.a.env_file[0]', message: 'cannot read ../x.env: refused ../x.env' },
+    { name: 'configs.file', text: 'services:\n  a:\n    image: x:1\n    configs: [c]\nconfigs:\n  c:\n    file: link.conf\n', at: '7:5', path: 'configs.c.file', message: 'cannot read link.conf: refused link.conf' },
+  ])('$name', ({ text, at: pos, path, message }) => {
+    let caught: unknown;
+    try {
+      run(text, { readFile: refuse });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(InputErrors);
+    const [p] = (caught as InputErrors).problems;
+    expect(`${p?.position?.line}:${p?.position?.col}`).toBe(pos);
+    expect(p?.path).toBe(path);
+    expect(p?.message).toBe(message);
+    expect(p?.expected).toBe('a file inside the project');
+    expect(p?.hint).toBe('copy it into the project');
+  });
+  it('a missing file stays a report entry, not an input error', () => {
+    const r = run('services:\n  a:\n    image: x:1\n    env_file: [missing.env]\n', { readFile: refuse });
+    expect(r.report.some((e) => e.path === 'services.a.env_file[0]' && e.severity === 'error')).toBe(true);
+  });
+  it('an envFile the written slipway.yaml reaches through ../ is warned about (render would refuse it)', () => {
+    const r = run('services:\n  a:\n    image: x:1\n    env_file: ok.env\n', { readFile: refuse, pathPrefix: '../compose' });
+    expect(r.spec.configMaps?.['ok-env']).toEqual({ envFile: '../compose/ok.env' });
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.a.env_file', severity: 'warning', message: expect.stringMatching(/outside its own directory/) as unknown }));
+    const beside = run('services:\n  a:\n    image: x:1\n    env_file: ok.env\n', { readFile: refuse });
+    expect(beside.report.filter((e) => e.severity === 'warning')).toEqual([]);
   });
 });
 

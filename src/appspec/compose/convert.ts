@@ -16,7 +16,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { inputError, InputErrors, type SlipwayError } from '../../errors/index.ts';
+import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
 import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
 import { isRecord } from '../../manifest/index.ts';
 import { dnsName, ImportContext, keyPaths } from './context.ts';
@@ -33,16 +33,16 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
   const loaded = loadCompose(input.text, input.file, variables);
   const { data } = loaded;
   const ctx = new ImportContext(loaded.positionOf);
+  const problems: SlipwayError[] = [];
   const s: SharedState = {
     ctx,
     data,
-    readFile: input.readFile ?? ((): undefined => undefined),
+    readFile: referenceReader(input.readFile, ctx, problems),
     pathPrefix: input.pathPrefix ?? '',
     configMaps: {},
     secrets: {},
     used: { volumes: new Map(), secrets: new Set(), configs: new Set() },
   };
-  const problems: SlipwayError[] = [];
   const app = appName(ctx, data, input);
   const services: Record<string, ServiceSpec> = {};
   const jobs: Record<string, JobSpec> = {};
@@ -72,6 +72,30 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
   reportVariables(ctx, loaded);
   return { spec, report: ctx.report, consumed: [...ctx.consumed].sort(), inputKeys: keyPaths(data) };
+}
+
+/**
+ * The caller's readFile, with refusals (a thrown SlipwayError: outside the project, not a regular
+ * file, too large) recorded as input errors at the reference: bad input, exit 2, nothing written.
+ */
+function referenceReader(read: ComposeImportInput['readFile'], ctx: ImportContext, problems: SlipwayError[]): SharedState['readFile'] {
+  return (file, at) => {
+    try {
+      return read?.(file);
+    } catch (e) {
+      if (!isSlipwayError(e)) throw e;
+      problems.push(
+        inputError(`cannot read ${file}: ${e.message}`, {
+          cause: e,
+          position: ctx.positionOf(at),
+          path: formatPath(at),
+          expected: e.expected ?? 'a file inside the project',
+          hint: e.hint ?? 'check the path; it is relative to the compose file',
+        }),
+      );
+      return undefined;
+    }
+  };
 }
 
 function appName(ctx: ImportContext, data: Record<string, unknown>, input: ComposeImportInput): string {
@@ -270,7 +294,7 @@ function topConfigs(s: SharedState, variables: Readonly<Record<string, string>>)
       const kp = [...path, k];
       const v = def[k];
       if (k === 'file') {
-        const content = s.readFile(String(v));
+        const content = s.readFile(String(v), kp);
         if (content === undefined) s.ctx.drop(kp, { severity: 'error', message: `config file "${String(v)}" not found`, hint: `create it, or create ConfigMap ${cmName} yourself` });
         else {
           s.configMaps[cmName] = { data: { [key]: content } };

@@ -21,7 +21,11 @@ import type { Path } from './load.ts';
 export interface SharedState {
   readonly ctx: ImportContext;
   readonly data: Record<string, unknown>;
-  readonly readFile: (path: string) => string | undefined;
+  /**
+   * Reads a referenced file (ComposeImportInput.readFile); `undefined` when it is missing or was
+   * refused (a refusal is recorded as an input error at `at`, which fails the import).
+   */
+  readonly readFile: (path: string, at: Path) => string | undefined;
   readonly pathPrefix: string;
   readonly configMaps: Record<string, { data?: Record<string, string>; envFile?: string }>;
   readonly secrets: Record<string, { keys?: string[]; description?: string }>;
@@ -216,14 +220,23 @@ export function convertEnvFile(s: SharedState, path: Path, value: unknown, envFr
       else if (isRecord(it) && typeof it['path'] === 'string') items.push({ file: it['path'], required: it['required'] !== false, p: [...path, i], long: true });
     });
   for (const it of items) {
-    const content = s.readFile(it.file);
+    const content = s.readFile(it.file, it.p);
     if (content === undefined) {
       if (it.required) s.ctx.drop(it.p, { severity: 'error', message: `env file "${it.file}" not found`, hint: 'create it, or mark it `required: false`' });
       else s.ctx.drop(it.p, { severity: 'info', message: `optional env file "${it.file}" not found; skipped` });
       continue;
     }
     const name = envFileConfigMapName(it.file);
-    s.configMaps[name] = { envFile: posixJoin(s.pathPrefix, it.file) };
+    const envFile = posixJoin(s.pathPrefix, it.file);
+    s.configMaps[name] = { envFile };
+    if (envFile.startsWith('../')) {
+      // render reads envFiles only inside slipway.yaml's directory (or SLIPWAY_PROJECT_ROOT).
+      s.ctx.note(it.p, {
+        severity: 'warning',
+        message: `slipway.yaml will refer to ${envFile}, outside its own directory: render refuses files outside the project root`,
+        hint: 'write slipway.yaml next to the compose file (or above it), or set SLIPWAY_PROJECT_ROOT to a directory that holds both when you render',
+      });
+    }
     if (!envFrom.some((e) => e.configMap === name)) envFrom.push({ configMap: name });
     if (it.long) {
       const rec = (value as Record<string, unknown>[])[Number(it.p.at(-1))] ?? {};

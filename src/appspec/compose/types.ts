@@ -34,6 +34,8 @@ export interface ComposeImportInput {
   /**
    * Reads a file the compose file references (env_file, configs.*.file), by its path as written
    * there (after interpolation); `undefined` when it does not exist, which the import reports.
+   * Throwing a SlipwayError refuses the file (outside the project, not a regular file, too large):
+   * the import then fails with an input error at the reference, its message the error's reason.
    * The importer stays pure: the caller does the I/O, as with loadSpec's `readFile`. It is never
    * asked for secret files: slipway does not handle secret values.
    * @default every referenced file is missing

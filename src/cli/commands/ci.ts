@@ -22,6 +22,7 @@ import {
 } from '../../ci/index.ts';
 import { conflict, inputError, notFound, type SlipwayError } from '../../errors/index.ts';
 import { loadSpec } from '../../appspec/index.ts';
+import { readInputFile } from '../../files/index.ts';
 import type { Io } from '../io.ts';
 import { VERSION } from '../version.ts';
 
@@ -98,7 +99,8 @@ async function plan(files: Map<string, string>, outDir: string, force: boolean):
 
 async function runGithub(path: string, flags: GithubFlags, io: Io): Promise<void> {
   const file = specFile(path);
-  const spec = loadSpec(await readFile(file, 'utf8'), relative(process.cwd(), file) || basename(file));
+  const shown = relative(process.cwd(), file) || basename(file);
+  const spec = loadSpec(readInputFile(file, { shown }), shown);
   const specDir = relative(process.cwd(), dirname(file)) || '.';
   const environments = parseEnvironments(flags.environments);
   const files = generateGithubWorkflows(spec, {

@@ -76,10 +76,13 @@ function printUp(r: UpResult, seconds: number, io: Io): void {
   else io.out(`\n  export KUBECONFIG=${r.kubeconfig}\n`);
 }
 
-/** How to run this slipway again (the controller component): this Node, this entry script. */
+/**
+ * How to run this slipway again (the controller component): this Node, this entry script. `--`
+ * ends Node's options, so that Node never reads slipway's arguments (it scans them for --env-file).
+ */
 function slipwayCommand(): string[] {
   const bin = fileURLToPath(new URL('../../../bin/slipway.js', import.meta.url));
-  return [process.execPath, '--disable-warning=ExperimentalWarning', bin];
+  return [process.execPath, '--disable-warning=ExperimentalWarning', '--', bin];
 }
 
 function registerUp(cluster: Command, io: Io): void {

@@ -1,9 +1,10 @@
 /** `slipway import compose`: docker-compose.yml → slipway.yaml, with a report of what was not translated. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
-import { inputError } from '../../errors/index.ts';
+import { inputError, isSlipwayError } from '../../errors/index.ts';
+import { projectRoot, readInputFile, referenceReader } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
 import { importCompose, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
@@ -18,18 +19,45 @@ interface ImportFlags {
   force?: boolean;
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw inputError(`cannot read ${what} ${path}`, { cause: e, expected: 'a readable file', hint: 'check the path' });
-  }
+/**
+ * A `readFile` for the importer: files the compose file references (env_file, configs.file) stay
+ * inside the project root, symlinks resolved; a missing file is `undefined` (the importer reports
+ * it, with its position); any other refusal is thrown for the importer to position.
+ */
+function composeReader(read: (ref: string) => string): (ref: string) => string | undefined {
+  return (ref) => {
+    try {
+      return read(ref);
+    } catch (e) {
+      if (isSlipwayError(e) && e.kind === 'not-found') return undefined;
+      throw e;
+    }
+  };
 }
 
-/** Interpolation variables the way compose builds them: the .env file, overridden by the shell. */
-function variables(composeDir: string, envFile: string | undefined): Record<string, string> {
-  const file = envFile ?? resolve(composeDir, '.env');
-  const fromFile = existsSync(file) || envFile !== undefined ? parseDotenv(readText(file, 'env file')) : {};
+/**
+ * Interpolation variables the way compose builds them: the .env file, overridden by the shell.
+ * `--env-file` is the user's choice (read as given, bounded); the implicit `.env` next to the compose
+ * file is a file reference like any other (inside the project root, symlinks resolved).
+ */
+function variables(composeFile: string, read: (ref: string) => string | undefined, envFile: string | undefined): Record<string, string> {
+  let text: string | undefined;
+  if (envFile !== undefined) text = readInputFile(envFile, { shown: `${envFile} (--env-file)`, as: 'referenced' });
+  else {
+    try {
+      text = read('.env');
+    } catch (e) {
+      if (!isSlipwayError(e)) throw e;
+      const file = join(dirname(composeFile), '.env');
+      throw inputError(`cannot read ${file} (the .env next to the compose file): ${e.message}`, {
+        cause: e,
+        position: { file, line: 1, col: 1 },
+        ...(e.expected !== undefined ? { expected: e.expected } : {}),
+        ...(e.hint !== undefined ? { hint: e.hint } : {}),
+      });
+    }
+  }
+  const fromFile = text !== undefined ? parseDotenv(text) : {};
   const shell = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   return { ...fromFile, ...shell };
 }
@@ -46,20 +74,18 @@ export interface ImportRun {
 
 /** Reads the compose file and what it references, converts, and renders slipway.yaml's text. */
 export function runComposeImport(file: string, f: ImportFlags): ImportRun {
-  const text = readText(file, 'compose file');
+  const text = readInputFile(file);
   const composeDir = dirname(resolve(file));
-  const vars = variables(composeDir, f.envFile);
+  const read = composeReader(referenceReader({ base: composeDir, root: projectRoot(composeDir), relativeTo: 'the compose file' }));
+  const vars = variables(file, read, f.envFile);
   const outPath = f.output === '-' ? undefined : resolve(f.output ?? resolve(composeDir, 'slipway.yaml'));
   const prefix = outPath === undefined ? '' : toPosix(relative(dirname(outPath), composeDir));
   const profiles = f.profile ?? (process.env['COMPOSE_PROFILES'] ?? '').split(',').filter((p) => p !== '');
   const result = importCompose({
     text,
     file,
-    // Missing files are reported by the importer (with positions), not thrown here.
-    readFile: (ref) => {
-      const abs = resolve(composeDir, ref);
-      return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
-    },
+    // Missing files are reported by the importer, refused ones are input errors (both with positions).
+    readFile: read,
     variables: vars,
     profiles,
     projectName: process.env['COMPOSE_PROJECT_NAME'] ?? basename(composeDir),

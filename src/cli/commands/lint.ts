@@ -4,10 +4,11 @@
  * (all file and process I/O) and prints; the checks live in src/lint.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
+import { readInputFile, readStdin } from '../../files/index.ts';
 import {
   findRule,
   formatExplain,
@@ -48,12 +49,9 @@ const CONFIG_NAMES = ['.slipway-lint.yaml', '.slipway-lint.yml'];
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor']);
 
+/** A regular file (or stdin) within SLIPWAY_MAX_INPUT_BYTES: a FIFO or /dev/zero is refused, not read. */
 function readText(file: string): string {
-  try {
-    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-  } catch (e) {
-    throw inputError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, expected: 'a readable file, directory or - for stdin' });
-  }
+  return file === '-' ? readStdin() : readInputFile(file);
 }
 
 function isSpecFile(file: string): boolean {

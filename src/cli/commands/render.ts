@@ -3,10 +3,11 @@
  * or a Helm chart). Thin: reads the spec and its env files, calls the renderer, gates on lint,
  * prints or writes.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { inputError } from '../../errors/index.ts';
+import { inputError, isSlipwayError } from '../../errors/index.ts';
+import { projectRoot, readInputFile, referenceReader } from '../../files/index.ts';
 import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
 import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
 import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
@@ -32,12 +33,34 @@ interface Gate {
 
 const LINT_CONFIG_NAMES = ['.slipway-lint.yaml', '.slipway-lint.yml'];
 
-/** `.slipway-lint.yaml` next to the spec, else in the working directory; none means defaults. */
+/**
+ * `.slipway-lint.yaml` next to the spec, else in the working directory; none means defaults. The one
+ * next to the spec comes with the spec (a repository slipway may not control): it is a file
+ * reference like an envFile, confined to the project root (a link to /proc/self/environ is refused,
+ * and its content never reaches an error message).
+ */
 function lintConfig(specDir: string): LintConfig {
-  const file = [specDir, '.']
-    .flatMap((d) => LINT_CONFIG_NAMES.map((n) => join(d, n)))
-    .find((p) => statSync(p, { throwIfNoEntry: false })?.isFile() === true);
-  return file === undefined ? {} : parseLintConfig(parseYamlValue(readFileSync(file, 'utf8'), file), file);
+  const exists = (p: string): boolean => statSync(p, { throwIfNoEntry: false }) !== undefined;
+  const besideSpec = LINT_CONFIG_NAMES.find((n) => exists(join(specDir, n)));
+  if (besideSpec !== undefined) {
+    const file = join(specDir, besideSpec);
+    const read = referenceReader({ base: specDir, root: projectRoot(specDir), relativeTo: 'slipway.yaml' });
+    let text: string;
+    try {
+      text = read(besideSpec);
+    } catch (e) {
+      if (!isSlipwayError(e)) throw e;
+      throw inputError(`cannot read ${file}: ${e.message}`, {
+        cause: e,
+        position: { file, line: 1, col: 1 },
+        ...(e.expected !== undefined ? { expected: e.expected } : {}),
+        ...(e.hint !== undefined ? { hint: e.hint } : {}),
+      });
+    }
+    return parseLintConfig(parseYamlValue(text, file), file);
+  }
+  const file = LINT_CONFIG_NAMES.find(exists);
+  return file === undefined ? {} : parseLintConfig(parseYamlValue(readInputFile(file), file), file);
 }
 
 /** Which environments to render: --env, --all-envs, or the only one there is. */
