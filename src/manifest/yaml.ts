@@ -280,7 +280,7 @@ function buildValue(doc: Document.Parsed, merge: boolean, budget: { aliasNodes: 
       const value = build(pair.value);
       if (name === undefined) continue;
       if (written.has(name)) {
-        problem(pair.key, `duplicate key "${clip(name)}"`, 'each key once in a mapping', 'remove or rename the repeated key (the value of one of them would be lost)');
+        problem(pair.key, `duplicate key "${clip(name)}"`, 'valid YAML', 'a key appears once in a mapping: remove or rename the repeated key (one of the values would be lost)');
         continue;
       }
       written.add(name);
