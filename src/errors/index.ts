@@ -86,9 +86,9 @@ export class InputErrors extends SlipwayError {
 }
 
 /** Problems printed at most, per report; the rest are counted (`... and 12 more problems`). */
-export const MAX_PRINTED_PROBLEMS = 100;
+const MAX_PRINTED_PROBLEMS = 100;
 /** Characters printed at most per line of a problem. */
-export const MAX_PRINTED_LINE = 1000;
+const MAX_PRINTED_LINE = 1000;
 
 /** The problems to print and how many are left out: output stays bounded whatever the input. */
 export function printedProblems(problems: readonly SlipwayError[]): { readonly shown: readonly SlipwayError[]; readonly hidden: number } {

@@ -74,6 +74,7 @@ describe('parseYamlStream: hostile input is a positioned input problem', () => {
   });
 
   it('prints no warnings of its own (the library logs to process.emitWarning)', () => {
+    // eslint-disable-next-line no-restricted-globals -- watches the channel the library warns on
     const warn = vi.spyOn(process, 'emitWarning');
     for (const text of ['{a: 1}: b\n', '? [a]\n: b\n', 'a: !unknown 1\n', '%YAML 1.1\n---\na: 1\n', 'a: 1\n---\nb: 2\n']) parseYamlStream(text, 'f.yaml', { single: true, merge: true });
     expect(warn).not.toHaveBeenCalled();

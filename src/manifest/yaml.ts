@@ -54,7 +54,7 @@ export interface YamlOptions {
   readonly values?: boolean;
 }
 
-export interface YamlDocument {
+interface YamlDocument {
   readonly doc: Document.Parsed;
   /** The document's value; undefined when it has problems. */
   readonly value: unknown;
@@ -91,8 +91,18 @@ export function parseYamlStream(text: string, file: string, options: YamlOptions
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };
   };
-  const tokens = withPlainEnv(() => Array.from(new Parser(lineCounter.addNewLine).parse(source)));
-  const deep = firstTooDeep(tokens);
+  // Each document's token tree is checked for depth before the composer (which recurses per
+  // level) sees it; documents stream from parser to composer, so only one tree is held at a time.
+  let deep: number | undefined;
+  function* checked(tokens: Iterable<CST.Token>): Generator<CST.Token> {
+    for (const token of tokens) {
+      deep = firstTooDeep(token);
+      if (deep !== undefined) return;
+      yield token;
+    }
+  }
+  const composer = new Composer({ merge: options.merge === true, uniqueKeys: false, logLevel: 'error', prettyErrors: false });
+  const docs = withPlainEnv(() => Array.from(composer.compose(checked(new Parser(lineCounter.addNewLine).parse(source)), options.single === true, source.length)));
   if (deep !== undefined) {
     const problem = inputError(`nesting deeper than ${YAML_LIMITS.maxDepth} levels`, {
       cause: new RangeError(`YAML nesting over ${YAML_LIMITS.maxDepth}`),
@@ -102,8 +112,6 @@ export function parseYamlStream(text: string, file: string, options: YamlOptions
     });
     return { docs: [], problems: [problem], at };
   }
-  const composer = new Composer({ merge: options.merge === true, uniqueKeys: false, logLevel: 'error', prettyErrors: false });
-  const docs = withPlainEnv(() => Array.from(composer.compose(tokens, options.single === true, source.length)));
   const budget = { aliasNodes: 0 };
   const out = docs.map((doc, index): YamlDocument => {
     const problems: SlipwayError[] = doc.errors.map((err) =>
@@ -148,13 +156,13 @@ export function capProblems(problems: readonly SlipwayError[]): SlipwayError[] {
 }
 
 /** Offset of the first collection nested deeper than the limit, walking the token tree without recursion. */
-function firstTooDeep(tokens: readonly CST.Token[]): number | undefined {
-  const stack: { token: CST.Token; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
+function firstTooDeep(root: CST.Token): number | undefined {
+  const stack: { token: CST.Token; depth: number }[] = [{ token: root, depth: 0 }];
+  const push = (t: CST.Token | null | undefined, d: number): void => {
+    if (t) stack.push({ token: t, depth: d });
+  };
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const { token, depth } = top;
-    const push = (t: CST.Token | null | undefined, d: number): void => {
-      if (t) stack.push({ token: t, depth: d });
-    };
     switch (token.type) {
       case 'document':
         push(token.value, depth);
@@ -164,14 +172,15 @@ function firstTooDeep(tokens: readonly CST.Token[]): number | undefined {
       case 'flow-collection': {
         const level = depth + 1;
         if (level > YAML_LIMITS.maxDepth) return token.offset;
-        for (const it of token.items) {
-          push(it.key, level);
-          push(it.value, level);
+        // Pushed last to first, so that the walk is in document order and finds the first one.
+        for (let i = token.items.length - 1; i >= 0; i--) {
+          push(token.items[i]?.value, level);
+          push(token.items[i]?.key, level);
         }
         break;
       }
       case 'block-scalar':
-        for (const p of token.props) push(p, depth);
+        for (let i = token.props.length - 1; i >= 0; i--) push(token.props[i], depth);
         break;
       default:
         break;
