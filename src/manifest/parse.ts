@@ -18,10 +18,11 @@ import { capProblems, normalizeLineBreaks, parseYamlStream, YAML_LIMITS, type Ya
  * js-yaml with a schema that resolves scalars exactly like `yaml`'s YAML 1.2 core schema, and the
  * `yaml` tree is built on the first `positionOf` call, once per call of this function. Anything
  * where the two could disagree or where only the `yaml` path has protections (anchors and aliases,
- * tags, directives, explicit `?` keys, `...` markers, tab indentation, lone CRs, non-string,
- * duplicate or over-long keys, `<<`, any js-yaml error, any document that is not an object) takes
- * the full `yaml` path ({@link parseManifestsFull}), which also produces the errors: a fallback
- * only costs speed.
+ * tags, directives, explicit `?` keys, `...` markers, tab indentation, non-string, duplicate or
+ * over-long keys, `<<`, nesting past the limit, any js-yaml error, any document that is not an
+ * object or a well-formed List) takes the full `yaml` path ({@link parseManifestsFull}), which
+ * also produces the errors: a fallback only costs speed. Lone CRs are LFs for both (see
+ * `normalizeLineBreaks`).
  */
 export function parseManifests(text: string, file: string): ParsedManifest[] {
   const source = normalizeLineBreaks(text);
@@ -65,27 +66,36 @@ const OBJECT_EXPECTED = 'a mapping with apiVersion, kind and metadata';
  */
 function manifestsOf(value: unknown, file: string, index: number, positionOf: (path: FieldPath) => Position): { manifests: ParsedManifest[]; problems: ShapeProblem[] } {
   if (value === null || value === undefined) return { manifests: [], problems: [] };
-  if (!isListDocument(value)) {
+  const kind = listKind(value);
+  if (kind === undefined || !isRecord(value)) {
     if (isKubeObject(value)) return { manifests: [{ object: value, file, index, positionOf }], problems: [] };
     return { manifests: [], problems: [{ path: [], message: NOT_AN_OBJECT, expected: OBJECT_EXPECTED, hint: 'every document needs apiVersion, kind and metadata.name' }] };
   }
   const items = value['items'];
   if (!Array.isArray(items)) {
-    const where = items === undefined ? ['kind'] : ['items'];
+    const missing = items === undefined;
     return {
       manifests: [],
-      problems: [{ path: where, message: items === undefined ? `a ${value['kind']} without items` : `items of a ${value['kind']} is not a list`, expected: '`items:` with a list of Kubernetes objects', hint: 'write `items: []` for an empty List, or give the document the kind of the one object it holds' }],
+      problems: [
+        {
+          path: missing ? ['kind'] : ['items'],
+          message: missing ? `a ${kind} without items` : `items of a ${kind} is not a list`,
+          expected: '`items:` with a list of Kubernetes objects',
+          hint: 'write `items: []` for an empty List, or give the document the kind of the one object it holds',
+        },
+      ],
     };
   }
   const manifests: ParsedManifest[] = [];
   const problems: ShapeProblem[] = [];
   items.forEach((item: unknown, i) => {
-    if (isListDocument(item)) {
-      problems.push({ path: ['items', i, 'kind'], message: `a ${item['kind']} inside a ${value['kind']}`, expected: 'Kubernetes objects as the items of a List', hint: 'move the inner List\'s items into the outer one' });
+    const inner = listKind(item);
+    if (inner !== undefined) {
+      problems.push({ path: ['items', i, 'kind'], message: `a ${inner} inside a ${kind}`, expected: 'Kubernetes objects as the items of a List', hint: 'move the inner List\'s items into the outer one' });
     } else if (isKubeObject(item)) {
       manifests.push({ object: item, file, index, positionOf: (p) => positionOf(['items', i, ...p]) });
     } else {
-      problems.push({ path: ['items', i], message: `item ${i} of a ${value['kind']} is not a Kubernetes object`, expected: OBJECT_EXPECTED, hint: 'every item needs apiVersion, kind and metadata.name' });
+      problems.push({ path: ['items', i], message: `item ${i} of a ${kind} is not a Kubernetes object`, expected: OBJECT_EXPECTED, hint: 'every item needs apiVersion, kind and metadata.name' });
     }
   });
   return { manifests, problems };
@@ -250,10 +260,10 @@ export function parseManifestsFull(text: string, file: string): ParsedManifest[]
   return out;
 }
 
-/** A List to flatten: `kind: List`, or another kind ending in List that has `items`. */
-function isListDocument(v: unknown): v is Record<string, unknown> & { kind: string } {
-  if (!isRecord(v) || typeof v['apiVersion'] !== 'string' || typeof v['kind'] !== 'string') return false;
-  return v['kind'] === 'List' || (v['kind'].endsWith('List') && Object.hasOwn(v, 'items'));
+/** The kind of a List to flatten (`kind: List`, or another kind ending in List that has `items`); undefined for anything else. */
+function listKind(v: unknown): string | undefined {
+  if (!isRecord(v) || typeof v['apiVersion'] !== 'string' || typeof v['kind'] !== 'string') return undefined;
+  return v['kind'] === 'List' || (v['kind'].endsWith('List') && Object.hasOwn(v, 'items')) ? v['kind'] : undefined;
 }
 
 function isKubeObject(v: unknown): v is KubeObject {
