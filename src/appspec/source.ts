@@ -2,9 +2,9 @@
  * The spec file as a YAML document that remembers where every key and value came from, so that
  * every problem found later (schema, semantics, environment overlays) can name file:line:col.
  */
-import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../errors/index.ts';
-import { withPlainEnv, yamlWalker } from '../manifest/index.ts';
+import { isScalar, type Document } from 'yaml';
+import { InputErrors, type SourcePosition } from '../errors/index.ts';
+import { capProblems, parseYamlStream, yamlWalker } from '../manifest/index.ts';
 
 /** A path into the spec: map keys and list indexes, e.g. `['services', 'api', 'ports', 0, 'port']`. */
 export type SpecPath = readonly (string | number)[];
@@ -29,27 +29,16 @@ export interface ParsedSource {
   readonly source: SourceMap;
 }
 
-/** Parses one YAML (or JSON) document. Syntax errors are thrown together as {@link InputErrors}. */
+/**
+ * Parses one YAML (or JSON) document, with `<<` merge keys. Syntax errors and the input limits of
+ * `parseYamlStream` (depth, aliases, keys) are thrown together as {@link InputErrors}.
+ */
 export function parseSource(text: string, file: string): ParsedSource {
-  const lineCounter = new LineCounter();
-  const doc = withPlainEnv(() => parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true }));
-  const at = (offset: number): SourcePosition => {
-    const p = lineCounter.linePos(offset);
-    return { file, line: p.line, col: p.col };
-  };
-  if (doc.errors.length > 0) {
-    const problems: SlipwayError[] = doc.errors.map((err) =>
-      inputError(err.message.split('\n')[0] ?? err.message, {
-        cause: err,
-        position: at(err.pos[0]),
-        expected: 'valid YAML',
-        hint: err.code === 'DUPLICATE_KEY' ? 'remove or rename the repeated key' : 'check indentation and quoting near this position',
-      }),
-    );
-    throw new InputErrors(problems, doc.errors[0]);
-  }
-  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-  return { value, source: makeSourceMap(doc, file, at) };
+  const stream = parseYamlStream(text, file, { merge: true, single: true });
+  const problems = [...stream.problems, ...stream.docs.flatMap((d) => d.problems)];
+  const first = stream.docs[0];
+  if (problems.length > 0 || first === undefined) throw new InputErrors(capProblems(problems), problems[0]?.cause);
+  return { value: first.value, source: makeSourceMap(first.doc, file, stream.at) };
 }
 
 function makeSourceMap(doc: Document, file: string, at: (offset: number) => SourcePosition): SourceMap {

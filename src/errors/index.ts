@@ -53,14 +53,18 @@ export class SlipwayError extends Error {
     this.hint = options.hint;
   }
 
-  /** `file:line:col: message` plus expected/hint lines, the way compilers print problems. */
+  /**
+   * `file:line:col: message` plus expected/hint lines, the way compilers print problems. Each
+   * line is cut at {@link MAX_PRINTED_LINE} characters: messages quote user input (a key, a
+   * path 256 levels deep) and one problem must not print megabytes.
+   */
   format(): string {
     const where = this.position ? `${this.position.file}:${this.position.line}:${this.position.col}: ` : '';
     const lines = [`${where}${this.message}`];
     if (this.path !== undefined) lines.push(`  at: ${this.path}`);
     if (this.expected !== undefined) lines.push(`  expected: ${this.expected}`);
     if (this.hint !== undefined) lines.push(`  hint: ${this.hint}`);
-    return lines.join('\n');
+    return lines.map(clipLine).join('\n');
   }
 }
 
@@ -72,9 +76,31 @@ export class InputErrors extends SlipwayError {
     this.name = 'InputErrors';
     this.problems = problems;
   }
+  /** Every problem, up to {@link MAX_PRINTED_PROBLEMS}; the rest are counted in a last line. */
   override format(): string {
-    return this.problems.map((p) => p.format()).join('\n');
+    const { shown, hidden } = printedProblems(this.problems);
+    const lines = shown.map((p) => p.format());
+    if (hidden > 0) lines.push(moreProblemsLine(hidden));
+    return lines.join('\n');
   }
+}
+
+/** Problems printed at most, per report; the rest are counted (`... and 12 more problems`). */
+const MAX_PRINTED_PROBLEMS = 100;
+/** Characters printed at most per line of a problem. */
+const MAX_PRINTED_LINE = 1000;
+
+/** The problems to print and how many are left out: output stays bounded whatever the input. */
+export function printedProblems(problems: readonly SlipwayError[]): { readonly shown: readonly SlipwayError[]; readonly hidden: number } {
+  return { shown: problems.slice(0, MAX_PRINTED_PROBLEMS), hidden: Math.max(0, problems.length - MAX_PRINTED_PROBLEMS) };
+}
+
+export function moreProblemsLine(hidden: number): string {
+  return `... and ${hidden} more problem${hidden === 1 ? '' : 's'} (fix these first; -o json lists all where the command has it)`;
+}
+
+function clipLine(line: string): string {
+  return line.length > MAX_PRINTED_LINE ? `${line.slice(0, MAX_PRINTED_LINE - 3)}...` : line;
 }
 
 type Opts = SlipwayErrorOptions;

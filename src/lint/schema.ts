@@ -232,7 +232,11 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
+/** A value in a message, cut at 80 characters: the value may be a whole subtree of the input. */
+const show = (v: unknown): string => {
+  const s = typeof v === 'string' ? `"${v}"` : (JSON.stringify(v) ?? String(v));
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
 const dotted = (p: FieldPath): string => p.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
 
 function issueFor(e: ErrorObject, data: unknown): SchemaIssue | undefined {

@@ -1,33 +1,9 @@
 import { constructFromEvents, CORE_SCHEMA, defineMappingTag, defineScalarTag, EVENT_ID, NOT_RESOLVED, parseEvents, type Event } from 'js-yaml';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { inputError, InputErrors, type SlipwayError } from '../errors/index.ts';
 import { isRecord } from './record.ts';
 import type { FieldPath, KubeObject, ParsedManifest, Position } from './types.ts';
 import { yamlWalker, type YamlWalker } from './walk.ts';
-
-/**
- * Runs `f` (synchronous) with `process.env` swapped for a plain copy.
- *
- * Why: the `yaml` parser reads `process.env.LOG_TOKENS` for every token (and the composer
- * `LOG_STREAM` for every document), and each read of the real `process.env` is a call into
- * native code: on 3,000 Deployments that is ~30% of the parse. A plain object makes the reads
- * ordinary property lookups. `f` is synchronous, so no other code runs while the copy is in
- * place; the real object is restored even when `f` throws.
- *
- * The one use of `process` in the pure core (exempt from the layer rule below): it reads no
- * variable and the result of `f` does not depend on the swap, which only makes the parser faster.
- */
-export function withPlainEnv<T>(f: () => T): T {
-  /* eslint-disable no-restricted-globals -- swaps process.env for a plain copy and back; see above */
-  const real = process.env;
-  process.env = { ...real };
-  try {
-    return f();
-  } finally {
-    process.env = real;
-  }
-  /* eslint-enable no-restricted-globals */
-}
+import { capProblems, normalizeLineBreaks, parseYamlStream, YAML_LIMITS, type YamlStream } from './yaml.ts';
 
 /**
  * Parses multi-document YAML (JSON is YAML) into Kubernetes objects, keeping a way back to source
@@ -42,43 +18,90 @@ export function withPlainEnv<T>(f: () => T): T {
  * js-yaml with a schema that resolves scalars exactly like `yaml`'s YAML 1.2 core schema, and the
  * `yaml` tree is built on the first `positionOf` call, once per call of this function. Anything
  * where the two could disagree or where only the `yaml` path has protections (anchors and aliases,
- * tags, directives, explicit `?` keys, `...` markers, tab indentation, lone CRs, non-string,
- * duplicate or over-long keys, `<<`, any js-yaml error, any document that is not an object) takes
- * the full `yaml` path ({@link parseManifestsFull}), which also produces the errors: a fallback
- * only costs speed.
+ * tags, directives, explicit `?` keys, `...` markers, tab indentation, non-string, duplicate or
+ * over-long keys, `<<`, nesting past the limit, any js-yaml error, any document that is not an
+ * object or a well-formed List) takes the full `yaml` path ({@link parseManifestsFull}), which
+ * also produces the errors: a fallback only costs speed. Lone CRs are LFs for both (see
+ * `normalizeLineBreaks`).
  */
 export function parseManifests(text: string, file: string): ParsedManifest[] {
-  const values = fastValues(text);
-  if (values === undefined) return parseManifestsFull(text, file);
-  let tree: DocTree | undefined;
+  const source = normalizeLineBreaks(text);
+  const values = fastValues(source);
+  if (values === undefined) return parseManifestsFull(source, file);
+  let stream: YamlStream | undefined;
   const walkers: YamlWalker[] = [];
   const positionIn = (index: number, path: FieldPath): Position => {
-    tree ??= parseTree(text, file);
-    const doc = tree.docs[index];
+    stream ??= parseYamlStream(source, file, { values: false });
+    const doc = stream.docs[index]?.doc;
     // Only if the parsers disagreed on the document list, which the fallbacks exist to prevent:
     // the file is still right, and a position is no reason to fail a deploy.
     if (!doc || doc.contents === null) return { file, line: 1, col: 1 };
     const walker = (walkers[index] ??= yamlWalker(doc));
-    return tree.at(walker.keyOffsetOf(path));
+    return stream.at(walker.keyOffsetOf(path));
   };
   const out: ParsedManifest[] = [];
   for (const [index, value] of values.entries()) {
-    if (value === null || value === undefined) continue;
-    if (!isKubeObject(value)) return parseManifestsFull(text, file);
-    out.push(...manifestsOf(value, file, index, (path) => positionIn(index, path)));
+    const found = manifestsOf(value, file, index, (path) => positionIn(index, path));
+    // The full path reports the problems, with its positions and errors.
+    if (found.problems.length > 0) return parseManifestsFull(source, file);
+    out.push(...found.manifests);
   }
   return out;
 }
 
-/** The document's object, or a `List`'s items (flattened as kubectl does, positions under `items`). */
-function manifestsOf(value: KubeObject, file: string, index: number, positionOf: (path: FieldPath) => Position): ParsedManifest[] {
-  if (!value.kind.endsWith('List') || !Array.isArray(value['items'])) return [{ object: value, file, index, positionOf }];
-  const out: ParsedManifest[] = [];
-  value['items'].forEach((item: unknown, i) => {
-    if (isKubeObject(item)) out.push({ object: item, file, index, positionOf: (p) => positionOf(['items', i, ...p]) });
-  });
-  return out;
+/** A document that is not what it should be, found after parsing. */
+interface ShapeProblem {
+  readonly path: FieldPath;
+  readonly message: string;
+  readonly expected: string;
+  readonly hint: string;
 }
+
+const OBJECT_EXPECTED = 'a mapping with apiVersion, kind and metadata';
+
+/**
+ * The document's object, or a List's items, flattened as kubectl does (positions under `items`).
+ * A List is `kind: List`, or any other `...List` kind with `items` (a custom resource kind may end
+ * in List). Empty documents give nothing; anything else that is not an object is a problem.
+ */
+function manifestsOf(value: unknown, file: string, index: number, positionOf: (path: FieldPath) => Position): { manifests: ParsedManifest[]; problems: ShapeProblem[] } {
+  if (value === null || value === undefined) return { manifests: [], problems: [] };
+  const kind = listKind(value);
+  if (kind === undefined || !isRecord(value)) {
+    if (isKubeObject(value)) return { manifests: [{ object: value, file, index, positionOf }], problems: [] };
+    return { manifests: [], problems: [{ path: [], message: NOT_AN_OBJECT, expected: OBJECT_EXPECTED, hint: 'every document needs apiVersion, kind and metadata.name' }] };
+  }
+  const items = value['items'];
+  if (!Array.isArray(items)) {
+    const missing = items === undefined;
+    return {
+      manifests: [],
+      problems: [
+        {
+          path: missing ? ['kind'] : ['items'],
+          message: missing ? `a ${kind} without items` : `items of a ${kind} is not a list`,
+          expected: '`items:` with a list of Kubernetes objects',
+          hint: 'write `items: []` for an empty List, or give the document the kind of the one object it holds',
+        },
+      ],
+    };
+  }
+  const manifests: ParsedManifest[] = [];
+  const problems: ShapeProblem[] = [];
+  items.forEach((item: unknown, i) => {
+    const inner = listKind(item);
+    if (inner !== undefined) {
+      problems.push({ path: ['items', i, 'kind'], message: `a ${inner} inside a ${kind}`, expected: 'Kubernetes objects as the items of a List', hint: 'move the inner List\'s items into the outer one' });
+    } else if (isKubeObject(item)) {
+      manifests.push({ object: item, file, index, positionOf: (p) => positionOf(['items', i, ...p]) });
+    } else {
+      problems.push({ path: ['items', i], message: `item ${i} of a ${kind} is not a Kubernetes object`, expected: OBJECT_EXPECTED, hint: 'every item needs apiVersion, kind and metadata.name' });
+    }
+  });
+  return { manifests, problems };
+}
+
+const NOT_AN_OBJECT = 'document is not a Kubernetes object';
 
 /**
  * Map keys resolve to strings only: `yaml` stringifies other keys its own way (`null` -> `''`,
@@ -154,15 +177,12 @@ const DOCUMENT_END = /^\uFEFF?\.\.\.(?:[ \t\r\n]|$)/m;
  */
 const TAB_INDENT = /^ *\t/m;
 
-/** A carriage return that is not part of CRLF: the two parsers break lines at it differently. */
-const LONE_CR = /\r(?!\n)/;
-
 /**
  * Whether the text is one the two parsers are known to read alike. Besides the patterns above:
  * a byte order mark after the start is content to `yaml` but skipped by js-yaml.
  */
 function fastPathText(text: string): boolean {
-  return !EXPLICIT_KEY.test(text) && !DOCUMENT_END.test(text) && !TAB_INDENT.test(text) && !LONE_CR.test(text) && !text.includes('\uFEFF', 1);
+  return !EXPLICIT_KEY.test(text) && !DOCUMENT_END.test(text) && !TAB_INDENT.test(text) && !text.includes('\uFEFF', 1);
 }
 
 /** Every document's value, or undefined when the text must take the full `yaml` path. */
@@ -179,7 +199,7 @@ function fastValues(text: string): unknown[] | undefined {
 
 /** Whether {@link parseManifests} takes the js-yaml path for `text`; for tests. */
 export function usesFastPath(text: string): boolean {
-  return fastValues(text) !== undefined;
+  return fastValues(normalizeLineBreaks(text)) !== undefined;
 }
 
 /**
@@ -189,7 +209,8 @@ export function usesFastPath(text: string): boolean {
 const MAX_KEY_SPAN = 1000;
 
 /**
- * No anchors, aliases, tags (not even `!`) or directives anywhere, and no over-long map key.
+ * No anchors, aliases, tags (not even `!`) or directives anywhere, no over-long map key, and no
+ * nesting deeper than the full path accepts.
  * `open` tracks, per open document or collection, whether it is a mapping and how many child
  * nodes it has had: a mapping's even-numbered children are its keys.
  */
@@ -211,88 +232,52 @@ function isPlainStream(text: string, events: readonly Event[]): boolean {
       if (parent) parent.n++;
     } else {
       open.push({ map: e.type === EVENT_ID.MAPPING, n: 0 });
+      // Below the document entry, each open entry is one level of nesting.
+      if (open.length - 1 > YAML_LIMITS.maxDepth) return false;
     }
   }
   return true;
 }
 
-interface DocTree {
-  readonly docs: readonly Document.Parsed[];
-  readonly at: (offset: number) => Position;
-}
-
-function parseTree(text: string, file: string): DocTree {
-  const lineCounter = new LineCounter();
-  const parsed = withPlainEnv(() => parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }));
-  const at = (offset: number): Position => {
-    const p = lineCounter.linePos(offset);
-    return { file, line: p.line, col: p.col };
-  };
-  return { docs: Array.isArray(parsed) ? parsed : [], at };
-}
-
 /**
- * The full `yaml` path: values and positions from one node tree, with `yaml`'s limits (alias
- * count, unique keys) and its error messages. {@link parseManifests} falls back to it.
+ * The full `yaml` path: values and positions from one node tree, with the limits and errors of
+ * {@link parseYamlStream}. {@link parseManifests} falls back to it.
  */
 export function parseManifestsFull(text: string, file: string): ParsedManifest[] {
-  const { docs, at } = parseTree(text, file);
+  const stream = parseYamlStream(text, file);
   const out: ParsedManifest[] = [];
-  const problems: SlipwayError[] = [];
-  docs.forEach((doc, index) => {
-    for (const err of doc.errors) {
-      problems.push(
-        inputError(err.message.split('\n')[0] ?? err.message, {
-          cause: err,
-          position: at(err.pos[0]),
-          expected: 'valid YAML',
-          hint: 'check indentation and quoting near this position',
-        }),
-      );
-    }
-    if (doc.errors.length > 0 || doc.contents === null) return;
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (value === null || value === undefined) return;
-    const root = doc.contents;
+  const problems: SlipwayError[] = [...stream.problems];
+  stream.docs.forEach(({ doc, value, problems: syntax }, index) => {
+    problems.push(...syntax);
+    if (syntax.length > 0) return;
     let walker: YamlWalker | undefined;
-    const positionOf = (path: FieldPath): Position => at((walker ??= yamlWalker(doc)).keyOffsetOf(path));
-    if (!isKubeObject(value)) {
-      problems.push(
-        inputError('document is not a Kubernetes object', {
-          cause: value,
-          position: at(root.range?.[0] ?? 0),
-          expected: 'a mapping with apiVersion, kind and metadata',
-          hint: 'every document needs apiVersion, kind and metadata.name',
-        }),
-      );
-      return;
-    }
-    out.push(...manifestsOf(value, file, index, positionOf));
+    const positionOf = (path: FieldPath): Position => stream.at((walker ??= yamlWalker(doc)).keyOffsetOf(path));
+    const found = manifestsOf(value, file, index, positionOf);
+    out.push(...found.manifests);
+    for (const p of found.problems) problems.push(inputError(p.message, { cause: value, position: positionOf(p.path), expected: p.expected, hint: p.hint }));
   });
-  if (problems.length > 0) throw new InputErrors(problems, problems[0]?.cause);
+  if (problems.length > 0) throw new InputErrors(capProblems(problems), problems[0]?.cause);
   return out;
 }
 
-function isKubeObject(v: unknown): v is KubeObject {
-  if (!isRecord(v)) return false;
-  const isList = typeof v['kind'] === 'string' && v['kind'].endsWith('List');
-  return typeof v['apiVersion'] === 'string' && typeof v['kind'] === 'string' && (isList || isRecord(v['metadata']));
+/** The kind of a List to flatten (`kind: List`, or another kind ending in List that has `items`); undefined for anything else. */
+function listKind(v: unknown): string | undefined {
+  if (!isRecord(v) || typeof v['apiVersion'] !== 'string' || typeof v['kind'] !== 'string') return undefined;
+  return v['kind'] === 'List' || (v['kind'].endsWith('List') && Object.hasOwn(v, 'items')) ? v['kind'] : undefined;
 }
 
-/** Parses one YAML/JSON document of any shape (not necessarily a Kubernetes object). */
+function isKubeObject(v: unknown): v is KubeObject {
+  return isRecord(v) && typeof v['apiVersion'] === 'string' && typeof v['kind'] === 'string' && isRecord(v['metadata']);
+}
+
+/**
+ * Parses one YAML/JSON document of any shape (not necessarily a Kubernetes object): a config
+ * file. Undefined for an empty file.
+ */
 export function parseYamlValue(text: string, file: string): unknown {
-  const lineCounter = new LineCounter();
-  const docs = withPlainEnv(() => parseAllDocuments(text, { lineCounter, prettyErrors: false }));
-  const first = Array.isArray(docs) ? docs[0] : docs;
-  if (!first) return undefined;
-  const err = first.errors[0];
-  if (err) {
-    const p = lineCounter.linePos(err.pos[0]);
-    throw inputError(err.message.split('\n')[0] ?? err.message, {
-      cause: err,
-      position: { file, line: p.line, col: p.col },
-      expected: 'valid YAML',
-    });
-  }
-  return first.toJS({ maxAliasCount: 1000 });
+  const stream = parseYamlStream(text, file, { single: true });
+  const problems = [...stream.problems, ...stream.docs.flatMap((d) => d.problems)];
+  if (problems.length > 0) throw new InputErrors(capProblems(problems), problems[0]?.cause);
+  const first = stream.docs[0];
+  return first === undefined || first.doc.contents === null ? undefined : first.value;
 }

@@ -16,7 +16,8 @@
  * document stay linear overall (`Alias.resolve` alone visits the whole document every call).
  * A merge cycle (`a: &a {<<: *a}`) contributes nothing instead of recursing forever.
  */
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, visit, type Alias, type Document, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, visit, type Alias, type Document, type Node, type YAMLMap } from 'yaml';
+import { isMergeKeyNode as isMergeKey, jsKeyOf as jsKey } from './yaml.ts';
 
 /** A path into a document: map keys and list indexes, e.g. `['spec', 'containers', 0, 'image']`. */
 export type YamlPath = readonly (string | number)[];
@@ -144,26 +145,6 @@ export function yamlWalker(doc: Document): YamlWalker {
       return offset;
     },
   };
-}
-
-/**
- * Whether `yaml` reads this key as a merge key: only with `merge: true` does a plain `<<` resolve
- * to the merge symbol; a quoted `"<<"` stays an ordinary key (yaml's own isMergeKey).
- */
-function isMergeKey(key: Scalar): boolean {
-  const v = key.value;
-  return typeof v === 'symbol' && v.description === '<<' && (key.type === undefined || key.type === Scalar.PLAIN);
-}
-
-/**
- * The string a scalar key becomes in toJS (`null` -> `''`, `1.0` -> `'1'`); undefined for keys
- * no schema the loaders use produces (a path cannot name them).
- */
-function jsKey(value: unknown): string | undefined {
-  if (value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  return undefined;
 }
 
 /** `key:` with nothing after it: a position should name the key, not the space after the colon. */

@@ -4,9 +4,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import precompiledCompose from './compose-validator.generated.js';
-import { LineCounter, parseDocument } from 'yaml';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../../errors/index.ts';
-import { isRecord, withPlainEnv, yamlWalker } from '../../manifest/index.ts';
+import { capProblems, isRecord, parseYamlStream, yamlWalker } from '../../manifest/index.ts';
 import { closestMatch } from '../suggest.ts';
 import { standaloneEsm } from '../standalone.ts';
 import { interpolate } from './interpolate.ts';
@@ -62,29 +61,15 @@ export function composeValidatorSource(schema: Readonly<Record<string, unknown>>
 }
 
 export function loadCompose(text: string, file: string, vars: Readonly<Record<string, string>>): LoadedCompose {
-  const lineCounter = new LineCounter();
   // merge: true enables YAML 1.1 `<<` merge keys, which compose files use with anchors.
-  const doc = withPlainEnv(() => parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true }));
-  const at = (offset: number): SourcePosition => {
-    const p = lineCounter.linePos(offset);
-    return { file, line: p.line, col: p.col };
-  };
-  if (doc.errors.length > 0) {
-    throw new InputErrors(
-      doc.errors.map((err) =>
-        inputError(err.message.split('\n')[0] ?? err.message, {
-          cause: err,
-          position: at(err.pos[0]),
-          expected: 'valid YAML',
-          hint: 'check indentation and quoting near this position',
-        }),
-      ),
-      doc.errors[0],
-    );
-  }
-  const walker = yamlWalker(doc);
+  const stream = parseYamlStream(text, file, { merge: true, single: true });
+  const { at } = stream;
+  const problems = [...stream.problems, ...stream.docs.flatMap((d) => d.problems)];
+  const first = stream.docs[0];
+  if (problems.length > 0 || first === undefined) throw new InputErrors(capProblems(problems), problems[0]?.cause);
+  const walker = yamlWalker(first.doc);
   const positionOf = (path: Path): SourcePosition => at(walker.keyOffsetOf(path));
-  const raw: unknown = doc.toJS({ maxAliasCount: 10_000 });
+  const raw = first.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw inputError('compose file is not a mapping', {
       cause: raw,

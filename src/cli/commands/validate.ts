@@ -1,6 +1,6 @@
 /** `slipway validate`: load and check a spec (schema, references, every environment); no cluster needed. */
 import { Option, type Command } from 'commander';
-import { InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
+import { InputErrors, isSlipwayError, moreProblemsLine, printedProblems, type SlipwayError } from '../../errors/index.ts';
 import { environmentNames, type AppSpec } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
@@ -64,7 +64,9 @@ Examples:
         if (f.output === 'json') {
           io.out(`${JSON.stringify({ file: problems[0]?.position?.file ?? path, valid: false, problems: problems.map(problemJson) }, null, 2)}\n`);
         } else {
-          for (const p of problems) io.err(`${io.color.red('error')}: ${p.format()}\n`);
+          const { shown, hidden } = printedProblems(problems);
+          for (const p of shown) io.err(`${io.color.red('error')}: ${p.format()}\n`);
+          if (hidden > 0) io.err(`${moreProblemsLine(hidden)}\n`);
           io.err(`${io.color.bold(`${problems.length} problem${problems.length === 1 ? '' : 's'}`)}\n`);
         }
         io.setExitCode(2);
