@@ -2,6 +2,7 @@ export * from './schema.ts';
 export {
   STRATEGY_ANNOTATION,
   CONFIG_OF_LABEL,
+  DEPENDS_ON_ANNOTATION,
   STRATEGY_STEPS_ANNOTATION,
   STRATEGY_BLUE_GREEN_ANNOTATION,
   workloadStrategyOf,

@@ -29,6 +29,13 @@ export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
 const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION] as const;
 
 /**
+ * On a canary or blue-green workload: the services it depends on (`dependsOn`), comma-separated and
+ * sorted. When one deploy changes several such services they are one release, progressing
+ * dependencies first (src/rollout handOver).
+ */
+export const DEPENDS_ON_ANNOTATION = 'slipway.dev/depends-on';
+
+/**
  * On a content-versioned copy of a ConfigMap or Secret that a canary or blue-green service mounts
  * (src/rollout/config.ts): the ServiceRollout it belongs to. Deploy never prunes such a copy, since
  * the stable version may still mount it; the slipway controller deletes it once no version does.

@@ -3,7 +3,7 @@
  * PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob.
  */
 import type { KubeObject } from '../manifest/index.ts';
-import { STRATEGY_ANNOTATION, strategyAnnotations, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
+import { DEPENDS_ON_ANNOTATION, STRATEGY_ANNOTATION, strategyAnnotations, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
 import type { ConfigData } from './config.ts';
 import {
   HOOK_ANNOTATION,
@@ -110,7 +110,8 @@ function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSp
     ctx,
     `services.${name}: strategy ${strategy.type} is kept on the Deployment (${STRATEGY_ANNOTATION}* annotations) for the slipway progressive-delivery controller: \`slipway deploy\` hands it${strategy.type === 'blueGreen' ? ' and its Service' : ''} to the controller as a ServiceRollout; a plain \`kubectl apply\` of this Deployment rolls out to 100% at once`,
   );
-  return strategyAnnotations(strategy);
+  const deps = [...new Set((svc.dependsOn ?? []).map((d) => (typeof d === 'string' ? d : d.service)))].sort();
+  return { ...strategyAnnotations(strategy), ...(deps.length > 0 ? { [DEPENDS_ON_ANNOTATION]: deps.join(',') } : {}) };
 }
 
 function deployment(ctx: RenderContext, name: string, svc: ServiceSpec, pod: PodOutput, labels: Record<string, string>): KubeObject {

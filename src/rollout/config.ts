@@ -16,7 +16,7 @@ import { CONFIG_OF_LABEL } from '../appspec/index.ts';
 import { templateHash } from './run.ts';
 
 /** On a pod template: the versioned copies it references, as canonical JSON `["ConfigMap/x-1a2b…"]`. */
-export const VERSIONED_CONFIG_ANNOTATION = 'slipway.dev/versioned-config';
+const VERSIONED_CONFIG_ANNOTATION = 'slipway.dev/versioned-config';
 
 type Kind = 'ConfigMap' | 'Secret';
 type Rec = Record<string, unknown>;

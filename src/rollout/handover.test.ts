@@ -71,3 +71,34 @@ describe('handOver: deploy gives blue-green services and their Service to the co
     expect(() => run([dep(bg)])).toThrow(/blue-green needs a Service that selects its pods/);
   });
 });
+
+describe('handOver: several progressive services in one deploy are one release', () => {
+  const named = (name: string, annotations: Record<string, string>): KubeObject => {
+    const d = dep(annotations);
+    return { ...d, metadata: { ...d.metadata, name } };
+  };
+  const spec = (o: KubeObject | undefined): { release?: { id: string; members: string[]; after: string[] } } => (o?.['spec'] ?? {});
+
+  it('each gets the release id, the members, and the members it depends on', () => {
+    const out = run([named('db', canary), named('api', { ...canary, 'slipway.dev/depends-on': 'cache,db' })]);
+    const [db, api] = [spec(out[0]).release, spec(out[1]).release];
+    expect(db?.id).toMatch(/^[0-9a-f]{10}$/);
+    expect(api?.id).toBe(db?.id);
+    expect(db).toEqual({ id: db?.id, members: ['api', 'db'], after: [] });
+    // cache is not a progressive service of this deploy: nothing to wait for.
+    expect(api).toEqual({ id: db?.id, members: ['api', 'db'], after: ['db'] });
+    expect(out[1]?.metadata.annotations).toEqual({ 'slipway.dev/depends-on': 'cache,db' });
+  });
+
+  it.each<[string, KubeObject[], boolean]>([
+    ['the same deploy again: the same release', [named('db', canary), named('api', canary)], true],
+    ['another template: another release', [named('db', canary), { ...named('api', canary), spec: { ...(named('api', canary)['spec'] as object), template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:3' }] } } } }], false],
+  ])('%s', (_n, objects, same) => {
+    const a = spec(run([named('db', canary), named('api', canary)])[0]).release?.id;
+    expect(spec(run(objects)[0]).release?.id === a).toBe(same);
+  });
+
+  it('a single progressive service is no release', () => {
+    expect(spec(run([dep(canary), svc])[0]).release).toBeUndefined();
+  });
+});

@@ -10,7 +10,8 @@
  *    controller owns it and its selector, and adds `<service>-preview`); routes keep pointing at
  *    it by name.
  */
-import { parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
+import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
+import { templateHash } from './run.ts';
 import { inputError } from '../errors/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
 import { versionConfig } from './config.ts';
@@ -37,11 +38,12 @@ export function handOver<T extends Desired>(objects: readonly T[], make: (object
   const replaced = new Map<T, T>();
   const dropped = new Set<T>();
   const added: T[] = [];
+  const rollouts: { d: T; ro: ServiceRollout }[] = [];
   for (const d of progressive) {
     const { ro, takenOver } = rolloutOf(d.object, objects);
     // Config rolls with the release: the template mounts content-versioned copies (config.ts).
     const { template, copies } = versionConfig(ro.metadata.name ?? '', ro.spec.template, objects.map((o) => o.object));
-    replaced.set(d, make({ ...ro, spec: { ...ro.spec, template: template as Record<string, unknown> } }, d));
+    rollouts.push({ d, ro: { ...ro, spec: { ...ro.spec, template: template as Record<string, unknown> } } });
     for (const c of copies) added.push(make(c, d));
     if (takenOver) dropped.add(takenOver);
     // An HPA of the Deployment scales the rollout (its scale subresource), as HPAs scale Argo Rollouts.
@@ -53,7 +55,24 @@ export function handOver<T extends Desired>(objects: readonly T[], make: (object
       }
     }
   }
+  const released = withRelease(rollouts.map((x) => x.ro));
+  rollouts.forEach((x, i) => replaced.set(x.d, make(released[i] ?? x.ro, x.d)));
   return [...objects.filter((o) => !dropped.has(o)).map((o) => replaced.get(o) ?? o), ...added];
+}
+
+/**
+ * Several progressive services in one deploy are one release (release.ts): each gets the release
+ * id (a hash of every member's template, so the same deploy again is the same release), the
+ * members, and the members its `slipway.dev/depends-on` names.
+ */
+function withRelease(ros: readonly ServiceRollout[]): ServiceRollout[] {
+  if (ros.length < 2) return [...ros];
+  const members = ros.map((ro) => ro.metadata.name ?? '').sort();
+  const id = templateHash(ros.map((ro) => [ro.metadata.name, templateHash(ro.spec.template)]).sort());
+  return ros.map((ro) => {
+    const deps = (ro.metadata.annotations?.[DEPENDS_ON_ANNOTATION] ?? '').split(',').filter((n) => n !== '' && n !== ro.metadata.name && members.includes(n));
+    return { ...ro, spec: { ...ro.spec, release: { id, members, after: deps.sort() } } };
+  });
 }
 
 /** An HTTPRoute that sends traffic to `service`, and the Gateway API routing it becomes. */
@@ -80,6 +99,17 @@ function nginxIngressOf(objects: readonly Desired[], service: string | undefined
     if (backend?.port?.number !== undefined) return { stableIngress: o.object.metadata.name ?? '', port: backend.port.number };
   }
   return undefined;
+}
+
+/** The rollout's metadata: the Deployment's name, namespace, labels, and what it depends on. */
+function metadataOf(dep: KubeObject): KubeObject['metadata'] {
+  const dependsOn = dep.metadata.annotations?.[DEPENDS_ON_ANNOTATION];
+  return {
+    name: dep.metadata.name ?? '',
+    ...(dep.metadata.namespace ? { namespace: dep.metadata.namespace } : {}),
+    ...(dep.metadata.labels ? { labels: dep.metadata.labels } : {}),
+    ...(dependsOn ? { annotations: { [DEPENDS_ON_ANNOTATION]: dependsOn } } : {}),
+  };
 }
 
 /** The ServiceRollout for a canary or blue-green Deployment, and the object (route or Service) it takes over. */
@@ -127,7 +157,7 @@ function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): {
   const ro: ServiceRollout = {
     apiVersion: API_VERSION,
     kind: KIND,
-    metadata: { name, ...(dep.metadata.namespace ? { namespace: dep.metadata.namespace } : {}), ...(dep.metadata.labels ? { labels: dep.metadata.labels } : {}) },
+    metadata: metadataOf(dep),
     spec: {
       ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
       selector: { matchLabels: spec.selector?.matchLabels ?? podLabels },

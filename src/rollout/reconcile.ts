@@ -22,6 +22,7 @@ import type { ReconcileContext, Reconciler, ReconcileResult } from '../controlle
 import type { KindQuery } from '../kube/index.ts';
 import { reconcileBlueGreen } from './bluegreen.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
+import { releaseVerdict, startGate, type Member } from './release.ts';
 import { TRACK_LABEL, canaryName, stableName } from './router.ts';
 import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryReplicasFor, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
@@ -62,6 +63,8 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, prima
 
 /** The desired template is the stable one: no canary (or an instant rollback of one). */
 async function settleOnStable(r: Run, desired: string, stable: DeploymentView): Promise<ReconcileResult | undefined> {
+  const released = await settleRelease(r, desired);
+  if (released) return released;
   const inFlight = r.st.canaryRevision !== undefined && r.st.canaryRevision !== desired;
   if (inFlight || (r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
   // The dropped canary's config copies go before its template does (that is where they are listed).
@@ -74,6 +77,39 @@ async function settleOnStable(r: Run, desired: string, stable: DeploymentView): 
     await r.writeStatus({ phase, message, weight: 0, stableRevision: desired, stableImage: imageOf(r.ro.spec.template), currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'abortedRevision', 'abortReason']);
   }
   return stable.ready ? undefined : { requeueAfterMs: 2000 };
+}
+
+/** Another ServiceRollout of the namespace, from the informer's cache. */
+const member = (r: Run, name: string): Member | undefined => r.ctx.informers.informer(r.primary).get(name, r.ns) as unknown as Member | undefined;
+
+/**
+ * A member of a multi-service release that promoted in it: rolled back when another member aborted
+ * (once nothing depending on it is still promoted), or done with what a rollback needed once every
+ * member is promoted. Undefined when it has nothing to do.
+ */
+async function settleRelease(r: Run, desired: string): Promise<ReconcileResult | undefined> {
+  const rel = r.ro.spec.release;
+  const mine = r.st.release;
+  if (!rel || mine?.id !== rel.id || mine.previousRevision === undefined) return undefined;
+  const verdict = releaseVerdict(r.ro, r.ctx.informers.informer(r.primary).list(r.ns) as unknown as Member[]);
+  if ('hold' in verdict) return undefined;
+  if ('complete' in verdict) {
+    await deleteConfig(r.client, r.ns, r.st.configGarbage ?? [], r.ctx.signal);
+    await r.writeStatus({ message: `release ${rel.id} complete: every service promoted` }, ['release', 'configGarbage']);
+    await r.event('Normal', 'ReleaseComplete', `release ${rel.id}: every service promoted`);
+    return undefined;
+  }
+  // Back to the stable template this release replaced (effect first: a restart then finds it done).
+  const template = mine.previousTemplate;
+  await r.applyDeployment('stable', template, replicasOf(r.ro), mine.previousRevision);
+  const garbage = unusedConfig([r.ro.spec.template], [template]);
+  await r.writeStatus(
+    { stableRevision: mine.previousRevision, stableImage: imageOf(template), abortedRevision: desired, abortReason: `${verdict.rollback}; rolled back`, phase: 'Degraded', message: `rolled back to ${mine.previousRevision}: ${verdict.rollback}`, stepStartTime: now(), configGarbage: garbage.length > 0 ? garbage : undefined },
+    ['release'],
+  );
+  r.metrics.aborts.inc();
+  await r.event('Warning', 'ReleaseRolledBack', `${desired} rolled back to ${mine.previousRevision}: ${verdict.rollback}`);
+  return { requeueAfterMs: 1000 };
 }
 
 /** Deletes the config copies the canary Deployment's template lists and none of `keep` does. */
@@ -105,6 +141,11 @@ async function holdAborted(r: Run, desired: string): Promise<{ result: Reconcile
       if ((r.st.weight ?? 0) !== 0) await r.router.setWeight(r.ro, 0, undefined);
       if (left > 0) return { result: { requeueAfterMs: left } };
       await r.applyDeployment('canary', r.ro.spec.template, 0);
+      // A release rolled back: the config of the version it left.
+      if ((r.st.configGarbage ?? []).length > 0) {
+        await deleteConfig(r.client, r.ns, r.st.configGarbage ?? [], r.ctx.signal);
+        await r.writeStatus({}, ['configGarbage']);
+      }
       return { result: undefined };
     }
     await r.writeStatus({ handledRetry: retry, currentStepIndex: 0, weight: 0, phase: 'Progressing', message: 'retrying the aborted canary', stepStartTime: now() }, ['abortedRevision', 'abortReason', 'pauseStartTime']);
@@ -131,6 +172,14 @@ async function startIfNew(r: Run, desired: string): Promise<void> {
 async function progressCanary(r: Run, desired: string): Promise<ReconcileResult | undefined> {
   const held = await holdAborted(r, desired);
   if (held) return held.result;
+  if (r.st.canaryRevision !== desired) {
+    const gate = startGate(r.ro, (name) => member(r, name));
+    if ('abort' in gate) return abort(r, desired, gate.abort);
+    if ('wait' in gate) {
+      if (r.st.message !== gate.wait) await r.writeStatus({ phase: 'Progressing', message: gate.wait });
+      return undefined;
+    }
+  }
   await startIfNew(r, desired);
   const abortReq = r.fresh(REQUEST_ANNOTATIONS.abort, r.st.handledAbort);
   if (abortReq !== undefined) {
@@ -235,7 +284,10 @@ async function promote(r: Run, desired: string, deadlineMs: number): Promise<Rec
   if (stable.revision !== desired) {
     // The old stable template lists its config copies: recorded before it is overwritten.
     const garbage = unusedConfig([stable.template], [r.ro.spec.template]);
-    await r.writeStatus({ phase: 'Progressing', message: `promoting: stable rolls to ${desired}`, stepStartTime: now(), configGarbage: garbage.length > 0 ? garbage : undefined });
+    // In a multi-service release, what a rollback to the old stable needs is kept until the release completes.
+    const rel = r.ro.spec.release;
+    const release = rel && stable.revision !== undefined ? { id: rel.id, previousRevision: stable.revision, previousTemplate: stable.template as Record<string, unknown> } : undefined;
+    await r.writeStatus({ phase: 'Progressing', message: `promoting: stable rolls to ${desired}`, stepStartTime: now(), configGarbage: garbage.length > 0 ? garbage : undefined, release });
     await r.applyDeployment('stable', r.ro.spec.template, replicasOf(r.ro));
     await r.event('Normal', 'Promoting', `stable rolls to ${desired} (maxUnavailable 0) while traffic stays split`);
     return { requeueAfterMs: 1000 };
@@ -247,13 +299,13 @@ async function promote(r: Run, desired: string, deadlineMs: number): Promise<Rec
   }
   await r.router.setWeight(r.ro, 0, undefined);
   await r.applyDeployment('canary', r.ro.spec.template, 0);
-  const garbage = r.st.configGarbage ?? [];
+  const garbage = r.ro.spec.release ? [] : (r.st.configGarbage ?? []);
   if (garbage.length > 0) {
     await deleteConfig(r.client, r.ns, garbage, r.ctx.signal);
     await r.event('Normal', 'ConfigCollected', `config the old stable version mounted deleted: ${garbage.join(', ')}`);
   }
   const image = imageOf(r.ro.spec.template);
-  await r.writeStatus({ stableRevision: desired, stableImage: image, weight: 0, phase: 'Healthy', message: `promoted ${desired}`, currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'headerRouteName', 'headerRouteValue', 'configGarbage']);
+  await r.writeStatus({ stableRevision: desired, stableImage: image, weight: 0, phase: 'Healthy', message: `promoted ${desired}`, currentStepIndex: r.steps.length }, ['canaryRevision', 'canaryImage', 'pauseStartTime', 'headerRouteName', 'headerRouteValue', ...(r.ro.spec.release ? [] : (['configGarbage'] as const))]);
   await r.event('Normal', 'Promoted', `${desired} (${image ?? '?'}) promoted to stable; all traffic on stable`);
   return undefined;
 }
@@ -273,6 +325,8 @@ export function rolloutReconciler(o: { namespace?: string | undefined; instance?
     name: 'rollout',
     primary,
     secondary: [
+      // The members of a multi-service release wake each other (release.ts).
+      { query: primary, keysOf: (o) => ((o as unknown as Member).spec.release?.members ?? []).filter((n) => n !== o.metadata.name).map((n) => `${o.metadata.namespace ?? ''}/${n}`) },
       {
         query: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: o.namespace, labelSelector: TRACK_LABEL },
         keysOf: (d) => {

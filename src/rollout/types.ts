@@ -127,6 +127,16 @@ const ServiceRolloutSpec = Type.Object({
     }),
   ),
   paused: Opt(Type.Boolean({ description: 'Hold the rollout where it is (`slipway rollout pause`/`resume`).' })),
+  release: Opt(
+    Type.Object(
+      {
+        id: Type.String({ minLength: 1, description: 'The release: the same for every service one deploy changed.' }),
+        members: Type.Array(Type.String(), { maxItems: 256, description: 'Every ServiceRollout of the release.' }),
+        after: Type.Array(Type.String(), { maxItems: 256, description: 'Members this one depends on (dependsOn): they are promoted before this one starts.' }),
+      },
+      { description: 'Several services released as one unit (set by `slipway deploy`): dependencies first; when one aborts, the members already promoted roll back in reverse order.' },
+    ),
+  ),
 });
 
 const Condition = Type.Object({
@@ -173,6 +183,16 @@ const ServiceRolloutStatus = Type.Object({
   handledUndo: Opt(Type.String()),
   previousRevision: Opt(Type.String({ description: 'Blue-green: the version active before the last promotion, kept until scaleDownTime.' })),
   scaleDownTime: Opt(Type.String({ description: 'Blue-green: when the previous version loses its pods.' })),
+  release: Opt(
+    Type.Object(
+      {
+        id: Type.String(),
+        previousRevision: Opt(Type.String()),
+        previousTemplate: Opt(Preserved('The stable template before this release promoted, to roll back to.')),
+      },
+      { description: 'This rollout promoted in release `id`; until the release completes it can roll back to previousRevision.' },
+    ),
+  ),
   configGarbage: Opt(Type.Array(Type.String(), { maxItems: 128, description: 'Versioned ConfigMaps/Secrets (Kind/name) to delete once the promotion in progress completes.' })),
   previewReadyTime: Opt(Type.String({ description: 'Blue-green: when the preview became ready (autoPromotionSeconds counts from it).' })),
   conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
