@@ -24,6 +24,8 @@ export interface RolloutView {
   readonly paused: boolean;
   readonly abortReason: string | undefined;
   readonly message: string;
+  /** Several services deployed together (docs/rollout.md): the release id, its members, and the members this one waits for. */
+  readonly release?: { readonly id: string; readonly members: readonly string[]; readonly after: readonly string[] };
   /** Blue-green only: the Services, and the previous version kept until scaleDownTime (undo switches back to it). */
   readonly blueGreen?: {
     readonly activeService: string;
@@ -63,6 +65,7 @@ export function rolloutView(ro: ServiceRollout): RolloutView {
     paused: ro.spec.paused === true || phase === 'Paused',
     abortReason: st.abortReason,
     message: st.message ?? '',
+    ...(ro.spec.release ? { release: { id: ro.spec.release.id, members: ro.spec.release.members, after: ro.spec.release.after } } : {}),
     ...(bg ? { blueGreen: { activeService: bg.activeService, previewService: bg.previewService, previousRevision: st.previousRevision, scaleDownTime: st.scaleDownTime } } : {}),
   };
 }

@@ -37,6 +37,7 @@ export function formatView(v: RolloutView, io: Io): string {
         '  steps:',
         ...v.steps.map((s) => `    ${s.state === 'done' ? c.green('✔') : s.state === 'current' ? c.yellow('▶') : ' '} ${s.index + 1}. ${describeStep(s.step)}`),
       ];
+  if (v.release) lines.push(`  release ${v.release.id}: ${v.release.members.join(', ')}${v.release.after.length > 0 ? ` (after ${v.release.after.join(', ')})` : ''}`);
   if (v.abortReason) lines.push(`  ${c.red('aborted')}: ${v.abortReason}`);
   if (v.message) lines.push(`  ${v.message}`);
   return `${lines.join('\n')}\n`;
@@ -59,7 +60,8 @@ export function registerRollout(program: Command, io: Io): void {
 -o json prints: service, namespace, strategy (canary|blueGreen), phase (Progressing|Paused|Healthy|Degraded),
 currentStep, weight, routing, stable.{revision,image}, canary.{revision,image} (blue-green: the active and the
 preview version), steps[{index,step,state}], paused, abortReason, message, and for blue-green
-blueGreen.{activeService,previewService,previousRevision,scaleDownTime}. Exit 0 when Healthy, 1 when Degraded,
+blueGreen.{activeService,previewService,previousRevision,scaleDownTime}, and for a service released with others
+release.{id,members,after}. Exit 0 when Healthy, 1 when Degraded,
 0 otherwise (status); watching exits 0/1 at the end.
 
 Examples:
