@@ -22,10 +22,10 @@ export type Member = Pick<ServiceRollout, 'metadata' | 'spec' | 'status'>;
 const desiredOf = (m: Member): string => templateHash(m.spec.template);
 
 /** Promoted in its release: stable runs the desired template and it is healthy. */
-export const promotedIn = (m: Member, id: string): boolean => m.spec.release?.id === id && m.status?.stableRevision === desiredOf(m) && m.status.phase === 'Healthy';
+const promotedIn = (m: Member, id: string): boolean => m.spec.release?.id === id && m.status?.stableRevision === desiredOf(m) && m.status.phase === 'Healthy';
 
 /** Aborted (or rolled back) in its release: its desired revision is the aborted one. */
-export const abortedIn = (m: Member, id: string): boolean => m.spec.release?.id === id && m.status?.abortedRevision === desiredOf(m);
+const abortedIn = (m: Member, id: string): boolean => m.spec.release?.id === id && m.status?.abortedRevision === desiredOf(m);
 
 export type Gate = { readonly go: true } | { readonly wait: string } | { readonly abort: string };
 
