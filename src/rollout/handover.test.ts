@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../manifest/index.ts';
-import { handOver } from './handover.ts';
+import { handOver, plannedPauseMs } from './handover.ts';
 
 const dep = (annotations: Record<string, string>): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -100,5 +100,15 @@ describe('handOver: several progressive services in one deploy are one release',
 
   it('a single progressive service is no release', () => {
     expect(spec(run([dep(canary), svc])[0]).release).toBeUndefined();
+  });
+});
+
+describe('plannedPauseMs: what deploy --wait adds to its default timeout', () => {
+  it.each<[string, Record<string, string>, number]>([
+    ['timed pauses add up; an indefinite one adds nothing (deploy returns on Suspended)', { 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight":10},{"pause":{"duration":"15m"}},{"setWeight":50},{"pause":{"duration":"10m"}},{"pause":{}}]' }, 25 * 60_000],
+    ['blue-green with autoPromote waits autoPromotionSeconds', { 'slipway.dev/strategy': 'blueGreen', 'slipway.dev/strategy-blue-green': '{"autoPromote":true,"autoPromotionSeconds":90,"scaleDownDelaySeconds":30}' }, 90_000],
+    ['a rolling Deployment: nothing', {}, 0],
+  ])('%s', (_n, annotations, want) => {
+    expect(plannedPauseMs(run([dep(annotations), svc]))).toBe(want);
   });
 });

@@ -11,7 +11,7 @@
  *    it by name.
  */
 import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
-import { templateHash } from './run.ts';
+import { durationMs, templateHash } from './run.ts';
 import { inputError } from '../errors/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
 import { versionConfig } from './config.ts';
@@ -167,4 +167,20 @@ function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): {
     },
   };
   return { ro, takenOver };
+}
+
+/**
+ * How long the rollouts among `objects` plan to pause (timed pause steps, blue-green
+ * autoPromotionSeconds), in sum: deploy --wait adds it to its default timeout, so following a
+ * canary through a 15-minute pause does not time out (and roll back) in the middle of it.
+ */
+export function plannedPauseMs(objects: readonly KubeObject[]): number {
+  let ms = 0;
+  for (const o of objects) {
+    if (o.kind !== KIND) continue;
+    const strategy = (o as ServiceRollout).spec.strategy;
+    for (const step of strategy.canary?.steps ?? []) if (step.pause?.duration !== undefined) ms += durationMs(step.pause.duration);
+    if (strategy.blueGreen?.autoPromote) ms += (strategy.blueGreen.autoPromotionSeconds ?? 0) * 1000;
+  }
+  return ms;
 }

@@ -109,3 +109,24 @@ describe('reapedJobHealth', () => {
     if (message) expect(h?.message).toMatch(message);
   });
 });
+
+describe('ServiceRollout health: the controller verdict, with where the canary is', () => {
+  const ro = (status: Record<string, unknown> | undefined, generation = 2, blueGreen = false): KubeObject => ({
+    apiVersion: 'slipway.dev/v1alpha1',
+    kind: 'ServiceRollout',
+    metadata: { name: 'web', generation },
+    spec: { strategy: blueGreen ? { blueGreen: {} } : { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }] } } },
+    ...(status ? { status: { observedGeneration: 2, ...status } } : {}),
+  });
+  it.each<[string, KubeObject, HealthStatus, string]>([
+    ['no status yet', ro(undefined), 'Progressing', 'waiting for the slipway controller to pick up this version'],
+    ['an older generation observed', ro({ phase: 'Healthy', observedGeneration: 1 }), 'Progressing', 'waiting for the slipway controller to pick up this version'],
+    ['a canary at step 3', ro({ phase: 'Progressing', strategy: 'canary', canaryRevision: 'b', stableRevision: 'a', currentStepIndex: 2, weight: 20, message: 'canary pods starting' }), 'Progressing', 'step 3/3, weight 20%: canary pods starting'],
+    ['an indefinite pause is Suspended', ro({ phase: 'Paused', strategy: 'canary', canaryRevision: 'b', stableRevision: 'a', currentStepIndex: 1, weight: 20, message: 'paused' }), 'Suspended', 'step 2/3, weight 20%: paused'],
+    ['promoted', ro({ phase: 'Healthy', strategy: 'canary', stableRevision: 'b', message: 'promoted b' }), 'Healthy', 'promoted b'],
+    ['aborted', ro({ phase: 'Degraded', strategy: 'canary', canaryRevision: 'b', stableRevision: 'a', currentStepIndex: 0, weight: 0, message: 'aborted: x' }), 'Degraded', 'step 1/3, weight 0%: aborted: x'],
+    ['blue-green has no steps', ro({ phase: 'Paused', strategy: 'blueGreen', canaryRevision: 'b', stableRevision: 'a', message: 'preview ready' }, 2, true), 'Suspended', 'preview ready'],
+  ])('%s', (_n, o, status, message) => {
+    expect(healthOf(o)).toEqual({ status, message });
+  });
+});

@@ -177,6 +177,26 @@ function genericHealth(o: WithConditions): Health {
   return h('Healthy');
 }
 
+/**
+ * A ServiceRollout's health is its controller's verdict; the message says where a canary is (step,
+ * weight, ready canary pods), so deploy --wait prints each step as it happens. A pause waiting for
+ * `slipway rollout promote` is Suspended, like Argo's paused Rollout: deploy does not wait on it.
+ */
+function serviceRolloutHealth(o: KubeObject): Health {
+  type St = { phase?: string; message?: string; observedGeneration?: number; currentStepIndex?: number; weight?: number; canaryRevision?: string; stableRevision?: string; strategy?: string };
+  const st = o['status'] as St | undefined;
+  const generation = typeof o.metadata['generation'] === 'number' ? o.metadata['generation'] : 0;
+  if (!st?.phase || (st.observedGeneration ?? 0) < generation) return h('Progressing', 'waiting for the slipway controller to pick up this version');
+  const steps = ((o['spec'] as { strategy?: { canary?: { steps?: unknown[] } } } | undefined)?.strategy?.canary?.steps ?? []).length;
+  const inCanary = st.strategy !== 'blueGreen' && st.canaryRevision !== undefined && st.canaryRevision !== st.stableRevision;
+  const where = inCanary && steps > 0 ? `step ${Math.min((st.currentStepIndex ?? 0) + 1, steps)}/${steps}, weight ${st.weight ?? 0}%: ` : '';
+  const message = `${where}${st.message ?? ''}`;
+  if (st.phase === 'Healthy') return h('Healthy', message);
+  if (st.phase === 'Degraded') return h('Degraded', message);
+  if (st.phase === 'Paused') return h('Suspended', message);
+  return h('Progressing', message);
+}
+
 /** Live objects are JSON of their kind: each function reads the fields its model type declares, all optional. */
 const BY_KIND: Readonly<Record<string, (o: KubeObject) => Health>> = {
   Deployment: deploymentHealth,
@@ -190,17 +210,7 @@ const BY_KIND: Readonly<Record<string, (o: KubeObject) => Health>> = {
   Job: jobHealth,
   HorizontalPodAutoscaler: hpaHealth,
   Namespace: (o: Model<V1Namespace>) => (o.status?.phase === 'Terminating' ? h('Progressing', 'namespace is terminating') : h('Healthy')),
-  // slipway.dev ServiceRollout (progressive delivery): its controller's verdict. A pause waiting for
-  // `slipway rollout promote` is Suspended, like Argo's paused Rollout: deploy does not wait on it.
-  ServiceRollout: (o: KubeObject) => {
-    const st = o['status'] as { phase?: string; message?: string; observedGeneration?: number } | undefined;
-    const generation = typeof o.metadata['generation'] === 'number' ? o.metadata['generation'] : 0;
-    if (!st?.phase || (st.observedGeneration ?? 0) < generation) return h('Progressing', 'waiting for the slipway controller to pick up this version');
-    if (st.phase === 'Healthy') return h('Healthy', st.message);
-    if (st.phase === 'Degraded') return h('Degraded', st.message);
-    if (st.phase === 'Paused') return h('Suspended', st.message);
-    return h('Progressing', st.message);
-  },
+  ServiceRollout: serviceRolloutHealth, // slipway.dev progressive delivery
   CustomResourceDefinition: (o: WithConditions) => (cond(o, 'Established')?.status === 'True' ? h('Healthy') : h('Progressing', 'waiting for the CRD to be established')),
 };
 

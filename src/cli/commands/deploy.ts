@@ -196,7 +196,7 @@ export function registerDeploy(program: Command, io: Io): void {
     .option('-k, --kustomize <dir>', 'deploy the output of `kubectl kustomize <dir>`')
     .option('--wait', 'wait for every object to become healthy (default)', true)
     .option('--no-wait', 'do not wait for health (no automatic rollback then)')
-    .option('--timeout <duration>', 'how long to wait for health', '5m')
+    .option('--timeout <duration>', 'how long to wait for health (default 5m, plus the timed pauses of canary and blue-green services)', '5m')
     .option('--no-rollback', 'on a failed rollout, leave the new revision in place')
     .option('--no-prune', 'keep objects that earlier revisions deployed and this one does not')
     .option('--force-conflicts', 'take ownership of fields another field manager owns')
@@ -220,7 +220,7 @@ Examples:
   slipway deploy k8s/ --timeout 2m --no-rollback           keep a failed rollout for debugging`,
     )
     .action(async (path: string, f: DeployFlags) => {
-      const timeoutMs = parseDuration(f.timeout);
+      let timeoutMs = parseDuration(f.timeout);
       const concurrency = Number(f.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw inputError(`--concurrency must be a positive integer, got "${f.concurrency}"`, { cause: f.concurrency });
       const input = await loadFlagsInput(path, f);
@@ -228,7 +228,10 @@ Examples:
       const progressive = ['canary', 'blueGreen'];
       for (const s of input.strategies) if (!progressive.includes(s)) checkStrategy(s);
       const canary = input.strategies.some((s) => progressive.includes(s));
-      const objects = canary ? (await import('../../rollout/index.ts')).handOver(input.objects, (object, from) => ({ ...from, object })) : input.objects;
+      const rollout = canary ? await import('../../rollout/index.ts') : undefined;
+      const objects = rollout ? rollout.handOver(input.objects, (object, from) => ({ ...from, object })) : input.objects;
+      // --wait follows canaries through their timed pauses: the default timeout grows by them.
+      if (rollout && cmd.getOptionValueSource('timeout') === 'default') timeoutMs += rollout.plannedPauseMs(objects.map((o) => o.object));
       const client = await connect(f, concurrency);
       try {
         if (canary) await checkController(client, f.wait && !f.dryRun, io);
