@@ -102,13 +102,55 @@ describe('WorkQueue', () => {
     expect((at[2] ?? 0) - (at[1] ?? 0)).toBeLessThan(5000);
   });
 
-  it('stops its workers when the signal aborts, and ignores adds afterwards', async () => {
+  it('stops its workers when the signal aborts; keys added while it does not run wait for the next run', async () => {
     const q = new WorkQueue();
     const ac = new AbortController();
     const run = q.run(3, () => Promise.resolve(undefined), ac.signal);
     ac.abort();
     await expect(run).resolves.toBeUndefined();
     q.add('late');
-    expect(q.length).toBe(0);
+    expect(q.length).toBe(1);
+    const seen: string[] = [];
+    const again = new AbortController();
+    const next = q.run(1, (key) => {
+      seen.push(key);
+      again.abort();
+      return Promise.resolve(undefined);
+    }, again.signal);
+    await next;
+    expect(seen).toEqual(['late']);
+  });
+
+  it('leadership lost and won again: an old worker still in its reconcile never works for the new run, and a schedule made in the new run survives the old run ending', async () => {
+    const q = new WorkQueue();
+    const first = new AbortController();
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((r) => (release = r));
+    const calls: string[] = [];
+    q.add('a');
+    const run1 = q.run(1, async (key) => {
+      calls.push(`run1:${key}`);
+      await slow; // still reconciling when leadership is lost
+      return undefined;
+    }, first.signal);
+    await new Promise((r) => setTimeout(r, 5));
+    first.abort();
+    const second = new AbortController();
+    const run2 = q.run(1, (key) => {
+      calls.push(`run2:${key}`);
+      // A pause: look again in 30 ms.
+      return Promise.resolve(key === 'b' && !calls.includes('run2:b:again') ? (calls.push('run2:b:again'), { requeueAfterMs: 30 }) : undefined);
+    }, second.signal);
+    q.add('b');
+    await new Promise((r) => setTimeout(r, 5));
+    release(); // the old worker finishes after the new run scheduled b again
+    await run1;
+    q.add('c');
+    await new Promise((r) => setTimeout(r, 80));
+    second.abort();
+    await run2;
+    expect(calls.filter((c) => c.startsWith('run1:'))).toEqual(['run1:a']);
+    expect(calls.filter((c) => c === 'run2:b')).toHaveLength(2);
+    expect(calls).toContain('run2:c');
   });
 });

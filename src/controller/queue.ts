@@ -42,7 +42,6 @@ export class WorkQueue {
   private readonly waiters: (() => void)[] = [];
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
-  private closed = false;
 
   constructor(o: QueueOptions = {}) {
     this.baseDelayMs = o.baseDelayMs ?? 500;
@@ -55,7 +54,6 @@ export class WorkQueue {
   }
 
   add(key: string): void {
-    if (this.closed) return;
     if (this.processing.has(key)) {
       this.dirtyWhileProcessing.add(key);
       return;
@@ -68,7 +66,6 @@ export class WorkQueue {
 
   /** Adds `key` after `ms`; an earlier schedule of the same key wins (the sooner look covers the later one). */
   addAfter(key: string, ms: number): void {
-    if (this.closed) return;
     if (ms <= 0) {
       this.add(key);
       return;
@@ -97,21 +94,24 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** Runs `workers` concurrent reconcilers until `signal` aborts; resolves when they all stopped. */
+  /**
+   * Runs `workers` concurrent reconcilers until `signal` aborts; resolves when they all stopped.
+   * Runs may follow each other (leadership lost, then won again): each run's workers stop with
+   * their own signal, so a late-finishing old worker never keeps working for the new run, and
+   * keys and schedules added in between are kept for the next run (a pause that expires while
+   * this replica does not lead is looked at when it leads again).
+   */
   async run(workers: number, reconcile: Reconcile, signal: AbortSignal, onError?: (key: string, e: unknown) => void): Promise<void> {
-    const stop = (): void => {
-      this.closed = true;
+    const wake = (): void => {
       for (const w of this.waiters.splice(0)) w();
     };
-    signal.addEventListener('abort', stop, { once: true });
-    this.closed = signal.aborted;
+    signal.addEventListener('abort', wake, { once: true });
     await Promise.all(Array.from({ length: workers }, () => this.worker(reconcile, signal, onError)));
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    signal.removeEventListener('abort', wake);
   }
 
-  private async next(): Promise<string | undefined> {
-    while (!this.closed) {
+  private async next(signal: AbortSignal): Promise<string | undefined> {
+    while (!signal.aborted) {
       const key = this.queue.shift();
       if (key !== undefined) {
         this.queued.delete(key);
@@ -124,7 +124,7 @@ export class WorkQueue {
 
   private async worker(reconcile: Reconcile, signal: AbortSignal, onError?: (key: string, e: unknown) => void): Promise<void> {
     for (;;) {
-      const key = await this.next();
+      const key = await this.next(signal);
       if (key === undefined) return;
       this.processing.add(key);
       try {

@@ -3,7 +3,7 @@
  * local control plane runs ServiceRollout canaries; the CLI steers them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../src/kube/index.ts';
+import { InformerFactory, KubeClient } from '../../src/kube/index.ts';
 import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, installManifests } from '../../src/rollout/index.ts';
 import { SIMULATE_LABEL } from '../../src/cluster/index.ts';
 import { testKubeconfigPath, useNamespace, waitFor } from './harness.ts';
@@ -185,5 +185,44 @@ describe('rollout: RBAC is least privilege, proven by running under the installe
       ctl.kill('SIGTERM');
       await ctl.exited;
     }
+  });
+});
+
+describe('rollout: stable capacity never drops', () => {
+  const ns = useNamespace('rollout-capacity', { podSecurity: 'restricted' });
+
+  it('ready endpoints of the stable Service never go below its replicas through a never-ready canary, its abort, and a promotion', async () => {
+    await withController(ns(), 'capacity', async (c) => {
+      const steps = [{ setWeight: 25 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
+      const ro = (image: string, podLabels: Record<string, string> = {}): ReturnType<typeof rollout> => rollout(ns(), { image, steps, instance: 'capacity', progressDeadlineSeconds: 5, gateway: true, podLabels });
+      await c.apply(ro('registry.example/web:1.0.0'));
+      await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+
+      // Every EndpointSlice event of the stable Service, from the moment it has all its replicas.
+      const factory = new InformerFactory(c);
+      const slices = factory.informer({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace: ns().name, labelSelector: 'kubernetes.io/service-name=web-stable' });
+      const readyNow = (): number =>
+        slices.list().reduce((n, s) => n + ((s['endpoints'] as { conditions?: { ready?: boolean } }[] | undefined) ?? []).filter((e) => e.conditions?.ready === true).length, 0);
+      const seen: number[] = [];
+      const record = (): void => void seen.push(readyNow());
+      slices.on({ add: record, update: record, delete: record });
+      const ac = new AbortController();
+      factory.start(ac.signal);
+      try {
+        await waitFor(async () => (readyNow() >= 4 ? true : undefined), { what: '4 ready stable endpoints' });
+        seen.length = 0;
+
+        await c.apply(ro('registry.example/web:2.0.0', { [SIMULATE_LABEL]: 'never-ready' }));
+        await waitStatus(c, ns(), 'the never-ready canary aborted', (r) => r.status?.phase === 'Degraded');
+        await c.apply(ro('registry.example/web:3.0.0'));
+        await waitStatus(c, ns(), 'v3 promoted', (r) => r.status?.phase === 'Healthy' && r.status.stableImage === 'registry.example/web:3.0.0');
+        await waitFor(async () => (readyNow() >= 4 ? true : undefined), { what: 'the stable endpoints settled on v3' });
+      } finally {
+        ac.abort();
+      }
+      // The stable Service saw its pods replaced during the promotion (maxUnavailable 0), yet never fewer than 4 ready.
+      expect(seen.length).toBeGreaterThan(0);
+      expect(Math.min(...seen)).toBeGreaterThanOrEqual(4);
+    });
   });
 });
