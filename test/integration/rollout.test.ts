@@ -209,14 +209,14 @@ describe('rollout: stable capacity never drops', () => {
       const ac = new AbortController();
       factory.start(ac.signal);
       try {
-        await waitFor(async () => (readyNow() >= 4 ? true : undefined), { what: '4 ready stable endpoints' });
+        await waitFor(() => Promise.resolve(readyNow() >= 4 ? true : undefined), { what: '4 ready stable endpoints' });
         seen.length = 0;
 
         await c.apply(ro('registry.example/web:2.0.0', { [SIMULATE_LABEL]: 'never-ready' }));
         await waitStatus(c, ns(), 'the never-ready canary aborted', (r) => r.status?.phase === 'Degraded');
         await c.apply(ro('registry.example/web:3.0.0'));
         await waitStatus(c, ns(), 'v3 promoted', (r) => r.status?.phase === 'Healthy' && r.status.stableImage === 'registry.example/web:3.0.0');
-        await waitFor(async () => (readyNow() >= 4 ? true : undefined), { what: 'the stable endpoints settled on v3' });
+        await waitFor(() => Promise.resolve(readyNow() >= 4 ? true : undefined), { what: 'the stable endpoints settled on v3' });
       } finally {
         ac.abort();
       }
