@@ -3,7 +3,7 @@
  * the reconciler the slipway controller runs.
  */
 export { rolloutReconciler, reconcileRollout, INSTANCE_LABEL } from './reconcile.ts';
-export { templateHash, canaryReplicasFor, durationMs, imageOf, REVISION_LABEL } from './run.ts';
+export { templateHash, canaryReplicasFor, canaryScaleAt, durationMs, imageOf, REVISION_LABEL } from './run.ts';
 export { versionName } from './bluegreen.ts';
 export { routerFor, canaryWeightOf, stableName, canaryName, TRACK_LABEL, CONTROLLER_MANAGER, type TrafficRouter, type HeaderRoute } from './router.ts';
 export { serviceRolloutCrd, structural, API_VERSION, KIND, PLURAL, GROUP, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutSpecT, type ServiceRolloutStatusT, type StepT, type BlueGreenT } from './types.ts';

@@ -24,7 +24,7 @@ import { reconcileBlueGreen } from './bluegreen.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
 import { releaseVerdict, startGate, type Member } from './release.ts';
 import { TRACK_LABEL, canaryName, stableName } from './router.ts';
-import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryReplicasFor, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
+import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryScaleAt, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
 
 /** One reconcile of the rollout at `key` (`namespace/name`). */
@@ -169,6 +169,15 @@ async function startIfNew(r: Run, desired: string): Promise<void> {
   }
 }
 
+/** The canary follows the stable replica count (an HPA's current one) at the weight reached so far. */
+async function followStableScale(r: Run): Promise<void> {
+  const done = Math.min(r.st.currentStepIndex ?? 0, r.steps.length);
+  const current = r.steps[done];
+  // A setWeight or setCanaryScale step in progress scales the canary itself, to its own target.
+  if (done === 0 || current === undefined || current.setWeight !== undefined || current.setCanaryScale !== undefined) return;
+  await r.applyDeployment('canary', r.ro.spec.template, canaryScaleAt(r.steps, done, replicasOf(r.ro)));
+}
+
 async function progressCanary(r: Run, desired: string): Promise<ReconcileResult | undefined> {
   const held = await holdAborted(r, desired);
   if (held) return held.result;
@@ -186,6 +195,7 @@ async function progressCanary(r: Run, desired: string): Promise<ReconcileResult 
     await r.writeStatus({ handledAbort: abortReq });
     return abort(r, desired, 'aborted by `slipway rollout abort`');
   }
+  await followStableScale(r);
   if (r.ro.spec.paused) {
     if (r.st.phase !== 'Paused') await r.writeStatus({ phase: 'Paused', message: 'paused by `slipway rollout pause`' });
     return undefined;
@@ -224,8 +234,7 @@ async function runStep(r: Run, desired: string, step: StepT, i: number, deadline
   }
   if (step.pause !== undefined) return pauseStep(r, step.pause.duration, i);
   if (step.setCanaryScale !== undefined) {
-    const s = step.setCanaryScale;
-    const replicas = s.replicas ?? canaryReplicasFor(s.weight ?? r.st.weight ?? 0, replicasOf(r.ro));
+    const replicas = canaryScaleAt(r.steps, i + 1, replicasOf(r.ro));
     await r.applyDeployment('canary', r.ro.spec.template, replicas);
     return { done: `canary scaled to ${replicas}` };
   }
@@ -267,7 +276,7 @@ async function analysisStep(r: Run, desired: string, i: number): Promise<StepOut
 
 /** Scales the canary for weight `w`, and once its pods are ready routes `w`% to it; a result while it has to wait (or aborted). */
 async function setWeightStep(r: Run, desired: string, w: number, i: number, deadlineMs: number): Promise<ReconcileResult | undefined> {
-  await r.applyDeployment('canary', r.ro.spec.template, canaryReplicasFor(w, replicasOf(r.ro)));
+  await r.applyDeployment('canary', r.ro.spec.template, canaryScaleAt(r.steps, i + 1, replicasOf(r.ro)));
   const view = viewOf(await r.deployment(canaryName(r.ro)));
   if (!view.ready && w > 0) {
     const started = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : Date.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canaryWeightOf, canaryReplicasFor, durationMs, rolloutView, serviceRolloutCrd, structural, templateHash, type ServiceRollout } from './index.ts';
+import { canaryScaleAt, canaryWeightOf, canaryReplicasFor, durationMs, rolloutView, serviceRolloutCrd, structural, templateHash, type ServiceRollout, type StepT } from './index.ts';
 
 describe('canary arithmetic', () => {
   it.each<[number, number, number]>([
@@ -79,5 +79,18 @@ describe('rolloutView (the -o json contract)', () => {
     const v = rolloutView(ro(status));
     expect(v).toMatchObject({ service: 'api', namespace: 'shop', strategy: 'canary', ...want });
     expect(v.steps.map((s) => s.state)).toEqual(states);
+  });
+});
+
+describe('canaryScaleAt: canary pods after the steps so far, for the current stable replicas', () => {
+  it.each<[string, StepT[], number, number, number]>([
+    ['nothing run yet', [{ setWeight: 20 }], 0, 10, 0],
+    ['weight 20% of 10', [{ setWeight: 20 }, { pause: {} }], 2, 10, 2],
+    ['the HPA scaled stable to 20: the canary follows', [{ setWeight: 20 }, { pause: {} }], 2, 20, 4],
+    ['setCanaryScale replicas fixes it', [{ setWeight: 20 }, { setCanaryScale: { replicas: 3 } }, { pause: {} }], 3, 20, 3],
+    ['setCanaryScale weight is a share of stable', [{ setCanaryScale: { weight: 50 } }, { setWeight: 10 }], 2, 8, 4],
+    ['matchTrafficWeight returns to the weight', [{ setCanaryScale: { replicas: 3 } }, { setWeight: 50 }, { setCanaryScale: { matchTrafficWeight: true } }], 3, 8, 4],
+  ])('%s', (_n, steps, upTo, replicas, want) => {
+    expect(canaryScaleAt(steps, upTo, replicas)).toBe(want);
   });
 });

@@ -37,6 +37,24 @@ export function canaryReplicasFor(weight: number, replicas: number): number {
   return weight <= 0 ? 0 : Math.max(1, Math.ceil((replicas * weight) / 100));
 }
 
+/**
+ * Canary pods once steps [0, upTo) ran, for `replicas` stable pods (the HPA's current count when
+ * the service autoscales): the traffic weight's share, unless a setCanaryScale step fixed it
+ * (until one with matchTrafficWeight). Recomputed on every reconcile, so the canary follows the
+ * stable replica count as it changes.
+ */
+export function canaryScaleAt(steps: readonly StepT[], upTo: number, replicas: number): number {
+  let weight = 0;
+  let fixed: number | undefined;
+  for (const s of steps.slice(0, upTo)) {
+    if (s.setWeight !== undefined) weight = s.setWeight;
+    const scale = s.setCanaryScale;
+    if (scale === undefined) continue;
+    fixed = scale.matchTrafficWeight ? undefined : (scale.replicas ?? (scale.weight !== undefined ? canaryReplicasFor(scale.weight, replicas) : undefined));
+  }
+  return fixed ?? canaryReplicasFor(weight, replicas);
+}
+
 /** The first image of a pod template, for status and the CLI. */
 export function imageOf(template: unknown): string | undefined {
   return (template as { spec?: { containers?: { image?: string }[] } } | undefined)?.spec?.containers?.[0]?.image;

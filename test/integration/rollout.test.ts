@@ -38,6 +38,14 @@ describe('rollout: canary with pauses, promote, promote --full', () => {
       expect(view).toMatchObject({ phase: 'Paused', currentStep: 3, weight: 50, stable: { image: 'registry.example/web:1.0.0' }, canary: { image: 'registry.example/web:2.0.0' } });
       expect(view.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'current']);
 
+      // An HPA scales the service through the rollout's scale subresource: the canary follows at 50%.
+      await c.transport.request({ method: 'PATCH', path: `/apis/slipway.dev/v1alpha1/namespaces/${ns().name}/servicerollouts/web/scale`, body: { spec: { replicas: 8 } }, contentType: 'application/merge-patch+json' });
+      await waitFor(async () => (((await deployment(c, ns(), 'web-canary'))?.['spec'] as { replicas: number }).replicas === 4 ? true : undefined), { what: 'the canary at 4 of 8 replicas (50%)' });
+      expect(((await deployment(c, ns(), 'web-stable'))?.['spec'] as { replicas: number }).replicas).toBe(8);
+      // And back (the same value as this test's manifest, so its later applies share the field).
+      await c.transport.request({ method: 'PATCH', path: `/apis/slipway.dev/v1alpha1/namespaces/${ns().name}/servicerollouts/web/scale`, body: { spec: { replicas: 4 } }, contentType: 'application/merge-patch+json' });
+      await waitFor(async () => (((await deployment(c, ns(), 'web-canary'))?.['spec'] as { replicas: number }).replicas === 2 ? true : undefined), { what: 'the canary back at 2 of 4' });
+
       // Still paused a while later: nothing but promote ends it.
       await new Promise((r) => setTimeout(r, 1500));
       expect((await getRollout(c, ns())).status?.phase).toBe('Paused');
