@@ -23,7 +23,8 @@
  *
  *   node bench/rollout.ts --kubeconfig FILE [--count 200] [--replicas 1] [--spread 10] [--timeout 600] [--only slipway|flagger]
  *
- * Needs a local cluster with the Gateway API CRDs and kwok (`slipway cluster up --no-controller`),
+ * Needs a local cluster with the Gateway API CRDs and kwok (`slipway cluster up --no-controller
+ * --nodes 10`: 200 canaries need about 600 pods, a kwok node takes 110),
  * flagger from scripts/install-go-tools.sh, and the Go toolchain for Flagger's CRDs
  * (`go mod download github.com/fluxcd/flagger@v1.44.0`, artifacts/flagger/crd.yaml).
  */
@@ -578,6 +579,15 @@ async function benchFlagger(client: KubeClient): Promise<Result> {
 // ---------------------------------------------------------------------------------------------
 
 const client = await KubeClient.connect({ kubeconfig, maxSockets: 32 });
+// Each canary runs stable (or primary) and canary pods, plus a surge pod while promoting; kwok
+// nodes take 110 pods each (`slipway cluster up --nodes`).
+const podCapacity = (await client.list({ apiVersion: 'v1', kind: 'Node' })).reduce((n, node) => n + Number((node['status'] as { allocatable?: { pods?: string } } | undefined)?.allocatable?.pods ?? 0), 0);
+const podsNeeded = count * (2 * replicas + 1);
+if (podCapacity < podsNeeded) {
+  client.close();
+  process.stderr.write(`the cluster's nodes take ${podCapacity} pods; ${count} canaries of ${replicas} replica(s) need up to ${podsNeeded}: start it with more nodes (\`slipway cluster up --nodes ${Math.ceil(podsNeeded / 110) + 1}\`)\n`);
+  process.exit(2);
+}
 const started = new Date();
 let sw: Result | undefined;
 let fg: Result | undefined;
@@ -598,7 +608,7 @@ const load = loadavg().map((l) => l.toFixed(1)).join(' ');
 const text = `
 ### rollout — ${started.toISOString()}
 
-Command: \`node bench/rollout.ts --kubeconfig <local cluster> --count ${count} --replicas ${replicas} --spread ${spread}${only ? ` --only ${only}` : ''}\` on ${cpus().length} cores, local control plane (\`slipway cluster up --no-controller\`: kube-apiserver + etcd, kwok pods Ready ~1 s after creation), Node ${process.version}.
+Command: \`node bench/rollout.ts --kubeconfig <local cluster> --count ${count} --replicas ${replicas} --spread ${spread}${only ? ` --only ${only}` : ''}\` on ${cpus().length} cores, local control plane (\`slipway cluster up --no-controller --nodes ${Math.round(podCapacity / 110)}\`: kube-apiserver + etcd, kwok pods Ready ~1 s after creation), Node ${process.version}.
 Same cluster, ${count} concurrent canaries for each controller (run one after the other, each in its own namespace), ${replicas} replica(s) each, the same route kind: a Gateway API v1 HTTPRoute with a stable and a canary backend, whose canary weight a watch observes.
 slipway: \`slipway controller run -n <ns> --instance bench\` (child process), ServiceRollout steps \`setWeight 20, pause {}, setWeight 50, pause {}\`, gate = \`slipway rollout promote\` (requestAction: GET + apply of the slipway.dev/promote annotation; timed from before the GET).
 Flagger ${FLAGGER_VERSION} (\`-mesh-provider gatewayapi:v1 -namespace <ns>\`, client QPS raised to 1000/burst 2000), Canary \`stepWeights: [20, 50]\`, \`interval: ${FLAGGER_INTERVAL}\` (its minimum: Flagger raises any shorter interval to 10 s), gates = \`confirm-traffic-increase\` and \`confirm-promotion\` webhooks served by the bench (403 until the bench opens the canary's gate, then 200).
