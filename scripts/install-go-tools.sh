@@ -18,6 +18,9 @@ TOOLS=(
   "kompose github.com/kubernetes/kompose@v1.38.0"
   # CI generator checks (src/ci).
   "actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
+  # bench/rollout.ts: the progressive-delivery peer (its CRDs: artifacts/flagger/crd.yaml in the
+  # module cache, `go mod download github.com/fluxcd/flagger@v1.44.0`).
+  "flagger github.com/fluxcd/flagger/cmd/flagger@v1.44.0"
 )
 
 # Fallback when `go install m@v` fails although the version itself is fetchable (the proxy
