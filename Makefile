@@ -1,7 +1,7 @@
 # The two entry points in README.md. Each installs what it needs and caches it.
 SHELL := /bin/bash
 .ONESHELL:
-.PHONY: demo test setup kube-bin crds go-tools typecheck lint knip unit integration golden clean
+.PHONY: demo test setup kube-bin crds go-tools bench-tools typecheck lint knip unit integration golden clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -16,6 +16,10 @@ crds:
 ## go-tools: the peer tools tests compare against (helm, kustomize, kube-score, kompose, actionlint), cached by version.
 go-tools: setup
 	@scripts/install-go-tools.sh >&2
+
+## bench-tools: the go-tools plus the benchmark-only peers (Flagger for bench/rollout.ts).
+bench-tools: setup
+	@scripts/install-go-tools.sh --bench >&2
 
 ## demo: local control plane up, examples/streaming-analytics deployed to dev, status printed.
 demo: kube-bin

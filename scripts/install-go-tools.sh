@@ -4,7 +4,7 @@
 # Prints the bin dir on stdout. A tool that cannot be fetched (e.g. the module proxy refuses it)
 # is reported on stderr and skipped; set SLIPWAY_TOOLS_STRICT=1 to make that fatal.
 #
-# Add a tool: one line "<binary> <module/cmd path>@<version>" in TOOLS below.
+# Add a tool: one line "<binary> <module/cmd path>@<version>" in TOOLS below (BENCH_TOOLS: only with --bench).
 set -euo pipefail
 
 TOOLS=(
@@ -18,10 +18,15 @@ TOOLS=(
   "kompose github.com/kubernetes/kompose@v1.38.0"
   # CI generator checks (src/ci).
   "actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
+)
+# Benchmark-only peers, with --bench (`make bench-tools`): no test needs them, so `make test` on a
+# fresh machine does not spend minutes building them.
+BENCH_TOOLS=(
   # bench/rollout.ts: the progressive-delivery peer (its CRDs: artifacts/flagger/crd.yaml in the
   # module cache, `go mod download github.com/fluxcd/flagger@v1.44.0`).
   "flagger github.com/fluxcd/flagger/cmd/flagger@v1.44.0"
 )
+if [[ "${1:-}" == "--bench" ]]; then TOOLS+=("${BENCH_TOOLS[@]}"); fi
 
 # Fallback when `go install m@v` fails although the version itself is fetchable (the proxy
 # refuses some modules' version list, which `go install` reads for its deprecation check): build
