@@ -403,7 +403,7 @@ async function benchSlipway(client: KubeClient): Promise<Result> {
 function flaggerBinary(): string {
   const cached = join(process.env['SLIPWAY_CACHE'] ?? join(process.env['HOME'] ?? '', '.cache/slipway'), 'tools/bin/flagger');
   if (existsSync(cached)) return cached;
-  throw new Error(`flagger not found at ${cached}: run `make bench-tools` (scripts/install-go-tools.sh --bench: go install ${FLAGGER_MODULE}/cmd/flagger@${FLAGGER_VERSION})`);
+  throw new Error(`flagger not found at ${cached}: run make bench-tools (scripts/install-go-tools.sh --bench: go install ${FLAGGER_MODULE}/cmd/flagger@${FLAGGER_VERSION})`);
 }
 
 /** Flagger's CRDs: artifacts/flagger/crd.yaml of its Go module (downloaded into the module cache if needed). */

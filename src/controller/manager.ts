@@ -86,7 +86,8 @@ export class Manager {
   constructor(o: ManagerOptions) {
     this.o = o;
     this.log = o.logger ?? pino({ base: { controller: 'slipway', identity: o.identity } });
-    this.informers = new InformerFactory(o.client);
+    // Reconcilers never read managedFields: the caches need not keep them.
+    this.informers = new InformerFactory(o.client, { stripManagedFields: true });
     this.events = new EventRecorder({ client: o.client, component: 'slipway-controller', instance: o.identity, onError: (e) => this.log.warn({ err: describeError(e) }, 'could not record an event') });
     collectDefaultMetrics({ register: this.registry, prefix: 'slipway_controller_' });
     this.metrics = {

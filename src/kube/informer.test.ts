@@ -72,6 +72,24 @@ describe('SharedInformer', () => {
     expect(inf.get('a', 'team')?.['data']).toEqual({ k: 'v' });
   });
 
+  it.each([
+    ['stripManagedFields drops managedFields from the cache and the handlers', true, undefined],
+    ['by default the cache keeps them', false, [{ manager: 'kubectl' }]],
+  ])('%s', async (_n, strip, want) => {
+    const withFields = (o: LiveObject): LiveObject => ({ ...o, metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl' }] } });
+    fake.store.set('a', withFields(fake.put('a')));
+    const inf = new SharedInformer(client, q, { ...fastBackoff, stripManagedFields: strip });
+    const seen: LiveObject[] = [];
+    inf.on({ add: (o) => seen.push(o), update: (o) => seen.push(o) });
+    void inf.run(ac.signal);
+    await inf.waitForSync();
+    await until(() => watchOf() !== undefined, 'the watch');
+    const b = withFields(fake.put('b'));
+    watchOf()?.send('ADDED', b);
+    await until(() => seen.length === 2, 'the list and the watch event');
+    for (const o of [...seen, inf.get('a', 'team'), inf.get('b', 'team')]) expect(o?.metadata['managedFields']).toEqual(want);
+  });
+
   it('resumes a watch the server ended from the last event or bookmark, without relisting', async () => {
     fake.put('a');
     const inf = new SharedInformer(client, q, fastBackoff);

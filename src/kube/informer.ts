@@ -23,6 +23,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { internal, isSlipwayError, type SlipwayError } from '../errors/index.ts';
+import { omit } from '../manifest/index.ts';
 import type { KindQuery, KubeClient, LiveObject, WatchEvent } from './client.ts';
 import { apiStatusOf } from './errors.ts';
 
@@ -42,6 +43,12 @@ export interface InformerOptions {
    * @default 30000
    */
   readonly backoffMaxMs?: number;
+  /**
+   * Drop `metadata.managedFields` from cached objects (client-go's TransformStripManagedFields):
+   * for a controller that never reads them they are most of an object's size in memory.
+   * @default false
+   */
+  readonly stripManagedFields?: boolean;
   /** Server-side watch timeout range in seconds; each watch picks one at random so that watches do not all reconnect together. @default [300, 600] */
   readonly watchTimeoutSeconds?: readonly [number, number];
 }
@@ -77,7 +84,7 @@ export class SharedInformer {
   constructor(client: KubeClient, query: KindQuery, opts: InformerOptions = {}) {
     this.client = client;
     this.query = query;
-    this.opts = { pageSize: opts.pageSize ?? 500, backoffBaseMs: opts.backoffBaseMs ?? 500, backoffMaxMs: opts.backoffMaxMs ?? 30_000, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? [300, 600] };
+    this.opts = { pageSize: opts.pageSize ?? 500, backoffBaseMs: opts.backoffBaseMs ?? 500, backoffMaxMs: opts.backoffMaxMs ?? 30_000, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? [300, 600], stripManagedFields: opts.stripManagedFields ?? false };
   }
 
   /** Registers handlers; objects already in the cache are delivered to `add` at once, as client-go does for late registrations. Returns an unregister function. */
@@ -175,7 +182,8 @@ export class SharedInformer {
     const { items, resourceVersion } = await this.client.listAll(this.query, { limit: this.opts.pageSize, signal });
     this.stats.lists++;
     const seen = new Set<string>();
-    for (const o of items) {
+    for (const item of items) {
+      const o = this.transform(item);
       const key = objectKey(o);
       seen.add(key);
       const old = this.cache.get(key);
@@ -195,8 +203,14 @@ export class SharedInformer {
     }
   }
 
+  /** The object as the cache keeps it. */
+  private transform(o: LiveObject): LiveObject {
+    if (!this.opts.stripManagedFields || !('managedFields' in o.metadata)) return o;
+    return { ...o, metadata: omit(o.metadata, ['managedFields']) };
+  }
+
   private apply(ev: WatchEvent): void {
-    const o = ev.object;
+    const o = this.transform(ev.object);
     const v = rv(o);
     if (ev.type === 'BOOKMARK') {
       if (v) this.resourceVersion = v;

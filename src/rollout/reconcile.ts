@@ -23,8 +23,8 @@ import type { KindQuery } from '../kube/index.ts';
 import { reconcileBlueGreen } from './bluegreen.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
 import { releaseVerdict, startGate, type Member } from './release.ts';
-import { TRACK_LABEL, canaryName, stableName } from './router.ts';
-import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryScaleAt, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
+import { canaryName, stableName } from './router.ts';
+import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryScaleAt, deploymentsQuery, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
 
 /** One reconcile of the rollout at `key` (`namespace/name`). */
@@ -39,7 +39,7 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, prima
   if (live.spec.strategy.blueGreen) return reconcileBlueGreen(r, live.spec.strategy.blueGreen);
   const desired = templateHash(live.spec.template);
   await r.router.prepare(live);
-  const stable = await r.deployment(stableName(live));
+  const stable = await r.deployment(stableName(live), { fresh: true });
 
   // First version: straight to stable, nothing to compare with.
   if (!stable) {
@@ -289,7 +289,7 @@ async function setWeightStep(r: Run, desired: string, w: number, i: number, dead
 
 /** After the last step: stable takes the canary's template (maxUnavailable 0) while traffic stays split; then all traffic to stable. */
 async function promote(r: Run, desired: string, deadlineMs: number): Promise<ReconcileResult | undefined> {
-  const stable = viewOf(await r.deployment(stableName(r.ro)));
+  const stable = viewOf(await r.deployment(stableName(r.ro), { fresh: true }));
   if (stable.revision !== desired) {
     // The old stable template lists its config copies: recorded before it is overwritten.
     const garbage = unusedConfig([stable.template], [r.ro.spec.template]);
@@ -332,12 +332,14 @@ export function rolloutReconciler(o: { namespace?: string | undefined; instance?
   const primary = { apiVersion: API_VERSION, kind: KIND, namespace: o.namespace, labelSelector };
   return {
     name: 'rollout',
+    // Reconciles mostly wait on the apiserver: more workers than cores (bench/rollout.ts at 200 canaries).
+    workers: 16,
     primary,
     secondary: [
       // The members of a multi-service release wake each other (release.ts).
       { query: primary, keysOf: (o) => ((o as unknown as Member).spec.release?.members ?? []).filter((n) => n !== o.metadata.name).map((n) => `${o.metadata.namespace ?? ''}/${n}`) },
       {
-        query: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: o.namespace, labelSelector: TRACK_LABEL },
+        query: deploymentsQuery(o.namespace),
         keysOf: (d) => {
           const owner = (d.metadata as { ownerReferences?: { kind?: string; name?: string }[] }).ownerReferences?.find((x) => x.kind === KIND);
           return owner?.name ? [`${d.metadata.namespace ?? ''}/${owner.name}`] : [];

@@ -82,7 +82,23 @@ class GatewayApiRouter implements TrafficRouter {
 }
 
 /** The Services `-stable` and `-canary` a router sends traffic to (written only when missing or different). */
+/**
+ * The rollouts (uid, generation, port) whose Services this process has already checked: a rollout
+ * reconciled many times per step does not GET both Services every time. Process memory only: a
+ * restarted controller checks again, and so does a new generation.
+ */
+const prepared = new Map<string, string>();
+
 async function prepareServices(client: KubeClient, ro: ServiceRollout, port: number): Promise<void> {
+  const uid = (ro.metadata as { uid?: string }).uid ?? '';
+  const mark = `${String((ro.metadata as { generation?: number }).generation ?? 0)}|${port}`;
+  if (uid !== '' && prepared.get(uid) === mark) return;
+  await ensureServices(client, ro, port);
+  if (uid !== '') prepared.set(uid, mark);
+  if (prepared.size > 10_000) prepared.delete(prepared.keys().next().value ?? '');
+}
+
+async function ensureServices(client: KubeClient, ro: ServiceRollout, port: number): Promise<void> {
   for (const [name, track] of [[stableName(ro), 'stable'], [canaryName(ro), 'canary']] as const) {
     const live = await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ro.metadata.namespace ?? 'default', name });
     const spec = live?.['spec'] as { selector?: Record<string, string>; ports?: { port?: number }[] } | undefined;

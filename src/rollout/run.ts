@@ -87,6 +87,9 @@ export const now = (): string => new Date().toISOString();
 /** Status fields to set; an undefined value removes the field. */
 export type StatusPatch = { [K in keyof ServiceRolloutStatusT]?: ServiceRolloutStatusT[K] | undefined };
 
+/** The Deployments the controller watches (and caches): those of rollouts, by their track label. */
+export const deploymentsQuery = (namespace: string | undefined): KindQuery => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, labelSelector: TRACK_LABEL });
+
 /** Everything one reconcile of one rollout needs. */
 export class Run {
   readonly ro: ServiceRollout;
@@ -125,8 +128,16 @@ export class Run {
     return v !== undefined && v !== handled ? v : undefined;
   }
 
-  async deployment(name: string): Promise<LiveObject | undefined> {
-    return this.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.ns, name }, { signal: this.ctx.signal });
+  /**
+   * A Deployment of the rollout: from the controller's informer cache (kept current by the watch
+   * that wakes the controller on Deployment changes), or from the apiserver when `fresh` or when
+   * the cache does not have it. A cached copy can only be older than the truth: at worst an
+   * unchanged object is applied again (a no-op) or readiness is seen a moment late (a requeue),
+   * so decisions that must not act on an old version (promotion) ask for it fresh.
+   */
+  async deployment(name: string, o: { fresh?: boolean } = {}): Promise<LiveObject | undefined> {
+    const cached = o.fresh ? undefined : this.ctx.informers.informer(deploymentsQuery(this.primary.namespace)).get(name, this.ns);
+    return cached ?? this.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.ns, name }, { signal: this.ctx.signal });
   }
 
   /** Writes a canary track's Deployment (`<name>-stable` or `<name>-canary`). */
