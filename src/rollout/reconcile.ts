@@ -39,7 +39,7 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, prima
   if (live.spec.strategy.blueGreen) return reconcileBlueGreen(r, live.spec.strategy.blueGreen);
   const desired = templateHash(live.spec.template);
   await r.router.prepare(live);
-  const stable = await r.deployment(stableName(live), { fresh: true });
+  const stable = await r.deployment(stableName(live));
 
   // First version: straight to stable, nothing to compare with.
   if (!stable) {
@@ -289,7 +289,7 @@ async function setWeightStep(r: Run, desired: string, w: number, i: number, dead
 
 /** After the last step: stable takes the canary's template (maxUnavailable 0) while traffic stays split; then all traffic to stable. */
 async function promote(r: Run, desired: string, deadlineMs: number): Promise<ReconcileResult | undefined> {
-  const stable = viewOf(await r.deployment(stableName(r.ro), { fresh: true }));
+  const stable = viewOf(await r.deployment(stableName(r.ro)));
   if (stable.revision !== desired) {
     // The old stable template lists its config copies: recorded before it is overwritten.
     const garbage = unusedConfig([stable.template], [r.ro.spec.template]);

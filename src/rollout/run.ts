@@ -87,6 +87,14 @@ export const now = (): string => new Date().toISOString();
 /** Status fields to set; an undefined value removes the field. */
 export type StatusPatch = { [K in keyof ServiceRolloutStatusT]?: ServiceRolloutStatusT[K] | undefined };
 
+/** metadata.generation after this process's last write of each Deployment (`ns/name`), bounded. */
+const written = new Map<string, number>();
+function remember(key: string, generation: number | undefined): void {
+  written.delete(key);
+  if (generation !== undefined) written.set(key, generation);
+  if (written.size > 20_000) written.delete(written.keys().next().value ?? '');
+}
+
 /** The Deployments the controller watches (and caches): those of rollouts, by their track label. */
 export const deploymentsQuery = (namespace: string | undefined): KindQuery => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, labelSelector: TRACK_LABEL });
 
@@ -128,17 +136,25 @@ export class Run {
     return v !== undefined && v !== handled ? v : undefined;
   }
 
-  /**
-   * A Deployment of the rollout: from the controller's informer cache (kept current by the watch
-   * that wakes the controller on Deployment changes), or from the apiserver when `fresh` or when
-   * the cache does not have it. A cached copy can only be older than the truth: at worst an
-   * unchanged object is applied again (a no-op) or readiness is seen a moment late (a requeue),
-   * so decisions that must not act on an old version (promotion) ask for it fresh.
-   */
-  async deployment(name: string, o: { fresh?: boolean } = {}): Promise<LiveObject | undefined> {
-    const cached = o.fresh ? undefined : this.ctx.informers.informer(deploymentsQuery(this.primary.namespace)).get(name, this.ns);
-    return cached ?? this.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.ns, name }, { signal: this.ctx.signal });
+  /** A Deployment of the rollout, as the apiserver has it now (decisions are made on fresh reads). */
+  async deployment(name: string): Promise<LiveObject | undefined> {
+    return this.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.ns, name }, { signal: this.ctx.signal });
   }
+
+  /**
+   * The Deployment as the informer cache has it, when its spec is the one this process last wrote
+   * (the same metadata.generation: the deployment controller's status updates do not change it,
+   * any spec change does); otherwise from the apiserver. Only for the "already written?" check of
+   * applyWorkload: an older copy could match what is wanted now (A, then B, then A again) and skip
+   * a write that is needed. Saves a GET per track and reconcile.
+   */
+  private async lastWritten(name: string): Promise<LiveObject | undefined> {
+    const cached = this.ctx.informers.informer(deploymentsQuery(this.primary.namespace)).get(name, this.ns);
+    const mine = written.get(`${this.ns}/${name}`);
+    if (cached && mine !== undefined && (cached.metadata as { generation?: number }).generation === mine) return cached;
+    return this.deployment(name);
+  }
+
 
   /** Writes a canary track's Deployment (`<name>-stable` or `<name>-canary`). */
   applyDeployment(track: 'stable' | 'canary', template: unknown, replicas: number, revision: string = templateHash(template)): Promise<void> {
@@ -150,11 +166,11 @@ export class Run {
    * unless it already has this revision at these replicas (reads are cheaper than writes).
    */
   async applyWorkload(name: string, extra: Record<string, string>, template: unknown, replicas: number, revision: string): Promise<void> {
-    const live = await this.deployment(name);
+    const live = await this.lastWritten(name);
     if (live && live.metadata.annotations?.[REVISION_ANNOTATION] === revision && (live['spec'] as { replicas?: number } | undefined)?.replicas === replicas) return;
     const sel = { ...this.ro.spec.selector.matchLabels, ...extra };
     const t = (template ?? {}) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
-    await this.client.apply(
+    const applied = await this.client.apply(
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -169,6 +185,7 @@ export class Run {
       },
       { force: true, fieldManager: CONTROLLER_MANAGER, signal: this.ctx.signal },
     );
+    remember(`${this.ns}/${name}`, (applied.metadata as { generation?: number }).generation);
   }
 
   /** Writes the status (the whole of it: fields left out are removed). */
