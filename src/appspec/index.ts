@@ -8,6 +8,7 @@ export {
   workloadStrategyOf,
   strategyAnnotations,
   parseStrategyAnnotations,
+  type WorkloadStrategy,
 } from './strategy.ts';
 export { loadSpec } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';

@@ -285,6 +285,23 @@ const CanaryStep = Type.Union([
   Obj({ setWeight: Type.Integer({ minimum: 0, maximum: 100 }) }, 'Send this percent of traffic to the canary.'),
   Obj({ pause: Obj({ duration: Opt(Duration) }, 'Pause; without duration, until promoted.') }, 'Pause.'),
   Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Type.Integer({ minimum: 1 })), failureLimit: Opt(Type.Integer({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
+  Obj(
+    {
+      setCanaryScale: Obj(
+        {
+          replicas: Opt(Type.Integer({ minimum: 0, description: 'Exact canary replicas.' })),
+          weight: Opt(Type.Integer({ minimum: 0, maximum: 100, description: 'Canary replicas as a percentage of the stable replicas.' })),
+          matchTrafficWeight: Opt(Type.Boolean({ description: 'Scale with the traffic weight again (the default).' })),
+        },
+        'Scale the canary independently of its traffic weight.',
+      ),
+    },
+    'Canary scale.',
+  ),
+  Obj(
+    { setHeaderRoute: Obj({ name: Type.String({ minLength: 1, description: 'Header name.' }), value: Type.String({ description: 'Exact value.' }) }, 'Requests carrying this header go to the canary whatever the weight, so testers try a release before any user sees it (Gateway API header match, NGINX canary-by-header, Istio match).') },
+    'Header route.',
+  ),
 ]);
 export const CanarySteps = Type.Array(CanaryStep, { minItems: 1 });
 export const BlueGreen = Obj(
@@ -308,7 +325,15 @@ const Strategy = Obj(
     maxSurge: Opt(Percent),
     maxUnavailable: Opt(Percent),
     progressDeadlineSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 600' })),
-    canary: Opt(Obj({ steps: CanarySteps }, `Canary steps, in order. ${PROGRESSIVE}`)),
+    canary: Opt(
+      Obj(
+        {
+          steps: CanarySteps,
+          trafficRouting: Opt(Type.Literal('istio', { description: "Route the canary's traffic with Istio (a VirtualService weighting DestinationRule subsets). Default: the service's HTTPRoute (Gateway API) or nginx Ingress, else the replica ratio." })),
+        },
+        `Canary steps, in order. ${PROGRESSIVE}`,
+      ),
+    ),
     blueGreen: Opt(BlueGreen),
   },
   `Rollout strategy. @default rolling with maxSurge 25%, maxUnavailable 0. See ${K8S}/concepts/workloads/controllers/deployment/#strategy`,

@@ -25,6 +25,12 @@ describe('workloadStrategyOf + strategyAnnotations + parseStrategyAnnotations', 
       { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: '[{"setWeight":20},{"pause":{"duration":"1m"}},{"analysis":{"count":3,"interval":"30s"}},{"pause":{}},{"setWeight":100}]' },
       { type: 'canary', steps: [{ setWeight: 20 }, { pause: { duration: '1m' } }, { analysis: { interval: '30s', count: 3 } }, { pause: {} }, { setWeight: 100 }] },
     ],
+    [
+      'canary through Istio, with a header route and a fixed canary scale',
+      { type: 'canary', canary: { trafficRouting: 'istio', steps: [{ setHeaderRoute: { name: 'x-canary', value: 'yes' } }, { setCanaryScale: { replicas: 1 } }, { setWeight: 10 }] } },
+      { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: '[{"setHeaderRoute":{"name":"x-canary","value":"yes"}},{"setCanaryScale":{"replicas":1}},{"setWeight":10}]', 'slipway.dev/strategy-traffic-routing': 'istio' },
+      { type: 'canary', trafficRouting: 'istio', steps: [{ setHeaderRoute: { name: 'x-canary', value: 'yes' } }, { setCanaryScale: { replicas: 1 } }, { setWeight: 10 }] },
+    ],
     ['blueGreen without settings: defaults written out', { type: 'blueGreen' }, { [STRATEGY_ANNOTATION]: 'blueGreen', [STRATEGY_BLUE_GREEN_ANNOTATION]: '{"autoPromote":false,"scaleDownDelaySeconds":30}' }, { type: 'blueGreen', autoPromote: false, scaleDownDelaySeconds: 30 }],
     [
       'blueGreen with settings',

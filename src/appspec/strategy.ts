@@ -24,9 +24,11 @@ const STRATEGY_TYPES = ['rolling', 'canary', 'blueGreen'] as const;
 export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
 /** Canary steps as canonical JSON. */
 export const STRATEGY_STEPS_ANNOTATION = 'slipway.dev/strategy-steps';
+/** Canary only: the traffic router asked for (`istio`); absent: chosen from the service's route. */
+export const STRATEGY_ROUTING_ANNOTATION = 'slipway.dev/strategy-traffic-routing';
 /** Blue-green settings as canonical JSON, defaults applied. */
 export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
-const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION] as const;
+const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION] as const;
 
 /**
  * On a canary or blue-green workload: the services it depends on (`dependsOn`), comma-separated and
@@ -48,7 +50,7 @@ export const BLUE_GREEN_DEFAULTS = { autoPromote: false, scaleDownDelaySeconds: 
 /** A strategy as a workload carries it: everything the controller needs, defaults applied. */
 export type WorkloadStrategy =
   | { readonly type: 'rolling' }
-  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[] }
+  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly trafficRouting?: 'istio' }
   | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number; readonly autoPromotionSeconds?: number };
 
 
@@ -59,7 +61,7 @@ export function workloadStrategyOf(spec: StrategySpec | undefined): WorkloadStra
       return { type: 'rolling' };
     case 'canary':
       // The schema requires steps only when `canary` is given; semantic checks pair it with the type.
-      return { type: 'canary', steps: spec?.canary?.steps ?? [] };
+      return { type: 'canary', steps: spec?.canary?.steps ?? [], ...(spec?.canary?.trafficRouting ? { trafficRouting: spec.canary.trafficRouting } : {}) };
     case 'blueGreen':
       return { type: 'blueGreen', ...BLUE_GREEN_DEFAULTS, ...spec?.blueGreen };
   }
@@ -71,7 +73,7 @@ export function strategyAnnotations(s: WorkloadStrategy): Record<string, string>
     case 'rolling':
       return {};
     case 'canary':
-      return { [STRATEGY_ANNOTATION]: s.type, [STRATEGY_STEPS_ANNOTATION]: canonicalJson(s.steps) };
+      return { [STRATEGY_ANNOTATION]: s.type, [STRATEGY_STEPS_ANNOTATION]: canonicalJson(s.steps), ...(s.trafficRouting ? { [STRATEGY_ROUTING_ANNOTATION]: s.trafficRouting } : {}) };
     case 'blueGreen':
       return {
         [STRATEGY_ANNOTATION]: s.type,
@@ -113,10 +115,10 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
   if (!(STRATEGY_TYPES as readonly string[]).includes(type)) {
     throw annotationError(src, STRATEGY_ANNOTATION, `unknown strategy ${JSON.stringify(type)}`, { cause: type, expected: `one of: ${STRATEGY_TYPES.join(', ')}` });
   }
-  const own = type === 'canary' ? STRATEGY_STEPS_ANNOTATION : type === 'blueGreen' ? STRATEGY_BLUE_GREEN_ANNOTATION : undefined;
+  const own: readonly string[] = type === 'canary' ? [STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION] : type === 'blueGreen' ? [STRATEGY_BLUE_GREEN_ANNOTATION] : [];
   for (const key of ANNOTATIONS) {
-    if (key !== STRATEGY_ANNOTATION && key !== own && a[key] !== undefined) {
-      throw annotationError(src, key, `annotation ${key} is given but the strategy is ${type}`, { cause: a[key], expected: `${STRATEGY_ANNOTATION}: ${key === STRATEGY_STEPS_ANNOTATION ? 'canary' : 'blueGreen'}` });
+    if (key !== STRATEGY_ANNOTATION && !own.includes(key) && a[key] !== undefined) {
+      throw annotationError(src, key, `annotation ${key} is given but the strategy is ${type}`, { cause: a[key], expected: `${STRATEGY_ANNOTATION}: ${key === STRATEGY_BLUE_GREEN_ANNOTATION ? 'blueGreen' : 'canary'}` });
     }
   }
   if (type === 'canary') {
@@ -128,10 +130,14 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
     if (!Value.Check(CanarySteps, steps)) {
       throw annotationError(src, STRATEGY_STEPS_ANNOTATION, `annotation ${STRATEGY_STEPS_ANNOTATION} is not a list of canary steps`, {
         cause: steps,
-        expected: `${STEPS_EXPECTED}; each step is one of setWeight (0-100), pause {duration?}, analysis {interval?, count?, failureLimit?}`,
+        expected: `${STEPS_EXPECTED}; each step is one of setWeight (0-100), pause {duration?}, analysis {interval?, count?, failureLimit?}, setCanaryScale {replicas?, weight?, matchTrafficWeight?}, setHeaderRoute {name, value}`,
       });
     }
-    return { type, steps };
+    const routing = a[STRATEGY_ROUTING_ANNOTATION];
+    if (routing !== undefined && routing !== 'istio') {
+      throw annotationError(src, STRATEGY_ROUTING_ANNOTATION, `unknown traffic routing ${JSON.stringify(routing)}`, { cause: routing, expected: 'istio (or no annotation: the service\'s HTTPRoute or nginx Ingress, else the replica ratio)' });
+    }
+    return { type, steps, ...(routing === 'istio' ? { trafficRouting: routing } : {}) };
   }
   if (type === 'blueGreen') {
     const text = a[STRATEGY_BLUE_GREEN_ANNOTATION];

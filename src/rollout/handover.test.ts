@@ -112,3 +112,30 @@ describe('plannedPauseMs: what deploy --wait adds to its default timeout', () =>
     expect(plannedPauseMs(run([dep(annotations), svc]))).toBe(want);
   });
 });
+
+describe('handOver: every canary step and Istio from slipway.yaml', () => {
+  const steps = '[{"setHeaderRoute":{"name":"x-canary","value":"1"}},{"setCanaryScale":{"replicas":1}},{"setWeight":20},{"setCanaryScale":{"matchTrafficWeight":true}}]';
+  it('setHeaderRoute and setCanaryScale become ServiceRollout steps', () => {
+    const out = run([dep({ 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': steps }), svc]);
+    expect(((out[0]?.['spec'] as { strategy: { canary: { steps: unknown } } }).strategy.canary.steps)).toEqual([
+      { setHeaderRoute: { name: 'x-canary', value: '1' } },
+      { setCanaryScale: { replicas: 1 } },
+      { setWeight: 20 },
+      { setCanaryScale: { matchTrafficWeight: true } },
+    ]);
+  });
+
+  it('trafficRouting: istio routes through Istio on the Service port, even with an HTTPRoute (which stays)', () => {
+    const out = run([dep({ ...canary, 'slipway.dev/strategy-traffic-routing': 'istio' }), svc, route]);
+    expect(out.map((o) => o.kind)).toEqual(['ServiceRollout', 'Service', 'HTTPRoute']);
+    expect((out[0]?.['spec'] as Record<string, unknown>)['trafficRouting']).toEqual({ istio: { port: 8080 } });
+  });
+
+  it.each<[string, Record<string, string>, KubeObject[], RegExp]>([
+    ['an unknown router is an input error at its annotation', { ...canary, 'slipway.dev/strategy-traffic-routing': 'linkerd' }, [svc], /unknown traffic routing "linkerd"/],
+    ['Istio without a Service has no port to weight', { ...canary, 'slipway.dev/strategy-traffic-routing': 'istio' }, [], /Istio traffic routing needs a Service with a port/],
+    ['a routing annotation on blue-green is refused', { 'slipway.dev/strategy': 'blueGreen', 'slipway.dev/strategy-traffic-routing': 'istio' }, [svc], /slipway\.dev\/strategy-traffic-routing is given but the strategy is blueGreen/],
+  ])('%s', (_n, annotations, rest, message) => {
+    expect(() => run([dep(annotations), ...rest])).toThrow(message);
+  });
+});

@@ -10,7 +10,7 @@
  *    controller owns it and its selector, and adds `<service>-preview`); routes keep pointing at
  *    it by name.
  */
-import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec } from '../appspec/index.ts';
+import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec, type WorkloadStrategy } from '../appspec/index.ts';
 import { durationMs, templateHash } from './run.ts';
 import { inputError } from '../errors/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
@@ -25,6 +25,8 @@ export interface Desired {
 export function stepOf(s: CanaryStepSpec): StepT {
   if ('setWeight' in s) return { setWeight: s.setWeight };
   if ('pause' in s) return { pause: s.pause.duration !== undefined ? { duration: s.pause.duration } : {} };
+  if ('setCanaryScale' in s) return { setCanaryScale: { ...s.setCanaryScale } };
+  if ('setHeaderRoute' in s) return { setHeaderRoute: { ...s.setHeaderRoute } };
   return { analysis: { ...s.analysis } };
 }
 
@@ -101,6 +103,19 @@ function nginxIngressOf(objects: readonly Desired[], service: string | undefined
   return undefined;
 }
 
+/** Istio routing (opt-in in slipway.yaml): the port of the Service in front of the pods. */
+function istioRoutingOf(name: string, service: Desired | undefined): { port: number } {
+  const port = ((service?.object['spec'] as { ports?: { port?: number }[] } | undefined)?.ports ?? [])[0]?.port;
+  if (port === undefined) {
+    throw inputError(`Deployment ${name}: Istio traffic routing needs a Service with a port in front of its pods`, {
+      cause: service?.object.metadata.name,
+      expected: 'a Service selecting the pods, with at least one port',
+      hint: 'give the service a port (`ports:` in slipway.yaml); the VirtualService weights that port',
+    });
+  }
+  return { port };
+}
+
 /** The rollout's metadata: the Deployment's name, namespace, labels, and what it depends on. */
 function metadataOf(dep: KubeObject): KubeObject['metadata'] {
   const dependsOn = dep.metadata.annotations?.[DEPENDS_ON_ANNOTATION];
@@ -112,29 +127,22 @@ function metadataOf(dep: KubeObject): KubeObject['metadata'] {
   };
 }
 
-/** The ServiceRollout for a canary or blue-green Deployment, and the object (route or Service) it takes over. */
-function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): { ro: ServiceRollout; takenOver: T | undefined } {
-  const name = dep.metadata.name ?? '';
-  const spec = (dep['spec'] ?? {}) as { replicas?: number; progressDeadlineSeconds?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
-  const strategy = parseStrategyAnnotations(dep.metadata.annotations, { object: `Deployment ${name}` });
-  const podLabels = spec.template?.metadata?.labels ?? {};
-  // The Service in front of these pods.
-  const service = objects.find((o) => o.object.kind === 'Service' && labelsMatch((o.object['spec'] as { selector?: Record<string, string> } | undefined)?.selector, podLabels));
+type Deadline = { progressDeadlineSeconds?: number };
+type Handed<T> = { strategySpec: ServiceRolloutSpecT['strategy']; trafficRouting?: ServiceRolloutSpecT['trafficRouting']; takenOver: T | undefined };
+
+/** Blue-green: the Service in front of the pods becomes the active Service. */
+function blueGreenOf<T extends Desired>(name: string, strategy: Extract<WorkloadStrategy, { type: 'blueGreen' }>, service: T | undefined, podLabels: Record<string, string>, deadline: Deadline): Handed<T> {
   const serviceName = service?.object.metadata.name;
-  const deadline = spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {};
-  let strategySpec: ServiceRolloutSpecT['strategy'];
-  let trafficRouting: ServiceRolloutSpecT['trafficRouting'];
-  let takenOver: T | undefined;
-  if (strategy.type === 'blueGreen') {
-    if (!service || serviceName === undefined) {
-      throw inputError(`Deployment ${name}: blue-green needs a Service that selects its pods`, {
-        cause: podLabels,
-        expected: `a Service whose selector matches ${JSON.stringify(podLabels)}`,
-        hint: 'blue-green switches that Service from the old version to the new one; give the service a port (`ports:` in slipway.yaml) so render makes one',
-      });
-    }
-    const serviceSpec = omit((service.object['spec'] ?? {}) as Record<string, unknown>, ['selector', 'clusterIP', 'clusterIPs']);
-    strategySpec = {
+  if (!service || serviceName === undefined) {
+    throw inputError(`Deployment ${name}: blue-green needs a Service that selects its pods`, {
+      cause: podLabels,
+      expected: `a Service whose selector matches ${JSON.stringify(podLabels)}`,
+      hint: 'blue-green switches that Service from the old version to the new one; give the service a port (`ports:` in slipway.yaml) so render makes one',
+    });
+  }
+  const serviceSpec = omit((service.object['spec'] ?? {}) as Record<string, unknown>, ['selector', 'clusterIP', 'clusterIPs']);
+  return {
+    strategySpec: {
       blueGreen: {
         activeService: serviceName,
         previewService: `${serviceName}-preview`,
@@ -144,16 +152,32 @@ function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): {
         ...(strategy.autoPromotionSeconds !== undefined ? { autoPromotionSeconds: strategy.autoPromotionSeconds } : {}),
         ...deadline,
       },
-    };
-    takenOver = service;
-  } else {
-    const steps = strategy.type === 'canary' ? strategy.steps.map(stepOf) : [];
-    const { route, gatewayAPI } = gatewayRoutingOf(objects, serviceName);
-    const nginx = gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
-    trafficRouting = gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
-    strategySpec = { canary: { steps, ...deadline } };
-    takenOver = gatewayAPI ? route : undefined;
-  }
+    },
+    takenOver: service,
+  };
+}
+
+/** Canary: Istio when asked for, else the service's HTTPRoute (taken over) or nginx Ingress, else the replica ratio. */
+function canaryOf<T extends Desired>(name: string, strategy: WorkloadStrategy, service: T | undefined, objects: readonly T[], deadline: Deadline): Handed<T> {
+  const serviceName = service?.object.metadata.name;
+  const steps = strategy.type === 'canary' ? strategy.steps.map(stepOf) : [];
+  const istio = strategy.type === 'canary' && strategy.trafficRouting === 'istio' ? istioRoutingOf(name, service) : undefined;
+  const { route, gatewayAPI } = istio ? { route: undefined, gatewayAPI: undefined } : gatewayRoutingOf(objects, serviceName);
+  const nginx = istio || gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
+  const trafficRouting = istio ? { istio } : gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
+  return { strategySpec: { canary: { steps, ...deadline } }, ...(trafficRouting ? { trafficRouting } : {}), takenOver: gatewayAPI ? route : undefined };
+}
+
+/** The ServiceRollout for a canary or blue-green Deployment, and the object (route or Service) it takes over. */
+function rolloutOf<T extends Desired>(dep: KubeObject, objects: readonly T[]): { ro: ServiceRollout; takenOver: T | undefined } {
+  const name = dep.metadata.name ?? '';
+  const spec = (dep['spec'] ?? {}) as { replicas?: number; progressDeadlineSeconds?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
+  const strategy = parseStrategyAnnotations(dep.metadata.annotations, { object: `Deployment ${name}` });
+  const podLabels = spec.template?.metadata?.labels ?? {};
+  // The Service in front of these pods.
+  const service = objects.find((o) => o.object.kind === 'Service' && labelsMatch((o.object['spec'] as { selector?: Record<string, string> } | undefined)?.selector, podLabels));
+  const deadline = spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {};
+  const { strategySpec, trafficRouting, takenOver } = strategy.type === 'blueGreen' ? blueGreenOf(name, strategy, service, podLabels, deadline) : canaryOf(name, strategy, service, objects, deadline);
   const ro: ServiceRollout = {
     apiVersion: API_VERSION,
     kind: KIND,
