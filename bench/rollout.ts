@@ -318,6 +318,13 @@ interface Result {
   readonly notes: string[];
 }
 
+/** A controller's result: latency stats of both transitions, and the work histogram (when it has runs) in ms. */
+function outcome(o: { t1: number[]; t2: number[]; rssMiB: number; routeEvents: number; setupS: number; h: Histogram; notes: string[] }): Result {
+  const { h } = o;
+  const work = h.count > 0 ? { count: h.count, mean: (h.sum / h.count) * 1000, p50: quantile(h, 0.5) * 1000, p99: quantile(h, 0.99) * 1000 } : undefined;
+  return { t1: stats(o.t1), t2: stats(o.t2), rssMiB: o.rssMiB, routeEvents: o.routeEvents, setupS: o.setupS, work, notes: o.notes };
+}
+
 const name = (prefix: string, i: number): string => `${prefix}-${String(i).padStart(3, '0')}`;
 
 async function benchSlipway(client: KubeClient): Promise<Result> {
@@ -326,7 +333,7 @@ async function benchSlipway(client: KubeClient): Promise<Result> {
   await crdServed(client, API_VERSION, KIND);
   const ns = await withNamespace(client, 'bench-rollout-slipway');
   const ctl = startProcess(process.execPath, [
-    '--disable-warning=ExperimentalWarning', join(root, 'bin', 'slipway.js'),
+    ...(process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''), '--disable-warning=ExperimentalWarning', join(root, 'bin', 'slipway.js'),
     'controller', 'run', '--kubeconfig', kubeconfig ?? '', '-n', ns, '--instance', 'bench', '--lease-namespace', ns, '--metrics-addr', '127.0.0.1:0',
   ]);
   const routes = new RouteWatch(client, ns);
@@ -378,15 +385,7 @@ async function benchSlipway(client: KubeClient): Promise<Result> {
     const rssMiB = peakRssMiB(ctl.pid);
     const h = minus(histogram(after, 'slipway_controller_reconcile_duration_seconds', 'reconciler="rollout"'), histogram(before, 'slipway_controller_reconcile_duration_seconds', 'reconciler="rollout"'));
     const errors = /slipway_controller_reconcile_total\{reconciler="rollout",result="error"\} (\d+)/.exec(after)?.[1] ?? '0';
-    return {
-      t1: stats(t1.latencies),
-      t2: stats(t2.latencies),
-      rssMiB,
-      routeEvents,
-      setupS,
-      work: { count: h.count, mean: (h.sum / h.count) * 1000, p50: quantile(h, 0.5) * 1000, p99: quantile(h, 0.99) * 1000 },
-      notes: [`reconcile errors over the whole run: ${errors}`],
-    };
+    return outcome({ t1: t1.latencies, t2: t2.latencies, rssMiB, routeEvents, setupS, h, notes: [`reconcile errors over the whole run: ${errors}`] });
   } catch (e) {
     process.stderr.write(`slipway controller output (tail):\n${ctl.tail().slice(-5000)}\n`);
     throw e;
@@ -556,15 +555,7 @@ async function benchFlagger(client: KubeClient): Promise<Result> {
     const routeEvents = routes.events - eventsBefore;
     const rssMiB = peakRssMiB(fl.pid);
     const h = minus(histogram(after, 'flagger_canary_duration_seconds'), histogram(before, 'flagger_canary_duration_seconds'));
-    return {
-      t1: stats(t1.latencies),
-      t2: stats(t2.latencies),
-      rssMiB,
-      routeEvents,
-      setupS,
-      work: h.count > 0 ? { count: h.count, mean: (h.sum / h.count) * 1000, p50: quantile(h, 0.5) * 1000, p99: quantile(h, 0.99) * 1000 } : undefined,
-      notes: [`webhook calls answered: ${gates.calls}`, `flagger ${flaggerArgs.join(' ').replace(kubeconfig ?? '', '<kubeconfig>').replace(ns, '<ns>')}`],
-    };
+    return outcome({ t1: t1.latencies, t2: t2.latencies, rssMiB, routeEvents, setupS, h, notes: [`webhook calls answered: ${gates.calls}`, `flagger ${flaggerArgs.join(' ').replace(kubeconfig ?? '', '<kubeconfig>').replace(ns, '<ns>')}`] });
   } catch (e) {
     process.stderr.write(`flagger output (tail):\n${fl.tail().slice(-5000)}\n`);
     throw e;
