@@ -25,7 +25,7 @@ export const STRATEGY_ANNOTATION = 'slipway.dev/strategy';
 /** Canary steps as canonical JSON. */
 export const STRATEGY_STEPS_ANNOTATION = 'slipway.dev/strategy-steps';
 /** Canary only: the traffic router asked for (`istio`); absent: chosen from the service's route. */
-export const STRATEGY_ROUTING_ANNOTATION = 'slipway.dev/strategy-traffic-routing';
+const STRATEGY_ROUTING_ANNOTATION = 'slipway.dev/strategy-traffic-routing';
 /** Blue-green settings as canonical JSON, defaults applied. */
 export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
 const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION] as const;

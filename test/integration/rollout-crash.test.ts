@@ -7,8 +7,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, SharedInformer, type LiveObject } from '../../src/kube/index.ts';
-import { API_VERSION, KIND, canaryWeightOf, type ServiceRollout } from '../../src/rollout/index.ts';
-import { testKubeconfigPath, useNamespace } from './harness.ts';
+import { API_VERSION, KIND, REVISION_LABEL, canaryWeightOf, templateHash, versionName, type ServiceRollout } from '../../src/rollout/index.ts';
+import { testKubeconfigPath, useNamespace, waitFor } from './harness.ts';
 import { deployment, ensureCrds, imageOfDeployment, rollout, startController, waitStatus } from './rollout-harness.ts';
 
 beforeAll(async () => {
@@ -86,6 +86,58 @@ describe('rollout: kill -9 after every N-th write, then a fresh controller', () 
       }
       // No pause was restarted from zero by a new process: one start time per pause step.
       for (const [key, starts] of pauseStarts) expect(starts.size, `pause ${key} started at ${[...starts].join(', ')}`).toBe(1);
+    } finally {
+      ac.abort();
+      c.close();
+    }
+  }, 600_000);
+
+  it('blue-green: the active Service switches once, from the old version to the new, whatever write the controller dies after', async () => {
+    const c = await KubeClient.connect({ kubeconfig: ns().kubeconfigPath });
+    const version = (n: number): ServiceRollout =>
+      rollout(ns(), { name: 'bg', image: `registry.example/bg:${n}`, steps: [], replicas: 2, instance: 'crash-bg', blueGreen: { autoPromote: true, autoPromotionSeconds: 0, scaleDownDelaySeconds: 0 } });
+    // Every revision the active Service selects, from a watch.
+    const ac = new AbortController();
+    const active: string[] = [];
+    const services = new SharedInformer(c, { apiVersion: 'v1', kind: 'Service', namespace: ns().name, fieldSelector: 'metadata.name=bg' });
+    const note = (o: LiveObject): void => {
+      const rev = (o['spec'] as { selector?: Record<string, string> } | undefined)?.selector?.[REVISION_LABEL];
+      if (rev !== undefined && active.at(-1) !== rev) active.push(rev);
+    };
+    services.on({ add: note, update: note });
+    void services.run(ac.signal);
+    try {
+      let ctl = startController({ ns: ns(), instance: 'crash-bg', leaseDurationSeconds: 2 });
+      await c.apply(version(1));
+      await waitStatus(c, ns(), 'bg v1 healthy', (r) => r.status?.phase === 'Healthy', { name: 'bg' });
+      ctl.kill('SIGTERM');
+      await ctl.exited;
+      let n = 1;
+      const outcomes: string[] = [];
+      for (const writes of [1, 2, 3, 4, 5, 6, 7, 9, 11, 14]) {
+        n++;
+        const before = templateHash(version(n - 1).spec.template);
+        const after = templateHash(version(n).spec.template);
+        active.length = 0;
+        await c.apply(version(n));
+        const faulty = startController({ ns: ns(), instance: 'crash-bg', leaseDurationSeconds: 2, env: { SLIPWAY_FAULT_EXIT_AFTER_WRITES: String(writes) } });
+        const done = (r: ServiceRollout): boolean => r.status?.phase === 'Healthy' && r.status.stableRevision === after && r.status.previousRevision === undefined;
+        const died = await Promise.race([faulty.exited, waitStatus(c, ns(), `bg v${n} promoted`, done, { name: 'bg' }).then(() => 'finished')]);
+        outcomes.push(died);
+        faulty.kill('SIGKILL');
+        await faulty.exited;
+        ctl = startController({ ns: ns(), instance: 'crash-bg', leaseDurationSeconds: 2 });
+        await waitStatus(c, ns(), `bg v${n} promoted after a crash at write ${writes} (${died})`, done, { name: 'bg' });
+        await waitFor(async () => ((await deployment(c, ns(), versionName('bg', before))) === undefined ? true : undefined), { what: `the old version removed (crash at write ${writes})` });
+        ctl.kill('SIGTERM');
+        await ctl.exited;
+        await new Promise((r) => setTimeout(r, 200));
+        // Old, then new: never back and forth.
+        const seen = active[0] === before ? active : [before, ...active];
+        expect(seen, `crash at write ${writes}`).toEqual([before, after]);
+      }
+      // The sweep did kill the controller in the middle of the release (not after it).
+      expect(outcomes.filter((o) => o === 'SIGKILL').length, outcomes.join(', ')).toBeGreaterThanOrEqual(7);
     } finally {
       ac.abort();
       c.close();
