@@ -80,7 +80,7 @@ describe('rollout: blue-green', () => {
   it('autoPromote promotes a ready preview after autoPromotionSeconds and removes the old version after the delay; a never-ready preview aborts', async () => {
     await withController(ns(), 'bg-auto', async (c) => {
       const ro = (image: string, o: Partial<RolloutOptions> = {}): ReturnType<typeof rollout> =>
-        rollout(ns(), { name: 'auto', image, steps: [], instance: 'bg-auto', replicas: 2, progressDeadlineSeconds: 5, blueGreen: { autoPromote: true, autoPromotionSeconds: 1, scaleDownDelaySeconds: 2 }, ...o });
+        rollout(ns(), { name: 'auto', image, steps: [], instance: 'bg-auto', replicas: 2, blueGreen: { autoPromote: true, autoPromotionSeconds: 1, scaleDownDelaySeconds: 2 }, ...o });
       await c.apply(ro('registry.example/auto:1'));
       const v1 = await waitStatus(c, ns(), 'auto v1', (r) => r.status?.phase === 'Healthy', { name: 'auto' });
       const rev1 = v1.status?.stableRevision ?? '';
@@ -92,7 +92,8 @@ describe('rollout: blue-green', () => {
       await waitStatus(c, ns(), 'previousRevision dropped', (r) => r.status?.previousRevision === undefined, { name: 'auto' });
 
       // A preview that never becomes ready: aborted at the progress deadline; the active Service never moves.
-      await c.apply(ro('registry.example/auto:3', { podLabels: { [SIMULATE_LABEL]: 'never-ready' } }));
+      // Only the version meant to fail gets a short deadline (a deadline also bounds a promotion).
+      await c.apply(ro('registry.example/auto:3', { podLabels: { [SIMULATE_LABEL]: 'never-ready' }, progressDeadlineSeconds: 5 }));
       const aborted = await waitStatus(c, ns(), 'the never-ready preview aborted', (r) => r.status?.phase === 'Degraded', { name: 'auto' });
       expect(aborted.status?.abortReason).toMatch(/not ready within 5s/);
       expect(await selectedRevision(c, ns(), 'auto')).toBe(v2.status?.stableRevision);

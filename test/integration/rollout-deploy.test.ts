@@ -24,7 +24,7 @@ describe('deploy --wait follows a canary', () => {
     await withController(ns(), 'follow', async (c) => {
       const dir = mkdtempSync(join(tmpdir(), 'slipway-follow-'));
       const deploy = async (version: string, neverReady = false): Promise<{ code: number; err: string; out: string }> => {
-        const [d, svc] = web({ image: `registry.example/web:${version}`, replicas: 2, progressDeadlineSeconds: 5, ...(neverReady ? { podLabels: { [SIMULATE_LABEL]: 'never-ready' } } : {}) });
+        const [d, svc] = web({ image: `registry.example/web:${version}`, replicas: 2, progressDeadlineSeconds: neverReady ? 5 : 120, ...(neverReady ? { podLabels: { [SIMULATE_LABEL]: 'never-ready' } } : {}) });
         d!.metadata.labels = { [INSTANCE_LABEL]: 'follow' };
         d!.metadata.annotations = { 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight":50},{"pause":{"duration":"3s"}}]' };
         writeFileSync(join(dir, 'app.yaml'), stringifyManifests([d!, svc!]));

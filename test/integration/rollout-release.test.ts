@@ -24,7 +24,7 @@ describe('rollout: a two-service release', () => {
     await withController(ns(), 'release', async (c) => {
       const dir = mkdtempSync(join(tmpdir(), 'slipway-release-'));
       const service = (name: string, version: string, o: { dependsOn?: string; neverReady?: boolean } = {}): KubeObject[] => {
-        const [d, svc] = web({ name, image: `registry.example/${name}:${version}`, replicas: 2, progressDeadlineSeconds: 5, ...(o.neverReady ? { podLabels: { [SIMULATE_LABEL]: 'never-ready' } } : {}) });
+        const [d, svc] = web({ name, image: `registry.example/${name}:${version}`, replicas: 2, progressDeadlineSeconds: o.neverReady ? 5 : 120, ...(o.neverReady ? { podLabels: { [SIMULATE_LABEL]: 'never-ready' } } : {}) });
         d!.metadata.labels = { [INSTANCE_LABEL]: 'release' };
         d!.metadata.annotations = { 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': '[{"setWeight":50},{"pause":{"duration":"1s"}}]', ...(o.dependsOn ? { 'slipway.dev/depends-on': o.dependsOn } : {}) };
         return [d!, svc!];

@@ -202,7 +202,9 @@ describe('rollout: stable capacity never drops', () => {
   it('ready endpoints of the stable Service never go below its replicas through a never-ready canary, its abort, and a promotion', async () => {
     await withController(ns(), 'capacity', async (c) => {
       const steps = [{ setWeight: 25 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
-      const ro = (image: string, podLabels: Record<string, string> = {}): ReturnType<typeof rollout> => rollout(ns(), { image, steps, instance: 'capacity', progressDeadlineSeconds: 5, gateway: true, podLabels });
+      // A short progress deadline only for the version meant to fail: it also bounds a promotion's stable roll.
+      const ro = (image: string, podLabels: Record<string, string> = {}): ReturnType<typeof rollout> =>
+        rollout(ns(), { image, steps, instance: 'capacity', gateway: true, podLabels, progressDeadlineSeconds: SIMULATE_LABEL in podLabels ? 5 : 120 });
       await c.apply(ro('registry.example/web:1.0.0'));
       await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
 
