@@ -226,6 +226,18 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     { name: 'gateway without parent', text: app('expose: {type: gateway, host: a.example.com}'), message: /type gateway needs the parent Gateway/, at: '7:5' },
     { name: 'bad cron schedule', text: app('', 'cronJobs:\n  nightly: {image: "x:1", schedule: "0 2 * *"}\n'), message: /invalid cron schedule/, at: '15:37', hint: /4 fields/ },
     { name: 'external ConfigMap with data', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {external: true, data: {mode: fast}}'), message: /external ConfigMap `cfg` cannot also have data/, at: '13:3' },
+    // What validate accepts, the apiserver accepts: requests within limits, label and annotation syntax.
+    { name: 'memory request above its limit', text: app('resources: {requests: {memory: 512Mi}, limits: {memory: 256Mi}}'), message: /memory request 512Mi is above its limit 256Mi/, at: '7:36', path: 'services.api.resources.requests.memory', hint: /raise the limit/ },
+    { name: 'cpu request above its limit (number vs millicores)', text: app('resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}'), message: /cpu request 2 is above its limit 1500m/, at: '7:33' },
+    { name: 'label key with space and !', text: app('labels: {"Bad Key!": ok}'), message: /invalid label key "Bad Key!"/, at: '7:14', path: 'services.api.labels["Bad Key!"]', expected: /63 characters/, hint: /Bad-Key/ },
+    { name: 'label value with spaces', text: app('labels: {team: "value with spaces"}'), message: /invalid label value "value with spaces"/, at: '7:20', path: 'services.api.labels.team', hint: /annotation/ },
+    { name: 'label value too long', text: app(`labels: {team: ${'a'.repeat(64)}}`), message: /longer than 63 characters/, at: '7:20' },
+    { name: 'label key with two slashes', text: app('labels: {a/b/c: x}'), message: /invalid label key "a\/b\/c": it has more than one "\/"/, at: '7:14' },
+    { name: 'label key prefix not a DNS subdomain', text: app('labels: {Example.COM/team: x}'), message: /prefix is not a DNS subdomain/, at: '7:14' },
+    { name: 'annotation key', text: app('annotations: {"Bad Key!": "value with spaces is fine"}'), message: /invalid annotation key "Bad Key!"/, at: '7:19', path: 'services.api.annotations["Bad Key!"]' },
+    { name: 'nodeSelector value', text: app('nodeSelector: {disk: "fast ssd"}'), message: /invalid label value "fast ssd"/, at: '7:26' },
+    { name: 'app labels', text: app('', 'labels: {"": x}\n'), message: /invalid label key "": the name is empty/, at: '14:10' },
+    { name: 'ServiceAccount annotation key', text: app('serviceAccount: {annotations: {"x/": y}}'), message: /invalid annotation key "x\/"/, at: '7:36' },
     { name: 'ConfigMap without content', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {}'), message: /ConfigMap `cfg` has no content/, at: '13:3', expected: /external: true/ },
   ];
   it.each(cases)('$name', (c) => {
@@ -244,5 +256,10 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
       'cfg: {data: {mode: fast}}\n  ext: {external: true}',
     );
     expect(problems(text)).toEqual([]);
+  });
+
+  it('accepts the label and annotation keys and values Kubernetes accepts', () => {
+    const text = app('labels: {team: a.b_c-1, "example.com/tier": "", app.kubernetes.io/part-of: shop}\nannotations: {"example.com/note": "any text: spaces, !, and more", Z: ""}\nresources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: 0.5, memory: 1024Mi}}');
+    expect(problems(text).map((p) => p.format())).toEqual([]);
   });
 });

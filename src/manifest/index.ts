@@ -7,3 +7,5 @@ export { capProblems, parseYamlStream, type YamlStream } from './yaml.ts';
 export { stringifyManifests, stringifyYaml } from './stringify.ts';
 export { yamlWalker } from './walk.ts';
 export { canonicalJson } from './canonical.ts';
+export { parseQuantity, QUANTITY_PATTERN } from './quantity.ts';
+export { labelValueProblem, qualifiedNameProblem, type SyntaxProblem } from './labels.ts';

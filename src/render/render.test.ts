@@ -274,6 +274,9 @@ describe('containers', () => {
     { svc: {}, requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
     { svc: { resources: { requests: { memory: '1Gi' } } }, requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } },
     { svc: { resources: { requests: { cpu: 2 }, limits: { memory: '512Mi', cpu: '4' } } }, requests: { cpu: '2', memory: '128Mi' }, limits: { memory: '512Mi', cpu: '4' } },
+    // A limit below a default request: the request follows the limit (the apiserver refuses request > limit).
+    { svc: { resources: { limits: { memory: '64Mi', cpu: '50m' } } }, requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '64Mi', cpu: '50m' } },
+    { svc: { resources: { limits: { cpu: 0.05 } } }, requests: { cpu: '0.05', memory: '128Mi' }, limits: { memory: '256Mi', cpu: '0.05' } },
   ])('resources $svc', ({ svc, requests, limits }) => {
     const d = find(renderApp(oneService(svc), 'default').objects, 'Deployment', 'svc');
     expect(get(d, 'spec', 'template', 'spec', 'containers', 0, 'resources')).toEqual({ requests, limits });
