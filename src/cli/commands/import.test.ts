@@ -115,6 +115,18 @@ describe('slipway import compose: exit codes and output', () => {
     expect((await run('import', 'compose', join(dir, 'compose.yaml'), '--force')).code).toBe(0);
   });
 
+  it.each([
+    { name: 'into a missing directory: created, as render -o does', out: (d: string): string => join(d, 'deploy', 'new', 'slipway.yaml'), code: 0, err: /wrote / },
+    { name: 'under a file: bad input naming the path (not a raw ENOENT/ENOTDIR)', out: (d: string): string => join(d, 'compose.yaml', 'slipway.yaml'), code: 2, err: /cannot write .*compose\.yaml\/slipway\.yaml: a part of the path is a file, not a directory/ },
+  ])('-o $name', async ({ out, code, err }) => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n' });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', out(dir));
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(err);
+    expect(r.err).not.toMatch(/ENOENT|ENOTDIR|EEXIST/);
+    if (code === 0) expect(existsSync(out(dir))).toBe(true);
+  });
+
   it('env files are referenced relative to the output file', async () => {
     const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n    env_file: .env.web\n', '.env.web': 'A=1\n' });
     const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', join(dir, 'deploy-slipway.yaml'));

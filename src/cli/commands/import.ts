@@ -1,5 +1,5 @@
 /** `slipway import compose`: docker-compose.yml → slipway.yaml, with a report of what was not translated. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
@@ -8,6 +8,7 @@ import { projectRoot, readInputFile, referenceReader } from '../../files/index.t
 import { stringifyYaml } from '../../manifest/index.ts';
 import { importCompose, loadSpec, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
+import { writeOutputFile } from '../output-files.ts';
 
 interface ImportFlags {
   output?: string;
@@ -154,7 +155,7 @@ export function registerImport(program: Command, io: Io): void {
     .command('compose')
     .description('convert a docker-compose file (Compose Specification) into slipway.yaml')
     .argument('<file>', 'the compose file, e.g. docker-compose.yml')
-    .option('-o, --output <file>', 'where to write slipway.yaml ("-" for stdout) (default: slipway.yaml next to the compose file)')
+    .option('-o, --output <file>', 'where to write slipway.yaml ("-" for stdout; missing directories are created) (default: slipway.yaml next to the compose file)')
     .option('--env-name <name>', 'environment to create under environments:', 'dev')
     .option('-p, --profile <name...>', 'activate compose profiles (default: $COMPOSE_PROFILES)')
     .option('--env-file <file>', 'variables for ${VAR} interpolation (default: .env next to the compose file); the shell environment wins, as in compose')
@@ -196,7 +197,7 @@ Examples:
         if (existsSync(run.outPath) && f.force !== true) {
           throw inputError(`${run.outPath} exists`, { cause: undefined, expected: 'a new output file', hint: 'use --force to overwrite it, or -o to write elsewhere' });
         }
-        writeFileSync(run.outPath, run.text);
+        writeOutputFile(run.outPath, run.text);
       }
       io.err(`${io.color.bold(run.outPath === undefined ? 'imported' : `wrote ${displayPath(run.outPath)}`)}: ${summary(run.result, run.outputProblems)}\n`);
       const errors = run.result.report.some((e) => e.severity === 'error') || run.outputProblems.length > 0;
