@@ -111,6 +111,13 @@ describe('loadSpec: schema problems are positioned, with expected and hint', () 
     { name: 'type error has a hint', text: app('replicas: [1]'), message: /expected an integer, got a list/, at: '7:15', hint: /number in digits/ },
     { name: 'mapping expected has a hint', text: app('resources: 5'), message: /expected a mapping, got an integer/, at: '7:16', hint: /write a mapping/ },
     { name: 'pattern problem has a hint', text: app('metrics: {interval: 15 s}'), message: /"15 s" is not valid/, at: '7:25', hint: /30s, 5m/ },
+    // Empty keys: positioned, with a hint (and a ConfigMap data key Kubernetes would refuse is not rendered).
+    { name: 'empty top-level key', text: app('', '"": 1\n'), message: /^empty key$/, at: '14:1', hint: /the key is empty/ },
+    { name: 'empty key from a bare ":" line', text: app('', ': 1\n'), message: /^empty key$/, at: '14:1', hint: /name it, or remove the line/ },
+    { name: 'empty service name', text: app('', 'jobs:\n  "": {image: "x:1"}\n'), message: /invalid name ``/, at: '15:3', hint: /give it a name/ },
+    { name: 'empty env var name', text: app('env: {"": x}'), message: /invalid name ``/, at: '7:11', path: 'services.api.env[""]', hint: /give it a name/ },
+    { name: 'empty ConfigMap data key', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {"": fast}}'), message: /invalid name ``/, at: '13:16', path: 'configMaps.cfg.data[""]', hint: /give it a name/ },
+    { name: 'ConfigMap data key with a space', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {"my mode": fast}}'), message: /invalid name `my mode`/, at: '13:16', expected: /\[-\._a-zA-Z0-9\]/, hint: /use `my_mode`/ },
     { name: 'enum without a lookalike has a hint', text: app('expose: {type: zzz, host: a.example.com}'), message: /"zzz" is not an allowed value/, at: '7:20', hint: /write one of internal, ingress, gateway/ },
     { name: 'missing required key', text: 'app: shop\nservices:\n  api:\n    replicas: 1\n', message: /missing required key `image`/, at: '3:3', path: 'services.api', hint: /add `image:`/ },
     { name: 'service field in a job', text: app('', 'jobs:\n  seed: {image: "x:1", ports: [{name: a, port: 1}]}\n'), message: /unknown key `ports`/, at: '15:24', path: 'jobs.seed.ports', hint: /`ports` is a service field/ },

@@ -496,7 +496,12 @@ export const CronJob = Obj(
 
 const ConfigMapSpec = Obj(
   {
-    data: Opt(Type.Record(Type.String(), Type.String())),
+    data: Opt(
+      Type.Record(Type.String({ pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 }), Type.String(), {
+        ...Closed,
+        description: 'Keys: letters, digits, "-", "_" and "." (what Kubernetes accepts as ConfigMap keys).',
+      }),
+    ),
     envFile: Opt(Type.String({ description: 'A dotenv file relative to slipway.yaml; its keys become the data.' })),
     external: Opt(
       Type.Boolean({

@@ -233,11 +233,20 @@ function unknownKey(key: string, path: SpecPath, parent: JsonSchema, make: Make)
     // A record keyed by name (services, env vars): the key itself is malformed.
     const pattern = Object.keys(patterns)[0];
     const isNameKeyed = pattern === '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+    const fixed = isNameKeyed ? key.toLowerCase().replace(/[^-a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') : key.replace(/[^-._a-zA-Z0-9]+/g, '_');
+    const hint =
+      key === ''
+        ? 'the key is empty: give it a name, or remove the entry'
+        : fixed !== '' && fixed !== key && new RegExp(pattern ?? '.').test(fixed)
+          ? `use \`${fixed}\``
+          : isNameKeyed
+            ? 'use lowercase letters, digits and "-", starting and ending alphanumeric'
+            : `rename it to match ${pattern ?? '?'}`;
     return make(`invalid name \`${key}\``, {
       at,
       where: 'key',
       expected: isNameKeyed ? 'a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric' : `a name matching ${pattern ?? '?'}`,
-      ...(isNameKeyed && key.toLowerCase() !== key ? { hint: `use \`${key.toLowerCase().replace(/[^-a-z0-9]/g, '-')}\`` } : {}),
+      hint,
     });
   }
   const known = Object.keys(parent['properties'] ?? {});
@@ -246,6 +255,9 @@ function unknownKey(key: string, path: SpecPath, parent: JsonSchema, make: Make)
   const hint = serviceOnly
     ? `\`${key}\` is a service field; jobs and cron jobs run to completion and do not have it`
     : (didYouMean(key, known) ?? (known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined));
+  if (key === '') {
+    return make('empty key', { at, where: 'key', expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no keys here', hint: 'the key is empty (`"": …` or a line starting with ":"): name it, or remove the line' });
+  }
   return make(`unknown key \`${key}\``, {
     at,
     where: 'key',
