@@ -236,6 +236,7 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     // What validate accepts, the apiserver accepts: requests within limits, label and annotation syntax.
     { name: 'memory request above its limit', text: app('resources: {requests: {memory: 512Mi}, limits: {memory: 256Mi}}'), message: /memory request 512Mi is above its limit 256Mi/, at: '7:36', path: 'services.api.resources.requests.memory', hint: /raise the limit/ },
     { name: 'cpu request above its limit (number vs millicores)', text: app('resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}'), message: /cpu request 2 is above its limit 1500m/, at: '7:33' },
+    { name: 'quantity string that is no finite number', text: app('resources: {limits: {memory: "1e400"}}'), message: /limits\.memory 1e400 is too large/, at: '7:34', hint: /unit suffix/ },
     { name: 'label key with space and !', text: app('labels: {"Bad Key!": ok}'), message: /invalid label key "Bad Key!"/, at: '7:14', path: 'services.api.labels["Bad Key!"]', expected: /63 characters/, hint: /Bad-Key/ },
     { name: 'label value with spaces', text: app('labels: {team: "value with spaces"}'), message: /invalid label value "value with spaces"/, at: '7:20', path: 'services.api.labels.team', hint: /annotation/ },
     { name: 'label value too long', text: app(`labels: {team: ${'a'.repeat(64)}}`), message: /longer than 63 characters/, at: '7:20' },

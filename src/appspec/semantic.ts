@@ -405,6 +405,17 @@ const RESOURCES = ['cpu', 'memory', 'ephemeral-storage'] as const;
 
 /** A request above its limit is refused by the apiserver: say so here, at the request. */
 function checkResources(ctx: Ctx, path: SpecPath, resources: ServiceSpec['resources']): void {
+  for (const kind of ['requests', 'limits'] as const) {
+    for (const name of RESOURCES) {
+      const q = resources?.[kind]?.[name];
+      if (q === undefined || Number.isFinite(parseQuantity(q))) continue;
+      // `"1e400"` matches the quantity syntax but is no number a node has (it compares as Infinity).
+      ctx.report([...path, kind, name], `${kind}.${name} ${String(q)} is too large`, {
+        expected: 'a Kubernetes quantity a node can have, e.g. 250m, 2, 512Mi, 10Gi',
+        hint: 'use a unit suffix (Mi, Gi, Ti) instead of a large exponent',
+      });
+    }
+  }
   for (const name of RESOURCES) {
     const request = resources?.requests?.[name];
     const limit = resources?.limits?.[name];
