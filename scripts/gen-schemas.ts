@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { QUANTITY_PATTERN } from '../src/lint/quantity.ts';
+import { QUANTITY_PATTERN } from '../src/manifest/quantity.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'src/lint/schemas/k8s.json');

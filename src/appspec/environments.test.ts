@@ -161,7 +161,7 @@ describe('resolveEnvironment: problems point into the overlay', () => {
     const spec: AppSpec = { app: 'a', services: { web: { image: 'x:1', replicas: 2 } }, environments: { dev: { services: { web: { replicas: 1 } } } } };
     expect(resolveEnvironment(spec, 'dev').services['web']?.replicas).toBe(1);
     const [p] = problemsOf(() => resolveEnvironment({ ...spec, environments: { dev: { services: { web: { replicas: -1 } } } } }, 'dev'));
-    expect(p?.message).toMatch(/must be >= 0/);
+    expect(p?.message).toMatch(/-1 is out of range/);
     expect(p?.position).toBeUndefined();
   });
 });

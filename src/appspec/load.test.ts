@@ -100,7 +100,25 @@ describe('loadSpec: schema problems are positioned, with expected and hint', () 
     { name: 'number where a string is expected keeps the written text', text: app('args: [--level, 1.10]'), message: /expected a string, got a number/, at: '7:21', path: 'services.api.args[1]', hint: /quote it: "1.10"/ },
     { name: 'enum with did-you-mean', text: app('expose: {type: ingres, host: a.example.com}'), message: /"ingres" is not an allowed value/, at: '7:20', path: 'services.api.expose.type', expected: /one of internal, ingress, gateway/, hint: /did you mean `ingress`\?/ },
     { name: 'pattern: quantity', text: app('resources: {requests: {cpu: 1 core}}'), message: /"1 core" is not valid/, at: '7:33', path: 'services.api.resources.requests.cpu', expected: /Kubernetes quantity/ },
-    { name: 'range', text: app('autoscaling: {min: 0, max: 3}'), message: /must be >= 1/, at: '7:24', path: 'services.api.autoscaling.min' },
+    { name: 'range', text: app('autoscaling: {min: 0, max: 3}'), message: /0 is out of range/, at: '7:24', path: 'services.api.autoscaling.min', expected: /at least 1/, hint: /value at least 1/ },
+    // Values render and the apiserver must accept: finite numbers, int32 where Kubernetes has int32.
+    { name: 'replicas 1e400 (Infinity)', text: app('replicas: 1e400'), message: /1e400 is not a finite number/, at: '7:15', path: 'services.api.replicas', hint: /digits/ },
+    { name: 'cpu 1e400 (Infinity)', text: app('resources: {requests: {cpu: 1e400}}'), message: /1e400 is not a finite number/, at: '7:33', path: 'services.api.resources.requests.cpu' },
+    { name: 'env value .nan', text: app('env: {A: .nan}'), message: /\.nan is not a finite number/, at: '7:14', path: 'services.api.env.A' },
+    { name: 'replicas over int32', text: app('replicas: 2147483648'), message: /2147483648 is out of range/, at: '7:15', expected: /at most 2147483647/, hint: /32-bit integer/ },
+    { name: 'probe period over int32', text: app('probes: {readiness: {tcp: {port: http}, periodSeconds: 99999999999}}'), message: /out of range/, at: '7:60', hint: /32-bit/ },
+    { name: 'terminationGracePeriodSeconds 1e300', text: app('terminationGracePeriodSeconds: 1e300'), message: /1e300 is out of range/, at: '7:36', expected: /at most 9007199254740991/, hint: /exponent form/ },
+    { name: 'type error has a hint', text: app('replicas: [1]'), message: /expected an integer, got a list/, at: '7:15', hint: /number in digits/ },
+    { name: 'mapping expected has a hint', text: app('resources: 5'), message: /expected a mapping, got an integer/, at: '7:16', hint: /write a mapping/ },
+    { name: 'pattern problem has a hint', text: app('metrics: {interval: 15 s}'), message: /"15 s" is not valid/, at: '7:25', hint: /30s, 5m/ },
+    // Empty keys: positioned, with a hint (and a ConfigMap data key Kubernetes would refuse is not rendered).
+    { name: 'empty top-level key', text: app('', '"": 1\n'), message: /^empty key$/, at: '14:1', hint: /the key is empty/ },
+    { name: 'empty key from a bare ":" line', text: app('', ': 1\n'), message: /^empty key$/, at: '14:1', hint: /name it, or remove the line/ },
+    { name: 'empty service name', text: app('', 'jobs:\n  "": {image: "x:1"}\n'), message: /invalid name ``/, at: '15:3', hint: /give it a name/ },
+    { name: 'empty env var name', text: app('env: {"": x}'), message: /invalid name ``/, at: '7:11', path: 'services.api.env[""]', hint: /give it a name/ },
+    { name: 'empty ConfigMap data key', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {"": fast}}'), message: /invalid name ``/, at: '13:16', path: 'configMaps.cfg.data[""]', hint: /give it a name/ },
+    { name: 'ConfigMap data key with a space', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {"my mode": fast}}'), message: /invalid name `my mode`/, at: '13:16', expected: /\[-\._a-zA-Z0-9\]/, hint: /use `my_mode`/ },
+    { name: 'enum without a lookalike has a hint', text: app('expose: {type: zzz, host: a.example.com}'), message: /"zzz" is not an allowed value/, at: '7:20', hint: /write one of internal, ingress, gateway/ },
     { name: 'missing required key', text: 'app: shop\nservices:\n  api:\n    replicas: 1\n', message: /missing required key `image`/, at: '3:3', path: 'services.api', hint: /add `image:`/ },
     { name: 'service field in a job', text: app('', 'jobs:\n  seed: {image: "x:1", ports: [{name: a, port: 1}]}\n'), message: /unknown key `ports`/, at: '15:24', path: 'jobs.seed.ports', hint: /`ports` is a service field/ },
     { name: 'missing top-level key', text: 'app: shop\n', message: /missing required key `services`/, at: '1:1', hint: /add `services:` here/ },
@@ -215,6 +233,19 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     { name: 'gateway without parent', text: app('expose: {type: gateway, host: a.example.com}'), message: /type gateway needs the parent Gateway/, at: '7:5' },
     { name: 'bad cron schedule', text: app('', 'cronJobs:\n  nightly: {image: "x:1", schedule: "0 2 * *"}\n'), message: /invalid cron schedule/, at: '15:37', hint: /4 fields/ },
     { name: 'external ConfigMap with data', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {external: true, data: {mode: fast}}'), message: /external ConfigMap `cfg` cannot also have data/, at: '13:3' },
+    // What validate accepts, the apiserver accepts: requests within limits, label and annotation syntax.
+    { name: 'memory request above its limit', text: app('resources: {requests: {memory: 512Mi}, limits: {memory: 256Mi}}'), message: /memory request 512Mi is above its limit 256Mi/, at: '7:36', path: 'services.api.resources.requests.memory', hint: /raise the limit/ },
+    { name: 'cpu request above its limit (number vs millicores)', text: app('resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}'), message: /cpu request 2 is above its limit 1500m/, at: '7:33' },
+    { name: 'quantity string that is no finite number', text: app('resources: {limits: {memory: "1e400"}}'), message: /limits\.memory 1e400 is too large/, at: '7:34', hint: /unit suffix/ },
+    { name: 'label key with space and !', text: app('labels: {"Bad Key!": ok}'), message: /invalid label key "Bad Key!"/, at: '7:14', path: 'services.api.labels["Bad Key!"]', expected: /63 characters/, hint: /Bad-Key/ },
+    { name: 'label value with spaces', text: app('labels: {team: "value with spaces"}'), message: /invalid label value "value with spaces"/, at: '7:20', path: 'services.api.labels.team', hint: /annotation/ },
+    { name: 'label value too long', text: app(`labels: {team: ${'a'.repeat(64)}}`), message: /longer than 63 characters/, at: '7:20' },
+    { name: 'label key with two slashes', text: app('labels: {a/b/c: x}'), message: /invalid label key "a\/b\/c": it has more than one "\/"/, at: '7:14' },
+    { name: 'label key prefix not a DNS subdomain', text: app('labels: {Example.COM/team: x}'), message: /prefix is not a DNS subdomain/, at: '7:14' },
+    { name: 'annotation key', text: app('annotations: {"Bad Key!": "value with spaces is fine"}'), message: /invalid annotation key "Bad Key!"/, at: '7:19', path: 'services.api.annotations["Bad Key!"]' },
+    { name: 'nodeSelector value', text: app('nodeSelector: {disk: "fast ssd"}'), message: /invalid label value "fast ssd"/, at: '7:26' },
+    { name: 'app labels', text: app('', 'labels: {"": x}\n'), message: /invalid label key "": the name is empty/, at: '14:10' },
+    { name: 'ServiceAccount annotation key', text: app('serviceAccount: {annotations: {"x/": y}}'), message: /invalid annotation key "x\/"/, at: '7:36' },
     { name: 'ConfigMap without content', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {}'), message: /ConfigMap `cfg` has no content/, at: '13:3', expected: /external: true/ },
   ];
   it.each(cases)('$name', (c) => {
@@ -233,5 +264,10 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
       'cfg: {data: {mode: fast}}\n  ext: {external: true}',
     );
     expect(problems(text)).toEqual([]);
+  });
+
+  it('accepts the label and annotation keys and values Kubernetes accepts', () => {
+    const text = app('labels: {team: a.b_c-1, "example.com/tier": "", app.kubernetes.io/part-of: shop}\nannotations: {"example.com/note": "any text: spaces, !, and more", Z: ""}\nresources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: 0.5, memory: 1024Mi}}');
+    expect(problems(text).map((p) => p.format())).toEqual([]);
   });
 });

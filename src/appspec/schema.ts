@@ -10,6 +10,21 @@ import { Type, type Static, type TSchema, type TObject, type TOptional, type TPr
 
 const K8S = 'https://kubernetes.io/docs';
 
+/** Largest value of a Kubernetes int32 field (replicas, probe timings, ports…): the apiserver rejects more. */
+export const INT32_MAX = 2_147_483_647;
+type IntOptions = { readonly minimum?: number; readonly maximum?: number; readonly description?: string };
+/** An int32 field: an integer the apiserver accepts (a YAML `1e400` or `2147483648` is an error here, not a rendered `.inf`). */
+function Int32(o: IntOptions = {}): ReturnType<typeof Type.Integer> {
+  return Type.Integer({ maximum: INT32_MAX, ...o });
+}
+/**
+ * An int64 field (seconds, user ids): bounded to the integers a JSON number holds exactly, so the
+ * rendered value is the digits written (`1e300` would print as `1.e+300`).
+ */
+function Int64(o: IntOptions = {}): ReturnType<typeof Type.Integer> {
+  return Type.Integer({ maximum: Number.MAX_SAFE_INTEGER, ...o });
+}
+
 /** A closed object: unknown keys are errors. */
 function Obj<T extends TProperties>(props: T, description: string): TObject<T> {
   return Type.Object(props, { additionalProperties: false, description });
@@ -38,7 +53,7 @@ const Quantity = Type.Union([
     pattern: '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$',
     description: `A Kubernetes quantity, e.g. 250m, 1, 512Mi, 10Gi. See ${K8S}/reference/kubernetes-api/common-definitions/quantity/`,
   }),
-  Type.Number({ minimum: 0 }),
+  Type.Number({ minimum: 0, description: 'A quantity as a plain number, e.g. 0.5 or 2.' }),
 ]);
 
 /** A duration like `30s`, `5m`, `1h30m` (Go/Prometheus style). */
@@ -48,7 +63,7 @@ const Duration = Type.String({
 });
 
 /** A port by name (as declared in `ports`) or by number. */
-const PortRef = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Name], {
+const PortRef = Type.Union([Int32({ minimum: 1, maximum: 65535 }), Name], {
   description: 'A port: its name from `ports`, or its number.',
 });
 
@@ -78,8 +93,8 @@ const ImageRef = Type.Union(
 const Port = Obj(
   {
     name: Name,
-    port: Type.Integer({ minimum: 1, maximum: 65535, description: 'Container port.' }),
-    servicePort: Opt(Type.Integer({ minimum: 1, maximum: 65535, description: 'Port on the Service. @default same as `port`.' })),
+    port: Int32({ minimum: 1, maximum: 65535, description: 'Container port.' }),
+    servicePort: Opt(Int32({ minimum: 1, maximum: 65535, description: 'Port on the Service. @default same as `port`.' })),
     protocol: Opt(
       Type.Union([Type.Literal('TCP'), Type.Literal('UDP'), Type.Literal('SCTP')], {
         description: `@default TCP. See ${K8S}/concepts/services-networking/service/#protocol-support`,
@@ -131,18 +146,18 @@ const Resources = Obj(
 );
 
 const ProbeTiming = {
-  initialDelaySeconds: Opt(Type.Integer({ minimum: 0, description: '@default 0' })),
-  periodSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 10' })),
-  timeoutSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 1' })),
-  failureThreshold: Opt(Type.Integer({ minimum: 1, description: '@default 3' })),
-  successThreshold: Opt(Type.Integer({ minimum: 1, description: '@default 1 (must be 1 for liveness and startup)' })),
+  initialDelaySeconds: Opt(Int32({ minimum: 0, description: '@default 0' })),
+  periodSeconds: Opt(Int32({ minimum: 1, description: '@default 10' })),
+  timeoutSeconds: Opt(Int32({ minimum: 1, description: '@default 1' })),
+  failureThreshold: Opt(Int32({ minimum: 1, description: '@default 3' })),
+  successThreshold: Opt(Int32({ minimum: 1, description: '@default 1 (must be 1 for liveness and startup)' })),
 };
 const Probe = Obj(
   {
     http: Opt(Obj({ path: Type.String({ pattern: '^/' }), port: PortRef, scheme: Opt(Type.Union([Type.Literal('HTTP'), Type.Literal('HTTPS')])) }, 'HTTP GET probe.')),
     tcp: Opt(Obj({ port: PortRef }, 'TCP socket probe.')),
     exec: Opt(Obj({ command: Type.Array(Type.String(), { minItems: 1 }) }, 'Command probe; exit 0 is healthy.')),
-    grpc: Opt(Obj({ port: Type.Integer({ minimum: 1, maximum: 65535 }), service: Opt(Type.String()) }, 'gRPC health-checking protocol probe.')),
+    grpc: Opt(Obj({ port: Int32({ minimum: 1, maximum: 65535 }), service: Opt(Type.String()) }, 'gRPC health-checking protocol probe.')),
     ...ProbeTiming,
   },
   `A probe: exactly one of http, tcp, exec, grpc. See ${K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/`,
@@ -159,14 +174,14 @@ const Probes = Obj(
 const ScalingPolicy = Obj(
   {
     type: Type.Union([Type.Literal('Pods'), Type.Literal('Percent')]),
-    value: Type.Integer({ minimum: 1 }),
-    periodSeconds: Type.Integer({ minimum: 1, maximum: 1800 }),
+    value: Int32({ minimum: 1 }),
+    periodSeconds: Int32({ minimum: 1, maximum: 1800 }),
   },
   'A scaling policy.',
 );
 const ScalingRules = Obj(
   {
-    stabilizationWindowSeconds: Opt(Type.Integer({ minimum: 0, maximum: 3600 })),
+    stabilizationWindowSeconds: Opt(Int32({ minimum: 0, maximum: 3600 })),
     selectPolicy: Opt(Type.Union([Type.Literal('Max'), Type.Literal('Min'), Type.Literal('Disabled')])),
     policies: Opt(Type.Array(ScalingPolicy)),
   },
@@ -202,10 +217,10 @@ const CustomMetric = Type.Union(
 );
 const Autoscaling = Obj(
   {
-    min: Type.Integer({ minimum: 1, description: 'Minimum replicas.' }),
-    max: Type.Integer({ minimum: 1, description: 'Maximum replicas.' }),
-    cpu: Opt(Type.Integer({ minimum: 1, maximum: 1000, description: 'Target average CPU utilization, percent of requests.' })),
-    memory: Opt(Type.Integer({ minimum: 1, maximum: 1000, description: 'Target average memory utilization, percent of requests.' })),
+    min: Int32({ minimum: 1, description: 'Minimum replicas.' }),
+    max: Int32({ minimum: 1, description: 'Maximum replicas.' }),
+    cpu: Opt(Int32({ minimum: 1, maximum: 1000, description: 'Target average CPU utilization, percent of requests.' })),
+    memory: Opt(Int32({ minimum: 1, maximum: 1000, description: 'Target average memory utilization, percent of requests.' })),
     metrics: Opt(Type.Array(CustomMetric)),
     behavior: Opt(Obj({ scaleUp: Opt(ScalingRules), scaleDown: Opt(ScalingRules) }, 'HPA behavior.')),
   },
@@ -240,7 +255,7 @@ const Exposure = Obj(
     className: Opt(Type.String({ description: `IngressClass name. See ${K8S}/concepts/services-networking/ingress/#ingress-class` })),
     rateLimit: Opt(
       Obj(
-        { rps: Type.Integer({ minimum: 1 }), burst: Opt(Type.Integer({ minimum: 1 })) },
+        { rps: Int32({ minimum: 1 }), burst: Opt(Int32({ minimum: 1 })) },
         'Requests per second per client IP (ingress-nginx annotations).',
       ),
     ),
@@ -280,17 +295,17 @@ const Volume = Obj(
   `A volume. Persistent volumes make the service a StatefulSet with a PVC per replica. See ${K8S}/concepts/storage/persistent-volumes/`,
 );
 
-const Percent = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]+%$' })]);
+const Percent = Type.Union([Int32({ minimum: 0 }), Type.String({ pattern: '^[0-9]+%$' })]);
 const CanaryStep = Type.Union([
-  Obj({ setWeight: Type.Integer({ minimum: 0, maximum: 100 }) }, 'Send this percent of traffic to the canary.'),
+  Obj({ setWeight: Int32({ minimum: 0, maximum: 100 }) }, 'Send this percent of traffic to the canary.'),
   Obj({ pause: Obj({ duration: Opt(Duration) }, 'Pause; without duration, until promoted.') }, 'Pause.'),
-  Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Type.Integer({ minimum: 1 })), failureLimit: Opt(Type.Integer({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
+  Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Int32({ minimum: 1 })), failureLimit: Opt(Int32({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
   Obj(
     {
       setCanaryScale: Obj(
         {
-          replicas: Opt(Type.Integer({ minimum: 0, description: 'Exact canary replicas.' })),
-          weight: Opt(Type.Integer({ minimum: 0, maximum: 100, description: 'Canary replicas as a percentage of the stable replicas.' })),
+          replicas: Opt(Int32({ minimum: 0, description: 'Exact canary replicas.' })),
+          weight: Opt(Int32({ minimum: 0, maximum: 100, description: 'Canary replicas as a percentage of the stable replicas.' })),
           matchTrafficWeight: Opt(Type.Boolean({ description: 'Scale with the traffic weight again (the default).' })),
         },
         'Scale the canary independently of its traffic weight.',
@@ -307,8 +322,8 @@ export const CanarySteps = Type.Array(CanaryStep, { minItems: 1 });
 export const BlueGreen = Obj(
   {
     autoPromote: Opt(Type.Boolean({ description: '@default false' })),
-    autoPromotionSeconds: Opt(Type.Integer({ minimum: 0, description: 'With autoPromote: how long the new version must be ready behind the preview Service before it is promoted. @default 0' })),
-    scaleDownDelaySeconds: Opt(Type.Integer({ minimum: 0, description: 'How long the previous version keeps its pods after promotion; `slipway rollout undo` within it only switches the Service back. @default 30' })),
+    autoPromotionSeconds: Opt(Int32({ minimum: 0, description: 'With autoPromote: how long the new version must be ready behind the preview Service before it is promoted. @default 0' })),
+    scaleDownDelaySeconds: Opt(Int32({ minimum: 0, description: 'How long the previous version keeps its pods after promotion; `slipway rollout undo` within it only switches the Service back. @default 30' })),
   },
   'Blue-green settings.',
 );
@@ -324,7 +339,7 @@ const Strategy = Obj(
     ),
     maxSurge: Opt(Percent),
     maxUnavailable: Opt(Percent),
-    progressDeadlineSeconds: Opt(Type.Integer({ minimum: 1, description: '@default 600' })),
+    progressDeadlineSeconds: Opt(Int32({ minimum: 1, description: '@default 600' })),
     canary: Opt(
       Obj(
         {
@@ -391,9 +406,9 @@ const PodFields = {
   securityContext: Opt(
     Obj(
       {
-        runAsUser: Opt(Type.Integer({ minimum: 1, description: '@default 10001 (restricted forbids root)' })),
-        runAsGroup: Opt(Type.Integer({ minimum: 1, description: '@default 10001' })),
-        fsGroup: Opt(Type.Integer({ minimum: 1, description: '@default 10001' })),
+        runAsUser: Opt(Int64({ minimum: 1, description: '@default 10001 (restricted forbids root)' })),
+        runAsGroup: Opt(Int64({ minimum: 1, description: '@default 10001' })),
+        fsGroup: Opt(Int64({ minimum: 1, description: '@default 10001' })),
         readOnlyRootFilesystem: Opt(Type.Boolean({ description: '@default true' })),
         addCapabilities: Opt(
           Type.Array(Type.Literal('NET_BIND_SERVICE'), { description: 'The only capability Pod Security restricted allows adding.' }),
@@ -420,14 +435,14 @@ export const Service = Obj(
     ...PodFields,
     ports: Opt(Type.Array(Port)),
     probes: Opt(Probes),
-    replicas: Opt(Type.Integer({ minimum: 0, description: '@default 1 (ignored when autoscaling is set)' })),
+    replicas: Opt(Int32({ minimum: 0, description: '@default 1 (ignored when autoscaling is set)' })),
     autoscaling: Opt(Autoscaling),
     expose: Opt(Exposure),
     dependsOn: Opt(Type.Array(Dependency)),
     egress: Opt(
       Type.Array(
         Obj(
-          { cidr: Type.String(), ports: Opt(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }))) },
+          { cidr: Type.String(), ports: Opt(Type.Array(Int32({ minimum: 1, maximum: 65535 }))) },
           'Allowed egress outside the app (a managed database, an external API).',
         ),
       ),
@@ -436,8 +451,8 @@ export const Service = Obj(
     strategy: Opt(Strategy),
     slo: Opt(Slo),
     metrics: Opt(Metrics),
-    terminationGracePeriodSeconds: Opt(Type.Integer({ minimum: 0, description: '@default 30' })),
-    preStopSleepSeconds: Opt(Type.Integer({ minimum: 0, description: 'Sleep before SIGTERM so endpoints drain. @default 5' })),
+    terminationGracePeriodSeconds: Opt(Int64({ minimum: 0, description: '@default 30' })),
+    preStopSleepSeconds: Opt(Int64({ minimum: 0, description: 'Sleep before SIGTERM so endpoints drain. @default 5' })),
     build: Opt(
       Obj(
         { context: Type.String({ description: 'Build context directory, relative to slipway.yaml.' }), dockerfile: Opt(Type.String({ description: '@default Dockerfile' })) },
@@ -456,9 +471,9 @@ export const Service = Obj(
 
 const JobFields = {
   ...PodFields,
-  backoffLimit: Opt(Type.Integer({ minimum: 0, description: '@default 3' })),
-  activeDeadlineSeconds: Opt(Type.Integer({ minimum: 1 })),
-  ttlSecondsAfterFinished: Opt(Type.Integer({ minimum: 0, description: '@default 3600' })),
+  backoffLimit: Opt(Int32({ minimum: 0, description: '@default 3' })),
+  activeDeadlineSeconds: Opt(Int64({ minimum: 1 })),
+  ttlSecondsAfterFinished: Opt(Int32({ minimum: 0, description: '@default 3600' })),
   dependsOn: Opt(Type.Array(Dependency)),
 };
 export const Job = Obj(
@@ -481,7 +496,12 @@ export const CronJob = Obj(
 
 const ConfigMapSpec = Obj(
   {
-    data: Opt(Type.Record(Type.String(), Type.String())),
+    data: Opt(
+      Type.Record(Type.String({ pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 }), Type.String(), {
+        ...Closed,
+        description: 'Keys: letters, digits, "-", "_" and "." (what Kubernetes accepts as ConfigMap keys).',
+      }),
+    ),
     envFile: Opt(Type.String({ description: 'A dotenv file relative to slipway.yaml; its keys become the data.' })),
     external: Opt(
       Type.Boolean({

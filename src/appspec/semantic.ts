@@ -5,6 +5,7 @@
  * taste or risk (latest tags, secret-looking literals) are lint's.
  */
 import { inputError, type SlipwayError } from '../errors/index.ts';
+import { labelValueProblem, parseQuantity, qualifiedNameProblem } from '../manifest/index.ts';
 import { parseImage } from './image.ts';
 import type { AppSpec, EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec, StrategySpec } from './schema.ts';
 import { formatPath, type SpecPath } from './source.ts';
@@ -41,6 +42,7 @@ export function semanticProblems(spec: AppSpec, locator: Locator): SlipwayError[
   };
   checkUniqueNames(ctx);
   checkConfigMaps(ctx);
+  checkLabels(ctx, ['labels'], spec.labels, 'label');
   for (const [name, svc] of Object.entries(spec.services)) checkService(ctx, name, svc);
   for (const [name, job] of Object.entries(spec.jobs ?? {})) checkPod(ctx, ['jobs', name], job);
   for (const [name, cron] of Object.entries(spec.cronJobs ?? {})) {
@@ -111,7 +113,10 @@ function checkService(ctx: Ctx, name: string, svc: ServiceSpec): void {
   if (hpa !== undefined && hpa.min > hpa.max) {
     ctx.report([...base, 'autoscaling', 'min'], `autoscaling min (${hpa.min}) is greater than max (${hpa.max})`, { expected: 'min ≤ max' });
   }
+  checkLabels(ctx, [...base, 'expose', 'ingressController', 'podLabels'], expose?.ingressController?.podLabels, 'label');
   (hpa?.metrics ?? []).forEach((m, i) => {
+    const [kind, selector] = 'pods' in m ? ['pods', m.pods.selector] : ['external', m.external.selector];
+    checkLabels(ctx, [...base, 'autoscaling', 'metrics', i, kind, 'selector'], selector, 'label');
     if ('external' in m && (m.external.value === undefined) === (m.external.averageValue === undefined)) {
       ctx.report([...base, 'autoscaling', 'metrics', i, 'external'], 'external metric needs exactly one target', {
         at: 'key',
@@ -131,11 +136,21 @@ interface PodLike {
   readonly envFrom?: ServiceSpec['envFrom'];
   readonly config?: ServiceSpec['config'];
   readonly dependsOn?: ServiceSpec['dependsOn'];
+  readonly labels?: ServiceSpec['labels'];
+  readonly nodeSelector?: ServiceSpec['nodeSelector'];
+  readonly annotations?: ServiceSpec['annotations'];
+  readonly serviceAccount?: ServiceSpec['serviceAccount'];
+  readonly resources?: ServiceSpec['resources'];
 }
 
 /** Checks shared by services, jobs and cron jobs. */
 function checkPod(ctx: Ctx, base: SpecPath, pod: PodLike | Workload): void {
   checkImage(ctx, [...base, 'image'], pod.image);
+  checkLabels(ctx, [...base, 'labels'], pod.labels, 'label');
+  checkLabels(ctx, [...base, 'nodeSelector'], pod.nodeSelector, 'label');
+  checkLabels(ctx, [...base, 'annotations'], pod.annotations, 'annotation');
+  checkLabels(ctx, [...base, 'serviceAccount', 'annotations'], pod.serviceAccount?.annotations, 'annotation');
+  checkResources(ctx, [...base, 'resources'], pod.resources);
   for (const [key, value] of Object.entries(pod.env ?? {})) checkEnvRef(ctx, [...base, 'env', key], value);
   (pod.envFrom ?? []).forEach((ref, i) => {
     if ('configMap' in ref) checkConfigMapRef(ctx, [...base, 'envFrom', i, 'configMap'], ref.configMap, undefined);
@@ -359,4 +374,58 @@ function checkSchedule(ctx: Ctx, path: SpecPath, schedule: string): void {
     expected: 'five fields: minute hour day-of-month month day-of-week (e.g. "0 2 * * *"), or @hourly/@daily/@weekly/@monthly/@yearly',
     ...(s.startsWith('@') ? { hint: didYouMean(s, CRON_MACROS) ?? '' } : { hint: `it has ${s.split(/\s+/).length} fields` }),
   });
+}
+
+/**
+ * Label keys and values, annotation keys: Kubernetes' own syntax, so that what validate accepts
+ * the apiserver accepts (`"Bad Key!": "value with spaces"` would be rendered, then rejected).
+ */
+function checkLabels(ctx: Ctx, path: SpecPath, map: Readonly<Record<string, string>> | undefined, what: 'label' | 'annotation'): void {
+  for (const [key, value] of Object.entries(map ?? {})) {
+    const keyProblem = qualifiedNameProblem(key, what);
+    if (keyProblem !== undefined) {
+      const fixed = key.replace(/[^-A-Za-z0-9_./]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+      ctx.report([...path, key], keyProblem.message, {
+        at: 'key',
+        expected: keyProblem.expected,
+        hint: fixed !== '' && fixed !== key && qualifiedNameProblem(fixed, what) === undefined ? `e.g. \`${fixed}\`` : `rename the ${what} key`,
+      });
+    }
+    const valueProblem = what === 'label' && typeof value === 'string' ? labelValueProblem(value) : undefined;
+    if (valueProblem !== undefined) {
+      ctx.report([...path, key], valueProblem.message, {
+        expected: valueProblem.expected,
+        hint: value.length > 63 ? 'shorten it, or make it an annotation (annotation values are free text)' : 'replace spaces and other characters with "-", or make it an annotation (annotation values are free text)',
+      });
+    }
+  }
+}
+
+const RESOURCES = ['cpu', 'memory', 'ephemeral-storage'] as const;
+
+/** A request above its limit is refused by the apiserver: say so here, at the request. */
+function checkResources(ctx: Ctx, path: SpecPath, resources: ServiceSpec['resources']): void {
+  for (const kind of ['requests', 'limits'] as const) {
+    for (const name of RESOURCES) {
+      const q = resources?.[kind]?.[name];
+      if (q === undefined || Number.isFinite(parseQuantity(q))) continue;
+      // `"1e400"` matches the quantity syntax but is no number a node has (it compares as Infinity).
+      ctx.report([...path, kind, name], `${kind}.${name} ${String(q)} is too large`, {
+        expected: 'a Kubernetes quantity a node can have, e.g. 250m, 2, 512Mi, 10Gi',
+        hint: 'use a unit suffix (Mi, Gi, Ti) instead of a large exponent',
+      });
+    }
+  }
+  for (const name of RESOURCES) {
+    const request = resources?.requests?.[name];
+    const limit = resources?.limits?.[name];
+    if (request === undefined || limit === undefined) continue;
+    const r = parseQuantity(request);
+    const l = parseQuantity(limit);
+    if (r === undefined || l === undefined || r <= l) continue;
+    ctx.report([...path, 'requests', name], `${name} request ${String(request)} is above its limit ${String(limit)}`, {
+      expected: `requests.${name} ≤ limits.${name} (Kubernetes rejects a request above the limit)`,
+      hint: `lower the request or raise the limit to at least ${String(request)}`,
+    });
+  }
 }

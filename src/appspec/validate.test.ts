@@ -5,7 +5,7 @@ import { AppSpec } from './index.ts';
 
 // schemaProblems trusts TypeBox's Value.Check to accept valid specs without compiling ajv; the two
 // must agree, or an invalid spec would slip through. Edge cases of every keyword the schema uses:
-const ajv = new Ajv({ allErrors: true, strict: false }).compile(AppSpec);
+const ajv = new Ajv({ allErrors: true, strict: false, strictNumbers: true }).compile(AppSpec);
 const base = { app: 'shop', services: { api: { image: 'ghcr.io/acme/api:1.0' } } };
 const withApi = (api: Record<string, unknown>): unknown => ({ ...base, services: { api: { ...base.services.api, ...api } } });
 
@@ -39,6 +39,12 @@ describe('Value.Check agrees with ajv on the AppSpec schema', () => {
     ['bad percent', withApi({ strategy: { maxSurge: '25' } })],
     ['environment overlay unknown', { ...base, environments: { dev: { anything: 1 } } }],
     ['environment overlay free-form service', { ...base, environments: { dev: { services: { api: { whatever: 1 } } } } }],
+    ['infinite integer (YAML 1e400)', withApi({ replicas: Infinity })],
+    ['infinite quantity number', withApi({ resources: { requests: { cpu: Infinity } } })],
+    ['NaN env value', withApi({ env: { A: NaN } })],
+    ['int32 overflow', withApi({ replicas: 2147483648 })],
+    ['int32 max', withApi({ replicas: 2147483647 })],
+    ['int64 field beyond exact integers', withApi({ terminationGracePeriodSeconds: 1e300 })],
     ['null', null],
     ['array', []],
   ])('%s', (_name, value) => {

@@ -6,7 +6,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { inputError, type SlipwayError, type SourcePosition } from '../errors/index.ts';
-import { AppSpec, Service } from './schema.ts';
+import { AppSpec, INT32_MAX, Service } from './schema.ts';
 import { formatPath, type SpecPath } from './source.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -28,7 +28,8 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   // `verbose` keeps the failing (parent) schema on each error: descriptions and the list of
   // known keys for did-you-mean come from there.
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(AppSpec);
+  // `strictNumbers`: YAML reads `1e400` as Infinity, which a number or integer must not be.
+  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false, strictNumbers: true }).compile(AppSpec);
   return compiled;
 }
 
@@ -183,27 +184,44 @@ function toProblem(e: ErrorObject, locator: Locator): SlipwayError {
       return wrongType(e, path, parent, locator, make);
     case 'enum': {
       const allowed = (params['allowedValues'] as unknown[]).map((v) => String(v));
-      const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed) : undefined;
-      return make(`${JSON.stringify(e.data)} is not an allowed value`, {
-        at: path,
-        where: 'value',
-        expected: `one of ${allowed.join(', ')}`,
-        ...(hint ? { hint } : {}),
-      });
+      const hint = (typeof e.data === 'string' ? didYouMean(e.data, allowed) : undefined) ?? `write one of ${allowed.join(', ')} (case matters)`;
+      return make(`${JSON.stringify(e.data)} is not an allowed value`, { at: path, where: 'value', expected: `one of ${allowed.join(', ')}`, hint });
     }
     case 'pattern':
       return make(`${JSON.stringify(e.data)} is not valid here`, {
         at: path,
         where: 'value',
         expected: descriptionOf(parent) ?? `a string matching ${String(params['pattern'])}`,
+        hint: patternHint(String(params['pattern']), e.data),
       });
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return outOfRange(e, path, parent, locator, make);
     default:
       return make(`value ${e.message ?? 'is invalid'}`, {
         at: path,
         where: 'value',
         expected: [e.message, descriptionOf(parent)].filter((s) => s !== undefined).join('; '),
+        hint: 'run `slipway schema` (or see docs/spec.md) for what this field takes',
       });
   }
+}
+
+/** What to write instead of a value that does not match its pattern. */
+function patternHint(pattern: string, value: unknown): string {
+  const text = typeof value === 'string' ? value : '';
+  if (pattern.startsWith('^/')) return `start it with "/": /${text.replace(/^\/*/, '')}`;
+  if (pattern.startsWith('^sha256:')) return 'write sha256: followed by the 64 lowercase hex digits of the digest';
+  if (pattern.includes('(ms|s|m|h)')) return 'a number with its unit and no spaces, e.g. 30s, 5m, 1h30m';
+  if (pattern.includes('Ki|Mi|Gi')) return 'use a Kubernetes quantity such as 250m, 1.5, 512Mi or 2Gi (binary suffixes Ki/Mi/Gi, decimal k/M/G), without spaces';
+  if (pattern.includes('%')) return 'write a percentage such as "25%", or a whole number';
+  if (pattern.startsWith('^[a-z0-9]')) {
+    const fixed = text.toLowerCase().replace(/[^-a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    return fixed !== '' && fixed !== text ? `use \`${fixed}\`` : 'use lowercase letters, digits and "-", starting and ending alphanumeric';
+  }
+  return 'run `slipway schema` (or see docs/spec.md) for what this field takes';
 }
 
 type Make = (message: string, o: { at: SpecPath; where: 'key' | 'value'; expected?: string; hint?: string }) => SlipwayError;
@@ -215,11 +233,20 @@ function unknownKey(key: string, path: SpecPath, parent: JsonSchema, make: Make)
     // A record keyed by name (services, env vars): the key itself is malformed.
     const pattern = Object.keys(patterns)[0];
     const isNameKeyed = pattern === '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+    const fixed = isNameKeyed ? key.toLowerCase().replace(/[^-a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') : key.replace(/[^-._a-zA-Z0-9]+/g, '_');
+    const hint =
+      key === ''
+        ? 'the key is empty: give it a name, or remove the entry'
+        : fixed !== '' && fixed !== key && new RegExp(pattern ?? '.').test(fixed)
+          ? `use \`${fixed}\``
+          : isNameKeyed
+            ? 'use lowercase letters, digits and "-", starting and ending alphanumeric'
+            : `rename it to match ${pattern ?? '?'}`;
     return make(`invalid name \`${key}\``, {
       at,
       where: 'key',
       expected: isNameKeyed ? 'a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric' : `a name matching ${pattern ?? '?'}`,
-      ...(isNameKeyed && key.toLowerCase() !== key ? { hint: `use \`${key.toLowerCase().replace(/[^-a-z0-9]/g, '-')}\`` } : {}),
+      hint,
     });
   }
   const known = Object.keys(parent['properties'] ?? {});
@@ -228,6 +255,9 @@ function unknownKey(key: string, path: SpecPath, parent: JsonSchema, make: Make)
   const hint = serviceOnly
     ? `\`${key}\` is a service field; jobs and cron jobs run to completion and do not have it`
     : (didYouMean(key, known) ?? (known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined));
+  if (key === '') {
+    return make('empty key', { at, where: 'key', expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no keys here', hint: 'the key is empty (`"": …` or a line starting with ":"): name it, or remove the line' });
+  }
   return make(`unknown key \`${key}\``, {
     at,
     where: 'key',
@@ -241,6 +271,13 @@ function wrongType(e: ErrorObject, path: SpecPath, parent: JsonSchema, locator: 
   const actual = jsonType(e.data);
   const text = locator.sourceText(path);
   // YAML reads `tag: 1.10` as the number 1.1 and `on` as a string: quoting keeps what was written.
+  const article = (t: string): string => (/^(a |an |")/.test(t) ? t : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : t === 'null' ? 'nothing' : `a ${t}`);
+  const description = descriptionOf(parent);
+  const expected = description === undefined ? article(wanted) : `${article(wanted)}: ${description}`;
+  if (typeof e.data === 'number' && !Number.isFinite(e.data)) {
+    // YAML reads `1e400` as Infinity (and `.nan` as NaN): it would render as `.inf` or "Infinity".
+    return make(`${text ?? String(e.data)} is not a finite number`, { at: path, where: 'value', expected, hint: 'write the number in digits, within the range the field allows' });
+  }
   const hint =
     wanted === 'string' && (actual === 'number' || actual === 'integer' || actual === 'boolean')
       ? `quote it: "${text ?? String(e.data)}"`
@@ -248,13 +285,35 @@ function wrongType(e: ErrorObject, path: SpecPath, parent: JsonSchema, locator: 
         ? `remove the quotes: ${e.data.trim()}`
         : actual === 'null'
           ? `the value is empty: ${wanted === 'object' ? 'write {} for an empty mapping' : wanted === 'array' ? 'write [] for an empty list' : 'give one'}, or remove the key`
-          : undefined;
-  const article = (t: string): string => (/^(a |an |")/.test(t) ? t : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : t === 'null' ? 'nothing' : `a ${t}`);
+          : typeHint(wanted, actual);
+  return make(`expected ${article(wanted)}, got ${article(actual)}`, { at: path, where: 'value', expected, hint });
+}
+
+/** How to write a value of the wanted type: every type problem says what to do, not only what is wrong. */
+function typeHint(wanted: string, actual: string): string {
+  if (wanted === 'integer' && actual === 'number') return 'write a whole number, without a fraction';
+  if (wanted === 'object') return 'write a mapping: `key: value` lines indented under this key, or {key: value}';
+  if (wanted === 'array') return 'write a list: [a, b] or lines starting with "- "';
+  if (wanted === 'boolean') return 'write true or false (without quotes)';
+  if (wanted === 'integer' || wanted === 'number') return 'write a number in digits, without quotes';
+  if (wanted === 'string') return 'write a string; quote it if it contains ": " or starts with a special character';
+  return 'run `slipway schema` to see what this field takes';
+}
+
+function outOfRange(e: ErrorObject, path: SpecPath, parent: JsonSchema, locator: Locator, make: Make): SlipwayError {
+  const limit = Number((e.params as Record<string, unknown>)['limit']);
+  const bound = { maximum: 'at most', minimum: 'at least', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword] ?? e.keyword;
   const description = descriptionOf(parent);
-  return make(`expected ${article(wanted)}, got ${article(actual)}`, {
+  const hint =
+    e.keyword === 'maximum' && limit === INT32_MAX
+      ? `Kubernetes stores this field as a 32-bit integer: use a value up to ${INT32_MAX}`
+      : e.keyword === 'maximum' && limit === Number.MAX_SAFE_INTEGER
+        ? `use a value up to ${limit} (larger integers lose digits and render in exponent form)`
+        : `use a value ${bound} ${limit}`;
+  return make(`${locator.sourceText(path) ?? String(e.data)} is out of range`, {
     at: path,
     where: 'value',
-    expected: description === undefined ? article(wanted) : `${article(wanted)}: ${description}`,
-    ...(hint ? { hint } : {}),
+    expected: `a number ${bound} ${limit}${description === undefined ? '' : `: ${description}`}`,
+    hint,
   });
 }

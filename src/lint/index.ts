@@ -8,7 +8,7 @@ export { severityAtLeast } from './types.ts';
 export { lintObjects, mergeResults } from './engine.ts';
 export { parseLintConfig, findRule, ruleMeta } from './config.ts';
 export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList } from './format.ts';
-export { parseQuantity } from './quantity.ts';
+export { parseQuantity } from '../manifest/index.ts';
 export { standaloneValidatorsSource } from './schema.ts';
 
 import { ruleMeta } from './config.ts';

@@ -282,6 +282,20 @@ const cases: readonly Case[] = [
     bad: { docs: '^^apiVersion: v1\nkind: Endpoints\nmetadata: {name: ext, namespace: shop}\nsubsets: []\n' },
   },
   { rule: 'REL018', what: 'default namespace', bad: { replace: [['metadata: {name: web, namespace: shop}\n---\napiVersion: apps/v1', 'metadata: {name: web, ^^namespace: default}\n---\napiVersion: apps/v1']] } },
+  {
+    rule: 'REL019',
+    what: 'label key and value the apiserver refuses',
+    bad: { replace: [['    metadata:\n      labels: {app: web}', '    metadata:\n      labels: {app: web, ^^"Bad Key!": "value with spaces"}']] },
+    good: { replace: [['    metadata:\n      labels: {app: web}', '    metadata:\n      labels: {app: web, example.com/team: a.b_c-1, empty: ""}']] },
+  },
+  { rule: 'REL019', what: 'label value with spaces', bad: { replace: [['metadata: {name: web, namespace: shop, labels: {app: web}}', 'metadata: {name: web, namespace: shop, labels: {^^app: "web app"}}']] } },
+  {
+    rule: 'REL019',
+    what: 'annotation key',
+    bad: { replace: [['  name: web\n  namespace: shop\nspec:\n  replicas', '  name: web\n  namespace: shop\n  annotations: {^^"Bad Key!": "free text is fine here"}\nspec:\n  replicas']] },
+    good: { replace: [['  name: web\n  namespace: shop\nspec:\n  replicas', '  name: web\n  namespace: shop\n  annotations: {example.com/note: "free text: is fine here!"}\nspec:\n  replicas']] },
+  },
+  { rule: 'REL019', what: 'nodeSelector', bad: { pod: 'nodeSelector: {^^"disk type": ssd}' } },
   // --- Efficiency ---
   { rule: 'EFF001', what: 'no cpu request', bad: { replace: [['resources: {requests: {cpu: 100m, memory: 128Mi}', 'resources: {^^requests: {memory: 128Mi}']] } },
   { rule: 'EFF002', what: 'no memory request', bad: { replace: [['resources: {requests: {cpu: 100m, memory: 128Mi}', 'resources: {^^requests: {cpu: 100m}']] } },

@@ -11,7 +11,7 @@ import type { FieldPath, KubeObject } from '../manifest/index.ts';
 import k8sSchema from './schemas/k8s.json' with { type: 'json' };
 import bundledCrds from './schemas/crds.json' with { type: 'json' };
 import { VALIDATORS } from './schemas/validators.generated.js';
-import { QUANTITY_PATTERN } from './quantity.ts';
+import { QUANTITY_PATTERN } from '../manifest/index.ts';
 import type { CrdSchemaSource } from './types.ts';
 import { isRecord } from '../manifest/index.ts';
 import { arr, rec, str, type Rec } from './util.ts';

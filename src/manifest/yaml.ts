@@ -355,7 +355,7 @@ export function jsKeyOf(value: unknown): string | undefined {
 }
 
 /** Sets an own property even for names `Object.prototype` has (`__proto__`, `toString`), as `toJS` does. */
-function setOwn(out: Record<string, unknown>, name: string, value: unknown): void {
+export function setOwn(out: Record<string, unknown>, name: string, value: unknown): void {
   if (name in out) Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
   else out[name] = value;
 }

@@ -81,6 +81,25 @@ function checkNames(ctx: RenderContext): void {
   }
 }
 
+/**
+ * Never two objects of one kind with one name: the second would silently replace the first on
+ * apply. Names derive from spec names (`<caller>-to-<target>-ingress`), so unlucky spec names can
+ * still collide; say which.
+ */
+function checkUniqueObjects(ctx: RenderContext, objects: readonly KubeObject[]): void {
+  const seen = new Set<string>();
+  for (const o of objects) {
+    const key = `${o.kind}/${o.metadata.name ?? ''}`;
+    if (seen.has(key)) {
+      problem(ctx, 'services', `two ${o.kind} objects would be named "${o.metadata.name ?? ''}"`, {
+        expected: 'names that give each rendered object its own name',
+        hint: 'rename a service, job or cron job whose name contains "-to-" so that the generated names differ',
+      });
+    }
+    seen.add(key);
+  }
+}
+
 function namespaceObject(ctx: RenderContext): KubeObject {
   return {
     apiVersion: 'v1',
@@ -110,6 +129,7 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
   for (const [name, job] of Object.entries(ctx.spec.jobs ?? {})) objects.push(...renderJob(ctx, name, job, data));
   for (const [name, cj] of Object.entries(ctx.spec.cronJobs ?? {})) objects.push(...renderCronJob(ctx, name, cj, data));
   objects.push(...renderNetworkPolicies(ctx), ...renderPrometheusRule(ctx), ...renderDashboard(ctx));
+  if (ctx.problems.length === 0) checkUniqueObjects(ctx, objects);
   if (ctx.problems.length > 0) throw new InputErrors(ctx.problems);
   // Builders never put one node in two places (meta() copies label maps; tests check with
   // sharedNodes): shared nodes would print as YAML aliases and couple objects to each other.

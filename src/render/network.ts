@@ -70,6 +70,22 @@ function dependencyEdges(ctx: RenderContext): Edge[] {
   return edges;
 }
 
+/**
+ * One policy pair per caller and target: `dependsOn: [db, db]` or `[db, {service: db, port: admin}]`
+ * name the same pair twice, and two objects with one name would make the second overwrite the first
+ * on apply. The ports of every mention are allowed, each once, in the order first written.
+ */
+function mergeEdges(edges: readonly Edge[]): { caller: string; target: string; ports: PortSpec[] }[] {
+  const byPair = new Map<string, { caller: string; target: string; ports: PortSpec[] }>();
+  for (const e of edges) {
+    const key = `${e.caller}\0${e.target}`;
+    const merged = byPair.get(key) ?? { caller: e.caller, target: e.target, ports: [] };
+    if (!merged.ports.some((p) => p.port === e.port.port && (p.protocol ?? 'TCP') === (e.port.protocol ?? 'TCP'))) merged.ports.push(e.port);
+    byPair.set(key, merged);
+  }
+  return [...byPair.values()];
+}
+
 /** By name, by container port, or by Service port; the first port when unspecified. */
 export function findPort(svc: ServiceSpec, ref: string | number | undefined): PortSpec | undefined {
   const ports = svc.ports ?? [];
@@ -99,18 +115,19 @@ export function renderNetworkPolicies(ctx: RenderContext): KubeObject[] {
       ],
     }),
   ];
-  for (const e of dependencyEdges(ctx)) {
+  for (const e of mergeEdges(dependencyEdges(ctx))) {
     const base = `${e.caller}-to-${e.target}`;
+    const ports = e.ports.map(portRule);
     out.push(
       policy(ctx, `${base}-ingress`, {
         podSelector: podsOf(ctx, e.target),
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ podSelector: podsOf(ctx, e.caller) }], ports: [portRule(e.port)] }],
+        ingress: [{ from: [{ podSelector: podsOf(ctx, e.caller) }], ports }],
       }),
       policy(ctx, `${base}-egress`, {
         podSelector: podsOf(ctx, e.caller),
         policyTypes: ['Egress'],
-        egress: [{ to: [{ podSelector: podsOf(ctx, e.target) }], ports: [portRule(e.port)] }],
+        egress: [{ to: [{ podSelector: podsOf(ctx, e.target) }], ports: ports.map((p) => ({ ...p })) }],
       }),
     );
   }

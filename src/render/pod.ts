@@ -4,7 +4,7 @@
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../manifest/index.ts';
+import { parseQuantity, type KubeObject } from '../manifest/index.ts';
 import type { EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec } from '../appspec/index.ts';
 import { configChecksum, configMapObject, type ConfigData } from './config.ts';
 import {
@@ -186,6 +186,12 @@ function resources(src: PodSource): Record<string, unknown> {
   for (const [k, v] of Object.entries(r?.requests ?? {})) if (v !== undefined) requests[k] = quantity(v);
   const limits: Record<string, string> = {};
   for (const [k, v] of Object.entries(r?.limits ?? {})) if (v !== undefined) limits[k] = quantity(v);
+  // A limit below a default request (limits.cpu 50m, no request) would be refused: the request
+  // defaults to the limit then, as Kubernetes itself defaults a missing request.
+  for (const [k, d] of [['cpu', DEFAULT_REQUESTS.cpu], ['memory', DEFAULT_REQUESTS.memory]] as const) {
+    const limit = limits[k];
+    if (r?.requests?.[k] === undefined && limit !== undefined && (parseQuantity(limit) ?? Infinity) < (parseQuantity(d) ?? 0)) requests[k] = limit;
+  }
   if (limits['memory'] === undefined) limits['memory'] = r?.requests?.memory !== undefined ? quantity(r.requests.memory) : DEFAULT_MEMORY_LIMIT;
   return { requests, limits };
 }

@@ -168,6 +168,33 @@ describe('NetworkPolicies', () => {
     expect(get(find(policies, 'NetworkPolicy', name), ...path)).toEqual(value);
   });
 
+  const twoPorts = { ports: [{ name: 'sql', port: 5432 }, { name: 'admin', port: 9000 }] };
+  it.each([
+    { name: 'repeated entry', deps: ['db', 'db'], ports: [5432] },
+    { name: 'short and long form of one edge', deps: ['db', { service: 'db', port: 'sql' }], ports: [5432] },
+    { name: 'two ports of one service', deps: ['db', { service: 'db', port: 'admin' }, { service: 'db', port: 9000 }], ports: [5432, 9000] },
+  ])('dependsOn naming one service twice ($name): one policy pair, never two objects with one name', ({ deps, ports }) => {
+    const spec: AppSpec = { app: 'demo', services: { web: { image: 'ghcr.io/acme/web:1.0', ports: [{ name: 'http', port: 8080 }], dependsOn: deps }, db: { image: 'postgres:17', ...twoPorts } } };
+    const objects = renderApp(spec, 'default').objects;
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name ?? ''}`);
+    expect(names.length).toBe(new Set(names).size);
+    const ing = find(objects, 'NetworkPolicy', 'web-to-db-ingress');
+    expect(get(ing, 'spec', 'ingress', 0, 'ports')).toEqual(ports.map((port) => ({ protocol: 'TCP', port })));
+    expect(get(find(objects, 'NetworkPolicy', 'web-to-db-egress'), 'spec', 'egress', 0, 'ports')).toEqual(ports.map((port) => ({ protocol: 'TCP', port })));
+  });
+
+  it('generated names that collide are an input problem, not two objects with one name', () => {
+    const svc = (deps?: string[]): ServiceSpec => ({ image: 'ghcr.io/acme/x:1.0', ports: [{ name: 'http', port: 8080 }], ...(deps ? { dependsOn: deps } : {}) });
+    // a → b-to-c and a-to-b → c both name their policies a-to-b-to-c-ingress/-egress.
+    const spec: AppSpec = { app: 'demo', services: { a: svc(['b-to-c']), 'b-to-c': svc(), 'a-to-b': svc(['c']), c: svc() } };
+    expect(() => renderApp(spec, 'default')).toThrow(InputErrors);
+    try {
+      renderApp(spec, 'default');
+    } catch (e) {
+      expect((e as InputErrors).problems.map((p) => p.message)).toContain('two NetworkPolicy objects would be named "a-to-b-to-c-ingress"');
+    }
+  });
+
   it('an exposed service without metrics gets no monitoring policy', () => {
     expect(policies.some((p) => p.metadata.name === 'api-from-monitoring')).toBe(false);
   });
@@ -274,6 +301,9 @@ describe('containers', () => {
     { svc: {}, requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
     { svc: { resources: { requests: { memory: '1Gi' } } }, requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } },
     { svc: { resources: { requests: { cpu: 2 }, limits: { memory: '512Mi', cpu: '4' } } }, requests: { cpu: '2', memory: '128Mi' }, limits: { memory: '512Mi', cpu: '4' } },
+    // A limit below a default request: the request follows the limit (the apiserver refuses request > limit).
+    { svc: { resources: { limits: { memory: '64Mi', cpu: '50m' } } }, requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '64Mi', cpu: '50m' } },
+    { svc: { resources: { limits: { cpu: 0.05 } } }, requests: { cpu: '0.05', memory: '128Mi' }, limits: { memory: '256Mi', cpu: '0.05' } },
   ])('resources $svc', ({ svc, requests, limits }) => {
     const d = find(renderApp(oneService(svc), 'default').objects, 'Deployment', 'svc');
     expect(get(d, 'spec', 'template', 'spec', 'containers', 0, 'resources')).toEqual({ requests, limits });

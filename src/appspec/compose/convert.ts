@@ -18,7 +18,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
 import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
-import { isRecord } from '../../manifest/index.ts';
+import { isRecord, setOwn } from '../../manifest/index.ts';
 import { dnsName, ImportContext, keyPaths } from './context.ts';
 import { resolveExtends } from './extends.ts';
 import { formatPath, loadCompose, type LoadedCompose, type Path } from './load.ts';
@@ -151,8 +151,9 @@ function firstPort(ctx: ImportContext, name: string, svc: Record<string, unknown
 function ordered(v: Record<string, unknown>, schema: TSchema): Record<string, unknown> {
   const order = Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {});
   const out: Record<string, unknown> = {};
-  for (const k of order) if (k in v) out[k] = v[k];
-  for (const k of Object.keys(v)) if (!(k in out)) out[k] = v[k];
+  // Own keys only, set as own properties: `__proto__` and `constructor` are keys like any other.
+  for (const k of order) if (Object.hasOwn(v, k)) setOwn(out, k, v[k]);
+  for (const k of Object.keys(v)) if (!Object.hasOwn(out, k)) setOwn(out, k, v[k]);
   // A JSON copy, not structuredClone: the latter keeps shared references.
   return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
 }
@@ -163,7 +164,7 @@ function deepMerge(base: unknown, over: unknown): unknown {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === null) Reflect.deleteProperty(out, k);
-    else out[k] = deepMerge(out[k], v);
+    else setOwn(out, k, deepMerge(Object.hasOwn(out, k) ? out[k] : undefined, v));
   }
   return out;
 }
@@ -310,7 +311,11 @@ function topConfigs(s: SharedState, variables: Readonly<Record<string, string>>)
           s.configMaps[cmName] = { data: { [key]: val } };
           s.ctx.consume(kp);
         }
-      } else if (k === 'external') s.ctx.noteConsumed(kp, { severity: 'info', message: `ConfigMap "${cmName}" must exist in the namespace` });
+      } else if (k === 'external') {
+        // Declared as external, so the reference validates: slipway only references it.
+        if (v === true) s.configMaps[cmName] = { external: true };
+        s.ctx.noteConsumed(kp, { severity: 'info', message: `ConfigMap "${cmName}" must exist in the namespace` });
+      }
       else if (k === 'name') s.ctx.consume(kp);
       else s.ctx.drop(kp, { severity: 'info', message: `config ${k} is not translated` });
     }

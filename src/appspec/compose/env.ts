@@ -5,7 +5,7 @@
  * not copied into slipway.yaml: they become a reference to a Secret the user creates.
  */
 import type { EnvValueSpec } from '../schema.ts';
-import { isRecord } from '../../manifest/index.ts';
+import { isRecord, setOwn } from '../../manifest/index.ts';
 import { str, type ImportContext } from './context.ts';
 import type { Path } from './load.ts';
 import { looksSecret } from './storage.ts';
@@ -53,7 +53,7 @@ function addEntry(o: EnvOpts, e: { key: string; value: string | undefined; p: Pa
   }
   o.ctx.consume(e.p);
   if (looksSecret(e.key) && v !== '') {
-    out.env[e.key] = { secret: o.secretName, key: e.key };
+    setOwn(out.env, e.key, { secret: o.secretName, key: e.key });
     out.secretKeys.push(e.key);
     o.ctx.note(e.p, {
       severity: 'warning',
@@ -62,5 +62,5 @@ function addEntry(o: EnvOpts, e: { key: string; value: string | undefined; p: Pa
     });
     return;
   }
-  out.env[e.key] = v;
+  setOwn(out.env, e.key, v);
 }

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import precompiledCompose from './compose-validator.generated.js';
 import { inputError, InputErrors, type SlipwayError, type SourcePosition } from '../../errors/index.ts';
-import { capProblems, isRecord, parseYamlStream, yamlWalker } from '../../manifest/index.ts';
+import { capProblems, isRecord, parseYamlStream, setOwn, yamlWalker } from '../../manifest/index.ts';
 import { closestMatch } from '../suggest.ts';
 import { standaloneEsm } from '../standalone.ts';
 import { interpolate } from './interpolate.ts';
@@ -98,7 +98,7 @@ function walkStrings(v: unknown, path: Path, f: (s: string, path: Path) => strin
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       // Extension fields are free-form: only x-slipway is read, and it is interpolated too.
-      out[k] = walkStrings(x, [...path, k], f);
+      setOwn(out, k, walkStrings(x, [...path, k], f));
     }
     return out;
   }

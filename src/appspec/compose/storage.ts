@@ -27,7 +27,7 @@ export interface SharedState {
    */
   readonly readFile: (path: string, at: Path) => string | undefined;
   readonly pathPrefix: string;
-  readonly configMaps: Record<string, { data?: Record<string, string>; envFile?: string }>;
+  readonly configMaps: Record<string, { data?: Record<string, string>; envFile?: string; external?: boolean }>;
   readonly secrets: Record<string, { keys?: string[]; description?: string }>;
   /** Top-level volumes/secrets/configs used by an imported service, by compose name. */
   readonly used: { volumes: Map<string, string[]>; secrets: Set<string>; configs: Set<string> };

@@ -61,12 +61,45 @@ describe('slipway import compose: exit codes and output', () => {
     { name: 'warnings with --strict', compose: 'services:\n  web:\n    image: nginx:1.27\n    privileged: true\n', flags: ['--strict'], code: 1 },
     { name: 'error-level finding (untagged image)', compose: 'services:\n  web:\n    image: nginx\n', flags: [], code: 1 },
     { name: 'schema-invalid compose file', compose: 'services:\n  web:\n    image: nginx:1.27\n    portz: [80]\n', flags: [], code: 2 },
+    // The output must validate: an image with an empty repository used to exit 0.
+    { name: 'output that fails validate (image ":1.0")', compose: 'services:\n  web:\n    image: ":1.0"\n', flags: [], code: 1 },
   ])('$name → exit $code', async ({ compose, flags, code }) => {
     const dir = project({ 'compose.yaml': compose });
     const r = await run('import', 'compose', join(dir, 'compose.yaml'), ...flags);
     expect(r.code).toBe(code);
     // Invalid input writes nothing.
     expect(existsSync(join(dir, 'slipway.yaml'))).toBe(code !== 2);
+  });
+
+  it('reports what validate refuses in its own output, positioned in the written file', async () => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: ":1.0"\n' });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', '-');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^<stdout>:\d+:\d+: error: services\.web\.image \(not translated\): the generated <stdout> does not validate: invalid image reference ":1\.0"/m);
+    expect(r.err).toMatch(/report: 1 errors/);
+  });
+
+  // Each import exits 0 and its output validates (and renders): the output passes `validate`.
+  it.each([
+    { name: 'an external config is declared as an external ConfigMap', compose: 'services:\n  web:\n    image: nginx:1.27\n    configs: [{source: cfg, target: /etc/app.conf}]\nconfigs:\n  cfg: {external: true}\n', contains: 'cfg:\n    external: true' },
+    { name: '__proto__ in environment is an ordinary key', compose: 'services:\n  web:\n    image: nginx:1.27\n    environment: {__proto__: x, constructor: z}\n', contains: '__proto__: x\n      constructor: z' },
+    { name: '__proto__ as a service name is an ordinary (renamed) service', compose: 'services:\n  __proto__:\n    image: nginx:1.27\n  constructor:\n    image: nginx:1.27\n', contains: '  proto:\n' },
+  ])('$name', async ({ compose, contains }) => {
+    const dir = project({ 'compose.yaml': compose });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'));
+    expect(r.code, r.err).toBe(0);
+    const written = readFileSync(join(dir, 'slipway.yaml'), 'utf8');
+    expect(written).toContain(contains);
+    const v = await run('validate', join(dir, 'slipway.yaml'));
+    expect(v.code, v.err).toBe(0);
+  });
+
+  it.each(['__proto__', 'constructor'])('%s in x-slipway is an unknown key like any other: exit 2 with its position', async (key) => {
+    const dir = project({ 'compose.yaml': `services:\n  web:\n    image: nginx:1.27\n    x-slipway:\n      ${key}: {}\n` });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', '-');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`compose.yaml:5:7: x-slipway: Unexpected property`);
+    expect(r.err).toContain(`at: services.web.x-slipway.${key}`);
   });
 
   it('writes slipway.yaml next to the compose file with the schema header, and refuses to overwrite without --force', async () => {
@@ -80,6 +113,18 @@ describe('slipway import compose: exit codes and output', () => {
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/exists/);
     expect((await run('import', 'compose', join(dir, 'compose.yaml'), '--force')).code).toBe(0);
+  });
+
+  it.each([
+    { name: 'into a missing directory: created, as render -o does', out: (d: string): string => join(d, 'deploy', 'new', 'slipway.yaml'), code: 0, err: /wrote / },
+    { name: 'under a file: bad input naming the path (not a raw ENOENT/ENOTDIR)', out: (d: string): string => join(d, 'compose.yaml', 'slipway.yaml'), code: 2, err: /cannot write .*compose\.yaml\/slipway\.yaml: a part of the path is a file, not a directory/ },
+  ])('-o $name', async ({ out, code, err }) => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n' });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', out(dir));
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(err);
+    expect(r.err).not.toMatch(/ENOENT|ENOTDIR|EEXIST/);
+    if (code === 0) expect(existsSync(out(dir))).toBe(true);
   });
 
   it('env files are referenced relative to the output file', async () => {

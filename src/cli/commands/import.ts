@@ -1,13 +1,14 @@
 /** `slipway import compose`: docker-compose.yml → slipway.yaml, with a report of what was not translated. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
-import { inputError, isSlipwayError } from '../../errors/index.ts';
+import { inputError, InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { projectRoot, readInputFile, referenceReader } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { importCompose, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
+import { importCompose, loadSpec, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
+import { writeOutputFile } from '../output-files.ts';
 
 interface ImportFlags {
   output?: string;
@@ -70,6 +71,29 @@ export interface ImportRun {
   readonly result: ComposeImportResult;
   readonly text: string;
   readonly outPath: string | undefined;
+  /**
+   * Problems `slipway validate` would report in the written text, as error entries positioned in
+   * that text: the importer never reports success for a spec validate refuses.
+   */
+  readonly outputProblems: readonly ImportReportEntry[];
+}
+
+/** Validates the generated text the way `slipway validate` loads a spec (every environment). */
+function validateOutput(text: string, shown: string): ImportReportEntry[] {
+  try {
+    loadSpec(text, shown);
+    return [];
+  } catch (e) {
+    if (!(e instanceof InputErrors)) throw e;
+    return e.problems.map((p) => ({
+      severity: 'error' as const,
+      path: p.path ?? '(spec)',
+      converted: false,
+      message: `the generated ${shown} does not validate: ${p.message}`,
+      hint: p.hint ?? (p.expected !== undefined ? `expected ${p.expected}; fix it in the compose file (or via x-slipway) and import again` : 'fix it in the compose file (or via x-slipway) and import again'),
+      ...(p.position ? { position: p.position } : {}),
+    }));
+  }
 }
 
 /** Reads the compose file and what it references, converts, and renders slipway.yaml's text. */
@@ -99,7 +123,8 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
     '# keys it could not translate are listed there, not silently dropped.',
     '',
   ].join('\n');
-  return { result, text: `${header}${stringifyYaml(result.spec)}`, outPath };
+  const out = `${header}${stringifyYaml(result.spec)}`;
+  return { result, text: out, outPath, outputProblems: validateOutput(out, outPath === undefined ? '<stdout>' : displayPath(outPath)) };
 }
 
 /** Relative to the working directory when inside it, else absolute. */
@@ -117,9 +142,9 @@ function formatEntry(e: ImportReportEntry, io: Io): string {
   return lines.join('\n');
 }
 
-function summary(r: ComposeImportResult): string {
+function summary(r: ComposeImportResult, outputProblems: readonly ImportReportEntry[]): string {
   const n = (o: object | undefined): number => Object.keys(o ?? {}).length;
-  const count = (s: string): number => r.report.filter((e) => e.severity === s).length;
+  const count = (s: string): number => [...r.report, ...outputProblems].filter((e) => e.severity === s).length;
   const dropped = r.report.filter((e) => !e.converted).length;
   return `${n(r.spec.services)} services, ${n(r.spec.jobs)} jobs, ${n(r.spec.configMaps)} configMaps, ${n(r.spec.secrets)} secret references; report: ${count('error')} errors, ${count('warning')} warnings, ${count('info')} info (${dropped} keys not translated)`;
 }
@@ -130,7 +155,7 @@ export function registerImport(program: Command, io: Io): void {
     .command('compose')
     .description('convert a docker-compose file (Compose Specification) into slipway.yaml')
     .argument('<file>', 'the compose file, e.g. docker-compose.yml')
-    .option('-o, --output <file>', 'where to write slipway.yaml ("-" for stdout) (default: slipway.yaml next to the compose file)')
+    .option('-o, --output <file>', 'where to write slipway.yaml ("-" for stdout; missing directories are created) (default: slipway.yaml next to the compose file)')
     .option('--env-name <name>', 'environment to create under environments:', 'dev')
     .option('-p, --profile <name...>', 'activate compose profiles (default: $COMPOSE_PROFILES)')
     .option('--env-file <file>', 'variables for ${VAR} interpolation (default: .env next to the compose file); the shell environment wins, as in compose')
@@ -151,7 +176,11 @@ what to do), with severity info / warning / error. Decisions worth knowing:
   - images without a tag are errors: pin them, or set x-slipway: { image: repo:tag }
   - x-slipway: { ... } on a service is merged into the generated service and validated
 
-Exit codes: 0 converted, 1 the report has errors (or warnings with --strict), 2 invalid compose file.
+The generated slipway.yaml is validated as \`slipway validate\` would: what it refuses is
+reported as errors at their place in the written file (which is still written, to be fixed).
+
+Exit codes: 0 converted (and the output validates), 1 the report has errors (or warnings with
+--strict), 2 invalid compose file.
 
 Examples:
   slipway import compose docker-compose.yml
@@ -161,17 +190,17 @@ Examples:
     )
     .action((file: string, f: ImportFlags) => {
       const run = runComposeImport(file, f);
-      for (const e of run.result.report) io.err(`${formatEntry(e, io)}\n`);
+      for (const e of [...run.result.report, ...run.outputProblems]) io.err(`${formatEntry(e, io)}\n`);
       if (run.outPath === undefined) {
         io.out(run.text);
       } else {
         if (existsSync(run.outPath) && f.force !== true) {
           throw inputError(`${run.outPath} exists`, { cause: undefined, expected: 'a new output file', hint: 'use --force to overwrite it, or -o to write elsewhere' });
         }
-        writeFileSync(run.outPath, run.text);
+        writeOutputFile(run.outPath, run.text);
       }
-      io.err(`${io.color.bold(run.outPath === undefined ? 'imported' : `wrote ${displayPath(run.outPath)}`)}: ${summary(run.result)}\n`);
-      const errors = run.result.report.some((e) => e.severity === 'error');
+      io.err(`${io.color.bold(run.outPath === undefined ? 'imported' : `wrote ${displayPath(run.outPath)}`)}: ${summary(run.result, run.outputProblems)}\n`);
+      const errors = run.result.report.some((e) => e.severity === 'error') || run.outputProblems.length > 0;
       const warnings = run.result.report.some((e) => e.severity === 'warning');
       if (errors || (f.strict === true && warnings)) io.setExitCode(1);
     });

@@ -133,3 +133,16 @@ describe('slipway render', () => {
     expect(r.out).not.toMatch(/^warning:/m);
   });
 });
+
+describe('render -o: where the files go', () => {
+  it.each([
+    { name: 'a missing directory is created', out: (t: string): string => join(t, 'new', 'deeper'), code: 0, err: /wrote 1 file\(s\)/ },
+    { name: 'a parent that is a file is bad input naming the path', out: (t: string): string => join(t, 'one.yaml', 'out'), code: 2, err: /cannot write .*one\.yaml\/out\/default\.yaml: a part of the path is a file, not a directory/ },
+  ])('$name', async ({ out, code, err }) => {
+    const r = await run(join(tmp, 'one.yaml'), '-o', out(tmp));
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(err);
+    expect(r.err).not.toMatch(/ENOENT|ENOTDIR|EEXIST/);
+    if (code === 2) expect(r.err).toMatch(/hint: check -o /);
+  });
+});

@@ -57,13 +57,24 @@ describe('slipway validate', () => {
     expect(r.err).toContain(`${file}:6:17: dependsOn \`db\`: no such service`);
   });
 
-  it('--env checks only that environment', async () => {
-    const file = specFile(`${BAD.replace('replicaz', 'replicas').replace('dependsOn: [db]', 'dependsOn: []')}environments:\n  dev: {}\n  prod:\n    services: {api: {replicas: two}}\n`);
-    expect((await run('validate', file, '--env', 'dev')).code).toBe(0);
-    const prod = await run('validate', file, '--env', 'prod');
-    expect(prod.code).toBe(2);
-    expect(prod.err).toContain(`${file}:10:32: expected an integer, got a string`);
-    expect((await run('validate', file)).code).toBe(2);
+  // One truth: validate fails exactly where render fails with bad input (exit 2), for the same
+  // --env. Before, `validate --env dev` passed while `render --env dev` failed on the prod overlay.
+  const OK = BAD.replace('replicaz', 'replicas').replace('dependsOn: [db]', 'dependsOn: []');
+  const svc = (name: string, extra = ''): string => `  ${name}:\n    image: ghcr.io/acme/${name}:1.0\n    ports: [{name: http, port: 8080}]\n${extra}`;
+  it.each([
+    { name: 'a broken other overlay', text: `${OK}environments:\n  dev: {}\n  prod:\n    services: {api: {replicas: two}}\n`, env: 'dev', at: ':10:32: expected an integer, got a string' },
+    { name: 'a broken overlay asked about', text: `${OK}environments:\n  dev: {}\n  prod:\n    services: {api: {replicas: two}}\n`, env: 'prod', at: ':10:32: expected an integer, got a string' },
+    { name: 'generated object names that collide', text: `app: shop\nservices:\n${svc('a', '    dependsOn: [b-to-c]\n')}${svc('b-to-c')}${svc('a-to-b', '    dependsOn: [c]\n')}${svc('c')}`, env: undefined, at: 'two NetworkPolicy objects would be named "a-to-b-to-c-ingress"' },
+    { name: 'a valid spec', text: `${OK}environments:\n  dev: {}\n  prod: {services: {api: {replicas: 3}}}\n`, env: 'prod', at: undefined },
+    { name: 'dependsOn repeated (renders one policy pair)', text: `app: shop\nservices:\n${svc('a', '    dependsOn: [b, b]\n')}${svc('b')}`, env: undefined, at: undefined },
+  ])('validate and render agree on $name', async ({ text, env, at }) => {
+    const file = specFile(text);
+    const envArgs = env === undefined ? [] : ['--env', env];
+    const validate = await run('validate', file, ...envArgs);
+    const render = await run('render', file, ...envArgs, '--no-lint');
+    expect(validate.code, validate.err).toBe(at === undefined ? 0 : 2);
+    expect(render.code, render.err).toBe(validate.code);
+    if (at !== undefined) expect(validate.err).toContain(at);
   });
 
   it('-o json prints problems as data', async () => {

@@ -1,7 +1,8 @@
 /** `slipway validate`: load and check a spec (schema, references, every environment); no cluster needed. */
 import { Option, type Command } from 'commander';
-import { InputErrors, isSlipwayError, moreProblemsLine, printedProblems, type SlipwayError } from '../../errors/index.ts';
-import { environmentNames, type AppSpec } from '../../appspec/index.ts';
+import { inputError, InputErrors, isSlipwayError, moreProblemsLine, printedProblems, type SlipwayError } from '../../errors/index.ts';
+import { environmentNames, resolveEnvironment, type AppSpec } from '../../appspec/index.ts';
+import { renderApp } from '../../render/index.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
 
@@ -31,18 +32,47 @@ function summary(spec: AppSpec, envs: readonly string[]): string {
   return `app ${spec.app}: ${count(spec.services, 'service')}, ${count(spec.jobs, 'job')}, ${count(spec.cronJobs, 'cron job')}; environments ${envs.join(', ')}`;
 }
 
+/** Renders each environment and collects the input problems render would report (nothing is printed). */
+function renderCheck(spec: AppSpec, envs: readonly string[], envFiles: Readonly<Record<string, string>>): void {
+  const problems: SlipwayError[] = [];
+  for (const env of envs) {
+    try {
+      renderApp(spec, env, { envFiles });
+    } catch (e) {
+      if (!(e instanceof InputErrors)) throw e;
+      // An unknown --env is the same problem whichever environment; others say which one failed.
+      const unknownEnv = e.problems.some((p) => p.message.startsWith('unknown environment'));
+      problems.push(...(unknownEnv || envs.length === 1 ? e.problems : e.problems.map((p) => inEnvironment(p, env))));
+    }
+  }
+  if (problems.length > 0) throw new InputErrors(problems, problems[0]);
+}
+
+function inEnvironment(p: SlipwayError, env: string): SlipwayError {
+  return inputError(`${p.message} (environment ${env})`, {
+    cause: p,
+    ...(p.position ? { position: p.position } : {}),
+    ...(p.path !== undefined ? { path: p.path } : {}),
+    ...(p.expected !== undefined ? { expected: p.expected } : {}),
+    ...(p.hint !== undefined ? { hint: p.hint } : {}),
+  });
+}
+
 export function registerValidate(program: Command, io: Io): void {
   program
     .command('validate')
     .description('check slipway.yaml: schema, references between services, every environment overlay')
     .argument('[path]', 'slipway.yaml or a directory containing one', '.')
-    .option('-e, --env <name>', 'check only this environment (default: all of them)')
+    .option('-e, --env <name>', 'render-check only this environment (default: all of them); the base and every overlay are always checked, as render checks them')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText(
       'after',
       `
 Every problem is reported at once, as file:line:col with the spec path, what was expected and a
 hint (did-you-mean for misspelled keys and names). Nothing touches a cluster.
+validate checks what render checks: the spec and every environment overlay (a broken
+overlay fails \`render --env\` of any environment too), then it renders each environment asked
+about, so a spec that validates renders.
 
 Exit codes: 0 valid, 2 problems found (or the file cannot be read).
 
@@ -53,11 +83,15 @@ Examples:
     )
     .action((path: string, f: ValidateFlags) => {
       try {
-        // With --env only that environment is resolved and checked (the base always is).
-        const { file, spec } = readSpecFiles(path, { env: f.env });
+        // One truth with render: the spec is loaded as render loads it (the base and every overlay
+        // checked), then each environment asked about (all without --env) is rendered, so that
+        // nothing validate accepts fails in `render`.
+        const { file, spec, envFiles } = readSpecFiles(path);
         const envs = f.env === undefined ? environmentNames(spec) : [f.env];
+        renderCheck(spec, envs, envFiles);
+        const shown = f.env === undefined ? spec : resolveEnvironment(spec, f.env);
         if (f.output === 'json') io.out(`${JSON.stringify({ file, valid: true, problems: [] }, null, 2)}\n`);
-        else io.out(`${io.color.green('✓')} ${file}: ${summary(spec, envs)}\n`);
+        else io.out(`${io.color.green('✓')} ${file}: ${summary(shown, envs)}\n`);
       } catch (e) {
         if (!isSlipwayError(e) || e.kind !== 'input') throw e;
         const problems = e instanceof InputErrors ? e.problems : [e];

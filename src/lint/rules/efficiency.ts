@@ -4,7 +4,7 @@
  * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
  */
 import { containersOf, K8S_DOCS, type ContainerRef, type Report, type Rule } from '../context.ts';
-import { parseQuantity } from '../quantity.ts';
+import { parseQuantity } from '../../manifest/index.ts';
 import { get, rec } from '../util.ts';
 
 const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];

@@ -3,7 +3,7 @@
  * versions — the things that turn a node drain or a bad deploy into an outage.
  */
 import { containersOf, K8S_DOCS, SERVING_KINDS, type ContainerRef, type LintObject, type Report, type Rule } from '../context.ts';
-import { isRecord } from '../../manifest/index.ts';
+import { isRecord, labelValueProblem, qualifiedNameProblem, type FieldPath } from '../../manifest/index.ts';
 import { arr, get, num, rec, selectorIsEmpty, selectorMatches, str, strMap, type Rec } from '../util.ts';
 
 const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
@@ -413,4 +413,39 @@ export const reliabilityRules: readonly Rule[] = [
       if (o.namespace === 'default') report(['metadata', 'namespace'], `${o.kind} ${o.name} is in the default namespace`, 'set metadata.namespace to the app namespace');
     },
   },
+  {
+    id: 'REL019',
+    name: 'invalid-label-syntax',
+    category: 'reliability',
+    severity: 'error',
+    kinds: '*',
+    summary: 'Label keys and values, selector labels and annotation keys must follow Kubernetes syntax.',
+    why: 'The apiserver rejects the whole object (`"Bad Key!": "value with spaces"` is neither a valid label key nor value): the apply fails.',
+    fix: 'Keys: an optional DNS-subdomain prefix and "/", then at most 63 characters of letters, digits, "-", "_", "." (alphanumeric at both ends). Label values: the same, or empty. Free text belongs in annotation values.',
+    url: `${K8S_DOCS}/concepts/overview/working-with-objects/labels/#syntax-and-character-set`,
+    check: (o, report) => {
+      const labels = (path: FieldPath, m: unknown): void => checkSyntax(report, path, m, 'label');
+      labels(['metadata', 'labels'], get(o.object, ['metadata', 'labels']));
+      checkSyntax(report, ['metadata', 'annotations'], get(o.object, ['metadata', 'annotations']), 'annotation');
+      if (o.pod !== undefined) {
+        labels([...o.pod.metaPath, 'labels'], get(o.object, [...o.pod.metaPath, 'labels']));
+        checkSyntax(report, [...o.pod.metaPath, 'annotations'], get(o.object, [...o.pod.metaPath, 'annotations']), 'annotation');
+        labels([...o.pod.specPath, 'nodeSelector'], get(o.object, [...o.pod.specPath, 'nodeSelector']));
+      }
+      // Selectors: a Service's is a plain map, the others' matchLabels.
+      if (o.kind === 'Service') labels(['spec', 'selector'], get(o.object, ['spec', 'selector']));
+      else labels(['spec', 'selector', 'matchLabels'], get(o.object, ['spec', 'selector', 'matchLabels']));
+    },
+  },
 ];
+
+/** Reports every key (and, for labels, value) of `m` Kubernetes would refuse, at the key. */
+function checkSyntax(report: Report, path: FieldPath, m: unknown, what: 'label' | 'annotation'): void {
+  if (!isRecord(m)) return;
+  for (const [key, value] of Object.entries(m)) {
+    const keyProblem = qualifiedNameProblem(key, what);
+    if (keyProblem !== undefined) report([...path, key], keyProblem.message, `use ${keyProblem.expected}`);
+    const valueProblem = what === 'label' && typeof value === 'string' ? labelValueProblem(value) : undefined;
+    if (valueProblem !== undefined) report([...path, key], valueProblem.message, `use ${valueProblem.expected}; free text belongs in an annotation`);
+  }
+}
