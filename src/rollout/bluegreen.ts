@@ -163,7 +163,8 @@ async function settle(b: BlueGreenRun, active: string): Promise<ReconcileResult 
   await b.collect(keep);
   const ready = viewOf(await b.version(active)).ready;
   const phase = ready ? 'Healthy' : 'Progressing';
-  const message = dropped !== undefined ? `active version ${active} deployed again: preview ${dropped} dropped (instant rollback)` : ready ? `active ${active} healthy` : `waiting for active ${active} to be ready`;
+  const kept = keep.length > 1 ? `; ${r.st.previousRevision ?? ''} keeps its pods until ${r.st.scaleDownTime ?? ''} (\`slipway rollout undo\` switches back)` : '';
+  const message = dropped !== undefined ? `active version ${active} deployed again: preview ${dropped} dropped (instant rollback)` : ready ? `active ${active} healthy${kept}` : `waiting for active ${active} to be ready`;
   if (dropped !== undefined) await r.event('Normal', 'RolledBack', message);
   const expired = keep.length === 1 && (r.st.previousRevision !== undefined || r.st.scaleDownTime !== undefined);
   if (r.st.phase !== phase || r.st.message !== message || dropped !== undefined || expired || r.st.abortedRevision !== undefined) {
@@ -264,11 +265,13 @@ async function promote(b: BlueGreenRun, active: string, request: string | undefi
   // restarted controller point the active Service back at the old version for a moment.
   const image = imageOf(r.ro.spec.template);
   await r.writeStatus(
-    { ...(request !== undefined ? { handledPromote: request } : {}), stableRevision: desired, stableImage: image, previousRevision: active, scaleDownTime: new Date(Date.now() + b.delayMs).toISOString(), phase: 'Healthy', message: `promoted ${desired}; ${active} keeps its pods for ${b.delayMs / 1000}s (\`slipway rollout undo\` switches back)` },
+    { ...(request !== undefined ? { handledPromote: request } : {}), stableRevision: desired, stableImage: image, previousRevision: active, scaleDownTime: new Date(Date.now() + b.delayMs).toISOString(), phase: 'Progressing', message: `promoting ${desired}: switching the active Service from ${active}` },
     ['canaryRevision', 'canaryImage', 'previewReadyTime'],
   );
   await b.route(desired, desired);
   r.metrics.stepSeconds.observe({ step: 'promote' }, r.st.stepStartTime ? (Date.now() - Date.parse(r.st.stepStartTime)) / 1000 : 0);
   await r.event('Normal', 'Promoted', `${desired} (${image ?? '?'}) is active; ${active} is kept for ${b.delayMs / 1000}s`);
-  return { requeueAfterMs: b.delayMs };
+  // Healthy is written by settle(), after the switch: a reader of the status never sees the new
+  // version Healthy while the active Service still selects the old one.
+  return { requeueAfterMs: 0 };
 }

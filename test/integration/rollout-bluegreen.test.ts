@@ -67,7 +67,7 @@ describe('rollout: blue-green', () => {
       await waitFor(async () => (await selectedRevision(c, ns(), 'web')) === rev1 || undefined, { what: 'the active Service back on v1' });
       const podsAfter = (await podsOf(c, ns())).map((p) => p.metadata.uid);
       expect(podsAfter.filter((u) => !podsBefore.has(u))).toEqual([]);
-      expect((await rolloutEvents(c, ns())).some((e) => e.startsWith('Undone:'))).toBe(true);
+      await waitFor(async () => ((await rolloutEvents(c, ns())).some((e) => e.startsWith('Undone:')) ? true : undefined), { what: 'the Undone event' });
 
       // undo means nothing to a canary: an input error with the way out.
       await c.apply(rollout(ns(), { name: 'canary', image: 'registry.example/c:1', steps: [{ setWeight: 50 }], instance: 'bg' }));
@@ -86,8 +86,14 @@ describe('rollout: blue-green', () => {
       const rev1 = v1.status?.stableRevision ?? '';
       await c.apply(ro('registry.example/auto:2'));
       const v2 = await waitStatus(c, ns(), 'auto v2 promoted by itself', (r) => r.status?.stableImage === 'registry.example/auto:2' && r.status.phase === 'Healthy', { name: 'auto' });
-      const events = await rolloutEvents(c, ns(), 'auto');
+      // Events are written right after the transition they record: wait for them.
+      const events = await waitFor(async () => {
+        const evs = await rolloutEvents(c, ns(), 'auto');
+        return evs.some((e) => e.startsWith('Promoted:')) ? evs : undefined;
+      }, { what: 'the Promoted event' });
       expect(events.findIndex((e) => e.startsWith('PreviewReady:'))).toBeLessThan(events.findIndex((e) => e.startsWith('Promoted:')));
+      // Healthy only once the active Service selects the new version.
+      expect(await selectedRevision(c, ns(), 'auto')).toBe(v2.status?.stableRevision);
       await waitFor(async () => ((await deployment(c, ns(), versionName('auto', rev1))) === undefined ? true : undefined), { what: 'the old version removed after scaleDownDelaySeconds', timeoutMs: 30_000 });
       await waitStatus(c, ns(), 'previousRevision dropped', (r) => r.status?.previousRevision === undefined, { name: 'auto' });
 

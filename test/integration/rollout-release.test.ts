@@ -10,7 +10,7 @@ import { stringifyManifests, type KubeObject } from '../../src/manifest/index.ts
 import { INSTANCE_LABEL } from '../../src/rollout/index.ts';
 import { SIMULATE_LABEL } from '../../src/cluster/index.ts';
 import { web } from './deploy-fixtures.ts';
-import { testKubeconfigPath, useNamespace } from './harness.ts';
+import { testKubeconfigPath, useNamespace, waitFor } from './harness.ts';
 import { cli, ensureCrds, rolloutEvents, waitStatus, withController } from './rollout-harness.ts';
 
 beforeAll(async () => {
@@ -52,7 +52,11 @@ describe('rollout: a two-service release', () => {
       expect(db.status?.abortReason).toMatch(/api aborted/);
       const dbStable = await c.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns().name, name: 'db-stable' });
       expect((dbStable?.['spec'] as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image).toBe('registry.example/db:1');
-      const dbEvents = await rolloutEvents(c, ns(), 'db');
+      // Events are written right after the transition they record: wait for them.
+      const dbEvents = await waitFor(async () => {
+        const evs = await rolloutEvents(c, ns(), 'db');
+        return evs.some((e) => e.startsWith('ReleaseRolledBack:')) ? evs : undefined;
+      }, { what: 'the ReleaseRolledBack event' });
       expect(dbEvents.findIndex((e) => e.startsWith('Promoted:'))).toBeLessThan(dbEvents.findIndex((e) => e.startsWith('ReleaseRolledBack:')));
       const apiEvents = await rolloutEvents(c, ns(), 'api');
       expect(apiEvents.some((e) => e.startsWith('CanaryStarted:'))).toBe(true);
