@@ -181,6 +181,9 @@ function directedCases(): Case[] {
   add({ files: { 'slipway.yaml': SPEC.replace(/\n/g, '\r') }, argv: ['validate', '{dir}/slipway.yaml'], what: 'lone CR line breaks (validate)', codes: [0] });
   // Output and file references
   add({ files: { 'slipway.yaml': SPEC }, argv: ['render', '{dir}/slipway.yaml', '-o', '{dir}/no/such/dir/deeper', '--format', 'helm'], what: '-o into a missing directory' });
+  add({ files: { 'compose.yaml': COMPOSE }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '{dir}/no/such/dir/slipway.yaml'], what: 'import -o into a missing directory', codes: [0] });
+  add({ files: { 'compose.yaml': COMPOSE }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '{dir}/compose.yaml/slipway.yaml'], what: 'import -o under a file', codes: [2] });
+  add({ files: { 'slipway.yaml': SPEC }, argv: ['render', '{dir}/slipway.yaml', '-o', '{dir}/slipway.yaml'], what: 'render -o into a file', codes: [2] });
   add({ files: { 'compose.yaml': `${COMPOSE}    env_file: [adir]\n`, 'adir/x': 'A=1\n' }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '-'], what: 'env_file that is a directory', codes: [2] });
   add({ files: { 'compose.yaml': COMPOSE }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '-', '--env-file', '{dir}/missing.env'], what: '--env-file missing', codes: [2] });
   for (const ref of ['/proc/self/environ', '../../../../../../etc/hostname', '/dev/zero', '/dev/urandom', '.']) {

@@ -1,10 +1,10 @@
 /** `slipway import compose`: docker-compose.yml → slipway.yaml, with a report of what was not translated. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
 import { inputError, isSlipwayError } from '../../errors/index.ts';
-import { projectRoot, readInputFile, referenceReader } from '../../files/index.ts';
+import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
 import { importCompose, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
@@ -168,7 +168,7 @@ Examples:
         if (existsSync(run.outPath) && f.force !== true) {
           throw inputError(`${run.outPath} exists`, { cause: undefined, expected: 'a new output file', hint: 'use --force to overwrite it, or -o to write elsewhere' });
         }
-        writeFileSync(run.outPath, run.text);
+        writeOutputFile(run.outPath, run.text);
       }
       io.err(`${io.color.bold(run.outPath === undefined ? 'imported' : `wrote ${displayPath(run.outPath)}`)}: ${summary(run.result)}\n`);
       const errors = run.result.report.some((e) => e.severity === 'error');

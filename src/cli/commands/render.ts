@@ -3,11 +3,11 @@
  * or a Helm chart). Thin: reads the spec and its env files, calls the renderer, gates on lint,
  * prints or writes.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { inputError, isSlipwayError } from '../../errors/index.ts';
-import { projectRoot, readInputFile, referenceReader } from '../../files/index.ts';
+import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
 import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
 import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
@@ -96,9 +96,7 @@ function lintGate(gate: Gate, objects: readonly KubeObject[], label: string): bo
 
 function writeTree(io: Io, dir: string, files: ReadonlyMap<string, string>): void {
   for (const [rel, content] of files) {
-    const path = join(dir, rel);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
+    writeOutputFile(join(dir, rel), content);
   }
   io.err(`${io.color.green('wrote')} ${files.size} file(s) under ${dir}\n`);
 }
