@@ -138,13 +138,22 @@ function copy(v: unknown): unknown {
   return v === undefined ? null : (JSON.parse(JSON.stringify(v)) as unknown);
 }
 
+/** A value of the same type as `v`, near it or at a limit. */
+function tweak(rng: Rng, v: unknown): unknown {
+  if (typeof v === 'number') return rng.pick([0, -1, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 53 + 2, 1e300, -0.5, 0.5, v * 1000, v + 1]);
+  if (typeof v === 'string') return rng.pick([v.toUpperCase(), `${v}${v}`, v.slice(0, 1), `${v} x`, `${v}/..`, `${v}-${'x'.repeat(60)}`, `${v}.`, `-${v}`, `${v}\u00e9`, `${v}:`, '']);
+  return typeof v === 'boolean' ? !v : v;
+}
+
 /** One structural change at a random slot; returns what it did. */
-function mutateOnce(rng: Rng, root: unknown, raws: Raws): string {
+function mutateOnce(rng: Rng, root: unknown, raws: Raws, gentle: boolean): string {
   const all = slots(root);
   if (all.length === 0) return 'nothing to mutate';
   const s = rng.pick(all);
   const at = `${String(s.key)}@${s.depth}`;
-  switch (rng.int(10)) {
+  // Gentle: a value of the same type, or a list item repeated: the input often stays valid, so
+  // the case reaches render and the linter instead of stopping at the schema.
+  switch (gentle ? rng.pick([9, 9, 9, 7]) : rng.int(10)) {
     case 0:
       remove(s);
       return `delete ${at}`;
@@ -196,7 +205,7 @@ function mutateOnce(rng: Rng, root: unknown, raws: Raws): string {
       return `scalar ${at}`;
     default: {
       const v = get(s);
-      set(s, typeof v === 'number' ? rng.pick([0, -1, 2 ** 31, 1e300, -0.5, v * 1000]) : typeof v === 'string' ? rng.pick([v.toUpperCase(), `${v}${v}`, v.slice(0, 1), `${v} x`, `${v}/..`]) : null);
+      set(s, tweak(rng, v));
       return `tweak ${at}`;
     }
   }
@@ -208,7 +217,8 @@ export function mutateStructure(rng: Rng, text: string): { text: string; what: s
   if (doc.errors.length > 0) return undefined;
   const root = doc.toJS({ maxAliasCount: -1 }) as unknown;
   const raws: Raws = { list: [] };
-  const what = Array.from({ length: 1 + rng.int(3) }, () => mutateOnce(rng, root, raws));
+  const gentle = rng.chance(0.4);
+  const what = Array.from({ length: 1 + rng.int(3) }, () => `${gentle ? 'gentle ' : ''}${mutateOnce(rng, root, raws, gentle)}`);
   const out = writeYaml(root, rng).replace(/(["']?)FUZZRAW(\d+)X\1/g, (_, _q: string, n: string) => raws.list[Number(n)] ?? '');
   return { text: out, what };
 }

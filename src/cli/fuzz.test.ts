@@ -31,7 +31,7 @@ import { caseSeed, damageBytes, mutateDocuments, mutateStructure, Rng } from './
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SEED = Number(process.env['SLIPWAY_FUZZ_SEED'] ?? 20261204);
-const CASES = Number(process.env['SLIPWAY_FUZZ_CASES'] ?? 600);
+const CASES = Number(process.env['SLIPWAY_FUZZ_CASES'] ?? 400);
 const ONLY = process.env['SLIPWAY_FUZZ_CASE'] === undefined ? undefined : Number(process.env['SLIPWAY_FUZZ_CASE']);
 const TIMEOUT_MS = Number(process.env['SLIPWAY_FUZZ_TIMEOUT_MS'] ?? 20_000);
 const HEAP_MB = 1024;
@@ -351,7 +351,7 @@ afterAll(() => {
 });
 
 /** Runs a case in a fresh directory; the directory is kept (and named in the report) when the case fails. */
-async function runCase(c: Case): Promise<string | undefined> {
+async function runCase(c: Case, exits?: Map<string, number>): Promise<string | undefined> {
   const dir = join(runDir, c.id.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80));
   mkdirSync(dir, { recursive: true });
   if (c.dir !== undefined) cpSync(join(ROOT, c.dir), dir, { recursive: true, filter: (src) => !basename(src).startsWith('golden') });
@@ -361,6 +361,9 @@ async function runCase(c: Case): Promise<string | undefined> {
   }
   const argv = c.argv.map((a) => a.replaceAll('{dir}', dir));
   const o = await runner.run(argv);
+  const command = c.argv[0] === 'import' ? 'import' : (c.argv[0] ?? '');
+  const exit = `${command} ${o.code === undefined ? 'none' : String(o.code)}`;
+  exits?.set(exit, (exits.get(exit) ?? 0) + 1);
   const why = violation(c, o);
   if (why === undefined) {
     rmSync(dir, { recursive: true, force: true });
@@ -411,13 +414,24 @@ describe('fuzz: the CLI on hostile input answers as documented', () => {
       const seeds = corpus();
       const failures: string[] = [];
       const indexes = ONLY !== undefined ? [ONLY] : Array.from({ length: CASES }, (_, i) => i);
+      const exits = new Map<string, number>();
       for (const i of indexes) {
-        const f = await runCase(randomCase(seeds, SEED, i));
+        const f = await runCase(randomCase(seeds, SEED, i), exits);
         if (f !== undefined) failures.push(f.replace('SLIPWAY_FUZZ_CASE=<case>', `SLIPWAY_FUZZ_CASE=${i}`));
         // A long run reports as it goes: the first failures are worth reading before it ends.
         if (f !== undefined && CASES > 1000) process.stderr.write(`${f}\n\n`);
       }
       expect(failures, failures.join('\n\n')).toEqual([]);
+      // The mutations must reach past the first check: some inputs of every command are accepted,
+      // some refused (a corpus that stopped loading would otherwise pass as "all exit 2").
+      const summary = [...exits].sort().map(([k, n]) => `${k}: ${n}`);
+      process.stdout.write(`fuzz exit codes (command code: cases): ${summary.join(', ')}\n`);
+      if (ONLY === undefined && CASES >= 200) {
+        for (const command of ['validate', 'render', 'lint', 'import']) {
+          expect(exits.get(`${command} 0`) ?? 0, summary.join(', ')).toBeGreaterThan(CASES / 100);
+          expect(exits.get(`${command} 2`) ?? 0, summary.join(', ')).toBeGreaterThan(CASES / 100);
+        }
+      }
     },
     Math.max(120_000, (ONLY !== undefined ? 1 : CASES) * (TIMEOUT_MS + 1000)),
   );
