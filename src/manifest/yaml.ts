@@ -70,6 +70,18 @@ export interface YamlStream {
   readonly at: (offset: number) => Position;
 }
 
+/** Entries of the `yaml` parser's stack that {@link YAML_LIMITS}.maxDepth levels of nesting can need. */
+const MAX_PARSER_STACK = 2 * YAML_LIMITS.maxDepth + 8;
+
+/** Thrown from the parser's line callback when its stack passes {@link MAX_PARSER_STACK}. */
+class ParserTooDeep extends Error {
+  readonly offset: number;
+  constructor(offset: number) {
+    super('YAML parser stack too deep');
+    this.offset = offset;
+  }
+}
+
 /** A carriage return that is not part of CRLF. */
 const LONE_CR = /\r(?!\n)/g;
 
@@ -101,8 +113,23 @@ export function parseYamlStream(text: string, file: string, options: YamlOptions
       yield token;
     }
   }
+  // The parser itself recurses once per open collection when a line closes many at once (a
+  // tab-indented key makes each following line nest one level deeper: 2,000 such lines and a
+  // dedent overflowed the stack before any document reached `checked`), so its stack is bounded
+  // too, at every line break. A collection level is at most two entries of it (the collection and
+  // the scalar or collection being read); the document, one more.
+  const parser: Parser = new Parser((offset) => {
+    lineCounter.addNewLine(offset);
+    if (parser.stack.length > MAX_PARSER_STACK) throw new ParserTooDeep(firstTooDeepOpen(parser.stack) ?? offset);
+  });
   const composer = new Composer({ merge: options.merge === true, uniqueKeys: false, logLevel: 'error', prettyErrors: false });
-  const docs = withPlainEnv(() => Array.from(composer.compose(checked(new Parser(lineCounter.addNewLine).parse(source)), options.single === true, source.length)));
+  let docs: Document.Parsed[] = [];
+  try {
+    docs = withPlainEnv(() => Array.from(composer.compose(checked(parser.parse(source)), options.single === true, source.length)));
+  } catch (e) {
+    if (!(e instanceof ParserTooDeep)) throw e;
+    deep = e.offset;
+  }
   if (deep !== undefined) {
     const problem = inputError(`nesting deeper than ${YAML_LIMITS.maxDepth} levels`, {
       cause: new RangeError(`YAML nesting over ${YAML_LIMITS.maxDepth}`),
@@ -221,6 +248,15 @@ export function capProblems(problems: readonly SlipwayError[]): SlipwayError[] {
       hint: 'fix the problems above first; the rest often follow from them',
     }),
   ];
+}
+
+/** Offset of the first collection past the limit among the parser's open tokens (outermost first). */
+function firstTooDeepOpen(stack: readonly CST.Token[]): number | undefined {
+  let level = 0;
+  for (const t of stack) {
+    if ((t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') && ++level > YAML_LIMITS.maxDepth) return t.offset;
+  }
+  return undefined;
 }
 
 /** Offset of the first collection nested deeper than the limit, walking the token tree without recursion. */
