@@ -416,16 +416,16 @@ describe('fuzz: the CLI on hostile input answers as documented', () => {
       const indexes = ONLY !== undefined ? [ONLY] : Array.from({ length: CASES }, (_, i) => i);
       const exits = new Map<string, number>();
       for (const i of indexes) {
-        const f = await runCase(randomCase(seeds, SEED, i), exits);
-        if (f !== undefined) failures.push(f.replace('SLIPWAY_FUZZ_CASE=<case>', `SLIPWAY_FUZZ_CASE=${i}`));
+        const f = (await runCase(randomCase(seeds, SEED, i), exits))?.replace('SLIPWAY_FUZZ_CASE=<case>', `SLIPWAY_FUZZ_CASE=${i}`);
+        if (f !== undefined) failures.push(f);
         // A long run reports as it goes: the first failures are worth reading before it ends.
         if (f !== undefined && CASES > 1000) process.stderr.write(`${f}\n\n`);
       }
+      const summary = [...exits].sort().map(([k, n]) => `${k}: ${n}`);
+      process.stdout.write(`fuzz exit codes (command code: cases): ${summary.join(', ')}; ${failures.length} failed\n`);
       expect(failures, failures.join('\n\n')).toEqual([]);
       // The mutations must reach past the first check: some inputs of every command are accepted,
       // some refused (a corpus that stopped loading would otherwise pass as "all exit 2").
-      const summary = [...exits].sort().map(([k, n]) => `${k}: ${n}`);
-      process.stdout.write(`fuzz exit codes (command code: cases): ${summary.join(', ')}\n`);
       if (ONLY === undefined && CASES >= 200) {
         for (const command of ['validate', 'render', 'lint', 'import']) {
           expect(exits.get(`${command} 0`) ?? 0, summary.join(', ')).toBeGreaterThan(CASES / 100);
