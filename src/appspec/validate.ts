@@ -183,26 +183,70 @@ function toProblem(e: ErrorObject, locator: Locator): SlipwayError {
       return wrongType(e, path, parent, locator, make);
     case 'enum': {
       const allowed = (params['allowedValues'] as unknown[]).map((v) => String(v));
-      const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed) : undefined;
+      const hint = (typeof e.data === 'string' ? didYouMean(e.data, allowed) : undefined) ?? `use one of: ${allowed.join(', ')}`;
       return make(`${JSON.stringify(e.data)} is not an allowed value`, {
         at: path,
         where: 'value',
         expected: `one of ${allowed.join(', ')}`,
-        ...(hint ? { hint } : {}),
+        hint,
       });
     }
-    case 'pattern':
+    case 'pattern': {
+      const pattern = String(params['pattern']);
+      const name = pattern === DNS_LABEL && typeof e.data === 'string' ? dnsLabelOf(e.data) : undefined;
       return make(`${JSON.stringify(e.data)} is not valid here`, {
         at: path,
         where: 'value',
-        expected: descriptionOf(parent) ?? `a string matching ${String(params['pattern'])}`,
+        expected: descriptionOf(parent) ?? `a string matching ${pattern}`,
+        hint: name !== undefined ? `use \`${name}\`` : `write it in the form expected (it must match ${pattern})`,
       });
+    }
     default:
       return make(`value ${e.message ?? 'is invalid'}`, {
         at: path,
         where: 'value',
         expected: [e.message, descriptionOf(parent)].filter((s) => s !== undefined).join('; '),
+        hint: limitHint(e),
       });
+  }
+}
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+/** `text` as a DNS-1123 label (lowercase, other characters as "-"), or undefined when nothing is left. */
+function dnsLabelOf(text: string): string | undefined {
+  const label = text
+    .toLowerCase()
+    .replace(/[^-a-z0-9]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return label === '' || label === text ? undefined : label;
+}
+
+/** What to do about a value past a schema limit (a range, a length, a count). */
+function limitHint(e: ErrorObject): string {
+  const limit = String((e.params as Record<string, unknown>)['limit']);
+  switch (e.keyword) {
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `use a number that ${e.message ?? `respects the limit ${limit}`}`;
+    case 'maxLength':
+      return `shorten it to at most ${limit} characters`;
+    case 'minLength':
+      return `write at least ${limit} character(s)`;
+    case 'maxItems':
+      return `list at most ${limit} item(s)`;
+    case 'minItems':
+      return `list at least ${limit} item(s)`;
+    case 'maxProperties':
+      return `give at most ${limit} key(s)`;
+    case 'minProperties':
+      return `give at least ${limit} key(s)`;
+    default:
+      return 'change the value to what is expected above';
   }
 }
 
@@ -214,12 +258,13 @@ function unknownKey(key: string, path: SpecPath, parent: JsonSchema, make: Make)
   if (typeof patterns === 'object' && patterns !== null) {
     // A record keyed by name (services, env vars): the key itself is malformed.
     const pattern = Object.keys(patterns)[0];
-    const isNameKeyed = pattern === '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+    const isNameKeyed = pattern === DNS_LABEL;
+    const name = isNameKeyed ? dnsLabelOf(key) : undefined;
     return make(`invalid name \`${key}\``, {
       at,
       where: 'key',
       expected: isNameKeyed ? 'a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric' : `a name matching ${pattern ?? '?'}`,
-      ...(isNameKeyed && key.toLowerCase() !== key ? { hint: `use \`${key.toLowerCase().replace(/[^-a-z0-9]/g, '-')}\`` } : {}),
+      hint: name !== undefined ? `use \`${name}\`` : 'rename it: lowercase letters, digits and "-", at most 63 characters',
     });
   }
   const known = Object.keys(parent['properties'] ?? {});
@@ -227,19 +272,30 @@ function unknownKey(key: string, path: SpecPath, parent: JsonSchema, make: Make)
   const serviceOnly = known.includes('backoffLimit') && key in Service.properties;
   const hint = serviceOnly
     ? `\`${key}\` is a service field; jobs and cron jobs run to completion and do not have it`
-    : (didYouMean(key, known) ?? (known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined));
+    : (didYouMean(key, known) ?? (known.length > 0 ? `known keys here: ${known.join(', ')}` : 'remove this key'));
   return make(`unknown key \`${key}\``, {
     at,
     where: 'key',
     expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no keys here',
-    ...(hint ? { hint } : {}),
+    hint,
   });
 }
+
+/** How to write a value of each JSON Schema type (ajv joins several types with commas). */
+const WRITE_A: Readonly<Record<string, string>> = {
+  object: 'write `key: value` lines indented under this key, or {} for none',
+  array: 'write `- item` lines indented under this key, or [a, b] ([] for none)',
+  string: 'write text; quote it ("...") if YAML would read it as something else',
+  integer: 'write a whole number without quotes, e.g. 3',
+  number: 'write a number without quotes, e.g. 0.5',
+  boolean: 'write true or false',
+};
 
 function wrongType(e: ErrorObject, path: SpecPath, parent: JsonSchema, locator: Locator, make: Make): SlipwayError {
   const wanted = String((e.params as Record<string, unknown>)['type']);
   const actual = jsonType(e.data);
   const text = locator.sourceText(path);
+  const article = (t: string): string => (/^(a |an |")/.test(t) ? t : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : t === 'null' ? 'nothing' : `a ${t}`);
   // YAML reads `tag: 1.10` as the number 1.1 and `on` as a string: quoting keeps what was written.
   const hint =
     wanted === 'string' && (actual === 'number' || actual === 'integer' || actual === 'boolean')
@@ -248,13 +304,12 @@ function wrongType(e: ErrorObject, path: SpecPath, parent: JsonSchema, locator: 
         ? `remove the quotes: ${e.data.trim()}`
         : actual === 'null'
           ? `the value is empty: ${wanted === 'object' ? 'write {} for an empty mapping' : wanted === 'array' ? 'write [] for an empty list' : 'give one'}, or remove the key`
-          : undefined;
-  const article = (t: string): string => (/^(a |an |")/.test(t) ? t : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : t === 'null' ? 'nothing' : `a ${t}`);
+          : (WRITE_A[wanted] ?? `write ${article(wanted)} here`);
   const description = descriptionOf(parent);
   return make(`expected ${article(wanted)}, got ${article(actual)}`, {
     at: path,
     where: 'value',
     expected: description === undefined ? article(wanted) : `${article(wanted)}: ${description}`,
-    ...(hint ? { hint } : {}),
+    hint,
   });
 }

@@ -55,6 +55,8 @@ interface Seed {
   readonly text: string;
   /** A spec's environments. */
   readonly envs: readonly string[];
+  /** Files the seed references, written next to it. */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 function spec(name: string, dir: string, file: string): Seed {
@@ -72,6 +74,9 @@ const COMPOSE_SNIPPETS: Record<string, string> = {
   'extends-profiles': 'services:\n  base:\n    image: app:1\n    profiles: [tools]\n    environment: {A: "${TAG:-1.0}", B: "$$HOME"}\n  web:\n    extends: {service: base}\n    command: ["serve", "--port", "80"]\n    deploy: {replicas: 2, resources: {limits: {cpus: "0.5", memory: 1G}}}\n',
 };
 
+/** The files the compose snippets reference. */
+const COMPOSE_FILES = { '.env.app': 'A=1\nB="two words"\n', 'db.txt': 'hunter2\n', 'nginx.conf': 'events {}\n', '.env': 'TAG=2.0\n' };
+
 function corpus(): Seed[] {
   const seeds: Seed[] = [
     spec('code-review', 'examples/code-review', 'slipway.yaml'),
@@ -81,7 +86,7 @@ function corpus(): Seed[] {
     spec('formats everything', 'src/render/formats/testdata', 'everything.yaml'),
     spec('ci shop', 'src/ci/testdata', 'shop.yaml'),
     { kind: 'compose', name: 'quant-finance compose', dir: 'examples/quant-finance', file: 'docker-compose.yml', text: readFileSync(join(ROOT, 'examples/quant-finance/docker-compose.yml'), 'utf8'), envs: [] },
-    ...Object.entries(COMPOSE_SNIPPETS).map(([name, text]): Seed => ({ kind: 'compose', name: `compose ${name}`, file: 'compose.yaml', text, envs: [] })),
+    ...Object.entries(COMPOSE_SNIPPETS).map(([name, text]): Seed => ({ kind: 'compose', name: `compose ${name}`, file: 'compose.yaml', text, envs: [], extra: COMPOSE_FILES })),
   ];
   for (const f of ['01-insecure-deployment.yaml', '02-wiring.yaml', '03-rbac.yaml', '04-scaling.yaml', '05-schema.yaml', '06-optouts.yaml']) {
     seeds.push({ kind: 'manifests', name: `lint-corpus ${f}`, file: f, text: readFileSync(join(ROOT, 'test/lint-corpus', f), 'utf8'), envs: [] });
@@ -109,10 +114,10 @@ interface Case {
 function commandFor(rng: Rng, s: Seed): string[] {
   const file = `{dir}/${s.file}`;
   if (s.kind === 'compose') return rng.pick([['import', 'compose', file, '-o', '-'], ['import', 'compose', file, '-o', '{dir}/out/slipway.yaml'], ['import', 'compose', file, '-o', '-', '--strict', '--env-name', 'prod']]);
-  if (s.kind === 'manifests') return ['lint', file, ...rng.pick([[], ['-o', 'json'], ['-o', 'sarif'], ['--no-schema'], ['--fail-on', 'info']])];
+  if (s.kind === 'manifests') return ['lint', rng.chance(0.2) ? '{dir}' : file, ...rng.pick([[], ['-o', 'json'], ['-o', 'sarif'], ['--no-schema'], ['--fail-on', 'info']])];
   const env = s.envs.length > 0 ? rng.pick(s.envs) : 'dev';
   return rng.pick([
-    ['validate', file],
+    ['validate', s.file === 'slipway.yaml' ? '{dir}' : file],
     ['validate', file, '--env', env, '-o', 'json'],
     ['render', file, '--env', env],
     ['render', file, '--all-envs'],
@@ -142,7 +147,7 @@ function randomCase(seeds: readonly Seed[], seed: number, index: number): Case {
     bytes = d.bytes;
     what.push(d.what);
   }
-  return { id: `seed ${seed} case ${index} (case seed ${cs})`, ...(s.dir !== undefined ? { dir: s.dir } : {}), files: { [s.file]: bytes ?? text }, argv: commandFor(rng, s), what: what.join('; ') };
+  return { id: `seed ${seed} case ${index} (case seed ${cs})`, ...(s.dir !== undefined ? { dir: s.dir } : {}), files: { ...s.extra, [s.file]: bytes ?? text }, argv: commandFor(rng, s), what: what.join('; ') };
 }
 
 const SPEC = 'app: demo\nservices:\n  api:\n    image: ghcr.io/acme/api:1.0\n';
