@@ -23,7 +23,7 @@
  * and where the whole input was kept.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -360,6 +360,8 @@ beforeAll(() => {
 
 afterAll(() => {
   runner.close();
+  // Kept only when a failing case left its files in it.
+  if (readdirSync(runDir).length === 0) rmSync(runDir, { recursive: true, force: true });
 });
 
 /** Runs a case in a fresh directory; the directory is kept (and named in the report) when the case fails. */
