@@ -95,7 +95,11 @@ describe('loadSpec: schema problems are positioned, with expected and hint', () 
     { name: 'unknown key with did-you-mean', text: app('replicaz: 3'), message: /unknown key `replicaz`/, at: '7:5', path: 'services.api.replicaz', hint: /did you mean `replicas`\?/ },
     { name: 'unknown key, case slip', text: app('DependsOn: [redis]'), message: /unknown key `DependsOn`/, at: '7:5', hint: /did you mean `dependsOn`\?/ },
     { name: 'unknown top-level key', text: app('', 'servics: {}\n'), message: /unknown key `servics`/, at: '14:1', path: 'servics', hint: /did you mean `services`\?/ },
-    { name: 'wrong type', text: app('replicas: three'), message: /expected an integer, got a string/, at: '7:15', path: 'services.api.replicas', expected: /integer/ },
+    { name: 'wrong type', text: app('replicas: three'), message: /expected an integer, got a string/, at: '7:15', path: 'services.api.replicas', expected: /integer/, hint: /write a number in digits, without quo/ },
+    { name: 'mapping where a list goes', text: app('args: {a: 1}'), message: /expected a list, got a mapping/, at: '7:11', hint: /write a list: \[a, b\] or lines startin/ },
+    { name: 'enum without a lookalike', text: app('expose: {type: zzzzzzzz, host: a.example.com}'), message: /is not an allowed value/, at: '7:20', hint: /write one of internal, ingress, gateway/ },
+    { name: 'pattern: name', text: app('').replace('{name: http, port: 8080}', '{name: Web_Port, port: 8080}'), message: /"Web_Port" is not valid/, at: '6:16', hint: /use `web-port`/ },
+    { name: 'string too long', text: app(`envFrom: [{configMap: ${'a'.repeat(70)}}]`), message: /must NOT have more than 63 characters/, at: '7:27', hint: /slipway schema/ },
     { name: 'quoted number', text: app('replicas: "3"'), message: /expected an integer/, at: '7:15', hint: /remove the quotes: 3/ },
     { name: 'number where a string is expected keeps the written text', text: app('args: [--level, 1.10]'), message: /expected a string, got a number/, at: '7:21', path: 'services.api.args[1]', hint: /quote it: "1.10"/ },
     { name: 'enum with did-you-mean', text: app('expose: {type: ingres, host: a.example.com}'), message: /"ingres" is not an allowed value/, at: '7:20', path: 'services.api.expose.type', expected: /one of internal, ingress, gateway/, hint: /did you mean `ingress`\?/ },
@@ -139,6 +143,9 @@ describe('loadSpec: schema problems are positioned, with expected and hint', () 
     if (c.path !== undefined) expect(p?.path).toBe(c.path);
     if (c.expected !== undefined) expect(p?.expected).toMatch(c.expected);
     if (c.hint !== undefined) expect(p?.hint).toMatch(c.hint);
+    // Issue 14: schema type errors printed `expected:` but no `hint:`. Every problem has both.
+    expect(p?.expected, 'expected').toMatch(/\S/);
+    expect(p?.hint, 'hint').toMatch(/\S/);
   });
 
   it('reports one problem per location for a union (no branch noise)', () => {

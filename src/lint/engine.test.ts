@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isSlipwayError } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
 import { appYaml, parse } from './fixture.test-util.ts';
-import { formatExplain, formatJson, formatList, formatText, lintObjects, listRules, mergeResults, parseLintConfig, parseQuantity, toSarif } from './index.ts';
+import { formatExplain, formatJson, formatList, formatSarif, formatText, textChunks, lintObjects, listRules, mergeResults, parseLintConfig, parseQuantity, toSarif } from './index.ts';
 
 const require = createRequire(import.meta.url);
 // Both packages are CommonJS: under NodeNext the class/plugin is the module's `.default`.
@@ -168,6 +168,17 @@ describe('output', () => {
     const j = JSON.parse(formatJson(result)) as { counts: { error: number }; findings: unknown[] };
     expect(j.counts.error).toBe(result.counts.error);
     expect(j.findings).toHaveLength(result.findings.length);
+  });
+
+  // The formats are written in chunks (memory, issue 14 item 5): byte for byte what one
+  // JSON.stringify of the whole value writes, with and without findings.
+  it.each([
+    { name: 'findings', r: result },
+    { name: 'no findings', r: lintObjects([]) },
+  ])('JSON and SARIF in chunks equal one JSON.stringify ($name)', ({ r }) => {
+    expect(formatJson(r)).toBe(`${JSON.stringify({ objects: r.objects, counts: r.counts, findings: r.findings }, null, 2)}\n`);
+    expect(formatSarif(r, '0.1.0')).toBe(`${JSON.stringify(toSarif(r, '0.1.0'), null, 2)}\n`);
+    expect([...textChunks(r)].join('')).toBe(formatText(r));
   });
 
   it('text names file:line:col, severity, rule and object', () => {

@@ -37,20 +37,72 @@ function where(f: Finding): string {
 }
 
 export function formatText(result: LintResult, colors: TextColors = NO_COLOR): string {
+  return [...textChunks(result, colors)].join('');
+}
+
+/**
+ * The text format in pieces of about {@link CHUNK} characters, for writing as they are made:
+ * 10,000 objects give ~130,000 findings and 20 MB of text (JSON 80 MB, SARIF 100 MB), which as
+ * one string, plus the pieces it is joined from, would be most of a run's memory.
+ */
+export function* textChunks(result: LintResult, colors: TextColors = NO_COLOR): Generator<string> {
   const sev: Record<Severity, Colorize> = { error: colors.red, warning: colors.yellow, info: colors.cyan };
-  const lines: string[] = [];
+  let chunk = '';
   for (const f of result.findings) {
-    lines.push(`${colors.bold(where(f))}: ${sev[f.severity](f.severity)} ${f.ruleId} ${colors.dim(`(${f.ruleName})`)} ${f.message} ${colors.dim(`[${objectLabel(f)}]`)}`);
-    lines.push(`  ${colors.dim('hint:')} ${f.hint}`);
+    chunk += `${colors.bold(where(f))}: ${sev[f.severity](f.severity)} ${f.ruleId} ${colors.dim(`(${f.ruleName})`)} ${f.message} ${colors.dim(`[${objectLabel(f)}]`)}\n`;
+    chunk += `  ${colors.dim('hint:')} ${f.hint}\n`;
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = '';
+    }
   }
   const c = result.counts;
   const summary = `${c.error} error(s), ${c.warning} warning(s), ${c.info} info in ${result.objects} object(s)`;
-  lines.push(result.findings.length === 0 ? `no findings in ${result.objects} object(s)` : summary);
-  return `${lines.join('\n')}\n`;
+  yield `${chunk}${result.findings.length === 0 ? `no findings in ${result.objects} object(s)` : summary}\n`;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * `items` as the JSON array `JSON.stringify(..., null, 2)` writes at `depth` levels of
+ * indentation, in chunks (see {@link textChunks}); `[]` when empty.
+ */
+function* jsonArrayChunks<T>(items: Iterable<T>, depth: number, toJson: (item: T) => unknown): Generator<string> {
+  const pad = '  '.repeat(depth);
+  let chunk = '';
+  let first = true;
+  for (const item of items) {
+    // A JSON text has no raw line breaks inside strings: every \n is a line of the layout.
+    chunk += `${first ? '[\n' : ',\n'}${pad}  ${JSON.stringify(toJson(item), null, 2).replace(/\n/g, `\n${pad}  `)}`;
+    first = false;
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  yield first ? '[]' : `${chunk}\n${pad}]`;
+}
+
+/**
+ * `skeleton` (whose last written key is `"<key>": []`) as `JSON.stringify(..., null, 2)` writes it,
+ * with `items` in that array, in chunks.
+ */
+function* jsonWithArray<T>(skeleton: unknown, key: string, depth: number, items: Iterable<T>, toJson: (item: T) => unknown): Generator<string> {
+  const text = `${JSON.stringify(skeleton, null, 2)}\n`;
+  const marker = `${JSON.stringify(key)}: []`;
+  const at = text.lastIndexOf(marker) + marker.length - 2;
+  yield text.slice(0, at);
+  yield* jsonArrayChunks(items, depth, toJson);
+  yield text.slice(at + 2);
 }
 
 export function formatJson(result: LintResult): string {
-  return `${JSON.stringify({ objects: result.objects, counts: result.counts, findings: result.findings }, null, 2)}\n`;
+  return [...jsonChunks(result)].join('');
+}
+
+/** {@link formatJson} in chunks (see {@link textChunks}). */
+export function jsonChunks(result: LintResult): Generator<string> {
+  return jsonWithArray({ objects: result.objects, counts: result.counts, findings: [] }, 'findings', 1, result.findings, (f) => f);
 }
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
@@ -74,11 +126,34 @@ function fileUri(file: string): string {
 }
 
 export function toSarif(result: LintResult, toolVersion: string): Log {
-  const rules = result.rules.map(sarifRule);
-  const index = new Map(result.rules.map((r, i) => [r.id, i]));
-  const results: Result[] = result.findings.map((f) => ({
+  const rules = index(result);
+  const log = sarifSkeleton(result, toolVersion);
+  for (const run of log.runs) run.results = result.findings.map((f) => sarifResult(f, rules));
+  return log;
+}
+
+function index(result: LintResult): Map<string, number> {
+  return new Map(result.rules.map((r, i) => [r.id, i]));
+}
+
+/** The log without results (`results: []`, the run's last key). */
+function sarifSkeleton(result: LintResult, toolVersion: string): Log {
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'slipway', semanticVersion: toolVersion, informationUri: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/', rules: result.rules.map(sarifRule) } },
+        results: [],
+      },
+    ],
+  };
+}
+
+function sarifResult(f: Finding, rules: ReadonlyMap<string, number>): Result {
+  return {
     ruleId: f.ruleId,
-    ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
+    ...(rules.has(f.ruleId) ? { ruleIndex: rules.get(f.ruleId) } : {}),
     level: LEVEL[f.severity],
     message: { text: `${f.message}. Hint: ${f.hint}` },
     locations: [
@@ -91,21 +166,17 @@ export function toSarif(result: LintResult, toolVersion: string): Log {
         logicalLocations: [{ fullyQualifiedName: `${f.context !== undefined ? `${f.context}:` : ''}${objectLabel(f)}:${dottedPath(f.path)}`, kind: 'object' }],
       },
     ],
-  }));
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: { driver: { name: 'slipway', semanticVersion: toolVersion, informationUri: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/', rules } },
-        results,
-      },
-    ],
   };
 }
 
 export function formatSarif(result: LintResult, toolVersion: string): string {
-  return `${JSON.stringify(toSarif(result, toolVersion), null, 2)}\n`;
+  return [...sarifChunks(result, toolVersion)].join('');
+}
+
+/** {@link formatSarif} in chunks (see {@link textChunks}): each result is built as it is written. */
+export function sarifChunks(result: LintResult, toolVersion: string): Generator<string> {
+  const rules = index(result);
+  return jsonWithArray(sarifSkeleton(result, toolVersion), 'results', 3, result.findings, (f) => sarifResult(f, rules));
 }
 
 /** `--explain <rule>`: what, why, how to fix, link. */

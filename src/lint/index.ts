@@ -7,7 +7,7 @@ export type { Finding, LintConfig, LintDocument, LintResult, RuleMeta, Severity,
 export { severityAtLeast } from './types.ts';
 export { lintObjects, mergeResults } from './engine.ts';
 export { parseLintConfig, findRule, ruleMeta } from './config.ts';
-export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList } from './format.ts';
+export { formatText, formatJson, formatSarif, toSarif, formatExplain, formatList, textChunks, jsonChunks, sarifChunks } from './format.ts';
 export { parseQuantity } from '../manifest/index.ts';
 export { standaloneValidatorsSource } from './schema.ts';
 

@@ -35,8 +35,8 @@ export interface RuleMeta {
   readonly pss?: 'baseline' | 'restricted';
 }
 
-/** The object a finding is about. */
-interface FindingObject {
+/** The object a finding is about (one object, shared by all its findings). */
+export interface FindingObject {
   readonly apiVersion: string;
   readonly kind: string;
   readonly name?: string;

@@ -228,3 +228,27 @@ describe('parseManifests: repository YAML', () => {
     else expectSameError(text, file);
   });
 });
+
+describe('parseManifests: positions of a long stream, asked for in any order', () => {
+  // The fast path keeps node trees of a few documents at a time (memory: issue 14, item 5) and
+  // parses a document again from its own text when it is asked for after being dropped.
+  const docs = Array.from({ length: 60 }, (_, i) =>
+    i % 3 === 0
+      ? `# doc ${i}\n${head.replace('name: x', `name: x${i}`)}data:\n  k${i}: v\n  nested: {a: [1, {b: ${i}}]}\n`
+      : i % 3 === 1
+        ? `${head.replace('name: x', `name: "x${i}"`)}spec:\n    deep:\n      - a: 1\n      -   b: 2\n`
+        : `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j${i}"}, "data": {"k": "v"}}\n`,
+  );
+  const text = `${docs.join('---\n')}---\n\n--- # trailing\n${head}`;
+
+  it('match the full path, forwards, backwards and at random', () => {
+    expect(usesFastPath(text)).toBe(true);
+    const full = parseManifestsFull(text, 'f.yaml');
+    const fast = parseManifests(text, 'f.yaml');
+    expect(fast).toHaveLength(full.length);
+    const order = [...fast.keys(), ...[...fast.keys()].reverse(), ...[...fast.keys()].map((i) => (i * 37) % fast.length)];
+    for (const i of order) {
+      for (const p of pathsOf(fast[i]?.object)) expect(fast[i]?.positionOf(p), `doc ${i} ${p.join('.')}`).toStrictEqual(full[i]?.positionOf(p));
+    }
+  });
+});

@@ -3,7 +3,8 @@ import { inputError, InputErrors, type SlipwayError } from '../errors/index.ts';
 import { isRecord } from './record.ts';
 import type { FieldPath, KubeObject, ParsedManifest, Position } from './types.ts';
 import { yamlWalker, type YamlWalker } from './walk.ts';
-import { capProblems, normalizeLineBreaks, parseYamlStream, YAML_LIMITS, type YamlStream } from './yaml.ts';
+import type { Document } from 'yaml';
+import { capProblems, documentTrees, normalizeLineBreaks, parseYamlStream, YAML_LIMITS, type DocumentTrees } from './yaml.ts';
 
 /**
  * Parses multi-document YAML (JSON is YAML) into Kubernetes objects, keeping a way back to source
@@ -28,16 +29,17 @@ export function parseManifests(text: string, file: string): ParsedManifest[] {
   const source = normalizeLineBreaks(text);
   const values = fastValues(source);
   if (values === undefined) return parseManifestsFull(source, file);
-  let stream: YamlStream | undefined;
-  const walkers: YamlWalker[] = [];
+  let trees: DocumentTrees | undefined;
+  const walkers = new WeakMap<Document.Parsed, YamlWalker>();
   const positionIn = (index: number, path: FieldPath): Position => {
-    stream ??= parseYamlStream(source, file, { values: false });
-    const doc = stream.docs[index]?.doc;
+    trees ??= documentTrees(source, file);
+    const tree = trees.tree(index);
     // Only if the parsers disagreed on the document list, which the fallbacks exist to prevent:
     // the file is still right, and a position is no reason to fail a deploy.
-    if (!doc || doc.contents === null) return { file, line: 1, col: 1 };
-    const walker = (walkers[index] ??= yamlWalker(doc));
-    return stream.at(walker.keyOffsetOf(path));
+    if (!tree || tree.doc.contents === null) return { file, line: 1, col: 1 };
+    let walker = walkers.get(tree.doc);
+    if (walker === undefined) walkers.set(tree.doc, (walker = yamlWalker(tree.doc)));
+    return trees.at(tree.base + walker.keyOffsetOf(path));
   };
   const out: ParsedManifest[] = [];
   for (const [index, value] of values.entries()) {

@@ -37,6 +37,9 @@ describe('parseYamlStream: hostile input is a positioned input problem', () => {
     { name: 'flow nesting over the limit', text: `x: ${nested(YAML_LIMITS.maxDepth + 1)}`, at: `1:${YAML_LIMITS.maxDepth + 3}`, message: /nesting deeper than 256 levels/ },
     { name: 'flow nesting far over the limit', text: `x: ${nested(5000)}`, at: `1:${YAML_LIMITS.maxDepth + 3}`, message: /nesting deeper than 256 levels/ },
     { name: 'block nesting over the limit', text: blockNested(YAML_LIMITS.maxDepth + 1), at: `${YAML_LIMITS.maxDepth + 1}:${2 * YAML_LIMITS.maxDepth + 1}`, message: /nesting deeper/ },
+    // Found by the fuzz suite: after a tab-indented key each line nests one level deeper, and the
+    // dedent that closes them all overflowed the parser's own stack before any depth check ran.
+    { name: 'a tab-indented key, 3,000 lines nesting deeper, then a dedent', text: `x:\n  \tk0: v\n${Array.from({ length: 3000 }, (_, i) => `    k${i + 1}: v`).join('\n')}\ny: 1\n`, at: '256:11', message: /nesting deeper than 256 levels/ },
     { name: 'compact block sequences over the limit', text: `${'- '.repeat(YAML_LIMITS.maxDepth + 1)}x`, at: `1:${2 * YAML_LIMITS.maxDepth + 1}`, message: /nesting deeper/ },
     // merge key with a non-map value: a library message, exit 1, no position
     { name: 'merge of a scalar', text: 'x:\n  <<: 5\n', merge: true, at: '2:7', message: /merge key .* not a mapping/ },

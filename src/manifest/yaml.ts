@@ -70,6 +70,18 @@ export interface YamlStream {
   readonly at: (offset: number) => Position;
 }
 
+/** Entries of the `yaml` parser's stack that {@link YAML_LIMITS}.maxDepth levels of nesting can need. */
+const MAX_PARSER_STACK = 2 * YAML_LIMITS.maxDepth + 8;
+
+/** Thrown from the parser's line callback when its stack passes {@link MAX_PARSER_STACK}. */
+class ParserTooDeep extends Error {
+  readonly offset: number;
+  constructor(offset: number) {
+    super('YAML parser stack too deep');
+    this.offset = offset;
+  }
+}
+
 /** A carriage return that is not part of CRLF. */
 const LONE_CR = /\r(?!\n)/g;
 
@@ -101,8 +113,23 @@ export function parseYamlStream(text: string, file: string, options: YamlOptions
       yield token;
     }
   }
+  // The parser itself recurses once per open collection when a line closes many at once (a
+  // tab-indented key makes each following line nest one level deeper: 2,000 such lines and a
+  // dedent overflowed the stack before any document reached `checked`), so its stack is bounded
+  // too, at every line break. A collection level is at most two entries of it (the collection and
+  // the scalar or collection being read); the document, one more.
+  const parser: Parser = new Parser((offset) => {
+    lineCounter.addNewLine(offset);
+    if (parser.stack.length > MAX_PARSER_STACK) throw new ParserTooDeep(firstTooDeepOpen(parser.stack) ?? offset);
+  });
   const composer = new Composer({ merge: options.merge === true, uniqueKeys: false, logLevel: 'error', prettyErrors: false });
-  const docs = withPlainEnv(() => Array.from(composer.compose(checked(new Parser(lineCounter.addNewLine).parse(source)), options.single === true, source.length)));
+  let docs: Document.Parsed[] = [];
+  try {
+    docs = withPlainEnv(() => Array.from(composer.compose(checked(parser.parse(source)), options.single === true, source.length)));
+  } catch (e) {
+    if (!(e instanceof ParserTooDeep)) throw e;
+    deep = e.offset;
+  }
   if (deep !== undefined) {
     const problem = inputError(`nesting deeper than ${YAML_LIMITS.maxDepth} levels`, {
       cause: new RangeError(`YAML nesting over ${YAML_LIMITS.maxDepth}`),
@@ -135,6 +162,74 @@ export function parseYamlStream(text: string, file: string, options: YamlOptions
   return { docs: out, problems: [], at };
 }
 
+/** How many documents' node trees {@link documentTrees} keeps at a time. */
+const KEPT_TREES = 16;
+
+export interface DocumentTrees {
+  /** The node tree of document `index` and the offset its node offsets are relative to; undefined when there is no such document. */
+  tree(index: number): { readonly doc: Document.Parsed; readonly base: number } | undefined;
+  readonly at: (offset: number) => Position;
+}
+
+/**
+ * Node trees of the documents of `text`, one at a time, for positions of values read elsewhere
+ * (the js-yaml fast path of `parseManifests`, whose input has no directives, anchors or tags, so
+ * every document stands alone). The whole stream's trees are ~5x the text's size (a 1 MB file of
+ * 10,000 objects: ~120 MB), so only the last {@link KEPT_TREES} are kept: documents are composed
+ * in order as they are asked for (lint asks in order), and one asked for again after it was
+ * dropped is parsed again from its own text (`base` then says where that text starts).
+ */
+export function documentTrees(text: string, file: string): DocumentTrees {
+  const source = normalizeLineBreaks(text);
+  let lineStarts: number[] | undefined;
+  const at = (offset: number): Position => {
+    if (lineStarts === undefined) {
+      lineStarts = [0];
+      for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+    }
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((lineStarts[mid] ?? 0) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { file, line: low + 1, col: offset - (lineStarts[low] ?? 0) + 1 };
+  };
+  const compose = (s: string): Generator<Document.Parsed> => new Composer({ merge: false, uniqueKeys: false, logLevel: 'error', prettyErrors: false }).compose(new Parser().parse(s), false, s.length);
+  const stream = compose(source);
+  /** [start, end] of each document composed so far. */
+  const ranges: [number, number][] = [];
+  const kept = new Map<number, { doc: Document.Parsed; base: number }>();
+  const keep = (index: number, entry: { doc: Document.Parsed; base: number }): typeof entry => {
+    kept.set(index, entry);
+    if (kept.size > KEPT_TREES) kept.delete(kept.keys().next().value ?? index);
+    return entry;
+  };
+  return {
+    at,
+    tree: (index) => {
+      const hit = kept.get(index);
+      if (hit !== undefined) return hit;
+      while (ranges.length <= index) {
+        const next = withPlainEnv(() => stream.next());
+        if (next.done === true) return undefined;
+        const doc = next.value;
+        ranges.push([doc.range[0], doc.range[2]]);
+        if (ranges.length - 1 === index) return keep(index, { doc, base: 0 });
+        if (ranges.length > index - KEPT_TREES) keep(ranges.length - 1, { doc, base: 0 });
+      }
+      const range = ranges[index];
+      if (range === undefined) return undefined;
+      // From the start of the document's first line, so that indentation reads as it did.
+      const base = source.lastIndexOf('\n', range[0] - 1) + 1;
+      const again = withPlainEnv(() => Array.from(compose(source.slice(base, range[1]))));
+      const doc = again.length === 1 ? again[0] : undefined;
+      return doc === undefined ? undefined : keep(index, { doc, base });
+    },
+  };
+}
+
 /**
  * At most {@link YAML_LIMITS}.maxProblems of `problems`, the last one saying how many more
  * there were: one broken file must not print megabytes.
@@ -153,6 +248,15 @@ export function capProblems(problems: readonly SlipwayError[]): SlipwayError[] {
       hint: 'fix the problems above first; the rest often follow from them',
     }),
   ];
+}
+
+/** Offset of the first collection past the limit among the parser's open tokens (outermost first). */
+function firstTooDeepOpen(stack: readonly CST.Token[]): number | undefined {
+  let level = 0;
+  for (const t of stack) {
+    if ((t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') && ++level > YAML_LIMITS.maxDepth) return t.offset;
+  }
+  return undefined;
 }
 
 /** Offset of the first collection nested deeper than the limit, walking the token tree without recursion. */

@@ -41,6 +41,8 @@ const PAYLOADS: { name: string; text: string; message: RegExp; merge?: true }[] 
   { name: 'self-referencing alias', text: 'x: &c [x, *c]\n', message: /alias \*c is inside the node it names/ },
   { name: 'nesting of 1,000 levels', text: `x: ${'['.repeat(1000)}${']'.repeat(1000)}\n`, message: /nesting deeper than 256 levels/ },
   { name: 'block nesting of 800 levels', text: `x:\n${Array.from({ length: 800 }, (_, i) => `${'  '.repeat(i + 1)}k:`).join('\n')}\n`, message: /nesting deeper than 256 levels/ },
+  // Found by the fuzz suite: "Maximum call stack size exceeded" from the parser itself, exit 1.
+  { name: 'a tab-indented key, then 3,000 lines that each nest deeper', text: `x:\n  \tk0: v\n${Array.from({ length: 3000 }, (_, i) => `    k${i + 1}: v`).join('\n')}\ny: 1\n`, message: /nesting deeper than 256 levels/ },
   // lint reads plain YAML 1.2, where `<<` is an ordinary key: only spec and compose have merge keys
   { name: 'merge key with a scalar', text: 'x:\n  <<: 5\n', message: /merge key \(`<<`\) whose value is not a mapping/, merge: true },
   { name: 'list as a key', text: '? [a, b]\n: 1\n', message: /a list used as a key/ },

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,22 @@ describe('slipway import compose: exit codes and output', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(`compose.yaml:5:7: x-slipway: Unexpected property`);
     expect(r.err).toContain(`at: services.web.x-slipway.${key}`);
+  });
+
+  // Found by the fuzz suite (src/cli/fuzz.test.ts): `-o` into a missing directory printed a raw
+  // "ENOENT: no such file or directory, open '…'" and exited 1.
+  it.each([
+    { name: 'a missing directory is created', out: 'new/dir/slipway.yaml', code: 0, err: /wrote .*new\/dir\/slipway\.yaml/ },
+    { name: 'a parent that is a file', out: 'compose.yaml/slipway.yaml', code: 2, err: /cannot write .*compose\.yaml\/slipway\.yaml: a part of the path is a file, not a directory\n {2}expected: a path -o can write to.*\n {2}hint: / },
+    { name: 'a directory', out: 'adir', code: 2, err: /cannot write .*adir: it is a directory/, flags: ['--force'] },
+  ])('-o into $name → exit $code', async ({ out, code, err, flags }) => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n' });
+    mkdirSync(join(dir, 'adir'));
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', join(dir, out), ...(flags ?? []));
+    expect(r.code, r.err).toBe(code);
+    expect(r.err).toMatch(err);
+    expect(r.err).not.toMatch(/ENOENT|ENOTDIR|EISDIR/);
+    if (code === 0) expect(readFileSync(join(dir, out), 'utf8')).toContain('services:');
   });
 
   it('writes slipway.yaml next to the compose file with the schema header, and refuses to overwrite without --force', async () => {

@@ -4,11 +4,10 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
 import { inputError, InputErrors, isSlipwayError } from '../../errors/index.ts';
-import { projectRoot, readInputFile, referenceReader } from '../../files/index.ts';
+import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
 import { importCompose, loadSpec, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
-import { writeOutputFile } from '../output-files.ts';
 
 interface ImportFlags {
   output?: string;

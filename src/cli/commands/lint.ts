@@ -12,16 +12,16 @@ import { readInputFile, readStdin } from '../../files/index.ts';
 import {
   findRule,
   formatExplain,
-  formatJson,
   formatList,
-  formatSarif,
-  formatText,
+  jsonChunks,
   lintObjects,
   listRules,
   mergeResults,
   parseLintConfig,
   ruleMeta,
+  sarifChunks,
   severityAtLeast,
+  textChunks,
   type CrdSchemaSource,
   type LintConfig,
   type LintDocument,
@@ -230,9 +230,9 @@ Examples:
         return;
       }
       const result = await runLint(paths.length === 0 && (f.kustomize ?? []).length === 0 ? ['.'] : paths, f, io);
-      if (f.output === 'json') io.out(formatJson(result));
-      else if (f.output === 'sarif') io.out(formatSarif(result, VERSION));
-      else io.out(formatText(result, io.color));
+      // Written as it is formatted: one string of the whole report can be 100 MB (issue 14, item 5).
+      const chunks = f.output === 'json' ? jsonChunks(result) : f.output === 'sarif' ? sarifChunks(result, VERSION) : textChunks(result, io.color);
+      for (const chunk of chunks) io.out(chunk);
       const threshold = f.failOn;
       if (threshold !== 'never' && result.findings.some((x) => severityAtLeast(x.severity, threshold))) io.setExitCode(1);
     });

@@ -58,6 +58,20 @@ describe('slipway render', () => {
     expect(await readdir(out)).toEqual(['default.yaml']);
   });
 
+  // `-o` where a file is in the way printed a raw ENOTDIR/EISDIR and exited 1 (issue 14: errors
+  // without a position); now it is bad input that names the path.
+  it.each([
+    { name: 'the output directory is a file', out: 'one.yaml', err: /cannot write .*one\.yaml\/default\.yaml: a part of the path is a file, not a directory/ },
+    { name: 'the output file is a directory', out: 'blocked', err: /cannot write .*blocked\/default\.yaml: it is a directory/ },
+  ])('-o when $name → exit 2', async ({ out, err }) => {
+    await mkdir(join(tmp, 'blocked', 'default.yaml'), { recursive: true });
+    const r = await run(join(tmp, 'one.yaml'), '-o', join(tmp, out));
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(err);
+    expect(r.err).toMatch(/hint: /);
+    expect(r.err).not.toMatch(/ENOTDIR|EISDIR|EEXIST/);
+  });
+
   it('defaults to the only environment', async () => {
     const r = await run(join(tmp, 'one.yaml'));
     expect(r.code).toBe(0);

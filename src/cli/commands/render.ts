@@ -7,13 +7,12 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { inputError, isSlipwayError } from '../../errors/index.ts';
-import { projectRoot, readInputFile, referenceReader } from '../../files/index.ts';
+import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
 import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
 import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
 import { environmentNames, type AppSpec } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
-import { writeOutputFile } from '../output-files.ts';
 import { readSpecFiles } from '../spec-files.ts';
 
 type Format = 'plain' | 'kustomize' | 'helm';
