@@ -10,7 +10,7 @@ export {
   parseStrategyAnnotations,
   type WorkloadStrategy,
 } from './strategy.ts';
-export { loadSpec } from './load.ts';
+export { loadSpec, inEnvironment } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
 export { parseImage, imageString, normalizeImage } from './image.ts';
 export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';

@@ -70,7 +70,7 @@ export function loadSpec(text: string, file: string, opts: LoadSpecOptions = {})
 }
 
 /** Says which environment a problem of an effective spec belongs to (the position may be in the base). */
-function inEnvironment(p: SlipwayError, env: string): SlipwayError {
+export function inEnvironment(p: SlipwayError, env: string): SlipwayError {
   // Problems written inside the overlay already say where they are (environments.<env>.…).
   if (p.message.includes(`environment ${env}`) || p.path?.startsWith(`environments.${env}.`) === true) return p;
   return inputError(`${p.message} (environment ${env})`, {

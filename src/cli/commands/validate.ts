@@ -1,7 +1,7 @@
 /** `slipway validate`: load and check a spec (schema, references, every environment); no cluster needed. */
 import { Option, type Command } from 'commander';
-import { inputError, InputErrors, isSlipwayError, moreProblemsLine, printedProblems, type SlipwayError } from '../../errors/index.ts';
-import { environmentNames, resolveEnvironment, type AppSpec } from '../../appspec/index.ts';
+import { InputErrors, isSlipwayError, moreProblemsLine, printedProblems, type SlipwayError } from '../../errors/index.ts';
+import { environmentNames, inEnvironment, resolveEnvironment, type AppSpec } from '../../appspec/index.ts';
 import { renderApp } from '../../render/index.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
@@ -46,16 +46,6 @@ function renderCheck(spec: AppSpec, envs: readonly string[], envFiles: Readonly<
     }
   }
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
-}
-
-function inEnvironment(p: SlipwayError, env: string): SlipwayError {
-  return inputError(`${p.message} (environment ${env})`, {
-    cause: p,
-    ...(p.position ? { position: p.position } : {}),
-    ...(p.path !== undefined ? { path: p.path } : {}),
-    ...(p.expected !== undefined ? { expected: p.expected } : {}),
-    ...(p.hint !== undefined ? { hint: p.hint } : {}),
-  });
 }
 
 export function registerValidate(program: Command, io: Io): void {
