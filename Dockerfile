@@ -21,5 +21,7 @@ COPY schema ./schema
 USER 65532:65532
 EXPOSE 8090
 # `--` ends Node's options: Node scans every argument for --env-file, even after the script name.
-ENTRYPOINT ["/nodejs/bin/node", "--disable-warning=ExperimentalWarning", "--", "/app/bin/slipway.js"]
+# --max-semi-space-size=8: Node sizes the young generation from the machine's memory; 8 MB keeps the
+# controller's peak near what it holds (bench/rollout.ts: 144 MiB at 200 canaries, 255 MiB without).
+ENTRYPOINT ["/nodejs/bin/node", "--disable-warning=ExperimentalWarning", "--max-semi-space-size=8", "--", "/app/bin/slipway.js"]
 CMD ["controller", "run", "--all-namespaces", "--metrics-addr", "0.0.0.0:8090"]

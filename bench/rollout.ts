@@ -333,7 +333,8 @@ async function benchSlipway(client: KubeClient): Promise<Result> {
   await crdServed(client, API_VERSION, KIND);
   const ns = await withNamespace(client, 'bench-rollout-slipway');
   const ctl = startProcess(process.execPath, [
-    ...(process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''), '--disable-warning=ExperimentalWarning', join(root, 'bin', 'slipway.js'),
+    // As bin/slipway, `slipway cluster up` and the image run it (BENCH_NODE_FLAGS replaces the flag).
+    ...(process.env['BENCH_NODE_FLAGS'] ?? '--max-semi-space-size=8').split(' ').filter((f) => f !== ''), '--disable-warning=ExperimentalWarning', join(root, 'bin', 'slipway.js'),
     'controller', 'run', '--kubeconfig', kubeconfig ?? '', '-n', ns, '--instance', 'bench', '--lease-namespace', ns, '--metrics-addr', '127.0.0.1:0',
   ]);
   const routes = new RouteWatch(client, ns);
