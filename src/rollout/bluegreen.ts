@@ -16,7 +16,7 @@ import type { ReconcileResult } from '../controller/index.ts';
 import type { LiveObject } from '../kube/index.ts';
 import { omit } from '../manifest/index.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
-import { startGate, type Member } from './release.ts';
+import { gateStart } from './release.ts';
 import { CONTROLLER_MANAGER, TRACK_LABEL, ownedBy } from './router.ts';
 import { DEFAULT_PROGRESS_DEADLINE_S, REVISION_LABEL, Run, imageOf, now, replicasOf, templateHash, viewOf } from './run.ts';
 import { REQUEST_ANNOTATIONS, type BlueGreenT } from './types.ts';
@@ -198,12 +198,9 @@ async function preview(b: BlueGreenRun, active: string): Promise<ReconcileResult
   if (held) return held.result;
   if (r.st.canaryRevision !== desired) {
     // A member of a multi-service release starts once its dependencies are promoted (release.ts).
-    const gate = startGate(r.ro, (name) => r.ctx.informers.informer(r.primary).get(name, r.ns) as unknown as Member | undefined);
-    if ('abort' in gate) return abortPreview(b, active, gate.abort, {});
-    if ('wait' in gate) {
-      if (r.st.message !== gate.wait) await r.writeStatus({ phase: 'Progressing', message: gate.wait });
-      return undefined;
-    }
+    const gate = await gateStart(r);
+    if (gate === 'waiting') return undefined;
+    if (gate) return abortPreview(b, active, gate.abort, {});
     const superseded = r.st.canaryRevision !== undefined && r.st.canaryRevision !== active ? r.st.canaryRevision : undefined;
     const message = superseded !== undefined ? `preview ${superseded} superseded by ${desired}` : `preview ${desired} started`;
     await r.writeStatus({ canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), phase: 'Progressing', stepStartTime: now(), message }, ['previewReadyTime', 'abortedRevision', 'abortReason']);

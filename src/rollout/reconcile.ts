@@ -22,7 +22,7 @@ import type { ReconcileContext, Reconciler, ReconcileResult } from '../controlle
 import type { KindQuery } from '../kube/index.ts';
 import { reconcileBlueGreen } from './bluegreen.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
-import { releaseVerdict, startGate, type Member } from './release.ts';
+import { gateStart, releaseVerdict, type Member } from './release.ts';
 import { canaryName, stableName } from './router.ts';
 import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryScaleAt, deploymentsQuery, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
@@ -78,9 +78,6 @@ async function settleOnStable(r: Run, desired: string, stable: DeploymentView): 
   }
   return stable.ready ? undefined : { requeueAfterMs: 2000 };
 }
-
-/** Another ServiceRollout of the namespace, from the informer's cache. */
-const member = (r: Run, name: string): Member | undefined => r.ctx.informers.informer(r.primary).get(name, r.ns) as unknown as Member | undefined;
 
 /**
  * A member of a multi-service release that promoted in it: rolled back when another member aborted
@@ -182,12 +179,9 @@ async function progressCanary(r: Run, desired: string): Promise<ReconcileResult 
   const held = await holdAborted(r, desired);
   if (held) return held.result;
   if (r.st.canaryRevision !== desired) {
-    const gate = startGate(r.ro, (name) => member(r, name));
-    if ('abort' in gate) return abort(r, desired, gate.abort);
-    if ('wait' in gate) {
-      if (r.st.message !== gate.wait) await r.writeStatus({ phase: 'Progressing', message: gate.wait });
-      return undefined;
-    }
+    const gate = await gateStart(r);
+    if (gate === 'waiting') return undefined;
+    if (gate) return abort(r, desired, gate.abort);
   }
   await startIfNew(r, desired);
   const abortReq = r.fresh(REQUEST_ANNOTATIONS.abort, r.st.handledAbort);

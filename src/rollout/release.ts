@@ -13,7 +13,7 @@
  * Members wake each other through the controller's watch on ServiceRollouts (rolloutReconciler);
  * the decisions read the informer's cache, which those very events keep current.
  */
-import { templateHash } from './run.ts';
+import { templateHash, type Run } from './run.ts';
 import type { ServiceRollout } from './types.ts';
 
 export type Member = Pick<ServiceRollout, 'metadata' | 'spec' | 'status'>;
@@ -63,4 +63,17 @@ export function releaseVerdict(self: Member, members: readonly Member[]): { read
     return m !== undefined && promotedIn(m, rel.id);
   });
   return all ? { complete: true } : { hold: true };
+}
+
+/**
+ * The start gate for the rollout `r` reconciles, with its wait recorded in the status: `abort`
+ * (with why) for the caller to abort its own way, `waiting`, or undefined when it may start.
+ * Members are read from the controller's informer cache.
+ */
+export async function gateStart(r: Run): Promise<{ readonly abort: string } | 'waiting' | undefined> {
+  const gate = startGate(r.ro, (name) => r.ctx.informers.informer(r.primary).get(name, r.ns) as unknown as Member | undefined);
+  if ('abort' in gate) return gate;
+  if ('go' in gate) return undefined;
+  if (r.st.message !== gate.wait) await r.writeStatus({ phase: 'Progressing', message: gate.wait });
+  return 'waiting';
 }
