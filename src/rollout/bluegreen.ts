@@ -12,6 +12,7 @@
  * Crash safety, as for canaries: every effect is written before the status that records it and
  * writing it again is a no-op; the times that count (preview ready, scale-down) live in the status.
  */
+import { BLUE_GREEN_DEFAULTS } from '../appspec/index.ts';
 import type { ReconcileResult } from '../controller/index.ts';
 import type { LiveObject } from '../kube/index.ts';
 import { omit } from '../manifest/index.ts';
@@ -21,8 +22,6 @@ import { CONTROLLER_MANAGER, TRACK_LABEL, ownedBy } from './router.ts';
 import { DEFAULT_PROGRESS_DEADLINE_S, REVISION_LABEL, Run, imageOf, now, replicasOf, templateHash, viewOf } from './run.ts';
 import { REQUEST_ANNOTATIONS, type BlueGreenT } from './types.ts';
 
-/** Default of spec.strategy.blueGreen.scaleDownDelaySeconds (Argo Rollouts' too). */
-const DEFAULT_SCALE_DOWN_DELAY_S = 30;
 
 /** The Deployment of one version. */
 export const versionName = (rollout: string, revision: string): string => `${rollout}-${revision}`;
@@ -52,7 +51,7 @@ class BlueGreenRun {
   }
 
   get delayMs(): number {
-    return (this.bg.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_S) * 1000;
+    return (this.bg.scaleDownDelaySeconds ?? BLUE_GREEN_DEFAULTS.scaleDownDelaySeconds) * 1000;
   }
 
   /** Points `service` at `revision`, unless it already is (a write only when something changes). */
