@@ -22,7 +22,6 @@ import { CONTROLLER_MANAGER, TRACK_LABEL, ownedBy } from './router.ts';
 import { DEFAULT_PROGRESS_DEADLINE_S, REVISION_LABEL, Run, imageOf, now, replicasOf, templateHash, viewOf } from './run.ts';
 import { REQUEST_ANNOTATIONS, type BlueGreenT } from './types.ts';
 
-
 /** The Deployment of one version. */
 export const versionName = (rollout: string, revision: string): string => `${rollout}-${revision}`;
 
