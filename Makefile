@@ -1,17 +1,21 @@
 # The two entry points in README.md. Each installs what it needs and caches it.
 SHELL := /bin/bash
 .ONESHELL:
-.PHONY: demo test setup kube-bin crds go-tools bench-tools typecheck lint knip unit integration golden clean
+.PHONY: demo test setup kube-bin crds prometheus go-tools bench-tools typecheck lint knip unit integration golden clean
 
 setup:
 	@scripts/bootstrap.sh
 
-kube-bin: setup crds
+kube-bin: setup crds prometheus
 	@scripts/build-kube.sh >/dev/null
 
 ## crds: the Gateway API and Istio networking CRDs `slipway cluster up` installs, from pinned Go modules, cached by version.
 crds:
 	@scripts/fetch-crds.sh >/dev/null
+
+## prometheus: the Prometheus server `slipway cluster up` runs (Debian's 2.42, unpacked, cached by version).
+prometheus:
+	@scripts/install-prometheus.sh >/dev/null
 
 ## go-tools: the peer tools tests compare against (helm, kustomize, kube-score, kompose, actionlint), cached by version.
 go-tools: setup
