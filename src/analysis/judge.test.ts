@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import {
+  DEFAULT_CONFIDENCE_LEVEL,
   DEFAULT_SCORE_THRESHOLDS,
+  METRIC_DEFAULTS,
   JudgeMetricSettings,
   JudgeSettings,
   exactUCounts,
@@ -12,7 +14,9 @@ import {
   normalCdf,
   normalQuantile,
   type JudgeMetricSettingsT,
+  type MetricClassification,
   type MetricSamples,
+  type Verdict,
 } from './judge.ts';
 
 /** mulberry32: a small seeded PRNG, so every "noisy" sample below is the same on every run. */
@@ -292,9 +296,11 @@ describe('judge', () => {
 
   it('the issue proof: a canary 30% slower than its baseline fails, score 50', () => {
     const r = judge(metrics(130, 100));
-    expect(r.metrics.map((m) => m.classification)).toEqual(['High', 'Pass']);
+    const classifications: MetricClassification[] = ['High', 'Pass'];
+    const verdict: Verdict = 'Fail';
+    expect(r.metrics.map((m) => m.classification)).toEqual(classifications);
     expect(r.score).toBe(50);
-    expect(r.verdict).toBe('Fail');
+    expect(r.verdict).toBe(verdict);
     expect(r.reason).toMatch(/score 50 < marginal 75 \(1 of 2 metrics pass\); not passing: latency-p95 High/);
   });
 
@@ -373,10 +379,13 @@ describe('judge', () => {
     expect(judge([{ name: 'm', canary: latency(1, 100), baseline: latency(2, 100), settings: { weight: 0 } }])).toMatchObject({ verdict: 'Fail', reason: 'every metric has weight 0' });
   });
 
-  it('defaults: confidence 0.95, thresholds 95/75', () => {
+  it('defaults: confidence 0.95, thresholds 95/75, Kayenta\'s per-metric defaults', () => {
+    expect(DEFAULT_CONFIDENCE_LEVEL).toBe(0.95);
     expect(DEFAULT_SCORE_THRESHOLDS).toEqual({ pass: 95, marginal: 75 });
+    expect(METRIC_DEFAULTS).toEqual({ direction: 'either', allowedIncrease: 1, allowedDecrease: 1, weight: 1, critical: false, minSamples: 5, nanStrategy: 'remove' });
     const r = judge([{ name: 'm', canary: latency(1, 100), baseline: latency(2, 100) }]);
     expect(r.metrics[0]!.test!.confidenceLevel).toBe(0.95);
+    expect(r.metrics[0]!.weight).toBe(1);
   });
 });
 

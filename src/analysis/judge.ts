@@ -41,8 +41,8 @@ const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
 /** A string enum the CRD can carry (`type: string` + `enum`) with a precise static type. */
 const StringEnum = <T extends string>(values: readonly T[], description: string) => Type.Unsafe<T>({ type: 'string', enum: [...values], description });
 
-export const METRIC_DIRECTIONS = ['increase', 'decrease', 'either'] as const;
-export type MetricDirection = (typeof METRIC_DIRECTIONS)[number];
+const METRIC_DIRECTIONS = ['increase', 'decrease', 'either'] as const;
+type MetricDirection = (typeof METRIC_DIRECTIONS)[number];
 
 /** How the judge reads one metric. Every field has a default (see {@link METRIC_DEFAULTS}). */
 export const JudgeMetricSettings = Type.Object(
@@ -76,7 +76,7 @@ export const JudgeMetricSettings = Type.Object(
 export type JudgeMetricSettingsT = Static<typeof JudgeMetricSettings>;
 
 /** Score thresholds of a judgement. */
-export const ScoreThresholds = Type.Object(
+const ScoreThresholds = Type.Object(
   {
     pass: Type.Number({ minimum: 0, maximum: 100, description: 'A score at or above this passes. @default 95' }),
     marginal: Type.Number({ minimum: 0, maximum: 100, description: 'A score at or above this (and below pass) is marginal; below it fails. @default 75' }),
@@ -146,16 +146,24 @@ export interface MannWhitneyResult {
   readonly confidenceLevel: number;
 }
 
+const EMPTY = new Float64Array(0);
+
+/** values[i], which the caller knows to exist (NaN otherwise, never undefined). */
+function num(values: ArrayLike<number>, i: number): number {
+  return values[i] ?? Number.NaN;
+}
+
 /** Ranks 1..n of the values, ties sharing the average of their ranks; plus Σ(t³ − t) over tie groups. */
 function rank(values: readonly number[]): { ranks: number[]; tieTerm: number } {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const order = values.map((_, i) => i).sort((a, b) => num(values, a) - num(values, b));
   const ranks = new Array<number>(values.length).fill(0);
   let tieTerm = 0;
   for (let start = 0; start < order.length; ) {
+    const value = num(values, num(order, start));
     let end = start + 1;
-    while (end < order.length && order[end]![0] === order[start]![0]) end++;
+    while (end < order.length && num(values, num(order, end)) === value) end++;
     const average = (start + 1 + end) / 2;
-    for (let k = start; k < end; k++) ranks[order[k]![1]] = average;
+    for (let k = start; k < end; k++) ranks[num(order, k)] = average;
     const t = end - start;
     tieTerm += t * t * t - t;
     start = end;
@@ -167,7 +175,7 @@ function rank(values: readonly number[]): { ranks: number[]; tieTerm: number } {
 function uStatistic(x: readonly number[], y: readonly number[]): { u: number; tieTerm: number } {
   const { ranks, tieTerm } = rank([...x, ...y]);
   let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += ranks[i]!;
+  for (let i = 0; i < x.length; i++) sum += num(ranks, i);
   return { u: sum - (x.length * (x.length + 1)) / 2, tieTerm };
 }
 
@@ -182,15 +190,15 @@ export function exactUCounts(m: number, n: number): Float64Array {
   for (let i = 1; i <= m; i++) {
     const cur: Float64Array[] = [Float64Array.of(1)];
     for (let j = 1; j <= n; j++) {
-      const withX = prev[j]!; // (i − 1, j), shifted by j
-      const withY = cur[j - 1]!; // (i, j − 1)
+      const withX = prev[j] ?? EMPTY; // (i − 1, j), shifted by j
+      const withY = cur[j - 1] ?? EMPTY; // (i, j − 1)
       const c = new Float64Array(i * j + 1);
-      for (let u = 0; u < c.length; u++) c[u] = (u >= j && u - j < withX.length ? withX[u - j]! : 0) + (u < withY.length ? withY[u]! : 0);
+      for (let u = 0; u < c.length; u++) c[u] = (withX[u - j] ?? 0) + (withY[u] ?? 0);
       cur.push(c);
     }
     prev = cur;
   }
-  return prev[n]!;
+  return prev[n] ?? EMPTY;
 }
 
 /** The standard normal distribution function Φ (erfc of Numerical Recipes, relative error < 1.2e-7, tails included). */
@@ -219,7 +227,7 @@ function median(sorted: readonly number[]): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
   const h = Math.floor(n / 2);
-  return n % 2 === 1 ? sorted[h]! : (sorted[h - 1]! + sorted[h]!) / 2;
+  return n % 2 === 1 ? num(sorted, h) : (num(sorted, h - 1) + num(sorted, h)) / 2;
 }
 
 function pairwiseDifferences(x: readonly number[], y: readonly number[]): number[] {
@@ -236,19 +244,19 @@ function exactTest(u: number, m: number, n: number, alpha: number, diffs: readon
   const mn = m * n;
   // P(U ≤ u) for u below the centre, P(U ≥ u) above: sum the tail directly.
   let tail = 0;
-  if (u > mn / 2) for (let k = Math.ceil(u); k <= mn; k++) tail += counts[k]!;
-  else for (let k = 0; k <= Math.floor(u); k++) tail += counts[k]!;
+  if (u > mn / 2) for (let k = Math.ceil(u); k <= mn; k++) tail += counts[k] ?? 0;
+  else for (let k = 0; k <= Math.floor(u); k++) tail += counts[k] ?? 0;
   const pValue = Math.min(1, (2 * tail) / total);
   // qwilcox(alpha/2): the smallest q with P(U ≤ q) ≥ alpha/2; at least 1.
   let cumulative = 0;
   let q = 0;
   for (; q <= mn; q++) {
-    cumulative += counts[q]!;
+    cumulative += counts[q] ?? 0;
     if (cumulative / total >= alpha / 2) break;
   }
   const qu = Math.max(q, 1);
   const ql = mn - qu;
-  return { pValue, ci: [diffs[qu - 1]!, diffs[ql]!] };
+  return { pValue, ci: [num(diffs, qu - 1), num(diffs, ql)] };
 }
 
 /**
@@ -282,6 +290,16 @@ function shiftRoot(x: readonly number[], y: readonly number[], zq: number, range
   return (lo + hi) / 2;
 }
 
+function extent(values: readonly number[]): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 /** Normal-approximation two-sided p-value (tie and continuity corrected) and confidence interval. */
 function normalTest(x: readonly number[], y: readonly number[], alpha: number, stat: { u: number; tieTerm: number }): { pValue: number; ci: [number, number] } {
   const m = x.length;
@@ -291,7 +309,10 @@ function normalTest(x: readonly number[], y: readonly number[], alpha: number, s
   const dz = stat.u - (m * n) / 2;
   const z = (dz - Math.sign(dz) * 0.5) / sigma;
   const pValue = Math.min(1, 2 * Math.min(normalCdf(z), normalCdf(-z)));
-  const range: [number, number] = [Math.min(...x) - Math.max(...y), Math.max(...x) - Math.min(...y)];
+  // Loops, not Math.min(...x): a spread of a large sample overflows the call stack.
+  const [xMin, xMax] = extent(x);
+  const [yMin, yMax] = extent(y);
+  const range: [number, number] = [xMin - yMax, xMax - yMin];
   const zq = normalQuantile(1 - alpha / 2);
   return { pValue, ci: [shiftRoot(x, y, zq, range), shiftRoot(x, y, -zq, range)] };
 }
@@ -302,7 +323,9 @@ function normalTest(x: readonly number[], y: readonly number[], alpha: number, s
  * than 50 values and there are no ties, otherwise the normal approximation with tie correction of the
  * variance and continuity correction. The estimate is always the Hodges-Lehmann median of pairwise
  * differences (R's normal branch solves for it instead; the two agree to its 1e-4 tolerance or so).
- * Both samples must be non-empty and finite.
+ * Both samples must be non-empty and finite. Cost: the m·n pairwise differences (the estimate and
+ * the exact interval) and, for the normal interval, some hundred rankings of m + n values; meant for
+ * per-interval samples (tens to a few thousand values), not raw events.
  */
 export function mannWhitney(x: readonly number[], y: readonly number[], confidenceLevel = DEFAULT_CONFIDENCE_LEVEL): MannWhitneyResult {
   if (x.length === 0 || y.length === 0) throw new RangeError('mannWhitney needs at least one value in each sample');
@@ -341,7 +364,7 @@ export interface MetricSamples {
   readonly settings?: JudgeMetricSettingsT;
 }
 
-export interface SampleSummary {
+interface SampleSummary {
   /** Values used, after NaN handling. */
   readonly count: number;
   /** Their median; NaN without values. */
@@ -492,7 +515,7 @@ export function judge(metrics: readonly MetricSamples[], settings: JudgeSettings
   const criticals = results.filter((r) => r.critical && r.classification !== 'Pass');
   if (criticals.length > 0) {
     const list = criticals.map((r) => `${r.name} (${r.classification})`).join(', ');
-    return { score, verdict: 'Fail', reason: `critical metric not passing: ${list}; first: ${criticals[0]!.reason}`, metrics: results, counts };
+    return { score, verdict: 'Fail', reason: `critical metric not passing: ${list}; first: ${criticals[0]?.reason ?? ''}`, metrics: results, counts };
   }
   const verdict = verdictOf(score, thresholds);
   const failing = results.filter((r) => r.classification !== 'Pass').map((r) => `${r.name} ${r.classification}`);
