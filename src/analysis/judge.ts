@@ -18,8 +18,8 @@
  *  - a `critical` metric that is not Pass (High, Low or NoData) fails the whole run.
  *
  * Where slipway differs from Kayenta, on purpose:
- *  - Kayenta decides significance with the confidence interval of the shift and a tolerance of 25% of
- *    the shift estimate; here the test's p-value decides (p < 1 − confidenceLevel), with an exact
+ *  - Kayenta decides significance with the confidence interval of the shift (NetflixACAJudge runs it
+ *    at confidence 0.98; slipway's default is 0.95) and a tolerance of 25% of the shift estimate; here the test's p-value decides (p < 1 − confidenceLevel), with an exact
  *    p-value for small samples without ties, as R's wilcox.test does. Kayenta's effect size is the
  *    ratio of means after removing outliers; here it is 1 + Hodges-Lehmann shift / |baseline median|,
  *    robust without an outlier pass, and +∞ when the baseline median is 0 and the canary is higher
