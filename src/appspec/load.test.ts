@@ -88,6 +88,18 @@ describe('loadSpec: valid input', () => {
     expect(found[0]?.expected).toBe('a relative path inside the project');
     expect(found[0]?.hint).toBe('copy the file into the project');
   });
+  // Node's dotenv parser takes any text before "=" as a name; each becomes a ConfigMap key, which
+  // Kubernetes refuses unless it is [-._a-zA-Z0-9]+ and not "." or "..".
+  it.each([
+    ['my key=1', 'invalid data key "my key": it has characters Kubernetes does not allow'],
+    ['a/b=1', 'invalid data key "a/b": it has characters Kubernetes does not allow'],
+    ['..=1', 'invalid data key "..": it is "." or "..", or starts with ".." (it names a file in a mounted volume)'],
+  ])('an envFile line %j is refused at the envFile value', (line, message) => {
+    const text = app('').replace('cfg: {data: {mode: fast}}', 'cfg: {envFile: cfg.env}');
+    const found = problems(text, () => `OK=1\n${line}\n`);
+    expect(found.map((p) => `${p.position?.line}:${p.position?.col} ${p.message}`)).toEqual([`13:18 envFile cfg.env: ${message}`]);
+    expect(found[0]?.hint).toMatch(/rename the variable/);
+  });
 });
 
 describe('loadSpec: schema problems are positioned, with expected and hint', () => {
@@ -253,6 +265,8 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     { name: 'nodeSelector value', text: app('nodeSelector: {disk: "fast ssd"}'), message: /invalid label value "fast ssd"/, at: '7:26' },
     { name: 'app labels', text: app('', 'labels: {"": x}\n'), message: /invalid label key "": the name is empty/, at: '14:10' },
     { name: 'ServiceAccount annotation key', text: app('serviceAccount: {annotations: {"x/": y}}'), message: /invalid annotation key "x\/"/, at: '7:36' },
+    { name: 'ConfigMap data key ".." (the schema pattern allows it, Kubernetes does not)', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {"..": x, "..data": y, .env: z}}'), message: /invalid data key "\.\."/, at: '13:16', path: 'configMaps.cfg.data[".."]', hint: /rename the key/ },
+    { name: 'ConfigMap data key "..data"', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {.env: z, "..data": y}}'), message: /invalid data key "\.\.data"/, at: '13:25' },
     { name: 'ConfigMap without content', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {}'), message: /ConfigMap `cfg` has no content/, at: '13:3', expected: /external: true/, hint: /add data:/ },
     // Every semantic problem has a hint (these printed none before).
     { name: 'dependsOn a service without ports', text: app('', 'jobs:\n  seed: {image: "x:1", dependsOn: [db]}\n').replace('  redis:\n', '  db:\n    image: postgres:16\n  redis:\n'), message: /dependsOn `db`: it declares no ports/, at: '17:36', path: 'jobs.seed.dependsOn[0]', expected: /ports: \[\.\.\.\] on service db/, hint: /declare the port db listens on/ },

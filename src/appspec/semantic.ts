@@ -5,7 +5,7 @@
  * taste or risk (latest tags, secret-looking literals) are lint's.
  */
 import { inputError, type SlipwayError } from '../errors/index.ts';
-import { labelValueProblem, parseQuantity, qualifiedNameProblem } from '../manifest/index.ts';
+import { configKeyProblem, labelValueProblem, parseQuantity, qualifiedNameProblem } from '../manifest/index.ts';
 import { parseImage } from './image.ts';
 import type { AppSpec, EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec, StrategySpec } from './schema.ts';
 import { formatPath, type SpecPath } from './source.ts';
@@ -79,6 +79,11 @@ function checkUniqueNames(ctx: Ctx): void {
 
 function checkConfigMaps(ctx: Ctx): void {
   for (const [name, cm] of Object.entries(ctx.spec.configMaps ?? {})) {
+    // The schema's pattern has the characters and the length; Kubernetes also refuses ".", ".." and "..x".
+    for (const key of Object.keys(cm.data ?? {})) {
+      const problem = configKeyProblem(key);
+      if (problem !== undefined) ctx.report(['configMaps', name, 'data', key], problem.message, { at: 'key', expected: problem.expected, hint: 'rename the key: it names a file when the ConfigMap is mounted' });
+    }
     const sources = [cm.data !== undefined, cm.envFile !== undefined].filter(Boolean).length;
     if (cm.external === true && sources > 0) {
       ctx.report(['configMaps', name], `external ConfigMap \`${name}\` cannot also have data or envFile`, {
