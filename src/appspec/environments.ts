@@ -17,7 +17,7 @@ import { normalizeImage } from './image.ts';
 import type { AppSpec, ImageSpec } from './schema.ts';
 import { semanticProblems } from './semantic.ts';
 import type { SourceMap, SpecPath } from './source.ts';
-import { formatPath } from './source.ts';
+import { formatPath, parseFormattedPath } from './source.ts';
 import { didYouMean } from './suggest.ts';
 import { schemaProblems, type Locator } from './validate.ts';
 
@@ -79,6 +79,32 @@ export function resolveEnvironment(spec: AppSpec, env: string): AppSpec {
 }
 
 const positioned = (p: SourcePosition | undefined): { position?: SourcePosition } => (p ? { position: p } : {});
+
+/**
+ * Positions problems found later in an environment's effective spec (render's: two objects with
+ * one name, a reserved volume name…), which carry a spec path but no position: each gets the
+ * file:line:col where that path is written (in the overlay when the overlay writes it), and its
+ * path as written. Problems with a position, or without a path in the spec, are kept as they are.
+ */
+export function locateInEnvironment(spec: AppSpec, env: string, problems: readonly SlipwayError[]): SlipwayError[] {
+  const source = sources.get(spec);
+  if (source === undefined) return [...problems];
+  const locator: Locator = spec.environments?.[env] !== undefined ? overlayLocator(source, env) : source;
+  return problems.map((p) => {
+    const path = p.position === undefined && p.path !== undefined ? parseFormattedPath(p.path) : undefined;
+    if (path === undefined || path.length === 0) return p;
+    // A scalar is pointed at where its value is; a mapping or list where its key is.
+    const position = locator.positionOf(path, locator.sourceText(path) !== undefined ? 'value' : 'key');
+    if (position === undefined) return p;
+    return inputError(p.message, {
+      cause: p,
+      position,
+      path: formatPath(locator.writtenPath?.(path) ?? path),
+      ...(p.expected !== undefined ? { expected: p.expected } : {}),
+      ...(p.hint !== undefined ? { hint: p.hint } : {}),
+    });
+  });
+}
 
 /** Overlay entries for services (jobs, …) the base does not have. */
 function unknownTargets(base: JsonMap, overlay: JsonMap, env: string, source: SourceMap | undefined): SlipwayError[] {

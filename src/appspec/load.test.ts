@@ -88,6 +88,18 @@ describe('loadSpec: valid input', () => {
     expect(found[0]?.expected).toBe('a relative path inside the project');
     expect(found[0]?.hint).toBe('copy the file into the project');
   });
+  // Node's dotenv parser takes any text before "=" as a name; each becomes a ConfigMap key, which
+  // Kubernetes refuses unless it is [-._a-zA-Z0-9]+ and not "." or "..".
+  it.each([
+    ['my key=1', 'invalid data key "my key": it has characters Kubernetes does not allow'],
+    ['a/b=1', 'invalid data key "a/b": it has characters Kubernetes does not allow'],
+    ['..=1', 'invalid data key "..": it is "." or "..", or starts with ".." (it names a file in a mounted volume)'],
+  ])('an envFile line %j is refused at the envFile value', (line, message) => {
+    const text = app('').replace('cfg: {data: {mode: fast}}', 'cfg: {envFile: cfg.env}');
+    const found = problems(text, () => `OK=1\n${line}\n`);
+    expect(found.map((p) => `${p.position?.line}:${p.position?.col} ${p.message}`)).toEqual([`13:18 envFile cfg.env: ${message}`]);
+    expect(found[0]?.hint).toMatch(/rename the variable/);
+  });
 });
 
 describe('loadSpec: schema problems are positioned, with expected and hint', () => {
@@ -253,13 +265,33 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     { name: 'nodeSelector value', text: app('nodeSelector: {disk: "fast ssd"}'), message: /invalid label value "fast ssd"/, at: '7:26' },
     { name: 'app labels', text: app('', 'labels: {"": x}\n'), message: /invalid label key "": the name is empty/, at: '14:10' },
     { name: 'ServiceAccount annotation key', text: app('serviceAccount: {annotations: {"x/": y}}'), message: /invalid annotation key "x\/"/, at: '7:36' },
-    { name: 'ConfigMap without content', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {}'), message: /ConfigMap `cfg` has no content/, at: '13:3', expected: /external: true/ },
+    { name: 'ConfigMap data key ".." (the schema pattern allows it, Kubernetes does not)', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {"..": x, "..data": y, .env: z}}'), message: /invalid data key "\.\."/, at: '13:16', path: 'configMaps.cfg.data[".."]', hint: /rename the key/ },
+    { name: 'ConfigMap data key "..data"', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {data: {.env: z, "..data": y}}'), message: /invalid data key "\.\.data"/, at: '13:25' },
+    { name: 'ConfigMap without content', text: app('').replace('cfg: {data: {mode: fast}}', 'cfg: {}'), message: /ConfigMap `cfg` has no content/, at: '13:3', expected: /external: true/, hint: /add data:/ },
+    // Every semantic problem has a hint (these printed none before).
+    { name: 'dependsOn a service without ports', text: app('', 'jobs:\n  seed: {image: "x:1", dependsOn: [db]}\n').replace('  redis:\n', '  db:\n    image: postgres:16\n  redis:\n'), message: /dependsOn `db`: it declares no ports/, at: '17:36', path: 'jobs.seed.dependsOn[0]', expected: /ports: \[\.\.\.\] on service db/, hint: /declare the port db listens on/ },
+    { name: 'metrics port name not declared, no lookalike', text: app('metrics: {port: zzzz}'), message: /port `zzzz` is not declared by api/, at: '7:21', path: 'services.api.metrics.port', expected: /a port name of api: http/, hint: /use one of http, or declare `zzzz` under services\.api\.ports/ },
+    { name: 'probe port on a service without ports', text: app('', 'jobs:\n  x: {image: "x:1"}\n').replace('    ports: [{name: redis, port: 6379}]\n', '    probes: {readiness: {tcp: {port: resp}}}\n'), message: /port `resp` is not declared by redis/, at: '9:38', expected: /redis to declare ports/, hint: /declare it under services\.redis\.ports/ },
+    { name: 'dependsOn port number not declared', text: app('dependsOn: [{service: redis, port: 6380}]'), message: /port 6380 is not declared by redis/, at: '7:40', hint: /refer to the port by name \(redis\)/ },
+    { name: 'dependsOn unknown service, no lookalike', text: app('dependsOn: [zzzzzz]'), message: /no such service/, at: '7:17', hint: /add a service named `zzzzzz`, or remove this entry/ },
+    { name: 'exposed without ports', text: app('').replace('    ports: [{name: redis, port: 6379}]\n', '    expose: {host: r.example.com}\n'), message: /service `redis` is exposed but declares no ports/, at: '9:5', hint: /declare the port it listens on/ },
+    { name: 'host on an internal service', text: app('expose: {type: internal, host: a.example.com}'), message: /`host` has no effect on an internal service/, at: '7:30', hint: /set type: ingress/ },
+    { name: 'ingress without host', text: app('expose: {type: ingress}'), message: /type ingress needs a host/, at: '7:5', hint: /add host:/ },
+    { name: 'rateLimit with a gateway', text: app('expose: {type: gateway, host: a.example.com, gateway: {name: g, namespace: n}, rateLimit: {rps: 5}}'), message: /rateLimit is applied through ingress-nginx/, at: '7:84', hint: /remove rateLimit/ },
+    { name: 'gateway with type ingress', text: app('expose: {type: ingress, host: a.example.com, gateway: {name: g, namespace: n}}'), message: /`gateway` is used only with type: gateway/, at: '7:50', hint: /remove gateway/ },
+    { name: 'blueGreen with rolling', text: app('strategy: {type: rolling, blueGreen: {}}'), message: /blueGreen settings are given but the strategy type is rolling/, at: '7:31', hint: /set type: blueGreen/ },
+    { name: 'unknown cron macro without a lookalike', text: app('', 'cronJobs:\n  nightly: {image: "x:1", schedule: "@fortnightly"}\n'), message: /invalid cron schedule/, at: '15:37', hint: /write one of @yearly/ },
+    { name: 'duplicate service port', text: app('').replace('      - {name: http, port: 8080}', '      - {name: http, port: 8080}\n      - {name: web, port: 8080}'), message: /duplicate service port 8080/, at: '7:9', hint: /change or remove the repeated service port/ },
   ];
+  // A semantic problem without a position, what was expected, or a hint breaks the bad-input
+  // contract: every case must have all three, whether or not it names a hint to match.
   it.each(cases)('$name', (c) => {
     const found = problems(c.text);
     const p = found.find((x) => c.message.test(x.message));
     expect(p, found.map((x) => x.format()).join('\n')).toBeDefined();
     expect(`${p?.position?.line}:${p?.position?.col}`).toBe(c.at);
+    expect(p?.expected, 'expected').toMatch(/\S/);
+    expect(p?.hint, 'hint').toMatch(/\S/);
     if (c.path !== undefined) expect(p?.path).toBe(c.path);
     if (c.expected !== undefined) expect(p?.expected).toMatch(c.expected);
     if (c.hint !== undefined) expect(p?.hint).toMatch(c.hint);

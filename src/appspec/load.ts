@@ -6,6 +6,7 @@
  */
 import { parseEnv } from 'node:util';
 import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../errors/index.ts';
+import { configKeyProblem } from '../manifest/index.ts';
 import { environmentNames, rememberSource, resolveEnvironment } from './environments.ts';
 import type { AppSpec } from './schema.ts';
 import { semanticProblems } from './semantic.ts';
@@ -112,7 +113,22 @@ function inlineEnvFiles(spec: AppSpec, source: SourceMap, readFile: (path: strin
       );
       continue;
     }
-    const inlined = { ...cm, data: { ...dotenv(text), ...cm.data } };
+    const parsed = dotenv(text);
+    const badKey = Object.keys(parsed).map((k) => configKeyProblem(k)).find((x) => x !== undefined);
+    if (badKey !== undefined) {
+      const position = source.positionOf(path, 'value');
+      problems.push(
+        inputError(`envFile ${cm.envFile}: ${badKey.message}`, {
+          cause: badKey.message,
+          path: formatPath(path),
+          ...(position ? { position } : {}),
+          expected: `variable names that are ConfigMap keys: ${badKey.expected}`,
+          hint: 'rename the variable in the env file',
+        }),
+      );
+      continue;
+    }
+    const inlined = { ...cm, data: { ...parsed, ...cm.data } };
     delete inlined.envFile;
     spec.configMaps = { ...spec.configMaps, [name]: inlined };
   }

@@ -5,7 +5,7 @@
  * taste or risk (latest tags, secret-looking literals) are lint's.
  */
 import { inputError, type SlipwayError } from '../errors/index.ts';
-import { labelValueProblem, parseQuantity, qualifiedNameProblem } from '../manifest/index.ts';
+import { configKeyProblem, labelValueProblem, parseQuantity, qualifiedNameProblem } from '../manifest/index.ts';
 import { parseImage } from './image.ts';
 import type { AppSpec, EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec, StrategySpec } from './schema.ts';
 import { formatPath, type SpecPath } from './source.ts';
@@ -18,7 +18,8 @@ type Section = 'services' | 'jobs' | 'cronJobs';
 interface Ctx {
   readonly spec: AppSpec;
   readonly problems: SlipwayError[];
-  report(path: SpecPath, message: string, o?: { expected?: string; hint?: string; at?: 'key' | 'value' }): void;
+  /** Every problem says what was expected and what to do: both are required. */
+  report(path: SpecPath, message: string, o: { expected: string; hint: string; at?: 'key' | 'value' }): void;
 }
 
 /** Semantic problems of a schema-valid spec (empty when there are none). */
@@ -27,15 +28,15 @@ export function semanticProblems(spec: AppSpec, locator: Locator): SlipwayError[
   const ctx: Ctx = {
     spec,
     problems,
-    report(path, message, o = {}) {
+    report(path, message, o) {
       const position = locator.positionOf(path, o.at ?? 'value');
       problems.push(
         inputError(message, {
           cause: message,
           path: formatPath(locator.writtenPath?.(path) ?? path),
           ...(position ? { position } : {}),
-          ...(o.expected !== undefined ? { expected: o.expected } : {}),
-          ...(o.hint !== undefined ? { hint: o.hint } : {}),
+          expected: o.expected,
+          hint: o.hint,
         }),
       );
     },
@@ -60,6 +61,7 @@ function checkUniqueNames(ctx: Ctx): void {
         ctx.report([section, name], `name \`${name}\` is longer than 63 characters`, {
           at: 'key',
           expected: 'a DNS-1123 label of at most 63 characters (it names a Kubernetes Service)',
+          hint: `shorten it to 63 characters or fewer, e.g. \`${name.slice(0, 63).replace(/-+$/, '')}\``,
         });
       }
       const first = owner.get(name);
@@ -77,16 +79,23 @@ function checkUniqueNames(ctx: Ctx): void {
 
 function checkConfigMaps(ctx: Ctx): void {
   for (const [name, cm] of Object.entries(ctx.spec.configMaps ?? {})) {
+    // The schema's pattern has the characters and the length; Kubernetes also refuses ".", ".." and "..x".
+    for (const key of Object.keys(cm.data ?? {})) {
+      const problem = configKeyProblem(key);
+      if (problem !== undefined) ctx.report(['configMaps', name, 'data', key], problem.message, { at: 'key', expected: problem.expected, hint: 'rename the key: it names a file when the ConfigMap is mounted' });
+    }
     const sources = [cm.data !== undefined, cm.envFile !== undefined].filter(Boolean).length;
     if (cm.external === true && sources > 0) {
       ctx.report(['configMaps', name], `external ConfigMap \`${name}\` cannot also have data or envFile`, {
         at: 'key',
         expected: 'either external: true, or data/envFile for a ConfigMap slipway creates',
+        hint: 'remove `external: true` to have slipway create it from data/envFile, or remove data/envFile to use the existing one',
       });
     } else if (cm.external !== true && sources === 0) {
       ctx.report(['configMaps', name], `ConfigMap \`${name}\` has no content`, {
         at: 'key',
         expected: 'data, envFile, or external: true for one that exists already',
+        hint: `add data: {KEY: value}, envFile: <a file next to slipway.yaml>, or external: true`,
       });
     }
   }
@@ -105,13 +114,20 @@ function checkService(ctx: Ctx, name: string, svc: ServiceSpec): void {
   const expose = svc.expose;
   if (expose?.port !== undefined) checkPortRef(ctx, { path: [...base, 'expose', 'port'], ref: expose.port, ports, owner: name, servicePort: true });
   else if (expose !== undefined && (expose.type ?? (expose.host ? 'ingress' : 'internal')) !== 'internal' && ports.length === 0) {
-    ctx.report([...base, 'expose'], `service \`${name}\` is exposed but declares no ports`, { at: 'key', expected: 'ports: [...] on the service' });
+    ctx.report([...base, 'expose'], `service \`${name}\` is exposed but declares no ports`, {
+      at: 'key',
+      expected: 'ports: [...] on the service',
+      hint: `declare the port it listens on (ports: [{name: http, port: 8080}]), or use type: internal`,
+    });
   }
   if (expose !== undefined) checkExpose(ctx, [...base, 'expose'], expose);
   if (svc.metrics?.port !== undefined) checkPortRef(ctx, { path: [...base, 'metrics', 'port'], ref: svc.metrics.port, ports, owner: name, servicePort: false });
   const hpa = svc.autoscaling;
   if (hpa !== undefined && hpa.min > hpa.max) {
-    ctx.report([...base, 'autoscaling', 'min'], `autoscaling min (${hpa.min}) is greater than max (${hpa.max})`, { expected: 'min ≤ max' });
+    ctx.report([...base, 'autoscaling', 'min'], `autoscaling min (${hpa.min}) is greater than max (${hpa.max})`, {
+      expected: 'min ≤ max',
+      hint: `lower min to at most ${hpa.max}, or raise max to at least ${hpa.min}`,
+    });
   }
   checkLabels(ctx, [...base, 'expose', 'ingressController', 'podLabels'], expose?.ingressController?.podLabels, 'label');
   (hpa?.metrics ?? []).forEach((m, i) => {
@@ -121,6 +137,7 @@ function checkService(ctx: Ctx, name: string, svc: ServiceSpec): void {
       ctx.report([...base, 'autoscaling', 'metrics', i, 'external'], 'external metric needs exactly one target', {
         at: 'key',
         expected: 'exactly one of value, averageValue',
+        hint: 'give value (a total for the whole app) or averageValue (per pod), not both',
       });
     }
   });
@@ -162,6 +179,7 @@ function checkPod(ctx: Ctx, base: SpecPath, pod: PodLike | Workload): void {
     if (sources.length !== 1) {
       ctx.report(path, `config file ${file.path} has ${sources.length === 0 ? 'no source' : `several sources (${sources.join(', ')})`}`, {
         expected: 'exactly one of content, configMap, secret',
+        hint: sources.length === 0 ? 'add content: (inline), configMap: <name> or secret: <name>' : `keep one of ${sources.join(', ')} and remove the other${sources.length > 2 ? 's' : ''}`,
       });
     }
     const key = file.key ?? file.path.split('/').pop() ?? '';
@@ -177,7 +195,10 @@ function checkImage(ctx: Ctx, path: SpecPath, image: ServiceSpec['image']): void
     parseImage(image);
   } catch (e) {
     const err = e as SlipwayError;
-    ctx.report(path, err.message, { ...(err.expected ? { expected: err.expected } : {}), ...(err.hint ? { hint: err.hint } : {}) });
+    ctx.report(path, err.message, {
+      expected: err.expected ?? 'an image reference such as ghcr.io/acme/api:1.0',
+      hint: err.hint ?? 'write [registry/]repository[:tag][@sha256:digest] in lowercase',
+    });
   }
 }
 
@@ -235,7 +256,7 @@ function checkDependency(ctx: Ctx, path: SpecPath, dep: NonNullable<ServiceSpec[
     const isJob = target in (ctx.spec.jobs ?? {}) || target in (ctx.spec.cronJobs ?? {});
     ctx.report(targetPath, `dependsOn \`${target}\`: no such service`, {
       expected: `a service name: ${Object.keys(ctx.spec.services).join(', ')}`,
-      ...(hint ? { hint } : isJob ? { hint: 'only services can be depended on (jobs do not listen on ports)' } : {}),
+      hint: hint ?? (isJob ? 'only services can be depended on (jobs do not listen on ports)' : `add a service named \`${target}\`, or remove this entry`),
     });
     return;
   }
@@ -243,7 +264,10 @@ function checkDependency(ctx: Ctx, path: SpecPath, dep: NonNullable<ServiceSpec[
   if (typeof dep !== 'string' && dep.port !== undefined) {
     checkPortRef(ctx, { path: [...path, 'port'], ref: dep.port, ports, owner: target, servicePort: true });
   } else if (ports.length === 0) {
-    ctx.report(targetPath, `dependsOn \`${target}\`: it declares no ports to connect to`, { expected: `ports: [...] on service ${target}` });
+    ctx.report(targetPath, `dependsOn \`${target}\`: it declares no ports to connect to`, {
+      expected: `ports: [...] on service ${target}`,
+      hint: `declare the port ${target} listens on (services.${target}.ports: [{name: ..., port: ...}]), or remove this entry`,
+    });
   }
 }
 
@@ -262,7 +286,9 @@ function checkPortRef(ctx: Ctx, c: PortRefCheck): void {
     if (names.includes(c.ref)) return;
     ctx.report(c.path, `port \`${c.ref}\` is not declared by ${c.owner}`, {
       expected: names.length > 0 ? `a port name of ${c.owner}: ${names.join(', ')}` : `${c.owner} to declare ports`,
-      ...(didYouMean(c.ref, names) ? { hint: didYouMean(c.ref, names) ?? '' } : {}),
+      hint:
+        didYouMean(c.ref, names) ??
+        (names.length > 0 ? `use one of ${names.join(', ')}, or declare \`${c.ref}\` under services.${c.owner}.ports` : `declare it under services.${c.owner}.ports: [{name: ${c.ref}, port: ...}]`),
     });
     return;
   }
@@ -271,6 +297,7 @@ function checkPortRef(ctx: Ctx, c: PortRefCheck): void {
   if (numbers.includes(c.ref)) return;
   ctx.report(c.path, `port ${c.ref} is not declared by ${c.owner}`, {
     expected: numbers.length > 0 ? `a port of ${c.owner}: ${[...new Set(numbers)].join(', ')} (or a name: ${names.join(', ')})` : `${c.owner} to declare ports`,
+    hint: names.length > 0 ? `refer to the port by name (${names.join(', ')}), or declare ${c.ref} under services.${c.owner}.ports` : `declare it under services.${c.owner}.ports: [{name: ..., port: ${c.ref}}]`,
   });
 }
 
@@ -287,6 +314,7 @@ function checkProbe(ctx: Ctx, c: ProbeCheck): void {
     ctx.report(c.path, `${c.kind} probe has ${handlers.length === 0 ? 'no handler' : `several handlers (${handlers.join(', ')})`}`, {
       at: 'key',
       expected: 'exactly one of http, tcp, exec, grpc',
+      hint: handlers.length === 0 ? 'add http: {path: /healthz, port: <name>}, tcp: {port: <name>}, exec: {command: [...]} or grpc: {port: <name>}' : `keep one of ${handlers.join(', ')}`,
     });
   }
   const owner = String(c.path[1]);
@@ -295,6 +323,7 @@ function checkProbe(ctx: Ctx, c: ProbeCheck): void {
   if (c.kind !== 'readiness' && c.probe.successThreshold !== undefined && c.probe.successThreshold !== 1) {
     ctx.report([...c.path, 'successThreshold'], `${c.kind} probe successThreshold must be 1`, {
       expected: '1 (Kubernetes rejects other values for liveness and startup probes)',
+      hint: 'remove successThreshold (it defaults to 1)',
     });
   }
 }
@@ -307,24 +336,34 @@ function checkExpose(ctx: Ctx, path: SpecPath, expose: NonNullable<ServiceSpec['
       ctx.report([...path, extra[0] ?? 'type'], `\`${extra.join('`, `')}\` has no effect on an internal service`, {
         at: 'key',
         expected: 'type: ingress or type: gateway',
+        hint: `set type: ingress (or gateway) to expose the service, or remove \`${extra.join('`, `')}\``,
       });
     }
     return;
   }
   if (expose.host === undefined) {
-    ctx.report(path, `type ${type} needs a host`, { at: 'key', expected: 'host: the public host name' });
+    ctx.report(path, `type ${type} needs a host`, { at: 'key', expected: 'host: the public host name', hint: 'add host: e.g. api.example.com, or use type: internal' });
   }
   if (type === 'gateway' && expose.gateway === undefined) {
-    ctx.report(path, 'type gateway needs the parent Gateway', { at: 'key', expected: 'gateway: {name: ..., namespace: ...}' });
+    ctx.report(path, 'type gateway needs the parent Gateway', {
+      at: 'key',
+      expected: 'gateway: {name: ..., namespace: ...}',
+      hint: 'name the Gateway the HTTPRoute attaches to: gateway: {name: <gateway>, namespace: <its namespace>}',
+    });
   }
   if (type === 'gateway' && expose.rateLimit !== undefined) {
     ctx.report([...path, 'rateLimit'], 'rateLimit is applied through ingress-nginx annotations, which an HTTPRoute does not have', {
       at: 'key',
       expected: 'type: ingress, or rate limiting in the Gateway implementation',
+      hint: 'remove rateLimit, or use type: ingress',
     });
   }
   if (type === 'ingress' && expose.gateway !== undefined) {
-    ctx.report([...path, 'gateway'], '`gateway` is used only with type: gateway', { at: 'key', expected: 'type: gateway' });
+    ctx.report([...path, 'gateway'], '`gateway` is used only with type: gateway', {
+      at: 'key',
+      expected: 'type: gateway',
+      hint: 'remove gateway, or set type: gateway',
+    });
   }
 }
 
@@ -332,14 +371,26 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
   const strategy = svc.strategy as StrategySpec;
   const type = strategy.type ?? 'rolling';
   if (strategy.canary !== undefined && type !== 'canary') {
-    ctx.report([...path, 'canary'], `canary steps are given but the strategy type is ${type}`, { at: 'key', expected: 'type: canary' });
+    ctx.report([...path, 'canary'], `canary steps are given but the strategy type is ${type}`, {
+      at: 'key',
+      expected: 'type: canary',
+      hint: 'set type: canary, or remove canary',
+    });
   }
   if (strategy.blueGreen !== undefined && type !== 'blueGreen') {
-    ctx.report([...path, 'blueGreen'], `blueGreen settings are given but the strategy type is ${type}`, { at: 'key', expected: 'type: blueGreen' });
+    ctx.report([...path, 'blueGreen'], `blueGreen settings are given but the strategy type is ${type}`, {
+      at: 'key',
+      expected: 'type: blueGreen',
+      hint: 'set type: blueGreen, or remove blueGreen',
+    });
   }
   if (type === 'canary' && strategy.canary === undefined) {
     // The controller has nothing to execute without steps (and the workload annotation would be refused).
-    ctx.report([...path, 'type'], 'strategy canary needs its steps', { at: 'value', expected: 'canary: {steps: [{setWeight: 20}, {pause: {duration: 1m}}, ...]}' });
+    ctx.report([...path, 'type'], 'strategy canary needs its steps', {
+      at: 'value',
+      expected: 'canary: {steps: [{setWeight: 20}, {pause: {duration: 1m}}, ...]}',
+      hint: 'add canary.steps next to type, or use type: rolling',
+    });
   }
   let weight = 0;
   (strategy.canary?.steps ?? []).forEach((step, i) => {
@@ -348,11 +399,16 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
       if (step.setWeight < weight) {
         ctx.report([...stepPath, 'setWeight'], `canary weight goes down from ${weight} to ${step.setWeight}`, {
           expected: 'weights that only increase (a rollback is an abort, not a step)',
+          hint: `set this step's weight to at least ${weight}, or remove the step`,
         });
       }
       weight = step.setWeight;
     } else if ('analysis' in step && svc.slo === undefined) {
-      ctx.report(stepPath, 'an analysis step needs SLOs to check', { at: 'key', expected: `slo: {successRate: ..., latencyP95Ms: ...} on the service` });
+      ctx.report(stepPath, 'an analysis step needs SLOs to check', {
+        at: 'key',
+        expected: `slo: {successRate: ..., latencyP95Ms: ...} on the service`,
+        hint: 'add slo: to the service, or remove the analysis step',
+      });
     }
   });
 }
@@ -360,7 +416,7 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
 function checkUnique(ctx: Ctx, items: { value: string | number; path: SpecPath }[], what: string): void {
   const seen = new Set<string | number>();
   for (const item of items) {
-    if (seen.has(item.value)) ctx.report(item.path, `duplicate ${what} ${JSON.stringify(item.value)}`, { expected: `each ${what} once` });
+    if (seen.has(item.value)) ctx.report(item.path, `duplicate ${what} ${JSON.stringify(item.value)}`, { expected: `each ${what} once`, hint: `change or remove the repeated ${what}` });
     seen.add(item.value);
   }
 }
@@ -372,7 +428,7 @@ function checkSchedule(ctx: Ctx, path: SpecPath, schedule: string): void {
   if (s.startsWith('@') ? CRON_MACROS.includes(s) : s.split(/\s+/).length === 5) return;
   ctx.report(path, `invalid cron schedule ${JSON.stringify(schedule)}`, {
     expected: 'five fields: minute hour day-of-month month day-of-week (e.g. "0 2 * * *"), or @hourly/@daily/@weekly/@monthly/@yearly',
-    ...(s.startsWith('@') ? { hint: didYouMean(s, CRON_MACROS) ?? '' } : { hint: `it has ${s.split(/\s+/).length} fields` }),
+    hint: s.startsWith('@') ? (didYouMean(s, CRON_MACROS) ?? `write one of ${CRON_MACROS.join(', ')}`) : `it has ${s === '' ? 0 : s.split(/\s+/).length} fields`,
   });
 }
 

@@ -76,3 +76,22 @@ export function formatPath(path: SpecPath): string {
   }
   return out;
 }
+
+/**
+ * The inverse of {@link formatPath}: `services.api.ports[0]` → `['services', 'api', 'ports', 0]`.
+ * Returns undefined for text formatPath does not produce (a problem keeps its path, unpositioned).
+ */
+export function parseFormattedPath(text: string): SpecPath | undefined {
+  const out: (string | number)[] = [];
+  const segment = /^(?:\.?([^.[\]"]+)|\[(0|[1-9][0-9]*)\]|\[("(?:[^"\\]|\\.)*")\])/;
+  let rest = text;
+  while (rest !== '') {
+    const m = segment.exec(rest);
+    if (m === null || (out.length === 0 && rest.startsWith('.'))) return undefined;
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else out.push(JSON.parse(m[3] ?? '""') as string);
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}

@@ -7,7 +7,7 @@
  *   bound (the process that runs the cases: 1 GiB of heap, 1.5 GiB resident; past it the case fails),
  * - never print a JavaScript error (a JS error message or a stack frame) or a Node warning on
  *   stderr, and keep stderr under 256 KB;
- * - with SLIPWAY_FUZZ_STRICT=1, also give a hint with every exit 2.
+ * - give a hint with every exit 2 (text output; SLIPWAY_FUZZ_STRICT=0 skips this check).
  * Whether validate, render and import agree with each other on a mutated input is not judged
  * here (see the validate/render tests); only that each command answers as documented.
  *
@@ -36,10 +36,10 @@ const CASES = Number(process.env['SLIPWAY_FUZZ_CASES'] ?? 400);
 const ONLY = process.env['SLIPWAY_FUZZ_CASE'] === undefined ? undefined : Number(process.env['SLIPWAY_FUZZ_CASE']);
 const TIMEOUT_MS = Number(process.env['SLIPWAY_FUZZ_TIMEOUT_MS'] ?? 20_000);
 /**
- * Also require a `hint:` with every exit 2 (text output). Off by default: some semantic spec
- * problems (src/appspec/semantic.ts) have none yet; the report of a strict run lists them.
+ * Also require a `hint:` with every exit 2 (text output): bad input says what to do. On by
+ * default (every spec, render and lint problem has one); SLIPWAY_FUZZ_STRICT=0 turns it off.
  */
-const STRICT = process.env['SLIPWAY_FUZZ_STRICT'] === '1';
+const STRICT = process.env['SLIPWAY_FUZZ_STRICT'] !== '0';
 const HEAP_MB = 1024;
 /** Resident memory of the process that runs the cases (heap, buffers and code). */
 const RSS_MB = 1536;
@@ -202,22 +202,37 @@ function directedCases(): Case[] {
     add({ files: { 'compose.yaml': `${COMPOSE}    env_file: ["${ref}"]\n` }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '-'], what: `compose env_file ${ref}`, codes: [2] });
     add({ files: { 'compose.yaml': `${COMPOSE}    configs: [c]\nconfigs:\n  c: {file: "${ref}"}\n` }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '-'], what: `compose configs.file ${ref}` });
   }
-  // Values past Kubernetes' limits (whether each is refused is the validate/render tests' business)
-  for (const [field, value] of [
-    ['replicas', '1e400'],
-    ['replicas', '2147483648'],
-    ['terminationGracePeriodSeconds', '1e300'],
-    ['resources', '{requests: {cpu: 1e400}}'],
-    ['resources', '{requests: {memory: 2Gi}, limits: {memory: 1Gi}}'],
-    ['labels', '{"Bad Key!": "value with spaces"}'],
-    ['dependsOn', '[db, db]'],
-    ['image', '":1.0"'],
-    ['__proto__', '{x: 1}'],
-    ['constructor', '{x: 1}'],
+  // Values past Kubernetes' limits: validate and render both refuse each, at its line (7, or 3 for db).
+  for (const [field, value, message] of [
+    ['replicas', '1e400', /:7:15: 1e400 is not a finite number/],
+    ['replicas', '2147483648', /:7:15: 2147483648 is out of range/],
+    ['terminationGracePeriodSeconds', '1e300', /:7:36: 1e300 is out of range/],
+    ['resources', '{requests: {cpu: 1e400}}', /:7:33: 1e400 is not a finite number/],
+    ['resources', '{requests: {memory: 2Gi}, limits: {memory: 1Gi}}', /:7:36: memory request 2Gi is above its limit 1Gi/],
+    ['labels', '{"Bad Key!": "value with spaces"}', /:7:14: invalid label key "Bad Key!"/],
+    ['dependsOn', '[db, db]', /:7:17: dependsOn `db`: it declares no ports/],
+    ['image', '":1.0"', /:6:12: .*":1\.0"/],
+    ['__proto__', '{x: 1}', /:7:5: unknown key `__proto__`/],
+    ['constructor', '{x: 1}', /:7:5: unknown key `constructor`/],
   ] as const) {
-    const text = `app: demo\nservices:\n  db:\n    image: postgres:16\n  api:\n    image: ghcr.io/acme/api:1.0\n    ${field}: ${value}\n`;
-    add({ files: { 'slipway.yaml': text }, argv: ['validate', '{dir}/slipway.yaml'], what: `validate ${field}: ${value}` });
-    add({ files: { 'slipway.yaml': text }, argv: ['render', '{dir}/slipway.yaml'], what: `render ${field}: ${value}` });
+    // `image` replaces the api's image (a second `image:` would be a duplicate key, another case).
+    const api = field === 'image' ? `    image: ${value}\n` : `    image: ghcr.io/acme/api:1.0\n    ${field}: ${value}\n`;
+    const text = `app: demo\nservices:\n  db:\n    image: postgres:16\n  api:\n${api}`;
+    add({ files: { 'slipway.yaml': text }, argv: ['validate', '{dir}/slipway.yaml'], what: `validate ${field}: ${value}`, codes: [2], message });
+    add({ files: { 'slipway.yaml': text }, argv: ['render', '{dir}/slipway.yaml'], what: `render ${field}: ${value}`, codes: [2], message });
+  }
+  // A repeated dependsOn on a service with ports renders one NetworkPolicy pair (no name clash).
+  const dbWithPorts = 'app: demo\nservices:\n  db:\n    image: postgres:16\n    ports: [{name: pg, port: 5432}]\n  api:\n    image: ghcr.io/acme/api:1.0\n    dependsOn: [db, db]\n';
+  add({ files: { 'slipway.yaml': dbWithPorts }, argv: ['render', '{dir}/slipway.yaml', '--no-lint'], what: 'render dependsOn: [db, db] with ports', codes: [0] });
+  // An env file line that is no ConfigMap key (Node's dotenv accepts "my key=1").
+  add({ files: { 'slipway.yaml': `${SPEC}configMaps:\n  settings: {envFile: s.env}\n`, 's.env': 'OK=1\nmy key=2\n' }, argv: ['render', '{dir}/slipway.yaml'], what: 'envFile variable "my key"', codes: [2], message: /:6:23: envFile s\.env: invalid data key "my key"/ });
+  // Manifests slipway did not render: lint finds what the apiserver would refuse (exit 1, findings).
+  for (const [what, doc] of [
+    ['replicas 2147483648', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: 2147483648, selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: "x:1"}]}}}\n'],
+    ['a Service port of 1e400', 'apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {ports: [{port: 1e400}]}\n'],
+    ['a ConfigMap key with a space', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {"a b": c}\n'],
+  ] as const) {
+    add({ files: { 'm.yaml': doc }, argv: ['lint', '{dir}/m.yaml', '--no-schema'], what: `lint: ${what}`, codes: [1] });
   }
   add({ files: { 'compose.yaml': 'services:\n  api:\n    image: ":1.0"\n    __proto__: {x: 1}\n' }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '-'], what: 'import image ":1.0" and __proto__' });
   add({ files: { 'compose.yaml': 'services:\n  api:\n    image: x:1\n    constructor: {x: 1}\n' }, argv: ['import', 'compose', '{dir}/compose.yaml', '-o', '-'], what: 'import constructor key' });

@@ -186,6 +186,38 @@ describe('a planted token never leaves the process: every escape is refused with
     expect(dotenv.err).toMatch(/^error: \.env:1:1: cannot read \.env .*symbolic link/m);
     expectNoToken(dotenv, []);
   });
+
+  it('slipway import compose: include and extends from another file are never read (outside or not)', () => {
+    const { dir, outside } = plant();
+    // Were either read, the token (a service name and an image) would reach the output or the report.
+    const other = `services:\n  ${TOKEN}:\n    image: ${TOKEN}:1\n  base:\n    image: ${TOKEN}:2\n`;
+    writeFileSync(join(outside, 'other.yml'), other);
+    writeFileSync(join(dir, 'inside.yml'), other);
+    const compose = [
+      'include:',
+      `  - ${outside}/other.yml`,
+      '  - ../outside/other.yml',
+      '  - inside.yml',
+      'services:',
+      '  web:',
+      '    image: nginx:1.27',
+      `    extends: {service: base, file: ${UP}proc/self/environ}`,
+      '  api:',
+      '    image: nginx:1.27',
+      '    extends: {service: base, file: ../outside/other.yml}',
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'compose.yaml'), compose);
+    const r = slipway(['import', 'compose', 'compose.yaml', '-o', 'slipway.yaml'], { cwd: dir, env: { SLIPWAY_PLANTED_TOKEN: TOKEN } });
+    expect(r.signal).toBeNull();
+    // Exit 1: the import report has errors (keys not translated); nothing of the other files is used.
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^compose\.yaml:1:1: error: include \(not translated\)/m);
+    expect(r.err).toMatch(/^compose\.yaml:8:5: error: services\.web\.extends \(not translated\): extends from another file/m);
+    expect(r.err).toMatch(/^compose\.yaml:11:5: error: services\.api\.extends \(not translated\): extends from another file/m);
+    expect(r.err).toMatch(/hint: flatten the files first/);
+    expectNoToken(r, filesUnder(dir).filter((f) => !/(compose\.yaml|inside\.yml)$/.test(f)));
+  });
 });
 
 describe('special files are refused at once, never read', () => {

@@ -8,4 +8,4 @@ export { stringifyManifests, stringifyYaml } from './stringify.ts';
 export { yamlWalker } from './walk.ts';
 export { canonicalJson } from './canonical.ts';
 export { parseQuantity, QUANTITY_PATTERN } from './quantity.ts';
-export { labelValueProblem, qualifiedNameProblem, type SyntaxProblem } from './labels.ts';
+export { configKeyProblem, labelValueProblem, qualifiedNameProblem, type SyntaxProblem } from './labels.ts';

@@ -50,3 +50,21 @@ export function labelValueProblem(value: string): SyntaxProblem | undefined {
   if (!NAME_PART.test(value)) return bad('it has characters Kubernetes does not allow, or does not start and end alphanumeric');
   return undefined;
 }
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const CONFIG_KEY_MAX = 253;
+const CONFIG_KEY_EXPECTED = 'at most 253 characters: letters, digits, "-", "_" and "."; not "." or "..", nor starting with ".."';
+
+/**
+ * A key of a ConfigMap's `data`/`binaryData` or a Secret's `data`/`stringData` (apimachinery
+ * `IsConfigMapKey`: each key becomes a file name when the object is mounted); undefined when
+ * Kubernetes accepts it.
+ */
+export function configKeyProblem(key: string): SyntaxProblem | undefined {
+  const bad = (why: string): SyntaxProblem => ({ message: `invalid data key ${JSON.stringify(key)}: ${why}`, expected: CONFIG_KEY_EXPECTED });
+  if (key === '') return bad('it is empty');
+  if (key.length > CONFIG_KEY_MAX) return bad(`longer than ${CONFIG_KEY_MAX} characters`);
+  if (!CONFIG_KEY.test(key)) return bad('it has characters Kubernetes does not allow');
+  if (key === '.' || key === '..' || key.startsWith('..')) return bad('it is "." or "..", or starts with ".." (it names a file in a mounted volume)');
+  return undefined;
+}

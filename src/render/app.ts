@@ -4,9 +4,9 @@
  */
 import { InputErrors } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
-import { environmentNames, resolveEnvironment, type AppSpec } from '../appspec/index.ts';
+import { environmentNames, locateInEnvironment, resolveEnvironment, type AppSpec } from '../appspec/index.ts';
 import { renderAppConfigMaps, type ConfigData } from './config.ts';
-import { problem, standardLabels, type RenderContext } from './context.ts';
+import { from, problem, standardLabels, type RenderContext } from './context.ts';
 import { renderExposure } from './exposure.ts';
 import { DASHBOARD_LABEL, renderDashboard, renderPrometheusRule, renderServiceMonitor } from './monitoring.ts';
 import { renderNetworkPolicies } from './network.ts';
@@ -74,7 +74,10 @@ function checkNames(ctx: RenderContext): void {
     for (const name of Object.keys(entries ?? {})) {
       const other = seen.get(name);
       if (other !== undefined) {
-        problem(ctx, `${group}.${name}`, `name "${name}" is also used by ${other}.${name}`, { hint: 'services, jobs and cron jobs share a namespace: give each a unique name' });
+        problem(ctx, `${group}.${name}`, `name "${name}" is also used by ${other}.${name}`, {
+          expected: 'names unique across services, jobs and cron jobs',
+          hint: 'services, jobs and cron jobs share a namespace: give each a unique name',
+        });
       }
       seen.set(name, group);
     }
@@ -87,16 +90,20 @@ function checkNames(ctx: RenderContext): void {
  * still collide; say which.
  */
 function checkUniqueObjects(ctx: RenderContext, objects: readonly KubeObject[]): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, KubeObject>();
   for (const o of objects) {
     const key = `${o.kind}/${o.metadata.name ?? ''}`;
-    if (seen.has(key)) {
-      problem(ctx, 'services', `two ${o.kind} objects would be named "${o.metadata.name ?? ''}"`, {
+    const first = seen.get(key);
+    if (first !== undefined) {
+      // At the place the second object comes from, naming the place of the first.
+      const here = ctx.origins.get(o);
+      const there = ctx.origins.get(first);
+      problem(ctx, here ?? 'services', `two ${o.kind} objects would be named "${o.metadata.name ?? ''}"${there !== undefined && there !== here ? ` (the other comes from ${there})` : ''}`, {
         expected: 'names that give each rendered object its own name',
         hint: 'rename a service, job or cron job whose name contains "-to-" so that the generated names differ',
       });
     }
-    seen.add(key);
+    if (first === undefined) seen.set(key, o);
   }
 }
 
@@ -119,18 +126,20 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
     instance: `${spec.app}-${env}`,
     warnings: [],
     problems: [],
+    origins: new Map(),
   };
   checkNames(ctx);
   const data: ConfigData = new Map();
   const objects: KubeObject[] = [namespaceObject(ctx), ...renderAppConfigMaps(ctx, opts, data)];
   for (const [name, svc] of Object.entries(ctx.spec.services)) {
-    objects.push(...renderService(ctx, name, svc, data), ...renderExposure(ctx, name, svc), ...renderServiceMonitor(ctx, name, svc));
+    objects.push(...from(ctx, `services.${name}`, [...renderService(ctx, name, svc, data), ...renderExposure(ctx, name, svc), ...renderServiceMonitor(ctx, name, svc)]));
   }
-  for (const [name, job] of Object.entries(ctx.spec.jobs ?? {})) objects.push(...renderJob(ctx, name, job, data));
-  for (const [name, cj] of Object.entries(ctx.spec.cronJobs ?? {})) objects.push(...renderCronJob(ctx, name, cj, data));
+  for (const [name, job] of Object.entries(ctx.spec.jobs ?? {})) objects.push(...from(ctx, `jobs.${name}`, renderJob(ctx, name, job, data)));
+  for (const [name, cj] of Object.entries(ctx.spec.cronJobs ?? {})) objects.push(...from(ctx, `cronJobs.${name}`, renderCronJob(ctx, name, cj, data)));
   objects.push(...renderNetworkPolicies(ctx), ...renderPrometheusRule(ctx), ...renderDashboard(ctx));
   if (ctx.problems.length === 0) checkUniqueObjects(ctx, objects);
-  if (ctx.problems.length > 0) throw new InputErrors(ctx.problems);
+  // Problems carry spec paths; the spec's source gives them file:line:col (in the overlay when it writes the path).
+  if (ctx.problems.length > 0) throw new InputErrors(locateInEnvironment(spec, env, ctx.problems));
   // Builders never put one node in two places (meta() copies label maps; tests check with
   // sharedNodes): shared nodes would print as YAML aliases and couple objects to each other.
   return { env, namespace: ctx.namespace, objects: sortObjects(objects), warnings: [...new Set(ctx.warnings)].sort() };

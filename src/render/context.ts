@@ -22,15 +22,27 @@ export interface RenderContext {
   readonly instance: string;
   readonly warnings: string[];
   readonly problems: SlipwayError[];
+  /** The spec path each rendered object comes from, so a problem with an object can name its place. */
+  readonly origins: Map<KubeObject, string>;
 }
 
 export function warn(ctx: RenderContext, message: string): void {
   ctx.warnings.push(message);
 }
 
-/** Records an input problem at a spec path; rendering continues so all problems are reported at once. */
-export function problem(ctx: RenderContext, path: string, message: string, more: { expected?: string; hint?: string } = {}): void {
-  ctx.problems.push(inputError(message, { cause: undefined, path, ...more }));
+/**
+ * Records an input problem at a spec path (`services.api.volumes[0].name`); rendering continues so
+ * all problems are reported at once. renderApp gives each its file:line:col from the path. Like
+ * every bad-input problem, it says what was expected and what to do.
+ */
+export function problem(ctx: RenderContext, path: string, message: string, more: { readonly expected: string; readonly hint: string }): void {
+  ctx.problems.push(inputError(message, { cause: message, path, expected: more.expected, hint: more.hint }));
+}
+
+/** Records where `objects` come from in the spec (see {@link RenderContext.origins}); returns them. */
+export function from(ctx: RenderContext, path: string, objects: readonly KubeObject[]): KubeObject[] {
+  for (const o of objects) if (!ctx.origins.has(o)) ctx.origins.set(o, path);
+  return [...objects];
 }
 
 /**

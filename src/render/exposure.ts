@@ -18,7 +18,7 @@ export function renderExposure(ctx: RenderContext, name: string, svc: ServiceSpe
   const path = `services.${name}.expose`;
   const port = findPort(svc, e.port);
   if (port === undefined) {
-    if ((svc.ports ?? []).length > 0) problem(ctx, `${path}.port`, `unknown port "${String(e.port)}"`, { expected: 'a port name or number from ports' });
+    if ((svc.ports ?? []).length > 0) problem(ctx, `${path}.port`, `unknown port "${String(e.port)}"`, { expected: 'a port name or number from ports', hint: 'name one of the ports the service declares' });
     return [];
   }
   const labels = standardLabels(ctx, { name, component: 'service' });

@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../manifest/index.ts';
 import type { DependencySpec, PortSpec, ServiceSpec } from '../appspec/index.ts';
-import { meta, problem, selectorLabels, standardLabels, type RenderContext } from './context.ts';
+import { from, meta, problem, selectorLabels, standardLabels, type RenderContext } from './context.ts';
 
 /** Namespace Prometheus runs in (its scrapes are allowed into metrics ports). */
 const MONITORING_NAMESPACE = 'monitoring';
@@ -33,6 +33,8 @@ function namespaceSelector(ns: string): Record<string, unknown> {
 interface Edge {
   readonly caller: string;
   readonly callerPath: string;
+  /** The dependsOn entry, e.g. `services.web.dependsOn[0]`. */
+  readonly path: string;
   readonly target: string;
   readonly port: PortSpec;
 }
@@ -61,10 +63,11 @@ function dependencyEdges(ctx: RenderContext): Edge[] {
       if (port === undefined) {
         problem(ctx, path, `service "${targetName}" has no ${typeof dep !== 'string' && dep.port !== undefined ? `port ${String(dep.port)}` : 'ports'}`, {
           expected: `a port of services.${targetName}`,
+          hint: `declare the port under services.${targetName}.ports, or remove this entry`,
         });
         continue;
       }
-      edges.push({ caller, callerPath, target: targetName, port });
+      edges.push({ caller, callerPath, path, target: targetName, port });
     }
   }
   return edges;
@@ -75,11 +78,11 @@ function dependencyEdges(ctx: RenderContext): Edge[] {
  * name the same pair twice, and two objects with one name would make the second overwrite the first
  * on apply. The ports of every mention are allowed, each once, in the order first written.
  */
-function mergeEdges(edges: readonly Edge[]): { caller: string; target: string; ports: PortSpec[] }[] {
-  const byPair = new Map<string, { caller: string; target: string; ports: PortSpec[] }>();
+function mergeEdges(edges: readonly Edge[]): { caller: string; target: string; path: string; ports: PortSpec[] }[] {
+  const byPair = new Map<string, { caller: string; target: string; path: string; ports: PortSpec[] }>();
   for (const e of edges) {
     const key = `${e.caller}\0${e.target}`;
-    const merged = byPair.get(key) ?? { caller: e.caller, target: e.target, ports: [] };
+    const merged = byPair.get(key) ?? { caller: e.caller, target: e.target, path: e.path, ports: [] };
     if (!merged.ports.some((p) => p.port === e.port.port && (p.protocol ?? 'TCP') === (e.port.protocol ?? 'TCP'))) merged.ports.push(e.port);
     byPair.set(key, merged);
   }
@@ -118,7 +121,7 @@ export function renderNetworkPolicies(ctx: RenderContext): KubeObject[] {
   for (const e of mergeEdges(dependencyEdges(ctx))) {
     const base = `${e.caller}-to-${e.target}`;
     const ports = e.ports.map(portRule);
-    out.push(
+    const pair = [
       policy(ctx, `${base}-ingress`, {
         podSelector: podsOf(ctx, e.target),
         policyTypes: ['Ingress'],
@@ -129,9 +132,10 @@ export function renderNetworkPolicies(ctx: RenderContext): KubeObject[] {
         policyTypes: ['Egress'],
         egress: [{ to: [{ podSelector: podsOf(ctx, e.target) }], ports: ports.map((p) => ({ ...p })) }],
       }),
-    );
+    ];
+    out.push(...from(ctx, e.path, pair));
   }
-  for (const [name, svc] of Object.entries(ctx.spec.services)) out.push(...servicePolicies(ctx, name, svc));
+  for (const [name, svc] of Object.entries(ctx.spec.services)) out.push(...from(ctx, `services.${name}`, servicePolicies(ctx, name, svc)));
   return out;
 }
 

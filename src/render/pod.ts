@@ -67,7 +67,7 @@ export function buildPod(ctx: RenderContext, input: PodInput): PodOutput {
   if (Object.keys(files.inline).length > 0) {
     const cmName = generatedConfigName(name);
     if (ctx.spec.configMaps?.[cmName] !== undefined) {
-      problem(ctx, `${input.path}.config`, `generated ConfigMap "${cmName}" collides with configMaps.${cmName}`, { hint: `rename configMaps.${cmName}` });
+      problem(ctx, `${input.path}.config`, `generated ConfigMap "${cmName}" collides with configMaps.${cmName}`, { expected: `no configMaps entry named ${cmName} (slipway generates that ConfigMap for this workload's config files)`, hint: `rename configMaps.${cmName}` });
     }
     input.data.set(cmName, files.inline);
     configMap = configMapObject(ctx, cmName, files.inline, input.component);
@@ -245,7 +245,7 @@ function probes(ctx: RenderContext, path: string, svc: ServiceSpec): Record<stri
 
 function probe(ctx: RenderContext, path: string, p: ProbeSpec, ports: readonly PortSpec[]): Record<string, unknown> {
   const handlers = [p.http, p.tcp, p.exec, p.grpc].filter((h) => h !== undefined).length;
-  if (handlers !== 1) problem(ctx, path, `a probe needs exactly one of http, tcp, exec, grpc (found ${handlers})`, { expected: 'exactly one handler' });
+  if (handlers !== 1) problem(ctx, path, `a probe needs exactly one of http, tcp, exec, grpc (found ${handlers})`, { expected: 'exactly one handler', hint: 'keep one of http, tcp, exec, grpc' });
   const out: Record<string, unknown> = {};
   if (p.http) out['httpGet'] = { path: p.http.path, port: portRef(ctx, `${path}.http.port`, p.http.port, ports), ...(p.http.scheme ? { scheme: p.http.scheme } : {}) };
   else if (p.tcp) out['tcpSocket'] = { port: portRef(ctx, `${path}.tcp.port`, p.tcp.port, ports) };
@@ -260,7 +260,7 @@ function probe(ctx: RenderContext, path: string, p: ProbeSpec, ports: readonly P
 /** A named port must be one of the service's ports. */
 function portRef(ctx: RenderContext, path: string, ref: string | number, ports: readonly PortSpec[]): string | number {
   if (typeof ref === 'string' && !ports.some((p) => p.name === ref)) {
-    problem(ctx, path, `unknown port "${ref}"`, { expected: `a port name from ports (${ports.map((p) => p.name).join(', ') || 'none declared'}) or a number` });
+    problem(ctx, path, `unknown port "${ref}"`, { expected: `a port name from ports (${ports.map((p) => p.name).join(', ') || 'none declared'}) or a number`, hint: 'name one of the ports the service declares' });
   }
   return ref;
 }
@@ -314,7 +314,7 @@ function configFiles(ctx: RenderContext, input: PodInput): Files {
     const path = `${input.path}.config[${i}]`;
     const sources = [f.content, f.configMap, f.secret].filter((s) => s !== undefined).length;
     if (sources !== 1) {
-      problem(ctx, path, `a config file needs exactly one of content, configMap, secret (found ${sources})`, { expected: 'exactly one source' });
+      problem(ctx, path, `a config file needs exactly one of content, configMap, secret (found ${sources})`, { expected: 'exactly one source', hint: 'keep one of content, configMap, secret' });
       continue;
     }
     const base = f.path.slice(f.path.lastIndexOf('/') + 1);

@@ -191,7 +191,8 @@ describe('NetworkPolicies', () => {
     try {
       renderApp(spec, 'default');
     } catch (e) {
-      expect((e as InputErrors).problems.map((p) => p.message)).toContain('two NetworkPolicy objects would be named "a-to-b-to-c-ingress"');
+      expect((e as InputErrors).problems.map((p) => p.message)).toContain('two NetworkPolicy objects would be named "a-to-b-to-c-ingress" (the other comes from services.a.dependsOn[0])');
+      expect((e as InputErrors).problems.map((p) => p.path)).toContain('services.a-to-b.dependsOn[0]');
     }
   });
 

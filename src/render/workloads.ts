@@ -69,7 +69,7 @@ export function renderService(ctx: RenderContext, name: string, svc: ServiceSpec
     out.push(clusterService(ctx, name, svc, labels));
     if (isStateful(svc)) out.push(clusterService(ctx, name, svc, { ...labels, 'slipway.dev/headless': 'true' }, true));
   } else if (svc.expose && svc.expose.type !== 'internal') {
-    problem(ctx, `${path}.expose`, 'an exposed service needs ports', { hint: `add ports to services.${name}` });
+    problem(ctx, `${path}.expose`, 'an exposed service needs ports', { expected: 'ports: [...] on the service', hint: `add ports to services.${name}` });
   }
   out.push(isStateful(svc) ? statefulSet(ctx, name, svc, pod, labels) : deployment(ctx, name, svc, pod, labels));
   if (minReplicas(svc) > 1) out.push(pdb(ctx, name, labels));
@@ -103,7 +103,7 @@ function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSp
   const strategy = workloadStrategyOf(svc.strategy);
   if (strategy.type === 'rolling') return undefined;
   if (isStateful(svc)) {
-    problem(ctx, `services.${name}.strategy.type`, `strategy ${strategy.type} is not supported for a StatefulSet`, { expected: 'rolling' });
+    problem(ctx, `services.${name}.strategy.type`, `strategy ${strategy.type} is not supported for a StatefulSet`, { expected: 'rolling', hint: 'remove the strategy (a service with persistent volumes rolls pod by pod), or its volumes' });
     return undefined;
   }
   warn(
@@ -156,7 +156,7 @@ function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Po
       },
     }));
   if (svc.ports === undefined || svc.ports.length === 0) {
-    problem(ctx, `services.${name}.ports`, 'a service with persistent volumes (a StatefulSet) needs at least one port for its headless Service', { hint: 'declare the port it listens on' });
+    problem(ctx, `services.${name}.ports`, 'a service with persistent volumes (a StatefulSet) needs at least one port for its headless Service', { expected: 'ports: [...] on the service', hint: 'declare the port it listens on' });
   }
   return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels }), spec };
 }
@@ -197,7 +197,7 @@ function defaultBehavior(): { scaleUp: Record<string, unknown>; scaleDown: Recor
 
 function hpa(ctx: RenderContext, name: string, svc: ServiceSpec, a: AutoscalingSpec, labels: Record<string, string>): KubeObject {
   const path = `services.${name}.autoscaling`;
-  if (a.min > a.max) problem(ctx, path, `min (${a.min}) is greater than max (${a.max})`, { expected: 'min ≤ max' });
+  if (a.min > a.max) problem(ctx, path, `min (${a.min}) is greater than max (${a.max})`, { expected: 'min ≤ max', hint: `lower min to at most ${a.max}, or raise max to at least ${a.min}` });
   if (svc.replicas !== undefined) warn(ctx, `services.${name}: replicas is ignored because autoscaling is set (the HPA owns the replica count)`);
   const metrics: Record<string, unknown>[] = [];
   const utilization = (resource: 'cpu' | 'memory', pct: number): Record<string, unknown> => ({
@@ -216,7 +216,7 @@ function hpa(ctx: RenderContext, name: string, svc: ServiceSpec, a: AutoscalingS
     } else {
       const e = m.external;
       if ((e.value === undefined) === (e.averageValue === undefined)) {
-        problem(ctx, `${path}.metrics[${i}].external`, 'an external metric needs exactly one of value, averageValue', { expected: 'value or averageValue' });
+        problem(ctx, `${path}.metrics[${i}].external`, 'an external metric needs exactly one of value, averageValue', { expected: 'value or averageValue', hint: 'give value (a total) or averageValue (per pod), not both' });
       }
       const target = e.value !== undefined ? { type: 'Value', value: quantity(e.value) } : { type: 'AverageValue', averageValue: quantity(e.averageValue ?? 0) };
       metrics.push({ type: 'External', external: { metric: metricId(e.name, e.selector), target } });

@@ -64,7 +64,7 @@ describe('slipway validate', () => {
   it.each([
     { name: 'a broken other overlay', text: `${OK}environments:\n  dev: {}\n  prod:\n    services: {api: {replicas: two}}\n`, env: 'dev', at: ':10:32: expected an integer, got a string' },
     { name: 'a broken overlay asked about', text: `${OK}environments:\n  dev: {}\n  prod:\n    services: {api: {replicas: two}}\n`, env: 'prod', at: ':10:32: expected an integer, got a string' },
-    { name: 'generated object names that collide', text: `app: shop\nservices:\n${svc('a', '    dependsOn: [b-to-c]\n')}${svc('b-to-c')}${svc('a-to-b', '    dependsOn: [c]\n')}${svc('c')}`, env: undefined, at: 'two NetworkPolicy objects would be named "a-to-b-to-c-ingress"' },
+    { name: 'generated object names that collide', text: `app: shop\nservices:\n${svc('a', '    dependsOn: [b-to-c]\n')}${svc('b-to-c')}${svc('a-to-b', '    dependsOn: [c]\n')}${svc('c')}`, env: undefined, at: ':13:17: two NetworkPolicy objects would be named "a-to-b-to-c-ingress" (the other comes from services.a.dependsOn[0])' },
     { name: 'a valid spec', text: `${OK}environments:\n  dev: {}\n  prod: {services: {api: {replicas: 3}}}\n`, env: 'prod', at: undefined },
     { name: 'dependsOn repeated (renders one policy pair)', text: `app: shop\nservices:\n${svc('a', '    dependsOn: [b, b]\n')}${svc('b')}`, env: undefined, at: undefined },
   ])('validate and render agree on $name', async ({ text, env, at }) => {
