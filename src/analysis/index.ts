@@ -12,6 +12,7 @@ export {
   AnalysisRunStatus,
   AnalysisSettings,
   KEPT_MEASUREMENTS,
+  DURATION_PATTERN,
   type MetricT,
   type MeasurementT,
   type MeasurementPhaseT,

@@ -6,10 +6,12 @@ export {
   DEPENDS_ON_ANNOTATION,
   STRATEGY_STEPS_ANNOTATION,
   STRATEGY_BLUE_GREEN_ANNOTATION,
+  STRATEGY_ANALYSIS_ANNOTATION,
   workloadStrategyOf,
   strategyAnnotations,
   parseStrategyAnnotations,
   type WorkloadStrategy,
+  type CanaryAnalysisSpec,
 } from './strategy.ts';
 export { loadSpec, inEnvironment } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
