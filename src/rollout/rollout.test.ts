@@ -86,7 +86,7 @@ describe('analysis in the view', () => {
   const metric = (name: string, values: (string | undefined)[], phase: string) => ({
     name,
     phase,
-    lastValue: values.filter((v) => v !== undefined).at(-1),
+    lastValue: values.filter((v) => v !== undefined).at(-1) ?? '',
     measured: values.length,
     successful: values.filter((v) => v !== undefined).length,
     failed: 0,

@@ -8,7 +8,7 @@ describe('rollout status (text)', () => {
     const m = (name: string, values: string[], phase: string, failed: number) => ({
       name,
       phase,
-      lastValue: values.at(-1),
+      lastValue: values.at(-1) ?? '',
       ...(phase === 'Failed' ? { message: 'success condition not met' } : {}),
       measured: values.length,
       successful: values.length - failed,
