@@ -13,7 +13,7 @@ type Compiled = (vars: { result: unknown }) => unknown;
 const cache = new Map<string, Compiled>();
 
 /** A condition, parsed and checked once; an input error at `path` when it is not a valid bool CEL expression. */
-export function compileCondition(expr: string, path: string): Compiled {
+function compileCondition(expr: string, path: string): Compiled {
   const known = cache.get(expr);
   if (known) return known;
   const bad = (cause: unknown, why: string) =>

@@ -12,12 +12,12 @@ import type { AnalysisRunStatusT, MeasurementT, MetricPhaseT, MetricStatusT, Met
 import { webProvider } from './web.ts';
 
 /** The provider of a metric (the CRD's validation guarantees exactly one). */
-export function providerOf(m: MetricT): MetricProviderImpl | undefined {
+function providerOf(m: MetricT): MetricProviderImpl | undefined {
   return m.provider.prometheus ? prometheusProvider : m.provider.web ? webProvider : m.provider.job ? jobProvider : undefined;
 }
 
 /** A value as the status keeps it: numbers to 6 significant digits, anything else as JSON (cut to 256 characters). */
-export function formatValue(v: unknown): string {
+function formatValue(v: unknown): string {
   if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v);
   if (typeof v === 'string') return v.slice(0, 256);
   return (JSON.stringify(v) ?? String(v)).slice(0, 256);

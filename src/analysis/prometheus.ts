@@ -43,7 +43,7 @@ interface PromAnswer {
 }
 
 /** The numbers an instant query returned (one per series; a scalar is one), or why there are none. */
-export async function promQuery(base: string, query: string, o: { headers: Record<string, string>; tls: TlsMaterial; signal?: AbortSignal | undefined }): Promise<{ values: number[] } | { error: string }> {
+async function promQuery(base: string, query: string, o: { headers: Record<string, string>; tls: TlsMaterial; signal?: AbortSignal | undefined }): Promise<{ values: number[] } | { error: string }> {
   const url = `${base.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
   let res: { status: number; body: string };
   try {
@@ -73,7 +73,7 @@ function outcomeOf(values: readonly number[]): ProviderOutcome {
 }
 
 /** The base URL a metric's Prometheus queries go to, if any. */
-export const prometheusBase = (metric: MetricT, env: ProviderEnv): string | undefined => metric.provider.prometheus?.address ?? env.prometheusUrl;
+const prometheusBase = (metric: MetricT, env: ProviderEnv): string | undefined => metric.provider.prometheus?.address ?? env.prometheusUrl;
 
 const NO_ADDRESS = 'no Prometheus address: set provider.prometheus.address, or run the controller with --prometheus-url (or SLIPWAY_PROMETHEUS_URL)';
 

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileConditions } from './condition.ts';
 import { measure } from './measure.ts';
@@ -19,9 +20,11 @@ import { podsRegex, sloMetrics } from './slo.ts';
 import type { ProviderEnv } from './provider.ts';
 import type { MeasurementPhaseT, MetricT } from './types.ts';
 
+const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-prometheus.sh', import.meta.url));
+
 function prometheusBinary(): string | undefined {
   try {
-    return execFileSync('scripts/install-prometheus.sh', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 120_000 }).trim();
+    return execFileSync(INSTALL_SCRIPT, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 120_000 }).trim();
   } catch {
     return undefined;
   }

@@ -18,7 +18,7 @@ export interface SloSpec {
   readonly minRequests?: number | undefined;
 }
 
-export const SLO_DEFAULTS = {
+const SLO_DEFAULTS = {
   requests: 'http_requests_total',
   /** A histogram: its `_bucket` series is queried. */
   latency: 'http_request_duration_seconds',
@@ -31,7 +31,7 @@ export const SLO_DEFAULTS = {
 } as const;
 
 /** Names of the metrics {@link sloMetrics} makes. */
-export const SLO_METRIC_NAMES = { successRate: 'success-rate', latencyP95: 'latency-p95' } as const;
+const SLO_METRIC_NAMES = { successRate: 'success-rate', latencyP95: 'latency-p95' } as const;
 
 /** The PromQL regex of a Deployment's pod names (`<deployment>-<template hash>-<suffix>`), as Flagger selects a canary's pods. */
 export function podsRegex(deployment: string): string {

@@ -28,7 +28,7 @@ const PrometheusAuth = Type.Object(
   { description: 'Credentials read from Secrets of the rollout\'s namespace at each measurement (never copied into the status).' },
 );
 
-export const PrometheusProvider = Type.Object(
+const PrometheusProvider = Type.Object(
   {
     address: Opt(Type.String({ pattern: '^https?://', description: 'Prometheus base URL. @default the controller\'s --prometheus-url' })),
     query: Type.String({ minLength: 1, description: 'An instant PromQL query; {{namespace}}, {{service}}, {{pods}} (a regex of the canary\'s pods) and {{interval}} are filled in. An empty result or NaN is NoData.' }),
@@ -37,7 +37,7 @@ export const PrometheusProvider = Type.Object(
   { description: 'An instant query against Prometheus: `result` is the value (a number; a list of numbers when several series answer).' },
 );
 
-export const WebProvider = Type.Object(
+const WebProvider = Type.Object(
   {
     url: Type.String({ pattern: '^https?://', description: 'GET this URL; the same placeholders as a Prometheus query are filled in.' }),
     jsonPath: Opt(Type.String({ description: 'A path into the JSON response, e.g. `$.data.ok` or `data.items[0].value`; `result` is that value. @default the whole body' })),
@@ -46,14 +46,14 @@ export const WebProvider = Type.Object(
   { description: 'An HTTP GET; a response other than 2xx is an Error.' },
 );
 
-export const JobProvider = Type.Object(
+const JobProvider = Type.Object(
   {
     spec: Type.Unsafe<Record<string, unknown>>({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'A batch/v1 Job spec; its pod template runs once per measurement.' }),
   },
   { description: 'A Kubernetes Job, for smoke tests: `result` is true when it succeeded (exit 0), false when it failed.' },
 );
 
-export const MetricProvider = Type.Object(
+const MetricProvider = Type.Object(
   { prometheus: Opt(PrometheusProvider), web: Opt(WebProvider), job: Opt(JobProvider) },
   {
     description: 'Exactly one provider.',
@@ -61,7 +61,7 @@ export const MetricProvider = Type.Object(
   },
 );
 
-export const NoDataRule = Type.Object(
+const NoDataRule = Type.Object(
   {
     query: Type.String({ minLength: 1, description: 'A Prometheus query counting the requests the measurement is based on (same placeholders).' }),
     minimum: Type.Number({ minimum: 0, description: 'Below this many, the measurement is NoData ("not enough traffic"), never a pass.' }),
@@ -69,7 +69,7 @@ export const NoDataRule = Type.Object(
   { description: 'Not enough traffic is its own state: a measurement over too few requests is NoData.' },
 );
 
-export const Metric = Type.Object(
+const Metric = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$' }),
     provider: MetricProvider,
@@ -87,9 +87,9 @@ export const Metric = Type.Object(
   { description: 'A metric measured during analysis.' },
 );
 
-export const PHASES = ['Successful', 'Failed', 'Inconclusive', 'Error', 'NoData'] as const;
+const PHASES = ['Successful', 'Failed', 'Inconclusive', 'Error', 'NoData'] as const;
 
-export const Measurement = Type.Object({
+const Measurement = Type.Object({
   time: Type.String({ description: 'When it was taken (RFC 3339); the next one is due `interval` later.' }),
   phase: Type.String({ enum: [...PHASES] }),
   value: Opt(Type.String({ maxLength: 256 })),
@@ -99,9 +99,9 @@ export const Measurement = Type.Object({
 /** How many measurements of each metric a status keeps (the counts keep the whole run). */
 export const KEPT_MEASUREMENTS = 10;
 
-export const METRIC_PHASES = ['Running', 'Successful', 'Failed', 'Inconclusive', 'Error', 'NoData'] as const;
+const METRIC_PHASES = ['Running', 'Successful', 'Failed', 'Inconclusive', 'Error', 'NoData'] as const;
 
-export const MetricStatus = Type.Object(
+const MetricStatus = Type.Object(
   {
     name: Type.String(),
     phase: Type.String({ enum: [...METRIC_PHASES] }),
@@ -120,7 +120,7 @@ export const MetricStatus = Type.Object(
   { description: 'One metric of an analysis run: its verdict so far, counts, and the last measurements.' },
 );
 
-export const RUN_PHASES = ['Running', 'Successful', 'Failed', 'Inconclusive', 'Error', 'NoData'] as const;
+const RUN_PHASES = ['Running', 'Successful', 'Failed', 'Inconclusive', 'Error', 'NoData'] as const;
 
 export const AnalysisRunStatus = Type.Object(
   {
@@ -134,7 +134,7 @@ export const AnalysisRunStatus = Type.Object(
   { description: 'An analysis run: written by the controller\'s analysis engine (or, for a rollout without metrics, by an external one: stepIndex and phase).' },
 );
 
-export const ON_PROBLEM = ['pause', 'abort'] as const;
+const ON_PROBLEM = ['pause', 'abort'] as const;
 
 export const AnalysisSettings = Type.Object(
   {
@@ -153,5 +153,4 @@ export type MetricStatusT = Static<typeof MetricStatus>;
 export type MetricPhaseT = (typeof METRIC_PHASES)[number];
 export type AnalysisRunStatusT = Static<typeof AnalysisRunStatus>;
 export type RunPhaseT = (typeof RUN_PHASES)[number];
-export type AnalysisSettingsT = Static<typeof AnalysisSettings>;
 export type OnProblemT = (typeof ON_PROBLEM)[number];

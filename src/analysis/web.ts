@@ -6,7 +6,7 @@ import { errorText, httpGet } from './http.ts';
 import { fillTemplate, type MetricProviderImpl, type ProviderOutcome } from './provider.ts';
 
 /** `$.data.items[0].value` or `data.items[0].value` → the keys and indexes to follow. */
-export function jsonPathSegments(path: string): (string | number)[] {
+function jsonPathSegments(path: string): (string | number)[] {
   const out: (string | number)[] = [];
   const body = path.replace(/^\$\.?/, '');
   for (const m of body.matchAll(/([^.[\]]+)|\[(\d+)\]|\[['"]([^'"]+)['"]\]/g)) {

@@ -11,7 +11,6 @@ export {
   strategyAnnotations,
   parseStrategyAnnotations,
   type WorkloadStrategy,
-  type CanaryAnalysisSpec,
 } from './strategy.ts';
 export { loadSpec, inEnvironment } from './load.ts';
 export { environmentNames, resolveEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';

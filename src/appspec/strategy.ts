@@ -45,7 +45,7 @@ const CanaryAnalysis = Type.Object(
   },
   { additionalProperties: false },
 );
-export type CanaryAnalysisSpec = Static<typeof CanaryAnalysis>;
+type CanaryAnalysisSpec = Static<typeof CanaryAnalysis>;
 
 /**
  * On a canary or blue-green workload: the services it depends on (`dependsOn`), comma-separated and
