@@ -24,10 +24,12 @@ const LAYERS = {
   cluster: ['errors', 'manifest', 'kube'],
   sync: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'kube'],
   controller: ['errors', 'manifest', 'kube'],
-  rollout: ['errors', 'files', 'manifest', 'appspec', 'render', 'kube', 'sync', 'controller'],
-  gitops: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'kube', 'sync', 'rollout', 'controller'],
-  server: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops'],
-  cli: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'rollout', 'gitops', 'server'],
+  // Metric providers, CEL conditions, measurement scheduling and verdicts (progressive delivery's analysis).
+  analysis: ['errors', 'manifest', 'kube'],
+  rollout: ['errors', 'files', 'manifest', 'appspec', 'render', 'kube', 'sync', 'controller', 'analysis'],
+  gitops: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'kube', 'sync', 'rollout', 'controller', 'analysis'],
+  server: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'analysis', 'rollout', 'gitops'],
+  cli: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'ci', 'kube', 'cluster', 'sync', 'controller', 'analysis', 'rollout', 'gitops', 'server'],
 };
 const ALL = Object.keys(LAYERS);
 const PURE = ['manifest', 'appspec', 'render', 'lint', 'ci'];

@@ -6,6 +6,7 @@ export {
   DEPENDS_ON_ANNOTATION,
   STRATEGY_STEPS_ANNOTATION,
   STRATEGY_BLUE_GREEN_ANNOTATION,
+  STRATEGY_ANALYSIS_ANNOTATION,
   workloadStrategyOf,
   strategyAnnotations,
   parseStrategyAnnotations,

@@ -244,6 +244,7 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     { name: 'canary without steps', text: app('strategy: {type: canary}'), message: /strategy canary needs its steps/, at: '7:22', expected: /canary: \{steps:/ },
     { name: 'canary weight goes down', text: app('strategy: {type: canary, canary: {steps: [{setWeight: 50}, {setWeight: 20}]}}'), message: /weight goes down from 50 to 20/, at: '7:76' },
     { name: 'canary analysis without SLOs', text: app('strategy:\n  type: canary\n  canary:\n    steps:\n      - analysis: {count: 3}'), message: /analysis step needs SLOs/, at: '11:13', expected: /slo:/ },
+    { name: 'canary analysis with an SLO it cannot measure per canary (availability only)', text: app('slo: {availability: 99.9}\nstrategy:\n  type: canary\n  canary:\n    steps:\n      - analysis: {count: 3}'), message: /analysis step needs SLOs/, at: '12:13', expected: /successRate/ },
     { name: 'name too long', text: app('', `jobs:\n  ${'a'.repeat(64)}: {image: "x:1"}\n`), message: /longer than 63 characters/, at: '15:3' },
     { name: 'name used twice', text: app('', 'jobs:\n  redis: {image: "x:1"}\n'), message: /name `redis` is used by services and jobs/, at: '15:3', hint: /rename/ },
     { name: 'duplicate volume name', text: app('volumes:\n  - {name: data, mountPath: /a}\n  - {name: data, mountPath: /b}'), message: /duplicate volume name "data"/, at: '9:16' },

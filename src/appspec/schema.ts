@@ -299,7 +299,19 @@ const Percent = Type.Union([Int32({ minimum: 0 }), Type.String({ pattern: '^[0-9
 const CanaryStep = Type.Union([
   Obj({ setWeight: Int32({ minimum: 0, maximum: 100 }) }, 'Send this percent of traffic to the canary.'),
   Obj({ pause: Obj({ duration: Opt(Duration) }, 'Pause; without duration, until promoted.') }, 'Pause.'),
-  Obj({ analysis: Obj({ interval: Opt(Duration), count: Opt(Int32({ minimum: 1 })), failureLimit: Opt(Int32({ minimum: 0 })) }, 'Run SLO analysis.') }, 'Analysis.'),
+  Obj(
+    {
+      analysis: Obj(
+        {
+          interval: Opt({ ...Duration, description: 'Time between measurements. @default 1s' }),
+          count: Opt(Int32({ minimum: 1, description: 'Passing measurements needed. @default 10' })),
+          failureLimit: Opt(Int32({ minimum: 0, description: 'Failed measurements tolerated. @default 0' })),
+        },
+        'Check the SLOs (slo.successRate, slo.latencyP95Ms) on the canary\'s pods in Prometheus; a failure aborts at once, too little traffic is never a pass.',
+      ),
+    },
+    'Analysis.',
+  ),
   Obj(
     {
       setCanaryScale: Obj(
@@ -363,9 +375,33 @@ const Slo = Obj(
   'Service level objectives: drive PrometheusRule alerts and canary analysis.',
 );
 
+const PromMetricName = Type.String({ pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]*$' });
+const PromLabelName = Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' });
+export const MetricNames = Obj(
+  {
+    requests: Opt({ ...PromMetricName, description: 'Request counter with a status-code label. @default http_requests_total' }),
+    latency: Opt({ ...PromMetricName, description: 'Latency histogram in seconds, without the _bucket suffix. @default http_request_duration_seconds' }),
+  },
+  'The series canary analysis queries for the SLOs, when the service names them differently.',
+);
+export const MetricLabels = Obj(
+  {
+    code: Opt({ ...PromLabelName, description: 'The HTTP status code label. @default code' }),
+    namespace: Opt({ ...PromLabelName, description: 'The namespace label. @default namespace' }),
+    pod: Opt({ ...PromLabelName, description: 'The pod name label (canary analysis selects the canary pods by it). @default pod' }),
+  },
+  'The labels canary analysis selects on, when the service\'s series carry other names.',
+);
+
 const Metrics = Obj(
-  { path: Opt(Type.String({ pattern: '^/', description: '@default /metrics' })), port: Opt(PortRef), interval: Opt(Duration) },
-  'Where Prometheus scrapes the service (ServiceMonitor).',
+  {
+    path: Opt(Type.String({ pattern: '^/', description: '@default /metrics' })),
+    port: Opt(PortRef),
+    interval: Opt(Duration),
+    names: Opt(MetricNames),
+    labels: Opt(MetricLabels),
+  },
+  'Where Prometheus scrapes the service (ServiceMonitor), and the names of its series that canary analysis queries.',
 );
 
 const Labels = Type.Record(Type.String(), Type.String());

@@ -403,11 +403,12 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
         });
       }
       weight = step.setWeight;
-    } else if ('analysis' in step && svc.slo === undefined) {
+    } else if ('analysis' in step && svc.slo?.successRate === undefined && svc.slo?.latencyP95Ms === undefined) {
+      // availability alone is not measured per canary: the step would wait for ever.
       ctx.report(stepPath, 'an analysis step needs SLOs to check', {
         at: 'key',
         expected: `slo: {successRate: ..., latencyP95Ms: ...} on the service`,
-        hint: 'add slo: to the service, or remove the analysis step',
+        hint: 'add slo.successRate and/or slo.latencyP95Ms to the service, or remove the analysis step',
       });
     }
   });

@@ -6,6 +6,8 @@
  *   slipway.dev/strategy: canary | blueGreen               absent (or `rolling`): a RollingUpdate
  *   slipway.dev/strategy-steps: [{"setWeight":20},...]     canary only: its steps, canonical JSON
  *   slipway.dev/strategy-blue-green: {"autoPromote":...}   blueGreen only: its settings, defaults applied
+ *   slipway.dev/strategy-analysis: {"successRate":99,...}  canary with analysis steps: the SLOs they check, and the
+ *                                                          service's metric and label names (canonical JSON)
  *
  * Canonical JSON (keys sorted, no spaces) makes the same spec render byte-identical annotations, so
  * a re-render is never a diff. Who executes what: `rolling` is Kubernetes' own RollingUpdate;
@@ -16,7 +18,8 @@
 import { Value } from '@sinclair/typebox/value';
 import { inputError, type SourcePosition } from '../errors/index.ts';
 import { canonicalJson } from '../manifest/index.ts';
-import { BlueGreen, CanarySteps, type CanaryStepSpec, type StrategySpec } from './schema.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { BlueGreen, CanarySteps, MetricLabels, MetricNames, type CanaryStepSpec, type ServiceSpec, type StrategySpec } from './schema.ts';
 
 const STRATEGY_TYPES = ['rolling', 'canary', 'blueGreen'] as const;
 
@@ -28,7 +31,21 @@ export const STRATEGY_STEPS_ANNOTATION = 'slipway.dev/strategy-steps';
 const STRATEGY_ROUTING_ANNOTATION = 'slipway.dev/strategy-traffic-routing';
 /** Blue-green settings as canonical JSON, defaults applied. */
 export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
-const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION] as const;
+/** Canary only: what its `analysis` steps check (SLOs, metric and label names), as canonical JSON. */
+export const STRATEGY_ANALYSIS_ANNOTATION = 'slipway.dev/strategy-analysis';
+const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] as const;
+
+/** What a canary's analysis steps check: the service's SLO targets and the names of its series. */
+const CanaryAnalysis = Type.Object(
+  {
+    successRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    latencyP95Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    names: Type.Optional(MetricNames),
+    labels: Type.Optional(MetricLabels),
+  },
+  { additionalProperties: false },
+);
+type CanaryAnalysisSpec = Static<typeof CanaryAnalysis>;
 
 /**
  * On a canary or blue-green workload: the services it depends on (`dependsOn`), comma-separated and
@@ -50,18 +67,35 @@ export const BLUE_GREEN_DEFAULTS = { autoPromote: false, scaleDownDelaySeconds: 
 /** A strategy as a workload carries it: everything the controller needs, defaults applied. */
 export type WorkloadStrategy =
   | { readonly type: 'rolling' }
-  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly trafficRouting?: 'istio' }
+  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly trafficRouting?: 'istio'; readonly analysis?: CanaryAnalysisSpec }
   | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number; readonly autoPromotionSeconds?: number };
 
 
-/** The strategy a spec's service declares, as the workload will carry it. */
-export function workloadStrategyOf(spec: StrategySpec | undefined): WorkloadStrategy {
+/** The SLO checks of a canary's analysis steps; undefined without such steps or without successRate/latencyP95Ms. */
+function canaryAnalysisOf(steps: readonly CanaryStepSpec[], svc: Pick<ServiceSpec, 'slo' | 'metrics'> | undefined): CanaryAnalysisSpec | undefined {
+  const slo = svc?.slo;
+  if (!steps.some((s) => 'analysis' in s) || (slo?.successRate === undefined && slo?.latencyP95Ms === undefined)) return undefined;
+  const names = svc?.metrics?.names;
+  const labels = svc?.metrics?.labels;
+  return {
+    ...(slo.successRate !== undefined ? { successRate: slo.successRate } : {}),
+    ...(slo.latencyP95Ms !== undefined ? { latencyP95Ms: slo.latencyP95Ms } : {}),
+    ...(names && Object.keys(names).length > 0 ? { names } : {}),
+    ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
+  };
+}
+
+/** The strategy a spec's service declares, as the workload will carry it (with `svc`, the SLOs its canary analysis checks). */
+export function workloadStrategyOf(spec: StrategySpec | undefined, svc?: Pick<ServiceSpec, 'slo' | 'metrics'>): WorkloadStrategy {
   switch (spec?.type ?? 'rolling') {
     case 'rolling':
       return { type: 'rolling' };
-    case 'canary':
+    case 'canary': {
       // The schema requires steps only when `canary` is given; semantic checks pair it with the type.
-      return { type: 'canary', steps: spec?.canary?.steps ?? [], ...(spec?.canary?.trafficRouting ? { trafficRouting: spec.canary.trafficRouting } : {}) };
+      const steps = spec?.canary?.steps ?? [];
+      const analysis = canaryAnalysisOf(steps, svc);
+      return { type: 'canary', steps, ...(spec?.canary?.trafficRouting ? { trafficRouting: spec.canary.trafficRouting } : {}), ...(analysis ? { analysis } : {}) };
+    }
     case 'blueGreen':
       return { type: 'blueGreen', ...BLUE_GREEN_DEFAULTS, ...spec?.blueGreen };
   }
@@ -73,7 +107,12 @@ export function strategyAnnotations(s: WorkloadStrategy): Record<string, string>
     case 'rolling':
       return {};
     case 'canary':
-      return { [STRATEGY_ANNOTATION]: s.type, [STRATEGY_STEPS_ANNOTATION]: canonicalJson(s.steps), ...(s.trafficRouting ? { [STRATEGY_ROUTING_ANNOTATION]: s.trafficRouting } : {}) };
+      return {
+        [STRATEGY_ANNOTATION]: s.type,
+        [STRATEGY_STEPS_ANNOTATION]: canonicalJson(s.steps),
+        ...(s.trafficRouting ? { [STRATEGY_ROUTING_ANNOTATION]: s.trafficRouting } : {}),
+        ...(s.analysis ? { [STRATEGY_ANALYSIS_ANNOTATION]: canonicalJson(s.analysis) } : {}),
+      };
     case 'blueGreen':
       return {
         [STRATEGY_ANNOTATION]: s.type,
@@ -102,6 +141,17 @@ function parseJson(src: StrategySource, key: string, text: string, expected: str
 }
 
 const STEPS_EXPECTED = 'a JSON list of steps, e.g. [{"setWeight":20},{"pause":{"duration":"1m"}},{"setWeight":100}]';
+const ANALYSIS_EXPECTED = 'a JSON object, e.g. {"latencyP95Ms":120,"successRate":99.5} (optional names {requests, latency} and labels {code, namespace, pod})';
+
+function parseAnalysis(src: StrategySource, text: string | undefined): CanaryAnalysisSpec | undefined {
+  if (text === undefined) return undefined;
+  const v = parseJson(src, STRATEGY_ANALYSIS_ANNOTATION, text, ANALYSIS_EXPECTED);
+  if (!Value.Check(CanaryAnalysis, v)) {
+    throw annotationError(src, STRATEGY_ANALYSIS_ANNOTATION, `annotation ${STRATEGY_ANALYSIS_ANNOTATION} is not a canary analysis`, { cause: v, expected: ANALYSIS_EXPECTED });
+  }
+  return v;
+}
+
 const BLUE_GREEN_EXPECTED = 'a JSON object, e.g. {"autoPromote":false,"scaleDownDelaySeconds":30}';
 
 /**
@@ -115,7 +165,7 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
   if (!(STRATEGY_TYPES as readonly string[]).includes(type)) {
     throw annotationError(src, STRATEGY_ANNOTATION, `unknown strategy ${JSON.stringify(type)}`, { cause: type, expected: `one of: ${STRATEGY_TYPES.join(', ')}` });
   }
-  const own: readonly string[] = type === 'canary' ? [STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION] : type === 'blueGreen' ? [STRATEGY_BLUE_GREEN_ANNOTATION] : [];
+  const own: readonly string[] = type === 'canary' ? [STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] : type === 'blueGreen' ? [STRATEGY_BLUE_GREEN_ANNOTATION] : [];
   for (const key of ANNOTATIONS) {
     if (key !== STRATEGY_ANNOTATION && !own.includes(key) && a[key] !== undefined) {
       throw annotationError(src, key, `annotation ${key} is given but the strategy is ${type}`, { cause: a[key], expected: `${STRATEGY_ANNOTATION}: ${key === STRATEGY_BLUE_GREEN_ANNOTATION ? 'blueGreen' : 'canary'}` });
@@ -137,7 +187,8 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
     if (routing !== undefined && routing !== 'istio') {
       throw annotationError(src, STRATEGY_ROUTING_ANNOTATION, `unknown traffic routing ${JSON.stringify(routing)}`, { cause: routing, expected: 'istio (or no annotation: the service\'s HTTPRoute or nginx Ingress, else the replica ratio)' });
     }
-    return { type, steps, ...(routing === 'istio' ? { trafficRouting: routing } : {}) };
+    const analysis = parseAnalysis(src, a[STRATEGY_ANALYSIS_ANNOTATION]);
+    return { type, steps, ...(routing === 'istio' ? { trafficRouting: routing } : {}), ...(analysis ? { analysis } : {}) };
   }
   if (type === 'blueGreen') {
     const text = a[STRATEGY_BLUE_GREEN_ANNOTATION];

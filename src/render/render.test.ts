@@ -6,7 +6,7 @@ import { InputErrors, isSlipwayError } from '../errors/index.ts';
 import { stringifyManifests, type KubeObject } from '../manifest/index.ts';
 import type { AppSpec, ServiceSpec } from '../appspec/index.ts';
 import { CHECKSUM_ANNOTATION, renderAll, renderApp } from './index.ts';
-import { parseStrategyAnnotations, STRATEGY_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_STEPS_ANNOTATION, workloadStrategyOf } from '../appspec/index.ts';
+import { parseStrategyAnnotations, STRATEGY_ANALYSIS_ANNOTATION, STRATEGY_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_STEPS_ANNOTATION, workloadStrategyOf } from '../appspec/index.ts';
 import { get, podSpecOf, POD_KINDS, restrictedViolations, sharedNodes, type Obj } from './testing.ts';
 
 const here = new URL('./testdata/', import.meta.url);
@@ -479,7 +479,8 @@ describe('jobs and strategies', () => {
   ])('$what (read back through the same module deploy uses)', ({ strategy }) => {
     const d = find(renderApp(oneService({ strategy, slo: { successRate: 99 } }), 'default').objects, 'Deployment', 'svc');
     const annotations = d.metadata.annotations ?? {};
-    expect(parseStrategyAnnotations(annotations, { object: 'Deployment svc' })).toEqual(workloadStrategyOf(strategy));
+    expect(parseStrategyAnnotations(annotations, { object: 'Deployment svc' })).toEqual(workloadStrategyOf(strategy, { slo: { successRate: 99 } }));
+    if (strategy.type === 'canary') expect(annotations[STRATEGY_ANALYSIS_ANNOTATION]).toBe('{"successRate":99}');
     if (strategy.type === 'rolling') expect(Object.keys(annotations).filter((k) => k.startsWith(STRATEGY_ANNOTATION))).toEqual([]);
     if (strategy.type === 'blueGreen') expect(annotations[STRATEGY_BLUE_GREEN_ANNOTATION]).toBe(`{"autoPromote":${strategy.blueGreen?.autoPromote === true},"scaleDownDelaySeconds":30}`);
   });

@@ -100,7 +100,7 @@ function clusterService(ctx: RenderContext, name: string, svc: ServiceSpec, labe
  * into a ServiceRollout the controller runs (for blueGreen, with the Service in front of it).
  */
 function progressiveAnnotations(ctx: RenderContext, name: string, svc: ServiceSpec): Record<string, string> | undefined {
-  const strategy = workloadStrategyOf(svc.strategy);
+  const strategy = workloadStrategyOf(svc.strategy, svc);
   if (strategy.type === 'rolling') return undefined;
   if (isStateful(svc)) {
     problem(ctx, `services.${name}.strategy.type`, `strategy ${strategy.type} is not supported for a StatefulSet`, { expected: 'rolling', hint: 'remove the strategy (a service with persistent volumes rolls pod by pod), or its volumes' });

@@ -24,6 +24,8 @@ export interface ControllerOptions {
   readonly leaseDurationSeconds?: number;
   readonly renewDeadlineSeconds?: number;
   readonly retryPeriodSeconds?: number;
+  /** The Prometheus analysis queries when a metric names no address. */
+  readonly prometheusUrl?: string | undefined;
 }
 
 export async function startController(o: ControllerOptions, signal: AbortSignal): Promise<RunningManager> {
@@ -43,7 +45,7 @@ export async function startController(o: ControllerOptions, signal: AbortSignal)
   }
   const m = new Manager({
     client: o.client,
-    reconcilers: [rolloutReconciler({ namespace: o.namespace, instance: o.instance })],
+    reconcilers: [rolloutReconciler({ namespace: o.namespace, instance: o.instance, prometheusUrl: o.prometheusUrl })],
     identity: o.identity,
     leaseNamespace: o.leaseNamespace,
     leaseName: o.instance ? `${LEASE_NAME}-${o.instance}` : LEASE_NAME,

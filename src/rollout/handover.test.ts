@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../manifest/index.ts';
 import { handOver, plannedPauseMs } from './handover.ts';
+import type { ServiceRolloutSpecT } from './types.ts';
 
 const dep = (annotations: Record<string, string>): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -47,6 +48,22 @@ describe('handOver: deploy gives canary services to the controller', () => {
     const out = run([dep(canary), svc]);
     expect((out[0]?.['spec'] as Record<string, unknown>)['trafficRouting']).toBeUndefined();
     expect(out).toHaveLength(2);
+  });
+
+  it('the SLOs its analysis steps check become metrics over the canary pods (zero configuration), with the service\'s metric names', () => {
+    const out = run([dep({ ...canary, 'slipway.dev/strategy-analysis': '{"latencyP95Ms":120,"names":{"requests":"reqs_total"},"successRate":99.5}' }), svc]);
+    const analysis = ((out[0]?.['spec'] as ServiceRolloutSpecT).strategy.canary?.analysis ?? {}) as { metrics?: { name: string; successCondition?: string; provider: { prometheus?: { query: string } } }[] };
+    expect(analysis.metrics?.map((m) => [m.name, m.successCondition])).toEqual([
+      ['success-rate', 'result >= 0.995'],
+      ['latency-p95', 'result <= 120'],
+    ]);
+    expect(analysis.metrics?.[0]?.provider.prometheus?.query).toContain('reqs_total{namespace="{{namespace}}",pod=~"{{pods}}"');
+    // Without the annotation (no analysis step, or no SLO), no metrics: an analysis step would wait, never pass.
+    expect((run([dep(canary), svc])[0]?.['spec'] as ServiceRolloutSpecT).strategy.canary?.analysis).toBeUndefined();
+  });
+
+  it('a malformed analysis annotation is an input error naming it', () => {
+    expect(() => run([dep({ ...canary, 'slipway.dev/strategy-analysis': '{"successRate":500}' })])).toThrow(/slipway\.dev\/strategy-analysis/);
   });
 
   it('malformed steps are an input error naming the object and the annotation', () => {

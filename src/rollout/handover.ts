@@ -11,6 +11,7 @@
  *    it by name.
  */
 import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec, type WorkloadStrategy } from '../appspec/index.ts';
+import { sloMetrics } from '../analysis/index.ts';
 import { durationMs, templateHash } from './run.ts';
 import { inputError } from '../errors/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
@@ -165,7 +166,10 @@ function canaryOf<T extends Desired>(name: string, strategy: WorkloadStrategy, s
   const { route, gatewayAPI } = istio ? { route: undefined, gatewayAPI: undefined } : gatewayRoutingOf(objects, serviceName);
   const nginx = istio || gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
   const trafficRouting = istio ? { istio } : gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
-  return { strategySpec: { canary: { steps, ...deadline } }, ...(trafficRouting ? { trafficRouting } : {}), takenOver: gatewayAPI ? route : undefined };
+  // The analysis steps check the service's SLOs on the canary's pods (zero configuration).
+  const metrics = strategy.type === 'canary' && strategy.analysis ? sloMetrics(strategy.analysis) : [];
+  const analysis = metrics.length > 0 ? { analysis: { metrics } } : {};
+  return { strategySpec: { canary: { steps, ...deadline, ...analysis } }, ...(trafficRouting ? { trafficRouting } : {}), takenOver: gatewayAPI ? route : undefined };
 }
 
 /** The ServiceRollout for a canary or blue-green Deployment, and the object (route or Service) it takes over. */

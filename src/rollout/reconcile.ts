@@ -20,22 +20,23 @@
  */
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../controller/index.ts';
 import type { KindQuery } from '../kube/index.ts';
+import { advanceAnalysis, analysisMetrics, newRun, recordTaken, type AnalysisDecision } from './analysis.ts';
 import { reconcileBlueGreen } from './bluegreen.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
 import { gateStart, releaseVerdict, type Member } from './release.ts';
 import { canaryName, stableName } from './router.ts';
-import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryScaleAt, deploymentsQuery, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type StatusPatch } from './run.ts';
+import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryScaleAt, deploymentsQuery, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type RolloutOptions, type StatusPatch } from './run.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
 
 /** One reconcile of the rollout at `key` (`namespace/name`). */
-export async function reconcileRollout(key: string, ctx: ReconcileContext, primary: KindQuery): Promise<ReconcileResult | undefined> {
+export async function reconcileRollout(key: string, ctx: ReconcileContext, primary: KindQuery, options: RolloutOptions = {}): Promise<ReconcileResult | undefined> {
   const [ns = 'default', name = ''] = key.split('/');
   // The informer says something changed; the apiserver says what is true now. A cache that lags
   // behind this controller's own last status write would make it redo a step (restart a pause).
   if (!ctx.informers.informer(primary).get(name, ns)) return undefined;
   const live = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name }, { signal: ctx.signal })) as ServiceRollout | undefined;
   if (!live || (live.metadata as { deletionTimestamp?: string }).deletionTimestamp) return undefined;
-  const r = new Run(live, ctx, primary);
+  const r = new Run(live, ctx, primary, options);
   if (live.spec.strategy.blueGreen) return reconcileBlueGreen(r, live.spec.strategy.blueGreen);
   const desired = templateHash(live.spec.template);
   await r.router.prepare(live);
@@ -118,11 +119,11 @@ async function dropCanaryConfig(r: Run, keep: readonly unknown[]): Promise<void>
   await r.event('Normal', 'ConfigCollected', `config no version mounts any more deleted: ${unused.join(', ')}`);
 }
 
-async function abort(r: Run, desired: string, reason: string): Promise<ReconcileResult> {
+async function abort(r: Run, desired: string, reason: string, record: StatusPatch = {}): Promise<ReconcileResult> {
   r.metrics.aborts.inc();
-  // Traffic first: all of it to stable, at once; then the record of why.
+  // Traffic first: all of it to stable, at once; then the record of why (with `record`, e.g. the failing measurement).
   await r.router.setWeight(r.ro, 0, undefined);
-  await r.writeStatus({ weight: 0, phase: 'Degraded', abortedRevision: desired, abortReason: reason, message: `aborted: ${reason}`, stepStartTime: now() }, ['pauseStartTime']);
+  await r.writeStatus({ ...record, weight: 0, phase: 'Degraded', abortedRevision: desired, abortReason: reason, message: `aborted: ${reason}`, stepStartTime: now() }, ['pauseStartTime']);
   await r.event('Warning', 'Aborted', `canary ${desired} aborted: ${reason}; all traffic on stable ${r.st.stableRevision ?? ''}`);
   return { requeueAfterMs: (r.ro.spec.strategy.canary?.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000 };
 }
@@ -145,7 +146,7 @@ async function holdAborted(r: Run, desired: string): Promise<{ result: Reconcile
       }
       return { result: undefined };
     }
-    await r.writeStatus({ handledRetry: retry, currentStepIndex: 0, weight: 0, phase: 'Progressing', message: 'retrying the aborted canary', stepStartTime: now() }, ['abortedRevision', 'abortReason', 'pauseStartTime']);
+    await r.writeStatus({ handledRetry: retry, currentStepIndex: 0, weight: 0, phase: 'Progressing', message: 'retrying the aborted canary', stepStartTime: now() }, ['abortedRevision', 'abortReason', 'pauseStartTime', 'analysis', 'backgroundAnalysis']);
     await r.event('Normal', 'Retried', `canary ${desired} retried from step 0`);
   }
   return undefined;
@@ -160,7 +161,7 @@ async function startIfNew(r: Run, desired: string): Promise<void> {
     await r.applyDeployment('canary', r.ro.spec.template, 0);
     await r.writeStatus(
       { canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), currentStepIndex: 0, weight: 0, phase: 'Progressing', stepStartTime: now(), message: superseded ? `canary ${superseded} superseded by ${desired}` : `canary ${desired} started` },
-      ['pauseStartTime', 'abortedRevision', 'abortReason'],
+      ['pauseStartTime', 'abortedRevision', 'abortReason', 'analysis', 'backgroundAnalysis'],
     );
     await r.event('Normal', superseded ? 'Superseded' : 'CanaryStarted', superseded ? `canary ${superseded} superseded by ${desired}; starting from step 0` : `canary ${desired} (${imageOf(r.ro.spec.template) ?? '?'}) started`);
   }
@@ -200,7 +201,63 @@ async function progressCanary(r: Run, desired: string): Promise<ReconcileResult 
     await r.event('Normal', 'PromotedFull', 'remaining steps skipped');
   }
 
-  return runSteps(r, desired);
+  const background = await backgroundAnalysis(r, desired);
+  if (background && 'result' in background) return background.result;
+  return earliest(await runSteps(r, desired), background?.requeueAfterMs);
+}
+
+/** The sooner of a step's requeue and background analysis's next measurement. */
+function earliest(result: ReconcileResult | undefined, requeueAfterMs: number | undefined): ReconcileResult | undefined {
+  if (requeueAfterMs === undefined) return result;
+  if (result?.requeueAfterMs === undefined) return { ...result, requeueAfterMs };
+  return { ...result, requeueAfterMs: Math.min(result.requeueAfterMs, requeueAfterMs) };
+}
+
+/**
+ * Background analysis (spec.strategy.canary.analysis.startingStep): the metrics are measured from
+ * that step until promotion, alongside the steps. A failure aborts at once; errors or no data
+ * beyond their limits hold the steps (or abort, as configured). `result` when the reconcile ends
+ * here; otherwise when the next measurement is due.
+ */
+async function backgroundAnalysis(r: Run, desired: string): Promise<{ readonly result: ReconcileResult | undefined } | { readonly requeueAfterMs: number | undefined } | undefined> {
+  const start = r.ro.spec.strategy.canary?.analysis?.startingStep;
+  const i = r.st.currentStepIndex ?? 0;
+  if (start === undefined || analysisMetrics(r).length === 0 || i < start || i >= r.steps.length) return undefined;
+  const prev = r.st.backgroundAnalysis?.revision === desired ? r.st.backgroundAnalysis : newRun(desired, undefined, now());
+  if (prev.phase === 'Successful') return undefined;
+  const d = await advanceAnalysis(r, prev, undefined, 'background analysis');
+  const out = await applyDecision(r, desired, d, 'backgroundAnalysis');
+  if (out.abort) return { result: out.abort };
+  if (d.go === 'wait' && d.paused !== undefined) return { result: { requeueAfterMs: d.requeueAfterMs } };
+  return { requeueAfterMs: d.go === 'wait' ? d.requeueAfterMs : undefined };
+}
+
+/**
+ * Writes what an analysis tick decided into `field`: an abort (traffic first, with the run in the
+ * same status write), a pause, or the new measurements; then the Events and metrics of the
+ * measurements. Returns the abort's result when it aborted.
+ */
+async function applyDecision(r: Run, desired: string, d: AnalysisDecision, field: 'analysis' | 'backgroundAnalysis', step?: number): Promise<{ readonly abort?: ReconcileResult }> {
+  const where = step === undefined ? 'background analysis' : `step ${step + 1}: analysis`;
+  try {
+    if (d.go === 'abort') return { abort: await abort(r, desired, d.reason, { [field]: d.run }) };
+    if (d.go === 'passed') {
+      // An inline step records its run with the step's completion (runSteps).
+      if (field === 'backgroundAnalysis') await r.writeStatus({ [field]: d.run });
+      return {};
+    }
+    if (d.paused !== undefined) {
+      if (d.changed || r.st.phase !== 'Paused' || r.st.message !== d.paused) await r.writeStatus({ [field]: d.run, phase: 'Paused', message: d.paused });
+      return {};
+    }
+    if (!d.changed) return {};
+    // Measurements going on: an inline step says so in the message; background analysis leaves the step's message alone, unless it had paused the rollout.
+    const resumed = r.st.phase === 'Paused' && (r.st.message ?? '').startsWith(where);
+    await r.writeStatus({ [field]: d.run, ...(field === 'analysis' || resumed ? { phase: 'Progressing', message: `${where}: ${d.run.message ?? 'running'}` } : {}) });
+    return {};
+  } finally {
+    await recordTaken(r, d.taken, where);
+  }
 }
 
 /** What one step did: finished (with the status to record), or has to wait (with when to look again). */
@@ -254,16 +311,36 @@ async function pauseStep(r: Run, duration: string | undefined, i: number): Promi
 }
 
 /**
- * The analysis engine records its verdict for this step in status.analysis; slipway never
- * promotes on missing data, so without one the step waits (promote passes it by hand).
+ * An inline analysis step: measures the rollout's metrics (the service SLOs by default) until
+ * each has its verdict. A failing measurement aborts in this very reconcile; success completes
+ * the step; errors and no data never pass. Without metrics the step waits for a verdict in
+ * status.analysis written by an external engine. `slipway rollout promote` passes it by hand.
  */
 async function analysisStep(r: Run, desired: string, i: number): Promise<StepOutcome> {
+  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote);
+  if (analysisMetrics(r).length === 0) return externalVerdict(r, desired, i, promoteReq);
+  const prev = r.st.analysis?.stepIndex === i && r.st.analysis.revision === desired ? r.st.analysis : newRun(desired, i, now());
+  if (promoteReq !== undefined) return { done: 'analysis step passed by `slipway rollout promote`', patch: { handledPromote: promoteReq, analysis: prev } };
+  if (prev.phase === 'Successful') return { done: `analysis passed: ${prev.message ?? ''}`, patch: { analysis: prev } };
+  if (prev.phase === 'Failed') return { wait: await abort(r, desired, `analysis failed at step ${i + 1}: ${prev.message ?? ''}`, { analysis: prev }) };
+  if (prev.phase === 'Inconclusive') return { wait: undefined };
+  const d = await advanceAnalysis(r, prev, r.steps[i]?.analysis ?? {}, `analysis at step ${i + 1}`);
+  if (d.go === 'passed') {
+    await recordTaken(r, d.taken, `step ${i + 1}: analysis`);
+    return { done: `analysis passed: ${d.run.message ?? ''}`, patch: { analysis: d.run } };
+  }
+  const out = await applyDecision(r, desired, d, 'analysis', i);
+  if (out.abort) return { wait: out.abort };
+  return { wait: d.go === 'wait' && d.requeueAfterMs !== undefined ? { requeueAfterMs: d.requeueAfterMs } : undefined };
+}
+
+/** An analysis step of a rollout without metrics: an external engine writes the verdict in status.analysis; slipway never promotes on missing data. */
+async function externalVerdict(r: Run, desired: string, i: number, promoteReq: string | undefined): Promise<StepOutcome> {
   const a = r.st.analysis?.stepIndex === i ? r.st.analysis : undefined;
   if (a?.phase === 'Failed') return { wait: await abort(r, desired, `analysis failed at step ${i + 1}${a.message ? `: ${a.message}` : ''}`) };
   if (a?.phase === 'Successful') return { done: `analysis passed${a.message ? `: ${a.message}` : ''}` };
-  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote);
   if (promoteReq !== undefined) return { done: 'analysis step passed by `slipway rollout promote`', patch: { handledPromote: promoteReq } };
-  const message = `step ${i + 1}: waiting for an analysis result${a ? ` (${a.phase})` : ''}; \`slipway rollout promote\` passes it by hand`;
+  const message = `step ${i + 1}: waiting for an analysis result${a ? ` (${a.phase})` : ''} (the rollout has no analysis metrics); \`slipway rollout promote\` passes it by hand`;
   if (r.st.message !== message) await r.writeStatus({ phase: 'Paused', message });
   return { wait: undefined };
 }
@@ -321,7 +398,7 @@ export const INSTANCE_LABEL = 'slipway.dev/controller-instance';
  * own. With `instance`, only rollouts labelled with it; without, only rollouts without the label
  * (so several controllers, e.g. a test's and the cluster's, never act on the same rollout).
  */
-export function rolloutReconciler(o: { namespace?: string | undefined; instance?: string | undefined }): Reconciler {
+export function rolloutReconciler(o: { namespace?: string | undefined; instance?: string | undefined; prometheusUrl?: string | undefined }): Reconciler {
   const labelSelector = o.instance ? `${INSTANCE_LABEL}=${o.instance}` : `!${INSTANCE_LABEL}`;
   const primary = { apiVersion: API_VERSION, kind: KIND, namespace: o.namespace, labelSelector };
   return {
@@ -340,6 +417,6 @@ export function rolloutReconciler(o: { namespace?: string | undefined; instance?
         },
       },
     ],
-    reconcile: (key, ctx) => reconcileRollout(key, ctx, primary),
+    reconcile: (key, ctx) => reconcileRollout(key, ctx, primary, { prometheusUrl: o.prometheusUrl }),
   };
 }

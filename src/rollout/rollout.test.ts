@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canaryScaleAt, canaryWeightOf, canaryReplicasFor, durationMs, rolloutView, serviceRolloutCrd, structural, templateHash, type ServiceRollout, type StepT } from './index.ts';
+import { canaryScaleAt, canaryWeightOf, canaryReplicasFor, durationMs, rolloutView, serviceRolloutCrd, sparkline, structural, templateHash, type ServiceRollout, type StepT } from './index.ts';
 
 describe('canary arithmetic', () => {
   it.each<[number, number, number]>([
@@ -80,6 +80,53 @@ describe('rolloutView (the -o json contract)', () => {
     expect(v).toMatchObject({ service: 'api', namespace: 'shop', strategy: 'canary', ...want });
     expect(v.steps.map((s) => s.state)).toEqual(states);
   });
+});
+
+describe('analysis in the view', () => {
+  const metric = (name: string, values: (string | undefined)[], phase: string) => ({
+    name,
+    phase,
+    lastValue: values.filter((v) => v !== undefined).at(-1) ?? '',
+    measured: values.length,
+    successful: values.filter((v) => v !== undefined).length,
+    failed: 0,
+    inconclusive: 0,
+    error: values.filter((v) => v === undefined).length,
+    noData: 0,
+    consecutiveError: 0,
+    consecutiveNoData: 0,
+    measurements: values.map((v, i) => ({ time: `2025-01-01T00:00:0${i}.000Z`, phase: v === undefined ? 'Error' : 'Successful', ...(v !== undefined ? { value: v } : {}) })),
+  });
+  it('-o json lists every metric of the inline step and of background analysis, with its phase and last value (a number)', () => {
+    const ro: ServiceRollout = {
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'ServiceRollout',
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'api' } }, template: {}, strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: {} }] } } },
+      status: {
+        currentStepIndex: 1,
+        canaryRevision: 'b',
+        analysis: { stepIndex: 1, revision: 'b', phase: 'Running', metrics: [metric('success-rate', ['0.99', undefined, '0.995'], 'Running')] },
+        backgroundAnalysis: { revision: 'b', phase: 'Running', metrics: [metric('latency-p95', ['120'], 'Running')] },
+      },
+    };
+    const v = rolloutView(ro);
+    expect(v.analysis.map((m) => [m.run, m.name, m.phase, m.value])).toEqual([
+      ['step 2', 'success-rate', 'Running', 0.995],
+      ['background', 'latency-p95', 'Running', 120],
+    ]);
+    expect(v.analysis[0]?.measurements.map((x) => x.value)).toEqual([0.99, undefined, 0.995]);
+    expect(v.analysis[0]?.counts).toMatchObject({ measured: 3, successful: 2, error: 1 });
+    expect(rolloutView({ ...ro, status: {} }).analysis).toEqual([]);
+  });
+
+  it.each<[(number | string | undefined)[], string]>([
+    [[1, 2, 3, 4, 5, 6, 7, 8], '▁▂▃▄▅▆▇█'],
+    [[0.99, 0.99, 0.99], '███'],
+    [[10, undefined, 0, 'x'], '█·▁·'],
+    [[], ''],
+    [[undefined], '·'],
+  ])('sparkline %j → %s', (values, want) => expect(sparkline(values)).toBe(want));
 });
 
 describe('canaryScaleAt: canary pods after the steps so far, for the current stable replicas', () => {

@@ -98,6 +98,12 @@ function remember(key: string, generation: number | undefined): void {
 /** The Deployments the controller watches (and caches): those of rollouts, by their track label. */
 export const deploymentsQuery = (namespace: string | undefined): KindQuery => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, labelSelector: TRACK_LABEL });
 
+/** Settings of the controller process that reconciles see. */
+export interface RolloutOptions {
+  /** The Prometheus analysis queries when a metric names no address (`--prometheus-url`). */
+  readonly prometheusUrl?: string | undefined;
+}
+
 /** Everything one reconcile of one rollout needs. */
 export class Run {
   readonly ro: ServiceRollout;
@@ -110,9 +116,11 @@ export class Run {
   readonly steps: readonly StepT[];
 
   readonly primary: KindQuery;
+  readonly options: RolloutOptions;
 
-  constructor(ro: ServiceRollout, ctx: ReconcileContext, primary: KindQuery) {
+  constructor(ro: ServiceRollout, ctx: ReconcileContext, primary: KindQuery, options: RolloutOptions = {}) {
     this.primary = primary;
+    this.options = options;
     this.ro = ro;
     this.st = { ...(ro.status ?? {}) };
     this.rv = (ro.metadata as { resourceVersion?: string }).resourceVersion;

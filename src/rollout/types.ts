@@ -8,6 +8,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../manifest/index.ts';
+import { AnalysisRunStatus, AnalysisSettings, DURATION_PATTERN } from '../analysis/index.ts';
 
 export const GROUP = 'slipway.dev';
 const VERSION = 'v1alpha1';
@@ -44,11 +45,11 @@ const HeaderRouteStep = Type.Object(
 
 const AnalysisStep = Type.Object(
   {
-    interval: Opt(Type.String({ pattern: '^([0-9]+(s|m|h))+$' })),
-    count: Opt(Int('Measurements.', { minimum: 1 })),
-    failureLimit: Opt(Int('Failed measurements tolerated.', { minimum: 0 })),
+    interval: Opt(Type.String({ pattern: DURATION_PATTERN, description: 'Overrides every metric\'s interval for this step.' })),
+    count: Opt(Int('Overrides every metric\'s count for this step: conclusive measurements needed. @default 10', { minimum: 1 })),
+    failureLimit: Opt(Int('Overrides every metric\'s failureLimit for this step.', { minimum: 0 })),
   },
-  { description: 'Wait for an analysis result (the service SLOs); slipway never promotes on missing data.' },
+  { description: 'Measure spec.strategy.canary.analysis.metrics until each has its verdict: a failure aborts in the same reconcile, success goes on. Without metrics, waits for a verdict in status.analysis. slipway never promotes on missing data.' },
 );
 
 const BlueGreen = Type.Object(
@@ -91,6 +92,7 @@ const ServiceRolloutSpec = Type.Object({
           steps: Type.Array(Step, { minItems: 1, maxItems: 64 }),
           progressDeadlineSeconds: Opt(Int('A step waiting longer than this for canary pods to be ready aborts the rollout.', { minimum: 1 })),
           abortScaleDownDelaySeconds: Opt(Int('After an abort, the canary keeps its pods this long (traffic is already 100% stable).', { minimum: 0 })),
+          analysis: Opt(AnalysisSettings),
         }),
       ),
       blueGreen: Opt(BlueGreen),
@@ -165,16 +167,8 @@ const ServiceRolloutStatus = Type.Object({
   abortReason: Opt(Type.String()),
   message: Opt(Type.String()),
   routing: Opt(Type.String({ description: 'How the weight is applied: gatewayAPI, or replicas (approximated by the replica ratio).' })),
-  analysis: Opt(
-    Type.Object(
-      {
-        stepIndex: Type.Integer({ minimum: 0 }),
-        phase: Type.String({ enum: ['Running', 'Successful', 'Failed', 'Inconclusive'] }),
-        message: Opt(Type.String()),
-      },
-      { description: 'The result of the analysis of the current analysis step, written by the analysis engine.' },
-    ),
-  ),
+  analysis: Opt(AnalysisRunStatus),
+  backgroundAnalysis: Opt(AnalysisRunStatus),
   headerRouteName: Opt(Type.String()),
   headerRouteValue: Opt(Type.String()),
   handledPromote: Opt(Type.String()),

@@ -5,9 +5,25 @@
 import type { KubeClient } from '../kube/index.ts';
 import { notFound, unsupported } from '../errors/index.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
+import type { AnalysisRunStatusT } from '../analysis/index.ts';
 import { imageOf } from './run.ts';
 
 export type StepState = 'done' | 'current' | 'pending';
+
+/** One metric of an analysis run, as `rollout status` shows it. */
+export interface AnalysisMetricView {
+  readonly name: string;
+  /** `step N` (an inline analysis step, 1-based) or `background`. */
+  readonly run: string;
+  /** Running, Successful, Failed, Inconclusive, Error (errors in a row beyond the limit), NoData (not enough traffic beyond the limit). */
+  readonly phase: string;
+  /** The last value measured: a number when it is one. */
+  readonly value: number | string | undefined;
+  readonly message: string | undefined;
+  readonly counts: { readonly measured: number; readonly successful: number; readonly failed: number; readonly inconclusive: number; readonly error: number; readonly noData: number };
+  /** The last measurements, oldest first. */
+  readonly measurements: readonly { readonly time: string; readonly phase: string; readonly value: number | string | undefined }[];
+}
 
 export interface RolloutView {
   readonly service: string;
@@ -24,6 +40,8 @@ export interface RolloutView {
   readonly paused: boolean;
   readonly abortReason: string | undefined;
   readonly message: string;
+  /** Every metric of the current (or last) inline analysis step and of background analysis. */
+  readonly analysis: readonly AnalysisMetricView[];
   /** Several services deployed together (docs/rollout.md): the release id, its members, and the members this one waits for. */
   readonly release?: { readonly id: string; readonly members: readonly string[]; readonly after: readonly string[] };
   /** Blue-green only: the Services, and the previous version kept until scaleDownTime (undo switches back to it). */
@@ -42,6 +60,39 @@ export function describeStep(s: StepT): string {
   if (s.setHeaderRoute !== undefined) return `setHeaderRoute ${s.setHeaderRoute.name}=${s.setHeaderRoute.value}`;
   if (s.analysis !== undefined) return `analysis${s.analysis.interval ? ` every ${s.analysis.interval}` : ''}${s.analysis.count ? ` ×${s.analysis.count}` : ''}`;
   return 'unknown';
+}
+
+const valueOf = (v: string | undefined): number | string | undefined => (v === undefined ? undefined : v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+
+function metricViews(run: AnalysisRunStatusT | undefined, label: string): AnalysisMetricView[] {
+  return (run?.metrics ?? []).map((m) => ({
+    name: m.name,
+    run: label,
+    phase: m.phase,
+    value: valueOf(m.lastValue),
+    message: m.message,
+    counts: { measured: m.measured, successful: m.successful, failed: m.failed, inconclusive: m.inconclusive, error: m.error, noData: m.noData },
+    measurements: m.measurements.map((x) => ({ time: x.time, phase: x.phase, value: valueOf(x.value) })),
+  }));
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/**
+ * A text sparkline of measurements: one bar per numeric value, scaled between the smallest and
+ * the largest shown; `·` for a measurement without a number (an Error or NoData).
+ */
+export function sparkline(values: readonly (number | string | undefined)[]): string {
+  const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const lo = Math.min(...nums);
+  const hi = Math.max(...nums);
+  return values
+    .map((v) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return '·';
+      const i = hi === lo ? BARS.length - 1 : Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1));
+      return BARS[i] ?? '·';
+    })
+    .join('');
 }
 
 export function rolloutView(ro: ServiceRollout): RolloutView {
@@ -65,6 +116,7 @@ export function rolloutView(ro: ServiceRollout): RolloutView {
     paused: ro.spec.paused === true || phase === 'Paused',
     abortReason: st.abortReason,
     message: st.message ?? '',
+    analysis: [...metricViews(st.analysis, st.analysis?.stepIndex !== undefined ? `step ${st.analysis.stepIndex + 1}` : 'analysis'), ...metricViews(st.backgroundAnalysis, 'background')],
     ...(ro.spec.release ? { release: { id: ro.spec.release.id, members: ro.spec.release.members, after: ro.spec.release.after } } : {}),
     ...(bg ? { blueGreen: { activeService: bg.activeService, previewService: bg.previewService, previousRevision: st.previousRevision, scaleDownTime: st.scaleDownTime } } : {}),
   };

@@ -21,6 +21,19 @@ export function parseAddr(v: string): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port };
 }
 
+/** `--prometheus-url` (or SLIPWAY_PROMETHEUS_URL): an http(s) URL, or nothing. */
+export function prometheusUrlOf(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch (e) {
+    throw inputError(`--prometheus-url ${v}: not a URL`, { cause: e, expected: 'an http(s) URL, e.g. http://127.0.0.1:9090', hint: 'the flag, or SLIPWAY_PROMETHEUS_URL when the flag is not given' });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw inputError(`--prometheus-url ${v}: expected http or https`, { cause: u.protocol, expected: 'an http(s) URL, e.g. http://127.0.0.1:9090' });
+  return v;
+}
+
 export function registerController(program: Command, io: Io): void {
   const ctl = program.command('controller').description('the slipway controller: runs canary releases (ServiceRollout resources) from the cluster');
   ctl
@@ -36,6 +49,7 @@ export function registerController(program: Command, io: Io): void {
     .option('--id <identity>', 'this replica in the Lease and in Events (default: <hostname>_<pid>)')
     .option('--metrics-addr <host:port>', '/healthz, /readyz, /metrics (port 0: any free port, printed at start)', '127.0.0.1:8090')
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
+    .option('--prometheus-url <url>', 'the Prometheus analysis queries when a metric names no address (default: $SLIPWAY_PROMETHEUS_URL)')
     .addHelpText(
       'after',
       `
@@ -45,11 +59,13 @@ SIGTERM or Ctrl-C: the writes in flight finish, the Lease is released, exit 0.
 Examples:
   slipway controller run                                  every namespace, metrics on 127.0.0.1:8090
   slipway controller run -n shop --metrics-addr :0        one namespace, any free port
-  slipway controller run --context prod --id laptop-1`,
+  slipway controller run --context prod --id laptop-1
+  slipway controller run --prometheus-url http://prometheus.monitoring:9090   canary analysis (SLO checks) against it`,
     )
-    .action(async (f: ConnFlags & { namespace?: string; allNamespaces?: boolean; leaseNamespace: string; instance?: string; leaseDuration: number; id?: string; metricsAddr: string; logLevel: string }) => {
+    .action(async (f: ConnFlags & { namespace?: string; allNamespaces?: boolean; leaseNamespace: string; instance?: string; leaseDuration: number; id?: string; metricsAddr: string; logLevel: string; prometheusUrl?: string }) => {
       if (f.namespace && f.allNamespaces) throw inputError('-n and --all-namespaces exclude each other', { cause: undefined, expected: 'one of them' });
       const { host, port } = parseAddr(f.metricsAddr);
+      const prometheusUrl = prometheusUrlOf(f.prometheusUrl ?? process.env['SLIPWAY_PROMETHEUS_URL']);
       const { pino } = await import('pino');
       const identity = f.id ?? `${hostname()}_${process.pid}`;
       const logger = pino({ level: f.logLevel, base: { controller: 'slipway', identity } });
@@ -65,8 +81,8 @@ Examples:
         const lease = f.leaseDuration;
         if (!Number.isInteger(lease) || lease < 2) throw inputError(`--lease-duration ${String(lease)}: expected whole seconds ≥ 2`, { cause: lease });
         const timing = { leaseDurationSeconds: lease, renewDeadlineSeconds: Math.max(1, Math.floor((lease * 2) / 3)), retryPeriodSeconds: Math.max(1, Math.floor(lease / 7)) };
-        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, ...timing }, ac.signal);
-        logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION }, 'controller started');
+        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing }, ac.signal);
+        logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION, prometheusUrl: prometheusUrl ?? '(none: analysis metrics need their own address)' }, 'controller started');
         io.err(`slipway controller ${identity}: serving ${running.url ?? '(no endpoints)'}/healthz /readyz /metrics\n`);
         await running.done;
       } finally {

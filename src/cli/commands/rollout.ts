@@ -1,7 +1,7 @@
 /** `slipway rollout status|watch|promote|abort|pause|resume|retry|undo`: follow and steer canary and blue-green releases. */
 import type { Command } from 'commander';
 import { InformerFactory, type KubeClient } from '../../kube/index.ts';
-import { API_VERSION, KIND, describeStep, getRollout, requestAction, rolloutView, type RolloutAction, type RolloutView, type ServiceRollout } from '../../rollout/index.ts';
+import { API_VERSION, KIND, describeStep, getRollout, requestAction, rolloutView, sparkline, type AnalysisMetricView, type RolloutAction, type RolloutView, type ServiceRollout } from '../../rollout/index.ts';
 import type { Io } from '../io.ts';
 import { connect, outputOption } from './deploy.ts';
 
@@ -37,10 +37,24 @@ export function formatView(v: RolloutView, io: Io): string {
         '  steps:',
         ...v.steps.map((s) => `    ${s.state === 'done' ? c.green('✔') : s.state === 'current' ? c.yellow('▶') : ' '} ${s.index + 1}. ${describeStep(s.step)}`),
       ];
+  if (v.analysis.length > 0) lines.push('  analysis:', ...formatAnalysis(v.analysis, io));
   if (v.release) lines.push(`  release ${v.release.id}: ${v.release.members.join(', ')}${v.release.after.length > 0 ? ` (after ${v.release.after.join(', ')})` : ''}`);
   if (v.abortReason) lines.push(`  ${c.red('aborted')}: ${v.abortReason}`);
   if (v.message) lines.push(`  ${v.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per metric: run, name, sparkline of the last measurements, last value, phase and counts. */
+function formatAnalysis(metrics: readonly AnalysisMetricView[], io: Io): string[] {
+  const c = io.color;
+  const nameWidth = Math.max(...metrics.map((m) => m.run.length + 1 + m.name.length));
+  return metrics.map((m) => {
+    const phase = m.phase === 'Successful' ? c.green(m.phase) : m.phase === 'Failed' ? c.red(m.phase) : m.phase === 'Running' ? m.phase : c.yellow(m.phase);
+    const n = m.counts;
+    const counts = `${n.successful} ok, ${n.failed} failed${n.inconclusive > 0 ? `, ${n.inconclusive} inconclusive` : ''}${n.error > 0 ? `, ${n.error} errors` : ''}${n.noData > 0 ? `, ${n.noData} no data` : ''}`;
+    const value = m.value === undefined ? '-' : String(m.value);
+    return `    ${`${m.run} ${m.name}`.padEnd(nameWidth)}  ${sparkline(m.measurements.map((x) => x.value)).padEnd(10)}  ${value.padStart(8)}  ${phase} (${counts})${m.message !== undefined && m.phase !== 'Running' ? `: ${m.message}` : ''}`;
+  });
 }
 
 export function registerRollout(program: Command, io: Io): void {
@@ -59,7 +73,8 @@ export function registerRollout(program: Command, io: Io): void {
         `
 -o json prints: service, namespace, strategy (canary|blueGreen), phase (Progressing|Paused|Healthy|Degraded),
 currentStep, weight, routing, stable.{revision,image}, canary.{revision,image} (blue-green: the active and the
-preview version), steps[{index,step,state}], paused, abortReason, message, and for blue-green
+preview version), steps[{index,step,state}], paused, abortReason, message,
+analysis[{name,run,phase,value,message,counts,measurements[{time,phase,value}]}], and for blue-green
 blueGreen.{activeService,previewService,previousRevision,scaleDownTime}, and for a service released with others
 release.{id,members,after}. Exit 0 when Healthy, 1 when Degraded,
 0 otherwise (status); watching exits 0/1 at the end.

@@ -1,0 +1,205 @@
+/**
+ * Analysis in the canary reconciler, against an in-memory apiserver (every write recorded in
+ * order) and a local HTTP endpoint as the metric: a failing measurement aborts in the same
+ * reconcile with the route written before the record; measurements are scheduled from the
+ * status, so a fresh reconcile (a restarted controller) neither repeats nor skips one; errors
+ * and no data pause or abort as configured, and never pass.
+ */
+import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReconcileContext } from '../controller/index.ts';
+import type { KubeClient, LiveObject, ObjectId } from '../kube/index.ts';
+import type { KubeObject } from '../manifest/index.ts';
+import type { MetricT } from '../analysis/index.ts';
+import { reconcileRollout } from './reconcile.ts';
+import { templateHash } from './run.ts';
+import { API_VERSION, KIND, type ServiceRollout } from './types.ts';
+
+/** The value the metric endpoint answers (or an HTTP status to fail with). */
+let answer: { value: number } | { status: number } = { value: 0.999 };
+let server: Server;
+let url = '';
+beforeAll(async () => {
+  server = createServer((_req, res) => {
+    if ('status' in answer) return void res.writeHead(answer.status).end('broken');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ratio: answer.value }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/ratio`;
+});
+afterAll(() => new Promise((r) => server.close(r)));
+
+const key = (o: { kind?: string; namespace?: string | undefined; name?: string | undefined }) => `${o.kind ?? ''}/${o.namespace ?? ''}/${o.name ?? ''}`;
+const clone = <T>(x: T): T => structuredClone(x);
+
+/** Just enough of an apiserver: objects by kind/ns/name, server-side apply as replace, and the order of writes. */
+class MemoryApi {
+  readonly objects = new Map<string, LiveObject>();
+  readonly writes: { what: string; at: number; object: LiveObject }[] = [];
+  private rv = 1;
+  put(o: KubeObject): LiveObject {
+    const k = key({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+    const prev = this.objects.get(k);
+    const gen = ((prev?.metadata as { generation?: number } | undefined)?.generation ?? 0) + 1;
+    const next = { ...clone(o), metadata: { ...clone(o.metadata), uid: 'uid-1', generation: gen, resourceVersion: String(this.rv++) } } as LiveObject;
+    if (o.kind === 'Deployment') {
+      // kwok-like: every pod is ready at once.
+      const replicas = (o['spec'] as { replicas?: number }).replicas ?? 1;
+      next['status'] = { observedGeneration: gen, replicas, updatedReplicas: replicas, availableReplicas: replicas };
+    } else if (prev?.['status'] !== undefined) next['status'] = prev['status'];
+    this.objects.set(k, next);
+    return next;
+  }
+  client(): KubeClient {
+    const c = {
+      get: (id: ObjectId) => Promise.resolve(clone(this.objects.get(key(id)))),
+      apply: (o: KubeObject) => {
+        const v = this.put(o);
+        this.writes.push({ what: `apply ${o.kind}`, at: Date.now(), object: clone(v) });
+        return Promise.resolve(v);
+      },
+      applyStatus: (o: KubeObject & { status?: unknown }) => {
+        const k = key({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+        const live = this.objects.get(k);
+        if (!live) throw new Error(`${k} not found`);
+        const next = { ...live, status: clone(o.status), metadata: { ...live.metadata, resourceVersion: String(this.rv++) } } as LiveObject;
+        this.objects.set(k, next);
+        this.writes.push({ what: 'status', at: Date.now(), object: clone(next) });
+        return Promise.resolve(next);
+      },
+    };
+    return c as unknown as KubeClient;
+  }
+  rollout(): ServiceRollout {
+    return this.objects.get(key({ kind: KIND, namespace: 'shop', name: 'api' })) as unknown as ServiceRollout;
+  }
+}
+
+const template = (image: string) => ({ metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image }] } });
+
+function setup(metric: Partial<MetricT>, analysis: Record<string, unknown> = {}, count = 2): { api: MemoryApi; ctx: ReconcileContext; events: string[] } {
+  const api = new MemoryApi();
+  const desired = template('api:2');
+  const ro: ServiceRollout = {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name: 'api', namespace: 'shop' },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: 'api' } },
+      template: desired,
+      strategy: {
+        canary: {
+          steps: [{ setWeight: 20 }, { analysis: { count } }],
+          analysis: { ...analysis, metrics: [{ name: 'success-rate', provider: { web: { url, jsonPath: 'ratio' } }, successCondition: 'result >= 0.99', interval: '200ms', ...metric }] },
+        },
+      },
+      trafficRouting: { gatewayAPI: { parentRefs: [{ name: 'gw' }], port: 8080 } },
+    },
+  };
+  api.put(ro);
+  api.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api-stable', namespace: 'shop', annotations: { 'slipway.dev/revision': templateHash(template('api:1')) } }, spec: { replicas: 4, template: template('api:1') } });
+  api.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api-canary', namespace: 'shop', annotations: { 'slipway.dev/revision': templateHash(desired) } }, spec: { replicas: 1, template: desired } });
+  const live = api.rollout();
+  api.objects.set(key({ kind: KIND, namespace: 'shop', name: 'api' }), { ...live, status: { stableRevision: templateHash(template('api:1')), canaryRevision: templateHash(desired), currentStepIndex: 1, weight: 20, phase: 'Progressing', stepStartTime: new Date().toISOString() } });
+  const events: string[] = [];
+  const informer = { get: (name: string, ns: string) => api.objects.get(key({ kind: KIND, namespace: ns, name })), list: () => [] };
+  const ctx = {
+    client: api.client(),
+    informers: { informer: (q: { kind: string }) => (q.kind === KIND ? informer : { get: () => undefined, list: () => [] }) },
+    events: { record: (_o: unknown, type: string, reason: string, message: string) => Promise.resolve(void events.push(`${type} ${reason} ${message}`)) },
+    log: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    registry: new Registry(),
+  } as unknown as ReconcileContext;
+  return { api, ctx, events };
+}
+
+const reconcile = (ctx: ReconcileContext) => reconcileRollout('shop/api', ctx, { apiVersion: API_VERSION, kind: KIND, namespace: 'shop' });
+const routeWeight = (o: LiveObject): number | undefined => ((o['spec'] as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules.at(-1)?.backendRefs.find((b) => b.name === 'api-canary')?.weight);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('inline analysis step in the reconciler', () => {
+  it('healthy: measures, requeues for the next due time, a fresh reconcile does not repeat it, then the step passes', async () => {
+    answer = { value: 0.999 };
+    const { api, ctx, events } = setup({});
+    const first = await reconcile(ctx);
+    let st = api.rollout().status;
+    expect(st?.analysis?.metrics?.[0]).toMatchObject({ name: 'success-rate', phase: 'Running', measured: 1, successful: 1, lastValue: '0.999' });
+    expect(first?.requeueAfterMs).toBeGreaterThan(0);
+    expect(first?.requeueAfterMs).toBeLessThanOrEqual(200);
+    // A restarted controller (a new reconcile, nothing in memory) before the next is due: nothing measured again.
+    await reconcile(ctx);
+    expect(api.rollout().status?.analysis?.metrics?.[0]?.measured).toBe(1);
+    await sleep(210);
+    await reconcile(ctx);
+    st = api.rollout().status;
+    // count 2 reached: the step completed and the run is kept in the status; promotion began.
+    expect(st?.currentStepIndex).toBe(2);
+    expect(st?.analysis).toMatchObject({ stepIndex: 1, phase: 'Successful' });
+    expect(st?.analysis?.metrics?.[0]?.measurements.map((m) => m.phase)).toEqual(['Successful', 'Successful']);
+    const times = st?.analysis?.metrics?.[0]?.measurements.map((m) => Date.parse(m.time)) ?? [];
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(200);
+    expect(events.filter((e) => e.includes('AnalysisMeasurement'))).toHaveLength(2);
+    const metrics = await ctx.registry.getSingleMetricAsString('slipway_analysis_measurements_total');
+    expect(metrics).toContain('slipway_analysis_measurements_total{metric="success-rate",phase="Successful"} 2');
+  });
+
+  it('a failing measurement aborts in the same reconcile: the route goes to 100% stable before the status records it', async () => {
+    answer = { value: 0.8 };
+    const { api, ctx, events } = setup({});
+    const t0 = Date.now();
+    await reconcile(ctx);
+    const route = api.writes.findIndex((w) => w.what === 'apply HTTPRoute' && routeWeight(w.object) === 0);
+    const record = api.writes.findIndex((w) => w.what === 'status' && (w.object['status'] as ServiceRollout['status'])?.analysis?.phase === 'Failed');
+    expect(route).toBeGreaterThanOrEqual(0);
+    expect(record).toBeGreaterThan(route);
+    const st = api.rollout().status;
+    expect(st).toMatchObject({ phase: 'Degraded', weight: 0 });
+    expect(st?.abortReason).toMatch(/analysis at step 2 failed: success-rate: Failed/);
+    const measuredAt = Date.parse(st?.analysis?.metrics?.[0]?.measurements[0]?.time ?? '');
+    expect(measuredAt).toBeGreaterThanOrEqual(t0 - 5);
+    expect((api.writes[route]?.at ?? Infinity) - measuredAt).toBeLessThan(1000);
+    expect(events.some((e) => e.startsWith('Warning AnalysisMeasurement') && e.includes('success-rate Failed (value 0.8)'))).toBe(true);
+  });
+
+  it.each([
+    { name: 'errors beyond consecutiveErrorLimit with onError: abort → aborted', answer: { status: 500 }, metric: { consecutiveErrorLimit: 0 }, analysis: { onError: 'abort' }, phase: 'Degraded' },
+    { name: 'errors beyond consecutiveErrorLimit with onError: pause (the default) → Paused, measuring on', answer: { status: 500 }, metric: { consecutiveErrorLimit: 0 }, analysis: {}, phase: 'Paused' },
+    { name: 'a single error within the limit → still Progressing, never a pass', answer: { status: 503 }, metric: {}, analysis: {}, phase: 'Progressing' },
+  ])('$name', async (c) => {
+    answer = c.answer;
+    const { api, ctx } = setup(c.metric, c.analysis);
+    const r = await reconcile(ctx);
+    const st = api.rollout().status;
+    expect(st?.phase).toBe(c.phase);
+    expect(st?.currentStepIndex).toBe(1);
+    expect(st?.analysis?.metrics?.[0]).toMatchObject({ error: 1, successful: 0 });
+    if (c.phase !== 'Degraded') expect(r?.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  it('paused on errors resumes by itself once measurements recover (Prometheus back)', async () => {
+    answer = { status: 500 };
+    const { api, ctx } = setup({ consecutiveErrorLimit: 0 });
+    await reconcile(ctx);
+    expect(api.rollout().status?.phase).toBe('Paused');
+    answer = { value: 0.999 };
+    await sleep(210);
+    await reconcile(ctx);
+    const st = api.rollout().status;
+    expect(st?.phase).toBe('Progressing');
+    expect(st?.analysis?.metrics?.[0]).toMatchObject({ phase: 'Running', error: 1, successful: 1 });
+  });
+
+  it('a condition that does not compile stops the analysis with the field path, never a pass', async () => {
+    answer = { value: 0.999 };
+    const { api, ctx } = setup({ successCondition: 'result >=' });
+    await reconcile(ctx);
+    const st = api.rollout().status;
+    expect(st?.phase).toBe('Paused');
+    expect(st?.analysis?.phase).toBe('Error');
+    expect(st?.message).toContain('spec.strategy.canary.analysis.metrics[0].successCondition');
+  });
+});
