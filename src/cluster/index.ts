@@ -10,5 +10,4 @@ export { clusterStatus, type ClusterStatus, type ComponentStatus } from './statu
 export { contextName, type Component, type ClusterLayout } from './layout.ts';
 export { SIMULATE_LABEL, ZONES, type Simulation } from './stages.ts';
 
-export { startMetricsSimulator, type SimulatorOptions, type RunningSimulator } from './metrics-simulator.ts';
 export { SIMULATE_METRICS_ANNOTATION } from './simulate-metrics.ts';

@@ -25,10 +25,13 @@ import type { ClusterState } from './state.ts';
 
 export const PROMETHEUS_SCRIPT = fileURLToPath(new URL('../../scripts/install-prometheus.sh', import.meta.url));
 
-/** How to run `slipway` (argv prefix) for the simulator, as for the controller add-on. */
+/** How to run Node for the simulator: the argv prefix (node and its flags) its entry script is appended to. */
 export interface PrometheusAddon {
-  readonly command: readonly string[];
+  readonly node: readonly string[];
 }
+
+/** The simulator's entry: this folder's metrics-simulator-main, .ts in a source checkout, .js in dist/. */
+const SIMULATOR_ENTRY = fileURLToPath(new URL(`./metrics-simulator-main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
 export interface PrometheusPaths {
   readonly dir: string;
@@ -132,7 +135,7 @@ export async function ensureMetricsAddons(
   if (simRunning) sim = { ...simRunning, started: false };
   else {
     const port = await addonPort(state, SIMULATOR_ADDON);
-    const argv = [...addon.command, 'cluster', 'metrics-simulator', '--kubeconfig', layout.kubeconfig, '--listen', `${LOCALHOST}:${port}`];
+    const argv = [...addon.node, '--', SIMULATOR_ENTRY, '--kubeconfig', layout.kubeconfig, '--listen', `${LOCALHOST}:${port}`];
     sim = await startAddon(layout, state, { name: SIMULATOR_ADDON, argv, port, what: 'the workload metrics simulator', hint }, o.timeoutMs);
   }
   await writeTargets(layout, SIMULATOR_ADDON, sim.port);

@@ -11,7 +11,6 @@ import {
   clusterStatus,
   contextName,
   planUp,
-  startMetricsSimulator,
   targetLayout,
   type ClusterStatus,
   type UpPlan,
@@ -85,10 +84,16 @@ function printUp(r: UpResult, seconds: number, io: Io): void {
  */
 function slipwayCommand(): string[] {
   const bin = fileURLToPath(new URL('../../../bin/slipway.js', import.meta.url));
-  // 8 MB semi-spaces, as bin/slipway and the image run it: Node 24 sizes the young generation from
-  // the machine's memory, and the controller then peaks far above what it holds (bench/rollout.ts:
-  // 255 MiB at 200 canaries without, 144 MiB with).
-  return [process.execPath, '--disable-warning=ExperimentalWarning', '--max-semi-space-size=8', '--', bin];
+  return [...nodeCommand(), '--', bin];
+}
+
+/**
+ * This Node with the flags of long-running add-ons: 8 MB semi-spaces, as bin/slipway and the image
+ * run it: Node 24 sizes the young generation from the machine's memory, and the controller then
+ * peaks far above what it holds (bench/rollout.ts: 255 MiB at 200 canaries without, 144 MiB with).
+ */
+function nodeCommand(): string[] {
+  return [process.execPath, '--disable-warning=ExperimentalWarning', '--max-semi-space-size=8'];
 }
 
 function registerUp(cluster: Command, io: Io): void {
@@ -133,7 +138,7 @@ and traffic with the annotation slipway.dev/simulate-metrics: "rps=50,errorRate=
       const { installManifests, CONTROLLER_NAMESPACE } = await import('../../rollout/index.ts');
       const objects = [...installManifests({ image: 'unused', crdsOnly: true }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }];
       const controller = f.controller ? { command: slipwayCommand() } : undefined;
-      const prometheus = f.prometheus ? { command: slipwayCommand() } : undefined;
+      const prometheus = f.prometheus ? { node: nodeCommand() } : undefined;
       const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000, objects, controller, prometheus, crdsDirs: f.crdsDir });
       await runPlan(plan, io);
       printUp(plan.result(), (Date.now() - t0) / 1000, io);
@@ -220,27 +225,5 @@ Examples:
   registerDown(cluster, io);
   registerStatus(cluster, io);
   registerKubeconfig(cluster, io);
-  registerMetricsSimulator(cluster, io);
 }
 
-/** `cluster metrics-simulator` (hidden): the add-on process `cluster up` starts; see src/cluster/metrics-simulator.ts. */
-function registerMetricsSimulator(cluster: Command, io: Io): void {
-  cluster
-    .command('metrics-simulator', { hidden: true })
-    .description('serve simulated HTTP metrics for every Running pod of a local cluster (started by `cluster up`)')
-    .requiredOption('--kubeconfig <file>', 'kubeconfig of the cluster')
-    .option('--listen <host:port>', 'address of /metrics and /healthz (port 0: any free port)', '127.0.0.1:0')
-    .action(async (f: { kubeconfig: string; listen: string }) => {
-      const m = /^(.*):(\d+)$/.exec(f.listen);
-      const port = Number(m?.[2]);
-      if (!m || !Number.isInteger(port) || port > 65535) throw inputError(`--listen ${f.listen}: expected host:port`, { cause: f.listen, expected: 'host:port, e.g. 127.0.0.1:9100' });
-      const ac = new AbortController();
-      const stop = (): void => ac.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      const log = (line: string): void => io.err(`${new Date().toISOString()} ${line}\n`);
-      const sim = await startMetricsSimulator({ kubeconfig: f.kubeconfig, host: m[1] || '127.0.0.1', port, log }, ac.signal);
-      log(`metrics simulator: serving ${sim.url}/metrics`);
-      await sim.done;
-    });
-}
