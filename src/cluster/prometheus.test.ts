@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { controllerArgv } from './addons.ts';
 import { clusterLayout } from './layout.ts';
-import { prometheusArgv, prometheusConfigYaml, prometheusPaths, targetsJson } from './prometheus.ts';
+import { prometheusArgv, prometheusConfigYaml, prometheusPaths, resolvePrometheus, targetsJson } from './prometheus.ts';
 
 const layout = clusterLayout('dev', '/data/dev');
 
@@ -48,5 +48,14 @@ describe('controllerArgv', () => {
     expect(argv.slice(0, 5)).toEqual(['node', '--', 'slipway.js', 'controller', 'run']);
     expect(argv).toContain('127.0.0.1:8090');
     expect(argv.slice(-tail.length)).toEqual(tail);
+  });
+});
+
+describe('resolvePrometheus', () => {
+  it('SLIPWAY_PROMETHEUS_BIN must be an executable file', async () => {
+    await expect(resolvePrometheus({ SLIPWAY_PROMETHEUS_BIN: '/nonexistent/prometheus' })).rejects.toMatchObject({ message: expect.stringMatching(/not an executable file/) as unknown });
+  });
+  it('SLIPWAY_PROMETHEUS_BIN names the binary, without running the install script', async () => {
+    expect(await resolvePrometheus({ SLIPWAY_PROMETHEUS_BIN: process.execPath })).toBe(process.execPath);
   });
 });

@@ -130,28 +130,32 @@ export async function ensureMetricsAddons(
   const paths = prometheusPaths(layout);
   const hint = '`slipway cluster up --no-prometheus` starts the cluster without Prometheus and the simulator';
 
+  // Both start at once (Prometheus needs nothing of the simulator but its port, in a target file).
   const simRunning = runningAddon(state, SIMULATOR_ADDON);
-  let sim: { pid: number; port: number; started: boolean };
-  if (simRunning) sim = { ...simRunning, started: false };
-  else {
-    const port = await addonPort(state, SIMULATOR_ADDON);
-    const argv = [...addon.node, '--', SIMULATOR_ENTRY, '--kubeconfig', layout.kubeconfig, '--listen', `${LOCALHOST}:${port}`];
-    sim = await startAddon(layout, state, { name: SIMULATOR_ADDON, argv, port, what: 'the workload metrics simulator', hint }, o.timeoutMs);
-  }
-  await writeTargets(layout, SIMULATOR_ADDON, sim.port);
-
-  const promRunning = runningAddon(state, PROMETHEUS_ADDON);
-  let prom: { pid: number; port: number; started: boolean };
-  if (promRunning) prom = { ...promRunning, started: false };
-  else {
+  const simPort = simRunning?.port ?? (await addonPort(state, SIMULATOR_ADDON));
+  await writeTargets(layout, SIMULATOR_ADDON, simPort);
+  const startSim = async (): Promise<{ pid: number; port: number; started: boolean }> => {
+    if (simRunning) return { ...simRunning, started: false };
+    const argv = [...addon.node, '--', SIMULATOR_ENTRY, '--kubeconfig', layout.kubeconfig, '--listen', `${LOCALHOST}:${simPort}`];
+    return startAddon(layout, state, { name: SIMULATOR_ADDON, argv, port: simPort, what: 'the workload metrics simulator', hint }, o.timeoutMs);
+  };
+  const startProm = async (): Promise<{ pid: number; port: number; started: boolean }> => {
+    const running = runningAddon(state, PROMETHEUS_ADDON);
+    if (running) return { ...running, started: false };
     const binary = await resolvePrometheus(o.env, o.onLine);
     await mkdir(paths.tsdb, { recursive: true });
     await writeFile(paths.config, prometheusConfigYaml(paths));
     // The controller's target is written when it starts; until then (or with --no-controller) none.
     if (runningAddon(state, CONTROLLER_ADDON) === undefined) await writeTargets(layout, CONTROLLER_ADDON, undefined);
     const port = await addonPort(state, PROMETHEUS_ADDON);
-    prom = await startAddon(layout, state, { name: PROMETHEUS_ADDON, argv: prometheusArgv(binary, paths, port), port, what: 'Prometheus', hint }, o.timeoutMs);
-  }
+    return startAddon(layout, state, { name: PROMETHEUS_ADDON, argv: prometheusArgv(binary, paths, port), port, what: 'Prometheus', hint }, o.timeoutMs);
+  };
+  // Settled, not Promise.all: a failed start must not leave the other one starting unrecorded.
+  const [simR, promR] = await Promise.allSettled([startSim(), startProm()]);
+  if (simR.status === 'rejected') throw simR.reason;
+  if (promR.status === 'rejected') throw promR.reason;
+  const sim = simR.value;
+  const prom = promR.value;
   state.prometheusUrl = `http://${LOCALHOST}:${prom.port}`;
   return {
     simulator: { pid: sim.pid, url: `http://${LOCALHOST}:${sim.port}`, started: sim.started },
