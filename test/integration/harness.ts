@@ -181,14 +181,17 @@ export function kubeconfigWithUser(ns: TestNamespace, user: Record<string, unkno
   return file;
 }
 
-/**
- * Base URL of the run's cluster's Prometheus, as `slipway cluster status` reports it (from the
- * cluster's state file in its data dir, which holds the kubeconfig too).
- */
-export async function testPrometheusUrl(): Promise<string> {
+/** Name and data dir of the run's cluster (a slipway cluster's kubeconfig is in its data dir, next to cluster.json). */
+export function testClusterTarget(): { name: string; dataDir: string } {
   const injected = inject('clusterDataDir');
   const dataDir = injected !== '' ? injected : dirname(testKubeconfigPath());
   const { name } = JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { name: string };
+  return { name, dataDir };
+}
+
+/** Base URL of the run's cluster's Prometheus, as `slipway cluster status` reports it (from the cluster's state). */
+export async function testPrometheusUrl(): Promise<string> {
+  const { name, dataDir } = testClusterTarget();
   const status = await clusterStatus({ name, dataDir });
   if (status.prometheusUrl === undefined) throw new Error(`cluster ${name} at ${dataDir} runs no Prometheus (started with --no-prometheus?)`);
   return status.prometheusUrl;

@@ -3,10 +3,13 @@
  * `slipway.dev/simulate-metrics` and pods without it, asserted through real PromQL against the
  * cluster's real Prometheus (found from the cluster's state, as `cluster status` reports it).
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/index.ts';
 import type { KubeObject } from '../../src/manifest/index.ts';
-import { promQuery, restrictedPod, testPrometheusUrl, useNamespace, waitFor } from './harness.ts';
+import { promQuery, restrictedPod, testClusterTarget, testPrometheusUrl, useNamespace, waitFor } from './harness.ts';
 
 function deployment(name: string, replicas: number, annotations: Record<string, string>): KubeObject {
   const pod = restrictedPod(name, { app: name });
@@ -74,5 +77,23 @@ describe('workload metrics simulator through Prometheus', () => {
     await client.apply({ ...deployment('bad', 0, { 'slipway.dev/simulate-metrics': 'rps=50,errorRate=0.2,latencyP95Ms=120' }), metadata: { name: 'bad', namespace } });
     await waitFor(async () => (await promQuery(prom, `http_requests_total{${sel('bad')}}`)).length === 0, { what: 'the series of the deleted pods to go', timeoutMs: 60_000, intervalMs: 500 });
     expect((await promQuery(prom, `http_requests_total{${sel('good')}}`)).length).toBe(4);
+  });
+});
+
+describe('slipway cluster status shows Prometheus and the simulator', () => {
+  it('text and -o json', async () => {
+    const { name, dataDir } = testClusterTarget();
+    const url = await testPrometheusUrl();
+    const slipway = (...args: string[]): Promise<{ stdout: string }> =>
+      promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, '..', '..', 'bin', 'slipway.js'), 'cluster', 'status', '--name', name, '--data-dir', dataDir, ...args]);
+    const json = JSON.parse((await slipway('-o', 'json')).stdout) as { prometheusUrl?: string; addons: { addon: string; healthy: boolean; healthUrl: string }[] };
+    expect(json.prometheusUrl).toBe(url);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(json.addons.find((a) => a.addon === 'prometheus')).toMatchObject({ healthy: true, healthUrl: `${url}/-/ready` });
+    expect(json.addons.find((a) => a.addon === 'metrics-simulator')).toMatchObject({ healthy: true });
+    const text = (await slipway()).stdout;
+    expect(text).toMatch(/^prometheus\s+\d+\s+yes\s+ok/m);
+    expect(text).toMatch(/^metrics-simulator\s+\d+\s+yes\s+ok/m);
+    expect(text).toContain(`prometheus: ${url}\n`);
   });
 });
