@@ -109,14 +109,14 @@ export async function installObjects(kubeconfig: string, objects: readonly KubeO
 /** Add-on processes, in start order (`down` stops them in reverse, before the control plane). */
 export const SIMULATOR_ADDON = 'metrics-simulator' as const;
 export const PROMETHEUS_ADDON = 'prometheus' as const;
-export const ADDONS = [SIMULATOR_ADDON, PROMETHEUS_ADDON, CONTROLLER_ADDON] as const;
+const ADDONS = [SIMULATOR_ADDON, PROMETHEUS_ADDON, CONTROLLER_ADDON] as const;
 export type AddonName = (typeof ADDONS)[number];
 
 /** Where each add-on answers "ready" on its port. */
 const HEALTH_PATH: Record<AddonName, string> = { [SIMULATOR_ADDON]: '/healthz', [PROMETHEUS_ADDON]: '/-/ready', [CONTROLLER_ADDON]: '/healthz' };
 
-export const addonFiles = (layout: ClusterLayout, name: AddonName): { log: string; pid: string } => ({ log: join(layout.logsDir, `${name}.log`), pid: join(layout.runDir, `${name}.pid`) });
-export const addonHealthUrl = (name: AddonName, port: number): string => `http://${LOCALHOST}:${port}${HEALTH_PATH[name]}`;
+const addonFiles = (layout: ClusterLayout, name: AddonName): { log: string; pid: string } => ({ log: join(layout.logsDir, `${name}.log`), pid: join(layout.runDir, `${name}.pid`) });
+const addonHealthUrl = (name: AddonName, port: number): string => `http://${LOCALHOST}:${port}${HEALTH_PATH[name]}`;
 
 /** The add-on recorded in the state, if its process still runs. */
 export function runningAddon(state: ClusterState, name: AddonName): { pid: number; port: number } | undefined {

@@ -10,4 +10,3 @@ export { clusterStatus, type ClusterStatus, type ComponentStatus } from './statu
 export { contextName, type Component, type ClusterLayout } from './layout.ts';
 export { SIMULATE_LABEL, ZONES, type Simulation } from './stages.ts';
 
-export { SIMULATE_METRICS_ANNOTATION } from './simulate-metrics.ts';

@@ -23,7 +23,7 @@ import { LOCALHOST } from './flags.ts';
 import type { ClusterLayout } from './layout.ts';
 import type { ClusterState } from './state.ts';
 
-export const PROMETHEUS_SCRIPT = fileURLToPath(new URL('../../scripts/install-prometheus.sh', import.meta.url));
+const PROMETHEUS_SCRIPT = fileURLToPath(new URL('../../scripts/install-prometheus.sh', import.meta.url));
 
 /** How to run Node for the simulator: the argv prefix (node and its flags) its entry script is appended to. */
 export interface PrometheusAddon {
@@ -47,7 +47,7 @@ export function prometheusPaths(layout: ClusterLayout): PrometheusPaths {
 }
 
 /** Seconds between two scrapes of the simulator (and between rule evaluations). */
-export const SIMULATOR_SCRAPE_SECONDS = 1;
+const SIMULATOR_SCRAPE_SECONDS = 1;
 
 /** Pure: the generated prometheus.yml. */
 export function prometheusConfigYaml(paths: PrometheusPaths): string {
