@@ -17,7 +17,7 @@ import { runScript } from './binaries.ts';
 import { LOCALHOST } from './flags.ts';
 import { httpGet } from './health.ts';
 import type { ClusterLayout } from './layout.ts';
-import { freePort } from './ports.ts';
+import { freePort, portIsFree } from './ports.ts';
 import { tailFile } from './logs.ts';
 import { isAlive, readPid, removePidFile, startDetached, stopProcess } from './process.ts';
 import type { ClusterState } from './state.ts';
@@ -106,38 +106,83 @@ export async function installObjects(kubeconfig: string, objects: readonly KubeO
   }
 }
 
-const controllerFiles = (layout: ClusterLayout): { log: string; pid: string } => ({ log: join(layout.logsDir, `${CONTROLLER_ADDON}.log`), pid: join(layout.runDir, `${CONTROLLER_ADDON}.pid`) });
+/** Add-on processes, in start order (`down` stops them in reverse, before the control plane). */
+export const SIMULATOR_ADDON = 'metrics-simulator' as const;
+export const PROMETHEUS_ADDON = 'prometheus' as const;
+const ADDONS = [SIMULATOR_ADDON, PROMETHEUS_ADDON, CONTROLLER_ADDON] as const;
+export type AddonName = (typeof ADDONS)[number];
 
-/** Starts the controller unless it runs already; records it in the state. Resolves once /healthz answers. */
-export async function ensureController(layout: ClusterLayout, state: ClusterState, addon: ControllerAddon, timeoutMs: number): Promise<{ pid: number; port: number; started: boolean }> {
-  const prior = state.addons?.[CONTROLLER_ADDON];
-  if (prior && isAlive(prior.pid, basename(prior.command[0] ?? 'node'))) return { pid: prior.pid, port: prior.port, started: false };
-  const [binary, ...prefix] = addon.command;
-  if (binary === undefined) throw internal('no command to run the slipway controller', { cause: addon });
-  const port = await freePort();
-  const files = controllerFiles(layout);
-  const args = [...prefix, 'controller', 'run', '--kubeconfig', layout.kubeconfig, '--metrics-addr', `${LOCALHOST}:${port}`, '--lease-namespace', 'slipway-system', '--id', `cluster-${layout.name}`];
+/** Where each add-on answers "ready" on its port. */
+const HEALTH_PATH: Record<AddonName, string> = { [SIMULATOR_ADDON]: '/healthz', [PROMETHEUS_ADDON]: '/-/ready', [CONTROLLER_ADDON]: '/healthz' };
+
+const addonFiles = (layout: ClusterLayout, name: AddonName): { log: string; pid: string } => ({ log: join(layout.logsDir, `${name}.log`), pid: join(layout.runDir, `${name}.pid`) });
+const addonHealthUrl = (name: AddonName, port: number): string => `http://${LOCALHOST}:${port}${HEALTH_PATH[name]}`;
+
+/** The add-on recorded in the state, if its process still runs. */
+export function runningAddon(state: ClusterState, name: AddonName): { pid: number; port: number } | undefined {
+  const prior = state.addons?.[name];
+  return prior && isAlive(prior.pid, basename(prior.command[0] ?? 'node')) ? { pid: prior.pid, port: prior.port } : undefined;
+}
+
+/** A port for an add-on: the one it had before when still free (URLs handed out keep working), else a fresh one. */
+export async function addonPort(state: ClusterState, name: AddonName): Promise<number> {
+  const prior = state.addons?.[name]?.port;
+  return prior !== undefined && (await portIsFree(prior)) ? prior : freePort();
+}
+
+export interface AddonStart {
+  readonly name: AddonName;
+  /** Full argv: the binary, then its arguments. */
+  readonly argv: readonly string[];
+  readonly port: number;
+  /** For messages: "the slipway controller". */
+  readonly what: string;
+  /** How to start the cluster without it. */
+  readonly hint: string;
+}
+
+/** Starts an add-on detached, records it in the state, and resolves once its health URL answers 200. */
+export async function startAddon(layout: ClusterLayout, state: ClusterState, a: AddonStart, timeoutMs: number): Promise<{ pid: number; port: number; started: true }> {
+  const [binary, ...args] = a.argv;
+  if (binary === undefined) throw internal(`no command to run ${a.what}`, { cause: a });
+  const files = addonFiles(layout, a.name);
   const pid = await startDetached({ binary, args, logFile: files.log, pidFile: files.pid, cwd: layout.dataDir });
-  state.addons = { ...state.addons, [CONTROLLER_ADDON]: { pid, port, command: [...addon.command] } };
+  state.addons = { ...state.addons, [a.name]: { pid, port: a.port, command: [...a.argv] } };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if ((await controllerHealth(port)).healthy) return { pid, port, started: true };
+    if ((await addonHealth(a.name, a.port)).healthy) return { pid, port: a.port, started: true };
     const exited = !isAlive(pid, basename(binary));
     if (exited || Date.now() > deadline) {
-      const why = exited ? 'exited' : `did not answer /healthz within ${Math.round(timeoutMs / 1000)}s`;
+      const why = exited ? 'exited' : `did not answer ${HEALTH_PATH[a.name]} within ${Math.round(timeoutMs / 1000)}s`;
       const tail = await tailFile(files.log, 15);
-      throw clusterUnavailable(`the slipway controller ${why}${tail ? `\n  last lines of ${files.log}:\n${tail.replace(/^/gm, '    ')}` : ''}`, {
+      throw clusterUnavailable(`${a.what} ${why}${tail ? `\n  last lines of ${files.log}:\n${tail.replace(/^/gm, '    ')}` : ''}`, {
         cause: pid,
-        hint: `its log: ${files.log}; \`slipway cluster up --no-controller\` starts the cluster without it`,
+        hint: `its log: ${files.log}; ${a.hint}`,
       });
     }
     await sleep(200);
   }
 }
 
-async function controllerHealth(port: number): Promise<{ healthy: boolean; detail: string }> {
+/**
+ * Pure: the controller add-on's command line. With Prometheus on the cluster, the controller gets
+ * its URL (`--prometheus-url`, the flag of `slipway controller run`).
+ */
+export function controllerArgv(addon: ControllerAddon, layout: ClusterLayout, port: number, prometheusUrl?: string): string[] {
+  return [...addon.command, 'controller', 'run', '--kubeconfig', layout.kubeconfig, '--metrics-addr', `${LOCALHOST}:${port}`, '--lease-namespace', 'slipway-system', '--id', `cluster-${layout.name}`, ...(prometheusUrl !== undefined ? ['--prometheus-url', prometheusUrl] : [])];
+}
+
+/** Starts the controller unless it runs already; records it in the state. Resolves once /healthz answers. */
+export async function ensureController(layout: ClusterLayout, state: ClusterState, addon: ControllerAddon, timeoutMs: number, prometheusUrl?: string): Promise<{ pid: number; port: number; started: boolean }> {
+  const prior = runningAddon(state, CONTROLLER_ADDON);
+  if (prior) return { ...prior, started: false };
+  const port = await freePort();
+  return startAddon(layout, state, { name: CONTROLLER_ADDON, argv: controllerArgv(addon, layout, port, prometheusUrl), port, what: 'the slipway controller', hint: '`slipway cluster up --no-controller` starts the cluster without it' }, timeoutMs);
+}
+
+async function addonHealth(name: AddonName, port: number): Promise<{ healthy: boolean; detail: string }> {
   try {
-    const r = await httpGet({ url: `http://${LOCALHOST}:${port}/healthz` });
+    const r = await httpGet({ url: addonHealthUrl(name, port) });
     return r.status === 200 ? { healthy: true, detail: 'ok' } : { healthy: false, detail: `HTTP ${r.status}` };
   } catch (e) {
     return { healthy: false, detail: e instanceof Error ? e.message : String(e) };
@@ -155,23 +200,35 @@ export interface AddonStatus {
 }
 
 export async function addonStatuses(layout: ClusterLayout, state: ClusterState): Promise<AddonStatus[]> {
-  const a = state.addons?.[CONTROLLER_ADDON];
-  if (!a) return [];
-  const files = controllerFiles(layout);
-  const base = { addon: CONTROLLER_ADDON, pid: a.pid, healthUrl: `http://${LOCALHOST}:${a.port}/healthz`, log: files.log };
-  if (!isAlive(a.pid, basename(a.command[0] ?? 'node'))) return [{ ...base, alive: false, healthy: false, detail: 'process exited' }];
-  const h = await controllerHealth(a.port);
-  return [{ ...base, alive: true, healthy: h.healthy, detail: h.detail }];
+  const out: AddonStatus[] = [];
+  for (const name of ADDONS) {
+    const a = state.addons?.[name];
+    if (!a) continue;
+    const base = { addon: name, pid: a.pid, healthUrl: addonHealthUrl(name, a.port), log: addonFiles(layout, name).log };
+    if (!isAlive(a.pid, basename(a.command[0] ?? 'node'))) {
+      out.push({ ...base, alive: false, healthy: false, detail: 'process exited' });
+      continue;
+    }
+    const h = await addonHealth(name, a.port);
+    out.push({ ...base, alive: true, healthy: h.healthy, detail: h.detail });
+  }
+  return out;
 }
 
-/** Stops the add-on processes (before the control plane: they are its clients). */
-export async function stopAddons(layout: ClusterLayout, state: ClusterState | undefined): Promise<{ component: typeof CONTROLLER_ADDON; pid: number; how: 'not-running' | 'terminated' | 'killed' }[]> {
-  const files = controllerFiles(layout);
-  const a = state?.addons?.[CONTROLLER_ADDON];
-  const pid = a?.pid ?? (await readPid(files.pid));
-  if (pid === undefined) return [];
-  const how = await stopProcess({ pid, binaryName: basename(a?.command[0] ?? 'node') });
-  await removePidFile(files.pid);
-  if (state?.addons) state.addons = Object.fromEntries(Object.entries(state.addons).filter(([k]) => k !== CONTROLLER_ADDON));
-  return [{ component: CONTROLLER_ADDON, pid, how }];
+/** Stops the add-on processes, last started first (before the control plane: they are its clients). */
+export async function stopAddons(layout: ClusterLayout, state: ClusterState | undefined): Promise<{ component: AddonName; pid: number; how: 'not-running' | 'terminated' | 'killed' }[]> {
+  const out: { component: AddonName; pid: number; how: 'not-running' | 'terminated' | 'killed' }[] = [];
+  for (const name of [...ADDONS].reverse()) {
+    const files = addonFiles(layout, name);
+    const a = state?.addons?.[name];
+    // The pid file is written before cluster.json: trust whichever we have.
+    const pid = a?.pid ?? (await readPid(files.pid));
+    if (pid === undefined) continue;
+    const binaryName = basename(a?.command[0] ?? (name === PROMETHEUS_ADDON ? 'prometheus' : 'node'));
+    out.push({ component: name, pid, how: await stopProcess({ pid, binaryName }) });
+    await removePidFile(files.pid);
+    if (state?.addons) state.addons = Object.fromEntries(Object.entries(state.addons).filter(([k]) => k !== name));
+    if (state && name === PROMETHEUS_ADDON) delete state.prometheusUrl;
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { notFound } from '../errors/index.ts';
 import { COMPONENTS, contextName, type ClusterLayout, type Component } from './layout.ts';
-import { stopAddons, type CONTROLLER_ADDON } from './addons.ts';
+import { stopAddons, type AddonName } from './addons.ts';
 import { readPid, removePidFile, stopProcess } from './process.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
 import { removeFromUserKubeconfig } from './user-kubeconfig.ts';
@@ -17,7 +17,7 @@ export interface DownOptions extends ClusterTarget {
 export interface DownResult {
   readonly name: string;
   readonly dataDir: string;
-  readonly stopped: readonly { readonly component: Component | typeof CONTROLLER_ADDON; readonly pid: number; readonly how: 'not-running' | 'terminated' | 'killed' }[];
+  readonly stopped: readonly { readonly component: Component | AddonName; readonly pid: number; readonly how: 'not-running' | 'terminated' | 'killed' }[];
   readonly deleted: boolean;
   /** User kubeconfigs our context, cluster and user were removed from (`--delete`). */
   readonly unmergedFrom: readonly string[];

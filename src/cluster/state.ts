@@ -20,8 +20,10 @@ export interface ClusterState {
    * (A string in state files written before `up` merged by default.)
    */
   mergedInto?: string[];
-  /** Processes started besides the control plane (the slipway controller), by name. */
+  /** Processes started besides the control plane (metrics simulator, Prometheus, slipway controller), by name. */
   addons?: Record<string, { readonly pid: number; readonly port: number; readonly command: readonly string[] }>;
+  /** Base URL of the cluster's Prometheus (`http://127.0.0.1:<port>`) while it runs; absent with `--no-prometheus` or after `down`. */
+  prometheusUrl?: string;
 }
 
 export async function readState(file: string): Promise<ClusterState | undefined> {

@@ -30,8 +30,10 @@ export interface ClusterStatus {
   /** `running`: all components alive and healthy; `stopped`: none alive; `degraded`: anything else. */
   readonly phase: 'running' | 'stopped' | 'degraded';
   readonly components: readonly ComponentStatus[];
-  /** Processes besides the control plane (the slipway controller). */
+  /** Processes besides the control plane (metrics simulator, Prometheus, slipway controller). */
   readonly addons: readonly AddonStatus[];
+  /** The cluster's Prometheus (base URL of its HTTP API), when `up` started one. */
+  readonly prometheusUrl?: string;
 }
 
 export async function clusterStatus(opts: ClusterTarget): Promise<ClusterStatus> {
@@ -63,5 +65,6 @@ export async function clusterStatus(opts: ClusterTarget): Promise<ClusterStatus>
     phase: up === COMPONENTS.length && addons.every((a) => a.alive && a.healthy) ? 'running' : anyAlive ? 'degraded' : 'stopped',
     components,
     addons,
+    ...(state.prometheusUrl !== undefined ? { prometheusUrl: state.prometheusUrl } : {}),
   };
 }

@@ -28,7 +28,8 @@ import { defaultStorageClass, kwokConfigYaml, nodeObjects } from './stages.ts';
 import { ensureNode, ensureStorageClass, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists } from './client.ts';
 import { stopComponents } from './down.ts';
 import { tailFile } from './logs.ts';
-import { crdsSource, ensureController, installObjects, readCrds, resolveCrdsDirs, stopAddons, type ControllerAddon } from './addons.ts';
+import { CONTROLLER_ADDON, crdsSource, ensureController, installObjects, readCrds, resolveCrdsDirs, stopAddons, type ControllerAddon } from './addons.ts';
+import { ensureMetricsAddons, writeTargets, type MetricsAddons, type PrometheusAddon } from './prometheus.ts';
 import type { KubeObject } from '../manifest/index.ts';
 
 export interface UpOptions extends ClusterTarget {
@@ -59,6 +60,11 @@ export interface UpOptions extends ClusterTarget {
   readonly objects?: readonly KubeObject[] | undefined;
   /** Start the slipway controller as one more component (the CLI does, unless --no-controller). */
   readonly controller?: ControllerAddon | undefined;
+  /**
+   * Start the workload metrics simulator and Prometheus (the CLI does, unless --no-prometheus);
+   * `command` runs slipway, for the simulator. The controller then gets `--prometheus-url`.
+   */
+  readonly prometheus?: PrometheusAddon | undefined;
 }
 
 export interface UpResult {
@@ -75,6 +81,9 @@ export interface UpResult {
   readonly mergedInto?: string;
   /** The slipway controller, when started: its pid and /healthz URL. */
   readonly controller?: { readonly pid: number; readonly url: string };
+  /** Prometheus and the workload metrics simulator, when started: pid and base URL of each. */
+  readonly prometheus?: { readonly pid: number; readonly url: string };
+  readonly simulator?: { readonly pid: number; readonly url: string };
 }
 
 /** @public: part of the folder API (re-exported by index.ts). */
@@ -101,6 +110,8 @@ interface Ctx {
   version: string;
   mergedInto?: string;
   controller?: { pid: number; url: string };
+  prometheus?: { pid: number; url: string };
+  simulator?: { pid: number; url: string };
 }
 
 const binaryOf = (c: Component): string => c;
@@ -249,14 +260,24 @@ export function planUp(opts: UpOptions): UpPlan {
   if (installCrds) {
     steps.push(crdsStep(opts, env, layout.kubeconfig, timeoutMs));
   }
+  const metrics = opts.prometheus;
+  if (metrics) {
+    steps.push(
+      metricsStep(layout, metrics, { env, timeoutMs }, () => need('state'), (m) => {
+        ctx.simulator = { pid: m.simulator.pid, url: m.simulator.url };
+        ctx.prometheus = { pid: m.prometheus.pid, url: m.prometheus.url };
+      }),
+    );
+  }
   const addon = opts.controller;
   if (addon) {
     steps.push({
       title: 'Start the slipway controller',
       run: async (report) => {
         const state = need('state');
-        const c = await ensureController(layout, state, addon, timeoutMs);
+        const c = await ensureController(layout, state, addon, timeoutMs, state.prometheusUrl);
         await writeState(layout.stateFile, state);
+        if (state.prometheusUrl !== undefined) await writeTargets(layout, CONTROLLER_ADDON, c.port);
         ctx.controller = { pid: c.pid, url: `http://${LOCALHOST}:${c.port}` };
         report(`${c.started ? 'started' : 'already running'}: pid ${c.pid}, ${ctx.controller.url}/healthz`);
         return c.started ? 'done' : 'skipped';
@@ -297,6 +318,8 @@ export function planUp(opts: UpOptions): UpPlan {
       alreadyRunning: ctx.alreadyRunning,
       ...(ctx.mergedInto !== undefined ? { mergedInto: ctx.mergedInto } : {}),
       ...(ctx.controller !== undefined ? { controller: ctx.controller } : {}),
+      ...(ctx.prometheus !== undefined ? { prometheus: ctx.prometheus } : {}),
+      ...(ctx.simulator !== undefined ? { simulator: ctx.simulator } : {}),
     }),
   };
 }
@@ -324,6 +347,24 @@ function crdsStep(opts: UpOptions, env: NodeJS.ProcessEnv, kubeconfig: string, t
   };
 }
 
+/** Starts the workload metrics simulator and Prometheus (see prometheus.ts); records them in the state even when one fails, so cleanup stops it. */
+function metricsStep(layout: ClusterLayout, addon: PrometheusAddon, o: { readonly env: NodeJS.ProcessEnv; readonly timeoutMs: number }, state: () => ClusterState, done: (m: MetricsAddons) => void): UpStep {
+  return {
+    title: 'Start the workload metrics simulator and Prometheus',
+    run: async (report) => {
+      const s = state();
+      try {
+        const m = await ensureMetricsAddons(layout, s, addon, { ...o, onLine: report });
+        done(m);
+        report(`simulator pid ${m.simulator.pid} ${m.simulator.url}/metrics; Prometheus pid ${m.prometheus.pid} ${m.prometheus.url}`);
+        return m.simulator.started || m.prometheus.started ? 'done' : 'skipped';
+      } finally {
+        await writeState(layout.stateFile, s);
+      }
+    },
+  };
+}
+
 /** Runs a plan without any progress display (tests, scripts). */
 export async function clusterUp(opts: UpOptions, onLine?: (step: string, line: string) => void): Promise<UpResult> {
   const plan = planUp(opts);
@@ -342,7 +383,7 @@ function withCleanup(step: UpStep, layout: ClusterLayout, state: () => ClusterSt
         const s = state();
         // SLIPWAY_KEEP_FAILED=1 leaves the processes up to debug a failed start by hand.
         if (s && (Object.keys(s.pids).length > 0 || Object.keys(s.addons ?? {}).length > 0) && process.env['SLIPWAY_KEEP_FAILED'] !== '1') {
-          // The controller first: it is a client of the control plane (and may be what failed).
+          // The add-ons first: they are clients of the control plane (and may be what failed).
           await stopAddons(layout, s).catch(() => undefined);
           await stopComponents(layout, s).catch(() => undefined);
           s.pids = {};

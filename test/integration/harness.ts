@@ -10,10 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { AppsV1Api, CoreV1Api, KubeConfig, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import { clusterStatus } from '../../src/cluster/index.ts';
 
 /** The run's admin kubeconfig path. */
 export function testKubeconfigPath(): string {
@@ -178,4 +179,28 @@ export function kubeconfigWithUser(ns: TestNamespace, user: Record<string, unkno
     }),
   );
   return file;
+}
+
+/** Name and data dir of the run's cluster (a slipway cluster's kubeconfig is in its data dir, next to cluster.json). */
+export function testClusterTarget(): { name: string; dataDir: string } {
+  const injected = inject('clusterDataDir');
+  const dataDir = injected !== '' ? injected : dirname(testKubeconfigPath());
+  const { name } = JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { name: string };
+  return { name, dataDir };
+}
+
+/** Base URL of the run's cluster's Prometheus, as `slipway cluster status` reports it (from the cluster's state). */
+export async function testPrometheusUrl(): Promise<string> {
+  const { name, dataDir } = testClusterTarget();
+  const status = await clusterStatus({ name, dataDir });
+  if (status.prometheusUrl === undefined) throw new Error(`cluster ${name} at ${dataDir} runs no Prometheus (started with --no-prometheus?)`);
+  return status.prometheusUrl;
+}
+
+/** One instant PromQL query; the result vector as label sets and numbers. */
+export async function promQuery(url: string, query: string): Promise<{ metric: Record<string, string>; value: number }[]> {
+  const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query })}`);
+  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
+  if (body.status !== 'success' || body.data?.resultType !== 'vector') throw new Error(`PromQL ${query}: ${body.error ?? JSON.stringify(body)}`);
+  return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }

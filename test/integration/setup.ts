@@ -32,10 +32,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-it-'));
   const t0 = Date.now();
-  // Like `slipway cluster up`: the third-party and slipway CRDs, and a slipway controller.
+  // Like `slipway cluster up`: the third-party and slipway CRDs, a slipway controller, Prometheus.
   const objects = [...installManifests({ image: 'unused', crdsOnly: true }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }];
   const controller = { command: [process.execPath, '--disable-warning=ExperimentalWarning', join(import.meta.dirname, '..', '..', 'bin', 'slipway.js')] };
-  const up = await clusterUp({ name: 'it', dataDir, nodes: 3, objects, controller }, (step, line) => {
+  // And Prometheus with the workload metrics simulator; its URL is in the state (`prometheusUrl`).
+  const prometheus = { node: [process.execPath, '--disable-warning=ExperimentalWarning'] };
+  const up = await clusterUp({ name: 'it', dataDir, nodes: 3, objects, controller, prometheus }, (step, line) => {
     if (process.env['SLIPWAY_DEBUG']) process.stderr.write(`[cluster] ${step}: ${line}\n`);
   });
   process.stderr.write(`[integration] control plane ${up.serverVersion} up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${up.server} (${dataDir})\n`);

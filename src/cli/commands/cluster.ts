@@ -72,6 +72,8 @@ function printUp(r: UpResult, seconds: number, io: Io): void {
   io.out(`${c.green('✔')} ${head}: Kubernetes ${r.serverVersion}, ${r.nodes} simulated nodes, ${r.server}\n`);
   io.out(`  kubeconfig: ${r.kubeconfig} (context ${r.context})\n`);
   if (r.controller !== undefined) io.out(`  slipway controller: pid ${r.controller.pid}, ${r.controller.url}/healthz\n`);
+  if (r.prometheus !== undefined) io.out(`  prometheus: pid ${r.prometheus.pid}, ${r.prometheus.url}\n`);
+  if (r.simulator !== undefined) io.out(`  metrics simulator: pid ${r.simulator.pid}, ${r.simulator.url}/metrics\n`);
   if (r.mergedInto !== undefined) io.out(`  context ${r.context} merged into ${r.mergedInto} and made current: kubectl and slipway use it\n`);
   else io.out(`\n  export KUBECONFIG=${r.kubeconfig}\n`);
 }
@@ -82,10 +84,16 @@ function printUp(r: UpResult, seconds: number, io: Io): void {
  */
 function slipwayCommand(): string[] {
   const bin = fileURLToPath(new URL('../../../bin/slipway.js', import.meta.url));
-  // 8 MB semi-spaces, as bin/slipway and the image run it: Node 24 sizes the young generation from
-  // the machine's memory, and the controller then peaks far above what it holds (bench/rollout.ts:
-  // 255 MiB at 200 canaries without, 144 MiB with).
-  return [process.execPath, '--disable-warning=ExperimentalWarning', '--max-semi-space-size=8', '--', bin];
+  return [...nodeCommand(), '--', bin];
+}
+
+/**
+ * This Node with the flags of long-running add-ons: 8 MB semi-spaces, as bin/slipway and the image
+ * run it: Node 24 sizes the young generation from the machine's memory, and the controller then
+ * peaks far above what it holds (bench/rollout.ts: 255 MiB at 200 canaries without, 144 MiB with).
+ */
+function nodeCommand(): string[] {
+  return [process.execPath, '--disable-warning=ExperimentalWarning', '--max-semi-space-size=8'];
 }
 
 function registerUp(cluster: Command, io: Io): void {
@@ -97,6 +105,7 @@ function registerUp(cluster: Command, io: Io): void {
     .option('--no-merge-kubeconfig', "leave $KUBECONFIG and ~/.kube/config alone (use `slipway cluster kubeconfig`)")
     .option('--timeout <seconds>', 'per wait (apiserver ready, nodes Ready, …)', (v) => Number(v), 120)
     .option('--no-controller', 'do not start the slipway controller (progressive delivery) with the cluster')
+    .option('--no-prometheus', 'do not start Prometheus and the workload metrics simulator with the cluster')
     .option(
       '--crds-dir <dir>',
       'folder of third-party CRD YAML files to install instead of the pinned Gateway API and Istio ones; repeatable (default: $SLIPWAY_CRDS_DIR, colon-separated, or scripts/fetch-crds.sh)',
@@ -107,7 +116,9 @@ function registerUp(cluster: Command, io: Io): void {
       `
 Besides the control plane, the cluster gets the Gateway API (standard channel) and Istio
 networking CRDs, slipway's ServiceRollout CRD and the slipway-system namespace, and runs the
-slipway controller (canary releases) as one more component; \`cluster status\` lists it.
+slipway controller (canary releases), Prometheus (2.42, on 127.0.0.1) and a workload metrics
+simulator (HTTP metrics for every Running pod) as more components; \`cluster status\` lists them
+and prints Prometheus' URL.
 
 The context slipway-<name> is merged into your kubeconfig and made current, as kind and k3d do:
 into $KUBECONFIG (with several files, the first that exists), else ~/.kube/config. Other
@@ -119,14 +130,16 @@ Examples:
   slipway cluster up --no-merge-kubeconfig    leave ~/.kube/config alone, then:
   eval "$(slipway cluster kubeconfig --export)"
 
-Pods simulate failures with the label slipway.dev/simulate=never-ready|crash-loop|slow-ready.`,
+Pods simulate failures with the label slipway.dev/simulate=never-ready|crash-loop|slow-ready,
+and traffic with the annotation slipway.dev/simulate-metrics: "rps=50,errorRate=0.01,latencyP95Ms=120".`,
     )
-    .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number; controller: boolean; crdsDir?: string[] }) => {
+    .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number; controller: boolean; prometheus: boolean; crdsDir?: string[] }) => {
       const t0 = Date.now();
       const { installManifests, CONTROLLER_NAMESPACE } = await import('../../rollout/index.ts');
       const objects = [...installManifests({ image: 'unused', crdsOnly: true }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }];
       const controller = f.controller ? { command: slipwayCommand() } : undefined;
-      const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000, objects, controller, crdsDirs: f.crdsDir });
+      const prometheus = f.prometheus ? { node: nodeCommand() } : undefined;
+      const plan = planUp({ name: f.name, dataDir: f.dataDir, nodes: f.nodes, binDir: f.binDir, mergeKubeconfig: f.mergeKubeconfig, timeoutMs: f.timeout * 1000, objects, controller, prometheus, crdsDirs: f.crdsDir });
       await runPlan(plan, io);
       printUp(plan.result(), (Date.now() - t0) / 1000, io);
     });
@@ -158,6 +171,7 @@ function printStatus(s: ClusterStatus, io: Io): void {
     const health = a.healthy ? c.green('ok') : c.red(a.detail);
     io.out(`${a.addon.padEnd(24)} ${String(a.pid ?? '-').padEnd(8)} ${(a.alive ? 'yes' : c.red('no')).padEnd(a.alive ? 6 : 6 + c.red('').length)} ${health}  ${c.dim(a.healthUrl)}\n`);
   }
+  if (s.prometheusUrl !== undefined) io.out(`prometheus: ${s.prometheusUrl}\n`);
   if (s.phase !== 'running') {
     const bad = [...s.components, ...s.addons].filter((x) => !x.healthy);
     for (const x of bad) io.out(`  ${c.dim(`log: ${x.log}`)}\n`);
@@ -212,3 +226,4 @@ Examples:
   registerStatus(cluster, io);
   registerKubeconfig(cluster, io);
 }
+
