@@ -2,21 +2,21 @@
  * Canary analysis end to end: a real `slipway controller run` process, the real local control
  * plane, the cluster's real Prometheus scraping the workload metrics simulator (pods annotated
  * `slipway.dev/simulate-metrics`), and the SLO metrics slipway generates. Needs the Prometheus
- * of the test cluster: SLIPWAY_TEST_PROMETHEUS_URL (set by test/integration/setup.ts once the
- * cluster runs Prometheus); without it the suite skips locally and fails under CI=true.
+ * of the test cluster, found as `slipway cluster status` finds it (testPrometheusUrl): a test
+ * cluster without Prometheus fails the suite rather than skipping it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sloMetrics, type MetricT } from '../../src/analysis/index.ts';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import type { ServiceRollout, StepT } from '../../src/rollout/index.ts';
-import { testKubeconfigPath, useNamespace, waitFor, type TestNamespace } from './harness.ts';
+import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
 import { cli, ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
 
-const prometheusUrl = process.env['SLIPWAY_TEST_PROMETHEUS_URL'] ?? '';
-const skip = prometheusUrl === '' && process.env['CI'] !== 'true';
+let prometheusUrl = '';
 
 beforeAll(async () => {
-  if (!skip) await ensureCrds(testKubeconfigPath());
+  prometheusUrl = await testPrometheusUrl();
+  await ensureCrds(testKubeconfigPath());
 });
 
 const SLO = { successRate: 99, latencyP95Ms: 200 };
@@ -56,7 +56,7 @@ const routeCanaryWeight = (route: LiveObject | undefined): number | undefined =>
 
 const STEPS: StepT[] = [{ setWeight: 20 }, { analysis: { count: 3 } }, { setWeight: 50 }, { analysis: { count: 3 } }];
 
-describe.skipIf(skip)('rollout analysis on the real Prometheus', () => {
+describe('rollout analysis on the real Prometheus', () => {
   const ns = useNamespace('rollout-analysis');
 
   it('a healthy canary (errorRate=0.001) promotes through every step, each analysis passing', async () => {
