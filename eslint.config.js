@@ -22,7 +22,8 @@ const LAYERS = {
   ci: ['errors', 'manifest', 'appspec', 'render'],
   kube: ['errors', 'manifest'],
   cluster: ['errors', 'manifest', 'kube'],
-  sync: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'kube'],
+  // Post-deploy verification of rolling releases measures SLOs with the analysis engine (src/sync/verify.ts).
+  sync: ['errors', 'files', 'manifest', 'appspec', 'render', 'lint', 'kube', 'analysis'],
   controller: ['errors', 'manifest', 'kube'],
   // Metric providers, CEL conditions, measurement scheduling and verdicts (progressive delivery's analysis).
   analysis: ['errors', 'manifest', 'kube'],

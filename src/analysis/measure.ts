@@ -40,7 +40,7 @@ export async function measure(metric: MetricT, conditions: Conditions, env: Prov
   if (nd !== undefined && metric.noData) {
     if ('error' in nd) return { time: at, phase: 'Error', message: cut(`no-data query: ${nd.error}`) };
     const requests = nd.values.reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0);
-    if (requests < metric.noData.minimum) return { time: at, phase: 'NoData', value: formatValue('value' in out ? out.value : undefined), message: `not enough traffic: ${formatValue(requests)} requests, fewer than the minimum ${metric.noData.minimum}` };
+    if (requests < metric.noData.minimum) return { time: at, phase: 'NoData', ...('value' in out ? { value: formatValue(out.value) } : {}), message: `not enough traffic: ${formatValue(requests)} requests, fewer than the minimum ${metric.noData.minimum}` };
   }
   if ('noData' in out) return { time: at, phase: 'NoData', message: cut(out.noData) };
   const verdict = judge(conditions, out.value);

@@ -34,3 +34,19 @@ describe('sloMetrics', () => {
     expect(new RegExp(`^(?:${podsRegex('web-canary')})$`).test(pod)).toBe(match);
   });
 });
+
+describe('podsRegex with a pod-template-hash: only that ReplicaSet\'s pods (a rolling release\'s new pods)', () => {
+  it.each([
+    ['web-5d8f7c9b6-x7k2p', true],
+    ['web-7c4b9d8f5-x7k2p', false], // the previous ReplicaSet, still terminating
+    ['web-5d8f7c9b6', false],
+    ['api.v2-5d8f7c9b6-x7k2p', false],
+  ])('podsRegex(web, 5d8f7c9b6) on %s: %s', (pod, match) => {
+    expect(new RegExp(`^(?:${podsRegex('web', '5d8f7c9b6')})$`).test(pod)).toBe(match);
+  });
+
+  it('dots in the name match only dots', () => {
+    expect(new RegExp(`^(?:${podsRegex('api.v2', 'abc')})$`).test('api.v2-abc-x1')).toBe(true);
+    expect(new RegExp(`^(?:${podsRegex('api.v2', 'abc')})$`).test('apixv2-abc-x1')).toBe(false);
+  });
+});

@@ -33,9 +33,13 @@ const SLO_DEFAULTS = {
 /** Names of the metrics {@link sloMetrics} makes. */
 const SLO_METRIC_NAMES = { successRate: 'success-rate', latencyP95: 'latency-p95' } as const;
 
-/** The PromQL regex of a Deployment's pod names (`<deployment>-<template hash>-<suffix>`), as Flagger selects a canary's pods. */
-export function podsRegex(deployment: string): string {
-  return `${deployment.replaceAll('.', '[.]')}-[a-z0-9]+-[a-z0-9]+`;
+/**
+ * The PromQL regex of a Deployment's pod names (`<deployment>-<template hash>-<suffix>`), as Flagger
+ * selects a canary's pods; with `templateHash`, only the pods of that ReplicaSet (its
+ * `pod-template-hash`): a rolling release's new pods, not the old ones still terminating.
+ */
+export function podsRegex(deployment: string, templateHash?: string): string {
+  return `${deployment.replaceAll('.', '[.]')}-${templateHash ?? '[a-z0-9]+'}-[a-z0-9]+`;
 }
 
 const num = (n: number): string => String(Number(n.toPrecision(6)));

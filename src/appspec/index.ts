@@ -12,6 +12,15 @@ export {
   parseStrategyAnnotations,
   type WorkloadStrategy,
 } from './strategy.ts';
+export {
+  VERIFICATION_ANNOTATION,
+  VERIFICATION_DEFAULTS,
+  verificationOf,
+  verificationAnnotations,
+  parseVerificationAnnotation,
+  durationMs,
+  type VerificationSpec,
+} from './verification.ts';
 export { loadSpec, inEnvironment } from './load.ts';
 export { environmentNames, resolveEnvironment, locateInEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
 export { parseFormattedPath } from './source.ts';

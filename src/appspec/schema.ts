@@ -342,6 +342,16 @@ export const BlueGreen = Obj(
 /** Who executes a strategy, said once for the schema text (see src/appspec/strategy.ts). */
 const PROGRESSIVE =
   'Declared here, kept on the rendered Deployment as its slipway.dev/strategy* annotations. canary: `slipway deploy` hands the service to the slipway controller as a ServiceRollout, which runs the steps (docs/rollout.md). blueGreen: `slipway deploy` hands the service and its Service to the controller, which runs the new version behind a `<service>-preview` Service and switches the Service on promotion (docs/rollout.md).';
+/** `strategy.verification` of a rolling service (src/appspec/verification.ts has the defaults and the workload annotation). */
+export const VerificationSettings = Obj(
+  {
+    duration: Opt({ ...Duration, description: 'The longest verification may take. It ends as soon as every SLO passed `count` measurements, or at once when one fails; whatever has not passed by then (too little traffic, Prometheus unreachable) fails it. @default 2m' }),
+    interval: Opt({ ...Duration, description: 'Time between measurements. @default 1s' }),
+    count: Opt(Int32({ minimum: 1, description: 'Passing measurements each SLO needs. @default 5' })),
+    failureLimit: Opt(Int32({ minimum: 0, description: 'Failed measurements tolerated per SLO; one more fails the release. @default 0' })),
+  },
+  'Post-deploy verification settings.',
+);
 const Strategy = Obj(
   {
     type: Opt(
@@ -362,6 +372,12 @@ const Strategy = Obj(
       ),
     ),
     blueGreen: Opt(BlueGreen),
+    verification: Opt(
+      Type.Union([Type.Boolean(), VerificationSettings], {
+        description:
+          'rolling only: after `slipway deploy` rolled out new pods and they are healthy, check slo.successRate and slo.latencyP95Ms on the new pods in Prometheus; a failure rolls the release back (docs/deploy.md#verification). On by default for a service with those SLOs; false turns it off; an object tunes it.',
+      }),
+    ),
   },
   `Rollout strategy. @default rolling with maxSurge 25%, maxUnavailable 0. See ${K8S}/concepts/workloads/controllers/deployment/#strategy`,
 );

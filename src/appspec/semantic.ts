@@ -10,6 +10,7 @@ import { parseImage } from './image.ts';
 import type { AppSpec, EnvValueSpec, PortSpec, ProbeSpec, ServiceSpec, StrategySpec } from './schema.ts';
 import { formatPath, type SpecPath } from './source.ts';
 import { didYouMean } from './suggest.ts';
+import { impossibleVerification } from './verification.ts';
 import { sortByPosition, type Locator } from './validate.ts';
 
 type Workload = AppSpec['jobs'] extends Record<string, infer J> | undefined ? J : never;
@@ -392,6 +393,7 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
       hint: 'add canary.steps next to type, or use type: rolling',
     });
   }
+  checkVerification(ctx, path, svc, type);
   let weight = 0;
   (strategy.canary?.steps ?? []).forEach((step, i) => {
     const stepPath = [...path, 'canary', 'steps', i];
@@ -412,6 +414,20 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
       });
     }
   });
+}
+
+/** `strategy.verification`: rolling only, something to check, and settings that can pass. */
+function checkVerification(ctx: Ctx, path: SpecPath, svc: ServiceSpec, type: string): void {
+  const v = svc.strategy?.verification;
+  if (v === undefined || v === false) return;
+  const at = [...path, 'verification'];
+  if (type !== 'rolling') {
+    ctx.report(at, `verification is for rolling releases; a ${type} service is judged by the controller's analysis`, { at: 'key', expected: 'type: rolling', hint: type === 'canary' ? 'use analysis steps in canary.steps, or remove verification' : 'remove verification' });
+  } else if (svc.slo?.successRate === undefined && svc.slo?.latencyP95Ms === undefined) {
+    ctx.report(at, 'verification needs SLOs to check', { at: 'key', expected: 'slo: {successRate: ..., latencyP95Ms: ...} on the service', hint: 'add slo.successRate and/or slo.latencyP95Ms, or remove verification' });
+  }
+  const impossible = typeof v === 'object' ? impossibleVerification(v) : undefined;
+  if (impossible !== undefined) ctx.report(at, `verification can never pass: ${impossible}`, { at: 'key', expected: '(count - 1) × interval within duration', hint: 'lower count or interval, or raise duration' });
 }
 
 function checkUnique(ctx: Ctx, items: { value: string | number; path: SpecPath }[], what: string): void {

@@ -10,3 +10,4 @@ export { clusterStatus, type ClusterStatus, type ComponentStatus } from './statu
 export { contextName, type Component, type ClusterLayout } from './layout.ts';
 export { SIMULATE_LABEL, ZONES, type Simulation } from './stages.ts';
 
+export { localClusterPrometheus, type KubeContextRef, type LocalPrometheus } from './local-prometheus.ts';

@@ -3,7 +3,7 @@
  * PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob.
  */
 import type { KubeObject } from '../manifest/index.ts';
-import { DEPENDS_ON_ANNOTATION, STRATEGY_ANNOTATION, strategyAnnotations, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
+import { DEPENDS_ON_ANNOTATION, STRATEGY_ANNOTATION, strategyAnnotations, verificationAnnotations, verificationOf, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
 import type { ConfigData } from './config.ts';
 import {
   HOOK_ANNOTATION,
@@ -129,7 +129,7 @@ function deployment(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Pod
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(ctx, { name, labels, annotations: progressiveAnnotations(ctx, name, svc) }),
+    metadata: meta(ctx, { name, labels, annotations: { ...progressiveAnnotations(ctx, name, svc), ...verificationAnnotations(verificationOf(svc)) } }),
     spec,
   };
 }
@@ -158,7 +158,8 @@ function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Po
   if (svc.ports === undefined || svc.ports.length === 0) {
     problem(ctx, `services.${name}.ports`, 'a service with persistent volumes (a StatefulSet) needs at least one port for its headless Service', { expected: 'ports: [...] on the service', hint: 'declare the port it listens on' });
   }
-  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels }), spec };
+  // A rolling release of its pods is verified against the SLOs like a Deployment's (src/appspec/verification.ts).
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels, annotations: verificationAnnotations(verificationOf(svc)) }), spec };
 }
 
 /**

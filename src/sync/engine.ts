@@ -6,6 +6,8 @@
  *     and ALL rejections are reported together before the first write,
  *  3. apply what changed, stage by stage (definitions → config → workloads), field manager `slipway`,
  *  4. wait for health; on failure roll back to the last good revision (a failed run never prunes),
+ *  4b. verify the rolling releases of workloads with SLOs on their new pods in Prometheus (verify.ts);
+ *     one that does not pass is a failed rollout, rolled back like a failed wait,
  *  5. prune what earlier revisions deployed and this one does not, then record the revision.
  *
  * Before the first write of an object the inventory does not track yet, the inventory's prune set
@@ -40,6 +42,7 @@ import { LABEL_APP, prepare, snapshot } from './prepare.ts';
 import { stageOf, STAGE_NAMES, type Stage } from './stages.ts';
 import type { DeployEvent, DeployOptions, DeployResult, ObjectResult, PreparedObject, RollbackResult } from './types.ts';
 import { waitHealthy } from './wait.ts';
+import { verificationPlans, verifyReleases, type VerificationReport } from './verify.ts';
 
 const SUPPORTED_STRATEGIES: readonly string[] = ['rolling'];
 
@@ -236,6 +239,8 @@ interface SyncOutcome {
   readonly sameAsLatest?: boolean;
   readonly health?: HealthStatus;
   readonly error?: SlipwayError;
+  /** The live objects before this run wrote anything (the snapshot), by key: verification tells new pods by them. */
+  readonly before?: ReadonlyMap<string, LiveObject>;
 }
 
 /**
@@ -274,7 +279,7 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
     if (o.wait === false) return { results, desiredIds, manifests, written, sameAsLatest };
     emit({ type: 'phase', phase: 'wait', message: `waiting for ${desiredIds.length} object(s) to become healthy` });
     const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit, whenMissing: reapableJobs(prep.objects, written, previous), signal: ctx.signal });
-    return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, ...(w.error ? { error: w.error } : {}) };
+    return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, before: live, ...(w.error ? { error: w.error } : {}) };
   } catch (e) {
     const error = isAbort(e) ? cancelledError(ctx.signal, 'deploy') : isSlipwayError(e) ? e : internal(`deploy: ${(e as Error).message}`, { cause: e });
     // Nothing written (e.g. the inventory could not track the new objects): nothing to record either.
@@ -487,7 +492,7 @@ async function autoRollback(ctx: Ctx, failedRevision: number | undefined): Promi
  * A failed run never prunes; it keeps tracking what it wrote so that a later run can prune it, and
  * rolls back on a failed rollout (also when its own revision could not be recorded).
  */
-async function failedRun(ctx: Ctx, out: SyncOutcome, error: SlipwayError): Promise<DeployResult> {
+async function failedRun(ctx: Ctx, out: SyncOutcome, error: SlipwayError, verification?: VerificationReport): Promise<DeployResult> {
   const { o } = ctx;
   const failed = await tryRecord(ctx, { status: 'failed', message: error.message, manifests: out.manifests, objects: unionIds(ctx.base.objects, out.written) });
   let rollback: RollbackResult | undefined;
@@ -506,6 +511,7 @@ async function failedRun(ctx: Ctx, out: SyncOutcome, error: SlipwayError): Promi
     ...(failed ? { revision: failed.revision } : {}),
     ...(out.health ? { health: out.health } : {}),
     ...(rollback ? { rollback } : {}),
+    ...(verification ? { verification } : {}),
   };
 }
 
@@ -559,6 +565,8 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   checkStrategy(o.strategy);
   const emit = o.onEvent ?? (() => undefined);
   lintGate(o, emit);
+  // Read before anything is written: a malformed verification annotation is bad input.
+  const plans = verificationPlans(o.objects, o.namespace);
   checkAborted(o.signal, 'deploy');
   const base = { app: o.app, env: o.env, namespace: o.namespace, dryRun: o.dryRun ?? false };
   const inv = await readInventory(o);
@@ -575,6 +583,10 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   const digest = out.sameAsLatest && latest ? latest.digest : digestOf(out.manifests);
   const noChange = out.written.length === 0 && stale.length === 0 && latest?.status === 'succeeded' && latest.digest === digest;
   if (noChange) return { ...base, ok: true, objects: out.results, pruned: [], writes: ctx.writes, warnings: ctx.warnings, ...(out.health ? { health: out.health } : {}) };
+  // Healthy is not good yet: rolling releases of services with SLOs are measured on their new pods
+  // first; one that does not pass is a failed rollout (rolled back), and nothing is pruned.
+  const verified = await verify(ctx, plans, out);
+  if (verified?.error) return failedRun(ctx, out, verified.error, verified.report);
   const pr = o.prune === false ? { pruned: [], errors: [] } : await prune(ctx, inv, keep);
   // Stale objects that were not ours any more (label gone) or already deleted stop being tracked.
   const remaining = o.prune === false ? unionIds(out.desiredIds, stale) : out.desiredIds;
@@ -596,5 +608,15 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
     ...(rec ? { revision: rec.revision } : {}),
     ...(out.health ? { health: out.health } : {}),
     ...(error ? { error } : {}),
+    ...(verified ? { verification: verified.report } : {}),
   };
+}
+
+/** {@link verifyReleases} for this run; a cancel or an unexpected failure while verifying is the run's error, like one while waiting. */
+async function verify(ctx: Ctx, plans: ReturnType<typeof verificationPlans>, out: SyncOutcome): Promise<{ report?: VerificationReport; error?: SlipwayError } | undefined> {
+  try {
+    return await verifyReleases({ client: ctx.client, plans, written: out.written, before: out.before ?? new Map(), options: ctx.o.verification, noWait: ctx.o.wait === false, emit: ctx.emit, signal: ctx.signal });
+  } catch (e) {
+    return { error: isAbort(e) ? cancelledError(ctx.signal, 'deploy') : isSlipwayError(e) ? e : internal(`verification: ${(e as Error).message}`, { cause: e }) };
+  }
 }

@@ -12,3 +12,4 @@ export {
 } from './inventory.ts';
 export { loadInput, findSpec, type Input, type InputOptions, type LoadedApp, type LoadOptions } from './source.ts';
 export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction } from './types.ts';
+export type { VerificationOptions, VerificationReport, WorkloadVerification } from './verify.ts';

@@ -3,6 +3,8 @@ import type { KubeClient, ObjectId, ResourceInfo } from '../kube/index.ts';
 import type { SlipwayError } from '../errors/index.ts';
 import type { Health, HealthStatus } from './health.ts';
 import type { Stage } from './stages.ts';
+import type { MeasurementT } from '../analysis/index.ts';
+import type { VerificationOptions, VerificationReport, WorkloadVerification } from './verify.ts';
 
 /** One object to deploy, with a way back to its source for error messages. */
 export interface DesiredObject {
@@ -14,12 +16,16 @@ export interface DesiredObject {
 /** @public: part of the folder API (re-exported by index.ts). */
 export type ObjectAction = 'created' | 'configured' | 'replaced' | 'unchanged' | 'skipped' | 'pruned' | 'failed';
 
-type DeployPhase = 'validate' | 'dry-run' | 'apply' | 'wait' | 'prune' | 'record' | 'rollback';
+type DeployPhase = 'validate' | 'dry-run' | 'apply' | 'wait' | 'verify' | 'prune' | 'record' | 'rollback';
 
 export type DeployEvent =
   | { readonly type: 'phase'; readonly phase: DeployPhase; readonly message: string }
   | { readonly type: 'object'; readonly id: ObjectId; readonly action: ObjectAction; readonly message?: string }
   | { readonly type: 'health'; readonly id: ObjectId; readonly health: Health }
+  /** One measurement of a workload's SLO during post-deploy verification. */
+  | { readonly type: 'measurement'; readonly id: ObjectId; readonly metric: string; readonly measurement: MeasurementT }
+  /** A workload's verification verdict. */
+  | { readonly type: 'verified'; readonly id: ObjectId; readonly phase: WorkloadVerification['phase']; readonly message: string }
   | { readonly type: 'warning'; readonly message: string };
 
 /** An object after preparation: defaults filled in and mapped to a REST resource (when served). */
@@ -62,6 +68,11 @@ export interface DeployResult {
   readonly health?: HealthStatus;
   readonly error?: SlipwayError;
   readonly rollback?: RollbackResult;
+  /**
+   * Post-deploy verification of the rolling releases this run rolled out (workloads with
+   * `slipway.dev/verification` whose pods it wrote); absent when it wrote none.
+   */
+  readonly verification?: VerificationReport;
   /** Number of API writes (applies, deletes, inventory updates) this run made. */
   readonly writes: number;
   /** Wall time of the engine run in ms (from reading the inventory to recording the revision). */
@@ -140,6 +151,12 @@ export interface DeployOptions extends SyncTarget {
    * @default true
    */
   readonly lint?: boolean;
+  /**
+   * Verify the rolling releases of workloads that carry `slipway.dev/verification` (rendered
+   * for services with SLOs) against Prometheus after the health wait; a release that does not pass
+   * fails the run (and is rolled back). Without a Prometheus URL it is skipped with a warning.
+   */
+  readonly verification?: VerificationOptions;
   /** Recorded in history. */
   readonly message?: string;
   readonly onEvent?: (e: DeployEvent) => void;

@@ -6,7 +6,7 @@ import { stringifyManifests } from '../../manifest/index.ts';
 import { CONTROLLER_NAMESPACE, installManifests, startController } from '../../rollout/index.ts';
 import type { Io } from '../io.ts';
 import { VERSION } from '../version.ts';
-import { connect, outputOption } from './deploy.ts';
+import { connect, outputOption, prometheusUrlOf } from './deploy.ts';
 
 interface ConnFlags {
   context?: string;
@@ -19,19 +19,6 @@ export function parseAddr(v: string): { host: string; port: number } {
   const port = Number(m?.[2]);
   if (!m || !Number.isInteger(port) || port > 65535) throw inputError(`--metrics-addr ${v}: expected host:port`, { cause: v, expected: 'host:port, e.g. 127.0.0.1:8090 (port 0: any free port)' });
   return { host: m[1] || '0.0.0.0', port };
-}
-
-/** `--prometheus-url` (or SLIPWAY_PROMETHEUS_URL): an http(s) URL, or nothing. */
-export function prometheusUrlOf(v: string | undefined): string | undefined {
-  if (v === undefined || v === '') return undefined;
-  let u: URL | undefined;
-  try {
-    u = new URL(v);
-  } catch (e) {
-    throw inputError(`--prometheus-url ${v}: not a URL`, { cause: e, expected: 'an http(s) URL, e.g. http://127.0.0.1:9090', hint: 'the flag, or SLIPWAY_PROMETHEUS_URL when the flag is not given' });
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw inputError(`--prometheus-url ${v}: expected http or https`, { cause: u.protocol, expected: 'an http(s) URL, e.g. http://127.0.0.1:9090' });
-  return v;
 }
 
 export function registerController(program: Command, io: Io): void {

@@ -4,10 +4,12 @@
  * Thin: flags → sync engine → print. Also holds the flag helpers the other deploy-family
  * commands (diff, status, history, rollback, destroy) share.
  */
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { clusterUnavailable, inputError, notFound } from '../../errors/index.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
-import { checkStrategy, deploy, loadInput, type DeployEvent, type DeployResult, type Input, type SyncTarget } from '../../sync/index.ts';
+import { checkStrategy, deploy, loadInput, type DeployEvent, type DeployResult, type Input, type SyncTarget, type VerificationOptions } from '../../sync/index.ts';
 import type { Io } from '../io.ts';
 
 export interface TargetFlags {
@@ -77,6 +79,15 @@ function eventLine(e: DeployEvent, io: Io): string {
       const s = e.health.status;
       const colour = s === 'Healthy' ? c.green : s === 'Degraded' ? c.red : c.yellow;
       return `  ${colour(s.padEnd(10))} ${describe(e.id)}${e.health.message ? ` ${c.dim(e.health.message)}` : ''}`;
+    }
+    case 'measurement': {
+      const x = e.measurement;
+      const colour = x.phase === 'Successful' ? c.green : x.phase === 'Failed' ? c.red : c.yellow;
+      return `  ${colour(x.phase.padEnd(10))} ${describe(e.id)} ${e.metric}${x.value !== undefined ? ` ${x.value}` : ''}${x.message ? ` ${c.dim(x.message)}` : ''}`;
+    }
+    case 'verified': {
+      const colour = e.phase === 'Successful' ? c.green : e.phase === 'Skipped' || e.phase === 'Stopped' ? c.yellow : c.red;
+      return `  ${colour((e.phase === 'Successful' ? 'verified' : e.phase).padEnd(10))} ${describe(e.id)} ${c.dim(e.message)}`;
     }
   }
 }
@@ -152,6 +163,16 @@ export async function withProgress<T>(io: Io, title: string, work: (onEvent: (e:
   return result as T;
 }
 
+/** One line per verified workload (its verdict, naming metric, value and SLO), or why nothing was verified. */
+function printVerification(r: DeployResult, io: Io): void {
+  const c = io.color;
+  for (const w of r.verification?.workloads ?? []) {
+    const colour = w.phase === 'Successful' ? c.green : w.phase === 'Skipped' || w.phase === 'Stopped' ? c.yellow : c.red;
+    io.out(`verification of ${describe(w.workload)}: ${colour(w.phase === 'Successful' ? 'passed' : w.phase)}: ${w.message}\n`);
+  }
+  if (r.verification?.skipped !== undefined) io.err(`${c.yellow('warning')}: verification skipped: ${r.verification.skipped}\n`);
+}
+
 export function printResult(r: DeployResult, io: Io): void {
   const c = io.color;
   const count = (a: string): number => r.objects.filter((o) => o.action === a).length;
@@ -166,6 +187,7 @@ export function printResult(r: DeployResult, io: Io): void {
   const verdict = r.ok ? c.green(r.health ?? 'applied') : c.red(r.health ?? 'failed');
   io.out(`${r.app}/${r.env} in ${r.namespace}: ${head}: ${parts.join(', ')}; ${verdict} (${r.writes} write(s))\n`);
   for (const w of r.warnings) io.err(`${c.yellow('warning')}: ${w}\n`);
+  printVerification(r, io);
   if (r.error) io.err(`${c.red('error')}: ${r.error.format()}\n`);
   if (r.rollback) {
     const rb = r.rollback;
@@ -185,6 +207,44 @@ interface DeployFlags extends TargetFlags {
   lint: boolean;
   concurrency: string;
   output: string;
+  verify: boolean;
+  prometheusUrl?: string;
+}
+
+const NO_PROMETHEUS = 'no Prometheus known; pass --prometheus-url (or set SLIPWAY_PROMETHEUS_URL)';
+
+/** `--prometheus-url` (or SLIPWAY_PROMETHEUS_URL): an http(s) URL, or nothing. */
+export function prometheusUrlOf(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch (e) {
+    throw inputError(`--prometheus-url ${v}: not a URL`, { cause: e, expected: 'an http(s) URL, e.g. http://127.0.0.1:9090', hint: 'the flag, or SLIPWAY_PROMETHEUS_URL when the flag is not given' });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw inputError(`--prometheus-url ${v}: expected http or https`, { cause: u.protocol, expected: 'an http(s) URL, e.g. http://127.0.0.1:9090' });
+  return v;
+}
+
+/** The kubeconfig files a client read: --kubeconfig, else each path of $KUBECONFIG, else ~/.kube/config. */
+function kubeconfigFiles(f: { kubeconfig?: string | undefined }, env: NodeJS.ProcessEnv): string[] {
+  if (f.kubeconfig) return [f.kubeconfig];
+  const fromEnv = (env['KUBECONFIG'] ?? '').split(delimiter).filter(Boolean);
+  return fromEnv.length > 0 ? fromEnv : [join(homedir(), '.kube', 'config')];
+}
+
+/**
+ * The Prometheus that verifies rolling releases: --prometheus-url, else $SLIPWAY_PROMETHEUS_URL,
+ * else the local cluster's when the context is a slipway local cluster; else none, and why.
+ */
+export async function verificationOptions(f: { verify: boolean; prometheusUrl?: string | undefined; kubeconfig?: string | undefined }, client: { readonly transport: { readonly contextName: string; readonly server: string } }, env: NodeJS.ProcessEnv = process.env): Promise<VerificationOptions> {
+  if (!f.verify) return { enabled: false };
+  const given = prometheusUrlOf(f.prometheusUrl ?? env['SLIPWAY_PROMETHEUS_URL']);
+  if (given !== undefined) return { prometheusUrl: given };
+  const { localClusterPrometheus } = await import('../../cluster/index.ts');
+  const local = await localClusterPrometheus({ contextName: client.transport.contextName, server: client.transport.server, kubeconfigFiles: kubeconfigFiles(f, env) }, env);
+  if (local === undefined) return { noPrometheus: NO_PROMETHEUS };
+  return 'url' in local ? { prometheusUrl: local.url } : { noPrometheus: local.none };
 }
 
 export function registerDeploy(program: Command, io: Io): void {
@@ -203,6 +263,8 @@ export function registerDeploy(program: Command, io: Io): void {
     .option('--dry-run', 'validate with server-side dry-run and show what would change; write nothing')
     .option('--no-skip-missing-crds', 'fail (instead of warn and skip) on kinds the cluster does not serve')
     .option('--no-lint', 'do not refuse on lint errors (the apiserver still validates everything)')
+    .option('--no-verify', 'do not verify rolling releases against their SLOs in Prometheus after the health wait')
+    .option('--prometheus-url <url>', 'the Prometheus verification queries (default: $SLIPWAY_PROMETHEUS_URL, else the local cluster\'s when the context is one)')
     .option('--concurrency <n>', 'concurrent API requests', '32')
     .addOption(outputOption())
     .addHelpText(
@@ -213,16 +275,25 @@ CRD, say) are skipped with a warning unless --no-skip-missing-crds. Canary servi
 controller as ServiceRollouts (follow them with \`slipway rollout watch <service>\`); so are blue-green
 services, with the Service in front of them (the controller adds <service>-preview).
 
+Rolling services with slo.successRate or slo.latencyP95Ms are verified after the health wait: their
+new pods are measured in Prometheus until every SLO passed (strategy.verification: count, 5 by
+default, 1s apart), and a release that fails one, or has no data or errors until the duration (2m)
+is over, is rolled back (exit 1). Prometheus: --prometheus-url, else $SLIPWAY_PROMETHEUS_URL, else
+the local cluster's; with none, verification is skipped with a warning.
+
 Examples:
   slipway deploy k8s/ --env dev -n shop --wait             a directory of manifests
   slipway deploy --kustomize overlays/prod --env prod      a kustomization
   slipway deploy app.yaml --dry-run                        what would change, nothing written
-  slipway deploy k8s/ --timeout 2m --no-rollback           keep a failed rollout for debugging`,
+  slipway deploy k8s/ --timeout 2m --no-rollback           keep a failed rollout for debugging
+  slipway deploy . --env prod --prometheus-url https://prometheus.internal   verify against that Prometheus`,
     )
     .action(async (path: string, f: DeployFlags) => {
       let timeoutMs = parseDuration(f.timeout);
       const concurrency = Number(f.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw inputError(`--concurrency must be a positive integer, got "${f.concurrency}"`, { cause: f.concurrency });
+      // A bad --prometheus-url is bad input: refused before anything is read or connected to.
+      if (f.verify && !f.dryRun) prometheusUrlOf(f.prometheusUrl ?? process.env['SLIPWAY_PROMETHEUS_URL']);
       const input = await loadFlagsInput(path, f);
       // Canary and blue-green services go to the slipway controller as ServiceRollouts; other strategies are checked as before.
       const progressive = ['canary', 'blueGreen'];
@@ -236,6 +307,7 @@ Examples:
       try {
         if (canary) await checkController(client, f.wait && !f.dryRun, io);
         const t = targetOf(client, f, input.app, input.namespace);
+        const verification = f.dryRun ? undefined : await verificationOptions(f, client);
         const title = `deploy ${t.app}/${t.env} → ${t.namespace} (${client.transport.contextName})${f.dryRun ? ' [dry run]' : ''}`;
         const r = await interruptible((signal) =>
           withProgress(io, title, (onEvent) =>
@@ -251,6 +323,7 @@ Examples:
             skipMissingCrds: f.skipMissingCrds,
             concurrency,
             lint: f.lint,
+            ...(verification ? { verification } : {}),
             onEvent,
             signal,
           }),
