@@ -35,6 +35,10 @@ describe('isCredentialName: by substring, not whole words', () => {
     ['REDIS_KEY_PREFIX', false],
     ['DATABASE_URL', false],
     ['LOG_LEVEL', false],
+    ['MARKET_DATA_API_KEY', true],
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['KEYCLOAK_USER', false],
+    ['SORT_KEY', false],
   ])('%s → %s', (name, expected) => {
     expect(isCredentialName(name)).toBe(expected);
   });

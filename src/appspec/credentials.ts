@@ -1,7 +1,7 @@
 /**
  * What counts as a credential written in plain text: one rule for `slipway import compose` (which
- * moves such values to Secret references), for `slipway lint` (SEC023 on env, SEC026 on URLs with a
- * password, SEC027 on ConfigMap keys) and therefore for the lint gate of `render`, `validate` and
+ * moves such values to Secret references), for `slipway lint` (SEC023 on env, SEC027 on URLs with a
+ * password, SEC028 on ConfigMap keys) and therefore for the lint gate of `render`, `validate` and
  * `import`. Pure string functions.
  *
  * Names are judged by substrings, not whole words: `WEBPASSWORD`, `PIHOLE_PW`, `AUTHENTIK_SECRET_KEY`
@@ -110,7 +110,7 @@ export function isCredentialName(name: string): boolean {
 }
 
 /** `$(VAR)`, `${VAR}` or `$VAR` and nothing else: a reference to a value kept elsewhere. */
-export function isVariableReference(value: string): boolean {
+function isVariableReference(value: string): boolean {
   return /^\$(\([A-Za-z_][A-Za-z0-9_]*\)|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(value.trim());
 }
 

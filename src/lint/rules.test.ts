@@ -191,19 +191,19 @@ const cases: readonly Case[] = [
     good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: SECRET_PATH, value: /run/secrets/admin}']] },
   },
   {
-    rule: 'SEC026',
+    rule: 'SEC027',
     what: 'password in a URL in env',
     bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DATABASE_URL, ^^value: "mysql://root:secret@db/app"}']] },
     good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DATABASE_URL, value: "mysql://root:$(DB_PASSWORD)@db/app"}']] },
   },
   {
-    rule: 'SEC026',
+    rule: 'SEC027',
     what: 'password in a URL in ConfigMap data (a config file)',
     bad: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {^^app.conf: "[db]\\nurl = redis://:s3cret@cache:6379/0\\n"}\n' },
     good: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {app.conf: "[db]\\nurl = redis://cache:6379/0\\n"}\n' },
   },
   {
-    rule: 'SEC027',
+    rule: 'SEC028',
     what: 'credential-named key in a ConfigMap (an env file loaded with envFrom)',
     bad: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {PG_USER: app, ^^PG_PASS: hunter2}\n' },
     good: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {PG_USER: app, PG_PASS_FILE: /run/secrets/pg, secret.conf.example: x}\n' },

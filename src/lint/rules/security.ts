@@ -472,7 +472,7 @@ export const securityRules: readonly Rule[] = [
     }),
   },
   {
-    id: 'SEC026',
+    id: 'SEC027',
     name: 'url-credentials',
     category: 'security',
     severity: 'error',
@@ -504,7 +504,7 @@ export const securityRules: readonly Rule[] = [
     },
   },
   {
-    id: 'SEC027',
+    id: 'SEC028',
     name: 'configmap-secret',
     category: 'security',
     severity: 'error',
