@@ -23,7 +23,9 @@ import { dnsName, ImportContext, keyPaths } from './context.ts';
 import { resolveExtends } from './extends.ts';
 import { formatPath, loadCompose, type LoadedCompose, type Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
-import { convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
+import { defaultPorts, applyRestricted } from './restricted.ts';
+import { scaffoldEnvironments } from './scaffold.ts';
+import { BUILD_TAG, BUILD_TAG_HINT, convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
 import { configKey, type SharedState } from './storage.ts';
 import type { ComposeImportInput, ComposeImportResult } from './types.ts';
 import { UNSUPPORTED_TOP_LEVEL } from './unsupported.ts';
@@ -58,17 +60,19 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
     if (isRecord(svc) && svc['extends'] !== undefined && !extendsFailed.has(name)) ctx.consume(['services', name, 'extends']);
   }
   const infos = serviceInfos(ctx, svcData, input.profiles ?? []);
+  const singleInstance = new Set<string>();
   for (const [name, info] of infos) {
     const svc = svcData[name];
     if (!isRecord(svc)) continue;
     const draft = convertService({ s, ctx, info, infos, variables, appName: app }, svc);
     const merged = applyOverrides({ ctx, name, svc, draft, info, problems });
+    if (applyRestricted({ ctx, name, kind: info.kind, svc, xs: isRecord(svc['x-slipway']) ? svc['x-slipway'] : {} }, merged)) singleInstance.add(info.sid);
     if (info.kind === 'service') services[info.sid] = ordered(merged, Service) as ServiceSpec;
     else if (info.kind === 'job') jobs[info.sid] = ordered(merged, Job) as JobSpec;
     else cronJobs[info.sid] = ordered(merged, CronJob) as CronJobSpec;
   }
   topLevel(s, variables);
-  const spec = assemble({ app, services, jobs, cronJobs, s, input, data, loaded, problems });
+  const spec = assemble({ app, services, jobs, cronJobs, s, input, data, loaded, problems, singleInstance });
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
   reportVariables(ctx, loaded);
   return { spec, report: ctx.report, consumed: [...ctx.consumed].sort(), inputKeys: keyPaths(data) };
@@ -140,7 +144,8 @@ function firstPort(ctx: ImportContext, name: string, svc: Record<string, unknown
   const set = new PortSet();
   convertPorts(scratch, ['services', name, 'ports'], svc['ports'], set);
   convertExpose(scratch, ['services', name, 'expose'], svc['expose'], set);
-  return set.ports[0]?.name;
+  // No ports in the compose file: the known-images table's (a database listening on its usual port).
+  return set.ports[0]?.name ?? defaultPorts(svc, isRecord(xs) ? xs : {})[0]?.name;
 }
 
 /**
@@ -199,9 +204,9 @@ function applyOverrides(a: OverrideArgs): Draft {
     if (img !== undefined) merged['image'] = img;
   }
   if (merged['image'] === undefined) {
-    merged['image'] = a.info.sid;
+    merged['image'] = a.svc['build'] === undefined ? a.info.sid : `${a.info.sid}:${BUILD_TAG}`;
     if (a.svc['build'] === undefined) a.ctx.note(['services', a.name], { severity: 'error', message: 'service has neither image nor build', hint: 'add image: REPO:TAG (or x-slipway: { image: ... })' });
-    else a.ctx.note(['services', a.name, 'build'], { severity: 'info', message: `no image: named "${a.info.sid}"; CI builds it from build.context`, hint: 'set the registry path via x-slipway: { image: registry/name:tag }' });
+    else a.ctx.note(['services', a.name, 'build'], { severity: 'info', message: `no image: named "${a.info.sid}:${BUILD_TAG}"; CI builds it from build.context`, hint: `set the registry path via x-slipway: { image: registry/name }; ${BUILD_TAG_HINT}` });
   }
   const schema: TSchema = a.info.kind === 'service' ? Service : a.info.kind === 'job' ? Job : CronJob;
   for (const err of Value.Errors(schema, merged)) {
@@ -351,6 +356,7 @@ interface AssembleArgs {
   readonly data: Record<string, unknown>;
   readonly loaded: LoadedCompose;
   readonly problems: SlipwayError[];
+  readonly singleInstance: ReadonlySet<string>;
 }
 
 function sorted<T>(r: Record<string, T>): Record<string, T> {
@@ -363,7 +369,8 @@ function assemble(a: AssembleArgs): AppSpec {
   if (Object.keys(a.cronJobs).length > 0) spec['cronJobs'] = a.cronJobs;
   if (Object.keys(a.s.configMaps).length > 0) spec['configMaps'] = sorted(a.s.configMaps);
   if (Object.keys(a.s.secrets).length > 0) spec['secrets'] = sorted(a.s.secrets);
-  if (a.input.envName !== undefined) spec['environments'] = { [a.input.envName]: { namespace: dnsName(`${a.app}-${a.input.envName}`) } };
+  const envs = a.input.environments ?? (a.input.envName !== undefined ? [a.input.envName] : []);
+  if (envs.length > 0) spec['environments'] = scaffoldEnvironments({ app: a.app, environments: envs, services: a.services, jobs: a.jobs, cronJobs: a.cronJobs, singleInstance: a.singleInstance });
   const xs = a.data['x-slipway'];
   const merged = isRecord(xs) ? (deepMerge(spec, xs) as Record<string, unknown>) : spec;
   // Only x-slipway overrides can make the spec invalid here (the rest is built by the importer),
