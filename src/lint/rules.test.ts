@@ -224,6 +224,28 @@ const cases: readonly Case[] = [
     what: 'token automounted',
     bad: { replace: [['automountServiceAccountToken: false', '^^automountServiceAccountToken: true']] },
   },
+  {
+    rule: 'SEC026',
+    what: 'nginx with a read-only root filesystem and no emptyDir where it writes',
+    bad: { replace: [['image: registry.example.com/web:1.2.3@', '^^image: nginx:1.27@'], ['- {name: http, containerPort: 8080}', '- {name: http, containerPort: 8080}\n            - {name: web, containerPort: 80}']], pod: '' },
+    good: {
+      replace: [
+        ['image: registry.example.com/web:1.2.3@', 'image: nginx:1.27@'],
+        ['- {name: tmp, mountPath: /tmp}', '- {name: tmp, mountPath: /tmp}\n            - {name: tmp, mountPath: /var/cache/nginx, subPath: cache}\n            - {name: tmp, mountPath: /var/run, subPath: run}'],
+        ['securityContext: {runAsNonRoot: true,', 'securityContext: {sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "0"}], runAsNonRoot: true,'],
+      ],
+    },
+  },
+  {
+    rule: 'SEC026',
+    what: 'an image that cannot run restricted (Docker-in-Docker)',
+    bad: { replace: [['image: registry.example.com/web:1.2.3@', '^^image: docker:27-dind@']] },
+  },
+  {
+    rule: 'SEC026',
+    what: 'postgres without a volume at its data directory',
+    bad: { replace: [['- name: app', '- name: app\n          ^^volumeMounts: [{name: tmp, mountPath: /var/run/postgresql}]'], ['image: registry.example.com/web:1.2.3@', 'image: postgres:16@'], ['          volumeMounts:\n            - {name: tmp, mountPath: /tmp}\n', '']] },
+  },
   // --- Reliability ---
   { rule: 'REL001', what: 'no liveness probe', bad: { replace: [['- name: app', '- ^^name: app'], ['          livenessProbe: {httpGet: {path: /livez, port: http}}\n', '']] } },
   { rule: 'REL002', what: 'no readiness probe', bad: { replace: [['- name: app', '- ^^name: app'], ['          readinessProbe: {httpGet: {path: /readyz, port: http}}\n', '']] } },

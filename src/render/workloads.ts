@@ -3,7 +3,7 @@
  * PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob.
  */
 import type { KubeObject } from '../manifest/index.ts';
-import { DEPENDS_ON_ANNOTATION, STRATEGY_ANNOTATION, strategyAnnotations, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
+import { DEPENDS_ON_ANNOTATION, IGNORE_CHECK_PREFIX, STRATEGY_ANNOTATION, strategyAnnotations, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
 import type { ConfigData } from './config.ts';
 import {
   HOOK_ANNOTATION,
@@ -41,6 +41,19 @@ export function workloadKind(svc: ServiceSpec): 'Deployment' | 'StatefulSet' {
 /** The replica floor a PDB must respect: HPA min when autoscaling, else replicas (@default 1). */
 function minReplicas(svc: ServiceSpec): number {
   return svc.autoscaling ? svc.autoscaling.min : (svc.replicas ?? 1);
+}
+
+/** Lint opt-outs the spec states (`ignoreChecks`), as the annotations `slipway lint` honours. */
+function ignoreAnnotations(src: PodSource): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [rule, reason] of Object.entries(src.ignoreChecks ?? {})) out[`${IGNORE_CHECK_PREFIX}${rule}`] = reason;
+  return out;
+}
+
+/** Workload annotations: the lint opt-outs, then what the renderer itself adds. */
+function workloadAnnotations(src: PodSource, own: Record<string, string> | undefined): Record<string, string> | undefined {
+  const all = { ...ignoreAnnotations(src), ...own };
+  return Object.keys(all).length > 0 ? all : undefined;
 }
 
 function serviceAccount(ctx: RenderContext, name: string, component: 'service' | 'job' | 'cronjob', src: PodSource): KubeObject {
@@ -132,7 +145,7 @@ function deployment(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Pod
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(ctx, { name, labels, annotations: progressiveAnnotations(ctx, name, svc) }),
+    metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(svc, progressiveAnnotations(ctx, name, svc)) }),
     spec,
   };
 }
@@ -158,7 +171,7 @@ function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Po
         resources: { requests: { storage: v.size !== undefined ? quantity(v.size) : DEFAULT_VOLUME_SIZE } },
       },
     }));
-  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels }), spec };
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(svc, undefined) }), spec };
 }
 
 /**
@@ -270,7 +283,7 @@ export function renderJob(ctx: RenderContext, name: string, job: JobSpec, data: 
   out.push({
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: meta(ctx, { name, labels, annotations: job.hook ? { [HOOK_ANNOTATION]: job.hook } : undefined }),
+    metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(job, job.hook ? { [HOOK_ANNOTATION]: job.hook } : undefined) }),
     spec: jobSpec(job, pod),
   });
   return out;
@@ -291,5 +304,5 @@ export function renderCronJob(ctx: RenderContext, name: string, cj: CronJobSpec,
     failedJobsHistoryLimit: 3,
     jobTemplate: { metadata: { labels: { ...labels } }, spec: jobSpec(cj, pod) },
   };
-  return [...out, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(ctx, { name, labels }), spec }];
+  return [...out, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(cj, undefined) }), spec }];
 }

@@ -44,7 +44,7 @@ interface Case {
   notReported?: string[];
 }
 
-const svc = (body: string, extra = ''): string => `services:\n  web:\n    image: nginx:1.27\n${body.replace(/^/gm, '    ')}\n${extra}`;
+const svc = (body: string, extra = ''): string => `services:\n  web:\n    image: ghcr.io/acme/web:1.27\n${body.replace(/^/gm, '    ')}\n${extra}`;
 
 const CASES: Case[] = [
   // --- ports / expose
@@ -240,14 +240,36 @@ const CASES: Case[] = [
   },
   // --- healthcheck
   {
-    name: 'healthcheck CMD → exec readiness + liveness with compose timings',
-    compose: svc('healthcheck:\n  test: ["CMD", "curl", "-f", "http://localhost/"]\n  interval: 1m30s\n  timeout: 500ms\n  retries: 5'),
+    name: 'healthcheck CMD → exec readiness with compose timings; liveness a TCP connect at the same cadence (REL005)',
+    compose: svc('ports: ["8080"]\nhealthcheck:\n  test: ["CMD", "curl", "-f", "http://localhost/"]\n  interval: 1m30s\n  timeout: 500ms\n  retries: 5'),
     spec: {
       'services.web.probes.readiness': { exec: { command: ['curl', '-f', 'http://localhost/'] }, periodSeconds: 90, timeoutSeconds: 1, failureThreshold: 5 },
-      'services.web.probes.liveness': { exec: { command: ['curl', '-f', 'http://localhost/'] }, periodSeconds: 90, timeoutSeconds: 1, failureThreshold: 5 },
+      'services.web.probes.liveness': { tcp: { port: 8080 }, periodSeconds: 90, failureThreshold: 5 },
       'services.web.probes.startup': undefined,
+      'services.web.ignoreChecks': undefined,
     },
-    report: [{ path: 'services.web.healthcheck.timeout', severity: 'info', converted: true, message: /rounded up/ }],
+    report: [
+      { path: 'services.web.healthcheck.timeout', severity: 'info', converted: true, message: /rounded up/ },
+      { path: 'services.web.healthcheck', severity: 'info', converted: true, message: /liveness is a cheaper check \(TCP connect to port 8080\)/ },
+    ],
+  },
+  {
+    name: 'healthcheck on a service without ports: readiness only, the missing liveness waived with the reason (REL001)',
+    compose: svc('healthcheck:\n  test: ["CMD", "celery", "inspect", "ping"]'),
+    spec: {
+      'services.web.probes.readiness': { exec: { command: ['celery', 'inspect', 'ping'] }, periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3 },
+      'services.web.probes.liveness': undefined,
+      'services.web.ignoreChecks.REL001': expect.stringMatching(/listens on no port/) as unknown,
+    },
+  },
+  {
+    name: 'no healthcheck, no port: the missing probes are waived with the reason (REL001, REL002)',
+    compose: svc('command: ["worker"]'),
+    spec: {
+      'services.web.probes': undefined,
+      'services.web.ignoreChecks.REL001': expect.stringMatching(/no healthcheck/) as unknown,
+      'services.web.ignoreChecks.REL002': expect.stringMatching(/no port and has no healthcheck/) as unknown,
+    },
   },
   {
     name: 'healthcheck CMD-SHELL and string form → sh -c; defaults 30s/30s/3',
@@ -331,7 +353,7 @@ const CASES: Case[] = [
   {
     name: 'x-slipway kind cronJob with a schedule → cronJobs',
     compose: svc('restart: "no"\nx-slipway:\n  kind: cronJob\n  schedule: "0 2 * * *"\n  concurrencyPolicy: Forbid'),
-    spec: { 'cronJobs.web': { image: 'nginx:1.27', schedule: '0 2 * * *', concurrencyPolicy: 'Forbid' }, 'services.web': undefined, jobs: undefined },
+    spec: { 'cronJobs.web': { image: 'ghcr.io/acme/web:1.27', schedule: '0 2 * * *', concurrencyPolicy: 'Forbid' }, 'services.web': undefined, jobs: undefined },
   },
   // --- command / entrypoint
   {
@@ -393,20 +415,26 @@ const CASES: Case[] = [
   },
   {
     name: 'x-slipway image pins an untagged image (no error)',
-    compose: svc('', `  cache:\n    image: redis\n    x-slipway:\n      image: redis:7.4\n      replicas: 2\n`),
-    spec: { 'services.cache.image': 'redis:7.4', 'services.cache.replicas': 2 },
+    compose: svc('', `  cache:\n    image: ghcr.io/acme/cache\n    x-slipway:\n      image: ghcr.io/acme/cache:7.4\n      replicas: 2\n`),
+    spec: { 'services.cache.image': 'ghcr.io/acme/cache:7.4', 'services.cache.replicas': 2 },
     notReported: ['services.cache.image'],
   },
   {
     name: 'pull_policy → image.pullPolicy',
     compose: svc('pull_policy: always'),
-    spec: { 'services.web.image': { repository: 'nginx', tag: '1.27', pullPolicy: 'Always' } },
+    spec: { 'services.web.image': { repository: 'ghcr.io/acme/web', tag: '1.27', pullPolicy: 'Always' } },
   },
   {
-    name: 'build → build context/dockerfile; image named after the service',
+    name: 'build → build context/dockerfile; image named after the service, tagged :dev (CI passes its commit with --image-tag)',
     compose: `services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n      target: runtime\n`,
-    spec: { 'services.api.build': { context: 'api', dockerfile: 'Dockerfile.prod' }, 'services.api.image': 'api' },
-    report: [{ path: 'services.api.build.target', converted: false }],
+    spec: { 'services.api.build': { context: 'api', dockerfile: 'Dockerfile.prod' }, 'services.api.image': 'api:dev' },
+    report: [{ path: 'services.api.build.target', converted: false }, { path: 'services.api.build', severity: 'info', converted: true, message: /named "api:dev"/ }],
+  },
+  {
+    name: 'build with an untagged image → tagged :dev, not an error (SEC021 clean)',
+    compose: `services:\n  api:\n    image: ghcr.io/acme/api\n    build: ./api\n`,
+    spec: { 'services.api.image': 'ghcr.io/acme/api:dev' },
+    report: [{ path: 'services.api.image', severity: 'info', converted: true, message: /tagged :dev/ }],
   },
   // --- x-slipway
   {
@@ -439,10 +467,10 @@ const CASES: Case[] = [
     spec: { app: 'proj' },
   },
   {
-    name: '--env-name adds an environment',
+    name: '--env-name adds one environment, scaffolded for its tier',
     compose: svc(''),
     input: { envName: 'staging' },
-    spec: { 'environments.staging': { namespace: 'proj-staging' } },
+    spec: { 'environments.staging.namespace': 'proj-staging', 'environments.staging.services.web.replicas': 2, 'environments.dev': undefined },
   },
   {
     name: 'top-level x-slipway merges into the app',
@@ -551,7 +579,6 @@ describe('secret values never reach slipway.yaml (issue 13 defect 4)', () => {
     const probes = r.spec.services['db']?.probes;
     const cmd = ['sh', '-c', 'exec mysqladmin ping -h localhost -uroot -p"${MYSQL_ROOT_PASSWORD}"'];
     expect(probes?.readiness).toMatchObject({ exec: { command: cmd } });
-    expect(probes?.liveness).toMatchObject({ exec: { command: cmd } });
     expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.db.healthcheck.test', severity: 'warning' }));
     noLeak(r, ['planted-root-pw']);
   });

@@ -23,7 +23,9 @@ import { dnsName, ImportContext, keyPaths, str } from './context.ts';
 import { resolveExtends } from './extends.ts';
 import { formatPath, loadCompose, type LoadedCompose, type Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
-import { convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
+import { defaultPorts, applyRestricted } from './restricted.ts';
+import { scaffoldEnvironments } from './scaffold.ts';
+import { BUILD_TAG, BUILD_TAG_HINT, convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
 import { configKey, type SharedState } from './storage.ts';
 import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
 import { dotenvValues, parseDotenvFile } from './dotenv.ts';
@@ -49,7 +51,7 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
     secrets: {},
     used: { volumes: new Map(), secrets: new Set(), configs: new Set() },
     variables,
-    namespace: input.envName === undefined ? undefined : dnsName(`${app}-${input.envName}`),
+    namespaces: (input.environments ?? (input.envName === undefined ? [] : [input.envName])).map((e) => dnsName(`${app}-${e}`)),
     envFiles: new Map(),
     movedSecrets: new Map(),
     secretValues: [],
@@ -70,17 +72,19 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
     if (isRecord(svc) && svc['extends'] !== undefined && !extendsFailed.has(name)) ctx.consume(['services', name, 'extends']);
   }
   const infos = serviceInfos(ctx, svcData, input.profiles ?? []);
+  const singleInstance = new Set<string>();
   for (const [name, info] of infos) {
     const svc = svcData[name];
     if (!isRecord(svc)) continue;
     const draft = convertService({ s, ctx, info, infos, variables, appName: app, variablesAt }, svc);
     const merged = applyOverrides({ ctx, name, svc, draft, info, problems });
+    if (applyRestricted({ ctx, name, kind: info.kind, svc, xs: isRecord(svc['x-slipway']) ? svc['x-slipway'] : {} }, merged)) singleInstance.add(info.sid);
     if (info.kind === 'service') services[info.sid] = ordered(merged, Service) as ServiceSpec;
     else if (info.kind === 'job') jobs[info.sid] = ordered(merged, Job) as JobSpec;
     else cronJobs[info.sid] = ordered(merged, CronJob) as CronJobSpec;
   }
   topLevel(s, variables);
-  const spec = assemble({ app, services, jobs, cronJobs, s, input, data, loaded, problems });
+  const spec = assemble({ app, services, jobs, cronJobs, s, input, data, loaded, problems, singleInstance });
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
   reportVariables(ctx, loaded);
   reportSecrets(s, variables, loaded, infos, spec);
@@ -175,7 +179,7 @@ function reportSecrets(s: SharedState, variables: Readonly<Record<string, string
     s.ctx.note(first.path, {
       severity: 'warning',
       message: `create Secret "${name}" (keys ${moved.keys.map((k) => k.key).join(', ')}) before deploying: slipway references it and never writes its values${moved.where === undefined ? '' : ` (${moved.where})`}`,
-      hint: createSecretCommand(name, moved.keys.map((k) => k.key), s.namespace),
+      hint: createSecretCommand(name, moved.keys.map((k) => k.key), s.namespaces),
     });
   }
   const secrets = [
@@ -279,7 +283,8 @@ function firstPort(ctx: ImportContext, name: string, svc: Record<string, unknown
   const set = new PortSet();
   convertPorts(scratch, ['services', name, 'ports'], svc['ports'], set);
   convertExpose(scratch, ['services', name, 'expose'], svc['expose'], set);
-  return set.ports[0]?.name;
+  // No ports in the compose file: the known-images table's (a database listening on its usual port).
+  return set.ports[0]?.name ?? defaultPorts(svc, isRecord(xs) ? xs : {})[0]?.name;
 }
 
 /**
@@ -338,9 +343,9 @@ function applyOverrides(a: OverrideArgs): Draft {
     if (img !== undefined) merged['image'] = img;
   }
   if (merged['image'] === undefined) {
-    merged['image'] = a.info.sid;
+    merged['image'] = a.svc['build'] === undefined ? a.info.sid : `${a.info.sid}:${BUILD_TAG}`;
     if (a.svc['build'] === undefined) a.ctx.note(['services', a.name], { severity: 'error', message: 'service has neither image nor build', hint: 'add image: REPO:TAG (or x-slipway: { image: ... })' });
-    else a.ctx.note(['services', a.name, 'build'], { severity: 'info', message: `no image: named "${a.info.sid}"; CI builds it from build.context`, hint: 'set the registry path via x-slipway: { image: registry/name:tag }' });
+    else a.ctx.note(['services', a.name, 'build'], { severity: 'info', message: `no image: named "${a.info.sid}:${BUILD_TAG}"; CI builds it from build.context`, hint: `set the registry path via x-slipway: { image: registry/name }; ${BUILD_TAG_HINT}` });
   }
   const schema: TSchema = a.info.kind === 'service' ? Service : a.info.kind === 'job' ? Job : CronJob;
   for (const err of Value.Errors(schema, merged)) {
@@ -490,6 +495,7 @@ interface AssembleArgs {
   readonly data: Record<string, unknown>;
   readonly loaded: LoadedCompose;
   readonly problems: SlipwayError[];
+  readonly singleInstance: ReadonlySet<string>;
 }
 
 function sorted<T>(r: Record<string, T>): Record<string, T> {
@@ -502,7 +508,8 @@ function assemble(a: AssembleArgs): AppSpec {
   if (Object.keys(a.cronJobs).length > 0) spec['cronJobs'] = a.cronJobs;
   if (Object.keys(a.s.configMaps).length > 0) spec['configMaps'] = sorted(a.s.configMaps);
   if (Object.keys(a.s.secrets).length > 0) spec['secrets'] = sorted(a.s.secrets);
-  if (a.input.envName !== undefined) spec['environments'] = { [a.input.envName]: { namespace: dnsName(`${a.app}-${a.input.envName}`) } };
+  const envs = a.input.environments ?? (a.input.envName !== undefined ? [a.input.envName] : []);
+  if (envs.length > 0) spec['environments'] = scaffoldEnvironments({ app: a.app, environments: envs, services: a.services, jobs: a.jobs, cronJobs: a.cronJobs, singleInstance: a.singleInstance });
   const xs = a.data['x-slipway'];
   const merged = isRecord(xs) ? (deepMerge(spec, xs) as Record<string, unknown>) : spec;
   // Only x-slipway overrides can make the spec invalid here (the rest is built by the importer),

@@ -124,6 +124,10 @@ function stringList(h: H, path: Path, value: unknown): string[] | undefined {
   return undefined;
 }
 
+/** The tag slipway.yaml gives images CI builds (services with `build:`): what a local build is called. */
+export const BUILD_TAG = 'dev';
+export const BUILD_TAG_HINT = 'CI deploys the image it built for the commit: `slipway deploy --image-tag sha-<commit>` (the deploy.yml of `slipway ci github` passes it) sets the tag of every image built from a build context';
+
 /** Image reference without a tag or digest (render needs one to pin what runs). */
 function imageHasTag(image: string): boolean {
   if (image.includes('@')) return true;
@@ -146,7 +150,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const svc = isRecord(svcs) ? svcs[h.info.compose] : undefined;
     const override = isRecord(svc) ? svc['x-slipway'] : undefined;
     if (isRecord(override) && override['image'] !== undefined) return;
-    if (!imageHasTag(image)) {
+    if (!imageHasTag(image) && isRecord(svc) && svc['build'] !== undefined) {
+      // CI builds it: tagged like a local build here; deploys take the commit's tag (--image-tag).
+      h.draft.image = `${image}:${BUILD_TAG}`;
+      h.ctx.note(path, { severity: 'info', message: `"${image}" is built from build.context: tagged :${BUILD_TAG} (a local build) in slipway.yaml`, hint: BUILD_TAG_HINT });
+    } else if (!imageHasTag(image)) {
       h.ctx.note(path, { severity: 'error', message: `image "${image}" has no tag: compose pulls :latest, which is mutable, and slipway will not render it`, hint: `pin it: image: ${image}:<version>, or set x-slipway: { image: ${image}:<version> }` });
     } else if (image.endsWith(':latest')) {
       h.ctx.note(path, { severity: 'warning', message: `image "${image}" uses the mutable tag latest: rollbacks cannot return to a previous version`, hint: 'pin a version or digest' });

@@ -37,8 +37,8 @@ export interface SharedState {
   readonly secrets: Record<string, { keys?: string[]; description?: string }>;
   /** The interpolation variables: the project `.env` and the shell (the shell wins). */
   readonly variables: Readonly<Record<string, string>>;
-  /** The namespace of the environment the import creates, for the commands in the report. */
-  readonly namespace: string | undefined;
+  /** The namespaces of the environments the import creates, for the commands in the report. */
+  readonly namespaces: readonly string[];
   /** Env files read so far (undefined: missing), by path as written. */
   readonly envFiles: Map<string, EnvFile | undefined>;
   /** Secrets the importer moved values to, with the keys (for the report's kubectl commands). */

@@ -60,7 +60,12 @@ export interface ComposeImportInput {
    * slipway.yaml (`envFile:` entries), e.g. `../compose/`. @default '' (same directory)
    */
   readonly pathPrefix?: string;
-  /** Name of an environment to add to `environments:` (empty overlay), e.g. `dev`. */
+  /**
+   * Environments to scaffold under `environments:`, each with the overlay its tier implies
+   * (dev, staging, prod: see scaffold.ts), e.g. `['dev', 'staging', 'prod']`. @default none
+   */
+  readonly environments?: readonly string[];
+  /** One environment to scaffold (when `environments` is not given), e.g. `dev`. */
   readonly envName?: string;
 }
 

@@ -7,7 +7,7 @@
 import { containersOf, K8S_DOCS, PSS_URL, type ContainerRef, type LintObject, type PodTemplate, type Report, type Rule } from '../context.ts';
 import { arr, get, rec, str, type Rec } from '../util.ts';
 import { isRecord, type FieldPath } from '../../manifest/index.ts';
-import { isLiteralCredential, urlPasswords } from '../../appspec/index.ts';
+import { isLiteralCredential, SAFE_SYSCTLS as SAFE_SYSCTL_NAMES, urlPasswords } from '../../appspec/index.ts';
 
 const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 
@@ -59,19 +59,8 @@ function hostNamespaceRule(id: string, field: 'hostNetwork' | 'hostPID' | 'hostI
 const BASELINE_CAPS = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
 /** Volume types the restricted profile allows. */
 const RESTRICTED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
-/** Sysctls the baseline profile allows. */
-const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced',
-  'net.ipv4.ip_local_port_range',
-  'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range',
-  'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.tcp_keepalive_time',
-  'net.ipv4.tcp_fin_timeout',
-  'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes',
-]);
+/** Sysctls the baseline profile allows (one list, the spec schema's). */
+const SAFE_SYSCTLS: ReadonlySet<string> = new Set(SAFE_SYSCTL_NAMES);
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
 /** A ConfigMap key that names an environment variable (envFrom), not a file: only those are judged by name. */
 const ENV_LIKE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
