@@ -422,6 +422,41 @@ const Metrics = Obj(
 
 const Labels = Type.Record(Type.String(), Type.String());
 
+/**
+ * The sysctls the Pod Security Standards allow (baseline, and so restricted): namespaced and safe.
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline
+ */
+export const SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+] as const;
+const SafeSysctl = Type.String({
+  pattern: `^(${SAFE_SYSCTLS.map((n) => n.replaceAll('.', '\\.')).join('|')})$`,
+  description: `A sysctl Pod Security allows: ${SAFE_SYSCTLS.join(', ')}.`,
+});
+
+/** Annotation prefix of a per-object lint opt-out, `ignore-check.slipway.dev/<rule>: "<reason>"` (what `ignoreChecks` renders). */
+export const IGNORE_CHECK_PREFIX = 'ignore-check.slipway.dev/';
+
+/**
+ * Lint checks waived for this workload, each with the reason (rendered as the
+ * `ignore-check.slipway.dev/<rule>` annotations `slipway lint` honours): a deliberate choice the
+ * linter cannot see, such as one replica of a single-instance database.
+ */
+const IgnoreChecks = Type.Record(
+  Type.String({ pattern: '^([A-Z]+[0-9]{3}|[a-z0-9]+(-[a-z0-9]+)*)$', description: 'A lint rule id (REL006) or name (single-replica).' }),
+  Type.String({ minLength: 1, description: 'Why the check does not apply here (reviewed like code).' }),
+  { ...Closed, description: 'Lint checks waived for this workload, rule id → reason. Rendered as ignore-check.slipway.dev/<rule> annotations on the workload (docs/lint.md).' },
+);
+
 /** Fields shared by services, jobs and cronjobs: one container pod. */
 const PodFields = {
   image: ImageRef,
@@ -465,6 +500,12 @@ const PodFields = {
         addCapabilities: Opt(
           Type.Array(Type.Literal('NET_BIND_SERVICE'), { description: 'The only capability Pod Security restricted allows adding.' }),
         ),
+        sysctls: Opt(
+          Type.Record(SafeSysctl, Type.String({ minLength: 1 }), {
+            ...Closed,
+            description: `Namespaced sysctls of the pod, only those Pod Security allows (e.g. net.ipv4.ip_unprivileged_port_start: "0" lets a non-root server bind port 80). See ${K8S}/tasks/administer-cluster/sysctl-cluster/`,
+          }),
+        ),
       },
       `Security settings; always within Pod Security restricted. See ${K8S}/concepts/security/pod-security-standards/#restricted`,
     ),
@@ -480,6 +521,7 @@ const PodFields = {
   ),
   labels: Opt(Labels),
   annotations: Opt(Type.Record(Type.String(), Type.String(), { description: 'Pod annotations.' })),
+  ignoreChecks: Opt(IgnoreChecks),
 };
 
 export const Service = Obj(
@@ -607,6 +649,7 @@ export type CronJobSpec = Static<typeof CronJob>;
 export type PortSpec = Static<typeof Port>;
 export type EnvValueSpec = Static<typeof EnvValue>;
 export type ProbeSpec = Static<typeof Probe>;
+export type ResourcesSpec = Static<typeof Resources>;
 export type AutoscalingSpec = Static<typeof Autoscaling>;
 export type ExposureSpec = Static<typeof Exposure>;
 export type DependencySpec = Static<typeof Dependency>;

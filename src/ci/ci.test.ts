@@ -196,7 +196,9 @@ describe('deploy.yml', () => {
       .filter((j) => j.startsWith('deploy-'))
       .map((j) => (d.jobs[j]?.steps ?? []).map((s) => s.run ?? '').filter((r) => r.startsWith('slipway deploy')));
     expect(deploys.length).toBeGreaterThan(1);
-    for (const cmds of deploys) expect(cmds).toEqual(['slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT" --wait']);
+    // A spec whose services CI builds deploys the images of the commit: --image-tag sha-<commit> (build.yml's type=sha,format=long tag).
+    const built = Object.values(spec.services).some((s) => s.build !== undefined);
+    for (const cmds of deploys) expect(cmds).toEqual([built ? 'slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT" --image-tag "sha-${REVISION}" --wait' : 'slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT" --wait']);
     expect(gen(spec).get('deploy.yml')).not.toContain('--strategy');
     expect(runs('deploy-staging')).toContain('slipway status');
     expect(runs('deploy-prod')).toContain('GITHUB_STEP_SUMMARY');

@@ -69,7 +69,8 @@ function deployJob({ env, o, needs, hasBuild }: DeployJobInput): Job {
       checkout({ ref: REVISION }),
       ...installSlipway(o),
       ...clusterAccess(o.cloud),
-      { name: `Deploy to ${env}`, run: `slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT" --wait` },
+      // The images build.yml pushed for this commit carry the tag sha-<commit> (docker/metadata-action type=sha,format=long).
+      { name: `Deploy to ${env}`, run: `slipway deploy "$SPEC_DIR" --env "$ENVIRONMENT"${hasBuild ? ' --image-tag "sha-${REVISION}"' : ''} --wait` },
       { name: 'Smoke check', run: 'slipway status "$SPEC_DIR" --env "$ENVIRONMENT"' },
       {
         name: 'Job summary',

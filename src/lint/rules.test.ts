@@ -180,6 +180,36 @@ const cases: readonly Case[] = [
   },
   {
     rule: 'SEC023',
+    what: 'credential name by substring (WEBPASSWORD, as pi-hole names it)',
+    bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: WEBPASSWORD, ^^value: hunter2}']] },
+    good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: PASSWORD_MIN_LENGTH, value: "12"}']] },
+  },
+  {
+    rule: 'SEC023',
+    what: 'SECRET_PATH=pwndrop is a secret; SECRET_PATH=/run/secrets/x is the path of one',
+    bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: SECRET_PATH, ^^value: pwndrop}']] },
+    good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: SECRET_PATH, value: /run/secrets/admin}']] },
+  },
+  {
+    rule: 'SEC027',
+    what: 'password in a URL in env',
+    bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DATABASE_URL, ^^value: "mysql://root:secret@db/app"}']] },
+    good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DATABASE_URL, value: "mysql://root:$(DB_PASSWORD)@db/app"}']] },
+  },
+  {
+    rule: 'SEC027',
+    what: 'password in a URL in ConfigMap data (a config file)',
+    bad: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {^^app.conf: "[db]\\nurl = redis://:s3cret@cache:6379/0\\n"}\n' },
+    good: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {app.conf: "[db]\\nurl = redis://cache:6379/0\\n"}\n' },
+  },
+  {
+    rule: 'SEC028',
+    what: 'credential-named key in a ConfigMap (an env file loaded with envFrom)',
+    bad: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {PG_USER: app, ^^PG_PASS: hunter2}\n' },
+    good: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {PG_USER: app, PG_PASS_FILE: /run/secrets/pg, secret.conf.example: x}\n' },
+  },
+  {
+    rule: 'SEC023',
     what: 'literal password in a *_FILE env (only a mounted file path is exempt)',
     bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DB_PASSWORD_FILE, ^^value: hunter2}']] },
     good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DB_PASSWORD_FILE, value: /run/secrets/db_password}']] },
@@ -193,6 +223,28 @@ const cases: readonly Case[] = [
     rule: 'SEC025',
     what: 'token automounted',
     bad: { replace: [['automountServiceAccountToken: false', '^^automountServiceAccountToken: true']] },
+  },
+  {
+    rule: 'SEC026',
+    what: 'nginx with a read-only root filesystem and no emptyDir where it writes',
+    bad: { replace: [['image: registry.example.com/web:1.2.3@', '^^image: nginx:1.27@'], ['- {name: http, containerPort: 8080}', '- {name: http, containerPort: 8080}\n            - {name: web, containerPort: 80}']], pod: '' },
+    good: {
+      replace: [
+        ['image: registry.example.com/web:1.2.3@', 'image: nginx:1.27@'],
+        ['- {name: tmp, mountPath: /tmp}', '- {name: tmp, mountPath: /tmp}\n            - {name: tmp, mountPath: /var/cache/nginx, subPath: cache}\n            - {name: tmp, mountPath: /var/run, subPath: run}'],
+        ['securityContext: {runAsNonRoot: true,', 'securityContext: {sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "0"}], runAsNonRoot: true,'],
+      ],
+    },
+  },
+  {
+    rule: 'SEC026',
+    what: 'an image that cannot run restricted (Docker-in-Docker)',
+    bad: { replace: [['image: registry.example.com/web:1.2.3@', '^^image: docker:27-dind@']] },
+  },
+  {
+    rule: 'SEC026',
+    what: 'postgres without a volume at its data directory',
+    bad: { replace: [['- name: app', '- name: app\n          ^^volumeMounts: [{name: tmp, mountPath: /var/run/postgresql}]'], ['image: registry.example.com/web:1.2.3@', 'image: postgres:16@'], ['          volumeMounts:\n            - {name: tmp, mountPath: /tmp}\n', '']] },
   },
   // --- Reliability ---
   { rule: 'REL001', what: 'no liveness probe', bad: { replace: [['- name: app', '- ^^name: app'], ['          livenessProbe: {httpGet: {path: /livez, port: http}}\n', '']] } },

@@ -4,7 +4,7 @@
  */
 import { InputErrors } from '../errors/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
-import { environmentNames, locateInEnvironment, resolveEnvironment, type AppSpec } from '../appspec/index.ts';
+import { environmentNames, locateInEnvironment, normalizeImage, resolveEnvironment, type AppSpec } from '../appspec/index.ts';
 import { renderAppConfigMaps, type ConfigData } from './config.ts';
 import { from, problem, standardLabels, type RenderContext } from './context.ts';
 import { renderExposure } from './exposure.ts';
@@ -115,12 +115,27 @@ function namespaceObject(ctx: RenderContext): KubeObject {
   };
 }
 
+/** A Docker image tag. @see https://docs.docker.com/reference/cli/docker/image/tag/ */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** The spec with every CI-built image (a service with `build:`) tagged `tag` (its digest dropped: it named the old build). */
+function withBuildTag(spec: AppSpec, tag: string): AppSpec {
+  const services = Object.fromEntries(
+    Object.entries(spec.services).map(([name, svc]) => {
+      if (svc.build === undefined) return [name, svc];
+      const { repository, pullPolicy } = normalizeImage(svc.image);
+      return [name, { ...svc, image: { repository, tag, ...(pullPolicy !== undefined ? { pullPolicy } : {}) } }];
+    }),
+  );
+  return { ...spec, services };
+}
+
 /** Renders one environment. Throws InputErrors listing every problem found (nothing partial). */
 export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}): RenderResult {
   // The environment's effective spec (overlay merged and validated again by the spec layer).
   const resolved = resolveEnvironment(spec, env);
   const ctx: RenderContext = {
-    spec: resolved,
+    spec: opts.imageTag === undefined ? resolved : withBuildTag(resolved, opts.imageTag),
     env,
     namespace: resolved.namespace ?? resolved.app,
     instance: `${spec.app}-${env}`,
@@ -129,6 +144,9 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
     origins: new Map(),
   };
   checkNames(ctx);
+  if (opts.imageTag !== undefined && !IMAGE_TAG.test(opts.imageTag)) {
+    problem(ctx, 'services', `invalid image tag "${opts.imageTag}"`, { expected: 'a Docker tag: letters, digits, "_", "." and "-", not starting with "." or "-", at most 128 characters', hint: 'CI images are tagged sha-<commit> (slipway ci github): --image-tag sha-$GITHUB_SHA' });
+  }
   const data: ConfigData = new Map();
   const objects: KubeObject[] = [namespaceObject(ctx), ...renderAppConfigMaps(ctx, opts, data)];
   for (const [name, svc] of Object.entries(ctx.spec.services)) {

@@ -24,7 +24,7 @@ import {
 /** The pod fields services, jobs and cron jobs share. */
 export type PodSource = Pick<
   ServiceSpec,
-  'image' | 'command' | 'args' | 'workingDir' | 'env' | 'envFrom' | 'config' | 'resources' | 'nodeSelector' | 'tolerations' | 'securityContext' | 'serviceAccount' | 'labels' | 'annotations'
+  'image' | 'command' | 'args' | 'workingDir' | 'env' | 'envFrom' | 'config' | 'resources' | 'nodeSelector' | 'tolerations' | 'securityContext' | 'serviceAccount' | 'labels' | 'annotations' | 'ignoreChecks'
 >;
 
 /** Non-root ids used when the spec gives none (restricted forbids uid 0; 10001 avoids host system ids). */
@@ -198,7 +198,7 @@ function resources(src: PodSource): Record<string, unknown> {
 
 function podSecurity(src: PodSource): Record<string, unknown> {
   const sc = src.securityContext;
-  return {
+  const out: Record<string, unknown> = {
     runAsNonRoot: true,
     runAsUser: sc?.runAsUser ?? DEFAULT_ID,
     runAsGroup: sc?.runAsGroup ?? DEFAULT_ID,
@@ -207,6 +207,10 @@ function podSecurity(src: PodSource): Record<string, unknown> {
     fsGroupChangePolicy: 'OnRootMismatch',
     seccompProfile: { type: 'RuntimeDefault' },
   };
+  // Only the safe, namespaced sysctls Pod Security allows (the schema admits no others), sorted by name.
+  const sysctls = Object.entries(sc?.sysctls ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (sysctls.length > 0) out['sysctls'] = sysctls.map(([name, value]) => ({ name, value }));
+  return out;
 }
 
 function containerSecurity(src: PodSource): Record<string, unknown> {

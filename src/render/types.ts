@@ -8,6 +8,13 @@ export interface RenderOptions {
    * @default {}
    */
   readonly envFiles?: Readonly<Record<string, string>>;
+  /**
+   * The tag CI built the images of this commit with: replaces the tag (and digest) of every
+   * service that has `build:` (the images `slipway ci github` builds), e.g. `sha-<commit>`.
+   * `slipway render|deploy|diff --image-tag`, default `$SLIPWAY_IMAGE_TAG`.
+   * @default the tags written in the spec
+   */
+  readonly imageTag?: string | undefined;
 }
 
 /** What rendering one environment produced. */

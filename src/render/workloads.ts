@@ -3,7 +3,7 @@
  * PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob.
  */
 import type { KubeObject } from '../manifest/index.ts';
-import { DEPENDS_ON_ANNOTATION, STRATEGY_ANNOTATION, strategyAnnotations, verificationAnnotations, verificationOf, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
+import { DEPENDS_ON_ANNOTATION, IGNORE_CHECK_PREFIX, STRATEGY_ANNOTATION, strategyAnnotations, verificationAnnotations, verificationOf, workloadStrategyOf, type AutoscalingSpec, type CronJobSpec, type JobSpec, type ServiceSpec } from '../appspec/index.ts';
 import type { ConfigData } from './config.ts';
 import {
   HOOK_ANNOTATION,
@@ -43,6 +43,19 @@ function minReplicas(svc: ServiceSpec): number {
   return svc.autoscaling ? svc.autoscaling.min : (svc.replicas ?? 1);
 }
 
+/** Lint opt-outs the spec states (`ignoreChecks`), as the annotations `slipway lint` honours. */
+function ignoreAnnotations(src: PodSource): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [rule, reason] of Object.entries(src.ignoreChecks ?? {})) out[`${IGNORE_CHECK_PREFIX}${rule}`] = reason;
+  return out;
+}
+
+/** Workload annotations: the lint opt-outs, then what the renderer itself adds. */
+function workloadAnnotations(src: PodSource, own: Record<string, string> | undefined): Record<string, string> | undefined {
+  const all = { ...ignoreAnnotations(src), ...own };
+  return Object.keys(all).length > 0 ? all : undefined;
+}
+
 function serviceAccount(ctx: RenderContext, name: string, component: 'service' | 'job' | 'cronjob', src: PodSource): KubeObject {
   const annotations = src.serviceAccount?.annotations;
   return {
@@ -65,12 +78,14 @@ export function renderService(ctx: RenderContext, name: string, svc: ServiceSpec
     warn(ctx, `${path}: automountToken is on but NetworkPolicies deny egress to the Kubernetes API; add the apiserver address under egress (e.g. { cidr: 10.0.0.1/32, ports: [443] })`);
   }
   const labels = standardLabels(ctx, { name, component: 'service', version: pod.version, extra: svc.labels });
-  if (svc.ports && svc.ports.length > 0) {
-    out.push(clusterService(ctx, name, svc, labels));
-    if (isStateful(svc)) out.push(clusterService(ctx, name, svc, { ...labels, 'slipway.dev/headless': 'true' }, true));
-  } else if (svc.expose && svc.expose.type !== 'internal') {
+  if (svc.ports && svc.ports.length > 0) out.push(clusterService(ctx, name, svc, labels));
+  else if (svc.expose && svc.expose.type !== 'internal') {
     problem(ctx, `${path}.expose`, 'an exposed service needs ports', { expected: 'ports: [...] on the service', hint: `add ports to services.${name}` });
   }
+  // A StatefulSet's pods get their DNS names (<pod>.<name>-headless) from the headless Service,
+  // which, unlike a ClusterIP Service, may have no ports: a worker or a database whose port
+  // nobody declared still gets one.
+  if (isStateful(svc)) out.push(clusterService(ctx, name, svc, { ...labels, 'slipway.dev/headless': 'true' }, true));
   out.push(isStateful(svc) ? statefulSet(ctx, name, svc, pod, labels) : deployment(ctx, name, svc, pod, labels));
   if (minReplicas(svc) > 1) out.push(pdb(ctx, name, labels));
   if (svc.autoscaling) out.push(hpa(ctx, name, svc, svc.autoscaling, labels));
@@ -82,7 +97,8 @@ function clusterService(ctx: RenderContext, name: string, svc: ServiceSpec, labe
   const spec: Record<string, unknown> = { type: 'ClusterIP' };
   if (headless) spec['clusterIP'] = 'None';
   spec['selector'] = selectorLabels(ctx, name);
-  spec['ports'] = (svc.ports ?? []).map((p) => ({
+  const ports = svc.ports ?? [];
+  if (ports.length > 0 || !headless) spec['ports'] = ports.map((p) => ({
     name: p.name,
     port: p.servicePort ?? p.port,
     // By name: the container port can change without touching the Service.
@@ -129,7 +145,7 @@ function deployment(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Pod
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(ctx, { name, labels, annotations: { ...progressiveAnnotations(ctx, name, svc), ...verificationAnnotations(verificationOf(svc)) } }),
+    metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(svc, { ...progressiveAnnotations(ctx, name, svc), ...verificationAnnotations(verificationOf(svc)) }) }),
     spec,
   };
 }
@@ -155,11 +171,8 @@ function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Po
         resources: { requests: { storage: v.size !== undefined ? quantity(v.size) : DEFAULT_VOLUME_SIZE } },
       },
     }));
-  if (svc.ports === undefined || svc.ports.length === 0) {
-    problem(ctx, `services.${name}.ports`, 'a service with persistent volumes (a StatefulSet) needs at least one port for its headless Service', { expected: 'ports: [...] on the service', hint: 'declare the port it listens on' });
-  }
   // A rolling release of its pods is verified against the SLOs like a Deployment's (src/appspec/verification.ts).
-  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels, annotations: verificationAnnotations(verificationOf(svc)) }), spec };
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(svc, verificationAnnotations(verificationOf(svc))) }), spec };
 }
 
 /**
@@ -271,7 +284,7 @@ export function renderJob(ctx: RenderContext, name: string, job: JobSpec, data: 
   out.push({
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: meta(ctx, { name, labels, annotations: job.hook ? { [HOOK_ANNOTATION]: job.hook } : undefined }),
+    metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(job, job.hook ? { [HOOK_ANNOTATION]: job.hook } : undefined) }),
     spec: jobSpec(job, pod),
   });
   return out;
@@ -292,5 +305,5 @@ export function renderCronJob(ctx: RenderContext, name: string, cj: CronJobSpec,
     failedJobsHistoryLimit: 3,
     jobTemplate: { metadata: { labels: { ...labels } }, spec: jobSpec(cj, pod) },
   };
-  return [...out, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(ctx, { name, labels }), spec }];
+  return [...out, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(cj, undefined) }), spec }];
 }

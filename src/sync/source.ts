@@ -132,6 +132,8 @@ export interface Input extends LoadedApp {
 export interface InputOptions extends LoadOptions {
   /** The environment a spec is rendered for. */
   readonly env: string;
+  /** The tag of the images CI built (render's `imageTag`). @default the spec's tags */
+  readonly imageTag?: string | undefined;
 }
 
 /** A path for messages: relative to the working directory when it is inside it (editors and CI logs jump to it). */
@@ -156,7 +158,7 @@ async function loadSpecInput(file: string, o: InputOptions): Promise<Input> {
     return content;
   };
   const spec = loadSpec(text, shown, { readFile: readEnvFile });
-  const r = renderApp(spec, o.env, { envFiles });
+  const r = renderApp(spec, o.env, { envFiles, imageTag: o.imageTag });
   const objects = r.objects.map((object) => ({ object }));
   return { app: o.app ?? spec.app, objects, strategies: strategiesOf(objects), source: shown, namespace: r.namespace };
 }

@@ -44,7 +44,7 @@ interface Case {
   notReported?: string[];
 }
 
-const svc = (body: string, extra = ''): string => `services:\n  web:\n    image: nginx:1.27\n${body.replace(/^/gm, '    ')}\n${extra}`;
+const svc = (body: string, extra = ''): string => `services:\n  web:\n    image: ghcr.io/acme/web:1.27\n${body.replace(/^/gm, '    ')}\n${extra}`;
 
 const CASES: Case[] = [
   // --- ports / expose
@@ -103,13 +103,20 @@ const CASES: Case[] = [
   {
     name: 'env_file → ConfigMap with envFile + envFrom (shared between services)',
     compose: `services:\n  a:\n    image: x:1\n    env_file: .env.app\n  b:\n    image: x:1\n    env_file:\n      - path: ./.env.app\n        required: true\n      - path: .env.local\n        required: false\n`,
-    input: { readFile: reader({ '.env.app': 'A=1\nB=2\n', './.env.app': 'A=1\nB=2\n' }), pathPrefix: '../compose' },
+    input: { readFile: reader({ '.env.app': 'A=1\nB=2\n', './.env.app': 'A=1\nB=2\n' }), pathPrefix: 'compose' },
     spec: {
-      'configMaps.env-app': { envFile: '../compose/.env.app' },
+      'configMaps.env-app': { envFile: 'compose/.env.app' },
       'services.a.envFrom': [{ configMap: 'env-app' }],
       'services.b.envFrom': [{ configMap: 'env-app' }],
     },
     report: [{ path: 'services.b.env_file[1]', severity: 'info', converted: false, message: /optional env file/ }],
+  },
+  {
+    name: 'env_file out of render\'s reach from slipway.yaml (../) → its values inline, so that render works',
+    compose: svc('env_file: .env.app'),
+    input: { readFile: reader({ '.env.app': 'A=1\nB=2\n' }), pathPrefix: '../compose' },
+    spec: { 'configMaps.env-app': { data: { A: '1', B: '2' } }, 'services.web.envFrom': [{ configMap: 'env-app' }] },
+    report: [{ path: 'services.web.env_file', severity: 'info', converted: true, message: /inline \(data:\).*outside the compose file's directory/ }],
   },
   {
     name: 'missing required env_file is an error',
@@ -117,10 +124,25 @@ const CASES: Case[] = [
     report: [{ path: 'services.web.env_file[0]', severity: 'error', converted: false }],
   },
   {
-    name: 'env_file with a credential-looking key is flagged',
+    name: 'env_file credential keys (by substring, URL passwords) → a Secret loaded with envFrom; the rest inline in the ConfigMap (issue 13 defect 4)',
     compose: svc('env_file: .env'),
-    input: { readFile: reader({ '.env': 'API_TOKEN=abc\nLOG=info\n' }) },
-    report: [{ path: 'services.web.env_file', severity: 'warning', converted: true, message: /API_TOKEN/ }],
+    input: { readFile: reader({ '.env': 'PG_PASS=hunter2\nAUTHENTIK_SECRET_KEY=k3y-v4lue\nDB_URL=postgres://app:s3cret@db/app\nLOG=info\n' }), envName: 'dev' },
+    spec: {
+      'configMaps.env': { data: { LOG: 'info' } },
+      'secrets.env-secret': { keys: ['PG_PASS', 'AUTHENTIK_SECRET_KEY', 'DB_URL'], description: 'credentials of .env, kept out of ConfigMap env' },
+      'services.web.envFrom': [{ configMap: 'env' }, { secret: 'env-secret' }],
+    },
+    report: [
+      { path: 'services.web.env_file', severity: 'warning', message: /create Secret "env-secret" \(keys PG_PASS, AUTHENTIK_SECRET_KEY, DB_URL\)/ },
+      { path: 'services.web.env_file', severity: 'info', message: /DB_URL is a credential \(\.env: it is a URL with a password\)/ },
+    ],
+  },
+  {
+    name: 'env_file values are interpolated as compose does: ${DOMAIN}, ${STORAGE:-/mnt/data}, $$ (issue 13 defect 6)',
+    compose: svc('env_file: .env.app'),
+    input: { readFile: reader({ '.env.app': 'SITE_URL=https://${DOMAIN}\nDATA_PATH=${STORAGE:-/mnt/data}/web\nPRICE=$$5\n' }), variables: { DOMAIN: 'example.org' } },
+    spec: { 'configMaps.env-app': { data: { SITE_URL: 'https://example.org', DATA_PATH: '/mnt/data/web', PRICE: '$5' } } },
+    report: [{ path: 'services.web.env_file', severity: 'info', message: /inline \(data:\).*compose interpolates SITE_URL, DATA_PATH, PRICE from variables/ }],
   },
   // --- interpolation
   {
@@ -218,14 +240,36 @@ const CASES: Case[] = [
   },
   // --- healthcheck
   {
-    name: 'healthcheck CMD → exec readiness + liveness with compose timings',
-    compose: svc('healthcheck:\n  test: ["CMD", "curl", "-f", "http://localhost/"]\n  interval: 1m30s\n  timeout: 500ms\n  retries: 5'),
+    name: 'healthcheck CMD → exec readiness with compose timings; liveness a TCP connect at the same cadence (REL005)',
+    compose: svc('ports: ["8080"]\nhealthcheck:\n  test: ["CMD", "curl", "-f", "http://localhost/"]\n  interval: 1m30s\n  timeout: 500ms\n  retries: 5'),
     spec: {
       'services.web.probes.readiness': { exec: { command: ['curl', '-f', 'http://localhost/'] }, periodSeconds: 90, timeoutSeconds: 1, failureThreshold: 5 },
-      'services.web.probes.liveness': { exec: { command: ['curl', '-f', 'http://localhost/'] }, periodSeconds: 90, timeoutSeconds: 1, failureThreshold: 5 },
+      'services.web.probes.liveness': { tcp: { port: 8080 }, periodSeconds: 90, failureThreshold: 5 },
       'services.web.probes.startup': undefined,
+      'services.web.ignoreChecks': undefined,
     },
-    report: [{ path: 'services.web.healthcheck.timeout', severity: 'info', converted: true, message: /rounded up/ }],
+    report: [
+      { path: 'services.web.healthcheck.timeout', severity: 'info', converted: true, message: /rounded up/ },
+      { path: 'services.web.healthcheck', severity: 'info', converted: true, message: /liveness is a cheaper check \(TCP connect to port 8080\)/ },
+    ],
+  },
+  {
+    name: 'healthcheck on a service without ports: readiness only, the missing liveness waived with the reason (REL001)',
+    compose: svc('healthcheck:\n  test: ["CMD", "celery", "inspect", "ping"]'),
+    spec: {
+      'services.web.probes.readiness': { exec: { command: ['celery', 'inspect', 'ping'] }, periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3 },
+      'services.web.probes.liveness': undefined,
+      'services.web.ignoreChecks.REL001': expect.stringMatching(/listens on no port/) as unknown,
+    },
+  },
+  {
+    name: 'no healthcheck, no port: the missing probes are waived with the reason (REL001, REL002)',
+    compose: svc('command: ["worker"]'),
+    spec: {
+      'services.web.probes': undefined,
+      'services.web.ignoreChecks.REL001': expect.stringMatching(/no healthcheck/) as unknown,
+      'services.web.ignoreChecks.REL002': expect.stringMatching(/no port and has no healthcheck/) as unknown,
+    },
   },
   {
     name: 'healthcheck CMD-SHELL and string form → sh -c; defaults 30s/30s/3',
@@ -309,7 +353,7 @@ const CASES: Case[] = [
   {
     name: 'x-slipway kind cronJob with a schedule → cronJobs',
     compose: svc('restart: "no"\nx-slipway:\n  kind: cronJob\n  schedule: "0 2 * * *"\n  concurrencyPolicy: Forbid'),
-    spec: { 'cronJobs.web': { image: 'nginx:1.27', schedule: '0 2 * * *', concurrencyPolicy: 'Forbid' }, 'services.web': undefined, jobs: undefined },
+    spec: { 'cronJobs.web': { image: 'ghcr.io/acme/web:1.27', schedule: '0 2 * * *', concurrencyPolicy: 'Forbid' }, 'services.web': undefined, jobs: undefined },
   },
   // --- command / entrypoint
   {
@@ -371,20 +415,26 @@ const CASES: Case[] = [
   },
   {
     name: 'x-slipway image pins an untagged image (no error)',
-    compose: svc('', `  cache:\n    image: redis\n    x-slipway:\n      image: redis:7.4\n      replicas: 2\n`),
-    spec: { 'services.cache.image': 'redis:7.4', 'services.cache.replicas': 2 },
+    compose: svc('', `  cache:\n    image: ghcr.io/acme/cache\n    x-slipway:\n      image: ghcr.io/acme/cache:7.4\n      replicas: 2\n`),
+    spec: { 'services.cache.image': 'ghcr.io/acme/cache:7.4', 'services.cache.replicas': 2 },
     notReported: ['services.cache.image'],
   },
   {
     name: 'pull_policy → image.pullPolicy',
     compose: svc('pull_policy: always'),
-    spec: { 'services.web.image': { repository: 'nginx', tag: '1.27', pullPolicy: 'Always' } },
+    spec: { 'services.web.image': { repository: 'ghcr.io/acme/web', tag: '1.27', pullPolicy: 'Always' } },
   },
   {
-    name: 'build → build context/dockerfile; image named after the service',
+    name: 'build → build context/dockerfile; image named after the service, tagged :dev (CI passes its commit with --image-tag)',
     compose: `services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n      target: runtime\n`,
-    spec: { 'services.api.build': { context: 'api', dockerfile: 'Dockerfile.prod' }, 'services.api.image': 'api' },
-    report: [{ path: 'services.api.build.target', converted: false }],
+    spec: { 'services.api.build': { context: 'api', dockerfile: 'Dockerfile.prod' }, 'services.api.image': 'api:dev' },
+    report: [{ path: 'services.api.build.target', converted: false }, { path: 'services.api.build', severity: 'info', converted: true, message: /named "api:dev"/ }],
+  },
+  {
+    name: 'build with an untagged image → tagged :dev, not an error (SEC021 clean)',
+    compose: `services:\n  api:\n    image: ghcr.io/acme/api\n    build: ./api\n`,
+    spec: { 'services.api.image': 'ghcr.io/acme/api:dev' },
+    report: [{ path: 'services.api.image', severity: 'info', converted: true, message: /tagged :dev/ }],
   },
   // --- x-slipway
   {
@@ -417,10 +467,10 @@ const CASES: Case[] = [
     spec: { app: 'proj' },
   },
   {
-    name: '--env-name adds an environment',
+    name: '--env-name adds one environment, scaffolded for its tier',
     compose: svc(''),
     input: { envName: 'staging' },
-    spec: { 'environments.staging': { namespace: 'proj-staging' } },
+    spec: { 'environments.staging.namespace': 'proj-staging', 'environments.staging.services.web.replicas': 2, 'environments.dev': undefined },
   },
   {
     name: 'top-level x-slipway merges into the app',
@@ -487,6 +537,99 @@ describe('importCompose: each compose key', () => {
     const r = run(svc('privileged: true'));
     const e = r.report.find((x) => x.path === 'services.web.privileged');
     expect(e?.position).toEqual({ file: FILE, line: 4, col: 5 });
+  });
+});
+
+describe('secret values never reach slipway.yaml (issue 13 defect 4)', () => {
+  /** Every planted value must be absent from the spec and the report. */
+  const noLeak = (r: ComposeImportResult, planted: readonly string[]): void => {
+    const text = JSON.stringify(r.spec) + JSON.stringify(r.report);
+    for (const v of planted) expect(text, `"${v}" leaked`).not.toContain(v);
+  };
+
+  it('a credential variable of .env interpolated into a name the old whole-word rule missed (WEBPASSWORD=${PIHOLE_PW})', () => {
+    const r = run('services:\n  pihole:\n    image: pihole/pihole:2024.07.0\n    environment:\n      WEBPASSWORD: ${PIHOLE_PW}\n      TZ: Europe/Paris\n', { dotenv: { file: 'proj/.env', text: 'PIHOLE_PW=planted-pihole-pw\n' }, envName: 'dev' });
+    expect(r.spec.services['pihole']?.env).toEqual({ WEBPASSWORD: { secret: 'pihole-env', key: 'WEBPASSWORD' }, TZ: 'Europe/Paris' });
+    expect(r.spec.secrets?.['pihole-env']?.keys).toEqual(['WEBPASSWORD']);
+    expect(r.report).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/create Secret "pihole-env"/) as unknown, hint: "kubectl create secret generic pihole-env -n proj-dev --from-literal=WEBPASSWORD='…'" }));
+    noLeak(r, ['planted-pihole-pw']);
+  });
+
+  it('any value built from a credential variable goes to the Secret (a connection string)', () => {
+    const r = run('services:\n  api:\n    image: x:1\n    environment:\n      - ConnectionStrings__Db=Server=db;User=sa;Password=${SA_PASSWORD}\n', { dotenv: { file: 'proj/.env', text: 'SA_PASSWORD=Planted!Sa9\n' } });
+    expect(r.spec.services['api']?.env).toEqual({ ConnectionStrings__Db: { secret: 'api-env', key: 'ConnectionStrings__Db' } });
+    noLeak(r, ['Planted!Sa9']);
+  });
+
+  it('a password in a URL: an env var from the Secret, and the URL reads it with $(VAR) (declared before it)', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    environment:\n      DATABASE_URL: mysql://root:planted-url-pw@db/app\n      REDIS_URL: redis://cache:6379/0\n');
+    const env = r.spec.services['app']?.env ?? {};
+    expect(Object.keys(env)).toEqual(['DATABASE_URL_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
+    expect(env).toEqual({ DATABASE_URL_PASSWORD: { secret: 'app-env', key: 'DATABASE_URL_PASSWORD' }, DATABASE_URL: 'mysql://root:$(DATABASE_URL_PASSWORD)@db/app', REDIS_URL: 'redis://cache:6379/0' });
+    noLeak(r, ['planted-url-pw']);
+  });
+
+  it('SECRET_PATH=pwndrop is a credential for import as it is for lint (one rule)', () => {
+    const r = run(svc('environment: { SECRET_PATH: pwndrop, DATA_PATH: /data }'));
+    expect(r.spec.services['web']?.env).toEqual({ SECRET_PATH: { secret: 'web-env', key: 'SECRET_PATH' }, DATA_PATH: '/data' });
+  });
+
+  it('a password moved to a Secret is not left in the healthcheck: the probe reads it from the environment', () => {
+    const r = run('services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_ROOT_PASSWORD: planted-root-pw\n    healthcheck:\n      test: ["CMD", "mysqladmin", "ping", "-h", "localhost", "-uroot", "-pplanted-root-pw"]\n');
+    const probes = r.spec.services['db']?.probes;
+    const cmd = ['sh', '-c', 'exec mysqladmin ping -h localhost -uroot -p"${MYSQL_ROOT_PASSWORD}"'];
+    expect(probes?.readiness).toMatchObject({ exec: { command: cmd } });
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.db.healthcheck.test', severity: 'warning' }));
+    noLeak(r, ['planted-root-pw']);
+  });
+
+  it('a CMD-SHELL healthcheck and a command with a credential variable: a Secret env var, "$VAR" in the probe, $(VAR) in args', () => {
+    const compose = 'services:\n  cache:\n    image: redis:7.4\n    command: redis-server --requirepass ${REDIS_PASSWORD}\n    healthcheck:\n      test: ["CMD-SHELL", "redis-cli -a \'${REDIS_PASSWORD}\' ping | grep PONG"]\n';
+    const r = run(compose, { variables: { REDIS_PASSWORD: 'planted-redis-pw' } });
+    const svc = r.spec.services['cache'];
+    expect(svc?.args).toEqual(['redis-server', '--requirepass', '$(REDIS_PASSWORD)']);
+    expect(svc?.env).toEqual({ REDIS_PASSWORD: { secret: 'cache-env', key: 'REDIS_PASSWORD' } });
+    expect(svc?.probes?.readiness).toMatchObject({ exec: { command: ['sh', '-c', 'redis-cli -a \'\'"${REDIS_PASSWORD}"\'\' ping | grep PONG'] } });
+    noLeak(r, ['planted-redis-pw']);
+  });
+
+  it('a "password" that is public text anyway (postgres/postgres) is moved, the image and user name are kept, and the report says why', () => {
+    const r = run('services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: postgres\n      POSTGRES_PASSWORD: postgres\n    healthcheck:\n      test: ["CMD", "pg_isready", "-U", "postgres"]\n');
+    const db = r.spec.services['db'];
+    expect(db?.image).toBe('postgres:16');
+    expect(db?.env).toEqual({ POSTGRES_USER: 'postgres', POSTGRES_PASSWORD: { secret: 'db-env', key: 'POSTGRES_PASSWORD' } });
+    expect(db?.probes?.readiness).toMatchObject({ exec: { command: ['pg_isready', '-U', 'postgres'] } });
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.db.environment.POSTGRES_PASSWORD', severity: 'warning', message: expect.stringMatching(/anyone can guess it/) as unknown }));
+  });
+
+  it('a credential that slips into another field (a label) is replaced and reported as an error', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    labels:\n      note: "pw is ${APP_TOKEN}"\n', { variables: { APP_TOKEN: 'planted-label-token' } });
+    expect(r.spec.services['app']?.annotations?.['note'] ?? r.spec.services['app']?.labels?.['note']).toBe('pw is <secret APP_TOKEN>');
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.app', severity: 'error', message: expect.stringMatching(/value of APP_TOKEN, a credential, would be written/) as unknown }));
+    noLeak(r, ['planted-label-token']);
+  });
+});
+
+describe('.env is read as compose reads it (issue 13 defect 6)', () => {
+  it('variables inside .env are expanded, defaults with a colon included: no misleading "volume ${STORAGE"', () => {
+    const r = run(svc('volumes: ["${DATA_PATH}:/data"]\nenvironment: { SITE_URL: "${SITE_URL}" }'), { dotenv: { file: 'proj/.env', text: 'DOMAIN=example.org\nSITE_URL=https://${DOMAIN}\nDATA_PATH=${STORAGE:-/mnt/data}/web\n' } });
+    expect(r.spec.services['web']?.env).toEqual({ SITE_URL: 'https://example.org' });
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.web.volumes[0]', message: expect.stringMatching(/bind mount of host path "\/mnt\/data\/web"/) as unknown }));
+    expect(r.report.some((e) => e.message.includes('${STORAGE'))).toBe(false);
+  });
+
+  it('the shell wins over .env, and .env problems are positioned in .env', () => {
+    const r = run('services:\n  web:\n    image: nginx:${TAG}\n', { dotenv: { file: 'proj/.env', text: 'TAG=1.25\nOTHER=${UNSET_ONE}\n' }, variables: { TAG: '1.27' } });
+    expect(r.spec.services['web']?.image).toBe('nginx:1.27');
+    expect(r.report).toContainEqual(expect.objectContaining({ severity: 'warning', position: { file: 'proj/.env', line: 2, col: 1 }, message: expect.stringMatching(/UNSET_ONE/) as unknown }));
+    let err: unknown;
+    try {
+      run('services: {}\n', { dotenv: { file: 'proj/.env', text: 'X=1\nA="open\n' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputErrors);
+    expect((err as InputErrors).problems.map((p) => [p.message, p.position])).toEqual([['unterminated quoted value of A', { file: 'proj/.env', line: 2, col: 1 }]]);
   });
 });
 
@@ -626,12 +769,12 @@ describe('readFile refusals (outside the project, not a regular file) are input 
     const r = run('services:\n  a:\n    image: x:1\n    env_file: [missing.env]\n', { readFile: refuse });
     expect(r.report.some((e) => e.path === 'services.a.env_file[0]' && e.severity === 'error')).toBe(true);
   });
-  it('an envFile the written slipway.yaml reaches through ../ is warned about (render would refuse it)', () => {
+  it('an envFile the written slipway.yaml reaches through ../ is inlined (render would refuse the reference)', () => {
     const r = run('services:\n  a:\n    image: x:1\n    env_file: ok.env\n', { readFile: refuse, pathPrefix: '../compose' });
-    expect(r.spec.configMaps?.['ok-env']).toEqual({ envFile: '../compose/ok.env' });
-    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.a.env_file', severity: 'warning', message: expect.stringMatching(/outside its own directory/) as unknown }));
+    expect(r.spec.configMaps?.['ok-env']).toEqual({ data: { A: '1' } });
+    expect(r.report.filter((e) => e.severity === 'warning')).toEqual([]);
     const beside = run('services:\n  a:\n    image: x:1\n    env_file: ok.env\n', { readFile: refuse });
-    expect(beside.report.filter((e) => e.severity === 'warning')).toEqual([]);
+    expect(beside.spec.configMaps?.['ok-env']).toEqual({ envFile: 'ok.env' });
   });
 });
 

@@ -10,8 +10,9 @@
  *   A startup probe, unlike initialDelaySeconds, lets a fast starter become ready at once.
  * - `test: ["CMD", …]` → the command; `["CMD-SHELL", "…"]` or a string → `sh -c "…"`;
  *   `["NONE"]` and `disable: true` → no probes (slipway's default readiness applies).
- * Compose never restarts an unhealthy container; the liveness probe does, which is the point of
- * moving to Kubernetes, and is noted in the report.
+ * The liveness probe returned here is the healthcheck itself; the import replaces it by a cheaper
+ * check (./restricted.ts): a liveness probe calling dependencies restarts every replica when one
+ * of them is down, and compose never restarted an unhealthy container either.
  * @see https://github.com/compose-spec/compose-spec/blob/main/05-services.md#healthcheck
  * @see https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
  */
@@ -101,8 +102,8 @@ export function convertHealthcheck(ctx: ImportContext, path: Path, hc: unknown):
   }
   ctx.note(path, {
     severity: 'info',
-    message: 'healthcheck → readiness and liveness exec probes; unlike compose, a failing liveness probe restarts the container',
-    hint: 'slipway lint flags identical checks (REL005): if this check depends on other services, give liveness a cheap one via `x-slipway: { probes: { liveness: ... } }`, or turn it off with `liveness: false`',
+    message: `healthcheck → the readiness exec probe${probes.startup ? ' (and a startup probe for start_period)' : ''}`,
+    hint: 'x-slipway: { probes: ... } overrides it',
   });
   return probes;
 }

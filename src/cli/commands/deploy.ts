@@ -10,6 +10,7 @@ import { Command, Option } from 'commander';
 import { clusterUnavailable, inputError, notFound } from '../../errors/index.ts';
 import { KubeClient, describe } from '../../kube/index.ts';
 import { checkStrategy, deploy, loadInput, type DeployEvent, type DeployResult, type Input, type SyncTarget, type VerificationOptions } from '../../sync/index.ts';
+import { IMAGE_TAG_HELP, imageTagOf } from '../image-tag.ts';
 import type { Io } from '../io.ts';
 
 export interface TargetFlags {
@@ -19,6 +20,7 @@ export interface TargetFlags {
   env: string;
   app?: string;
   kustomize?: string;
+  imageTag?: string;
 }
 
 /** --context, --kubeconfig, -n, --env, --app: where and what, like kubectl. */
@@ -54,7 +56,7 @@ export function targetOf(client: KubeClient, f: TargetFlags, app: string, specNa
 
 /** Desired objects from a spec (rendered for --env) or manifests/kustomize (the engine's {@link loadInput}). */
 export function loadFlagsInput(path: string | undefined, f: TargetFlags): Promise<Input> {
-  return loadInput({ path, kustomize: f.kustomize, app: f.app, env: f.env });
+  return loadInput({ path, kustomize: f.kustomize, app: f.app, env: f.env, imageTag: imageTagOf(f) });
 }
 
 /** Requires an app name when there is no input to derive it from (history, rollback, destroy). */
@@ -254,6 +256,7 @@ export function registerDeploy(program: Command, io: Io): void {
     .argument('[path]', 'slipway.yaml, a directory holding one, a manifest file, or a directory of manifests', '.');
   addTargetFlags(cmd)
     .option('-k, --kustomize <dir>', 'deploy the output of `kubectl kustomize <dir>`')
+    .option('--image-tag <tag>', IMAGE_TAG_HELP)
     .option('--wait', 'wait for every object to become healthy (default)', true)
     .option('--no-wait', 'do not wait for health (no automatic rollback then)')
     .option('--timeout <duration>', 'how long to wait for health (default 5m, plus the timed pauses of canary and blue-green services)', '5m')

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { describe } from '../../kube/index.ts';
 import { diff } from '../../sync/index.ts';
+import { IMAGE_TAG_HELP } from '../image-tag.ts';
 import type { Io } from '../io.ts';
 import { addTargetFlags, connect, loadFlagsInput, outputOption, targetOf, type TargetFlags } from './deploy.ts';
 
@@ -18,6 +19,7 @@ export function registerDiff(program: Command, io: Io): void {
   const cmd = program.command('diff').description('show what a deploy would change (server-side dry-run against live objects)').argument('[path]', 'spec, manifest file or directory', '.');
   addTargetFlags(cmd)
     .option('-k, --kustomize <dir>', 'diff the output of `kubectl kustomize <dir>`')
+    .option('--image-tag <tag>', IMAGE_TAG_HELP)
     .option('--force-conflicts', 'dry-run as if taking ownership of conflicting fields')
     .addOption(outputOption())
     .addHelpText(

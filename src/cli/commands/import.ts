@@ -2,16 +2,16 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseDotenv } from 'dotenv';
 import { inputError, InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { importCompose, loadSpec, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
+import { DEFAULT_ENVIRONMENTS, importCompose, loadSpec, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 
 interface ImportFlags {
   output?: string;
-  envName: string;
+  envName?: string;
+  environments?: string;
   profile?: string[];
   envFile?: string;
   schema: string;
@@ -36,30 +36,43 @@ function composeReader(read: (ref: string) => string): (ref: string) => string |
 }
 
 /**
- * Interpolation variables the way compose builds them: the .env file, overridden by the shell.
- * `--env-file` is the user's choice (read as given, bounded); the implicit `.env` next to the compose
- * file is a file reference like any other (inside the project root, symlinks resolved).
+ * Interpolation variables the way compose builds them: the .env file (parsed and interpolated by
+ * the importer, as compose does), overridden by the shell. `--env-file` is the user's choice (read
+ * as given, bounded); the implicit `.env` next to the compose file is a file reference like any
+ * other (inside the project root, symlinks resolved).
  */
-function variables(composeFile: string, read: (ref: string) => string | undefined, envFile: string | undefined): Record<string, string> {
+function variables(composeFile: string, read: (ref: string) => string | undefined, envFile: string | undefined): { shell: Record<string, string>; dotenv?: { file: string; text: string } } {
   let text: string | undefined;
+  let shown = envFile ?? join(dirname(composeFile), '.env');
   if (envFile !== undefined) text = readInputFile(envFile, { shown: `${envFile} (--env-file)`, as: 'referenced' });
   else {
     try {
       text = read('.env');
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
-      const file = join(dirname(composeFile), '.env');
-      throw inputError(`cannot read ${file} (the .env next to the compose file): ${e.message}`, {
+      throw inputError(`cannot read ${shown} (the .env next to the compose file): ${e.message}`, {
         cause: e,
-        position: { file, line: 1, col: 1 },
+        position: { file: shown, line: 1, col: 1 },
         ...(e.expected !== undefined ? { expected: e.expected } : {}),
         ...(e.hint !== undefined ? { hint: e.hint } : {}),
       });
     }
   }
-  const fromFile = text !== undefined ? parseDotenv(text) : {};
+  shown = toPosix(shown);
   const shell = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  return { ...fromFile, ...shell };
+  return text === undefined ? { shell } : { shell, dotenv: { file: shown, text } };
+}
+
+/** `--env-name x` (one environment) or `--environments a,b,c` (default dev,staging,prod). */
+function environmentList(f: ImportFlags): string[] {
+  const names = f.environments !== undefined ? f.environments.split(',').map((n) => n.trim()).filter((n) => n !== '') : f.envName !== undefined ? [f.envName] : [...DEFAULT_ENVIRONMENTS];
+  for (const n of names) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 40) {
+      throw inputError(`invalid environment name "${n}"`, { cause: n, expected: 'lowercase letters, digits and "-", starting and ending alphanumeric, at most 40 characters', hint: 'e.g. --environments dev,staging,prod' });
+    }
+  }
+  if (new Set(names).size !== names.length) throw inputError(`environment listed twice in "${names.join(',')}"`, { cause: names, expected: 'each environment once', hint: 'e.g. --environments dev,staging,prod' });
+  return names;
 }
 
 function toPosix(p: string): string {
@@ -109,11 +122,12 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
     file,
     // Missing files are reported by the importer, refused ones are input errors (both with positions).
     readFile: read,
-    variables: vars,
+    variables: vars.shell,
+    ...(vars.dotenv === undefined ? {} : { dotenv: vars.dotenv }),
     profiles,
     projectName: process.env['COMPOSE_PROJECT_NAME'] ?? basename(composeDir),
     pathPrefix: prefix,
-    envName: f.envName,
+    environments: environmentList(f),
   });
   const header = [
     `# yaml-language-server: $schema=${f.schema}`,
@@ -155,7 +169,8 @@ export function registerImport(program: Command, io: Io): void {
     .description('convert a docker-compose file (Compose Specification) into slipway.yaml')
     .argument('<file>', 'the compose file, e.g. docker-compose.yml')
     .option('-o, --output <file>', 'where to write slipway.yaml ("-" for stdout; missing directories are created) (default: slipway.yaml next to the compose file)')
-    .option('--env-name <name>', 'environment to create under environments:', 'dev')
+    .option('--environments <names>', `environments to scaffold under environments:, comma-separated; each gets the overlay its name implies (default: ${DEFAULT_ENVIRONMENTS.join(',')})`)
+    .option('--env-name <name>', 'scaffold only this one environment (instead of --environments)')
     .option('-p, --profile <name...>', 'activate compose profiles (default: $COMPOSE_PROFILES)')
     .option('--env-file <file>', 'variables for ${VAR} interpolation (default: .env next to the compose file); the shell environment wins, as in compose')
     .option('--schema <url>', 'JSON Schema for the yaml-language-server header line', SCHEMA_ID)
@@ -183,7 +198,7 @@ Exit codes: 0 converted (and the output validates), 1 the report has errors (or 
 
 Examples:
   slipway import compose docker-compose.yml
-  slipway import compose docker-compose.yml -o - --env-name staging | less
+  slipway import compose docker-compose.yml -o - --environments dev,prod | less
   slipway import compose compose.yaml -p research -o deploy/slipway.yaml --force
   slipway import compose examples/quant-finance/docker-compose.yml --schema ../../schema/slipway.schema.json --force`,
     )

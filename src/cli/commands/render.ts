@@ -12,6 +12,7 @@ import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../..
 import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
 import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
 import { environmentNames, type AppSpec } from '../../appspec/index.ts';
+import { IMAGE_TAG_HELP, imageTagOf } from '../image-tag.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
 
@@ -23,6 +24,7 @@ interface RenderFlags {
   out?: string;
   format: Format;
   lint: boolean;
+  imageTag?: string;
 }
 
 /** What the lint gate needs: the rule config, found like `slipway lint` finds it. */
@@ -109,7 +111,7 @@ interface Loaded {
 
 function renderPlain(io: Io, { spec, envFiles, dir }: Loaded, f: RenderFlags): void {
   // Render everything first: an input problem in any environment means nothing is written.
-  const results: RenderResult[] = chooseEnvs(spec, f).map((env) => renderApp(spec, env, { envFiles }));
+  const results: RenderResult[] = chooseEnvs(spec, f).map((env) => renderApp(spec, env, { envFiles, imageTag: imageTagOf(f) }));
   for (const r of results) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${r.env}: ${w}\n`);
   if (f.lint) {
     const gate = { io, config: lintConfig(dir) };
@@ -130,9 +132,9 @@ function renderTree(io: Io, { spec, envFiles, dir }: Loaded, f: RenderFlags): vo
   if (f.out === undefined) {
     throw inputError(`--format ${f.format} writes a directory`, { cause: f.format, expected: '-o <dir>', hint: `e.g. slipway render --format ${f.format} -o deploy/` });
   }
-  const input = formatInputFor(spec, { envFiles });
+  const input = formatInputFor(spec, { envFiles, imageTag: imageTagOf(f) });
   // The formats carry no warnings; one more plain render per environment (milliseconds) gets them.
-  for (const [env, r] of renderAll(spec, { envFiles })) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${env}: ${w}\n`);
+  for (const [env, r] of renderAll(spec, { envFiles, imageTag: imageTagOf(f) })) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${env}: ${w}\n`);
   if (f.lint) {
     const gate = { io, config: lintConfig(dir) };
     for (const [env, objects] of input.environments) if (!lintGate(gate, objects, `environment ${env}`)) return;
@@ -150,6 +152,7 @@ export function registerRender(program: Command, io: Io): void {
     .option('-o, --out <dir>', 'write files to this directory instead of stdout (plain: <dir>/<env>.yaml)')
     .addOption(new Option('--format <format>', 'output format').choices(['plain', 'kustomize', 'helm']).default('plain'))
     .option('--no-lint', 'write even when lint finds error-level problems')
+    .option('--image-tag <tag>', IMAGE_TAG_HELP)
     .addHelpText(
       'after',
       `

@@ -2,6 +2,7 @@
  * Rules the engine itself reports (schema validation, opt-out hygiene); listed here so that
  * `--list`, `--explain`, config and SARIF treat them like every other rule.
  */
+import { IGNORE_CHECK_PREFIX } from '../../appspec/index.ts';
 import { K8S_DOCS, type Rule } from '../context.ts';
 
 const noop = (): void => undefined;
@@ -12,7 +13,7 @@ export const NAME_MISSING = 'SCH003';
 export const IGNORE_NO_REASON = 'CFG001';
 export const IGNORE_UNKNOWN_RULE = 'CFG002';
 /** Annotation prefix for per-object opt-outs: `ignore-check.slipway.dev/<rule-id>: "<reason>"`. */
-export const IGNORE_PREFIX = 'ignore-check.slipway.dev/';
+export const IGNORE_PREFIX = IGNORE_CHECK_PREFIX;
 
 export const metaRules: readonly Rule[] = [
   {
