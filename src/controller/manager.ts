@@ -36,9 +36,25 @@ export interface SecondaryWatch {
   keysOf(obj: LiveObject): readonly string[];
 }
 
+/** What a reconciler may hold on to beyond one reconcile (see {@link Reconciler.setup}). @public */
+export interface ReconcilerHooks {
+  readonly client: KubeClient;
+  readonly informers: InformerFactory;
+  /** Queues a key of this reconciler, now or after `afterMs` (kept while this replica does not lead, handled when it does). */
+  readonly enqueue: (key: string, afterMs?: number) => void;
+  readonly log: Logger;
+  readonly registry: Registry;
+}
+
 export interface Reconciler {
   /** Short name for logs and metrics, e.g. `rollout`. */
   readonly name: string;
+  /**
+   * Called once when the manager starts, before the informers do: for a reconciler that watches
+   * kinds it learns about while reconciling (the objects a GitOps app deploys), or that is told
+   * about changes from outside (a webhook).
+   */
+  readonly setup?: (hooks: ReconcilerHooks) => void;
   /** The kind it reconciles; keys are `namespace/name`. */
   readonly primary: KindQuery;
   readonly secondary?: readonly SecondaryWatch[];
@@ -119,6 +135,13 @@ export class Manager {
     for (const r of this.o.reconcilers) {
       const q = new WorkQueue();
       queues.set(r, q);
+      r.setup?.({
+        client: this.o.client,
+        informers: this.informers,
+        enqueue: (k, afterMs) => (afterMs !== undefined && afterMs > 0 ? q.addAfter(k, afterMs) : q.add(k)),
+        log: this.log.child({ reconciler: r.name }),
+        registry: this.registry,
+      });
       const primary = this.informers.informer(r.primary);
       const enqueue = (o: LiveObject): void => q.add(objectKey(o));
       primary.on({ add: enqueue, update: enqueue, delete: enqueue, error: (e) => this.informerError(r.primary.kind, e) });
