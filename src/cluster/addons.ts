@@ -169,7 +169,7 @@ export async function startAddon(layout: ClusterLayout, state: ClusterState, a: 
  * its URL (`--prometheus-url`, the flag of `slipway controller run`).
  */
 export function controllerArgv(addon: ControllerAddon, layout: ClusterLayout, port: number, prometheusUrl?: string): string[] {
-  return [...addon.command, 'controller', 'run', '--kubeconfig', layout.kubeconfig, '--metrics-addr', `${LOCALHOST}:${port}`, '--lease-namespace', 'slipway-system', '--id', `cluster-${layout.name}`, ...(prometheusUrl !== undefined ? ['--prometheus-url', prometheusUrl] : [])];
+  return [...addon.command, 'controller', 'run', '--kubeconfig', layout.kubeconfig, '--metrics-addr', `${LOCALHOST}:${port}`, '--lease-namespace', 'slipway-system', '--gitops-cache-dir', join(layout.dataDir, 'gitops'), '--id', `cluster-${layout.name}`, ...(prometheusUrl !== undefined ? ['--prometheus-url', prometheusUrl] : [])];
 }
 
 /** Starts the controller unless it runs already; records it in the state. Resolves once /healthz answers. */

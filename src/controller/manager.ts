@@ -36,15 +36,40 @@ export interface SecondaryWatch {
   keysOf(obj: LiveObject): readonly string[];
 }
 
+/** What a reconciler may hold on to beyond one reconcile (see {@link Reconciler.setup}). @public */
+export interface ReconcilerHooks {
+  readonly client: KubeClient;
+  readonly informers: InformerFactory;
+  /** Queues a key of this reconciler, now or after `afterMs` (kept while this replica does not lead, handled when it does). */
+  readonly enqueue: (key: string, afterMs?: number) => void;
+  readonly log: Logger;
+  readonly registry: Registry;
+}
+
 export interface Reconciler {
   /** Short name for logs and metrics, e.g. `rollout`. */
   readonly name: string;
+  /**
+   * Called once when the manager starts, before the informers do: for a reconciler that watches
+   * kinds it learns about while reconciling (the objects a GitOps app deploys), or that is told
+   * about changes from outside (a webhook).
+   */
+  readonly setup?: (hooks: ReconcilerHooks) => void;
   /** The kind it reconciles; keys are `namespace/name`. */
   readonly primary: KindQuery;
   readonly secondary?: readonly SecondaryWatch[];
   /** @default 4 */
   readonly workers?: number;
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined>;
+}
+
+/** What a {@link ManagerOptions.routes} function may use to serve its endpoints. */
+export interface ServerContext {
+  readonly client: KubeClient;
+  /** The process's informers: one asked for here starts at once and is shared with the reconcilers. */
+  readonly informers: InformerFactory;
+  readonly registry: Registry;
+  readonly log: Logger;
 }
 
 export interface ManagerOptions {
@@ -62,6 +87,11 @@ export interface ManagerOptions {
   readonly port?: number | undefined;
   /** @default 127.0.0.1 */
   readonly host?: string;
+  /**
+   * More endpoints on the same port (the GitOps webhook receivers), registered before it
+   * listens; served whether or not this replica leads, like /healthz.
+   */
+  readonly routes?: readonly ((app: FastifyInstance, ctx: ServerContext) => void)[];
   /** @default pino to stdout, level info */
   readonly logger?: Logger;
 }
@@ -105,6 +135,13 @@ export class Manager {
     for (const r of this.o.reconcilers) {
       const q = new WorkQueue();
       queues.set(r, q);
+      r.setup?.({
+        client: this.o.client,
+        informers: this.informers,
+        enqueue: (k, afterMs) => (afterMs !== undefined && afterMs > 0 ? q.addAfter(k, afterMs) : q.add(k)),
+        log: this.log.child({ reconciler: r.name }),
+        registry: this.registry,
+      });
       const primary = this.informers.informer(r.primary);
       const enqueue = (o: LiveObject): void => q.add(objectKey(o));
       primary.on({ add: enqueue, update: enqueue, delete: enqueue, error: (e) => this.informerError(r.primary.kind, e) });
@@ -197,6 +234,7 @@ export class Manager {
       return reply.code(synced ? 200 : 503).send(body);
     });
     app.get('/metrics', async (_req, reply) => reply.header('content-type', this.registry.contentType).send(await this.registry.metrics()));
+    for (const routes of this.o.routes ?? []) routes(app, { client: this.o.client, informers: this.informers, registry: this.registry, log: this.log });
     await app.listen({ port: this.o.port ?? 0, host: this.o.host ?? '127.0.0.1' });
     signal.addEventListener('abort', () => this.log.info('shutting down'), { once: true });
     return app;

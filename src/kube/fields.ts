@@ -132,3 +132,51 @@ export function isSubset(desired: unknown, live: unknown): boolean {
   }
   return desired === live;
 }
+
+/** One managedFields entry that owns a field: who, how (`Apply`, `Update`) and through which subresource (`''`, `scale`, `status`). */
+export interface FieldOwner {
+  readonly manager: string;
+  readonly operation: string;
+  readonly subresource: string;
+}
+
+/** Does `set` (a fieldsV1 tree) cover `path` of `value`: the field itself, or an ancestor owned as one unit? */
+function covers(set: FieldSet, value: unknown, path: readonly (string | number)[]): boolean {
+  let node = set;
+  let v = value;
+  let depth = 0;
+  for (const seg of path) {
+    const keys = Object.keys(node).filter((k) => k !== '.');
+    // A leaf above the path: the owner set that whole value (a scalar, or an atomic list or map).
+    if (keys.length === 0) return depth > 0;
+    depth++;
+    let next: string | undefined;
+    if (typeof seg === 'string') next = `f:${seg}` in node ? `f:${seg}` : undefined;
+    else {
+      const el: unknown = Array.isArray(v) ? v[seg] : undefined;
+      next = el === undefined ? undefined : keys.find((k) => elementMatches(k, el, seg));
+    }
+    if (next === undefined) return false;
+    node = node[next] ?? {};
+    v = typeof seg === 'string' ? (isRecord(v) ? v[seg] : undefined) : Array.isArray(v) ? (v as unknown[])[seg] : undefined;
+  }
+  return true;
+}
+
+/**
+ * Who owns the field at `path` of the live object `live`, from its managedFields: every entry
+ * whose field set holds the field or an ancestor set as one unit. List elements are matched by
+ * their keys (`k:{"name":"web"}`), values or indexes against the live list. A field nobody owns
+ * (removed by someone, or never set) has no owner.
+ * @see https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management
+ */
+export function ownersOf(live: unknown, path: readonly (string | number)[]): FieldOwner[] {
+  const meta = isRecord(live) ? live['metadata'] : undefined;
+  const entries = isRecord(meta) && Array.isArray(meta['managedFields']) ? (meta['managedFields'] as ManagedFieldsEntry[]) : [];
+  const out: FieldOwner[] = [];
+  for (const e of entries) {
+    if (!e.fieldsV1 || !covers(e.fieldsV1, live, path)) continue;
+    out.push({ manager: e.manager ?? '', operation: e.operation ?? '', subresource: e.subresource ?? '' });
+  }
+  return out;
+}

@@ -277,11 +277,17 @@ export class InformerFactory {
     this.opts = opts;
   }
 
-  informer(q: KindQuery): SharedInformer {
-    const key = [q.apiVersion, q.kind, q.namespace ?? '', q.labelSelector ?? '', q.fieldSelector ?? ''].join('|');
+  /**
+   * The informer of `q`, created on first use. `keepManagedFields` asks for an informer that keeps
+   * `metadata.managedFields` even when the factory strips them (a consumer that tells who changed
+   * a field, GitOps drift); it is a separate informer from the stripped one of the same query.
+   */
+  informer(q: KindQuery, o: { readonly keepManagedFields?: boolean } = {}): SharedInformer {
+    const keep = o.keepManagedFields === true && this.opts.stripManagedFields === true;
+    const key = [q.apiVersion, q.kind, q.namespace ?? '', q.labelSelector ?? '', q.fieldSelector ?? '', keep ? 'managedFields' : ''].join('|');
     let inf = this.informers.get(key);
     if (!inf) {
-      inf = new SharedInformer(this.client, q, this.opts);
+      inf = new SharedInformer(this.client, q, keep ? { ...this.opts, stripManagedFields: false } : this.opts);
       this.informers.set(key, inf);
       // Informers asked for after start() start at once.
       if (this.signal) void inf.run(this.signal);

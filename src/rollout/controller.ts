@@ -2,7 +2,7 @@
  * The slipway controller process: the Manager of src/controller running the ServiceRollout
  * reconciler, after checking that the CRD is installed and the Lease namespace exists.
  */
-import { Manager, heldByOther, type RunningManager } from '../controller/index.ts';
+import { Manager, heldByOther, type Reconciler, type RunningManager } from '../controller/index.ts';
 import { isSlipwayError, notFound } from '../errors/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Logger } from 'pino';
@@ -26,6 +26,8 @@ export interface ControllerOptions {
   readonly retryPeriodSeconds?: number;
   /** The Prometheus analysis queries when a metric names no address. */
   readonly prometheusUrl?: string | undefined;
+  /** More reconcilers in the same process, on the same client, informers and Lease (GitOps). */
+  readonly reconcilers?: readonly Reconciler[];
 }
 
 export async function startController(o: ControllerOptions, signal: AbortSignal): Promise<RunningManager> {
@@ -45,7 +47,7 @@ export async function startController(o: ControllerOptions, signal: AbortSignal)
   }
   const m = new Manager({
     client: o.client,
-    reconcilers: [rolloutReconciler({ namespace: o.namespace, instance: o.instance, prometheusUrl: o.prometheusUrl })],
+    reconcilers: [rolloutReconciler({ namespace: o.namespace, instance: o.instance, prometheusUrl: o.prometheusUrl }), ...(o.reconcilers ?? [])],
     identity: o.identity,
     leaseNamespace: o.leaseNamespace,
     leaseName: o.instance ? `${LEASE_NAME}-${o.instance}` : LEASE_NAME,

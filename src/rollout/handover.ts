@@ -14,6 +14,7 @@ import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec, t
 import { sloMetrics } from '../analysis/index.ts';
 import { durationMs, templateHash } from './run.ts';
 import { inputError } from '../errors/index.ts';
+import { checkStrategy } from '../sync/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
 import { versionConfig } from './config.ts';
 import { API_VERSION, KIND, type ServiceRollout, type ServiceRolloutSpecT, type StepT } from './types.ts';
@@ -211,4 +212,27 @@ export function plannedPauseMs(objects: readonly KubeObject[]): number {
     if (strategy.blueGreen?.autoPromote) ms += (strategy.blueGreen.autoPromotionSeconds ?? 0) * 1000;
   }
   return ms;
+}
+
+export interface DeployPlan<T> {
+  readonly objects: T[];
+  /** Some service is canary or blue-green: it needs the ServiceRollout CRD and a controller. */
+  readonly progressive: boolean;
+  /** What the timed pauses of those services add to a health wait. */
+  readonly pauseMs: number;
+}
+
+const PROGRESSIVE = ['canary', 'blueGreen'];
+
+/**
+ * What a deploy of an input applies, the same for `slipway deploy` and the GitOps controller:
+ * strategies other than canary and blue-green checked by the engine, canary and blue-green
+ * services handed to the controller as ServiceRollouts ({@link handOver}).
+ */
+export function deployPlan<T extends Desired>(objects: readonly T[], strategies: readonly string[], make: (object: KubeObject, from: T) => T): DeployPlan<T> {
+  for (const s of strategies) if (!PROGRESSIVE.includes(s)) checkStrategy(s);
+  const progressive = strategies.some((s) => PROGRESSIVE.includes(s));
+  if (!progressive) return { objects: [...objects], progressive, pauseMs: 0 };
+  const out = handOver(objects, make);
+  return { objects: out, progressive, pauseMs: plannedPauseMs(out.map((o) => o.object)) };
 }

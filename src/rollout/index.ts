@@ -10,4 +10,4 @@ export { serviceRolloutCrd, structural, API_VERSION, KIND, PLURAL, GROUP, REQUES
 export { startController, controllerPresence, type ControllerOptions } from './controller.ts';
 export { installManifests, CONTROLLER_NAMESPACE, CONTROLLER_NAME, CONTROLLER_RULES, LEASE_NAME, type InstallOptions } from './install.ts';
 export { rolloutView, describeStep, getRollout, requestAction, sparkline, CLI_MANAGER, type RolloutView, type RolloutAction, type StepState, type AnalysisMetricView } from './view.ts';
-export { handOver, plannedPauseMs, stepOf, type Desired } from './handover.ts';
+export { handOver, plannedPauseMs, stepOf, deployPlan, type Desired, type DeployPlan } from './handover.ts';

@@ -1,10 +1,14 @@
 export { deploy, checkStrategy } from './engine.ts';
 
 export { diff, status, history, rollbackTo, destroy, type DiffEntry, type DiffOptions, type AppStatus, type StatusNode, type DestroyResult, type DestroyOptions } from './ops.ts';
-export { healthOf, type Health, type HealthStatus } from './health.ts';
+export { healthOf, worst, reapedJobHealth, type Health, type HealthStatus } from './health.ts';
 export { type Stage } from './stages.ts';
+export { readInventory } from './store.ts';
+export { LABEL_APP } from './prepare.ts';
 export {
   inventoryName,
+  idKey,
+  idOf,
   type Inventory,
   type Revision,
   type RevisionMeta,

@@ -36,6 +36,11 @@ export interface LoadOptions {
    * repository root for GitOps). @default the spec's directory, or $SLIPWAY_PROJECT_ROOT
    */
   readonly root?: string | undefined;
+  /**
+   * Files are named relative to this directory in messages and positions (a repository checkout:
+   * `apps/shop/slipway.yaml:12:5`, not the cache path). @default the working directory
+   */
+  readonly displayRoot?: string | undefined;
 }
 
 const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
@@ -61,6 +66,12 @@ function strategiesOf(objects: readonly DesiredObject[]): string[] {
     if (type !== 'rolling') s.add(type);
   }
   return [...s];
+}
+
+/** A path for messages: relative to `displayRoot` (or the working directory) when it is inside it (editors and CI logs jump to it). */
+function displayPath(p: string, displayRoot?: string): string {
+  const rel = relative(displayRoot ?? process.cwd(), p);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
 }
 
 function parseAll(files: readonly { file: string; text: string }[]): DesiredObject[] {
@@ -93,7 +104,7 @@ async function kustomize(dir: string): Promise<string> {
 export async function loadManifests(o: LoadOptions): Promise<LoadedApp> {
   if (o.kustomize) {
     const dir = resolve(o.kustomize);
-    const objects = parseAll([{ file: `${dir} (kustomize)`, text: await kustomize(dir) }]);
+    const objects = parseAll([{ file: `${displayPath(dir, o.displayRoot)} (kustomize)`, text: await kustomize(dir) }]);
     return { app: o.app ?? dnsName(basename(dir)), objects, strategies: strategiesOf(objects), source: `kustomize ${o.kustomize}` };
   }
   const path = resolve(o.path ?? '.');
@@ -105,7 +116,10 @@ export async function loadManifests(o: LoadOptions): Promise<LoadedApp> {
     : [path];
   if (files.length === 0) throw inputError(`no manifests in ${o.path ?? '.'}`, { cause: undefined, expected: '*.yaml, *.yml or *.json files' });
   // Regular files only, each within SLIPWAY_MAX_INPUT_BYTES (a FIFO named x.yaml must not hang a deploy).
-  const texts = files.map((file) => ({ file, text: readInputFile(file) }));
+  const texts = files.map((file) => {
+    const shown = o.displayRoot === undefined ? file : displayPath(file, o.displayRoot);
+    return { file: shown, text: readInputFile(file, { shown }) };
+  });
   const objects = parseAll(texts);
   const base = st.isDirectory() ? basename(path) : basename(path, extname(path));
   return { app: o.app ?? dnsName(base), objects, strategies: strategiesOf(objects), source: o.path ?? '.' };
@@ -136,18 +150,12 @@ export interface InputOptions extends LoadOptions {
   readonly imageTag?: string | undefined;
 }
 
-/** A path for messages: relative to the working directory when it is inside it (editors and CI logs jump to it). */
-function displayPath(p: string): string {
-  const rel = relative(process.cwd(), p);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
-}
-
 /** Reads, validates and renders the spec at `file` for `env`; `envFile`s are read relative to the spec. */
 async function loadSpecInput(file: string, o: InputOptions): Promise<Input> {
   // Loaded only for a spec: the spec and render modules take ~0.1-0.2 s to import, which a
   // deploy of plain manifests (the common CI case) should not pay.
   const [{ loadSpec }, { renderApp }] = await Promise.all([import('../appspec/index.ts'), import('../render/index.ts')]);
-  const shown = displayPath(file);
+  const shown = displayPath(file, o.displayRoot);
   const text = readInputFile(file, { shown });
   const envFiles: Record<string, string> = {};
   const dir = dirname(file);

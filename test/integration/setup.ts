@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { clusterDown, clusterUp } from '../../src/cluster/index.ts';
-import { CONTROLLER_NAMESPACE, installManifests } from '../../src/rollout/index.ts';
+import { CONTROLLER_NAMESPACE } from '../../src/rollout/index.ts';
+import { installManifests } from '../../src/gitops/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

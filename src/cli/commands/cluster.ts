@@ -135,7 +135,7 @@ and traffic with the annotation slipway.dev/simulate-metrics: "rps=50,errorRate=
     )
     .action(async (f: TargetFlags & { nodes: number; binDir?: string; mergeKubeconfig: boolean; timeout: number; controller: boolean; prometheus: boolean; crdsDir?: string[] }) => {
       const t0 = Date.now();
-      const { installManifests, CONTROLLER_NAMESPACE } = await import('../../rollout/index.ts');
+      const [{ CONTROLLER_NAMESPACE }, { installManifests }] = await Promise.all([import('../../rollout/index.ts'), import('../../gitops/index.ts')]);
       const objects = [...installManifests({ image: 'unused', crdsOnly: true }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }];
       const controller = f.controller ? { command: slipwayCommand() } : undefined;
       const prometheus = f.prometheus ? { node: nodeCommand() } : undefined;

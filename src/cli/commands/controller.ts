@@ -1,9 +1,12 @@
 /** `slipway controller run|install`: the progressive-delivery controller, as a local process or in-cluster. */
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { inputError } from '../../errors/index.ts';
 import { stringifyManifests } from '../../manifest/index.ts';
-import { CONTROLLER_NAMESPACE, installManifests, startController } from '../../rollout/index.ts';
+import type { KubeClient } from '../../kube/index.ts';
+import { CONTROLLER_NAMESPACE, GROUP, startController } from '../../rollout/index.ts';
+import { GitOpsReconciler, PLURAL as APPS_PLURAL, installManifests } from '../../gitops/index.ts';
 import type { Io } from '../io.ts';
 import { VERSION } from '../version.ts';
 import { connect, outputOption, prometheusUrlOf } from './deploy.ts';
@@ -21,8 +24,19 @@ export function parseAddr(v: string): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port };
 }
 
+/** Whether this cluster serves SlipwayApps (a ServiceAccount that may not read CRDs assumes it does). */
+async function gitopsCrdServed(client: KubeClient): Promise<boolean> {
+  const crd = await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${APPS_PLURAL}.${GROUP}` }).catch((e: unknown) => ((e as { kind?: string }).kind === 'forbidden' ? 'unknown' : Promise.reject(e as Error)));
+  return crd !== undefined;
+}
+
+/** `--gitops-cache-dir`, else $SLIPWAY_GITOPS_CACHE_DIR, else ~/.cache/slipway/gitops. */
+function cacheDirOf(v: string | undefined): string {
+  return v ?? process.env['SLIPWAY_GITOPS_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'slipway', 'gitops');
+}
+
 export function registerController(program: Command, io: Io): void {
-  const ctl = program.command('controller').description('the slipway controller: runs canary releases (ServiceRollout resources) from the cluster');
+  const ctl = program.command('controller').description('the slipway controller: runs canary releases (ServiceRollouts) and GitOps apps (SlipwayApps) from the cluster');
   ctl
     .command('run')
     .description('run the controller as a long-running process (leader election makes several replicas safe)')
@@ -37,6 +51,9 @@ export function registerController(program: Command, io: Io): void {
     .option('--metrics-addr <host:port>', '/healthz, /readyz, /metrics (port 0: any free port, printed at start)', '127.0.0.1:8090')
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
     .option('--prometheus-url <url>', 'the Prometheus analysis queries when a metric names no address (default: $SLIPWAY_PROMETHEUS_URL)')
+    .option('--no-gitops', 'do not reconcile SlipwayApps (GitOps): progressive delivery only')
+    .option('--gitops-cache-dir <dir>', 'git cache: bare repositories and checkouts (default: $SLIPWAY_GITOPS_CACHE_DIR, else ~/.cache/slipway/gitops)')
+    .option('--gitops-workers <n>', 'SlipwayApps reconciled at once', (v) => Number(v), 8)
     .addHelpText(
       'after',
       `
@@ -47,9 +64,11 @@ Examples:
   slipway controller run                                  every namespace, metrics on 127.0.0.1:8090
   slipway controller run -n shop --metrics-addr :0        one namespace, any free port
   slipway controller run --context prod --id laptop-1
-  slipway controller run --prometheus-url http://prometheus.monitoring:9090   canary analysis (SLO checks) against it`,
+  slipway controller run --prometheus-url http://prometheus.monitoring:9090   canary analysis (SLO checks) against it
+  slipway controller run --no-gitops                      canary releases only, no SlipwayApps`,
     )
-    .action(async (f: ConnFlags & { namespace?: string; allNamespaces?: boolean; leaseNamespace: string; instance?: string; leaseDuration: number; id?: string; metricsAddr: string; logLevel: string; prometheusUrl?: string }) => {
+    .action(async (f: ConnFlags & { namespace?: string; allNamespaces?: boolean; leaseNamespace: string; instance?: string; leaseDuration: number; id?: string; metricsAddr: string; logLevel: string; prometheusUrl?: string; gitops: boolean; gitopsCacheDir?: string; gitopsWorkers: number }) => {
+      if (!Number.isInteger(f.gitopsWorkers) || f.gitopsWorkers < 1) throw inputError(`--gitops-workers ${String(f.gitopsWorkers)}: expected a positive integer`, { cause: f.gitopsWorkers });
       if (f.namespace && f.allNamespaces) throw inputError('-n and --all-namespaces exclude each other', { cause: undefined, expected: 'one of them' });
       const { host, port } = parseAddr(f.metricsAddr);
       const prometheusUrl = prometheusUrlOf(f.prometheusUrl ?? process.env['SLIPWAY_PROMETHEUS_URL']);
@@ -68,8 +87,11 @@ Examples:
         const lease = f.leaseDuration;
         if (!Number.isInteger(lease) || lease < 2) throw inputError(`--lease-duration ${String(lease)}: expected whole seconds ≥ 2`, { cause: lease });
         const timing = { leaseDurationSeconds: lease, renewDeadlineSeconds: Math.max(1, Math.floor((lease * 2) / 3)), retryPeriodSeconds: Math.max(1, Math.floor(lease / 7)) };
-        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing }, ac.signal);
-        logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION, prometheusUrl: prometheusUrl ?? '(none: analysis metrics need their own address)' }, 'controller started');
+        // GitOps runs in the same process, on the same client, informers and Lease, when its CRD is served.
+        const gitops = f.gitops && (await gitopsCrdServed(client)) ? new GitOpsReconciler({ namespace: f.namespace, instance: f.instance, cacheDir: cacheDirOf(f.gitopsCacheDir), workers: f.gitopsWorkers }) : undefined;
+        if (f.gitops && !gitops) logger.warn('GitOps is off: the SlipwayApp CRD is not installed (`slipway controller install --crds-only` installs it)');
+        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing, ...(gitops ? { reconcilers: [gitops] } : {}) }, ac.signal);
+        logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION, prometheusUrl: prometheusUrl ?? '(none: analysis metrics need their own address)', gitops: gitops !== undefined }, 'controller started');
         io.err(`slipway controller ${identity}: serving ${running.url ?? '(no endpoints)'}/healthz /readyz /metrics\n`);
         await running.done;
       } finally {
@@ -81,11 +103,12 @@ Examples:
 
   ctl
     .command('install')
-    .description('install the CRDs, and the controller as a Deployment with least-privilege RBAC, into a cluster')
+    .description('install the CRDs (ServiceRollout, SlipwayApp), and the controller as a Deployment with least-privilege RBAC, into a cluster')
     .option('--context <name>', 'kubeconfig context (default: current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--image <ref>', 'controller image (built from the repo Dockerfile)', `ghcr.io/slipway-dev/slipway:${VERSION}`)
     .option('--crds-only', 'only the CustomResourceDefinitions (for a controller run as a local process)')
+    .option('--no-gitops', 'without GitOps: no SlipwayApp CRD, no GitOps RBAC (the controller may then read no Secret)')
     .option('--dry-run', 'print the manifests instead of applying them')
     .addOption(outputOption(['text', 'yaml', 'json']))
     .addHelpText(
@@ -94,10 +117,11 @@ Examples:
 Examples:
   slipway controller install                          CRDs + slipway-system (2 replicas, PDB, RBAC)
   slipway controller install --crds-only              then: slipway controller run
+  slipway controller install --no-gitops              progressive delivery only (no Secret access)
   slipway controller install --dry-run -o yaml > controller.yaml`,
     )
-    .action(async (f: ConnFlags & { image: string; crdsOnly?: boolean; dryRun?: boolean; output: string }) => {
-      const objects = installManifests({ image: f.image, crdsOnly: f.crdsOnly ?? false });
+    .action(async (f: ConnFlags & { image: string; crdsOnly?: boolean; dryRun?: boolean; output: string; gitops: boolean }) => {
+      const objects = installManifests({ image: f.image, crdsOnly: f.crdsOnly ?? false, gitops: f.gitops });
       if (f.dryRun) {
         io.out(f.output === 'json' ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n` : stringifyManifests(objects));
         return;

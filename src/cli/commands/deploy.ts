@@ -302,10 +302,11 @@ Examples:
       const progressive = ['canary', 'blueGreen'];
       for (const s of input.strategies) if (!progressive.includes(s)) checkStrategy(s);
       const canary = input.strategies.some((s) => progressive.includes(s));
-      const rollout = canary ? await import('../../rollout/index.ts') : undefined;
-      const objects = rollout ? rollout.handOver(input.objects, (object, from) => ({ ...from, object })) : input.objects;
+      // The rollout module (and its analysis engine) loads only for a deploy that needs it.
+      const plan = canary ? (await import('../../rollout/index.ts')).deployPlan(input.objects, input.strategies, (object, from) => ({ ...from, object })) : undefined;
+      const objects = plan ? plan.objects : input.objects;
       // --wait follows canaries through their timed pauses: the default timeout grows by them.
-      if (rollout && cmd.getOptionValueSource('timeout') === 'default') timeoutMs += rollout.plannedPauseMs(objects.map((o) => o.object));
+      if (plan && cmd.getOptionValueSource('timeout') === 'default') timeoutMs += plan.pauseMs;
       const client = await connect(f, concurrency);
       try {
         if (canary) await checkController(client, f.wait && !f.dryRun, io);

@@ -1,0 +1,685 @@
+/**
+ * The SlipwayApp reconciler: keeps a cluster equal to a path of a git repository.
+ *
+ * One reconcile of one app:
+ *  1. resolves the source revision (git.ts: one ls-remote per repository per interval, shared)
+ *     and renders it (cached per commit and path); a repository that cannot be reached leaves
+ *     everything as it is (no write, no prune) and is retried with backoff;
+ *  2. compares what the last sync applied (the inventory's latest revision) with the live objects,
+ *     as the informers on the managed kinds cache them: drift classified by field manager
+ *     (drift.ts), health per object;
+ *  3. syncs when the target changed (automated), when drift is seen (selfHeal), when asked
+ *     (`slipway app sync|rollback`), or to finish a sync a crash interrupted; through the deploy
+ *     engine of `slipway deploy` (dry-run of everything before any write, staged server-side
+ *     apply, unchanged objects skipped, prune after health, inventory and history), bounded by
+ *     the sync timeout;
+ *  4. writes the status when it changed, with an Event per transition.
+ *
+ * Drift is seen on every informer event of a managed object (not on a timer): the event queues
+ * the apps that deployed that object. State that matters lives in the cluster (status, the
+ * inventory); what is in memory (baselines, the render cache, the object → app index) is rebuilt
+ * from there after a restart. A sync interrupted by a crash is recorded in status.operation
+ * before it starts, and redone from the start: the engine skips what is already applied, tracks
+ * objects before writing them and prunes only after a successful apply, so nothing is left
+ * half-pruned and the inventory stays consistent.
+ */
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { ReconcileContext, Reconciler, ReconcilerHooks, ReconcileResult } from '../controller/index.ts';
+import { SlipwayError, internal, isSlipwayError, notFound } from '../errors/index.ts';
+import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject } from '../kube/index.ts';
+import { omit, type KubeObject } from '../manifest/index.ts';
+import { INSTANCE_LABEL } from '../rollout/index.ts';
+import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus } from '../sync/index.ts';
+import { credentialsFor } from './credentials.ts';
+import { compareObject, driftDiff, formatPath, short, withoutForeign } from './drift.ts';
+import { Git, normalizeUrl, redact, type GitCredentials } from './git.ts';
+import { renderSource, type RenderedSource } from './render.ts';
+import { boundedResults, clip, jittered, nowIso, parseOperation, policyOf, pushHistory, retryDelayMs, setCondition, sourceDigest, type OperationRequest, type Policy } from './status.ts';
+import { API_VERSION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
+
+/** A cluster apps deploy to: its client, and the informers that watch what they deployed there. */
+export interface ClusterConnection {
+  readonly name: string;
+  readonly client: KubeClient;
+  readonly informers: InformerFactory;
+}
+
+/**
+ * Where `spec.destination.cluster` leads. The controller's own cluster is `in-cluster`; a resolver
+ * that knows registered clusters (their credentials in Secrets) plugs in here.
+ */
+export type ClusterResolver = (name: string, inCluster: ClusterConnection) => Promise<ClusterConnection>;
+
+const inClusterOnly: ClusterResolver = (name, inCluster) => {
+  if (name === IN_CLUSTER) return Promise.resolve(inCluster);
+  return Promise.reject(notFound(`cluster "${name}" is not registered with this controller`, { cause: name, hint: `use destination.cluster: ${IN_CLUSTER} (the controller's own cluster)` }));
+};
+
+export interface GitOpsOptions {
+  /** Watch one namespace; undefined: all. */
+  readonly namespace?: string | undefined;
+  /** Act only on apps labelled slipway.dev/controller-instance=<instance> (without: only unlabelled ones). */
+  readonly instance?: string | undefined;
+  /** Bare repositories and checkouts. */
+  readonly cacheDir: string;
+  /** @default 8 */
+  readonly workers?: number;
+  readonly clusters?: ClusterResolver;
+}
+
+/** What the last sync applied, as the inventory recorded it. */
+interface Baseline {
+  readonly inventoryRevision: number | undefined;
+  readonly objects: readonly KubeObject[];
+  readonly loadedAt: number;
+}
+
+interface AppMemory {
+  baseline?: Baseline | undefined;
+  /** Keys of the objects the app deployed (index entries to drop when they change). */
+  managed: Set<string>;
+  fetchFailures: number;
+  /** A drift the app is healing, for the heal latency metric. */
+  driftSeenAt?: number | undefined;
+  creds?: { readonly ref: string; readonly value: GitCredentials | undefined; readonly at: number } | undefined;
+}
+
+interface Source {
+  readonly sha: string;
+  readonly ref: string;
+  readonly rendered: RenderedSource | SlipwayError;
+}
+
+/** Identity without version: the informer of a kind may serve it at another version than the manifest's. */
+const objKey = (o: { apiVersion: string; kind: string; metadata: { namespace?: string | undefined; name?: string | undefined } }): string => idKey(idOf(o as KubeObject));
+
+const RENDER_CACHE = 256;
+
+export class GitOpsReconciler implements Reconciler {
+  readonly name = 'gitops';
+  readonly primary: KindQuery;
+  readonly workers: number;
+  private readonly o: GitOpsOptions;
+  readonly git: Git;
+  private hooks: ReconcilerHooks | undefined;
+  private readonly memory = new Map<string, AppMemory>();
+  /** Managed object key → the apps (`ns/name`) that deployed it. */
+  private readonly index = new Map<string, Set<string>>();
+  private readonly watched = new Set<string>();
+  private readonly renders = new Map<string, RenderedSource | SlipwayError>();
+  private metrics: ReturnType<typeof gitopsMetrics> | undefined;
+
+  constructor(o: GitOpsOptions) {
+    this.o = o;
+    this.workers = o.workers ?? 8;
+    this.git = new Git({ cacheDir: o.cacheDir });
+    const labelSelector = o.instance ? `${INSTANCE_LABEL}=${o.instance}` : `!${INSTANCE_LABEL}`;
+    this.primary = { apiVersion: API_VERSION, kind: KIND, namespace: o.namespace, labelSelector };
+  }
+
+  setup(h: ReconcilerHooks): void {
+    this.hooks = h;
+    this.metrics = gitopsMetrics(h.registry);
+  }
+
+  /**
+   * A push to `repoURL` (a webhook): the next resolution asks the remote again, and every app on
+   * that repository (on `branch`, when given and the app follows a branch) is reconciled now.
+   * Returns how many apps were queued.
+   */
+  refresh(repoURL: string, branch?: string): number {
+    const h = this.hooks;
+    if (!h) return 0;
+    for (const r of this.git.reposOf(repoURL)) r.invalidate();
+    const url = normalizeUrl(repoURL);
+    let n = 0;
+    for (const o of h.informers.informer(this.primary).list()) {
+      const app = o as SlipwayApp;
+      if (normalizeUrl(app.spec.source.repoURL) !== url) continue;
+      const rev = app.spec.source.revision ?? 'HEAD';
+      // A branch push concerns apps on that branch, and apps whose revision is not a branch name we can rule out (HEAD, ranges, tags).
+      if (branch !== undefined && rev !== branch && rev !== `refs/heads/${branch}` && /^[\w./-]+$/.test(rev) && rev !== 'HEAD' && !rev.startsWith('v')) continue;
+      h.enqueue(`${app.metadata.namespace ?? ''}/${app.metadata.name ?? ''}`);
+      n++;
+    }
+    return n;
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
+    const [ns = 'default', name = ''] = key.split('/');
+    if (!ctx.informers.informer(this.primary).get(name, ns)) {
+      this.forget(key);
+      return undefined;
+    }
+    // Decisions on what the apiserver says now: the cache may lag behind this controller's own last status write.
+    const app = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name }, { signal: ctx.signal })) as SlipwayApp | undefined;
+    if (!app) {
+      this.forget(key);
+      return undefined;
+    }
+    const cluster = await (this.o.clusters ?? inClusterOnly)(app.spec.destination?.cluster ?? IN_CLUSTER, { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers });
+    const run = new AppRun(this, app, key, ctx, cluster);
+    if ((app.metadata as { deletionTimestamp?: string }).deletionTimestamp) return run.finalize();
+    return run.reconcile();
+  }
+
+  mem(key: string): AppMemory {
+    let m = this.memory.get(key);
+    if (!m) {
+      m = { managed: new Set(), fetchFailures: 0 };
+      this.memory.set(key, m);
+    }
+    return m;
+  }
+
+  forget(key: string): void {
+    const m = this.memory.get(key);
+    if (m) for (const k of m.managed) this.index.get(k)?.delete(key);
+    this.memory.delete(key);
+  }
+
+  get m(): ReturnType<typeof gitopsMetrics> {
+    this.metrics ??= gitopsMetrics(undefined);
+    return this.metrics;
+  }
+
+  /** Points managed objects at the app, and makes sure their kinds are watched. */
+  track(key: string, cluster: ClusterConnection, objects: readonly KubeObject[]): void {
+    const m = this.mem(key);
+    const next = new Set(objects.map(objKey));
+    for (const k of m.managed) if (!next.has(k)) this.index.get(k)?.delete(key);
+    for (const k of next) {
+      let s = this.index.get(k);
+      if (!s) this.index.set(k, (s = new Set()));
+      s.add(key);
+    }
+    m.managed = next;
+    for (const o of objects) this.informerFor(cluster, o);
+  }
+
+  /** The informer of `o`'s kind (objects of any slipway app, managedFields kept), started on first use. */
+  informerFor(cluster: ClusterConnection, o: KubeObject): ReturnType<InformerFactory['informer']> {
+    const q: KindQuery = { apiVersion: o.apiVersion, kind: o.kind, namespace: this.o.namespace !== undefined ? o.metadata.namespace : undefined, labelSelector: LABEL_APP };
+    const inf = cluster.informers.informer(q, { keepManagedFields: true });
+    const id = `${cluster.name}|${q.apiVersion}|${q.kind}|${q.namespace ?? ''}`;
+    if (!this.watched.has(id)) {
+      this.watched.add(id);
+      const wake = (obj: LiveObject): void => {
+        for (const k of this.index.get(objKey(obj)) ?? []) this.hooks?.enqueue(k);
+      };
+      inf.on({ add: wake, update: wake, delete: wake, error: (e) => this.hooks?.log.warn({ kind: q.kind, err: e.message }, 'managed-object informer backing off') });
+    }
+    return inf;
+  }
+
+  async render(root: string, sha: string, o: { path?: string | undefined; env: string; app: string }): Promise<RenderedSource | SlipwayError> {
+    const k = `${root}\0${sha}\0${o.path ?? '.'}\0${o.env}\0${o.app}`;
+    const hit = this.renders.get(k);
+    if (hit) return hit;
+    let r: RenderedSource | SlipwayError;
+    try {
+      r = await renderSource(root, o);
+    } catch (e) {
+      r = isSlipwayError(e) ? e : internal(`rendering ${o.path ?? '.'} at ${sha}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    this.renders.set(k, r);
+    if (this.renders.size > RENDER_CACHE) this.renders.delete(this.renders.keys().next().value ?? '');
+    return r;
+  }
+}
+
+function gitopsMetrics(registry: Registry | undefined) {
+  const registers = registry ? [registry] : [];
+  return {
+    syncs: new Counter({ name: 'slipway_gitops_syncs_total', help: 'Syncs by trigger and result', labelNames: ['trigger', 'result'] as const, registers }),
+    syncSeconds: new Histogram({ name: 'slipway_gitops_sync_duration_seconds', help: 'Sync duration', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600], registers }),
+    healSeconds: new Histogram({ name: 'slipway_gitops_drift_heal_seconds', help: 'From the informer event that showed drift to the end of the sync that repaired it', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers }),
+    fetchErrors: new Counter({ name: 'slipway_gitops_source_errors_total', help: 'Failures to resolve or fetch a source', registers }),
+  };
+}
+
+/** What one reconcile found about the live objects. */
+interface Observation {
+  /** False while an informer of a managed kind has not listed yet. */
+  readonly ready: boolean;
+  readonly drift: ObjectDriftT[];
+  readonly driftTotal: number;
+  readonly ignored: NonNullable<NonNullable<SlipwayAppStatusT['drift']>['ignored']>;
+  readonly health: { status: HealthStatus; message?: string };
+}
+
+/** One reconcile of one app. */
+class AppRun {
+  private readonly r: GitOpsReconciler;
+  private app: SlipwayApp;
+  private readonly key: string;
+  private readonly ctx: ReconcileContext;
+  private readonly cluster: ClusterConnection;
+  private readonly policy: Policy;
+  private readonly digest: string;
+
+  constructor(r: GitOpsReconciler, app: SlipwayApp, key: string, ctx: ReconcileContext, cluster: ClusterConnection) {
+    this.r = r;
+    this.app = app;
+    this.key = key;
+    this.ctx = ctx;
+    this.cluster = cluster;
+    this.policy = policyOf(app);
+    this.digest = sourceDigest(app);
+  }
+
+  private get log(): Logger {
+    return this.ctx.log;
+  }
+  private get st(): SlipwayAppStatusT {
+    return this.app.status ?? {};
+  }
+  private get ns(): string {
+    return this.app.metadata.namespace ?? 'default';
+  }
+  private get env(): string {
+    return this.app.spec.source.env ?? 'default';
+  }
+  /** The deployed app's name: the SlipwayApp's (labels, inventory). */
+  private get appName(): string {
+    return this.app.metadata.name ?? 'app';
+  }
+
+  private target(rendered: RenderedSource | undefined): { client: KubeClient; app: string; env: string; namespace: string } {
+    return { client: this.cluster.client, app: this.appName, env: this.env, namespace: this.app.spec.destination?.namespace ?? rendered?.namespace ?? this.st.namespace ?? this.ns };
+  }
+
+  async reconcile(): Promise<ReconcileResult | undefined> {
+    const op = parseOperation(this.app.metadata.annotations?.[OPERATION_ANNOTATION]);
+    const fresh = op && op.id !== this.st.handledOperation ? op : undefined;
+    const source = await this.resolve(fresh !== undefined);
+    if (source instanceof SlipwayError) return this.sourceUnavailable(source);
+    this.r.mem(this.key).fetchFailures = 0;
+    const rendered = source.rendered instanceof SlipwayError ? undefined : source.rendered;
+    const baseline = await this.baseline(rendered);
+    const seen = this.observe(baseline);
+    if (!seen.ready) return { requeueAfterMs: 500 };
+    const mem = this.r.mem(this.key);
+    if (seen.driftTotal > 0) mem.driftSeenAt ??= Date.now();
+    else mem.driftSeenAt = undefined;
+
+    if (fresh) return this.operation(fresh, source, seen);
+    const interrupted = this.st.operation?.phase === 'Running' ? this.st.operation : undefined;
+    if (interrupted) {
+      await this.event('Warning', 'SyncResumed', `sync ${interrupted.id} of ${short7(interrupted.revision)} was interrupted (controller restart); running it again`);
+      return this.sync(interrupted.revision === source.sha ? source : await this.resolveAt(interrupted.revision), { trigger: 'resume', attempt: interrupted.attempt ?? 1, resumeId: interrupted.id }, seen);
+    }
+    const due = this.dueSync(source, seen);
+    if (due) return due.wait !== undefined ? this.steady(source, seen, due.wait) : this.sync(source, { trigger: due.trigger, attempt: due.attempt }, seen);
+    return this.steady(source, seen);
+  }
+
+  /** The sync the policy calls for now, or when the next one is due; undefined: none. */
+  private dueSync(source: Source, seen: Observation): { trigger: 'auto' | 'selfHeal'; attempt: number; wait?: number } | undefined {
+    if (!this.policy.automated) return undefined;
+    const retry = this.st.retry?.revision === source.sha && this.st.retry.digest === this.digest ? this.st.retry : undefined;
+    const behind = source.sha !== this.st.revision || this.st.sourceDigest !== this.digest;
+    const heal = !behind && this.policy.selfHeal && seen.driftTotal > 0;
+    if (!behind && !heal) return undefined;
+    // A failure that cannot go away by itself (a bad commit), or too many: until a new commit or `slipway app sync`.
+    if (retry?.exhausted) return undefined;
+    const failures = retry?.failures ?? 0;
+    if (failures > 0 && retry?.nextAttemptAt) {
+      const wait = Date.parse(retry.nextAttemptAt) - Date.now();
+      if (wait > 0) return { trigger: behind ? 'auto' : 'selfHeal', attempt: failures + 1, wait };
+    }
+    return { trigger: behind ? 'auto' : 'selfHeal', attempt: failures + 1 };
+  }
+
+  /** The source at `revision` (or the spec's), resolved and rendered; an error when the repository cannot be reached. */
+  private async resolve(force: boolean, revision?: string): Promise<Source | SlipwayError> {
+    const s = this.app.spec.source;
+    try {
+      const creds = await this.credentials(force);
+      const maxAge = force ? 0 : this.policy.intervalMs;
+      const r = await this.r.git.resolve(s.repoURL, revision ?? s.revision, creds, maxAge, this.ctx.signal);
+      const rendered = await this.r.render(r.dir, r.sha, { path: s.path, env: this.env, app: this.appName });
+      return { sha: r.sha, ref: r.ref, rendered };
+    } catch (e) {
+      if (this.ctx.signal.aborted) throw e;
+      this.r.m.fetchErrors.inc();
+      return isSlipwayError(e) ? e : internal(redact(e instanceof Error ? e.message : String(e), []), { cause: undefined });
+    }
+  }
+
+  /** The repository credentials, read again at most once per interval (a rotated token is picked up within one). */
+  private async credentials(force: boolean): Promise<GitCredentials | undefined> {
+    const mem = this.r.mem(this.key);
+    const ref = this.app.spec.source.secretRef?.name ?? '';
+    if (!force && mem.creds && mem.creds.ref === ref && Date.now() - mem.creds.at < this.policy.intervalMs) return mem.creds.value;
+    const value = await credentialsFor(this.ctx.client, this.app, this.ctx.signal);
+    mem.creds = { ref, value, at: Date.now() };
+    return value;
+  }
+
+  private async resolveAt(revision: string): Promise<Source> {
+    const s = await this.resolve(false, revision);
+    if (s instanceof SlipwayError) throw s;
+    return s;
+  }
+
+  /** The repository cannot be reached (or the credentials fail): nothing is written, retried with backoff. */
+  private async sourceUnavailable(e: SlipwayError): Promise<ReconcileResult> {
+    const mem = this.r.mem(this.key);
+    mem.fetchFailures++;
+    const wait = retryDelayMs(this.policy, mem.fetchFailures);
+    const message = `${clip(e.format(), 2000)} (attempt ${mem.fetchFailures}; next in ${Math.round(wait / 1000)}s; nothing is changed meanwhile)`;
+    const was = this.st.conditions?.find((c) => c.type === 'SourceAvailable');
+    const seen = this.observe(this.r.mem(this.key).baseline);
+    await this.writeStatus((st) => ({
+      ...st,
+      sync: { status: 'Unknown', ...(st.sync?.revision ? { revision: st.sync.revision } : {}), ...(st.sync?.ref ? { ref: st.sync.ref } : {}) },
+      ...(seen.ready ? { health: seen.health } : {}),
+      conditions: setCondition(st.conditions, { type: 'SourceAvailable', status: 'False', reason: reasonOf(e), message }, nowIso()),
+    }));
+    if (was?.status !== 'False') await this.event('Warning', 'SourceUnavailable', message);
+    this.log.warn({ err: e.message, retryInMs: wait }, 'source unavailable');
+    return { requeueAfterMs: wait };
+  }
+
+  /** The inventory's latest revision: what was applied last. Reloaded each interval (a `slipway deploy` by hand may have changed it). */
+  private async baseline(rendered: RenderedSource | undefined): Promise<Baseline | undefined> {
+    const mem = this.r.mem(this.key);
+    if (mem.baseline && Date.now() - mem.baseline.loadedAt < this.policy.intervalMs) return mem.baseline;
+    return this.loadBaseline(rendered);
+  }
+
+  private async loadBaseline(rendered: RenderedSource | undefined): Promise<Baseline | undefined> {
+    const mem = this.r.mem(this.key);
+    const inv = await readInventory(this.target(rendered));
+    const latest = inv.history.at(-1);
+    let objects: readonly KubeObject[] = [];
+    try {
+      objects = latest ? (inv.manifests.get(latest.revision) ?? []) : [];
+    } catch (e) {
+      this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'inventory revision unreadable: drift is not compared');
+    }
+    mem.baseline = { inventoryRevision: latest?.revision, objects, loadedAt: Date.now() };
+    this.r.track(this.key, this.cluster, objects);
+    return mem.baseline;
+  }
+
+  /** Drift and health of the objects the last sync applied, from the informers' caches (no request). */
+  private observe(b: Baseline | undefined): Observation {
+    const drift: ObjectDriftT[] = [];
+    const ignored: Observation['ignored'] = [];
+    const health: { status: HealthStatus; message?: string }[] = [];
+    let total = 0;
+    if (!b || b.objects.length === 0) return { ready: true, drift, driftTotal: 0, ignored, health: b ? { status: 'Healthy' } : { status: 'Missing', message: 'never synced' } };
+    const rules = this.app.spec.ignoreDifferences ?? [];
+    for (const o of b.objects) {
+      const inf = this.r.informerFor(this.cluster, o);
+      if (!inf.hasSynced) return { ready: false, drift, driftTotal: 0, ignored, health: { status: 'Unknown' } };
+      const live = inf.get(o.metadata.name ?? '', o.metadata.namespace);
+      const reaped = live ? undefined : reapedJobHealth(o);
+      const h = reaped ?? healthOf(live);
+      health.push({ status: h.status, ...(h.message ? { message: `${o.kind}/${o.metadata.name ?? ''}: ${h.message}` } : {}) });
+      if (reaped) continue;
+      const c = compareObject(o, live, rules);
+      for (const f of c.ignored) if (ignored.length < MAX_DRIFT_FIELDS) ignored.push({ kind: o.kind, name: o.metadata.name ?? '', path: formatPath(f.path), reason: f.reason, ...(f.owners.length ? { by: f.owners.join(', ') } : {}) });
+      if (!c.missing && c.drift.length === 0) continue;
+      total++;
+      if (drift.length < MAX_DRIFT_OBJECTS) drift.push(driftEntry(o, c));
+    }
+    const worstStatus = worst(health.map((x) => x.status));
+    const message = health.find((x) => x.status === worstStatus && x.message)?.message;
+    return { ready: true, drift, driftTotal: total, ignored, health: { status: worstStatus, ...(message && worstStatus !== 'Healthy' ? { message: clip(message, 512) } : {}) } };
+  }
+
+  /** No sync now: the status says what is true, and the app is looked at again after the interval (or `wait`). */
+  private async steady(source: Source, seen: Observation, wait?: number): Promise<ReconcileResult> {
+    const synced = source.sha === this.st.revision && this.st.sourceDigest === this.digest && seen.driftTotal === 0;
+    const status = synced ? 'Synced' : 'OutOfSync';
+    const before = this.st.sync?.status;
+    const healthBefore = this.st.health?.status;
+    const renderError = source.rendered instanceof SlipwayError ? source.rendered : undefined;
+    await this.writeStatus((st) => this.observed(st, source, seen, status, renderError));
+    if (before !== status && before !== undefined && !(before === 'Unknown' && status === 'Synced')) {
+      const what = seen.driftTotal > 0 ? `${seen.driftTotal} object(s) drifted: ${seen.drift.map((d) => `${d.kind}/${d.name}${d.missing ? ' (missing)' : ` (${(d.fields ?? []).map((f) => `${f.path}${f.by ? ` by ${f.by}` : ''}`).join(', ')})`}`).join('; ')}` : `target ${short7(source.sha)} (${source.ref}) differs from the deployed ${short7(this.st.revision ?? 'none')}`;
+      await this.event(synced ? 'Normal' : 'Warning', synced ? 'Synced' : 'OutOfSync', clip(what, 1000));
+    }
+    if (healthBefore !== undefined && healthBefore !== seen.health.status) {
+      const bad = seen.health.status === 'Degraded' || seen.health.status === 'Missing';
+      await this.event(bad ? 'Warning' : 'Normal', 'HealthChanged', `${healthBefore} → ${seen.health.status}${seen.health.message ? `: ${seen.health.message}` : ''}`);
+    }
+    const interval = jittered(this.policy.intervalMs);
+    return { requeueAfterMs: wait !== undefined ? Math.min(wait, interval) : interval };
+  }
+
+  /** The observed part of the status: sync state, health, drift, conditions. */
+  private observed(st: SlipwayAppStatusT, source: Source, seen: Observation, status: 'Synced' | 'OutOfSync', renderError?: SlipwayError): SlipwayAppStatusT {
+    const now = nowIso();
+    let conditions = setCondition(st.conditions, renderError ? { type: 'SourceAvailable', status: 'False', reason: 'RenderFailed', message: renderError.format() } : { type: 'SourceAvailable', status: 'True', reason: 'Resolved', message: `${source.ref} is ${source.sha}` }, now);
+    const syncMessage = status === 'Synced' ? `deployed ${short7(source.sha)}` : seen.driftTotal > 0 ? `${seen.driftTotal} object(s) differ from git${this.policy.selfHeal ? '' : ' (selfHeal is off)'}` : st.retry?.exhausted ? `sync of ${short7(source.sha)} failed ${st.retry.failures} time(s); waiting for a new revision or \`slipway app sync\`` : `${short7(source.sha)} is not deployed${this.policy.automated ? '' : ' (automated sync is off: `slipway app sync`)'}`;
+    conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: status === 'Synced' ? 'Synced' : seen.driftTotal > 0 ? 'Drifted' : st.retry?.exhausted ? 'RetryLimitReached' : 'OutOfSync', message: syncMessage }, now);
+    conditions = setCondition(conditions, { type: 'Healthy', status: seen.health.status === 'Healthy' ? 'True' : 'False', reason: seen.health.status, message: seen.health.message ?? seen.health.status }, now);
+    return {
+      ...(omit(st, ['drift']) as SlipwayAppStatusT),
+      observedGeneration: (this.app.metadata as { generation?: number }).generation ?? 0,
+      sync: { status, revision: source.sha, ref: source.ref },
+      health: seen.health,
+      ...(seen.driftTotal > 0 || seen.ignored.length > 0 ? { drift: { objects: seen.drift, total: seen.driftTotal, ...(seen.ignored.length > 0 ? { ignored: seen.ignored } : {}) } } : {}),
+      conditions,
+    };
+  }
+
+  /** `slipway app sync|rollback`: handled once (status.handledOperation), whatever the policy. */
+  private async operation(op: OperationRequest, target: Source, seen: Observation): Promise<ReconcileResult> {
+    const source = op.revision !== undefined ? await this.resolve(true, op.revision) : target;
+    if (source instanceof SlipwayError) {
+      await this.writeStatus((st) => ({ ...st, handledOperation: op.id, lastSync: { id: nextId(st), revision: op.revision ?? '', trigger: op.type === 'rollback' ? 'rollback' : 'manual', startedAt: nowIso(), finishedAt: nowIso(), phase: 'Failed', message: clip(source.format()) } }));
+      await this.event('Warning', 'SyncFailed', `${op.type} to ${op.revision ?? 'the target'}: ${source.message}`);
+      return { requeueAfterMs: jittered(this.policy.intervalMs) };
+    }
+    return this.sync(source, { trigger: op.type === 'rollback' ? 'rollback' : 'manual', attempt: 1, op }, seen);
+  }
+
+  /** One sync: recorded as running first, then the engine, then the result in status and an Event. */
+  private async sync(source: Source, how: { readonly trigger: SyncRecordT['trigger']; readonly attempt: number; readonly resumeId?: number; readonly op?: OperationRequest }, seen: Observation): Promise<ReconcileResult> {
+    const { trigger, attempt, op } = how;
+    const started = Date.now();
+    const record: SyncRecordT = { id: how.resumeId ?? nextId(this.st), revision: source.sha, trigger, startedAt: nowIso(), phase: 'Running', attempt, ...(op?.by ? { message: `requested by ${op.by}` } : {}) };
+    await this.writeStatus((st) => ({ ...st, operation: record, ...(op ? { handledOperation: op.id } : {}) }));
+    const rendered = source.rendered instanceof SlipwayError ? undefined : source.rendered;
+    const { result, error } = await this.runEngine(source, op?.prune ?? this.policy.prune, trigger);
+    // Leadership lost or shutting down: the next leader finds the operation running and redoes it.
+    if (this.ctx.signal.aborted) return {};
+    const ok = result?.ok === true && !error;
+    const b = await this.loadBaseline(rendered).catch(() => undefined);
+    const after = this.observe(b);
+    const done = finished(record, ok, result, error);
+    const { retry, exhausted, next } = ok ? { retry: undefined, exhausted: false, next: undefined } : this.retryAfter(source, attempt, error);
+    await this.writeStatus((st) => {
+      const deployed = ok ? { revision: source.sha, sourceDigest: this.digest, namespace: this.target(rendered).namespace } : {};
+      const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 ? 'Synced' : 'OutOfSync'), ['operation', 'retry']) as SlipwayAppStatusT;
+      return { ...base, lastSync: done, history: pushHistory(st.history, done), ...(retry ? { retry } : {}) };
+    });
+    this.record(source, done, { ok, seen, started, error, exhausted, next });
+    if (!ok && next) return { requeueAfterMs: Date.parse(next) - Date.now() };
+    return { requeueAfterMs: jittered(this.policy.intervalMs) };
+  }
+
+  /** The retry state after failed attempt number `attempt`: when the next one is due, or none (a bad commit, or the limit reached). */
+  private retryAfter(source: Source, attempt: number, error: SlipwayError | undefined): { retry: NonNullable<SlipwayAppStatusT['retry']>; exhausted: boolean; next: string | undefined } {
+    const exhausted = error?.kind === 'input' || error?.kind === 'unsupported' || attempt > this.policy.retryLimit;
+    const next = exhausted ? undefined : new Date(Date.now() + retryDelayMs(this.policy, attempt)).toISOString();
+    return { retry: { revision: source.sha, digest: this.digest, failures: attempt, ...(next ? { nextAttemptAt: next } : {}), ...(exhausted ? { exhausted: true } : {}) }, exhausted, next };
+  }
+
+  /** The deploy engine on the rendered source, bounded by the sync timeout; never throws. */
+  private async runEngine(source: Source, prune: boolean, trigger: string): Promise<{ result?: DeployResult; error?: SlipwayError | undefined }> {
+    if (source.rendered instanceof SlipwayError) return { error: source.rendered };
+    const rendered = source.rendered;
+    const target = this.target(rendered);
+    const rules = this.app.spec.ignoreDifferences ?? [];
+    const live = (o: KubeObject): LiveObject | undefined => this.r.informerFor(this.cluster, o).get(o.metadata.name ?? '', o.metadata.namespace ?? target.namespace);
+    const objects = rendered.objects.map((d) => ({ ...d, object: withoutForeign(d.object, live(d.object), rules) }));
+    const timeout = AbortSignal.timeout(this.policy.timeoutMs);
+    try {
+      const result = await deploy({
+        ...target,
+        objects,
+        prune,
+        // Git is the source of truth: fields someone else took are taken back (those that are not drift were left out above).
+        forceConflicts: true,
+        wait: true,
+        timeoutMs: Math.max(1000, this.policy.timeoutMs - 5000) + rendered.pauseMs,
+        message: `gitops ${trigger}: ${source.ref} ${short7(source.sha)}`,
+        signal: AbortSignal.any([this.ctx.signal, timeout]),
+      });
+      return { result, error: timedOut(result.error, timeout, this.app) };
+    } catch (e) {
+      return { error: timedOut(isSlipwayError(e) ? e : internal(e instanceof Error ? e.message : String(e), { cause: e }), timeout, this.app) };
+    }
+  }
+
+  /** Metrics, an Event and a log line for a finished sync. */
+  private record(source: Source, done: SyncRecordT, o: { ok: boolean; seen: Observation; started: number; error: SlipwayError | undefined; exhausted: boolean; next: string | undefined }): void {
+    const { trigger } = done;
+    this.r.m.syncs.inc({ trigger, result: o.ok ? 'succeeded' : 'failed' });
+    this.r.m.syncSeconds.observe((Date.now() - o.started) / 1000);
+    const mem = this.r.mem(this.key);
+    if (o.ok && trigger === 'selfHeal' && mem.driftSeenAt !== undefined) this.r.m.healSeconds.observe((Date.now() - mem.driftSeenAt) / 1000);
+    if (o.ok) mem.driftSeenAt = undefined;
+    const what = `sync ${done.id} (${trigger}) of ${source.ref} ${short7(source.sha)}`;
+    if (o.ok) {
+      const healed = trigger === 'selfHeal' ? `drift healed (${o.seen.drift.map((d) => `${d.kind}/${d.name}`).join(', ')}): ` : '';
+      void this.event('Normal', trigger === 'selfHeal' ? 'DriftHealed' : 'Synced', `${healed}${what} succeeded: ${done.message ?? ''}`);
+    } else {
+      const retry = o.exhausted ? '' : `; retry ${done.attempt ?? 1}/${this.policy.retryLimit} at ${o.next ?? ''}`;
+      void this.event('Warning', 'SyncFailed', clip(`${what} failed${retry}: ${o.error?.format() ?? ''}`, 1000));
+    }
+  }
+
+  /** Deleted: with the cascade finalizer, what the app deployed goes first; then the finalizer. */
+  async finalize(): Promise<ReconcileResult | undefined> {
+    const finalizers = (this.app.metadata as { finalizers?: string[] }).finalizers ?? [];
+    if (!finalizers.includes(CASCADE_FINALIZER)) {
+      this.r.forget(this.key);
+      return undefined;
+    }
+    const rendered = await this.resolve(false).then((s) => (s instanceof SlipwayError || s.rendered instanceof SlipwayError ? undefined : s.rendered), () => undefined);
+    const r = await destroy({ ...this.target(rendered), signal: this.ctx.signal });
+    if (r.errors.length > 0) {
+      const message = `deleting what ${this.appName} deployed: ${r.errors.map((e) => e.message).join('; ')}`;
+      await this.event('Warning', 'DeleteFailed', clip(message, 1000));
+      throw new SlipwayError(r.errors[0]?.kind ?? 'internal', message, { cause: r.errors });
+    }
+    await this.event('Normal', 'Deleted', `deleted ${r.deleted.length} object(s)${r.skipped.length > 0 ? `; left ${r.skipped.length} that are not this app's any more` : ''}`);
+    await this.ctx.client.replace({ ...this.app, metadata: { ...this.app.metadata, finalizers: finalizers.filter((f) => f !== CASCADE_FINALIZER) } });
+    this.r.forget(this.key);
+    return undefined;
+  }
+
+  /** Writes the status `change` makes of the current one, against the version read (a conflict: read again, redo). */
+  private async writeStatus(change: (st: SlipwayAppStatusT) => SlipwayAppStatusT): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const next = change(this.app.status ?? {});
+      if (deepEqual(next, this.app.status ?? {})) return;
+      const meta = this.app.metadata as { name?: string; resourceVersion?: string };
+      try {
+        this.app = (await this.ctx.client.applyStatus(
+          { apiVersion: API_VERSION, kind: KIND, metadata: { name: meta.name ?? '', namespace: this.ns, ...(meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}) }, status: next },
+          { force: true, fieldManager: GITOPS_MANAGER },
+        )) as SlipwayApp;
+        return;
+      } catch (e) {
+        if (!(isSlipwayError(e) && e.kind === 'conflict') || attempt >= 4) throw e;
+        const fresh = (await this.ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: this.ns, name: meta.name ?? '' })) as SlipwayApp | undefined;
+        if (!fresh) return;
+        this.app = fresh;
+      }
+    }
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    this.log.info({ reason }, message);
+    return this.ctx.events.record(this.app, type, reason, message);
+  }
+}
+
+/** The entry of a drifted object in status: fields with the managers that changed them, and a diff; never a Secret's values. */
+function driftEntry(o: KubeObject, c: ReturnType<typeof compareObject>): ObjectDriftT {
+  const secret = o.kind === 'Secret';
+  const name = `${o.kind}/${o.metadata.name ?? ''}`;
+  const fields = c.drift.slice(0, MAX_DRIFT_FIELDS).map((f) => ({
+    path: formatPath(f.path),
+    ...(secret ? {} : defined({ desired: short(f.desired), live: short(f.live) })),
+    ...(f.owners.length ? { by: f.owners.join(', ') } : {}),
+  }));
+  return {
+    kind: o.kind,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+    name: o.metadata.name ?? '',
+    ...(c.missing ? { missing: true } : {}),
+    ...(fields.length > 0 ? { fields } : {}),
+    ...(fields.length > 0 && !secret ? { diff: driftDiff(name, c.drift) } : {}),
+  };
+}
+
+/** The record of a sync that ended. */
+function finished(record: SyncRecordT, ok: boolean, result: DeployResult | undefined, error: SlipwayError | undefined): SyncRecordT {
+  return {
+    ...record,
+    finishedAt: nowIso(),
+    phase: ok ? 'Succeeded' : 'Failed',
+    message: clip(ok ? summary(result) : (error?.format() ?? 'sync failed')),
+    ...(result?.revision !== undefined ? { inventoryRevision: result.revision } : {}),
+    ...(result ? resultsOf(result) : {}),
+  };
+}
+
+function resultsOf(r: DeployResult): Pick<SyncRecordT, 'resources' | 'resourcesOmitted'> {
+  const { resources, omitted } = boundedResults(r.objects, r.pruned);
+  return { resources, ...(omitted > 0 ? { resourcesOmitted: omitted } : {}) };
+}
+
+/** A run the sync timeout cancelled, as the failure it is. */
+function timedOut(e: SlipwayError | undefined, timeout: AbortSignal, app: SlipwayApp): SlipwayError | undefined {
+  if (e?.kind !== 'cancelled' || !timeout.aborted) return e;
+  return new SlipwayError('rollout-failed', `the sync did not finish within spec.syncPolicy.timeout (${app.spec.syncPolicy?.timeout ?? '10m'}): ${e.message}`, {
+    cause: e,
+    hint: 'the previous revision keeps running; raise the timeout, or look at the objects still progressing (`slipway app get`)',
+  });
+}
+
+/** The entries whose value is not undefined (exactOptionalPropertyTypes). */
+function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+const short7 = (sha: string): string => (/^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha);
+
+function nextId(st: SlipwayAppStatusT): number {
+  return Math.max(0, st.operation?.id ?? 0, st.lastSync?.id ?? 0, ...(st.history ?? []).map((h) => h.id)) + 1;
+}
+
+function summary(r: DeployResult | undefined): string {
+  if (!r) return '';
+  const n = (a: string): number => r.objects.filter((o) => o.action === a).length;
+  const parts = [`${n('created')} created`, `${n('configured')} configured`, `${n('unchanged')} unchanged`];
+  if (n('replaced') > 0) parts.push(`${n('replaced')} replaced`);
+  if (n('skipped') > 0) parts.push(`${n('skipped')} skipped`);
+  if (r.pruned.length > 0) parts.push(`${r.pruned.length} pruned`);
+  return `${parts.join(', ')}; ${r.health ?? 'applied'}${r.revision !== undefined ? ` (inventory revision ${r.revision})` : ''}`;
+}
+
+function reasonOf(e: SlipwayError): string {
+  switch (e.kind) {
+    case 'forbidden':
+      return 'AuthenticationFailed';
+    case 'not-found':
+      return 'NotFound';
+    case 'input':
+    case 'unsupported':
+      return 'InvalidSource';
+    default:
+      return 'FetchFailed';
+  }
+}

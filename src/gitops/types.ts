@@ -1,0 +1,273 @@
+/**
+ * The `SlipwayApp` custom resource (slipway.dev/v1alpha1): an application that the slipway
+ * controller keeps equal to a path of a git repository. Its CRD is generated from these TypeBox
+ * types ({@link slipwayAppCrd}), so the types the controller reads and the schema the apiserver
+ * enforces cannot drift apart.
+ *
+ * The kind is `SlipwayApp`, not `Application`: Argo CD's `applications.argoproj.io` (short names
+ * `app`, `apps`) is often installed in the same cluster during a migration, and `kubectl get
+ * application` / `kubectl get app` must keep meaning Argo CD's. `SlipwayApp` (short names `sapp`,
+ * `sapps`) collides with nothing, and says whose it is in `kubectl get` output.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { KubeObject } from '../manifest/index.ts';
+import { GROUP, structural } from '../rollout/index.ts';
+
+const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'SlipwayApp';
+export const PLURAL = 'slipwayapps';
+
+/** Status lists are bounded: an app of 5,000 objects must not make a 5 MB status. */
+export const MAX_HISTORY = 10;
+export const MAX_RESOURCE_RESULTS = 100;
+export const MAX_DRIFT_OBJECTS = 20;
+export const MAX_DRIFT_FIELDS = 20;
+export const MAX_DIFF_CHARS = 4096;
+export const MAX_MESSAGE_CHARS = 4096;
+
+const DURATION = '^([0-9]+(ms|s|m|h))+$';
+const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+const Duration = (description: string) => Type.String({ pattern: DURATION, description });
+const Int = (description: string, o: { minimum?: number; maximum?: number } = {}) => Type.Integer({ description, ...o });
+
+const Source = Type.Object(
+  {
+    repoURL: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      pattern: '^(https://|http://|ssh://|git@[^:]+:|file://)',
+      description: 'The git repository: https://… (a token Secret), ssh://… or git@host:path (a key Secret with known_hosts), or file:///path (a repository on the controller\'s disk).',
+    }),
+    revision: Opt(
+      Type.String({
+        maxLength: 256,
+        description: 'What to deploy: a branch (main), a tag (v1.4.0), a semver range over the tags (^1.4, >=2.0.0 <3), or a commit (40 hex digits). @default HEAD (the default branch)',
+      }),
+    ),
+    path: Opt(
+      Type.String({
+        maxLength: 1024,
+        pattern: '^[^/]',
+        'x-kubernetes-validations': [{ rule: "!self.matches('(^|/)[.][.](/|$)')", message: 'path must stay inside the repository (no ..)' }],
+        description: 'Directory in the repository, relative to its root: a slipway.yaml (rendered for env), a kustomization, or plain manifests (*.yaml, *.yml, *.json). @default . (the root)',
+      }),
+    ),
+    env: Opt(Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', description: 'The environment a slipway.yaml is rendered for; also names the revision history (one per app and env). @default default' })),
+    secretRef: Opt(
+      Type.Object(
+        { name: Type.String({ minLength: 1, maxLength: 253, description: 'A Secret in the app\'s namespace.' }) },
+        {
+          description:
+            'Credentials: https with keys `password` (a token) and optionally `username` (default x-access-token); ssh with `sshPrivateKey` and `knownHosts` (required: host keys are always verified). Never logged or shown in a message.',
+        },
+      ),
+    ),
+  },
+  { description: 'Where the desired state is.' },
+);
+
+const Destination = Type.Object(
+  {
+    cluster: Opt(Type.String({ minLength: 1, maxLength: 253, description: 'The cluster to deploy to: `in-cluster` (the controller\'s own). @default in-cluster' })),
+    namespace: Opt(Type.String({ minLength: 1, maxLength: 63, description: 'Namespace of objects that set none, and of the revision history. @default the slipway.yaml\'s namespace, else the app\'s' })),
+  },
+  { description: 'Where the objects go.' },
+);
+
+const Retry = Type.Object(
+  {
+    limit: Opt(Int('Failed syncs of one revision retried at most this many times; then the app waits for a new revision or `slipway app sync`. @default 5', { minimum: 0, maximum: 100 })),
+    backoff: Opt(
+      Type.Object({
+        duration: Opt(Duration('First retry delay. @default 5s')),
+        factor: Opt(Int('Multiplier per retry. @default 2', { minimum: 1, maximum: 10 })),
+        maxDuration: Opt(Duration('Longest retry delay. @default 3m')),
+      }),
+    ),
+  },
+  { description: 'Retries of a failed sync (and of an unreachable repository, without a limit).' },
+);
+
+const SyncPolicy = Type.Object(
+  {
+    automated: Opt(Type.Boolean({ description: 'Sync every new revision by itself; off: only `slipway app sync`. @default true' })),
+    prune: Opt(Type.Boolean({ description: 'Delete objects an earlier revision deployed and this one does not; off: report them. @default false' })),
+    selfHeal: Opt(Type.Boolean({ description: 'Repair drift (a change made in the cluster, not in git) as soon as it is seen; off: show OutOfSync with the diff. @default false' })),
+    interval: Opt(Duration('How often the repository is checked for a new revision (with ±10% jitter). @default 3m')),
+    timeout: Opt(Duration('A sync still running after this long ends as failed (the previous revision keeps running); later revisions are not blocked. @default 10m')),
+    retry: Opt(Retry),
+  },
+  { description: 'When and how to sync.' },
+);
+
+const IgnoreDifference = Type.Object(
+  {
+    group: Opt(Type.String({ description: 'API group ("" or omitted: the core group and any group).' })),
+    kind: Type.String({ minLength: 1 }),
+    name: Opt(Type.String()),
+    namespace: Opt(Type.String()),
+    jsonPointers: Opt(Type.Array(Type.String({ pattern: '^/' }), { maxItems: 64, description: 'Fields never counted as drift, e.g. /spec/replicas.' })),
+    managedFieldsManagers: Opt(Type.Array(Type.String({ minLength: 1 }), { maxItems: 32, description: 'Changes made by these field managers are never drift (they are not reverted either).' })),
+  },
+  { description: 'Differences that are not drift. Replicas set by an autoscaler and fields set by the slipway rollout controller never are, without configuration.' },
+);
+
+const SlipwayAppSpec = Type.Object({
+  source: Source,
+  destination: Opt(Destination),
+  syncPolicy: Opt(SyncPolicy),
+  ignoreDifferences: Opt(Type.Array(IgnoreDifference, { maxItems: 64 })),
+});
+
+const Condition = Type.Object({
+  type: Type.String(),
+  status: Type.String({ enum: ['True', 'False', 'Unknown'] }),
+  reason: Type.String(),
+  message: Type.String(),
+  lastTransitionTime: Type.String(),
+});
+
+const ResourceResult = Type.Object({
+  kind: Type.String(),
+  namespace: Opt(Type.String()),
+  name: Type.String(),
+  action: Type.String({ description: 'created, configured, unchanged, replaced, skipped, pruned, failed.' }),
+  message: Opt(Type.String()),
+});
+
+const SyncRecord = Type.Object({
+  id: Type.Integer({ minimum: 1, description: 'Sync number, counting up.' }),
+  revision: Type.String({ description: 'The commit synced.' }),
+  trigger: Type.String({ description: 'auto (a new revision), selfHeal, manual (`slipway app sync`), rollback, resume (after a controller restart).' }),
+  startedAt: Type.String(),
+  finishedAt: Opt(Type.String()),
+  phase: Type.String({ enum: ['Running', 'Succeeded', 'Failed'] }),
+  message: Opt(Type.String()),
+  attempt: Opt(Type.Integer({ minimum: 1, description: 'Consecutive attempt at this revision.' })),
+  inventoryRevision: Opt(Type.Integer({ description: 'The revision number in `slipway history` (the inventory).' })),
+  resources: Opt(Type.Array(ResourceResult, { maxItems: MAX_RESOURCE_RESULTS, description: 'What happened to each object (changed ones and failures first).' })),
+  resourcesOmitted: Opt(Type.Integer({ minimum: 0, description: 'Object results left out of resources (bounded list).' })),
+});
+
+const FieldDrift = Type.Object({
+  path: Type.String(),
+  desired: Opt(Type.String()),
+  live: Opt(Type.String()),
+  by: Opt(Type.String({ description: 'The field managers that changed it.' })),
+  reason: Opt(Type.String({ description: 'Why it is not drift: autoscaler, rollout, ignored.' })),
+});
+
+const ObjectDrift = Type.Object({
+  kind: Type.String(),
+  namespace: Opt(Type.String()),
+  name: Type.String(),
+  missing: Opt(Type.Boolean()),
+  fields: Opt(Type.Array(FieldDrift, { maxItems: MAX_DRIFT_FIELDS })),
+  diff: Opt(Type.String({ maxLength: MAX_DIFF_CHARS + 64, description: 'Unified diff live → desired (bounded).' })),
+});
+
+const SlipwayAppStatus = Type.Object({
+  observedGeneration: Opt(Type.Integer()),
+  sync: Opt(
+    Type.Object({
+      status: Type.String({ enum: ['Synced', 'OutOfSync', 'Unknown'] }),
+      revision: Opt(Type.String({ description: 'The commit the source resolves to now (the target).' })),
+      ref: Opt(Type.String({ description: 'What the revision resolved through, e.g. refs/heads/main or refs/tags/v1.4.0.' })),
+      checkedAt: Opt(Type.String({ description: 'When the repository was last checked.' })),
+    }),
+  ),
+  health: Opt(Type.Object({ status: Type.String(), message: Opt(Type.String()) })),
+  revision: Opt(Type.String({ description: 'The commit deployed (the last successful sync).' })),
+  sourceDigest: Opt(Type.String({ description: 'Digest of the source and destination the deployed revision was synced with.' })),
+  namespace: Opt(Type.String({ description: 'Where the deployed app\'s revision history (inventory) is: `slipway history --app <name> -n <namespace>`.' })),
+  operation: Opt(SyncRecord),
+  lastSync: Opt(SyncRecord),
+  history: Opt(Type.Array(SyncRecord, { maxItems: MAX_HISTORY, description: 'The last syncs, oldest first.' })),
+  drift: Opt(
+    Type.Object({
+      objects: Type.Array(ObjectDrift, { maxItems: MAX_DRIFT_OBJECTS }),
+      total: Type.Integer({ minimum: 0, description: 'Objects drifted (objects may be longer than the list).' }),
+      ignored: Opt(Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), path: Type.String(), by: Opt(Type.String()), reason: Type.String() }), { maxItems: MAX_DRIFT_FIELDS, description: 'Differences that are not drift, and why.' })),
+    }),
+  ),
+  retry: Opt(
+    Type.Object(
+      {
+        revision: Type.String(),
+        digest: Opt(Type.String()),
+        failures: Type.Integer({ minimum: 0 }),
+        nextAttemptAt: Opt(Type.String()),
+        exhausted: Opt(Type.Boolean({ description: 'No more automatic attempts at this revision: a new commit, or `slipway app sync`, tries again.' })),
+      },
+      { description: 'Failed syncs of the target revision.' },
+    ),
+  ),
+  handledOperation: Opt(Type.String({ description: 'The last `slipway app sync|rollback` request handled.' })),
+  conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
+});
+
+export type SlipwayAppSpecT = Static<typeof SlipwayAppSpec>;
+export type SlipwayAppStatusT = Static<typeof SlipwayAppStatus>;
+export type SyncRecordT = Static<typeof SyncRecord>;
+export type ObjectDriftT = Static<typeof ObjectDrift>;
+export type IgnoreDifferenceT = Static<typeof IgnoreDifference>;
+export type ConditionT = Static<typeof Condition>;
+
+export interface SlipwayApp extends KubeObject {
+  spec: SlipwayAppSpecT;
+  status?: SlipwayAppStatusT;
+}
+
+/** A request of `slipway app sync|rollback`: a fresh `id` is handled once (status.handledOperation). */
+export const OPERATION_ANNOTATION = 'slipway.dev/operation';
+/** Deleting an app with this finalizer deletes what it deployed first (`slipway app delete`, the default). */
+export const CASCADE_FINALIZER = 'slipway.dev/gitops-cascade';
+/** The field manager of the GitOps controller's writes of SlipwayApps (status, finalizer). */
+export const GITOPS_MANAGER = 'slipway-gitops';
+export const IN_CLUSTER = 'in-cluster';
+
+/** The CustomResourceDefinition of {@link KIND}: structural schema, status subresource, printer columns. */
+export function slipwayAppCrd(): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${PLURAL}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'slipway' } },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: 'slipwayapp', shortNames: ['sapp', 'sapps'], categories: ['slipway'] },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Sync', type: 'string', jsonPath: '.status.sync.status' },
+            { name: 'Health', type: 'string', jsonPath: '.status.health.status' },
+            { name: 'Revision', type: 'string', jsonPath: '.status.revision' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            { name: 'Repo', type: 'string', jsonPath: '.spec.source.repoURL', priority: 1 },
+            { name: 'Path', type: 'string', jsonPath: '.spec.source.path', priority: 1 },
+            { name: 'Message', type: 'string', jsonPath: '.status.lastSync.message', priority: 1 },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'An application the slipway controller keeps equal to a path of a git repository.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: structural(SlipwayAppSpec),
+                status: structural(SlipwayAppStatus),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
