@@ -269,8 +269,8 @@ async function promotionGate(r: Run, desired: string): Promise<{ readonly wait: 
   const why = pending.map((m) => `${m.name} ${last.get(m.name)?.phase ?? 'not measured yet'}`).join(', ');
   const message = `steps done; waiting for a Successful measurement of ${why} before promotion (never promoted on missing data); \`slipway rollout promote\` promotes by hand`;
   if (r.st.message !== message || r.st.phase !== 'Progressing') await r.writeStatus({ phase: 'Progressing', message });
-  // The next measurement (background analysis's requeue) looks again.
-  return { wait: undefined };
+  // The next measurement (background analysis's requeue) looks again; a run not started yet (the last step just completed) starts now.
+  return { wait: run === undefined ? { requeueAfterMs: 1 } : undefined };
 }
 
 /**

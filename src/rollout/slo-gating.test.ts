@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { strategyAnnotations, workloadStrategyOf, type StrategySpec } from '../appspec/index.ts';
+import type { ReconcileResult } from '../controller/index.ts';
 import type { LiveObject } from '../kube/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
 import { versionName } from './bluegreen.ts';
@@ -46,6 +47,8 @@ function handedOver(strategy: StrategySpec, image: string, slo: typeof SLO | und
 interface Env {
   readonly api: MemoryApi;
   readonly events: string[];
+  /** What the last reconcile asked for (when to look again). */
+  last(): ReconcileResult | undefined;
   /** Reconciles (the clock jumping to each requeue, at most 1 s, as the controller's queue would wake it) until `done` holds; the last status. */
   until(what: string, done: (st: ServiceRolloutStatusT) => boolean, max?: number): Promise<ServiceRolloutStatusT>;
   /** Reconciles `n` times, the clock advancing as in `until`. */
@@ -60,13 +63,16 @@ async function start(first: ServiceRollout): Promise<Env> {
   api.put(first);
   const { ctx, events } = memoryContext(api);
   const status = () => api.rollout().status ?? {};
+  let last: ReconcileResult | undefined;
   const step = async () => {
     const r = await reconcileOnce(ctx, prom.url);
+    last = r;
     vi.setSystemTime(Date.now() + Math.min(Math.max(r?.requeueAfterMs ?? 1000, 1), 1000));
   };
   const env: Env = {
     api,
     events,
+    last: () => last,
     async until(what, done, max = 80) {
       for (let i = 0; i < max; i++) {
         await step();
@@ -145,6 +151,8 @@ describe('canary: background analysis of the SLOs with no configuration', () => 
     prom.answer = servedBy((pods) => (pods.startsWith('api-canary') ? c.answer : {}));
     env.deploy(handedOver(steps, 'api:2'));
     const waiting = await env.until('waiting at the gate', (s) => s.currentStepIndex === 1 && s.phase === 'Progressing' && /before promotion/.test(s.message ?? ''));
+    // Waiting is never waiting for nothing: the next measurement is scheduled.
+    expect(env.last()?.requeueAfterMs).toBeGreaterThan(0);
     expect(waiting.message).toMatch(/waiting for a Successful measurement of success-rate .*never promoted on missing data/);
     const paused = await env.until('paused', (s) => s.phase === 'Paused');
     expect(paused.message).toMatch(c.message);

@@ -99,13 +99,16 @@ describe('canary with SLOs and no analysis steps: errorRate=0.2 aborts', () => {
       await c.apply(v1);
       await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy', { name: svc.name });
       await c.apply(handedOver(ns(), { ...svc, image: 'registry.example/web:2', simulate: 'rps=50,errorRate=0.2,latencyP95Ms=80' }));
-      const ro = await waitStatus(c, ns(), 'aborted', (r) => r.status?.phase === 'Degraded', { name: svc.name, timeoutMs: 90_000 });
+      const routeWeight = async () => routeCanaryWeight(await c.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns().name, name: svc.name }), svc.name) ?? 0;
+      await waitFor(async () => ((await routeWeight()) > 0 ? true : undefined), { what: 'canary traffic', timeoutMs: 60_000, intervalMs: 50 });
+      const stableAt = await waitFor(async () => ((await routeWeight()) === 0 ? Date.now() : undefined), { what: 'route back to 100% stable', timeoutMs: 60_000, intervalMs: 20 });
+      const ro = await waitStatus(c, ns(), 'aborted', (r) => r.status?.phase === 'Degraded', { name: svc.name, timeoutMs: 30_000 });
       expect(ro.status?.abortReason).toMatch(/^background analysis failed: success-rate: Failed/);
       expect(ro.status?.stableImage).toBe('registry.example/web:1');
       const failed = ro.status?.backgroundAnalysis?.metrics?.find((m) => m.name === 'success-rate')?.measurements.findLast((m) => m.phase === 'Failed');
       expect(Number(failed?.value)).toBeLessThan(0.9);
-      const route = await c.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns().name, name: svc.name });
-      expect(routeCanaryWeight(route, svc.name)).toBe(0);
+      process.stderr.write(`[slo-gating] background analysis: failing measurement (value ${failed?.value ?? '?'}) → route 100% stable: ${stableAt - Date.parse(failed?.time ?? '')} ms (observed by 20 ms polling)\n`);
+      expect(await routeWeight()).toBe(0);
       const events = await rolloutEvents(c, ns(), svc.name);
       expect(events.some((e) => e.startsWith('AnalysisMeasurement: background analysis: success-rate Failed'))).toBe(true);
       expect(events.some((e) => e.startsWith('Aborted:'))).toBe(true);
@@ -199,7 +202,10 @@ describe('blue-green with SLOs: a version that goes bad after the switch is swit
       expect(pods.length).toBe(4);
       for (const p of pods) await c.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: p.metadata.name ?? '', namespace: ns().name, annotations: { [SIMULATE]: 'rps=50,errorRate=0.5,latencyP95Ms=80' } } }, { fieldManager: 'slo-gating-test', force: true });
       const ro = await waitStatus(c, ns(), 'switched back', (r) => r.status?.phase === 'Degraded', { name: svc.name, timeoutMs: 60_000 });
-      expect(await activeRevision(c, ns(), svc.name)).toBe(rev1);
+      // The record is written first, the switch right after it (crash-safe, as undo).
+      const backAt = await waitFor(async () => ((await activeRevision(c, ns(), svc.name)) === rev1 ? Date.now() : undefined), { what: 'the active Service back on v1', timeoutMs: 10_000, intervalMs: 20 });
+      const failed = ro.status?.postPromotionAnalysis?.metrics?.find((m) => m.name === 'success-rate')?.measurements.findLast((m) => m.phase === 'Failed');
+      process.stderr.write(`[slo-gating] post-promotion: failing measurement (value ${failed?.value ?? '?'}) → active Service back on v1: ${backAt - Date.parse(failed?.time ?? '')} ms (observed by 20 ms polling)\n`);
       expect(ro.status).toMatchObject({ stableRevision: rev1, abortedRevision: rev2 });
       expect(ro.status?.abortReason).toMatch(/^post-promotion analysis failed: success-rate: Failed/);
       expect(ro.status?.postPromotionAnalysis).toMatchObject({ revision: rev2, phase: 'Failed' });
