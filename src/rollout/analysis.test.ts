@@ -6,7 +6,7 @@
  * and no data pause or abort as configured, and never pass.
  */
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReconcileContext } from '../controller/index.ts';
 import type { LiveObject } from '../kube/index.ts';
 import type { MetricT } from '../analysis/index.ts';
@@ -61,7 +61,10 @@ function setup(metric: Partial<MetricT>, analysis: Record<string, unknown> = {},
 
 const reconcile = (ctx: ReconcileContext) => reconcileOnce(ctx);
 const routeWeight = (o: LiveObject): number | undefined => ((o['spec'] as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules.at(-1)?.backendRefs.find((b) => b.name === 'api-canary')?.weight);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The clock is faked (Date only): "later" is exact, whatever the machine's load. */
+const later = (ms: number) => void vi.setSystemTime(Date.now() + ms);
+beforeEach(() => void vi.useFakeTimers({ toFake: ['Date'] }));
+afterEach(() => void vi.useRealTimers());
 
 describe('inline analysis step in the reconciler', () => {
   it('healthy: measures, requeues for the next due time, a fresh reconcile does not repeat it, then the step passes', async () => {
@@ -75,7 +78,7 @@ describe('inline analysis step in the reconciler', () => {
     // A restarted controller (a new reconcile, nothing in memory) before the next is due: nothing measured again.
     await reconcile(ctx);
     expect(api.rollout().status?.analysis?.metrics?.[0]?.measured).toBe(1);
-    await sleep(210);
+    later(210);
     await reconcile(ctx);
     st = api.rollout().status;
     // count 2 reached: the step completed and the run is kept in the status; promotion began.
@@ -128,7 +131,7 @@ describe('inline analysis step in the reconciler', () => {
     await reconcile(ctx);
     expect(api.rollout().status?.phase).toBe('Paused');
     answer = { value: 0.999 };
-    await sleep(210);
+    later(210);
     await reconcile(ctx);
     const st = api.rollout().status;
     expect(st?.phase).toBe('Progressing');
