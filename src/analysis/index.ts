@@ -7,6 +7,7 @@
 export {
   AnalysisRunStatus,
   AnalysisSettings,
+  GateAnalysisSettings,
   DURATION_PATTERN,
   type MetricT,
   type MeasurementT,

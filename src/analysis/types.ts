@@ -146,6 +146,22 @@ export const AnalysisSettings = Type.Object(
   { description: 'Automated analysis of the canary. slipway never promotes on missing data.' },
 );
 
+/**
+ * An analysis run that gates one moment of a release and needs a verdict (blue-green pre- and
+ * post-promotion analysis): every metric measured until it has `count` conclusive measurements.
+ */
+export const GateAnalysisSettings = Type.Object(
+  {
+    metrics: Type.Array(Metric, { minItems: 1, maxItems: 32, description: 'Measured until each has its verdict.' }),
+    interval: Opt(Duration('Overrides every metric\'s interval.')),
+    count: Opt(Int('Overrides every metric\'s count: conclusive measurements needed. @default 10', { minimum: 1 })),
+    failureLimit: Opt(Int('Overrides every metric\'s failureLimit.', { minimum: 0 })),
+    onNoData: Opt(Type.String({ enum: [...ON_PROBLEM], description: 'After consecutiveNoDataLimit NoData measurements: pause (measurements go on; `slipway rollout promote` decides by hand) or abort. @default pause' })),
+    onError: Opt(Type.String({ enum: [...ON_PROBLEM], description: 'After consecutiveErrorLimit Error measurements: pause (measurements go on) or abort. @default pause' })),
+  },
+  { description: 'Analysis that gates one moment of a release: a failure aborts; errors and no data never pass.' },
+);
+
 export type MetricT = Static<typeof Metric>;
 export type MeasurementT = Static<typeof Measurement>;
 export type MeasurementPhaseT = (typeof PHASES)[number];

@@ -378,6 +378,12 @@ const Strategy = Obj(
           'rolling only: after `slipway deploy` rolled out new pods and they are healthy, check slo.successRate and slo.latencyP95Ms on the new pods in Prometheus; a failure rolls the release back (docs/deploy.md#verification). On by default for a service with those SLOs; false turns it off; an object tunes it.',
       }),
     ),
+    analysis: Opt(
+      Type.Boolean({
+        description:
+          "Gate canary and blue-green releases on the service's SLOs (slo.successRate, slo.latencyP95Ms) in Prometheus with no further configuration: a canary without analysis steps gets background analysis from the moment its first step with traffic is done until promotion (never promoted without a passing measurement), a blue-green service pre-promotion analysis of the preview and post-promotion analysis after the switch (which switches back on failure). A failure aborts. false turns this off. @default true",
+      }),
+    ),
   },
   `Rollout strategy. @default rolling with maxSurge 25%, maxUnavailable 0. See ${K8S}/concepts/workloads/controllers/deployment/#strategy`,
 );

@@ -395,6 +395,7 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
     });
   }
   checkVerification(ctx, path, svc, type);
+  const hasSlo = svc.slo?.successRate !== undefined || svc.slo?.latencyP95Ms !== undefined;
   let weight = 0;
   (strategy.canary?.steps ?? []).forEach((step, i) => {
     const stepPath = [...path, 'canary', 'steps', i];
@@ -406,7 +407,13 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
         });
       }
       weight = step.setWeight;
-    } else if ('analysis' in step && svc.slo?.successRate === undefined && svc.slo?.latencyP95Ms === undefined) {
+    } else if ('analysis' in step && strategy.analysis === false) {
+      ctx.report(stepPath, 'an analysis step checks the SLOs, but strategy.analysis is false', {
+        at: 'key',
+        expected: 'analysis steps only with SLO analysis on (strategy.analysis absent or true)',
+        hint: 'remove the analysis step, or strategy.analysis: false',
+      });
+    } else if ('analysis' in step && !hasSlo) {
       // availability alone is not measured per canary: the step would wait for ever.
       ctx.report(stepPath, 'an analysis step needs SLOs to check', {
         at: 'key',
@@ -415,6 +422,13 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
       });
     }
   });
+  if (strategy.analysis === true && (type === 'canary' || type === 'blueGreen') && !hasSlo) {
+    ctx.report([...path, 'analysis'], `strategy.analysis is true but the service has no SLOs to check`, {
+      at: 'value',
+      expected: `slo: {successRate: ..., latencyP95Ms: ...} on the service`,
+      hint: 'add slo.successRate and/or slo.latencyP95Ms (availability is not measured per release), or remove strategy.analysis',
+    });
+  }
 }
 
 /** `strategy.verification`: rolling only, something to check, and settings that can pass. */

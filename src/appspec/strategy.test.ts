@@ -4,6 +4,7 @@ import { specJsonSchema } from './json-schema.ts';
 import {
   BLUE_GREEN_DEFAULTS,
   parseStrategyAnnotations,
+  STRATEGY_ANALYSIS_ANNOTATION,
   STRATEGY_ANNOTATION,
   STRATEGY_BLUE_GREEN_ANNOTATION,
   STRATEGY_STEPS_ANNOTATION,
@@ -71,6 +72,33 @@ describe('workloadStrategyOf + strategyAnnotations + parseStrategyAnnotations', 
     expect(err).toMatchObject({ kind: 'input', path: `metadata.annotations["${key}"]`, position });
     expect((err as Error).message).toMatch(/^Deployment web: /);
     expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('SLO analysis on the workload (zero configuration)', () => {
+  const slo = { slo: { successRate: 99.5, latencyP95Ms: 120 }, metrics: { names: { requests: 'reqs_total' } } };
+  const ANALYSIS = '{"latencyP95Ms":120,"names":{"requests":"reqs_total"},"successRate":99.5}';
+  const canary: StrategySpec = { type: 'canary', canary: { steps: [{ setWeight: 20 }, { pause: {} }] } };
+  it.each<[string, StrategySpec, Parameters<typeof workloadStrategyOf>[1], string | undefined]>([
+    ['a canary without analysis steps carries the SLOs (background analysis)', canary, slo, ANALYSIS],
+    ['a canary with analysis steps carries them (the steps check them)', { type: 'canary', canary: { steps: [{ setWeight: 20 }, { analysis: {} }] } }, slo, ANALYSIS],
+    ['a blue-green service carries them (pre- and post-promotion analysis)', { type: 'blueGreen' }, slo, ANALYSIS],
+    ['strategy.analysis: true is the default', { ...canary, analysis: true }, slo, ANALYSIS],
+    ['strategy.analysis: false turns it off (canary)', { ...canary, analysis: false }, slo, undefined],
+    ['strategy.analysis: false turns it off (blue-green)', { type: 'blueGreen', analysis: false }, slo, undefined],
+    ['availability alone is not measured per release', canary, { slo: { availability: 99.9 } }, undefined],
+    ['no SLOs, nothing to check', { type: 'blueGreen' }, {}, undefined],
+    ['a rolling service carries nothing (its verification is deploy\'s)', { type: 'rolling' }, slo, undefined],
+  ])('%s', (_n, spec, svc, annotation) => {
+    const annotations = strategyAnnotations(workloadStrategyOf(spec, svc));
+    expect(annotations[STRATEGY_ANALYSIS_ANNOTATION]).toBe(annotation);
+    // Read back as deploy reads it.
+    const parsed = parseStrategyAnnotations(annotations, src);
+    expect('analysis' in parsed ? parsed.analysis : undefined).toEqual(annotation === undefined ? undefined : JSON.parse(annotation));
+  });
+
+  it('refuses the SLOs on a rolling workload, naming canary or blueGreen', () => {
+    expect(() => parseStrategyAnnotations({ [STRATEGY_ANALYSIS_ANNOTATION]: '{"successRate":99}' }, src)).toThrow(/given but the strategy is rolling/);
   });
 });
 

@@ -6,8 +6,9 @@
  *   slipway.dev/strategy: canary | blueGreen               absent (or `rolling`): a RollingUpdate
  *   slipway.dev/strategy-steps: [{"setWeight":20},...]     canary only: its steps, canonical JSON
  *   slipway.dev/strategy-blue-green: {"autoPromote":...}   blueGreen only: its settings, defaults applied
- *   slipway.dev/strategy-analysis: {"successRate":99,...}  canary with analysis steps: the SLOs they check, and the
- *                                                          service's metric and label names (canonical JSON)
+ *   slipway.dev/strategy-analysis: {"successRate":99,...}  canary or blueGreen gated on SLOs: the SLOs analysis checks
+ *                                                          and the service's metric and label names (canonical JSON);
+ *                                                          absent: no SLO analysis (no SLOs, or strategy.analysis: false)
  *
  * Canonical JSON (keys sorted, no spaces) makes the same spec render byte-identical annotations, so
  * a re-render is never a diff. Who executes what: `rolling` is Kubernetes' own RollingUpdate;
@@ -31,12 +32,16 @@ export const STRATEGY_STEPS_ANNOTATION = 'slipway.dev/strategy-steps';
 const STRATEGY_ROUTING_ANNOTATION = 'slipway.dev/strategy-traffic-routing';
 /** Blue-green settings as canonical JSON, defaults applied. */
 export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
-/** Canary only: what its `analysis` steps check (SLOs, metric and label names), as canonical JSON. */
+/** Canary or blue-green: the SLOs its analysis checks (SLOs, metric and label names), as canonical JSON. */
 export const STRATEGY_ANALYSIS_ANNOTATION = 'slipway.dev/strategy-analysis';
 const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] as const;
 
-/** What a canary's analysis steps check: the service's SLO targets and the names of its series. */
-const CanaryAnalysis = Type.Object(
+/**
+ * What a release's SLO analysis checks: the service's SLO targets and the names of its series (a
+ * canary's analysis steps, else its background analysis; a blue-green's pre- and post-promotion
+ * analysis).
+ */
+const SloAnalysis = Type.Object(
   {
     successRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
     latencyP95Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
@@ -45,7 +50,7 @@ const CanaryAnalysis = Type.Object(
   },
   { additionalProperties: false },
 );
-type CanaryAnalysisSpec = Static<typeof CanaryAnalysis>;
+type SloAnalysisSpec = Static<typeof SloAnalysis>;
 
 /**
  * On a canary or blue-green workload: the services it depends on (`dependsOn`), comma-separated and
@@ -67,14 +72,14 @@ export const BLUE_GREEN_DEFAULTS = { autoPromote: false, scaleDownDelaySeconds: 
 /** A strategy as a workload carries it: everything the controller needs, defaults applied. */
 export type WorkloadStrategy =
   | { readonly type: 'rolling' }
-  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly trafficRouting?: 'istio'; readonly analysis?: CanaryAnalysisSpec }
-  | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number; readonly autoPromotionSeconds?: number };
+  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly trafficRouting?: 'istio'; readonly analysis?: SloAnalysisSpec }
+  | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number; readonly autoPromotionSeconds?: number; readonly analysis?: SloAnalysisSpec };
 
 
-/** The SLO checks of a canary's analysis steps; undefined without such steps or without successRate/latencyP95Ms. */
-function canaryAnalysisOf(steps: readonly CanaryStepSpec[], svc: Pick<ServiceSpec, 'slo' | 'metrics'> | undefined): CanaryAnalysisSpec | undefined {
+/** The SLO checks of a progressive release; undefined without successRate/latencyP95Ms, or with `strategy.analysis: false`. */
+function sloAnalysisOf(spec: StrategySpec | undefined, svc: Pick<ServiceSpec, 'slo' | 'metrics'> | undefined): SloAnalysisSpec | undefined {
   const slo = svc?.slo;
-  if (!steps.some((s) => 'analysis' in s) || (slo?.successRate === undefined && slo?.latencyP95Ms === undefined)) return undefined;
+  if (spec?.analysis === false || (slo?.successRate === undefined && slo?.latencyP95Ms === undefined)) return undefined;
   const names = svc?.metrics?.names;
   const labels = svc?.metrics?.labels;
   return {
@@ -85,7 +90,7 @@ function canaryAnalysisOf(steps: readonly CanaryStepSpec[], svc: Pick<ServiceSpe
   };
 }
 
-/** The strategy a spec's service declares, as the workload will carry it (with `svc`, the SLOs its canary analysis checks). */
+/** The strategy a spec's service declares, as the workload will carry it (with `svc`, the SLOs its analysis checks). */
 export function workloadStrategyOf(spec: StrategySpec | undefined, svc?: Pick<ServiceSpec, 'slo' | 'metrics'>): WorkloadStrategy {
   switch (spec?.type ?? 'rolling') {
     case 'rolling':
@@ -93,11 +98,13 @@ export function workloadStrategyOf(spec: StrategySpec | undefined, svc?: Pick<Se
     case 'canary': {
       // The schema requires steps only when `canary` is given; semantic checks pair it with the type.
       const steps = spec?.canary?.steps ?? [];
-      const analysis = canaryAnalysisOf(steps, svc);
+      const analysis = sloAnalysisOf(spec, svc);
       return { type: 'canary', steps, ...(spec?.canary?.trafficRouting ? { trafficRouting: spec.canary.trafficRouting } : {}), ...(analysis ? { analysis } : {}) };
     }
-    case 'blueGreen':
-      return { type: 'blueGreen', ...BLUE_GREEN_DEFAULTS, ...spec?.blueGreen };
+    case 'blueGreen': {
+      const analysis = sloAnalysisOf(spec, svc);
+      return { type: 'blueGreen', ...BLUE_GREEN_DEFAULTS, ...spec?.blueGreen, ...(analysis ? { analysis } : {}) };
+    }
   }
 }
 
@@ -117,6 +124,7 @@ export function strategyAnnotations(s: WorkloadStrategy): Record<string, string>
       return {
         [STRATEGY_ANNOTATION]: s.type,
         [STRATEGY_BLUE_GREEN_ANNOTATION]: canonicalJson({ autoPromote: s.autoPromote, scaleDownDelaySeconds: s.scaleDownDelaySeconds, ...(s.autoPromotionSeconds !== undefined ? { autoPromotionSeconds: s.autoPromotionSeconds } : {}) }),
+        ...(s.analysis ? { [STRATEGY_ANALYSIS_ANNOTATION]: canonicalJson(s.analysis) } : {}),
       };
   }
 }
@@ -143,11 +151,11 @@ function parseJson(src: StrategySource, key: string, text: string, expected: str
 const STEPS_EXPECTED = 'a JSON list of steps, e.g. [{"setWeight":20},{"pause":{"duration":"1m"}},{"setWeight":100}]';
 const ANALYSIS_EXPECTED = 'a JSON object, e.g. {"latencyP95Ms":120,"successRate":99.5} (optional names {requests, latency} and labels {code, namespace, pod})';
 
-function parseAnalysis(src: StrategySource, text: string | undefined): CanaryAnalysisSpec | undefined {
+function parseAnalysis(src: StrategySource, text: string | undefined): SloAnalysisSpec | undefined {
   if (text === undefined) return undefined;
   const v = parseJson(src, STRATEGY_ANALYSIS_ANNOTATION, text, ANALYSIS_EXPECTED);
-  if (!Value.Check(CanaryAnalysis, v)) {
-    throw annotationError(src, STRATEGY_ANALYSIS_ANNOTATION, `annotation ${STRATEGY_ANALYSIS_ANNOTATION} is not a canary analysis`, { cause: v, expected: ANALYSIS_EXPECTED });
+  if (!Value.Check(SloAnalysis, v)) {
+    throw annotationError(src, STRATEGY_ANALYSIS_ANNOTATION, `annotation ${STRATEGY_ANALYSIS_ANNOTATION} is not an SLO analysis`, { cause: v, expected: ANALYSIS_EXPECTED });
   }
   return v;
 }
@@ -165,10 +173,10 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
   if (!(STRATEGY_TYPES as readonly string[]).includes(type)) {
     throw annotationError(src, STRATEGY_ANNOTATION, `unknown strategy ${JSON.stringify(type)}`, { cause: type, expected: `one of: ${STRATEGY_TYPES.join(', ')}` });
   }
-  const own: readonly string[] = type === 'canary' ? [STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] : type === 'blueGreen' ? [STRATEGY_BLUE_GREEN_ANNOTATION] : [];
+  const own: readonly string[] = type === 'canary' ? [STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] : type === 'blueGreen' ? [STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] : [];
   for (const key of ANNOTATIONS) {
     if (key !== STRATEGY_ANNOTATION && !own.includes(key) && a[key] !== undefined) {
-      throw annotationError(src, key, `annotation ${key} is given but the strategy is ${type}`, { cause: a[key], expected: `${STRATEGY_ANNOTATION}: ${key === STRATEGY_BLUE_GREEN_ANNOTATION ? 'blueGreen' : 'canary'}` });
+      throw annotationError(src, key, `annotation ${key} is given but the strategy is ${type}`, { cause: a[key], expected: `${STRATEGY_ANNOTATION}: ${key === STRATEGY_BLUE_GREEN_ANNOTATION ? 'blueGreen' : key === STRATEGY_ANALYSIS_ANNOTATION ? 'canary or blueGreen' : 'canary'}` });
     }
   }
   if (type === 'canary') {
@@ -196,7 +204,8 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
     if (!Value.Check(BlueGreen, settings)) {
       throw annotationError(src, STRATEGY_BLUE_GREEN_ANNOTATION, `annotation ${STRATEGY_BLUE_GREEN_ANNOTATION} is not blue-green settings`, { cause: settings, expected: BLUE_GREEN_EXPECTED });
     }
-    return { type, ...BLUE_GREEN_DEFAULTS, ...settings };
+    const analysis = parseAnalysis(src, a[STRATEGY_ANALYSIS_ANNOTATION]);
+    return { type, ...BLUE_GREEN_DEFAULTS, ...settings, ...(analysis ? { analysis } : {}) };
   }
   return { type: 'rolling' };
 }

@@ -6,15 +6,12 @@
  * and no data pause or abort as configured, and never pass.
  */
 import { createServer, type Server } from 'node:http';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReconcileContext } from '../controller/index.ts';
-import type { KubeClient, LiveObject, ObjectId } from '../kube/index.ts';
-import type { KubeObject } from '../manifest/index.ts';
+import type { LiveObject } from '../kube/index.ts';
 import type { MetricT } from '../analysis/index.ts';
-import { reconcileRollout } from './reconcile.ts';
 import { templateHash } from './run.ts';
+import { MemoryApi, memoryContext, reconcileOnce } from './testing.ts';
 import { API_VERSION, KIND, type ServiceRollout } from './types.ts';
 
 /** The value the metric endpoint answers (or an HTTP status to fail with). */
@@ -30,52 +27,6 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}/ratio`;
 });
 afterAll(() => new Promise((r) => server.close(r)));
-
-const key = (o: { kind?: string; namespace?: string | undefined; name?: string | undefined }) => `${o.kind ?? ''}/${o.namespace ?? ''}/${o.name ?? ''}`;
-const clone = <T>(x: T): T => structuredClone(x);
-
-/** Just enough of an apiserver: objects by kind/ns/name, server-side apply as replace, and the order of writes. */
-class MemoryApi {
-  readonly objects = new Map<string, LiveObject>();
-  readonly writes: { what: string; at: number; object: LiveObject }[] = [];
-  private rv = 1;
-  put(o: KubeObject): LiveObject {
-    const k = key({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
-    const prev = this.objects.get(k);
-    const gen = ((prev?.metadata as { generation?: number } | undefined)?.generation ?? 0) + 1;
-    const next = { ...clone(o), metadata: { ...clone(o.metadata), uid: 'uid-1', generation: gen, resourceVersion: String(this.rv++) } } as LiveObject;
-    if (o.kind === 'Deployment') {
-      // kwok-like: every pod is ready at once.
-      const replicas = (o['spec'] as { replicas?: number }).replicas ?? 1;
-      next['status'] = { observedGeneration: gen, replicas, updatedReplicas: replicas, availableReplicas: replicas };
-    } else if (prev?.['status'] !== undefined) next['status'] = prev['status'];
-    this.objects.set(k, next);
-    return next;
-  }
-  client(): KubeClient {
-    const c = {
-      get: (id: ObjectId) => Promise.resolve(clone(this.objects.get(key(id)))),
-      apply: (o: KubeObject) => {
-        const v = this.put(o);
-        this.writes.push({ what: `apply ${o.kind}`, at: Date.now(), object: clone(v) });
-        return Promise.resolve(v);
-      },
-      applyStatus: (o: KubeObject & { status?: unknown }) => {
-        const k = key({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
-        const live = this.objects.get(k);
-        if (!live) throw new Error(`${k} not found`);
-        const next = { ...live, status: clone(o.status), metadata: { ...live.metadata, resourceVersion: String(this.rv++) } } as LiveObject;
-        this.objects.set(k, next);
-        this.writes.push({ what: 'status', at: Date.now(), object: clone(next) });
-        return Promise.resolve(next);
-      },
-    };
-    return c as unknown as KubeClient;
-  }
-  rollout(): ServiceRollout {
-    return this.objects.get(key({ kind: KIND, namespace: 'shop', name: 'api' })) as unknown as ServiceRollout;
-  }
-}
 
 const template = (image: string) => ({ metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image }] } });
 
@@ -103,23 +54,17 @@ function setup(metric: Partial<MetricT>, analysis: Record<string, unknown> = {},
   api.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api-stable', namespace: 'shop', annotations: { 'slipway.dev/revision': templateHash(template('api:1')) } }, spec: { replicas: 4, template: template('api:1') } });
   api.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api-canary', namespace: 'shop', annotations: { 'slipway.dev/revision': templateHash(desired) } }, spec: { replicas: 1, template: desired } });
   const live = api.rollout();
-  api.objects.set(key({ kind: KIND, namespace: 'shop', name: 'api' }), { ...live, status: { stableRevision: templateHash(template('api:1')), canaryRevision: templateHash(desired), currentStepIndex: 1, weight: 20, phase: 'Progressing', stepStartTime: new Date().toISOString() } });
-  const events: string[] = [];
-  const informer = { get: (name: string, ns: string) => api.objects.get(key({ kind: KIND, namespace: ns, name })), list: () => [] };
-  const ctx = {
-    client: api.client(),
-    informers: { informer: (q: { kind: string }) => (q.kind === KIND ? informer : { get: () => undefined, list: () => [] }) },
-    events: { record: (_o: unknown, type: string, reason: string, message: string) => Promise.resolve(void events.push(`${type} ${reason} ${message}`)) },
-    log: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
-    registry: new Registry(),
-  } as unknown as ReconcileContext;
+  api.objects.set(`${KIND}/shop/api`, { ...live, status: { stableRevision: templateHash(template('api:1')), canaryRevision: templateHash(desired), currentStepIndex: 1, weight: 20, phase: 'Progressing', stepStartTime: new Date().toISOString() } });
+  const { ctx, events } = memoryContext(api);
   return { api, ctx, events };
 }
 
-const reconcile = (ctx: ReconcileContext) => reconcileRollout('shop/api', ctx, { apiVersion: API_VERSION, kind: KIND, namespace: 'shop' });
+const reconcile = (ctx: ReconcileContext) => reconcileOnce(ctx);
 const routeWeight = (o: LiveObject): number | undefined => ((o['spec'] as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules.at(-1)?.backendRefs.find((b) => b.name === 'api-canary')?.weight);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The clock is faked (Date only): "later" is exact, whatever the machine's load. */
+const later = (ms: number) => void vi.setSystemTime(Date.now() + ms);
+beforeEach(() => void vi.useFakeTimers({ toFake: ['Date'] }));
+afterEach(() => void vi.useRealTimers());
 
 describe('inline analysis step in the reconciler', () => {
   it('healthy: measures, requeues for the next due time, a fresh reconcile does not repeat it, then the step passes', async () => {
@@ -133,7 +78,7 @@ describe('inline analysis step in the reconciler', () => {
     // A restarted controller (a new reconcile, nothing in memory) before the next is due: nothing measured again.
     await reconcile(ctx);
     expect(api.rollout().status?.analysis?.metrics?.[0]?.measured).toBe(1);
-    await sleep(210);
+    later(210);
     await reconcile(ctx);
     st = api.rollout().status;
     // count 2 reached: the step completed and the run is kept in the status; promotion began.
@@ -186,7 +131,7 @@ describe('inline analysis step in the reconciler', () => {
     await reconcile(ctx);
     expect(api.rollout().status?.phase).toBe('Paused');
     answer = { value: 0.999 };
-    await sleep(210);
+    later(210);
     await reconcile(ctx);
     const st = api.rollout().status;
     expect(st?.phase).toBe('Progressing');

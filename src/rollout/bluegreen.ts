@@ -9,17 +9,28 @@
  * that window only switches the selector back (no new pod). After the window its Deployment is
  * deleted.
  *
+ * Analysis, as Argo Rollouts defines it (by default the service's SLOs, from handOver):
+ *  - pre-promotion: measured on the preview's pods once they are ready; a failure aborts (the
+ *    active Service never moves); autoPromote waits for its success;
+ *  - post-promotion: measured on the new active version's pods right after the switch, while the
+ *    previous version keeps its pods (its scale-down delay counts from the analysis' success); a
+ *    failure switches the active Service back to the previous version and marks the rollout
+ *    Degraded, as `slipway rollout undo` does.
+ *
  * Crash safety, as for canaries: every effect is written before the status that records it and
- * writing it again is a no-op; the times that count (preview ready, scale-down) live in the status.
+ * writing it again is a no-op; the times that count (preview ready, scale-down, analysis runs)
+ * live in the status.
  */
 import { BLUE_GREEN_DEFAULTS } from '../appspec/index.ts';
+import type { AnalysisRunStatusT, StepOverrides, Taken } from '../analysis/index.ts';
 import type { ReconcileResult } from '../controller/index.ts';
 import type { LiveObject } from '../kube/index.ts';
 import { omit } from '../manifest/index.ts';
+import { advanceAnalysis, newRun, recordTaken, type AnalysisSource } from './analysis.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
 import { gateStart } from './release.ts';
 import { CONTROLLER_MANAGER, TRACK_LABEL, ownedBy } from './router.ts';
-import { DEFAULT_PROGRESS_DEADLINE_S, REVISION_LABEL, Run, imageOf, now, replicasOf, templateHash, viewOf } from './run.ts';
+import { DEFAULT_PROGRESS_DEADLINE_S, REVISION_LABEL, Run, imageOf, now, replicasOf, templateHash, viewOf, type StatusPatch } from './run.ts';
 import { REQUEST_ANNOTATIONS, type BlueGreenT } from './types.ts';
 
 /** The Deployment of one version. */
@@ -151,25 +162,187 @@ async function undoPromotion(b: BlueGreenRun, active: string, undo: string): Pro
   return { requeueAfterMs: b.delayMs };
 }
 
-/** The desired version is active: the previous one is kept until its scale-down time, then removed. */
+/**
+ * The desired version is active: its post-promotion analysis (if any) runs while the previous
+ * version keeps its pods; then the previous one is kept until its scale-down time, and removed.
+ */
 async function settle(b: BlueGreenRun, active: string): Promise<ReconcileResult | undefined> {
   const { r } = b;
+  const post = await postPromotion(b, active);
+  if (post && 'result' in post) return post.result;
+  const analysing = post?.wait;
   const dropped = r.st.canaryRevision !== undefined && r.st.canaryRevision !== active ? r.st.canaryRevision : undefined;
   await b.route(active, active);
-  const left = r.st.scaleDownTime !== undefined ? Date.parse(r.st.scaleDownTime) - Date.now() : 0;
-  const keep = left > 0 && r.st.previousRevision !== undefined ? [active, r.st.previousRevision] : [active];
+  const { keep, left } = keptVersions(b, active, analysing !== undefined);
   await b.collect(keep);
   const ready = viewOf(await b.version(active)).ready;
-  const phase = ready ? 'Healthy' : 'Progressing';
-  const kept = keep.length > 1 ? `; ${r.st.previousRevision ?? ''} keeps its pods until ${r.st.scaleDownTime ?? ''} (\`slipway rollout undo\` switches back)` : '';
-  const message = dropped !== undefined ? `active version ${active} deployed again: preview ${dropped} dropped (instant rollback)` : ready ? `active ${active} healthy${kept}` : `waiting for active ${active} to be ready`;
+  const { phase, message } = settledState(b, active, { analysing, dropped, ready, kept: keep.length > 1 });
   if (dropped !== undefined) await r.event('Normal', 'RolledBack', message);
   const expired = keep.length === 1 && (r.st.previousRevision !== undefined || r.st.scaleDownTime !== undefined);
-  if (r.st.phase !== phase || r.st.message !== message || dropped !== undefined || expired || r.st.abortedRevision !== undefined) {
-    await r.writeStatus({ phase, message }, ['canaryRevision', 'canaryImage', 'previewReadyTime', 'abortedRevision', 'abortReason', ...(keep.length === 1 ? (['previousRevision', 'scaleDownTime'] as const) : [])]);
+  if (analysing?.changed === true || r.st.phase !== phase || r.st.message !== message || dropped !== undefined || expired || r.st.abortedRevision !== undefined) {
+    await r.writeStatus(
+      { phase, message, ...(analysing ? { postPromotionAnalysis: analysing.run } : {}) },
+      ['canaryRevision', 'canaryImage', 'previewReadyTime', 'abortedRevision', 'abortReason', ...(keep.length === 1 ? (['previousRevision', 'scaleDownTime'] as const) : [])],
+    );
+  }
+  if (analysing) {
+    await recordTaken(r, analysing.taken, 'post-promotion analysis');
+    return analysing.requeueAfterMs !== undefined ? { requeueAfterMs: analysing.requeueAfterMs } : undefined;
   }
   if (!ready) return { requeueAfterMs: 2000 };
   return left > 0 ? { requeueAfterMs: left } : undefined;
+}
+
+/** The versions that keep their pods: the active one, and the previous one while post-promotion analysis runs or until its scale-down time (`left` ms). */
+function keptVersions(b: BlueGreenRun, active: string, analysing: boolean): { keep: string[]; left: number } {
+  const prev = b.r.st.previousRevision;
+  const left = b.r.st.scaleDownTime !== undefined ? Date.parse(b.r.st.scaleDownTime) - Date.now() : 0;
+  return { keep: prev !== undefined && (analysing || left > 0) ? [active, prev] : [active], left };
+}
+
+/** The phase and message of a settled (or settling) active version. */
+function settledState(b: BlueGreenRun, active: string, o: { readonly analysing: PostWait | undefined; readonly dropped: string | undefined; readonly ready: boolean; readonly kept: boolean }): { phase: 'Progressing' | 'Paused' | 'Healthy' | 'Degraded'; message: string } {
+  const st = b.r.st;
+  const stranded = postFailedWithoutPrevious(b, active);
+  const phase = o.analysing?.phase ?? (stranded !== undefined ? 'Degraded' : o.ready ? 'Healthy' : 'Progressing');
+  if (o.dropped !== undefined) return { phase, message: `active version ${active} deployed again: preview ${o.dropped} dropped (instant rollback)` };
+  if (o.analysing) return { phase, message: o.analysing.message };
+  if (stranded !== undefined) return { phase, message: stranded };
+  const kept = o.kept ? `; ${st.previousRevision ?? ''} keeps its pods until ${st.scaleDownTime ?? ''} (\`slipway rollout undo\` switches back)` : '';
+  return { phase, message: o.ready ? `active ${active} healthy${kept}` : `waiting for active ${active} to be ready` };
+}
+
+type Gate = 'pre' | 'post';
+
+/** The rollout's pre- or post-promotion analysis of version `revision`: what it measures and the overrides of its metrics; undefined without one. */
+function gateOf(b: BlueGreenRun, which: Gate, revision: string): { readonly source: AnalysisSource; readonly overrides: StepOverrides } | undefined {
+  const a = which === 'pre' ? b.bg.prePromotionAnalysis : b.bg.postPromotionAnalysis;
+  if (!a || a.metrics.length === 0) return undefined;
+  return {
+    source: {
+      metrics: a.metrics,
+      settings: a,
+      deployment: versionName(b.name, revision),
+      path: `spec.strategy.blueGreen.${which}PromotionAnalysis.metrics`,
+      byHand: which === 'pre' ? '`slipway rollout promote` switches by hand' : '`slipway rollout promote` accepts the version by hand, `slipway rollout undo` switches back',
+      key: which,
+    },
+    // Like an inline analysis step: a verdict is needed, so `count` defaults to 10.
+    overrides: { interval: a.interval, count: a.count, failureLimit: a.failureLimit },
+  };
+}
+
+/** A failed post-promotion analysis that could not switch back (the previous version was gone): the message, else undefined. */
+function postFailedWithoutPrevious(b: BlueGreenRun, active: string): string | undefined {
+  const run = b.r.st.postPromotionAnalysis;
+  if (run?.revision !== active || run.phase !== 'Failed' || b.r.st.previousRevision !== undefined) return undefined;
+  return `post-promotion analysis of ${active} failed (${run.message ?? ''}) and the previous version has no Deployment any more: nothing to switch back to; deploy a fixed version, or the previous one (\`slipway rollback\`)`;
+}
+
+/** Still measuring after the switch: what settle() writes and when to look again. */
+interface PostWait {
+  readonly run: AnalysisRunStatusT;
+  readonly changed: boolean;
+  readonly taken: readonly Taken[];
+  readonly phase: 'Progressing' | 'Paused';
+  readonly message: string;
+  readonly requeueAfterMs: number | undefined;
+}
+
+/**
+ * Post-promotion analysis of the active version, while the previous version keeps its pods (no
+ * scaleDownTime yet): a failure switches back (`result`), success schedules the previous version's
+ * scale-down, otherwise `wait`. Undefined when there is nothing (more) to analyse.
+ */
+async function postPromotion(b: BlueGreenRun, active: string): Promise<{ readonly result: ReconcileResult | undefined } | { readonly wait: PostWait } | undefined> {
+  const { r } = b;
+  const gate = gateOf(b, 'post', active);
+  const run = r.st.postPromotionAnalysis;
+  const prev = r.st.previousRevision;
+  if (!gate || run?.revision !== active || run.phase === 'Successful' || prev === undefined || r.st.scaleDownTime !== undefined) return undefined;
+  const scaleDownTime = new Date(Date.now() + b.delayMs).toISOString();
+  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote) ?? r.fresh(REQUEST_ANNOTATIONS.promoteFull, r.st.handledPromote);
+  if (promoteReq !== undefined) {
+    await r.writeStatus({ handledPromote: promoteReq, scaleDownTime });
+    await r.event('Normal', 'AnalysisPassedByHand', `post-promotion analysis of ${active} passed by \`slipway rollout promote\` before it had a verdict; ${prev} keeps its pods for ${b.delayMs / 1000}s`);
+    return undefined;
+  }
+  const d = await advanceAnalysis(r, gate.source, run, gate.overrides, 'post-promotion analysis');
+  if (d.go === 'abort') {
+    try {
+      return { result: await switchBack(b, active, prev, d.run, d.reason) };
+    } finally {
+      await recordTaken(r, d.taken, 'post-promotion analysis');
+    }
+  }
+  if (d.go === 'passed') {
+    await r.writeStatus({ postPromotionAnalysis: d.run, scaleDownTime });
+    await recordTaken(r, d.taken, 'post-promotion analysis');
+    await r.event('Normal', 'AnalysisPassed', `post-promotion analysis of ${active} passed (${d.run.message ?? ''}); ${prev} keeps its pods for ${b.delayMs / 1000}s`);
+    return undefined;
+  }
+  const message = d.paused ?? `post-promotion analysis of ${active} (${prev} keeps its pods until it passes; a failure switches back): ${d.run.message ?? 'running'}`;
+  return { wait: { run: d.run, changed: d.changed, taken: d.taken, phase: d.paused !== undefined ? 'Paused' : 'Progressing', message, requeueAfterMs: d.requeueAfterMs } };
+}
+
+/**
+ * A failed post-promotion analysis: the active Service goes back to the previous version (as
+ * undo does: the record first, then the one write that switches, so a controller killed in
+ * between switches on restart instead of pointing the Service at the failed version again).
+ */
+async function switchBack(b: BlueGreenRun, active: string, prev: string, run: AnalysisRunStatusT, reason: string): Promise<ReconcileResult | undefined> {
+  const { r } = b;
+  r.metrics.aborts.inc();
+  const prevLive = await b.version(prev);
+  if (!prevLive) {
+    // Nothing to switch back to: the run is recorded as failed and the rollout Degraded (settle says why).
+    await r.writeStatus({ postPromotionAnalysis: { ...run, phase: 'Failed', message: reason }, abortReason: reason }, ['previousRevision', 'scaleDownTime']);
+    await r.event('Warning', 'SwitchBackImpossible', `${reason}; the previous version ${prev} has no Deployment any more, the active Service stays on ${active}`);
+    return { requeueAfterMs: 100 };
+  }
+  await r.writeStatus(
+    {
+      postPromotionAnalysis: run,
+      stableRevision: prev,
+      stableImage: imageOf((prevLive['spec'] as { template?: unknown } | undefined)?.template),
+      abortedRevision: active,
+      abortReason: reason,
+      scaleDownTime: new Date(Date.now() + b.delayMs).toISOString(),
+      phase: 'Degraded',
+      message: `${reason}: the active Service is back on ${prev}; ${active} keeps its pods for ${b.delayMs / 1000}s`,
+    },
+    ['previousRevision', 'canaryRevision', 'canaryImage', 'previewReadyTime'],
+  );
+  await b.route(prev, prev);
+  await r.event('Warning', 'SwitchedBack', `${reason}; the active Service switched back from ${active} to ${prev}`);
+  return { requeueAfterMs: b.delayMs };
+}
+
+/**
+ * Pre-promotion analysis of the ready preview: undefined once it passed (or without one), else the
+ * reconcile's result (measuring on, paused, or aborted: the active Service never moved).
+ */
+async function prePromotion(b: BlueGreenRun, active: string): Promise<{ readonly result: ReconcileResult | undefined } | undefined> {
+  const { r, desired } = b;
+  const gate = gateOf(b, 'pre', desired);
+  if (!gate) return undefined;
+  const prev = r.st.prePromotionAnalysis?.revision === desired ? r.st.prePromotionAnalysis : newRun(desired, undefined, now());
+  if (prev.phase === 'Successful') return undefined;
+  const d = await advanceAnalysis(r, gate.source, prev, gate.overrides, 'pre-promotion analysis');
+  try {
+    if (d.go === 'abort') return { result: await abortPreview(b, active, d.reason, { prePromotionAnalysis: d.run }) };
+    if (d.go === 'passed') {
+      await r.writeStatus({ prePromotionAnalysis: d.run });
+      await r.event('Normal', 'AnalysisPassed', `pre-promotion analysis of preview ${desired} passed (${d.run.message ?? ''})`);
+      return undefined;
+    }
+    const phase = d.paused !== undefined ? 'Paused' : 'Progressing';
+    const message = d.paused ?? `pre-promotion analysis of preview ${desired} (the active Service stays on ${active} until it passes): ${d.run.message ?? 'running'}`;
+    if (d.changed || r.st.phase !== phase || r.st.message !== message) await r.writeStatus({ prePromotionAnalysis: d.run, phase, message });
+    return { result: d.requeueAfterMs !== undefined ? { requeueAfterMs: d.requeueAfterMs } : undefined };
+  } finally {
+    await recordTaken(r, d.taken, 'pre-promotion analysis');
+  }
 }
 
 /** An aborted (or undone) version stays so until retried, and loses its pods after the delay; undefined when it goes on. */
@@ -184,7 +357,7 @@ async function holdAborted(b: BlueGreenRun, active: string): Promise<{ result: R
     await b.collect([active]);
     return { result: undefined };
   }
-  await r.writeStatus({ handledRetry: retry, phase: 'Progressing', message: `retrying preview ${desired}`, stepStartTime: now() }, ['abortedRevision', 'abortReason', 'previewReadyTime', 'scaleDownTime', 'canaryRevision']);
+  await r.writeStatus({ handledRetry: retry, phase: 'Progressing', message: `retrying preview ${desired}`, stepStartTime: now() }, ['abortedRevision', 'abortReason', 'previewReadyTime', 'scaleDownTime', 'canaryRevision', 'prePromotionAnalysis', 'postPromotionAnalysis']);
   await r.event('Normal', 'Retried', `preview ${desired} retried`);
   return undefined;
 }
@@ -200,8 +373,14 @@ async function preview(b: BlueGreenRun, active: string): Promise<ReconcileResult
     if (gate === 'waiting') return undefined;
     if (gate) return abortPreview(b, active, gate.abort, {});
     const superseded = r.st.canaryRevision !== undefined && r.st.canaryRevision !== active ? r.st.canaryRevision : undefined;
-    const message = superseded !== undefined ? `preview ${superseded} superseded by ${desired}` : `preview ${desired} started`;
-    await r.writeStatus({ canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), phase: 'Progressing', stepStartTime: now(), message }, ['previewReadyTime', 'abortedRevision', 'abortReason']);
+    // A post-promotion analysis still running for the active version ends here: the new version supersedes it, and the previous one gets its scale-down time.
+    const post = r.st.postPromotionAnalysis;
+    const postCut = post?.revision === active && post.phase !== 'Successful' && r.st.previousRevision !== undefined && r.st.scaleDownTime === undefined;
+    const message = `${superseded !== undefined ? `preview ${superseded} superseded by ${desired}` : `preview ${desired} started`}${postCut ? `; the post-promotion analysis of ${active} ends without a verdict` : ''}`;
+    await r.writeStatus(
+      { canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), phase: 'Progressing', stepStartTime: now(), message, ...(postCut ? { scaleDownTime: new Date(Date.now() + b.delayMs).toISOString() } : {}) },
+      ['previewReadyTime', 'abortedRevision', 'abortReason', 'prePromotionAnalysis', 'postPromotionAnalysis'],
+    );
     await r.event('Normal', superseded !== undefined ? 'Superseded' : 'PreviewStarted', `${message} (${imageOf(r.ro.spec.template) ?? '?'})`);
   }
   const abortReq = r.fresh(REQUEST_ANNOTATIONS.abort, r.st.handledAbort);
@@ -222,28 +401,41 @@ async function preview(b: BlueGreenRun, active: string): Promise<ReconcileResult
   return promoteWhenDue(b, active);
 }
 
-/** The preview is ready: promote on request, or with autoPromote once it has been ready long enough. */
+/**
+ * The preview is ready: its pre-promotion analysis runs, then it is promoted on request, or with
+ * autoPromote once it has been ready long enough and the analysis passed. A promote request
+ * switches before the analysis has its verdict (a failure has aborted already); `--full` also
+ * skips the post-promotion analysis.
+ */
 async function promoteWhenDue(b: BlueGreenRun, active: string): Promise<ReconcileResult | undefined> {
   const { r, desired, bg } = b;
+  const analysed = gateOf(b, 'pre', desired) !== undefined;
+  const waiting = `preview ${desired} ready on Service ${bg.previewService}; ${analysed ? 'pre-promotion analysis passed; ' : ''}waiting for \`slipway rollout promote\``;
   if (r.st.previewReadyTime === undefined) {
-    const message = bg.autoPromote ? `preview ${desired} ready; promoting in ${bg.autoPromotionSeconds ?? 0}s` : `preview ${desired} ready on Service ${bg.previewService}; waiting for \`slipway rollout promote\``;
-    await r.writeStatus({ previewReadyTime: now(), phase: bg.autoPromote ? 'Progressing' : 'Paused', message });
+    const message = analysed ? `preview ${desired} ready; pre-promotion analysis before ${bg.autoPromote ? 'the automatic promotion' : '`slipway rollout promote`'}` : bg.autoPromote ? `preview ${desired} ready; promoting in ${bg.autoPromotionSeconds ?? 0}s` : waiting;
+    await r.writeStatus({ previewReadyTime: now(), phase: bg.autoPromote || analysed ? 'Progressing' : 'Paused', message });
     await r.event('Normal', 'PreviewReady', message);
   }
-  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote) ?? r.fresh(REQUEST_ANNOTATIONS.promoteFull, r.st.handledPromote);
+  const full = r.fresh(REQUEST_ANNOTATIONS.promoteFull, r.st.handledPromote);
+  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote) ?? full;
   if (promoteReq === undefined) {
     if (r.ro.spec.paused) {
       if (r.st.phase !== 'Paused') await r.writeStatus({ phase: 'Paused', message: 'paused by `slipway rollout pause`' });
       return undefined;
     }
-    if (!bg.autoPromote) return undefined;
+    const held = await prePromotion(b, active);
+    if (held) return held.result;
+    if (!bg.autoPromote) {
+      if (r.st.phase !== 'Paused' || r.st.message !== waiting) await r.writeStatus({ phase: 'Paused', message: waiting });
+      return undefined;
+    }
     const left = Date.parse(r.st.previewReadyTime ?? now()) + (bg.autoPromotionSeconds ?? 0) * 1000 - Date.now();
     if (left > 0) return { requeueAfterMs: left };
   }
-  return promote(b, active, promoteReq);
+  return promote(b, active, promoteReq, full !== undefined && promoteReq === full);
 }
 
-async function abortPreview(b: BlueGreenRun, active: string, reason: string, extra: { handledAbort?: string }): Promise<ReconcileResult> {
+async function abortPreview(b: BlueGreenRun, active: string, reason: string, extra: StatusPatch): Promise<ReconcileResult> {
   const { r, desired } = b;
   r.metrics.aborts.inc();
   await b.route(active, active);
@@ -252,20 +444,34 @@ async function abortPreview(b: BlueGreenRun, active: string, reason: string, ext
   return { requeueAfterMs: b.delayMs };
 }
 
-/** Switches the active Service to the preview version in one write; the old version is kept for the delay. */
-async function promote(b: BlueGreenRun, active: string, request: string | undefined): Promise<ReconcileResult> {
+/**
+ * Switches the active Service to the preview version in one write. The old version is kept for
+ * the delay; with post-promotion analysis (unless `full`), until that passed and then for the delay.
+ */
+async function promote(b: BlueGreenRun, active: string, request: string | undefined, full = false): Promise<ReconcileResult> {
   const { r, desired } = b;
   // The record first, then the switch: a controller killed in between finds the desired version
   // active in the status and settle() makes the Service say so; switching first would have the
-  // restarted controller point the active Service back at the old version for a moment.
+  // restarted controller point the active Service back at the old version for a moment. The
+  // post-promotion run starts with this record, so a restart neither loses nor restarts it.
   const image = imageOf(r.ro.spec.template);
+  const post = !full && gateOf(b, 'post', desired) !== undefined;
   await r.writeStatus(
-    { ...(request !== undefined ? { handledPromote: request } : {}), stableRevision: desired, stableImage: image, previousRevision: active, scaleDownTime: new Date(Date.now() + b.delayMs).toISOString(), phase: 'Progressing', message: `promoting ${desired}: switching the active Service from ${active}` },
+    {
+      ...(request !== undefined ? { handledPromote: request } : {}),
+      stableRevision: desired,
+      stableImage: image,
+      previousRevision: active,
+      scaleDownTime: post ? undefined : new Date(Date.now() + b.delayMs).toISOString(),
+      postPromotionAnalysis: post ? newRun(desired, undefined, now()) : undefined,
+      phase: 'Progressing',
+      message: `promoting ${desired}: switching the active Service from ${active}`,
+    },
     ['canaryRevision', 'canaryImage', 'previewReadyTime'],
   );
   await b.route(desired, desired);
   r.metrics.stepSeconds.observe({ step: 'promote' }, r.st.stepStartTime ? (Date.now() - Date.parse(r.st.stepStartTime)) / 1000 : 0);
-  await r.event('Normal', 'Promoted', `${desired} (${image ?? '?'}) is active; ${active} is kept for ${b.delayMs / 1000}s`);
+  await r.event('Normal', 'Promoted', `${desired} (${image ?? '?'}) is active; ${active} is kept ${post ? 'until the post-promotion analysis passes, then ' : ''}for ${b.delayMs / 1000}s`);
   // Healthy is written by settle(), after the switch: a reader of the status never sees the new
   // version Healthy while the active Service still selects the old one.
   return { requeueAfterMs: 0 };

@@ -62,6 +62,17 @@ describe('handOver: deploy gives canary services to the controller', () => {
     expect((run([dep(canary), svc])[0]?.['spec'] as ServiceRolloutSpecT).strategy.canary?.analysis).toBeUndefined();
   });
 
+  it.each<[string, string, Record<string, unknown> | undefined]>([
+    ['no analysis step: background analysis once the first step with traffic is done', '[{"pause":{"duration":"1m"}},{"setWeight":0},{"setWeight":20},{"pause":{}},{"setWeight":50}]', { startingStep: 3 }],
+    ['traffic from the first step', '[{"setWeight":100}]', { startingStep: 1 }],
+    ['explicit analysis steps win: they check the SLOs, no background analysis', '[{"setWeight":20},{"analysis":{"count":3}}]', {}],
+    ['steps that never send the canary traffic: nothing to measure', '[{"setCanaryScale":{"replicas":1}},{"pause":{}}]', undefined],
+  ])('SLOs with zero configuration: %s', (_n, steps, want) => {
+    const out = run([dep({ 'slipway.dev/strategy': 'canary', 'slipway.dev/strategy-steps': steps, 'slipway.dev/strategy-analysis': '{"successRate":99}' }), svc]);
+    const analysis = (out[0]?.['spec'] as ServiceRolloutSpecT).strategy.canary?.analysis;
+    expect(analysis).toEqual(want === undefined ? undefined : { metrics: [expect.objectContaining({ name: 'success-rate', successCondition: 'result >= 0.99' })], ...want });
+  });
+
   it('a malformed analysis annotation is an input error naming it', () => {
     expect(() => run([dep({ ...canary, 'slipway.dev/strategy-analysis': '{"successRate":500}' })])).toThrow(/slipway\.dev\/strategy-analysis/);
   });
@@ -82,6 +93,17 @@ describe('handOver: deploy gives blue-green services and their Service to the co
       blueGreen: { activeService: 'api', previewService: 'api-preview', service: { type: 'LoadBalancer', ports: [{ port: 8080, nodePort: 30080 }] }, autoPromote: true, autoPromotionSeconds: 60, scaleDownDelaySeconds: 45, progressDeadlineSeconds: 120 },
     });
     expect((out[0]?.['spec'] as Record<string, unknown>)['trafficRouting']).toBeUndefined();
+  });
+
+  it('the SLOs gate the switch (pre-promotion, on the preview pods) and its outcome (post-promotion, switching back on failure)', () => {
+    const out = run([dep({ ...bg, 'slipway.dev/strategy-analysis': '{"latencyP95Ms":300,"successRate":99.9}' }), lb]);
+    const b = (out[0]?.['spec'] as ServiceRolloutSpecT).strategy.blueGreen;
+    for (const gate of [b?.prePromotionAnalysis, b?.postPromotionAnalysis]) {
+      expect(gate?.metrics.map((m) => [m.name, m.successCondition])).toEqual([
+        ['success-rate', 'result >= 0.999'],
+        ['latency-p95', 'result <= 300'],
+      ]);
+    }
   });
 
   it('without a Service there is nothing to switch: an input error that says what to add', () => {

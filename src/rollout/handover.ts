@@ -9,6 +9,10 @@
  *  - blue-green: the Service in front of the pods becomes the rollout's active Service (the
  *    controller owns it and its selector, and adds `<service>-preview`); routes keep pointing at
  *    it by name.
+ *  - SLOs (`slipway.dev/strategy-analysis`) gate the release with no further configuration: a
+ *    canary's analysis steps check them, or without such steps background analysis from the first
+ *    step that sends the canary traffic until promotion; a blue-green's pre- and post-promotion
+ *    analysis check them on the preview's, then the new active version's pods.
  */
 import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec, type WorkloadStrategy } from '../appspec/index.ts';
 import { sloMetrics } from '../analysis/index.ts';
@@ -17,7 +21,7 @@ import { inputError } from '../errors/index.ts';
 import { checkStrategy } from '../sync/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
 import { versionConfig } from './config.ts';
-import { API_VERSION, KIND, type ServiceRollout, type ServiceRolloutSpecT, type StepT } from './types.ts';
+import { API_VERSION, KIND, type BlueGreenT, type ServiceRollout, type ServiceRolloutSpecT, type StepT } from './types.ts';
 
 export interface Desired {
   readonly object: KubeObject;
@@ -153,6 +157,7 @@ function blueGreenOf<T extends Desired>(name: string, strategy: Extract<Workload
         scaleDownDelaySeconds: strategy.scaleDownDelaySeconds,
         ...(strategy.autoPromotionSeconds !== undefined ? { autoPromotionSeconds: strategy.autoPromotionSeconds } : {}),
         ...deadline,
+        ...sloGates(strategy.analysis),
       },
     },
     takenOver: service,
@@ -167,10 +172,33 @@ function canaryOf<T extends Desired>(name: string, strategy: WorkloadStrategy, s
   const { route, gatewayAPI } = istio ? { route: undefined, gatewayAPI: undefined } : gatewayRoutingOf(objects, serviceName);
   const nginx = istio || gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
   const trafficRouting = istio ? { istio } : gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
-  // The analysis steps check the service's SLOs on the canary's pods (zero configuration).
-  const metrics = strategy.type === 'canary' && strategy.analysis ? sloMetrics(strategy.analysis) : [];
-  const analysis = metrics.length > 0 ? { analysis: { metrics } } : {};
+  const analysis = strategy.type === 'canary' ? canaryAnalysis(steps, strategy.analysis) : {};
   return { strategySpec: { canary: { steps, ...deadline, ...analysis } }, ...(trafficRouting ? { trafficRouting } : {}), takenOver: gatewayAPI ? route : undefined };
+}
+
+type SloSpec = Parameters<typeof sloMetrics>[0];
+
+/**
+ * The service's SLOs on the canary's pods (zero configuration): its analysis steps check them
+ * (explicit steps say where the canary is judged); without such steps, background analysis as
+ * Argo Rollouts' (`startingStep`) from the moment the first step that sends the canary traffic is
+ * done (its pods are ready and the route carries their share: measuring earlier would see no
+ * traffic, and a pause on "no data" would then hold the very step that brings it) until
+ * promotion, and never promoted without a passing measurement. A canary whose steps never send
+ * it traffic has nothing to measure.
+ */
+function canaryAnalysis(steps: readonly StepT[], slo: SloSpec | undefined): { analysis?: NonNullable<NonNullable<ServiceRolloutSpecT['strategy']['canary']>['analysis']> } {
+  const metrics = slo ? sloMetrics(slo) : [];
+  if (metrics.length === 0) return {};
+  if (steps.some((s) => s.analysis !== undefined)) return { analysis: { metrics } };
+  const firstTraffic = steps.findIndex((s) => (s.setWeight ?? 0) > 0);
+  return firstTraffic >= 0 ? { analysis: { metrics, startingStep: firstTraffic + 1 } } : {};
+}
+
+/** The service's SLOs gate a blue-green switch (on the preview's pods) and its outcome (on the new active pods, switching back on failure). */
+function sloGates(slo: SloSpec | undefined): Partial<Pick<BlueGreenT, 'prePromotionAnalysis' | 'postPromotionAnalysis'>> {
+  const metrics = slo ? sloMetrics(slo) : [];
+  return metrics.length > 0 ? { prePromotionAnalysis: { metrics }, postPromotionAnalysis: { metrics } } : {};
 }
 
 /** The ServiceRollout for a canary or blue-green Deployment, and the object (route or Service) it takes over. */

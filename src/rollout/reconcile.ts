@@ -20,7 +20,7 @@
  */
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../controller/index.ts';
 import type { KindQuery } from '../kube/index.ts';
-import { advanceAnalysis, analysisMetrics, newRun, recordTaken, type AnalysisDecision } from './analysis.ts';
+import { advanceAnalysis, analysisMetrics, canarySource, newRun, recordTaken, type AnalysisDecision } from './analysis.ts';
 import { reconcileBlueGreen } from './bluegreen.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
 import { gateStart, releaseVerdict, type Member } from './release.ts';
@@ -59,7 +59,8 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, prima
   if (desired === r.st.stableRevision || (r.st.stableRevision === undefined && stableView.revision === desired)) {
     return settleOnStable(r, desired, stableView);
   }
-  return progressCanary(r, desired);
+  // Promotion has begun once stable runs the desired template (promote() wrote it).
+  return progressCanary(r, desired, stableView.revision === desired);
 }
 
 /** The desired template is the stable one: no canary (or an instant rollback of one). */
@@ -176,7 +177,7 @@ async function followStableScale(r: Run): Promise<void> {
   await r.applyDeployment('canary', r.ro.spec.template, canaryScaleAt(r.steps, done, replicasOf(r.ro)));
 }
 
-async function progressCanary(r: Run, desired: string): Promise<ReconcileResult | undefined> {
+async function progressCanary(r: Run, desired: string, promoting: boolean): Promise<ReconcileResult | undefined> {
   const held = await holdAborted(r, desired);
   if (held) return held.result;
   if (r.st.canaryRevision !== desired) {
@@ -198,12 +199,14 @@ async function progressCanary(r: Run, desired: string): Promise<ReconcileResult 
   const full = r.fresh(REQUEST_ANNOTATIONS.promoteFull, r.st.handledPromote);
   if (full !== undefined) {
     await r.writeStatus({ handledPromote: full, currentStepIndex: r.steps.length, message: 'promoted fully by `slipway rollout promote --full`' }, ['pauseStartTime']);
-    await r.event('Normal', 'PromotedFull', 'remaining steps skipped');
+    await r.event('Normal', 'PromotedFull', 'remaining steps skipped, background analysis too');
   }
 
-  const background = await backgroundAnalysis(r, desired);
+  // Background analysis watches the canary until its promotion begins; `promote --full` skips it (as Argo Rollouts' does).
+  const gated = full === undefined && !promoting;
+  const background = gated ? await backgroundAnalysis(r, desired) : undefined;
   if (background && 'result' in background) return background.result;
-  return earliest(await runSteps(r, desired), background?.requeueAfterMs);
+  return earliest(await runSteps(r, desired, gated), background?.requeueAfterMs);
 }
 
 /** The sooner of a step's requeue and background analysis's next measurement. */
@@ -220,16 +223,54 @@ function earliest(result: ReconcileResult | undefined, requeueAfterMs: number | 
  * here; otherwise when the next measurement is due.
  */
 async function backgroundAnalysis(r: Run, desired: string): Promise<{ readonly result: ReconcileResult | undefined } | { readonly requeueAfterMs: number | undefined } | undefined> {
-  const start = r.ro.spec.strategy.canary?.analysis?.startingStep;
-  const i = r.st.currentStepIndex ?? 0;
-  if (start === undefined || analysisMetrics(r).length === 0 || i < start || i >= r.steps.length) return undefined;
+  if (!hasBackground(r) || (r.st.currentStepIndex ?? 0) < (r.ro.spec.strategy.canary?.analysis?.startingStep ?? 0)) return undefined;
   const prev = r.st.backgroundAnalysis?.revision === desired ? r.st.backgroundAnalysis : newRun(desired, undefined, now());
   if (prev.phase === 'Successful') return undefined;
-  const d = await advanceAnalysis(r, prev, undefined, 'background analysis');
+  const d = await advanceAnalysis(r, canarySource(r, true), prev, undefined, 'background analysis');
   const out = await applyDecision(r, desired, d, 'backgroundAnalysis');
   if (out.abort) return { result: out.abort };
-  if (d.go === 'wait' && d.paused !== undefined) return { result: { requeueAfterMs: d.requeueAfterMs } };
+  // Paused: the steps wait, unless `slipway rollout promote` says to go on (a pause or analysis step, or the promotion gate, takes the request).
+  const goOn = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote) !== undefined;
+  if (d.go === 'wait' && d.paused !== undefined && !goOn) return { result: { requeueAfterMs: d.requeueAfterMs } };
   return { requeueAfterMs: d.go === 'wait' ? d.requeueAfterMs : undefined };
+}
+
+/** The rollout has background analysis that reaches its steps (spec.strategy.canary.analysis.startingStep and metrics). */
+function hasBackground(r: Run): boolean {
+  const start = r.ro.spec.strategy.canary?.analysis?.startingStep;
+  return start !== undefined && start <= r.steps.length && analysisMetrics(r).length > 0;
+}
+
+/**
+ * Never promoted blind: after the last step, a canary under background analysis is promoted only
+ * once every metric's latest measurement is Successful (the run is then recorded as passed).
+ * Until then it waits, measuring on: errors and no data beyond their limits pause it (or abort)
+ * as with an analysis step, a failure aborts. `slipway rollout promote` promotes by hand.
+ * Undefined when it may promote; otherwise the reconcile's result.
+ */
+async function promotionGate(r: Run, desired: string): Promise<{ readonly wait: ReconcileResult | undefined } | undefined> {
+  if (!hasBackground(r)) return undefined;
+  const run = r.st.backgroundAnalysis?.revision === desired ? r.st.backgroundAnalysis : undefined;
+  if (run?.phase === 'Successful') return undefined;
+  const promoteReq = r.fresh(REQUEST_ANNOTATIONS.promote, r.st.handledPromote);
+  if (promoteReq !== undefined) {
+    await r.writeStatus({ handledPromote: promoteReq, message: 'background analysis passed by `slipway rollout promote`' });
+    await r.event('Normal', 'AnalysisPassedByHand', `background analysis of ${desired} passed by \`slipway rollout promote\` before it had a verdict`);
+    return undefined;
+  }
+  const last = new Map((run?.metrics ?? []).map((m) => [m.name, m.measurements.at(-1)]));
+  const pending = analysisMetrics(r).filter((m) => last.get(m.name)?.phase !== 'Successful');
+  if (run && pending.length === 0) {
+    const message = `passed before promotion: the latest measurement of every metric is Successful (${(run.metrics ?? []).map((m) => `${m.name} ${m.lastValue ?? '?'}`).join(', ')})`;
+    await r.writeStatus({ backgroundAnalysis: { ...run, phase: 'Successful', message } });
+    await r.event('Normal', 'AnalysisPassed', `background analysis of ${desired} ${message}`);
+    return undefined;
+  }
+  const why = pending.map((m) => `${m.name} ${last.get(m.name)?.phase ?? 'not measured yet'}`).join(', ');
+  const message = `steps done; waiting for a Successful measurement of ${why} before promotion (never promoted on missing data); \`slipway rollout promote\` promotes by hand`;
+  if (r.st.message !== message || r.st.phase !== 'Progressing') await r.writeStatus({ phase: 'Progressing', message });
+  // The next measurement (background analysis's requeue) looks again; a run not started yet (the last step just completed) starts now.
+  return { wait: run === undefined ? { requeueAfterMs: 1 } : undefined };
 }
 
 /**
@@ -264,11 +305,14 @@ async function applyDecision(r: Run, desired: string, d: AnalysisDecision, field
 type StepOutcome = { readonly done: string; readonly patch?: StatusPatch } | { readonly wait: ReconcileResult | undefined };
 
 /** Runs steps from the current one until one has to wait (or promotion). */
-async function runSteps(r: Run, desired: string): Promise<ReconcileResult | undefined> {
+async function runSteps(r: Run, desired: string, gated: boolean): Promise<ReconcileResult | undefined> {
   const deadlineMs = (r.ro.spec.strategy.canary?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000;
   for (;;) {
     const i = r.st.currentStepIndex ?? 0;
-    if (i >= r.steps.length) return promote(r, desired, deadlineMs);
+    if (i >= r.steps.length) {
+      const held = gated ? await promotionGate(r, desired) : undefined;
+      return held ? held.wait : promote(r, desired, deadlineMs);
+    }
     const out = await runStep(r, desired, r.steps[i] ?? {}, i, deadlineMs);
     if ('wait' in out) return out.wait;
     const began = r.st.stepStartTime ? Date.parse(r.st.stepStartTime) : undefined;
@@ -324,7 +368,7 @@ async function analysisStep(r: Run, desired: string, i: number): Promise<StepOut
   if (prev.phase === 'Successful') return { done: `analysis passed: ${prev.message ?? ''}`, patch: { analysis: prev } };
   if (prev.phase === 'Failed') return { wait: await abort(r, desired, `analysis failed at step ${i + 1}: ${prev.message ?? ''}`, { analysis: prev }) };
   if (prev.phase === 'Inconclusive') return { wait: undefined };
-  const d = await advanceAnalysis(r, prev, r.steps[i]?.analysis ?? {}, `analysis at step ${i + 1}`);
+  const d = await advanceAnalysis(r, canarySource(r, false), prev, r.steps[i]?.analysis ?? {}, `analysis at step ${i + 1}`);
   if (d.go === 'passed') {
     await recordTaken(r, d.taken, `step ${i + 1}: analysis`);
     return { done: `analysis passed: ${d.run.message ?? ''}`, patch: { analysis: d.run } };

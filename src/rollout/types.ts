@@ -8,7 +8,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../manifest/index.ts';
-import { AnalysisRunStatus, AnalysisSettings, DURATION_PATTERN } from '../analysis/index.ts';
+import { AnalysisRunStatus, AnalysisSettings, DURATION_PATTERN, GateAnalysisSettings } from '../analysis/index.ts';
 
 export const GROUP = 'slipway.dev';
 const VERSION = 'v1alpha1';
@@ -59,8 +59,18 @@ const BlueGreen = Type.Object(
     service: Preserved('The spec of both Services (ports, type, …) without a selector: the controller sets the selector.'),
     autoPromote: Opt(Type.Boolean({ description: 'Promote once the preview is ready (after autoPromotionSeconds). @default false' })),
     autoPromotionSeconds: Opt(Int('With autoPromote: how long the preview must be ready before it is promoted.', { minimum: 0 })),
-    scaleDownDelaySeconds: Opt(Int('The previous version keeps its pods this long after promotion; `slipway rollout undo` within it only switches the selector back. @default 30', { minimum: 0 })),
+    scaleDownDelaySeconds: Opt(Int('The previous version keeps its pods this long after promotion (after postPromotionAnalysis passed, when there is one); `slipway rollout undo` within it only switches the selector back. @default 30', { minimum: 0 })),
     progressDeadlineSeconds: Opt(Int('A preview not ready within this many seconds aborts the rollout. @default 600', { minimum: 1 })),
+    prePromotionAnalysis: Opt(
+      Type.Composite([GateAnalysisSettings], {
+        description: 'Measured on the preview\'s pods once they are ready, before the active Service switches: a failure aborts (the active Service never moves); autoPromote waits for its success. `slipway rollout promote` switches by hand before it has its verdict.',
+      }),
+    ),
+    postPromotionAnalysis: Opt(
+      Type.Composite([GateAnalysisSettings], {
+        description: 'Measured on the new active version\'s pods right after the switch, while the previous version keeps its pods: a failure switches the active Service back to the previous version (Degraded). The previous version is scaled down scaleDownDelaySeconds after it passed.',
+      }),
+    ),
   },
   { description: 'Blue-green: the new version runs at full scale behind the preview Service; promotion switches the active Service in one write.' },
 );
@@ -169,6 +179,8 @@ const ServiceRolloutStatus = Type.Object({
   routing: Opt(Type.String({ description: 'How the weight is applied: gatewayAPI, or replicas (approximated by the replica ratio).' })),
   analysis: Opt(AnalysisRunStatus),
   backgroundAnalysis: Opt(AnalysisRunStatus),
+  prePromotionAnalysis: Opt(AnalysisRunStatus),
+  postPromotionAnalysis: Opt(AnalysisRunStatus),
   headerRouteName: Opt(Type.String()),
   headerRouteValue: Opt(Type.String()),
   handledPromote: Opt(Type.String()),

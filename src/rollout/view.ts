@@ -13,7 +13,7 @@ export type StepState = 'done' | 'current' | 'pending';
 /** One metric of an analysis run, as `rollout status` shows it. */
 export interface AnalysisMetricView {
   readonly name: string;
-  /** `step N` (an inline analysis step, 1-based) or `background`. */
+  /** `step N` (an inline analysis step, 1-based), `background`, or for blue-green `pre-promotion` / `post-promotion`. */
   readonly run: string;
   /** Running, Successful, Failed, Inconclusive, Error (errors in a row beyond the limit), NoData (not enough traffic beyond the limit). */
   readonly phase: string;
@@ -40,7 +40,7 @@ export interface RolloutView {
   readonly paused: boolean;
   readonly abortReason: string | undefined;
   readonly message: string;
-  /** Every metric of the current (or last) inline analysis step and of background analysis. */
+  /** Every metric of the current (or last) inline analysis step and of background analysis; blue-green: of pre- and post-promotion analysis. */
   readonly analysis: readonly AnalysisMetricView[];
   /** Several services deployed together (docs/rollout.md): the release id, its members, and the members this one waits for. */
   readonly release?: { readonly id: string; readonly members: readonly string[]; readonly after: readonly string[] };
@@ -116,7 +116,12 @@ export function rolloutView(ro: ServiceRollout): RolloutView {
     paused: ro.spec.paused === true || phase === 'Paused',
     abortReason: st.abortReason,
     message: st.message ?? '',
-    analysis: [...metricViews(st.analysis, st.analysis?.stepIndex !== undefined ? `step ${st.analysis.stepIndex + 1}` : 'analysis'), ...metricViews(st.backgroundAnalysis, 'background')],
+    analysis: [
+      ...metricViews(st.analysis, st.analysis?.stepIndex !== undefined ? `step ${st.analysis.stepIndex + 1}` : 'analysis'),
+      ...metricViews(st.backgroundAnalysis, 'background'),
+      ...metricViews(st.prePromotionAnalysis, 'pre-promotion'),
+      ...metricViews(st.postPromotionAnalysis, 'post-promotion'),
+    ],
     ...(ro.spec.release ? { release: { id: ro.spec.release.id, members: ro.spec.release.members, after: ro.spec.release.after } } : {}),
     ...(bg ? { blueGreen: { activeService: bg.activeService, previewService: bg.previewService, previousRevision: st.previousRevision, scaleDownTime: st.scaleDownTime } } : {}),
   };

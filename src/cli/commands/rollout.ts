@@ -28,7 +28,7 @@ export function formatView(v: RolloutView, io: Io): string {
         `${c.bold(`${v.namespace}/${v.service}`)}  ${v.strategy}  ${phase}`,
         `  active   ${v.stable.revision ?? '-'}  ${v.stable.image ?? ''}  (Service ${bg.activeService})`,
         `  preview  ${v.canary.revision ?? '-'}  ${v.canary.image ?? ''}  (Service ${bg.previewService})`,
-        ...(bg.previousRevision !== undefined ? [`  previous ${bg.previousRevision}  kept until ${bg.scaleDownTime ?? '?'} (\`slipway rollout undo\` switches back)`] : []),
+        ...(bg.previousRevision !== undefined ? [`  previous ${bg.previousRevision}  kept until ${bg.scaleDownTime ?? 'the post-promotion analysis passes'} (\`slipway rollout undo\` switches back)`] : []),
       ]
     : [
         `${c.bold(`${v.namespace}/${v.service}`)}  ${v.strategy}  ${phase}  weight ${v.weight}% (${v.routing})`,
@@ -74,7 +74,8 @@ export function registerRollout(program: Command, io: Io): void {
 -o json prints: service, namespace, strategy (canary|blueGreen), phase (Progressing|Paused|Healthy|Degraded),
 currentStep, weight, routing, stable.{revision,image}, canary.{revision,image} (blue-green: the active and the
 preview version), steps[{index,step,state}], paused, abortReason, message,
-analysis[{name,run,phase,value,message,counts,measurements[{time,phase,value}]}], and for blue-green
+analysis[{name,run (step N|background|pre-promotion|post-promotion),phase,value,message,counts,
+measurements[{time,phase,value}]}], and for blue-green
 blueGreen.{activeService,previewService,previousRevision,scaleDownTime}, and for a service released with others
 release.{id,members,after}. Exit 0 when Healthy, 1 when Degraded,
 0 otherwise (status); watching exits 0/1 at the end.
