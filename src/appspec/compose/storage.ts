@@ -244,7 +244,7 @@ interface EnvFile {
  * Reads and parses an env file once (several services share one), reporting its syntax problems
  * (an error: compose refuses the file) and unset variables at the reference that first reads it.
  */
-function readEnvFile(s: SharedState, file: string, at: Path): EnvFile | undefined {
+export function readEnvFile(s: SharedState, file: string, at: Path): EnvFile | undefined {
   if (s.envFiles.has(file)) return s.envFiles.get(file);
   const content = s.readFile(file, at);
   if (content === undefined) {
