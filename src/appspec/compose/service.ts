@@ -159,7 +159,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       h.draft.image = `${image}:${BUILD_TAG}`;
       h.ctx.note(path, { severity: 'info', message: `"${image}" is built from build.context: tagged :${BUILD_TAG} (a local build) in slipway.yaml`, hint: BUILD_TAG_HINT });
     } else if (!imageHasTag(image)) {
-      h.ctx.note(path, { severity: 'error', message: `image "${image}" has no tag: compose pulls :latest, which is mutable, and slipway will not render it`, hint: `pin it: image: ${image}:<version>, or set x-slipway: { image: ${image}:<version> }` });
+      // A warning, as lint's SEC021 says it: the spec renders (pulling :latest, imagePullPolicy Always).
+      h.ctx.note(path, { severity: 'warning', message: `image "${image}" has no tag: it pulls the mutable :latest (as compose does, with imagePullPolicy Always), so a rollback cannot return to the previous version (lint SEC021)`, hint: `pin it: image: ${image}:<version>, or set x-slipway: { image: ${image}:<version> }` });
     } else if (image.endsWith(':latest')) {
       h.ctx.note(path, { severity: 'warning', message: `image "${image}" uses the mutable tag latest: rollbacks cannot return to a previous version`, hint: 'pin a version or digest' });
     }
