@@ -48,7 +48,7 @@ export function lintConfigFor(specDir: string): LintConfig {
 }
 
 /** Error-level findings of the lint gate. */
-export function gateFindings(objects: readonly KubeObject[], config: LintConfig): Finding[] {
+function gateFindings(objects: readonly KubeObject[], config: LintConfig): Finding[] {
   // Only error-level rules run: the gate stops on errors, and warning rules are most of the work.
   const result = lintObjects(objects, { config, minSeverity: 'error' });
   return result.counts.error === 0 ? [] : result.findings.filter((x) => x.severity === 'error');
@@ -84,7 +84,7 @@ function specPaths(r: RenderResult, f: Finding, object: KubeObject): string[] {
 }
 
 /** Lint findings as input problems at their place in the spec (in the environment's overlay when it writes it). */
-export function findingProblems(spec: AppSpec, r: RenderResult, findings: readonly Finding[]): SlipwayError[] {
+function findingProblems(spec: AppSpec, r: RenderResult, findings: readonly Finding[]): SlipwayError[] {
   const byRef = new Map(r.objects.map((o) => [`${o.kind}/${o.metadata.name ?? ''}`, o]));
   return findings.map((f) => {
     const ref = `${f.object.kind}/${f.object.name ?? ''}`;
