@@ -663,6 +663,28 @@ describe('secret values never reach slipway.yaml (issue 13 defect 4)', () => {
     noLeak(r, ['planted-redis-pw']);
   });
 
+  it('a password another service holds, written in a command (a migration job): a Secret env var read as $(VAR)', () => {
+    const r = run(`services:
+  migrate:
+    image: migrate/migrate:v4.17.1
+    command: ["-path", "/migrations", "-database", "postgres://api:planted-mig-pw@postgres:5432/api?sslmode=disable", "up"]
+    restart: on-failure:3
+  postgres:
+    image: postgres:16.4-alpine
+    environment: { POSTGRES_USER: api, POSTGRES_PASSWORD: planted-mig-pw }
+  curl:
+    image: curlimages/curl:8.10.1
+    command: ["curl", "-fsS", "https://admin:planted-curl-pw@example.com/hook"]
+`);
+    expect(r.spec.jobs?.['migrate']?.args).toEqual(['-path', '/migrations', '-database', 'postgres://api:$(POSTGRES_PASSWORD)@postgres:5432/api?sslmode=disable', 'up']);
+    expect(r.spec.jobs?.['migrate']?.env).toEqual({ POSTGRES_PASSWORD: { secret: 'migrate-env', key: 'POSTGRES_PASSWORD' } });
+    // A URL password no env value holds: a Secret env var named for what it is.
+    expect(r.spec.services['curl']?.args).toEqual(['curl', '-fsS', 'https://admin:$(URL_PASSWORD)@example.com/hook']);
+    expect(r.spec.secrets?.['curl-env']?.keys).toEqual(['URL_PASSWORD']);
+    expect(r.report.filter((e) => e.severity === 'error')).toEqual([]);
+    noLeak(r, ['planted-mig-pw', 'planted-curl-pw']);
+  });
+
   it('a "password" that is public text anyway (postgres/postgres) is moved, the image and user name are kept, and the report says why', () => {
     const r = run('services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: postgres\n      POSTGRES_PASSWORD: postgres\n    healthcheck:\n      test: ["CMD", "pg_isready", "-U", "postgres"]\n');
     const db = r.spec.services['db'];

@@ -30,7 +30,7 @@ import { configKey, readEnvFile, type SharedState } from './storage.ts';
 import { aliasesOf, inferConnections, publishedPorts, type ConnectionTarget, type Connections, type EnvSource } from './connections.ts';
 import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
 import { dotenvValues, parseDotenvFile } from './dotenv.ts';
-import { createSecretCommand, credentialVariables, findSecretValues, occurrences, publicStrings } from './secrets.ts';
+import { createSecretCommand, credentialVariables, findSecretValues, occurrences, publicStrings, type SecretValue } from './secrets.ts';
 import { isLiteralCredential, urlPasswords } from '../credentials.ts';
 import { UNSUPPORTED_TOP_LEVEL } from './unsupported.ts';
 
@@ -56,6 +56,7 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
     envFiles: new Map(),
     movedSecrets: new Map(),
     secretValues: [],
+    globalSecrets: [],
     guessable: guessableValues(data, loaded, variables),
   };
   const variablesAt = variablesUnder(loaded);
@@ -74,6 +75,7 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
   }
   const planned = serviceInfos(ctx, svcData, input.profiles ?? []);
   const connections = inferConnections(connectionTargets(planned, svcData), (caller) => envSources(s, caller, svcData[caller]));
+  s.globalSecrets.push(...globalSecrets(s, planned, svcData));
   const infos = withExtraPorts(planned, connections);
   const singleInstance = new Set<string>();
   for (const [name, info] of infos) {
@@ -336,6 +338,25 @@ function envSources(s: SharedState, caller: string, svc: unknown): EnvSource[] {
   for (const [file, at] of refs) {
     const f = readEnvFile(s, file, at);
     for (const [key, value] of Object.entries(f?.values ?? {})) out.push({ key, value, path: at });
+  }
+  return out;
+}
+
+/**
+ * The credentials written in any imported service's env values, by the name they have there (the
+ * URL password of DATABASE_URL as DATABASE_URL_PASSWORD): another service that repeats one in a
+ * command or healthcheck reads it from a Secret too.
+ */
+function globalSecrets(s: SharedState, planned: ReadonlyMap<string, ServiceInfo>, svcData: Record<string, unknown>): SecretValue[] {
+  const out: SecretValue[] = [];
+  const add = (value: string, envName: string): void => {
+    if (value.length >= 3 && !out.some((o) => o.value === value)) out.push({ value, envName });
+  };
+  for (const name of planned.keys()) {
+    for (const e of envSources(s, name, svcData[name])) {
+      if (isLiteralCredential(e.key, e.value)) add(e.value, e.key);
+      for (const pw of urlPasswords(e.value)) add(pw.password, `${e.key}_PASSWORD`);
+    }
   }
   return out;
 }

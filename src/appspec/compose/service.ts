@@ -11,6 +11,7 @@ import { convertEnvironment, type MovedKey } from './env.ts';
 import { convertHealthcheck } from './healthcheck.ts';
 import type { Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
+import { urlPasswords } from '../credentials.ts';
 import { argsWithoutSecrets, credentialVariables, probeWithoutSecrets, type SecretValue } from './secrets.ts';
 import { convertConfigs, convertEnvFile, convertSecrets, convertTmpfs, convertVolumes, moveToSecret, type Mount, type SharedState } from './storage.ts';
 import { UNSUPPORTED_SERVICE_KEYS } from './unsupported.ts';
@@ -462,23 +463,25 @@ function addEnvSecretKeys(h: H, keys: readonly MovedKey[]): void {
 }
 
 /**
- * A healthcheck, command or entrypoint that repeats a credential (the literal value that was moved
- * to a Secret, or a credential variable of `.env` interpolated into it) would put it back in plain
- * text. It reads the value from the container's environment instead: probes through `sh -c` and
- * `"$VAR"` (exec probes expand nothing), command and args through `$(VAR)`. A credential variable
- * that no env var holds yet becomes one, from the service's Secret.
+ * A healthcheck, command or entrypoint that repeats a credential would put it back in plain text:
+ * the literal value this service's env moved to a Secret, a credential variable of `.env`
+ * interpolated into it, a credential another service holds (the database password in a migration
+ * job's `-database postgres://api:…@db/api`), or any URL password written there. It reads the value
+ * from the container's environment instead: probes through `sh -c` and `"$VAR"` (exec probes
+ * expand nothing), command and args through `$(VAR)`. A value no env var of this service holds yet
+ * becomes one, from the service's Secret.
  */
 function keepSecretsOutOfCommands(h: H): void {
   const base: Path = ['services', h.info.compose];
   h.s.secretValues.push(...h.secretValues.map((v) => ({ value: v.value, name: v.envName })));
-  const known = new Set(h.secretValues.map((v) => v.value));
-  const variables = credentialVariables(h.variables, h.variablesAt(base)).filter((v) => !known.has(v.value) && !Object.hasOwn(h.draft.env ?? {}, v.envName));
+  const env = h.draft.env ?? {};
+  const unbacked = unbackedSecrets(h, base, env);
   // A value that is public text anyway (the user name, the image) is not told apart: see publicStrings.
-  const candidates = [...h.secretValues, ...variables].filter((v) => v.value !== '' && !h.s.guessable(v.value));
+  const candidates = [...h.secretValues, ...unbacked].filter((v) => v.value !== '' && !h.s.guessable(v.value));
   if (candidates.length === 0) return;
   const added = new Set<string>();
   const need = (used: readonly string[]): void => {
-    for (const name of used) if (variables.some((v) => v.envName === name)) added.add(name);
+    for (const name of used) if (unbacked.some((v) => v.envName === name)) added.add(name);
   };
   const probes = h.draft.probes;
   const probePath: Path = [...base, 'healthcheck', 'test'];
@@ -502,11 +505,42 @@ function keepSecretsOutOfCommands(h: H): void {
   }
   if (added.size === 0) return;
   const name = envSecretName(h);
-  const env: Record<string, EnvValueSpec> = { ...h.draft.env };
-  for (const v of added) setOwn(env, v, { secret: name, key: v });
-  h.draft.env = env;
-  addEnvSecretKeys(h, [...added].map((v) => ({ key: v, path: base, why: `\${${v}} from the variables is used in a healthcheck or command` })));
-  for (const v of variables) if (added.has(v.envName)) h.secretValues.push(v);
+  const withSecrets: Record<string, EnvValueSpec> = { ...env };
+  for (const v of added) setOwn(withSecrets, v, { secret: name, key: v });
+  h.draft.env = withSecrets;
+  addEnvSecretKeys(h, [...added].map((v) => ({ key: v, path: base, why: 'a healthcheck, command or entrypoint uses its value' })));
+  for (const v of unbacked) {
+    if (!added.has(v.envName)) continue;
+    h.secretValues.push(v);
+    h.s.secretValues.push({ value: v.value, name: v.envName });
+  }
+}
+
+/** Secret values this service's commands may hold that no env var of it holds yet: each becomes one (from the Secret) when used. */
+function unbackedSecrets(h: H, base: Path, env: Readonly<Record<string, EnvValueSpec>>): SecretValue[] {
+  const own = new Set(h.secretValues.map((v) => v.value));
+  const unbacked: SecretValue[] = [];
+  const consider = (v: SecretValue): void => {
+    if (own.has(v.value) || unbacked.some((u) => u.value === v.value)) return;
+    let envName = v.envName;
+    for (let n = 2; Object.hasOwn(env, envName) || unbacked.some((u) => u.envName === envName); n++) envName = `${v.envName}_${n}`;
+    unbacked.push({ value: v.value, envName });
+  };
+  for (const v of credentialVariables(h.variables, h.variablesAt(base))) consider(v);
+  for (const v of h.s.globalSecrets) consider(v);
+  const texts = [...(h.draft.command ?? []), ...(h.draft.args ?? []), ...probeCommands(h).flat()];
+  for (const t of texts) for (const pw of urlPasswords(t)) consider({ value: pw.password, envName: 'URL_PASSWORD' });
+  return unbacked;
+}
+
+/** The exec commands of the draft's probes. */
+function probeCommands(h: H): string[][] {
+  const out: string[][] = [];
+  for (const kind of ['readiness', 'liveness', 'startup'] as const) {
+    const probe = h.draft.probes?.[kind];
+    if (probe !== undefined && probe !== false && probe.exec !== undefined) out.push(probe.exec.command);
+  }
+  return out;
 }
 
 /**

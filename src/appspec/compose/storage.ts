@@ -45,6 +45,8 @@ export interface SharedState {
   readonly movedSecrets: Map<string, { keys: MovedKey[]; where: string | undefined }>;
   /** Every value moved to a Secret, and under which name: none may appear in the written spec. */
   readonly secretValues: { value: string; name: string }[];
+  /** Credentials written in any service's environment or env files, by the name they have there. */
+  readonly globalSecrets: SecretValue[];
   /** The value also stands in public text of the compose file (see publicStrings in secrets.ts). */
   readonly guessable: (value: string) => boolean;
   /** Top-level volumes/secrets/configs used by an imported service, by compose name. */
