@@ -23,7 +23,7 @@ export {
 } from './verification.ts';
 export { loadSpec, inEnvironment } from './load.ts';
 export { environmentNames, resolveEnvironment, locateInEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
-export { parseFormattedPath } from './source.ts';
+export { parseFormattedPath, formatPath as formatSpecPath } from './source.ts';
 export { parseImage, imageString, normalizeImage } from './image.ts';
 export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';
 export * from './compose/index.ts';

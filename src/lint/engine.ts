@@ -3,7 +3,7 @@ import { effectiveSeverities, findRule, ruleMeta } from './config.ts';
 import { LintContext, toLintObject, type LintObject, type Rule } from './context.ts';
 import { ALL_RULES, IGNORE_NO_REASON, IGNORE_PREFIX, IGNORE_UNKNOWN_RULE, isRemovedApi, NAME_MISSING, SCHEMA_INVALID, SCHEMA_UNKNOWN } from './rules/index.ts';
 import { schemaSet } from './schema.ts';
-import type { Finding, FindingObject, LintDocument, LintInput, LintOptions, LintResult, Severity } from './types.ts';
+import { severityAtLeast, type Finding, type FindingObject, type LintDocument, type LintInput, type LintOptions, type LintResult, type Severity } from './types.ts';
 
 function isDocument(d: LintInput): d is LintDocument {
   return typeof (d as { object?: unknown }).object === 'object' && typeof (d as { kind?: unknown }).kind !== 'string';
@@ -79,6 +79,8 @@ const RULES_BY_ID = new Map(ALL_RULES.map((r) => [r.id, r]));
  */
 export function lintObjects(docs: readonly LintInput[], options: LintOptions = {}): LintResult {
   const severities = effectiveSeverities(options.config ?? {});
+  const min = options.minSeverity ?? 'info';
+  for (const [id, sev] of severities) if (!severityAtLeast(sev, min)) severities.delete(id);
   const objects = docs.map((d) => (isDocument(d) ? toLintObject(d.object, { file: d.file, context: d.context, positionOf: d.positionOf?.bind(d) }) : toLintObject(d)));
   const ctx = new LintContext(objects);
   const active = ALL_RULES.filter((r) => severities.has(r.id) && (r.kinds === '*' || r.kinds.length > 0));

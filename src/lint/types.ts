@@ -108,6 +108,12 @@ export interface LintOptions {
    */
   readonly schema?: boolean;
   /**
+   * Run only the rules whose severity in force is at least this one (a gate that stops on errors
+   * needs no warning rules; they are the bulk of the work).
+   * @default 'info' (every rule)
+   */
+  readonly minSeverity?: Severity;
+  /**
    * Extra CustomResourceDefinitions to validate custom resources with.
    * @default []
    * @see https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema

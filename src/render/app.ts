@@ -148,7 +148,7 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
     problem(ctx, 'services', `invalid image tag "${opts.imageTag}"`, { expected: 'a Docker tag: letters, digits, "_", "." and "-", not starting with "." or "-", at most 128 characters', hint: 'CI images are tagged sha-<commit> (slipway ci github): --image-tag sha-$GITHUB_SHA' });
   }
   const data: ConfigData = new Map();
-  const objects: KubeObject[] = [namespaceObject(ctx), ...renderAppConfigMaps(ctx, opts, data)];
+  const objects: KubeObject[] = [...from(ctx, 'app', [namespaceObject(ctx)]), ...renderAppConfigMaps(ctx, opts, data).flatMap((cm) => from(ctx, `configMaps.${cm.metadata.name ?? ''}`, [cm]))];
   for (const [name, svc] of Object.entries(ctx.spec.services)) {
     objects.push(...from(ctx, `services.${name}`, [...renderService(ctx, name, svc, data), ...renderExposure(ctx, name, svc), ...renderServiceMonitor(ctx, name, svc)]));
   }
@@ -160,7 +160,7 @@ export function renderApp(spec: AppSpec, env: string, opts: RenderOptions = {}):
   if (ctx.problems.length > 0) throw new InputErrors(locateInEnvironment(spec, env, ctx.problems));
   // Builders never put one node in two places (meta() copies label maps; tests check with
   // sharedNodes): shared nodes would print as YAML aliases and couple objects to each other.
-  return { env, namespace: ctx.namespace, objects: sortObjects(objects), warnings: [...new Set(ctx.warnings)].sort() };
+  return { env, namespace: ctx.namespace, objects: sortObjects(objects), warnings: [...new Set(ctx.warnings)].sort(), origins: ctx.origins };
 }
 
 /** Every environment of the spec (or the single `default` one), in the order the spec declares them. */

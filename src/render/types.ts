@@ -31,4 +31,10 @@ export interface RenderResult {
   readonly objects: KubeObject[];
   /** Things the user should know that do not make the output wrong (sorted, de-duplicated). */
   readonly warnings: string[];
+  /**
+   * The spec path each object comes from (`services.api`, `configMaps.shared`,
+   * `services.web.dependsOn[0]`, `app` for the Namespace): a problem found in an object (a lint
+   * finding) is reported where the spec writes it.
+   */
+  readonly origins: ReadonlyMap<KubeObject, string>;
 }

@@ -11,9 +11,11 @@ import { convertEnvironment, type MovedKey } from './env.ts';
 import { convertHealthcheck } from './healthcheck.ts';
 import type { Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
+import { urlPasswords } from '../credentials.ts';
 import { argsWithoutSecrets, credentialVariables, probeWithoutSecrets, type SecretValue } from './secrets.ts';
 import { convertConfigs, convertEnvFile, convertSecrets, convertTmpfs, convertVolumes, moveToSecret, type Mount, type SharedState } from './storage.ts';
 import { UNSUPPORTED_SERVICE_KEYS } from './unsupported.ts';
+import type { Connections } from './connections.ts';
 import { cpuQuantity, ceilSeconds, durationSeconds, memoryQuantity } from './units.ts';
 
 export type WorkloadKind = 'service' | 'job' | 'cronJob';
@@ -49,6 +51,8 @@ interface H {
   readonly secretValues: SecretValue[];
   /** Variables whose values went into the strings under a path of the compose file. */
   readonly variablesAt: (path: Path) => readonly string[];
+  /** Connections inferred from env values (connections.ts). */
+  readonly connections: Connections;
 }
 
 type Handler = (h: H, path: Path, value: unknown) => void;
@@ -102,6 +106,7 @@ function unsupported(ctx: ImportContext, path: Path, key: string): void {
 function finish(h: H): Draft {
   const d = h.draft;
   keepSecretsOutOfCommands(h);
+  inferredConnections(h);
   if (h.ports.ports.length > 0) d.ports = h.ports.ports;
   if (h.volumes.length > 0) d.volumes = h.volumes;
   if (h.mounts.length > 0) d.config = h.mounts;
@@ -155,7 +160,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       h.draft.image = `${image}:${BUILD_TAG}`;
       h.ctx.note(path, { severity: 'info', message: `"${image}" is built from build.context: tagged :${BUILD_TAG} (a local build) in slipway.yaml`, hint: BUILD_TAG_HINT });
     } else if (!imageHasTag(image)) {
-      h.ctx.note(path, { severity: 'error', message: `image "${image}" has no tag: compose pulls :latest, which is mutable, and slipway will not render it`, hint: `pin it: image: ${image}:<version>, or set x-slipway: { image: ${image}:<version> }` });
+      // A warning, as lint's SEC021 says it: the spec renders (pulling :latest, imagePullPolicy Always).
+      h.ctx.note(path, { severity: 'warning', message: `image "${image}" has no tag: it pulls the mutable :latest (as compose does, with imagePullPolicy Always), so a rollback cannot return to the previous version (lint SEC021)`, hint: `pin it: image: ${image}:<version>, or set x-slipway: { image: ${image}:<version> }` });
     } else if (image.endsWith(':latest')) {
       h.ctx.note(path, { severity: 'warning', message: `image "${image}" uses the mutable tag latest: rollbacks cannot return to a previous version`, hint: 'pin a version or digest' });
     }
@@ -457,23 +463,25 @@ function addEnvSecretKeys(h: H, keys: readonly MovedKey[]): void {
 }
 
 /**
- * A healthcheck, command or entrypoint that repeats a credential (the literal value that was moved
- * to a Secret, or a credential variable of `.env` interpolated into it) would put it back in plain
- * text. It reads the value from the container's environment instead: probes through `sh -c` and
- * `"$VAR"` (exec probes expand nothing), command and args through `$(VAR)`. A credential variable
- * that no env var holds yet becomes one, from the service's Secret.
+ * A healthcheck, command or entrypoint that repeats a credential would put it back in plain text:
+ * the literal value this service's env moved to a Secret, a credential variable of `.env`
+ * interpolated into it, a credential another service holds (the database password in a migration
+ * job's `-database postgres://api:…@db/api`), or any URL password written there. It reads the value
+ * from the container's environment instead: probes through `sh -c` and `"$VAR"` (exec probes
+ * expand nothing), command and args through `$(VAR)`. A value no env var of this service holds yet
+ * becomes one, from the service's Secret.
  */
 function keepSecretsOutOfCommands(h: H): void {
   const base: Path = ['services', h.info.compose];
   h.s.secretValues.push(...h.secretValues.map((v) => ({ value: v.value, name: v.envName })));
-  const known = new Set(h.secretValues.map((v) => v.value));
-  const variables = credentialVariables(h.variables, h.variablesAt(base)).filter((v) => !known.has(v.value) && !Object.hasOwn(h.draft.env ?? {}, v.envName));
+  const env = h.draft.env ?? {};
+  const unbacked = unbackedSecrets(h, base, env);
   // A value that is public text anyway (the user name, the image) is not told apart: see publicStrings.
-  const candidates = [...h.secretValues, ...variables].filter((v) => v.value !== '' && !h.s.guessable(v.value));
+  const candidates = [...h.secretValues, ...unbacked].filter((v) => v.value !== '' && !h.s.guessable(v.value));
   if (candidates.length === 0) return;
   const added = new Set<string>();
   const need = (used: readonly string[]): void => {
-    for (const name of used) if (variables.some((v) => v.envName === name)) added.add(name);
+    for (const name of used) if (unbacked.some((v) => v.envName === name)) added.add(name);
   };
   const probes = h.draft.probes;
   const probePath: Path = [...base, 'healthcheck', 'test'];
@@ -497,9 +505,78 @@ function keepSecretsOutOfCommands(h: H): void {
   }
   if (added.size === 0) return;
   const name = envSecretName(h);
-  const env: Record<string, EnvValueSpec> = { ...h.draft.env };
-  for (const v of added) setOwn(env, v, { secret: name, key: v });
-  h.draft.env = env;
-  addEnvSecretKeys(h, [...added].map((v) => ({ key: v, path: base, why: `\${${v}} from the variables is used in a healthcheck or command` })));
-  for (const v of variables) if (added.has(v.envName)) h.secretValues.push(v);
+  const withSecrets: Record<string, EnvValueSpec> = { ...env };
+  for (const v of added) setOwn(withSecrets, v, { secret: name, key: v });
+  h.draft.env = withSecrets;
+  addEnvSecretKeys(h, [...added].map((v) => ({ key: v, path: base, why: 'a healthcheck, command or entrypoint uses its value' })));
+  for (const v of unbacked) {
+    if (!added.has(v.envName)) continue;
+    h.secretValues.push(v);
+    h.s.secretValues.push({ value: v.value, name: v.envName });
+  }
+}
+
+/** Secret values this service's commands may hold that no env var of it holds yet: each becomes one (from the Secret) when used. */
+function unbackedSecrets(h: H, base: Path, env: Readonly<Record<string, EnvValueSpec>>): SecretValue[] {
+  const own = new Set(h.secretValues.map((v) => v.value));
+  const unbacked: SecretValue[] = [];
+  const consider = (v: SecretValue): void => {
+    if (own.has(v.value) || unbacked.some((u) => u.value === v.value)) return;
+    let envName = v.envName;
+    for (let n = 2; Object.hasOwn(env, envName) || unbacked.some((u) => u.envName === envName); n++) envName = `${v.envName}_${n}`;
+    unbacked.push({ value: v.value, envName });
+  };
+  for (const v of credentialVariables(h.variables, h.variablesAt(base))) consider(v);
+  for (const v of h.s.globalSecrets) consider(v);
+  const texts = [...(h.draft.command ?? []), ...(h.draft.args ?? []), ...probeCommands(h).flat()];
+  for (const t of texts) for (const pw of urlPasswords(t)) consider({ value: pw.password, envName: 'URL_PASSWORD' });
+  return unbacked;
+}
+
+/** The exec commands of the draft's probes. */
+function probeCommands(h: H): string[][] {
+  const out: string[][] = [];
+  for (const kind of ['readiness', 'liveness', 'startup'] as const) {
+    const probe = h.draft.probes?.[kind];
+    if (probe !== undefined && probe !== false && probe.exec !== undefined) out.push(probe.exec.command);
+  }
+  return out;
+}
+
+/**
+ * The connections this service's env values make (connections.ts): each becomes a dependsOn entry
+ * (a NetworkPolicy allow rule, reported as inferred); a port others connect to that the compose
+ * file never lists is added to this service; a connection no port can be found for is a warning
+ * that names it.
+ */
+function inferredConnections(h: H): void {
+  const me = h.info.compose;
+  const extra = h.connections.extraPorts.get(me) ?? [];
+  if (extra.length > 0 && h.info.kind === 'service') {
+    // The planned list: this service's own ports (or the known-images table's), then the added ones.
+    for (const p of h.connections.portsOf.get(me) ?? []) h.ports.add(p.port, p.protocol ?? 'TCP', { name: p.name, appProtocol: p.appProtocol });
+    for (const e of extra) {
+      h.ctx.note(['services', me], { severity: 'info', message: `port ${e.port.port} added (${e.port.name}): ${e.because}, and compose lets any container reach any port; the Service and the NetworkPolicy need it declared`, hint: `declare it yourself (expose: ["${e.port.port}"]) to name it` });
+    }
+  }
+  for (const b of h.connections.blocked.get(me) ?? []) {
+    // Values are never printed: a URL may carry a password.
+    h.ctx.note(b.source.path, { severity: 'warning', message: `the connection from ${me} to ${b.target} (host "${b.host}" in ${b.source.key}) will be blocked by the default-deny NetworkPolicies: ${b.why}`, hint: b.hint });
+  }
+  const edges = h.connections.edges.get(me) ?? [];
+  if (edges.length === 0) return;
+  const deps = [...(h.draft.dependsOn ?? [])];
+  const has = (service: string, port: string): boolean => deps.some((d) => (typeof d === 'string' ? d === service : d.service === service && (d.port === undefined || d.port === port)));
+  for (const e of edges) {
+    const target = h.infos.get(e.target);
+    if (target === undefined) continue;
+    if (!has(target.sid, e.port.name)) {
+      deps.push({ service: target.sid, port: e.port.name });
+      h.ctx.note(e.source.path, { severity: 'info', message: `inferred a connection to ${target.sid} on port ${e.port.port} from ${e.source.key} (host "${e.host}"; ${e.how}): a dependsOn entry, so that the NetworkPolicies allow it`, hint: 'compose reaches other services through env values; remove the dependsOn entry if this is not a connection' });
+    }
+    if (e.alias !== undefined) {
+      h.ctx.note(e.source.path, { severity: 'warning', message: `${e.source.key} reaches ${e.target} as "${e.alias}", a name compose resolves (container_name, alias or the service's own spelling) but the cluster does not: its Service is "${target.sid}"`, hint: `write ${target.sid} in ${e.source.key} (x-slipway: { env: { ${e.source.key}: ... } })` });
+    }
+  }
+  h.draft.dependsOn = deps;
 }

@@ -45,6 +45,8 @@ export interface SharedState {
   readonly movedSecrets: Map<string, { keys: MovedKey[]; where: string | undefined }>;
   /** Every value moved to a Secret, and under which name: none may appear in the written spec. */
   readonly secretValues: { value: string; name: string }[];
+  /** Credentials written in any service's environment or env files, by the name they have there. */
+  readonly globalSecrets: SecretValue[];
   /** The value also stands in public text of the compose file (see publicStrings in secrets.ts). */
   readonly guessable: (value: string) => boolean;
   /** Top-level volumes/secrets/configs used by an imported service, by compose name. */
@@ -244,7 +246,7 @@ interface EnvFile {
  * Reads and parses an env file once (several services share one), reporting its syntax problems
  * (an error: compose refuses the file) and unset variables at the reference that first reads it.
  */
-function readEnvFile(s: SharedState, file: string, at: Path): EnvFile | undefined {
+export function readEnvFile(s: SharedState, file: string, at: Path): EnvFile | undefined {
   if (s.envFiles.has(file)) return s.envFiles.get(file);
   const content = s.readFile(file, at);
   if (content === undefined) {

@@ -59,7 +59,9 @@ describe('slipway import compose: exit codes and output', () => {
     { name: 'clean import', compose: 'services:\n  web:\n    image: nginx:1.27\n', flags: [], code: 0 },
     { name: 'warnings only', compose: 'services:\n  web:\n    image: nginx:1.27\n    privileged: true\n', flags: [], code: 0 },
     { name: 'warnings with --strict', compose: 'services:\n  web:\n    image: nginx:1.27\n    privileged: true\n', flags: ['--strict'], code: 1 },
-    { name: 'error-level finding (untagged image)', compose: 'services:\n  web:\n    image: nginx\n', flags: [], code: 1 },
+    // Untagged: a warning as in lint (SEC021); the spec renders (issue 13 defect 5).
+    { name: 'untagged image (a warning)', compose: 'services:\n  web:\n    image: nginx\n', flags: [], code: 0 },
+    { name: 'error-level finding (a missing env_file)', compose: 'services:\n  web:\n    image: nginx:1.27\n    env_file: .env.missing\n', flags: [], code: 1 },
     { name: 'schema-invalid compose file', compose: 'services:\n  web:\n    image: nginx:1.27\n    portz: [80]\n', flags: [], code: 2 },
     // The output must validate: an image with an empty repository used to exit 0.
     { name: 'output that fails validate (image ":1.0")', compose: 'services:\n  web:\n    image: ":1.0"\n', flags: [], code: 1 },
@@ -163,5 +165,43 @@ describe('slipway import compose: exit codes and output', () => {
     expect(without.out).toContain('image: nginx:1.27');
     const withP = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', '-', '-p', 'debug');
     expect(withP.out).toContain('debug:');
+  });
+});
+
+// Issue 13 defect 5: one set of rules. If import exits 0, the spec validates and renders in every
+// environment; if validate passes, render passes; what render refuses is reported at its line.
+describe('import, validate and render agree (issue 13 defect 5)', () => {
+  it.each([
+    { name: 'an untagged image', compose: 'services:\n  cache:\n    image: redis\n' },
+    { name: 'SECRET_PATH=pwndrop (a credential: moved to a Secret)', compose: 'services:\n  pwndrop:\n    image: lscr.io/linuxserver/pwndrop:1.0.1\n    environment: [SECRET_PATH=pwndrop, LISTEN_HTTP_PORT=8080]\n    ports: ["8080:8080"]\n' },
+    { name: 'one port on TCP and UDP (defect 2)', compose: 'services:\n  dns: { image: coredns/coredns:1.11.1, ports: ["53:53/tcp", "53:53/udp"] }\n' },
+    { name: 'a named volume on a service without ports (defect 3)', compose: 'services:\n  worker:\n    image: dockersamples/examplevotingapp_worker:1.0\n    volumes: [data:/data]\nvolumes:\n  data: {}\n' },
+  ])('$name: import exits 0, then validate and render of every environment exit 0', async ({ compose }) => {
+    const dir = project({ 'compose.yaml': compose });
+    const imported = await run('import', 'compose', join(dir, 'compose.yaml'));
+    expect(imported.code, imported.err).toBe(0);
+    const validated = await run('validate', dir);
+    expect(validated.code, validated.err).toBe(0);
+    const rendered = await run('render', dir, '--all-envs', '-o', join(dir, 'out'));
+    expect(rendered.code, rendered.err).toBe(0);
+  });
+
+  it('a literal credential in slipway.yaml: validate (exit 2) and render (exit 1) both refuse it at its line in slipway.yaml', async () => {
+    const dir = project({ 'slipway.yaml': 'app: pw\nservices:\n  web:\n    image: ghcr.io/acme/web:1.0\n    ports: [{name: http, port: 8080}]\n    env:\n      SECRET_PATH: pwndrop\n' });
+    const validated = await run('validate', dir);
+    expect(validated.code).toBe(2);
+    expect(validated.err).toContain(`${join(dir, 'slipway.yaml')}:7:20: SEC023 env-secret-literal: container "web" env SECRET_PATH holds a literal secret (rendered Deployment/web, field spec.template.spec.containers[0].env[0].value)`);
+    const rendered = await run('render', dir);
+    expect(rendered.code).toBe(1);
+    expect(rendered.out).toBe('');
+    expect(rendered.err).toContain(`${join(dir, 'slipway.yaml')}:7:20: SEC023 env-secret-literal`);
+  });
+
+  it('what render would refuse in the generated spec is an error entry at its line in the written file (exit 1)', async () => {
+    // A label value the importer keeps verbatim, holding a URL with a password: lint SEC027 would stop render.
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n    x-slipway:\n      env: { UPSTREAM: "http://u:pw@up:80" }\n' });
+    const r = await run('import', 'compose', join(dir, 'compose.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/slipway\.yaml:\d+:\d+: error: services\.web\.env\.UPSTREAM \(not translated\): the generated .*slipway\.yaml does not render: SEC027 url-credentials/);
   });
 });

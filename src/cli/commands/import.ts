@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { inputError, InputErrors, isSlipwayError } from '../../errors/index.ts';
+import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
 import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { DEFAULT_ENVIRONMENTS, importCompose, loadSpec, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
+import { DEFAULT_ENVIRONMENTS, environmentNames, importCompose, loadSpec, SCHEMA_ID, type AppSpec, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
+import { checkEnvironments, lintConfigFor } from '../render-gate.ts';
 import type { Io } from '../io.ts';
 
 interface ImportFlags {
@@ -90,22 +91,38 @@ export interface ImportRun {
   readonly outputProblems: readonly ImportReportEntry[];
 }
 
-/** Validates the generated text the way `slipway validate` loads a spec (every environment). */
-function validateOutput(text: string, shown: string): ImportReportEntry[] {
-  try {
-    loadSpec(text, shown);
-    return [];
-  } catch (e) {
-    if (!(e instanceof InputErrors)) throw e;
-    return e.problems.map((p) => ({
+/**
+ * Checks the generated text the way `slipway validate` and `slipway render` do (render-gate.ts):
+ * loaded with its envFiles (read from where slipway.yaml goes), every environment rendered, the
+ * lint gate applied. What they would refuse is an error entry at its line in the written file, so
+ * an import that exits 0 has written a spec that validates and renders in every environment.
+ */
+function validateOutput(text: string, shown: string, specDir: string): ImportReportEntry[] {
+  const toEntries = (problems: readonly SlipwayError[], what: string): ImportReportEntry[] =>
+    problems.map((p) => ({
       severity: 'error' as const,
       path: p.path ?? '(spec)',
       converted: false,
-      message: `the generated ${shown} does not validate: ${p.message}`,
+      message: `the generated ${shown} ${what}: ${p.message}`,
       hint: p.hint ?? (p.expected !== undefined ? `expected ${p.expected}; fix it in the compose file (or via x-slipway) and import again` : 'fix it in the compose file (or via x-slipway) and import again'),
       ...(p.position ? { position: p.position } : {}),
     }));
+  const envFiles: Record<string, string> = {};
+  const read = referenceReader({ base: specDir, root: projectRoot(specDir), relativeTo: 'slipway.yaml' });
+  let spec: AppSpec;
+  try {
+    spec = loadSpec(text, shown, {
+      readFile: (rel) => {
+        const content = read(rel);
+        envFiles[rel] = content;
+        return content;
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof InputErrors)) throw e;
+    return toEntries(e.problems, 'does not validate');
   }
+  return toEntries(checkEnvironments(spec, environmentNames(spec), { envFiles, config: lintConfigFor(specDir) }).problems, 'does not render');
 }
 
 /** Reads the compose file and what it references, converts, and renders slipway.yaml's text. */
@@ -137,7 +154,7 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
     '',
   ].join('\n');
   const out = `${header}${stringifyYaml(result.spec)}`;
-  return { result, text: out, outPath, outputProblems: validateOutput(out, outPath === undefined ? '<stdout>' : displayPath(outPath)) };
+  return { result, text: out, outPath, outputProblems: validateOutput(out, outPath === undefined ? '<stdout>' : displayPath(outPath), outPath === undefined ? composeDir : dirname(outPath)) };
 }
 
 /** Relative to the working directory when inside it, else absolute. */

@@ -3,15 +3,14 @@
  * or a Helm chart). Thin: reads the spec and its env files, calls the renderer, gates on lint,
  * prints or writes.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { inputError, isSlipwayError } from '../../errors/index.ts';
-import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
-import { formatText, lintObjects, parseLintConfig, type LintConfig } from '../../lint/index.ts';
-import { parseYamlValue, stringifyManifests, type KubeObject } from '../../manifest/index.ts';
+import { inputError, moreProblemsLine, printedProblems } from '../../errors/index.ts';
+import { writeOutputFile } from '../../files/index.ts';
+import { stringifyManifests } from '../../manifest/index.ts';
 import { formatInputFor, renderAll, renderApp, toHelmChart, toKustomize, type RenderResult } from '../../render/index.ts';
 import { environmentNames, type AppSpec } from '../../appspec/index.ts';
+import { gateProblems, lintConfigFor } from '../render-gate.ts';
 import { IMAGE_TAG_HELP, imageTagOf } from '../image-tag.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
@@ -25,44 +24,6 @@ interface RenderFlags {
   format: Format;
   lint: boolean;
   imageTag?: string;
-}
-
-/** What the lint gate needs: the rule config, found like `slipway lint` finds it. */
-interface Gate {
-  readonly io: Io;
-  readonly config: LintConfig;
-}
-
-const LINT_CONFIG_NAMES = ['.slipway-lint.yaml', '.slipway-lint.yml'];
-
-/**
- * `.slipway-lint.yaml` next to the spec, else in the working directory; none means defaults. The one
- * next to the spec comes with the spec (a repository slipway may not control): it is a file
- * reference like an envFile, confined to the project root (a link to /proc/self/environ is refused,
- * and its content never reaches an error message).
- */
-function lintConfig(specDir: string): LintConfig {
-  const exists = (p: string): boolean => statSync(p, { throwIfNoEntry: false }) !== undefined;
-  const besideSpec = LINT_CONFIG_NAMES.find((n) => exists(join(specDir, n)));
-  if (besideSpec !== undefined) {
-    const file = join(specDir, besideSpec);
-    const read = referenceReader({ base: specDir, root: projectRoot(specDir), relativeTo: 'slipway.yaml' });
-    let text: string;
-    try {
-      text = read(besideSpec);
-    } catch (e) {
-      if (!isSlipwayError(e)) throw e;
-      throw inputError(`cannot read ${file}: ${e.message}`, {
-        cause: e,
-        position: { file, line: 1, col: 1 },
-        ...(e.expected !== undefined ? { expected: e.expected } : {}),
-        ...(e.hint !== undefined ? { hint: e.hint } : {}),
-      });
-    }
-    return parseLintConfig(parseYamlValue(text, file), file);
-  }
-  const file = LINT_CONFIG_NAMES.find(exists);
-  return file === undefined ? {} : parseLintConfig(parseYamlValue(readInputFile(file), file), file);
 }
 
 /** Which environments to render: --env, --all-envs, or the only one there is. */
@@ -83,15 +44,16 @@ function chooseEnvs(spec: AppSpec, f: RenderFlags): string[] {
 
 /**
  * Lint gate: error-level findings mean the output would be rejected or unsafe, so nothing is
- * printed or written (exit 1). Returns true when the output may be written.
+ * printed or written (exit 1). The findings are the ones `validate` and `import compose` report
+ * (render-gate.ts), each at its place in slipway.yaml. Returns true when the output may be written.
  */
-function lintGate(gate: Gate, objects: readonly KubeObject[], label: string): boolean {
-  const { io } = gate;
-  const result = lintObjects(objects, { config: gate.config });
-  if (result.counts.error === 0) return true;
-  const errors = { ...result, findings: result.findings.filter((x) => x.severity === 'error') };
-  io.err(formatText(errors, io.color));
-  io.err(`${io.color.red('error')}: ${label}: ${result.counts.error} error-level lint finding(s); nothing written (use --no-lint to write anyway)\n`);
+function lintGate(io: Io, spec: AppSpec, results: readonly RenderResult[], dir: string): boolean {
+  const problems = gateProblems(spec, results, lintConfigFor(dir));
+  if (problems.length === 0) return true;
+  const { shown, hidden } = printedProblems(problems);
+  for (const p of shown) io.err(`${io.color.red('error')}: ${p.format()}\n`);
+  if (hidden > 0) io.err(`${moreProblemsLine(hidden)}\n`);
+  io.err(`${io.color.red('error')}: ${problems.length} error-level lint finding(s); nothing written (use --no-lint to write anyway)\n`);
   io.setExitCode(1);
   return false;
 }
@@ -113,10 +75,7 @@ function renderPlain(io: Io, { spec, envFiles, dir }: Loaded, f: RenderFlags): v
   // Render everything first: an input problem in any environment means nothing is written.
   const results: RenderResult[] = chooseEnvs(spec, f).map((env) => renderApp(spec, env, { envFiles, imageTag: imageTagOf(f) }));
   for (const r of results) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${r.env}: ${w}\n`);
-  if (f.lint) {
-    const gate = { io, config: lintConfig(dir) };
-    if (!results.every((r) => lintGate(gate, r.objects, `environment ${r.env}`))) return;
-  }
+  if (f.lint && !lintGate(io, spec, results, dir)) return;
   if (f.out !== undefined) {
     writeTree(io, f.out, new Map(results.map((r) => [`${r.env}.yaml`, stringifyManifests(r.objects)])));
     return;
@@ -133,12 +92,11 @@ function renderTree(io: Io, { spec, envFiles, dir }: Loaded, f: RenderFlags): vo
     throw inputError(`--format ${f.format} writes a directory`, { cause: f.format, expected: '-o <dir>', hint: `e.g. slipway render --format ${f.format} -o deploy/` });
   }
   const input = formatInputFor(spec, { envFiles, imageTag: imageTagOf(f) });
-  // The formats carry no warnings; one more plain render per environment (milliseconds) gets them.
-  for (const [env, r] of renderAll(spec, { envFiles, imageTag: imageTagOf(f) })) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${env}: ${w}\n`);
-  if (f.lint) {
-    const gate = { io, config: lintConfig(dir) };
-    for (const [env, objects] of input.environments) if (!lintGate(gate, objects, `environment ${env}`)) return;
-  }
+  // The formats carry no warnings; one more plain render per environment (milliseconds) gets them,
+  // and the objects the lint gate checks (the same ones the formats hold).
+  const results = [...renderAll(spec, { envFiles, imageTag: imageTagOf(f) }).values()];
+  for (const r of results) for (const w of r.warnings) io.err(`${io.color.yellow('warning')}: ${r.env}: ${w}\n`);
+  if (f.lint && !lintGate(io, spec, results, dir)) return;
   writeTree(io, f.out, f.format === 'kustomize' ? toKustomize(input) : toHelmChart(input));
 }
 

@@ -1,8 +1,8 @@
 /** `slipway validate`: load and check a spec (schema, references, every environment); no cluster needed. */
 import { Option, type Command } from 'commander';
 import { InputErrors, isSlipwayError, moreProblemsLine, printedProblems, type SlipwayError } from '../../errors/index.ts';
-import { environmentNames, inEnvironment, resolveEnvironment, type AppSpec } from '../../appspec/index.ts';
-import { renderApp } from '../../render/index.ts';
+import { environmentNames, resolveEnvironment, type AppSpec } from '../../appspec/index.ts';
+import { checkEnvironments, lintConfigFor } from '../render-gate.ts';
 import type { Io } from '../io.ts';
 import { readSpecFiles } from '../spec-files.ts';
 
@@ -32,19 +32,12 @@ function summary(spec: AppSpec, envs: readonly string[]): string {
   return `app ${spec.app}: ${count(spec.services, 'service')}, ${count(spec.jobs, 'job')}, ${count(spec.cronJobs, 'cron job')}; environments ${envs.join(', ')}`;
 }
 
-/** Renders each environment and collects the input problems render would report (nothing is printed). */
-function renderCheck(spec: AppSpec, envs: readonly string[], envFiles: Readonly<Record<string, string>>): void {
-  const problems: SlipwayError[] = [];
-  for (const env of envs) {
-    try {
-      renderApp(spec, env, { envFiles });
-    } catch (e) {
-      if (!(e instanceof InputErrors)) throw e;
-      // An unknown --env is the same problem whichever environment; others say which one failed.
-      const unknownEnv = e.problems.some((p) => p.message.startsWith('unknown environment'));
-      problems.push(...(unknownEnv || envs.length === 1 ? e.problems : e.problems.map((p) => inEnvironment(p, env))));
-    }
-  }
+/**
+ * Renders each environment and applies render's lint gate (render-gate.ts): the problems render
+ * would report, positioned in the spec (nothing is printed here).
+ */
+function renderCheck(spec: AppSpec, envs: readonly string[], envFiles: Readonly<Record<string, string>>, dir: string): void {
+  const { problems } = checkEnvironments(spec, envs, { envFiles, config: lintConfigFor(dir) });
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
 }
 
@@ -62,7 +55,8 @@ Every problem is reported at once, as file:line:col with the spec path, what was
 hint (did-you-mean for misspelled keys and names). Nothing touches a cluster.
 validate checks what render checks: the spec and every environment overlay (a broken
 overlay fails \`render --env\` of any environment too), then it renders each environment asked
-about, so a spec that validates renders.
+about and applies render's lint gate (error-level findings, with .slipway-lint.yaml next to the
+spec), so a spec that validates renders. Findings are reported at their line in the spec.
 
 Exit codes: 0 valid, 2 problems found (or the file cannot be read).
 
@@ -76,9 +70,9 @@ Examples:
         // One truth with render: the spec is loaded as render loads it (the base and every overlay
         // checked), then each environment asked about (all without --env) is rendered, so that
         // nothing validate accepts fails in `render`.
-        const { file, spec, envFiles } = readSpecFiles(path);
+        const { file, spec, envFiles, dir } = readSpecFiles(path);
         const envs = f.env === undefined ? environmentNames(spec) : [f.env];
-        renderCheck(spec, envs, envFiles);
+        renderCheck(spec, envs, envFiles, dir);
         const shown = f.env === undefined ? spec : resolveEnvironment(spec, f.env);
         if (f.output === 'json') io.out(`${JSON.stringify({ file, valid: true, problems: [] }, null, 2)}\n`);
         else io.out(`${io.color.green('✓')} ${file}: ${summary(shown, envs)}\n`);

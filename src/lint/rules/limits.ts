@@ -144,47 +144,77 @@ const INT_FIELDS: Readonly<Record<string, Fields>> = {
   NetworkPolicy: NETWORK_POLICY_PORTS,
 };
 
-/** Every value at `pattern` under `node`, with its path. */
-function* valuesAt(node: unknown, pattern: Pattern, path: FieldPath = []): Generator<{ readonly path: FieldPath; readonly value: unknown }> {
-  const [head, ...rest] = pattern;
-  if (head === undefined) {
-    yield { path, value: node };
+/**
+ * Calls `fn` with every value at `pattern` under `node` and its path. One path stack for the
+ * whole walk (copied only for a value that is reported): this runs on every object render's lint
+ * gate checks, for ~80 patterns of a workload.
+ */
+function visitAt(node: unknown, pattern: Pattern, i: number, path: (string | number)[], fn: (path: readonly (string | number)[], value: unknown) => void): void {
+  if (i === pattern.length) {
+    fn(path, node);
     return;
   }
+  const head = pattern[i];
   if (head === '*') {
-    if (Array.isArray(node)) for (const [i, v] of node.entries()) yield* valuesAt(v, rest, [...path, i]);
-    else if (isRecord(node)) for (const [k, v] of Object.entries(node)) yield* valuesAt(v, rest, [...path, k]);
+    if (Array.isArray(node)) {
+      for (let k = 0; k < node.length; k++) {
+        path.push(k);
+        visitAt(node[k], pattern, i + 1, path, fn);
+        path.pop();
+      }
+    } else if (isRecord(node)) {
+      for (const k of Object.keys(node)) {
+        path.push(k);
+        visitAt(node[k], pattern, i + 1, path, fn);
+        path.pop();
+      }
+    }
     return;
   }
-  if (isRecord(node) && Object.hasOwn(node, head)) yield* valuesAt(node[head], rest, [...path, head]);
+  if (head !== undefined && isRecord(node) && Object.hasOwn(node, head)) {
+    path.push(head);
+    visitAt(node[head], pattern, i + 1, path, fn);
+    path.pop();
+  }
 }
 
 const dotted = (path: FieldPath): string => path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').slice(1);
 
 /** Numbers that are no number (Infinity, NaN), anywhere in the object, at most `limit` reported. */
-function nonFinite(node: unknown, path: FieldPath, report: Report, budget: { left: number }): void {
+function nonFinite(node: unknown, path: (string | number)[], report: Report, budget: { left: number }): void {
   if (budget.left <= 0) return;
   if (typeof node === 'number') {
     if (!Number.isFinite(node)) {
       budget.left--;
-      report(path, `${dotted(path) || 'the value'} is ${String(node)}, not a number Kubernetes can store (YAML reads 1e400 as Infinity, .nan as NaN)`, 'write the number in digits, within the range of the field');
+      report([...path], `${dotted(path) || 'the value'} is ${String(node)}, not a number Kubernetes can store (YAML reads 1e400 as Infinity, .nan as NaN)`, 'write the number in digits, within the range of the field');
     }
     return;
   }
-  if (Array.isArray(node)) node.forEach((v, i) => nonFinite(v, [...path, i], report, budget));
-  else if (isRecord(node)) for (const [k, v] of Object.entries(node)) nonFinite(v, [...path, k], report, budget);
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      path.push(i);
+      nonFinite(node[i], path, report, budget);
+      path.pop();
+    }
+  } else if (isRecord(node)) {
+    for (const k of Object.keys(node)) {
+      path.push(k);
+      nonFinite(node[k], path, report, budget);
+      path.pop();
+    }
+  }
 }
 
 function checkNumbers(o: LintObject, report: Report): void {
   nonFinite(o.object, [], report, { left: 50 });
   for (const [pattern, type] of INT_FIELDS[o.kind] ?? []) {
     const range = RANGES[type];
-    for (const { path, value } of valuesAt(o.object, pattern)) {
+    visitAt(o.object, pattern, 0, [], (path, value) => {
       // Strings (int-or-string fields, or a type error the schema check reports) and non-finite numbers (above) are not this check's.
-      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      if (value >= range.min && value <= range.max) continue;
-      report(path, `${dotted(path)} ${String(value)} is out of range: Kubernetes stores it as a ${type === 'int32' ? '32' : '64'}-bit integer`, `use a value between ${range.shown}`);
-    }
+      if (typeof value !== 'number' || !Number.isFinite(value)) return;
+      if (value >= range.min && value <= range.max) return;
+      report([...path], `${dotted(path)} ${String(value)} is out of range: Kubernetes stores it as a ${type === 'int32' ? '32' : '64'}-bit integer`, `use a value between ${range.shown}`);
+    });
   }
 }
 
