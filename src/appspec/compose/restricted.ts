@@ -112,12 +112,31 @@ function singleInstance(a: RestrictedArgs, draft: Draft & { replicas?: number },
   return true;
 }
 
+/**
+ * The table's ports, added to the ones the compose file lists: on a compose network every port
+ * the container listens on is reachable (`ports:` only publishes some to the host), so the
+ * Service and the NetworkPolicies must offer them all.
+ */
 function ports(a: RestrictedArgs, draft: Draft, profile: ImageProfile | undefined, at: Path): void {
-  if ((draft.ports ?? []).length > 0 || profile === undefined || profile.ports.length === 0) return;
-  draft.ports = defaultPorts(a.svc, a.xs);
+  if (profile === undefined || profile.ports.length === 0) return;
+  const have = [...(draft.ports ?? [])];
+  const added: PortSpec[] = [];
+  for (const p of defaultPorts(a.svc, a.xs)) {
+    if (have.some((h) => h.port === p.port && (h.protocol ?? 'TCP') === (p.protocol ?? 'TCP'))) continue;
+    const name = have.some((h) => h.name === p.name) ? `${(p.protocol ?? 'TCP').toLowerCase()}-${p.port}` : p.name;
+    const port: PortSpec = { ...p, name };
+    have.push(port);
+    added.push(port);
+  }
+  if (added.length === 0) return;
+  draft.ports = have;
+  const listed = added.map((p) => `${p.port}${p.protocol === 'UDP' ? '/udp' : ''}`).join(', ');
   a.ctx.note(at, {
     severity: 'info',
-    message: `no ports in the compose file; ${profile.name} listens on ${profile.ports.map((p) => `${p.port}${p.protocol === 'UDP' ? '/udp' : ''}`).join(', ')} (known-images table), so its Service and NetworkPolicies use ${profile.ports.length > 1 ? 'them' : 'it'}`,
+    message:
+      have.length === added.length
+        ? `no ports in the compose file; ${profile.name} listens on ${listed} (known-images table), so its Service and NetworkPolicies use ${added.length > 1 ? 'them' : 'it'}`
+        : `${profile.name} also listens on ${listed} (known-images table), which the compose network reached without \`ports:\`: added to its Service`,
     hint: `set x-slipway: { ports: [...] } if this service listens elsewhere (${profile.sources[0] ?? ''})`,
   });
 }
