@@ -19,3 +19,4 @@ export { parseImage, imageString, normalizeImage } from './image.ts';
 export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';
 export * from './compose/index.ts';
 export { standaloneEsm } from './standalone.ts';
+export { isLiteralCredential, urlPasswords, type UrlPassword } from './credentials.ts';

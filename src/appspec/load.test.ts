@@ -298,6 +298,13 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
     if (c.hint !== undefined) expect(p?.hint).toMatch(c.hint);
   });
 
+  it('accepts one port number on TCP and UDP (kube-dns does it; issue 13 defect 2), refuses it twice on one protocol', () => {
+    const both = app('').replace('      - {name: http, port: 8080}', '      - {name: dns-tcp, port: 53}\n      - {name: dns-udp, port: 53, protocol: UDP}');
+    expect(problems(both).map((p) => p.format())).toEqual([]);
+    const twice = app('').replace('      - {name: http, port: 8080}', '      - {name: dns-a, port: 53, protocol: UDP}\n      - {name: dns-b, port: 53, protocol: UDP}');
+    expect(problems(twice).map((p) => p.message)).toContain('duplicate service port 53/UDP');
+  });
+
   it('accepts references to an external ConfigMap and an optional key', () => {
     const text = app('env: {A: {configMap: ext, key: anything}, B: {configMap: cfg, key: nope, optional: true}}').replace(
       'cfg: {data: {mode: fast}}',

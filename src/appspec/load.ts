@@ -136,7 +136,7 @@ function inlineEnvFiles(spec: AppSpec, source: SourceMap, readFile: (path: strin
 }
 
 /** KEY=VALUE lines, `#` comments, quoted values: Node's own dotenv parser (the same one render uses). */
-function dotenv(text: string): Record<string, string> {
+export function dotenv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(parseEnv(text))) if (v !== undefined) out[k] = v;
   return out;

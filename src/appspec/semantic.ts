@@ -106,7 +106,8 @@ function checkService(ctx: Ctx, name: string, svc: ServiceSpec): void {
   checkPod(ctx, base, svc);
   const ports = svc.ports ?? [];
   checkUnique(ctx, ports.map((p, i) => ({ value: p.name, path: [...base, 'ports', i, 'name'] })), 'port name');
-  checkUnique(ctx, ports.map((p, i) => ({ value: p.servicePort ?? p.port, path: [...base, 'ports', i] })), 'service port');
+  // Port and protocol: 53/TCP and 53/UDP on one Service is what kube-dns does, and Kubernetes allows it.
+  checkUnique(ctx, ports.map((p, i) => ({ value: `${p.servicePort ?? p.port}/${p.protocol ?? 'TCP'}`, shown: `${p.servicePort ?? p.port}${p.protocol === undefined || p.protocol === 'TCP' ? '' : `/${p.protocol}`}`, path: [...base, 'ports', i] })), 'service port');
   for (const kind of ['readiness', 'liveness', 'startup'] as const) {
     const probe = svc.probes?.[kind];
     if (probe !== undefined && probe !== false) checkProbe(ctx, { path: [...base, 'probes', kind], probe, ports, kind });
@@ -414,10 +415,10 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
   });
 }
 
-function checkUnique(ctx: Ctx, items: { value: string | number; path: SpecPath }[], what: string): void {
+function checkUnique(ctx: Ctx, items: { value: string | number; shown?: string; path: SpecPath }[], what: string): void {
   const seen = new Set<string | number>();
   for (const item of items) {
-    if (seen.has(item.value)) ctx.report(item.path, `duplicate ${what} ${JSON.stringify(item.value)}`, { expected: `each ${what} once`, hint: `change or remove the repeated ${what}` });
+    if (seen.has(item.value)) ctx.report(item.path, `duplicate ${what} ${item.shown ?? JSON.stringify(item.value)}`, { expected: `each ${what} once`, hint: `change or remove the repeated ${what}` });
     seen.add(item.value);
   }
 }

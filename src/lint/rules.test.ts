@@ -180,6 +180,36 @@ const cases: readonly Case[] = [
   },
   {
     rule: 'SEC023',
+    what: 'credential name by substring (WEBPASSWORD, as pi-hole names it)',
+    bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: WEBPASSWORD, ^^value: hunter2}']] },
+    good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: PASSWORD_MIN_LENGTH, value: "12"}']] },
+  },
+  {
+    rule: 'SEC023',
+    what: 'SECRET_PATH=pwndrop is a secret; SECRET_PATH=/run/secrets/x is the path of one',
+    bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: SECRET_PATH, ^^value: pwndrop}']] },
+    good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: SECRET_PATH, value: /run/secrets/admin}']] },
+  },
+  {
+    rule: 'SEC027',
+    what: 'password in a URL in env',
+    bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DATABASE_URL, ^^value: "mysql://root:secret@db/app"}']] },
+    good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DATABASE_URL, value: "mysql://root:$(DB_PASSWORD)@db/app"}']] },
+  },
+  {
+    rule: 'SEC027',
+    what: 'password in a URL in ConfigMap data (a config file)',
+    bad: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {^^app.conf: "[db]\\nurl = redis://:s3cret@cache:6379/0\\n"}\n' },
+    good: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {app.conf: "[db]\\nurl = redis://cache:6379/0\\n"}\n' },
+  },
+  {
+    rule: 'SEC028',
+    what: 'credential-named key in a ConfigMap (an env file loaded with envFrom)',
+    bad: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {PG_USER: app, ^^PG_PASS: hunter2}\n' },
+    good: { docs: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {PG_USER: app, PG_PASS_FILE: /run/secrets/pg, secret.conf.example: x}\n' },
+  },
+  {
+    rule: 'SEC023',
     what: 'literal password in a *_FILE env (only a mounted file path is exempt)',
     bad: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DB_PASSWORD_FILE, ^^value: hunter2}']] },
     good: { replace: [['- {name: LOG_LEVEL, value: info}', '- {name: DB_PASSWORD_FILE, value: /run/secrets/db_password}']] },

@@ -55,14 +55,6 @@ describe('render problems are positioned in the spec', () => {
       at: 'slipway.yaml:6:5',
       path: 'services.a.config',
     },
-    {
-      name: 'a StatefulSet without ports',
-      text: 'app: shop\nservices:\n  db:\n    image: postgres:16\n    volumes: [{name: data, mountPath: /var/lib/postgresql}]\n',
-      env: 'default',
-      message: /StatefulSet\) needs at least one port/,
-      at: 'slipway.yaml:3:3',
-      path: 'services.db.ports',
-    },
   ])('$name', ({ text, env, message, at, path }) => {
     const found = renderProblems(text, env);
     const p = found.find((x) => message.test(x.message));

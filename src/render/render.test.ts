@@ -379,6 +379,16 @@ describe('StatefulSet', () => {
   ])('volumes $volumes → $kind', ({ volumes, kind }) => {
     expect(renderApp(oneService({ volumes }), 'default').objects.some((o) => o.kind === kind && o.metadata.name === 'svc')).toBe(true);
   });
+  it('a StatefulSet without ports renders with a headless Service without ports, and no ClusterIP Service (issue 13 defect 3)', () => {
+    const spec: AppSpec = { app: 'vote', services: { worker: { image: 'dockersamples/worker:1.0', volumes: [{ name: 'data', mountPath: '/data' }] } } };
+    const objects = renderApp(spec, 'default').objects;
+    const headless = find(objects, 'Service', 'worker-headless');
+    expect(get(headless, 'spec')).toEqual({ type: 'ClusterIP', clusterIP: 'None', selector: { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/instance': 'vote-default' } });
+    expect(get(find(objects, 'StatefulSet', 'worker'), 'spec', 'serviceName')).toBe('worker-headless');
+    expect(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'worker')).toBe(false);
+    // No readiness probe on a port that does not exist.
+    expect(get(find(objects, 'StatefulSet', 'worker'), 'spec', 'template', 'spec', 'containers', 0, 'readinessProbe')).toBeUndefined();
+  });
 });
 
 describe('exposure', () => {

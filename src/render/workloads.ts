@@ -78,12 +78,14 @@ export function renderService(ctx: RenderContext, name: string, svc: ServiceSpec
     warn(ctx, `${path}: automountToken is on but NetworkPolicies deny egress to the Kubernetes API; add the apiserver address under egress (e.g. { cidr: 10.0.0.1/32, ports: [443] })`);
   }
   const labels = standardLabels(ctx, { name, component: 'service', version: pod.version, extra: svc.labels });
-  if (svc.ports && svc.ports.length > 0) {
-    out.push(clusterService(ctx, name, svc, labels));
-    if (isStateful(svc)) out.push(clusterService(ctx, name, svc, { ...labels, 'slipway.dev/headless': 'true' }, true));
-  } else if (svc.expose && svc.expose.type !== 'internal') {
+  if (svc.ports && svc.ports.length > 0) out.push(clusterService(ctx, name, svc, labels));
+  else if (svc.expose && svc.expose.type !== 'internal') {
     problem(ctx, `${path}.expose`, 'an exposed service needs ports', { expected: 'ports: [...] on the service', hint: `add ports to services.${name}` });
   }
+  // A StatefulSet's pods get their DNS names (<pod>.<name>-headless) from the headless Service,
+  // which, unlike a ClusterIP Service, may have no ports: a worker or a database whose port
+  // nobody declared still gets one.
+  if (isStateful(svc)) out.push(clusterService(ctx, name, svc, { ...labels, 'slipway.dev/headless': 'true' }, true));
   out.push(isStateful(svc) ? statefulSet(ctx, name, svc, pod, labels) : deployment(ctx, name, svc, pod, labels));
   if (minReplicas(svc) > 1) out.push(pdb(ctx, name, labels));
   if (svc.autoscaling) out.push(hpa(ctx, name, svc, svc.autoscaling, labels));
@@ -95,7 +97,8 @@ function clusterService(ctx: RenderContext, name: string, svc: ServiceSpec, labe
   const spec: Record<string, unknown> = { type: 'ClusterIP' };
   if (headless) spec['clusterIP'] = 'None';
   spec['selector'] = selectorLabels(ctx, name);
-  spec['ports'] = (svc.ports ?? []).map((p) => ({
+  const ports = svc.ports ?? [];
+  if (ports.length > 0 || !headless) spec['ports'] = ports.map((p) => ({
     name: p.name,
     port: p.servicePort ?? p.port,
     // By name: the container port can change without touching the Service.
@@ -168,9 +171,6 @@ function statefulSet(ctx: RenderContext, name: string, svc: ServiceSpec, pod: Po
         resources: { requests: { storage: v.size !== undefined ? quantity(v.size) : DEFAULT_VOLUME_SIZE } },
       },
     }));
-  if (svc.ports === undefined || svc.ports.length === 0) {
-    problem(ctx, `services.${name}.ports`, 'a service with persistent volumes (a StatefulSet) needs at least one port for its headless Service', { expected: 'ports: [...] on the service', hint: 'declare the port it listens on' });
-  }
   return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(ctx, { name, labels, annotations: workloadAnnotations(svc, undefined) }), spec };
 }
 

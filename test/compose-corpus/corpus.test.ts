@@ -14,11 +14,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentNames, loadSpec, type AppSpec } from '../../src/appspec/index.ts';
 import { loadCompose } from '../../src/appspec/compose/load.ts';
-import { interpolate } from '../../src/appspec/compose/interpolate.ts';
+import { dotenvValues, parseDotenvFile } from '../../src/appspec/compose/dotenv.ts';
 import { dnsName } from '../../src/appspec/compose/context.ts';
 import { lintObjects } from '../../src/lint/index.ts';
 import { isRecord, stringifyManifests, type KubeObject } from '../../src/manifest/index.ts';
@@ -105,7 +104,8 @@ function references(name: string): Reference[] {
     if (!isRecord(svc)) continue;
     const env: [string, string][] = [];
     for (const file of envFileNames(svc['env_file'])) {
-      for (const [k, v] of Object.entries(parseDotenv(readFileSync(join(dir, file), 'utf8')))) env.push([k, interpolate(v, vars).value]);
+      // Values interpolated from the project's variables, as compose does.
+      for (const [k, v] of Object.entries(dotenvValues(parseDotenvFile(readFileSync(join(dir, file), 'utf8'), vars)))) env.push([k, v]);
     }
     const e = svc['environment'];
     if (Array.isArray(e)) for (const item of e) env.push([String(item).split('=')[0] ?? '', String(item).split(/=(.*)/s)[1] ?? '']);

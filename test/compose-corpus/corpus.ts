@@ -10,7 +10,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
+import { dotenvValues, parseDotenvFile } from '../../src/appspec/compose/dotenv.ts';
 import { main, memoryIo } from '../../src/cli/index.ts';
 
 export const CORPUS_DIR = import.meta.dirname;
@@ -46,7 +46,7 @@ export function plantedValues(dir: string): string[] {
 /** The interpolation variables of a project: its .env (the corpus does not depend on the shell). */
 export function dotenvOf(dir: string): Record<string, string> {
   const file = join(dir, '.env');
-  return statSync(file, { throwIfNoEntry: false })?.isFile() === true ? parseDotenv(readFileSync(file, 'utf8')) : {};
+  return statSync(file, { throwIfNoEntry: false })?.isFile() === true ? dotenvValues(parseDotenvFile(readFileSync(file, 'utf8'), {})) : {};
 }
 
 export interface CliRun {

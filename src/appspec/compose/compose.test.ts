@@ -103,13 +103,20 @@ const CASES: Case[] = [
   {
     name: 'env_file → ConfigMap with envFile + envFrom (shared between services)',
     compose: `services:\n  a:\n    image: x:1\n    env_file: .env.app\n  b:\n    image: x:1\n    env_file:\n      - path: ./.env.app\n        required: true\n      - path: .env.local\n        required: false\n`,
-    input: { readFile: reader({ '.env.app': 'A=1\nB=2\n', './.env.app': 'A=1\nB=2\n' }), pathPrefix: '../compose' },
+    input: { readFile: reader({ '.env.app': 'A=1\nB=2\n', './.env.app': 'A=1\nB=2\n' }), pathPrefix: 'compose' },
     spec: {
-      'configMaps.env-app': { envFile: '../compose/.env.app' },
+      'configMaps.env-app': { envFile: 'compose/.env.app' },
       'services.a.envFrom': [{ configMap: 'env-app' }],
       'services.b.envFrom': [{ configMap: 'env-app' }],
     },
     report: [{ path: 'services.b.env_file[1]', severity: 'info', converted: false, message: /optional env file/ }],
+  },
+  {
+    name: 'env_file out of render\'s reach from slipway.yaml (../) → its values inline, so that render works',
+    compose: svc('env_file: .env.app'),
+    input: { readFile: reader({ '.env.app': 'A=1\nB=2\n' }), pathPrefix: '../compose' },
+    spec: { 'configMaps.env-app': { data: { A: '1', B: '2' } }, 'services.web.envFrom': [{ configMap: 'env-app' }] },
+    report: [{ path: 'services.web.env_file', severity: 'info', converted: true, message: /inline \(data:\).*outside the compose file's directory/ }],
   },
   {
     name: 'missing required env_file is an error',
@@ -117,10 +124,25 @@ const CASES: Case[] = [
     report: [{ path: 'services.web.env_file[0]', severity: 'error', converted: false }],
   },
   {
-    name: 'env_file with a credential-looking key is flagged',
+    name: 'env_file credential keys (by substring, URL passwords) → a Secret loaded with envFrom; the rest inline in the ConfigMap (issue 13 defect 4)',
     compose: svc('env_file: .env'),
-    input: { readFile: reader({ '.env': 'API_TOKEN=abc\nLOG=info\n' }) },
-    report: [{ path: 'services.web.env_file', severity: 'warning', converted: true, message: /API_TOKEN/ }],
+    input: { readFile: reader({ '.env': 'PG_PASS=hunter2\nAUTHENTIK_SECRET_KEY=k3y-v4lue\nDB_URL=postgres://app:s3cret@db/app\nLOG=info\n' }), envName: 'dev' },
+    spec: {
+      'configMaps.env': { data: { LOG: 'info' } },
+      'secrets.env-secret': { keys: ['PG_PASS', 'AUTHENTIK_SECRET_KEY', 'DB_URL'], description: 'credentials of .env, kept out of ConfigMap env' },
+      'services.web.envFrom': [{ configMap: 'env' }, { secret: 'env-secret' }],
+    },
+    report: [
+      { path: 'services.web.env_file', severity: 'warning', message: /create Secret "env-secret" \(keys PG_PASS, AUTHENTIK_SECRET_KEY, DB_URL\)/ },
+      { path: 'services.web.env_file', severity: 'info', message: /DB_URL is a credential \(\.env: it is a URL with a password\)/ },
+    ],
+  },
+  {
+    name: 'env_file values are interpolated as compose does: ${DOMAIN}, ${STORAGE:-/mnt/data}, $$ (issue 13 defect 6)',
+    compose: svc('env_file: .env.app'),
+    input: { readFile: reader({ '.env.app': 'SITE_URL=https://${DOMAIN}\nDATA_PATH=${STORAGE:-/mnt/data}/web\nPRICE=$$5\n' }), variables: { DOMAIN: 'example.org' } },
+    spec: { 'configMaps.env-app': { data: { SITE_URL: 'https://example.org', DATA_PATH: '/mnt/data/web', PRICE: '$5' } } },
+    report: [{ path: 'services.web.env_file', severity: 'info', message: /inline \(data:\).*compose interpolates SITE_URL, DATA_PATH, PRICE from variables/ }],
   },
   // --- interpolation
   {
@@ -518,6 +540,101 @@ describe('importCompose: each compose key', () => {
   });
 });
 
+describe('secret values never reach slipway.yaml (issue 13 defect 4)', () => {
+  /** Every planted value must be absent from the spec and the report. */
+  const noLeak = (r: ComposeImportResult, planted: readonly string[]): void => {
+    const text = JSON.stringify(r.spec) + JSON.stringify(r.report);
+    for (const v of planted) expect(text, `"${v}" leaked`).not.toContain(v);
+  };
+
+  it('a credential variable of .env interpolated into a name the old whole-word rule missed (WEBPASSWORD=${PIHOLE_PW})', () => {
+    const r = run('services:\n  pihole:\n    image: pihole/pihole:2024.07.0\n    environment:\n      WEBPASSWORD: ${PIHOLE_PW}\n      TZ: Europe/Paris\n', { dotenv: { file: 'proj/.env', text: 'PIHOLE_PW=planted-pihole-pw\n' }, envName: 'dev' });
+    expect(r.spec.services['pihole']?.env).toEqual({ WEBPASSWORD: { secret: 'pihole-env', key: 'WEBPASSWORD' }, TZ: 'Europe/Paris' });
+    expect(r.spec.secrets?.['pihole-env']?.keys).toEqual(['WEBPASSWORD']);
+    expect(r.report).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/create Secret "pihole-env"/) as unknown, hint: "kubectl create secret generic pihole-env -n proj-dev --from-literal=WEBPASSWORD='…'" }));
+    noLeak(r, ['planted-pihole-pw']);
+  });
+
+  it('any value built from a credential variable goes to the Secret (a connection string)', () => {
+    const r = run('services:\n  api:\n    image: x:1\n    environment:\n      - ConnectionStrings__Db=Server=db;User=sa;Password=${SA_PASSWORD}\n', { dotenv: { file: 'proj/.env', text: 'SA_PASSWORD=Planted!Sa9\n' } });
+    expect(r.spec.services['api']?.env).toEqual({ ConnectionStrings__Db: { secret: 'api-env', key: 'ConnectionStrings__Db' } });
+    noLeak(r, ['Planted!Sa9']);
+  });
+
+  it('a password in a URL: an env var from the Secret, and the URL reads it with $(VAR) (declared before it)', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    environment:\n      DATABASE_URL: mysql://root:planted-url-pw@db/app\n      REDIS_URL: redis://cache:6379/0\n');
+    const env = r.spec.services['app']?.env ?? {};
+    expect(Object.keys(env)).toEqual(['DATABASE_URL_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
+    expect(env).toEqual({ DATABASE_URL_PASSWORD: { secret: 'app-env', key: 'DATABASE_URL_PASSWORD' }, DATABASE_URL: 'mysql://root:$(DATABASE_URL_PASSWORD)@db/app', REDIS_URL: 'redis://cache:6379/0' });
+    noLeak(r, ['planted-url-pw']);
+  });
+
+  it('SECRET_PATH=pwndrop is a credential for import as it is for lint (one rule)', () => {
+    const r = run(svc('environment: { SECRET_PATH: pwndrop, DATA_PATH: /data }'));
+    expect(r.spec.services['web']?.env).toEqual({ SECRET_PATH: { secret: 'web-env', key: 'SECRET_PATH' }, DATA_PATH: '/data' });
+  });
+
+  it('a password moved to a Secret is not left in the healthcheck: the probe reads it from the environment', () => {
+    const r = run('services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_ROOT_PASSWORD: planted-root-pw\n    healthcheck:\n      test: ["CMD", "mysqladmin", "ping", "-h", "localhost", "-uroot", "-pplanted-root-pw"]\n');
+    const probes = r.spec.services['db']?.probes;
+    const cmd = ['sh', '-c', 'exec mysqladmin ping -h localhost -uroot -p"${MYSQL_ROOT_PASSWORD}"'];
+    expect(probes?.readiness).toMatchObject({ exec: { command: cmd } });
+    // Liveness is the cheap check of the known-images table (mysql: TCP 3306), not the healthcheck.
+    expect(probes?.liveness).toMatchObject({ tcp: { port: 3306 } });
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.db.healthcheck.test', severity: 'warning' }));
+    noLeak(r, ['planted-root-pw']);
+  });
+
+  it('a CMD-SHELL healthcheck and a command with a credential variable: a Secret env var, "$VAR" in the probe, $(VAR) in args', () => {
+    const compose = 'services:\n  cache:\n    image: redis:7.4\n    command: redis-server --requirepass ${REDIS_PASSWORD}\n    healthcheck:\n      test: ["CMD-SHELL", "redis-cli -a \'${REDIS_PASSWORD}\' ping | grep PONG"]\n';
+    const r = run(compose, { variables: { REDIS_PASSWORD: 'planted-redis-pw' } });
+    const svc = r.spec.services['cache'];
+    expect(svc?.args).toEqual(['redis-server', '--requirepass', '$(REDIS_PASSWORD)']);
+    expect(svc?.env).toEqual({ REDIS_PASSWORD: { secret: 'cache-env', key: 'REDIS_PASSWORD' } });
+    expect(svc?.probes?.readiness).toMatchObject({ exec: { command: ['sh', '-c', 'redis-cli -a \'\'"${REDIS_PASSWORD}"\'\' ping | grep PONG'] } });
+    noLeak(r, ['planted-redis-pw']);
+  });
+
+  it('a "password" that is public text anyway (postgres/postgres) is moved, the image and user name are kept, and the report says why', () => {
+    const r = run('services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: postgres\n      POSTGRES_PASSWORD: postgres\n    healthcheck:\n      test: ["CMD", "pg_isready", "-U", "postgres"]\n');
+    const db = r.spec.services['db'];
+    expect(db?.image).toBe('postgres:16');
+    expect(db?.env).toEqual({ POSTGRES_USER: 'postgres', POSTGRES_PASSWORD: { secret: 'db-env', key: 'POSTGRES_PASSWORD' } });
+    expect(db?.probes?.readiness).toMatchObject({ exec: { command: ['pg_isready', '-U', 'postgres'] } });
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.db.environment.POSTGRES_PASSWORD', severity: 'warning', message: expect.stringMatching(/anyone can guess it/) as unknown }));
+  });
+
+  it('a credential that slips into another field (a label) is replaced and reported as an error', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    labels:\n      note: "pw is ${APP_TOKEN}"\n', { variables: { APP_TOKEN: 'planted-label-token' } });
+    expect(r.spec.services['app']?.annotations?.['note'] ?? r.spec.services['app']?.labels?.['note']).toBe('pw is <secret APP_TOKEN>');
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.app', severity: 'error', message: expect.stringMatching(/value of APP_TOKEN, a credential, would be written/) as unknown }));
+    noLeak(r, ['planted-label-token']);
+  });
+});
+
+describe('.env is read as compose reads it (issue 13 defect 6)', () => {
+  it('variables inside .env are expanded, defaults with a colon included: no misleading "volume ${STORAGE"', () => {
+    const r = run(svc('volumes: ["${DATA_PATH}:/data"]\nenvironment: { SITE_URL: "${SITE_URL}" }'), { dotenv: { file: 'proj/.env', text: 'DOMAIN=example.org\nSITE_URL=https://${DOMAIN}\nDATA_PATH=${STORAGE:-/mnt/data}/web\n' } });
+    expect(r.spec.services['web']?.env).toEqual({ SITE_URL: 'https://example.org' });
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.web.volumes[0]', message: expect.stringMatching(/bind mount of host path "\/mnt\/data\/web"/) as unknown }));
+    expect(r.report.some((e) => e.message.includes('${STORAGE'))).toBe(false);
+  });
+
+  it('the shell wins over .env, and .env problems are positioned in .env', () => {
+    const r = run('services:\n  web:\n    image: nginx:${TAG}\n', { dotenv: { file: 'proj/.env', text: 'TAG=1.25\nOTHER=${UNSET_ONE}\n' }, variables: { TAG: '1.27' } });
+    expect(r.spec.services['web']?.image).toBe('nginx:1.27');
+    expect(r.report).toContainEqual(expect.objectContaining({ severity: 'warning', position: { file: 'proj/.env', line: 2, col: 1 }, message: expect.stringMatching(/UNSET_ONE/) as unknown }));
+    let err: unknown;
+    try {
+      run('services: {}\n', { dotenv: { file: 'proj/.env', text: 'X=1\nA="open\n' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputErrors);
+    expect((err as InputErrors).problems.map((p) => [p.message, p.position])).toEqual([['unterminated quoted value of A', { file: 'proj/.env', line: 2, col: 1 }]]);
+  });
+});
+
 describe('accountingProblems catches an inaccurate report', () => {
   const base = run(svc('ports: ["80:80"]'));
   it.each([
@@ -654,12 +771,12 @@ describe('readFile refusals (outside the project, not a regular file) are input 
     const r = run('services:\n  a:\n    image: x:1\n    env_file: [missing.env]\n', { readFile: refuse });
     expect(r.report.some((e) => e.path === 'services.a.env_file[0]' && e.severity === 'error')).toBe(true);
   });
-  it('an envFile the written slipway.yaml reaches through ../ is warned about (render would refuse it)', () => {
+  it('an envFile the written slipway.yaml reaches through ../ is inlined (render would refuse the reference)', () => {
     const r = run('services:\n  a:\n    image: x:1\n    env_file: ok.env\n', { readFile: refuse, pathPrefix: '../compose' });
-    expect(r.spec.configMaps?.['ok-env']).toEqual({ envFile: '../compose/ok.env' });
-    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.a.env_file', severity: 'warning', message: expect.stringMatching(/outside its own directory/) as unknown }));
+    expect(r.spec.configMaps?.['ok-env']).toEqual({ data: { A: '1' } });
+    expect(r.report.filter((e) => e.severity === 'warning')).toEqual([]);
     const beside = run('services:\n  a:\n    image: x:1\n    env_file: ok.env\n', { readFile: refuse });
-    expect(beside.report.filter((e) => e.severity === 'warning')).toEqual([]);
+    expect(beside.spec.configMaps?.['ok-env']).toEqual({ envFile: 'ok.env' });
   });
 });
 

@@ -19,7 +19,7 @@ import { Value } from '@sinclair/typebox/value';
 import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
 import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
 import { isRecord, setOwn } from '../../manifest/index.ts';
-import { dnsName, ImportContext, keyPaths } from './context.ts';
+import { dnsName, ImportContext, keyPaths, str } from './context.ts';
 import { resolveExtends } from './extends.ts';
 import { formatPath, loadCompose, type LoadedCompose, type Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
@@ -27,15 +27,21 @@ import { defaultPorts, applyRestricted } from './restricted.ts';
 import { scaffoldEnvironments } from './scaffold.ts';
 import { BUILD_TAG, BUILD_TAG_HINT, convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
 import { configKey, type SharedState } from './storage.ts';
-import type { ComposeImportInput, ComposeImportResult } from './types.ts';
+import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
+import { dotenvValues, parseDotenvFile } from './dotenv.ts';
+import { createSecretCommand, credentialVariables, findSecretValues, occurrences, publicStrings } from './secrets.ts';
+import { isLiteralCredential, urlPasswords } from '../credentials.ts';
 import { UNSUPPORTED_TOP_LEVEL } from './unsupported.ts';
 
 export function importCompose(input: ComposeImportInput): ComposeImportResult {
-  const variables = input.variables ?? {};
+  const dotenvEntries: ImportReportEntry[] = [];
+  const variables = projectVariables(input, dotenvEntries);
   const loaded = loadCompose(input.text, input.file, variables);
   const { data } = loaded;
   const ctx = new ImportContext(loaded.positionOf);
+  ctx.report.push(...dotenvEntries);
   const problems: SlipwayError[] = [];
+  const app = appName(ctx, data, input);
   const s: SharedState = {
     ctx,
     data,
@@ -44,8 +50,14 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
     configMaps: {},
     secrets: {},
     used: { volumes: new Map(), secrets: new Set(), configs: new Set() },
+    variables,
+    namespace: input.envName === undefined ? undefined : dnsName(`${app}-${input.envName}`),
+    envFiles: new Map(),
+    movedSecrets: new Map(),
+    secretValues: [],
+    guessable: guessableValues(data, loaded, variables),
   };
-  const app = appName(ctx, data, input);
+  const variablesAt = variablesUnder(loaded);
   const services: Record<string, ServiceSpec> = {};
   const jobs: Record<string, JobSpec> = {};
   const cronJobs: Record<string, CronJobSpec> = {};
@@ -64,7 +76,7 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
   for (const [name, info] of infos) {
     const svc = svcData[name];
     if (!isRecord(svc)) continue;
-    const draft = convertService({ s, ctx, info, infos, variables, appName: app }, svc);
+    const draft = convertService({ s, ctx, info, infos, variables, appName: app, variablesAt }, svc);
     const merged = applyOverrides({ ctx, name, svc, draft, info, problems });
     if (applyRestricted({ ctx, name, kind: info.kind, svc, xs: isRecord(svc['x-slipway']) ? svc['x-slipway'] : {} }, merged)) singleInstance.add(info.sid);
     if (info.kind === 'service') services[info.sid] = ordered(merged, Service) as ServiceSpec;
@@ -75,7 +87,134 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
   const spec = assemble({ app, services, jobs, cronJobs, s, input, data, loaded, problems, singleInstance });
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
   reportVariables(ctx, loaded);
+  reportSecrets(s, variables, loaded, infos, spec);
   return { spec, report: ctx.report, consumed: [...ctx.consumed].sort(), inputKeys: keyPaths(data) };
+}
+
+/**
+ * The variables for interpolation, as compose builds them: the project's `.env` (itself
+ * interpolated, see dotenv.ts), overridden by the shell. A syntax problem in `.env` is an input
+ * error at its line (compose refuses the file); unset variables in it are report entries.
+ */
+function projectVariables(input: ComposeImportInput, report: ImportReportEntry[]): Record<string, string> {
+  const shell = input.variables ?? {};
+  if (input.dotenv === undefined) return { ...shell };
+  const { file, text } = input.dotenv;
+  const parsed = parseDotenvFile(text, shell);
+  if (parsed.problems.length > 0) {
+    throw new InputErrors(
+      parsed.problems.map((p) => inputError(p.message, { cause: p, position: { file, line: p.line, col: 1 }, expected: 'KEY=value lines (values may be quoted)', hint: 'fix the line: compose refuses the file too' })),
+    );
+  }
+  for (const e of parsed.entries) {
+    const position = { file, line: e.line, col: 1 };
+    for (const name of e.unset) report.push({ severity: 'warning', path: e.key, converted: true, message: `${file}: variable ${name} in ${e.key} is not set; it became "" (as in compose)`, hint: `set ${name}, or give a default: \${${name}:-value}`, position });
+    for (const r of e.required) report.push({ severity: 'error', path: e.key, converted: true, message: `${file}: required variable ${r.name} in ${e.key} is not set: ${r.message}`, hint: `set ${r.name} and import again`, position });
+  }
+  return { ...dotenvValues(parsed), ...shell };
+}
+
+/**
+ * Whether a credential's value also stands in public text of the compose file (see publicStrings):
+ * the text is computed once, on first use (most files have no credential at all).
+ */
+function guessableValues(data: Record<string, unknown>, loaded: LoadedCompose, variables: Readonly<Record<string, string>>): (value: string) => boolean {
+  let text: string[] | undefined;
+  const compute = (): string[] => {
+    const credentialVars = new Set(credentialVariables(variables, loaded.usedVariables.map((u) => u.name)).map((v) => v.envName));
+    const hidden = new Set(loaded.usedVariables.filter((u) => credentialVars.has(u.name)).map((u) => formatPath(u.path)));
+    hidden.add('configs');
+    hidden.add('secrets');
+    const svcs = isRecord(data['services']) ? data['services'] : {};
+    for (const [name, svc] of Object.entries(svcs)) {
+      if (!isRecord(svc)) continue;
+      for (const key of ['healthcheck', 'command', 'entrypoint', 'x-slipway']) hidden.add(formatPath(['services', name, key]));
+      const env = svc['environment'];
+      const entries: [string, unknown, Path][] = Array.isArray(env)
+        ? env.map((item: unknown, i): [string, unknown, Path] => {
+            const t = str(item);
+            const eq = t.indexOf('=');
+            return [eq < 0 ? t : t.slice(0, eq), eq < 0 ? undefined : t.slice(eq + 1), ['services', name, 'environment', i]];
+          })
+        : isRecord(env)
+          ? Object.entries(env).map(([k, v]): [string, unknown, Path] => [k, v, ['services', name, 'environment', k]])
+          : [];
+      for (const [key, value, p] of entries) {
+        const v = value === undefined || value === null ? (variables[key] ?? '') : str(value);
+        if (isLiteralCredential(key, v) || urlPasswords(v).length > 0) hidden.add(formatPath(p));
+      }
+    }
+    return publicStrings(data, (p) => hidden.has(formatPath(p)));
+  };
+  return (value) => {
+    text ??= compute();
+    return text.some((t) => occurrences(t, value).length > 0);
+  };
+}
+
+/** The variables used in the strings under a path (`services.app`, `services.app.environment.X`). */
+function variablesUnder(loaded: LoadedCompose): (path: Path) => string[] {
+  const byPath = loaded.usedVariables.map((u) => ({ at: formatPath(u.path), name: u.name }));
+  return (path) => {
+    const p = formatPath(path);
+    return byPath.filter((u) => u.at === p || u.at.startsWith(`${p}.`) || u.at.startsWith(`${p}[`)).map((u) => u.name);
+  };
+}
+
+/**
+ * One report entry per Secret the importer moved values to, with the command that creates it;
+ * then the last check: no moved value, and no credential variable of `.env` or the shell, appears
+ * anywhere in the spec. One that does (in a label, a config file, a URL the rules did not see) is
+ * replaced and reported as an error, so that slipway.yaml never holds a secret value.
+ */
+function reportSecrets(s: SharedState, variables: Readonly<Record<string, string>>, loaded: LoadedCompose, infos: ReadonlyMap<string, ServiceInfo>, spec: AppSpec): void {
+  const guessable = new Set(s.secretValues.filter((v) => s.guessable(v.value)).map((v) => v.name));
+  for (const [name, moved] of s.movedSecrets) {
+    const first = moved.keys[0];
+    if (first === undefined) continue;
+    for (const k of moved.keys) {
+      s.ctx.note(k.path, { severity: 'info', message: `${k.key} is a credential (${k.why}): its value is not copied; it comes from Secret "${name}"` });
+      if (guessable.has(k.key)) s.ctx.note(k.path, { severity: 'warning', message: `the value of ${k.key} is also written in plain text elsewhere in the compose file (an image, a user or host name): anyone can guess it, and the importer cannot tell the two apart, so that text is kept as it is`, hint: `choose a real password when you create Secret "${name}"` });
+    }
+    s.ctx.note(first.path, {
+      severity: 'warning',
+      message: `create Secret "${name}" (keys ${moved.keys.map((k) => k.key).join(', ')}) before deploying: slipway references it and never writes its values${moved.where === undefined ? '' : ` (${moved.where})`}`,
+      hint: createSecretCommand(name, moved.keys.map((k) => k.key), s.namespace),
+    });
+  }
+  const secrets = [
+    ...s.secretValues,
+    ...credentialVariables(variables, loaded.usedVariables.map((u) => u.name)).map((v) => ({ value: v.value, name: v.envName })),
+  ].filter((v) => !s.guessable(v.value));
+  if (secrets.length === 0) return;
+  const composeName = new Map([...infos.values()].map((i) => [i.sid, i.compose]));
+  const bySection = spec as unknown as Record<string, unknown>;
+  for (const section of ['services', 'jobs', 'cronJobs', 'configMaps']) {
+    const entries = bySection[section];
+    if (!isRecord(entries)) continue;
+    for (const hit of findSecretValues(entries, secrets, [section])) {
+      redact(bySection, hit.path, secrets);
+      const svc = section === 'configMaps' ? undefined : composeName.get(String(hit.path[1]));
+      s.ctx.note(svc === undefined ? [section === 'configMaps' ? 'configs' : 'services'] : ['services', svc], {
+        severity: 'error',
+        message: `the value of ${hit.name}, a credential, would be written to slipway.yaml at ${formatPath(hit.path)}; it was replaced by "<secret ${hit.name}>"`,
+        hint: `read it from a Secret there (env: { ${hit.name}: { secret: NAME, key: ${hit.name} } }, and $(${hit.name}) in command/args)`,
+      });
+    }
+  }
+}
+
+function redact(root: Record<string, unknown>, path: readonly (string | number)[], secrets: readonly { value: string; name: string }[]): void {
+  let parent: unknown = root;
+  for (const seg of path.slice(0, -1)) parent = (parent as Record<string | number, unknown>)[seg];
+  const last = path.at(-1);
+  if (last === undefined || typeof parent !== 'object' || parent === null) return;
+  const holder = parent as Record<string | number, unknown>;
+  const before = holder[last];
+  if (typeof before !== 'string') return;
+  let v: string = before;
+  for (const sv of secrets) for (const i of occurrences(v, sv.value).reverse()) v = `${v.slice(0, i)}<secret ${sv.name}>${v.slice(i + sv.value.length)}`;
+  holder[last] = v;
 }
 
 /**

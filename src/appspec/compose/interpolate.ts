@@ -14,6 +14,8 @@ export interface InterpolationResult {
   readonly unset: readonly string[];
   /** `${VAR:?message}` / `${VAR?message}` failures: compose refuses to start with these. */
   readonly required: readonly { readonly name: string; readonly message: string }[];
+  /** Variables whose value went into the result. */
+  readonly used: readonly string[];
 }
 
 const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*/;
@@ -21,13 +23,20 @@ const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*/;
 export function interpolate(text: string, vars: Readonly<Record<string, string>>): InterpolationResult {
   const unset: string[] = [];
   const required: { name: string; message: string }[] = [];
-  const value = expand(text, vars, { unset, required });
-  return { value, unset, required };
+  const used: string[] = [];
+  const value = expand(text, vars, { unset, required, used });
+  return { value, unset, required, used };
 }
 
 interface Sink {
   unset: string[];
   required: { name: string; message: string }[];
+  used: string[];
+}
+
+/** Own properties only: a variable named `constructor` is not Object.prototype's. */
+function get(vars: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(vars, name) ? vars[name] : undefined;
 }
 
 function expand(text: string, vars: Readonly<Record<string, string>>, sink: Sink): string {
@@ -80,11 +89,12 @@ function matchingBrace(text: string, from: number): number {
 }
 
 function lookup(name: string, vars: Readonly<Record<string, string>>, sink: Sink): string {
-  const v = vars[name];
+  const v = get(vars, name);
   if (v === undefined) {
     sink.unset.push(name);
     return '';
   }
+  sink.used.push(name);
   return v;
 }
 
@@ -93,7 +103,7 @@ function braced(body: string, vars: Readonly<Record<string, string>>, sink: Sink
   if (!m) return '';
   const name = m[0];
   const rest = body.slice(name.length);
-  const v = vars[name];
+  const v = get(vars, name);
   const isSet = v !== undefined;
   const nonEmpty = isSet && v !== '';
   const op = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest)?.[0];
@@ -101,13 +111,13 @@ function braced(body: string, vars: Readonly<Record<string, string>>, sink: Sink
   const arg = rest.slice(op.length);
   switch (op) {
     case ':-':
-      return nonEmpty ? v : expand(arg, vars, sink);
+      return nonEmpty ? use(name, v, sink) : expand(arg, vars, sink);
     case '-':
-      return isSet ? v : expand(arg, vars, sink);
+      return isSet ? use(name, v, sink) : expand(arg, vars, sink);
     case ':?':
     case '?': {
       const ok = op === ':?' ? nonEmpty : isSet;
-      if (ok) return v ?? '';
+      if (ok) return use(name, v ?? '', sink);
       sink.required.push({ name, message: expand(arg, vars, sink) || `variable ${name} is required` });
       return '';
     }
@@ -116,4 +126,9 @@ function braced(body: string, vars: Readonly<Record<string, string>>, sink: Sink
     default:
       return isSet ? expand(arg, vars, sink) : '';
   }
+}
+
+function use(name: string, v: string, sink: Sink): string {
+  sink.used.push(name);
+  return v;
 }

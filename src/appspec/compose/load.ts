@@ -28,6 +28,8 @@ export interface LoadedCompose {
   readonly positionOf: (path: Path) => SourcePosition;
   readonly unsetVariables: readonly { readonly path: Path; readonly name: string }[];
   readonly requiredVariables: readonly { readonly path: Path; readonly name: string; readonly message: string }[];
+  /** Variables whose value went into a string of the file, by path (to find credentials taken from `.env`). */
+  readonly usedVariables: readonly { readonly path: Path; readonly name: string }[];
 }
 
 function composeAjv(source: boolean): Ajv {
@@ -80,14 +82,18 @@ export function loadCompose(text: string, file: string, vars: Readonly<Record<st
   }
   const unsetVariables: { path: Path; name: string }[] = [];
   const requiredVariables: { path: Path; name: string; message: string }[] = [];
+  const usedVariables: { path: Path; name: string }[] = [];
   const data = walkStrings(raw, [], (s, path) => {
+    // Most strings have no `$`: skip the interpolation machinery for them.
+    if (!s.includes('$')) return s;
     const r = interpolate(s, vars);
     for (const name of r.unset) unsetVariables.push({ path, name });
     for (const q of r.required) requiredVariables.push({ path, ...q });
+    for (const name of r.used) usedVariables.push({ path, name });
     return r.value;
   }) as Record<string, unknown>;
   validate(data, positionOf);
-  return { data, positionOf, unsetVariables, requiredVariables };
+  return { data, positionOf, unsetVariables, requiredVariables, usedVariables };
 }
 
 /** Interpolates string values (not keys), the way compose does. */

@@ -3,15 +3,16 @@
  * a handler that consumes it or reports it; keys nobody handles are reported by the fallback.
  */
 import { split as shellSplit } from 'shlex';
-import type { DependencySpec, ServiceSpec, JobSpec, VolumeSpec } from '../schema.ts';
-import { isRecord } from '../../manifest/index.ts';
+import type { DependencySpec, EnvValueSpec, ServiceSpec, JobSpec, VolumeSpec } from '../schema.ts';
+import { isRecord, setOwn } from '../../manifest/index.ts';
 import { str, type ImportContext } from './context.ts';
 import { convertDeploy } from './deploy.ts';
-import { convertEnvironment } from './env.ts';
+import { convertEnvironment, type MovedKey } from './env.ts';
 import { convertHealthcheck } from './healthcheck.ts';
 import type { Path } from './load.ts';
 import { convertExpose, convertPorts, PortSet } from './ports.ts';
-import { convertConfigs, convertEnvFile, convertSecrets, convertTmpfs, convertVolumes, type Mount, type SharedState } from './storage.ts';
+import { argsWithoutSecrets, credentialVariables, probeWithoutSecrets, type SecretValue } from './secrets.ts';
+import { convertConfigs, convertEnvFile, convertSecrets, convertTmpfs, convertVolumes, moveToSecret, type Mount, type SharedState } from './storage.ts';
 import { UNSUPPORTED_SERVICE_KEYS } from './unsupported.ts';
 import { cpuQuantity, ceilSeconds, durationSeconds, memoryQuantity } from './units.ts';
 
@@ -43,7 +44,11 @@ interface H {
   readonly ports: PortSet;
   readonly volumes: VolumeSpec[];
   readonly mounts: Mount[];
-  readonly envFrom: { configMap: string }[];
+  readonly envFrom: NonNullable<ServiceSpec['envFrom']>[number][];
+  /** Values moved to Secrets, and the env var of this container that holds each. */
+  readonly secretValues: SecretValue[];
+  /** Variables whose values went into the strings under a path of the compose file. */
+  readonly variablesAt: (path: Path) => readonly string[];
 }
 
 type Handler = (h: H, path: Path, value: unknown) => void;
@@ -66,8 +71,8 @@ export function workloadKind(svc: Record<string, unknown>): WorkloadKind {
   return 'service';
 }
 
-export function convertService(o: Omit<H, 'draft' | 'ports' | 'volumes' | 'mounts' | 'envFrom'>, svc: Record<string, unknown>): Draft {
-  const h: H = { ...o, draft: {}, ports: new PortSet(), volumes: [], mounts: [], envFrom: [] };
+export function convertService(o: Omit<H, 'draft' | 'ports' | 'volumes' | 'mounts' | 'envFrom' | 'secretValues'>, svc: Record<string, unknown>): Draft {
+  const h: H = { ...o, draft: {}, ports: new PortSet(), volumes: [], mounts: [], envFrom: [], secretValues: [] };
   const base: Path = ['services', o.info.compose];
   for (const [key, value] of Object.entries(svc)) {
     const path = [...base, key];
@@ -96,6 +101,7 @@ function unsupported(ctx: ImportContext, path: Path, key: string): void {
 
 function finish(h: H): Draft {
   const d = h.draft;
+  keepSecretsOutOfCommands(h);
   if (h.ports.ports.length > 0) d.ports = h.ports.ports;
   if (h.volumes.length > 0) d.volumes = h.volumes;
   if (h.mounts.length > 0) d.config = h.mounts;
@@ -202,16 +208,15 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     consume(h, path);
   },
   environment(h, path, value) {
-    const secretName = `${h.info.sid}-env`;
-    const r = convertEnvironment({ ctx: h.ctx, variables: h.variables, secretName }, path, value);
+    const secretName = envSecretName(h);
+    const credentialVarsAt = (p: Path): SecretValue[] => credentialVariables(h.variables, h.variablesAt(p));
+    const r = convertEnvironment({ ctx: h.ctx, variables: h.variables, secretName, credentialVarsAt }, path, value);
     if (Object.keys(r.env).length > 0) h.draft.env = { ...h.draft.env, ...r.env };
-    if (r.secretKeys.length > 0) {
-      const prev = h.s.secrets[secretName]?.keys ?? [];
-      h.s.secrets[secretName] = { keys: [...prev, ...r.secretKeys], description: `credentials of ${h.info.sid}, moved out of its compose environment` };
-    }
+    if (r.secretKeys.length > 0) addEnvSecretKeys(h, r.secretKeys);
+    h.secretValues.push(...r.secretValues);
   },
   env_file(h, path, value) {
-    convertEnvFile(h.s, path, value, h.envFrom);
+    convertEnvFile(h.s, path, value, h);
   },
   ports(h, path, value) {
     convertPorts(h.ctx, path, value, h.ports);
@@ -437,4 +442,64 @@ function dependsOn(h: H, path: Path, value: unknown): void {
     h.draft.dependsOn = out;
     h.ctx.note(path, { severity: 'info', message: 'startup ordering: slipway rolls dependencies out first and waits for their readiness; at runtime Kubernetes restarts pods independently, so the app must retry connections' });
   }
+}
+
+/** The Secret that receives the credentials of a service's `environment:`. */
+function envSecretName(h: H): string {
+  return `${h.info.sid}-env`;
+}
+
+function addEnvSecretKeys(h: H, keys: readonly MovedKey[]): void {
+  const name = envSecretName(h);
+  const prev = h.s.secrets[name]?.keys ?? [];
+  h.s.secrets[name] = { keys: [...new Set([...prev, ...keys.map((k) => k.key)])], description: `credentials of ${h.info.sid}, moved out of its compose environment` };
+  moveToSecret(h.s, name, keys);
+}
+
+/**
+ * A healthcheck, command or entrypoint that repeats a credential (the literal value that was moved
+ * to a Secret, or a credential variable of `.env` interpolated into it) would put it back in plain
+ * text. It reads the value from the container's environment instead: probes through `sh -c` and
+ * `"$VAR"` (exec probes expand nothing), command and args through `$(VAR)`. A credential variable
+ * that no env var holds yet becomes one, from the service's Secret.
+ */
+function keepSecretsOutOfCommands(h: H): void {
+  const base: Path = ['services', h.info.compose];
+  h.s.secretValues.push(...h.secretValues.map((v) => ({ value: v.value, name: v.envName })));
+  const known = new Set(h.secretValues.map((v) => v.value));
+  const variables = credentialVariables(h.variables, h.variablesAt(base)).filter((v) => !known.has(v.value) && !Object.hasOwn(h.draft.env ?? {}, v.envName));
+  // A value that is public text anyway (the user name, the image) is not told apart: see publicStrings.
+  const candidates = [...h.secretValues, ...variables].filter((v) => v.value !== '' && !h.s.guessable(v.value));
+  if (candidates.length === 0) return;
+  const added = new Set<string>();
+  const need = (used: readonly string[]): void => {
+    for (const name of used) if (variables.some((v) => v.envName === name)) added.add(name);
+  };
+  const probes = h.draft.probes;
+  const probePath: Path = [...base, 'healthcheck', 'test'];
+  for (const kind of ['readiness', 'liveness', 'startup'] as const) {
+    const probe = probes?.[kind];
+    if (probes === undefined || probe === undefined || probe === false || probe.exec === undefined) continue;
+    const r = probeWithoutSecrets(probe.exec.command, candidates);
+    if (r.used.length === 0) continue;
+    probes[kind] = { ...probe, exec: { command: r.command } };
+    need(r.used);
+    if (kind === 'readiness') h.ctx.note(probePath, { severity: 'warning', message: `the healthcheck contains the value of ${r.used.join(', ')}, a credential: the probes read it from the environment instead ("$\{${r.used[0] ?? ''}}" through sh -c)`, hint: 'the image needs a shell (sh); or give a check without the password via `x-slipway: { probes: ... }`' });
+  }
+  for (const [field, key] of [['command', 'entrypoint'], ['args', 'command']] as const) {
+    const list = h.draft[field];
+    if (list === undefined) continue;
+    const r = argsWithoutSecrets(list, candidates);
+    if (r.used.length === 0) continue;
+    h.draft[field] = r.args;
+    need(r.used);
+    h.ctx.note([...base, key], { severity: 'warning', message: `${key} contains the value of ${r.used.join(', ')}, a credential: it now reads $(${r.used[0] ?? ''}), which Kubernetes expands from the container's environment` });
+  }
+  if (added.size === 0) return;
+  const name = envSecretName(h);
+  const env: Record<string, EnvValueSpec> = { ...h.draft.env };
+  for (const v of added) setOwn(env, v, { secret: name, key: v });
+  h.draft.env = env;
+  addEnvSecretKeys(h, [...added].map((v) => ({ key: v, path: base, why: `\${${v}} from the variables is used in a healthcheck or command` })));
+  for (const v of variables) if (added.has(v.envName)) h.secretValues.push(v);
 }

@@ -12,11 +12,17 @@
  * @see https://github.com/compose-spec/compose-spec/blob/main/07-volumes.md
  * @see https://github.com/compose-spec/compose-spec/blob/main/09-secrets.md
  */
-import { parse as parseDotenv } from 'dotenv';
-import type { VolumeSpec } from '../schema.ts';
+import type { ServiceSpec, VolumeSpec } from '../schema.ts';
+import { isLiteralCredential, urlPasswords } from '../credentials.ts';
+import { dotenv as renderDotenv } from '../load.ts';
 import { isRecord } from '../../manifest/index.ts';
 import { dnsName, str, type ImportContext } from './context.ts';
+import { dotenvValues, parseDotenvFile, type ParsedDotenv } from './dotenv.ts';
+import type { MovedKey } from './env.ts';
 import type { Path } from './load.ts';
+import { credentialVariables, occurrences, type SecretValue } from './secrets.ts';
+
+type EnvFromSpec = NonNullable<ServiceSpec['envFrom']>[number];
 
 export interface SharedState {
   readonly ctx: ImportContext;
@@ -29,6 +35,18 @@ export interface SharedState {
   readonly pathPrefix: string;
   readonly configMaps: Record<string, { data?: Record<string, string>; envFile?: string; external?: boolean }>;
   readonly secrets: Record<string, { keys?: string[]; description?: string }>;
+  /** The interpolation variables: the project `.env` and the shell (the shell wins). */
+  readonly variables: Readonly<Record<string, string>>;
+  /** The namespace of the environment the import creates, for the commands in the report. */
+  readonly namespace: string | undefined;
+  /** Env files read so far (undefined: missing), by path as written. */
+  readonly envFiles: Map<string, EnvFile | undefined>;
+  /** Secrets the importer moved values to, with the keys (for the report's kubectl commands). */
+  readonly movedSecrets: Map<string, { keys: MovedKey[]; where: string | undefined }>;
+  /** Every value moved to a Secret, and under which name: none may appear in the written spec. */
+  readonly secretValues: { value: string; name: string }[];
+  /** The value also stands in public text of the compose file (see publicStrings in secrets.ts). */
+  readonly guessable: (value: string) => boolean;
   /** Top-level volumes/secrets/configs used by an imported service, by compose name. */
   readonly used: { volumes: Map<string, string[]>; secrets: Set<string>; configs: Set<string> };
 }
@@ -211,7 +229,65 @@ function envFileConfigMapName(file: string): string {
   return dnsName(file.replace(/^\.\//, ''));
 }
 
-export function convertEnvFile(s: SharedState, path: Path, value: unknown, envFrom: { configMap: string }[]): void {
+/** An env file as read once for the whole import: parsed the way compose parses it, interpolated. */
+interface EnvFile {
+  readonly parsed: ParsedDotenv;
+  /** The last value of each key. */
+  readonly values: Record<string, string>;
+  /** Keys that must not be in a ConfigMap, with why. */
+  readonly credentials: ReadonlyMap<string, string>;
+  /** Why the ConfigMap cannot just point at the file (render would read other values), or undefined. */
+  readonly inlineBecause: string | undefined;
+}
+
+/**
+ * Reads and parses an env file once (several services share one), reporting its syntax problems
+ * (an error: compose refuses the file) and unset variables at the reference that first reads it.
+ */
+function readEnvFile(s: SharedState, file: string, at: Path): EnvFile | undefined {
+  if (s.envFiles.has(file)) return s.envFiles.get(file);
+  const content = s.readFile(file, at);
+  if (content === undefined) {
+    s.envFiles.set(file, undefined);
+    return undefined;
+  }
+  const parsed = parseDotenvFile(content, s.variables);
+  const values = dotenvValues(parsed);
+  for (const p of parsed.problems) s.ctx.note(at, { severity: 'error', message: `${file}:${p.line}: ${p.message}`, hint: 'fix the env file: compose refuses it too' });
+  for (const e of parsed.entries) {
+    for (const name of e.unset) s.ctx.note(at, { severity: 'warning', message: `${file}:${e.line}: variable ${name} in ${e.key} is not set; it became "" (as in compose)`, hint: `set ${name} in the environment or .env and import again, or give a default: \${${name}:-value}` });
+    for (const r of e.required) s.ctx.note(at, { severity: 'error', message: `${file}:${e.line}: required variable ${r.name} in ${e.key} is not set: ${r.message}`, hint: `set ${r.name} and import again` });
+  }
+  const credentials = new Map<string, string>();
+  const byKey = new Map(parsed.entries.map((e) => [e.key, e]));
+  for (const [key, value] of Object.entries(values)) {
+    const used = credentialVariables(s.variables, byKey.get(key)?.variables ?? []).find((c) => occurrences(value, c.value).length > 0);
+    if (isLiteralCredential(key, value)) credentials.set(key, 'its name says it is a credential');
+    else if (urlPasswords(value).length > 0) credentials.set(key, 'it is a URL with a password');
+    else if (used !== undefined) credentials.set(key, `its value uses \${${used.envName}}, a credential`);
+  }
+  const interpolated = parsed.entries.filter((e) => e.interpolated || e.inherited).map((e) => e.key);
+  const renderReads = renderDotenv(content);
+  const differs = Object.keys(values).length !== Object.keys(renderReads).length || Object.entries(values).some(([k, v]) => renderReads[k] !== v);
+  const inlineBecause =
+    interpolated.length > 0
+      ? `compose interpolates ${interpolated.slice(0, 3).join(', ')}${interpolated.length > 3 ? ', …' : ''} from variables only the import knows`
+      : differs
+        ? 'compose reads some of its values differently from a plain dotenv reader'
+        : undefined;
+  const f: EnvFile = { parsed, values, credentials, inlineBecause };
+  s.envFiles.set(file, f);
+  return f;
+}
+
+/**
+ * env_file → a ConfigMap per file (`envFile:` keeps the file the single source) + `envFrom`. The
+ * ConfigMap gets the file's values inline instead (`data:`) when render could not read the same
+ * values from the file: compose interpolates variables in it, or slipway.yaml is written where the
+ * file is out of reach. Credential keys never go into the ConfigMap: they go to a Secret
+ * `<configmap>-secret`, loaded with envFrom as well.
+ */
+export function convertEnvFile(s: SharedState, path: Path, value: unknown, h: { envFrom: EnvFromSpec[]; secretValues: SecretValue[] }): void {
   const items: { file: string; required: boolean; p: Path; long: boolean }[] = [];
   if (typeof value === 'string') items.push({ file: value, required: true, p: path, long: false });
   else if (Array.isArray(value))
@@ -220,24 +296,12 @@ export function convertEnvFile(s: SharedState, path: Path, value: unknown, envFr
       else if (isRecord(it) && typeof it['path'] === 'string') items.push({ file: it['path'], required: it['required'] !== false, p: [...path, i], long: true });
     });
   for (const it of items) {
-    const content = s.readFile(it.file, it.p);
-    if (content === undefined) {
+    const f = readEnvFile(s, it.file, it.p);
+    if (f === undefined) {
       if (it.required) s.ctx.drop(it.p, { severity: 'error', message: `env file "${it.file}" not found`, hint: 'create it, or mark it `required: false`' });
       else s.ctx.drop(it.p, { severity: 'info', message: `optional env file "${it.file}" not found; skipped` });
       continue;
     }
-    const name = envFileConfigMapName(it.file);
-    const envFile = posixJoin(s.pathPrefix, it.file);
-    s.configMaps[name] = { envFile };
-    if (envFile.startsWith('../')) {
-      // render reads envFiles only inside slipway.yaml's directory (or SLIPWAY_PROJECT_ROOT).
-      s.ctx.note(it.p, {
-        severity: 'warning',
-        message: `slipway.yaml will refer to ${envFile}, outside its own directory: render refuses files outside the project root`,
-        hint: 'write slipway.yaml next to the compose file (or above it), or set SLIPWAY_PROJECT_ROOT to a directory that holds both when you render',
-      });
-    }
-    if (!envFrom.some((e) => e.configMap === name)) envFrom.push({ configMap: name });
     if (it.long) {
       const rec = (value as Record<string, unknown>[])[Number(it.p.at(-1))] ?? {};
       for (const key of Object.keys(rec)) {
@@ -245,33 +309,37 @@ export function convertEnvFile(s: SharedState, path: Path, value: unknown, envFr
         else s.ctx.consume([...it.p, key]);
       }
     } else s.ctx.consume(it.p);
-    const secretish = Object.keys(parseDotenv(content)).filter(looksSecret);
-    if (secretish.length > 0) {
-      s.ctx.note(it.p, {
-        severity: 'warning',
-        message: `env file "${it.file}" holds ${secretish.join(', ')}, which look${secretish.length === 1 ? 's' : ''} secret; a ConfigMap is readable by anyone who can read the namespace`,
-        hint: 'move those keys to a Secret and reference them with `env: { KEY: { secret: NAME, key: KEY } }`',
-      });
+    const name = envFileConfigMapName(it.file);
+    const envFile = posixJoin(s.pathPrefix, it.file);
+    const config = Object.entries(f.values).filter(([k]) => !f.credentials.has(k));
+    const outside = envFile.startsWith('../');
+    const because = f.credentials.size > 0 ? 'its credentials are kept out of it' : (f.inlineBecause ?? (outside ? `slipway.yaml is written outside the compose file's directory, where render cannot read ${it.file}` : undefined));
+    if (config.length > 0) {
+      const first = !Object.hasOwn(s.configMaps, name);
+      if (because === undefined) s.configMaps[name] = { envFile };
+      else {
+        s.configMaps[name] = { data: Object.fromEntries(config) };
+        if (first) s.ctx.note(it.p, { severity: 'info', message: `ConfigMap "${name}" holds the values of ${it.file} inline (data:), not a reference to the file: ${because}`, hint: `edit the values in slipway.yaml, or change ${it.file} and import again` });
+      }
+      if (!h.envFrom.some((e) => 'configMap' in e && e.configMap === name)) h.envFrom.push({ configMap: name });
+    }
+    if (f.credentials.size > 0) {
+      const secret = `${name}-secret`;
+      const keys = [...f.credentials.keys()];
+      s.secrets[secret] = { keys, description: `credentials of ${it.file}, kept out of ConfigMap ${name}` };
+      moveToSecret(s, secret, keys.map((k) => ({ key: k, path: it.p, why: `${it.file}: ${f.credentials.get(k) ?? ''}` })), `values are in ${it.file}`);
+      if (!h.envFrom.some((e) => 'secret' in e && e.secret === secret)) h.envFrom.push({ secret });
+      for (const k of keys) h.secretValues.push({ value: f.values[k] ?? '', envName: k });
     }
   }
 }
 
 /**
- * Names that conventionally hold credentials, judged by whole words (`DB_PASSWORD`, `API_KEY`,
- * `githubToken`) so that `LOCAL_MODE_PASSWORDLESS` or `TOKEN_TTL` do not count. `*_FILE` and
- * `*_PATH` names hold a path to a credential, which is fine.
+ * Records keys moved to Secret `name` for the report (one entry per Secret, with the command that
+ * creates it) and their values for the last sweep over the spec.
  */
-export function looksSecret(name: string): boolean {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toUpperCase()
-    .split(/[^A-Z0-9]+/)
-    .filter((w) => w !== '');
-  const last = words.at(-1) ?? '';
-  if (['FILE', 'PATH', 'DIR', 'TTL', 'EXPIRY', 'EXPIRES', 'LENGTH', 'HEADER', 'URL', 'ENABLED', 'USER', 'USERNAME', 'NAME'].includes(last)) return false;
-  const pairs = words.slice(1).map((w, i) => `${words[i] ?? ''}_${w}`);
-  return (
-    words.some((w) => ['PASSWORD', 'PASSWD', 'PWD', 'PASS', 'SECRET', 'TOKEN', 'CREDENTIALS', 'CREDENTIAL', 'APIKEY'].includes(w)) ||
-    pairs.some((p) => ['API_KEY', 'PRIVATE_KEY', 'ACCESS_KEY', 'SECRET_KEY', 'AUTH_KEY', 'ENCRYPTION_KEY', 'SIGNING_KEY'].includes(p))
-  );
+export function moveToSecret(s: SharedState, name: string, keys: readonly MovedKey[], where?: string): void {
+  const entry = s.movedSecrets.get(name) ?? { keys: [], where };
+  for (const k of keys) if (!entry.keys.some((x) => x.key === k.key)) entry.keys.push(k);
+  s.movedSecrets.set(name, entry);
 }

@@ -42,11 +42,15 @@ export interface ComposeImportInput {
    */
   readonly readFile?: (path: string) => string | undefined;
   /**
-   * Variables for `${VAR}` interpolation: compose takes them from the shell and the `.env` file
-   * next to the compose file (the shell wins). The caller merges both.
+   * Variables for `${VAR}` interpolation from the shell; they win over `dotenv`, as in compose.
    * @default {}
    */
   readonly variables?: Readonly<Record<string, string>>;
+  /**
+   * The project's `.env` (or `--env-file`): parsed and interpolated as compose does (dotenv.ts),
+   * then overridden by `variables`. Its problems are positioned in `file`.
+   */
+  readonly dotenv?: { readonly file: string; readonly text: string };
   /** Active profiles (`-p`); services with `profiles:` are imported only when one is active. @default [] */
   readonly profiles?: readonly string[];
   /** The app name when the compose file has no top-level `name`. @default the compose file's directory name */

@@ -3,7 +3,6 @@ import { interpolate } from './interpolate.ts';
 import { parseShortPort, portName } from './ports.ts';
 import { cpuQuantity, durationSeconds, memoryQuantity } from './units.ts';
 import { testCommand } from './healthcheck.ts';
-import { looksSecret } from './storage.ts';
 
 describe('durationSeconds (Go durations)', () => {
   it.each([
@@ -122,25 +121,5 @@ describe('healthcheck test → exec command', () => {
     [5, undefined],
   ] as const)('%j → %j', (test, want) => {
     expect(testCommand(test)).toEqual(want);
-  });
-});
-
-describe('looksSecret: credential-looking variable names', () => {
-  it.each([
-    ['DB_PASSWORD', true],
-    ['POSTGRES_PASSWORD', true],
-    ['MARKET_DATA_API_KEY', true],
-    ['SECRET_KEY_BASE', true],
-    ['githubToken', true],
-    ['AWS_SECRET_ACCESS_KEY', true],
-    ['MYSQL_ROOT_PASSWORD', true],
-    ['POSTGRES_PASSWORD_FILE', false],
-    ['LOCAL_MODE_PASSWORDLESS', false],
-    ['TOKEN_TTL', false],
-    ['KEYCLOAK_USER', false],
-    ['SORT_KEY', false],
-    ['LOG_LEVEL', false],
-  ])('%s → %s', (name, want) => {
-    expect(looksSecret(name)).toBe(want);
   });
 });

@@ -148,7 +148,9 @@ describe('slipway import compose: exit codes and output', () => {
     const r = await run('import', 'compose', join(dir, 'compose.yaml'), '-o', join(dir, 'deploy-slipway.yaml'));
     expect(r.code).toBe(0);
     const r2 = runComposeImport(join(dir, 'compose.yaml'), { envName: 'dev', schema: 'x', output: join(dir, 'sub', 'slipway.yaml') });
-    expect(r2.result.spec.configMaps?.['env-web']).toEqual({ envFile: '../.env.web' });
+    expect(r2.result.spec.configMaps?.['env-web']).toEqual({ data: { A: '1' } });
+    const r3 = runComposeImport(join(dir, 'compose.yaml'), { envName: 'dev', schema: 'x', output: join(dir, 'slipway.yaml') });
+    expect(r3.result.spec.configMaps?.['env-web']).toEqual({ envFile: '.env.web' });
   });
 
   it('-p activates profiles; .env feeds interpolation', async () => {

@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseDotenv } from 'dotenv';
 import { inputError, InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
@@ -37,30 +36,31 @@ function composeReader(read: (ref: string) => string): (ref: string) => string |
 }
 
 /**
- * Interpolation variables the way compose builds them: the .env file, overridden by the shell.
- * `--env-file` is the user's choice (read as given, bounded); the implicit `.env` next to the compose
- * file is a file reference like any other (inside the project root, symlinks resolved).
+ * Interpolation variables the way compose builds them: the .env file (parsed and interpolated by
+ * the importer, as compose does), overridden by the shell. `--env-file` is the user's choice (read
+ * as given, bounded); the implicit `.env` next to the compose file is a file reference like any
+ * other (inside the project root, symlinks resolved).
  */
-function variables(composeFile: string, read: (ref: string) => string | undefined, envFile: string | undefined): Record<string, string> {
+function variables(composeFile: string, read: (ref: string) => string | undefined, envFile: string | undefined): { shell: Record<string, string>; dotenv?: { file: string; text: string } } {
   let text: string | undefined;
+  let shown = envFile ?? join(dirname(composeFile), '.env');
   if (envFile !== undefined) text = readInputFile(envFile, { shown: `${envFile} (--env-file)`, as: 'referenced' });
   else {
     try {
       text = read('.env');
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
-      const file = join(dirname(composeFile), '.env');
-      throw inputError(`cannot read ${file} (the .env next to the compose file): ${e.message}`, {
+      throw inputError(`cannot read ${shown} (the .env next to the compose file): ${e.message}`, {
         cause: e,
-        position: { file, line: 1, col: 1 },
+        position: { file: shown, line: 1, col: 1 },
         ...(e.expected !== undefined ? { expected: e.expected } : {}),
         ...(e.hint !== undefined ? { hint: e.hint } : {}),
       });
     }
   }
-  const fromFile = text !== undefined ? parseDotenv(text) : {};
+  shown = toPosix(shown);
   const shell = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  return { ...fromFile, ...shell };
+  return text === undefined ? { shell } : { shell, dotenv: { file: shown, text } };
 }
 
 /** `--env-name x` (one environment) or `--environments a,b,c` (default dev,staging,prod). */
@@ -122,7 +122,8 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
     file,
     // Missing files are reported by the importer, refused ones are input errors (both with positions).
     readFile: read,
-    variables: vars,
+    variables: vars.shell,
+    ...(vars.dotenv === undefined ? {} : { dotenv: vars.dotenv }),
     profiles,
     projectName: process.env['COMPOSE_PROJECT_NAME'] ?? basename(composeDir),
     pathPrefix: prefix,

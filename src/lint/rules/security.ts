@@ -6,8 +6,8 @@
  */
 import { containersOf, K8S_DOCS, PSS_URL, type ContainerRef, type LintObject, type PodTemplate, type Report, type Rule } from '../context.ts';
 import { arr, get, rec, str, type Rec } from '../util.ts';
-import type { FieldPath } from '../../manifest/index.ts';
-import { SAFE_SYSCTLS as SAFE_SYSCTL_NAMES } from '../../appspec/index.ts';
+import { isRecord, type FieldPath } from '../../manifest/index.ts';
+import { isLiteralCredential, SAFE_SYSCTLS as SAFE_SYSCTL_NAMES, urlPasswords } from '../../appspec/index.ts';
 
 const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 
@@ -62,13 +62,8 @@ const RESTRICTED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir
 /** Sysctls the baseline profile allows (one list, the spec schema's). */
 const SAFE_SYSCTLS: ReadonlySet<string> = new Set(SAFE_SYSCTL_NAMES);
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
-const SECRET_NAME = /(^|_)(PASS(WORD)?|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|ACCESS_?KEY)(_|$)/i;
-/**
- * `POSTGRES_PASSWORD_FILE=/run/secrets/db_password`: the Docker secrets convention (official
- * images, compose imports) passes the path of a mounted secret file, which is the safe pattern
- * SEC023 asks for, not a secret.
- */
-const isSecretFileRef = (name: string, value: string): boolean => /_FILE$/i.test(name) && value.startsWith('/');
+/** A ConfigMap key that names an environment variable (envFrom), not a file: only those are judged by name. */
+const ENV_LIKE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Seccomp / AppArmor profile types a pod may use under baseline. */
 const CONFINED = new Set(['RuntimeDefault', 'Localhost']);
@@ -457,11 +452,63 @@ export const securityRules: readonly Rule[] = [
       arr(c.c['env']).forEach((e, i) => {
         const name = str(rec(e)['name']) ?? '';
         const value = rec(e)['value'];
-        if (SECRET_NAME.test(name) && typeof value === 'string' && value !== '' && !isSecretFileRef(name, value)) {
+        // One rule with the importer and validate (src/appspec/credentials.ts): names by substring
+        // (WEBPASSWORD, PIHOLE_PW), never the path of a mounted secret file (POSTGRES_PASSWORD_FILE=/run/secrets/db).
+        if (typeof value === 'string' && isLiteralCredential(name, value)) {
           report([...c.path, 'env', i, 'value'], `container "${c.name}" env ${name} holds a literal secret`, 'use valueFrom.secretKeyRef');
         }
       });
     }),
+  },
+  {
+    id: 'SEC027',
+    name: 'url-credentials',
+    category: 'security',
+    severity: 'error',
+    kinds: [...POD_KINDS, 'ConfigMap'],
+    summary: 'URLs must not carry a password (scheme://user:password@host) in env values or ConfigMap data.',
+    why: 'A password inside a connection URL is a secret in plain text: it lands in git, in the object and in logs, and no name warns about it.',
+    fix: 'Keep the password in a Secret: an env var from secretKeyRef, and the URL built from it with $(VAR) (scheme://user:$(DB_PASSWORD)@host), or the whole URL in a Secret.',
+    url: `${K8S_DOCS}/tasks/inject-data-application/define-interdependent-environment-variables/`,
+    check: (o, report) => {
+      const where = (pw: { scheme: string; user: string }): string => `a ${pw.scheme}:// URL with a password${pw.user === '' ? '' : ` for user ${pw.user}`}`;
+      if (o.kind === 'ConfigMap') {
+        const data = get(o.object, ['data']);
+        if (!isRecord(data)) return;
+        for (const [key, value] of Object.entries(data)) {
+          const pw = typeof value === 'string' ? urlPasswords(value)[0] : undefined;
+          if (pw !== undefined) report(['data', key], `ConfigMap ${o.name} key ${key} holds ${where(pw)}`, 'move the value (or the password) to a Secret');
+        }
+        return;
+      }
+      const pod = o.pod;
+      if (pod === undefined) return;
+      for (const c of containersOf(pod)) {
+        arr(c.c['env']).forEach((e, i) => {
+          const value = rec(e)['value'];
+          const pw = typeof value === 'string' ? urlPasswords(value)[0] : undefined;
+          if (pw !== undefined) report([...c.path, 'env', i, 'value'], `container "${c.name}" env ${str(rec(e)['name']) ?? ''} holds ${where(pw)}`, 'put the password in a Secret env var and write the URL with $(VAR)');
+        });
+      }
+    },
+  },
+  {
+    id: 'SEC028',
+    name: 'configmap-secret',
+    category: 'security',
+    severity: 'error',
+    kinds: ['ConfigMap'],
+    summary: 'ConfigMap keys named like credentials (PASSWORD, SECRET_KEY, TOKEN …) must not hold literal values.',
+    why: 'ConfigMaps are not secret: anyone who can read the namespace can read them, and they are not encrypted at rest. An env file loaded with envFrom carries its passwords along.',
+    fix: 'Move the key to a Secret and load it with envFrom.secretRef or env.valueFrom.secretKeyRef.',
+    url: `${K8S_DOCS}/concepts/configuration/secret/`,
+    check: (o, report) => {
+      const data = get(o.object, ['data']);
+      if (!isRecord(data)) return;
+      for (const [key, value] of Object.entries(data)) {
+        if (ENV_LIKE_KEY.test(key) && typeof value === 'string' && isLiteralCredential(key, value)) report(['data', key], `ConfigMap ${o.name} key ${key} holds a literal secret`, 'move it to a Secret');
+      }
+    },
   },
   {
     id: 'SEC024',
