@@ -540,6 +540,75 @@ describe('importCompose: each compose key', () => {
   });
 });
 
+describe('connections through env values get NetworkPolicy edges (issue 13 defect 1)', () => {
+  const deps = (r: ComposeImportResult, svc: string): unknown => r.spec.services[svc]?.dependsOn;
+  const inferred = (r: ComposeImportResult, path: string): boolean => r.report.some((e) => e.path === path && e.severity === 'info' && /inferred a connection/.test(e.message));
+
+  it('host:port, bare host, URLs: the port from the value, the scheme or the target (known image included)', () => {
+    const r = run(`services:
+  wordpress:
+    image: wordpress:6.6
+    environment:
+      WORDPRESS_DB_HOST: db:3306
+  db:
+    image: mysql:8.4
+  worker:
+    image: ghcr.io/acme/worker:1.0
+    environment:
+      - DB_HOST=pg
+      - REDIS_URL=redis://cache:6379/0
+      - API=http://api:8080
+      - SEARCH=http://search
+  pg:
+    image: postgres:16
+    ports: ["5432"]
+  cache:
+    image: ghcr.io/acme/cache:1.0
+  api:
+    image: ghcr.io/acme/api:1.0
+    ports: ["80:8080"]
+  search:
+    image: ghcr.io/acme/search:1.0
+`);
+    expect(deps(r, 'wordpress')).toEqual([{ service: 'db', port: 'mysql' }]);
+    expect(deps(r, 'worker')).toEqual([
+      { service: 'pg', port: 'tcp-5432' },
+      { service: 'cache', port: 'tcp-6379' },
+      { service: 'api', port: 'tcp-8080' },
+      { service: 'search', port: 'tcp-80' },
+    ]);
+    // A port nobody listed, but someone connects to: the target declares it (its Service needs it).
+    expect(r.spec.services['cache']?.ports).toEqual([{ name: 'tcp-6379', port: 6379 }]);
+    expect(r.spec.services['search']?.ports).toEqual([{ name: 'tcp-80', port: 80 }]);
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.cache', severity: 'info', message: expect.stringMatching(/port 6379 added .*worker connects to cache:6379 \(REDIS_URL\)/) as unknown }));
+    for (const p of ['services.wordpress.environment.WORDPRESS_DB_HOST', 'services.worker.environment[0]', 'services.worker.environment[1]', 'services.worker.environment[2]', 'services.worker.environment[3]']) expect(inferred(r, p), p).toBe(true);
+    expect(accountingProblems(r)).toEqual([]);
+  });
+
+  it('a target whose port cannot be known: a warning naming the connection that will be blocked', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    environment:\n      QUEUE_HOST: mq\n  mq:\n    image: ghcr.io/acme/mq:1.0\n');
+    expect(deps(r, 'app')).toBeUndefined();
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.app.environment.QUEUE_HOST', severity: 'warning', message: expect.stringMatching(/connection from app to mq \(host "mq" in QUEUE_HOST\) will be blocked/) as unknown, hint: expect.stringMatching(/expose/) as unknown }));
+  });
+
+  it('env files count; values are never printed (a URL may hold a password); the same edge is not added twice', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    env_file: .env.app\n    depends_on: [db]\n  db:\n    image: postgres:16\n', { readFile: reader({ '.env.app': 'DATABASE_URL=postgres://app:planted-pw@db:5432/app\n' }) });
+    expect(deps(r, 'app')).toEqual([{ service: 'db', port: 'postgres' }]);
+    expect(JSON.stringify(r.report)).not.toContain('planted-pw');
+  });
+
+  it('a name only compose resolves (container_name, a name with "_") is a warning', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    environment: { DB_HOST: "my_db:5432" }\n  my_db:\n    image: postgres:16\n');
+    expect(deps(r, 'app')).toEqual([{ service: 'my-db', port: 'postgres' }]);
+    expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.app.environment.DB_HOST', severity: 'warning', message: expect.stringMatching(/as "my_db", a name compose resolves .* its Service is "my-db"/) as unknown }));
+  });
+
+  it('values that only look like hosts are left alone (no port, no scheme, a key that does not name a host)', () => {
+    const r = run('services:\n  app:\n    image: x:1\n    environment: { MODE: web, APP_ENV: worker }\n  web:\n    image: nginx:1.27\n  worker:\n    image: x:1\n    ports: ["9000"]\n');
+    expect(deps(r, 'app')).toBeUndefined();
+  });
+});
+
 describe('secret values never reach slipway.yaml (issue 13 defect 4)', () => {
   /** Every planted value must be absent from the spec and the report. */
   const noLeak = (r: ComposeImportResult, planted: readonly string[]): void => {

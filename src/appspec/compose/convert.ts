@@ -17,7 +17,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
-import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
+import { AppSpec, CronJob, Job, Service, type CronJobSpec, type JobSpec, type PortSpec, type ServiceSpec, type ImageSpec } from '../schema.ts';
 import { isRecord, setOwn } from '../../manifest/index.ts';
 import { dnsName, ImportContext, keyPaths, str } from './context.ts';
 import { resolveExtends } from './extends.ts';
@@ -26,7 +26,8 @@ import { convertExpose, convertPorts, PortSet } from './ports.ts';
 import { defaultPorts, applyRestricted } from './restricted.ts';
 import { scaffoldEnvironments } from './scaffold.ts';
 import { BUILD_TAG, BUILD_TAG_HINT, convertService, workloadKind, type Draft, type ServiceInfo } from './service.ts';
-import { configKey, type SharedState } from './storage.ts';
+import { configKey, readEnvFile, type SharedState } from './storage.ts';
+import { aliasesOf, inferConnections, publishedPorts, type ConnectionTarget, type Connections, type EnvSource } from './connections.ts';
 import type { ComposeImportInput, ComposeImportResult, ImportReportEntry } from './types.ts';
 import { dotenvValues, parseDotenvFile } from './dotenv.ts';
 import { createSecretCommand, credentialVariables, findSecretValues, occurrences, publicStrings } from './secrets.ts';
@@ -51,7 +52,7 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
     secrets: {},
     used: { volumes: new Map(), secrets: new Set(), configs: new Set() },
     variables,
-    namespace: input.envName === undefined ? undefined : dnsName(`${app}-${input.envName}`),
+    namespaces: (input.environments ?? (input.envName === undefined ? [] : [input.envName])).map((e) => dnsName(`${app}-${e}`)),
     envFiles: new Map(),
     movedSecrets: new Map(),
     secretValues: [],
@@ -71,12 +72,14 @@ export function importCompose(input: ComposeImportInput): ComposeImportResult {
     // Accounted here: the base's keys are now the service's own and are converted with it.
     if (isRecord(svc) && svc['extends'] !== undefined && !extendsFailed.has(name)) ctx.consume(['services', name, 'extends']);
   }
-  const infos = serviceInfos(ctx, svcData, input.profiles ?? []);
+  const planned = serviceInfos(ctx, svcData, input.profiles ?? []);
+  const connections = inferConnections(connectionTargets(planned, svcData), (caller) => envSources(s, caller, svcData[caller]));
+  const infos = withExtraPorts(planned, connections);
   const singleInstance = new Set<string>();
   for (const [name, info] of infos) {
     const svc = svcData[name];
     if (!isRecord(svc)) continue;
-    const draft = convertService({ s, ctx, info, infos, variables, appName: app, variablesAt }, svc);
+    const draft = convertService({ s, ctx, info, infos, variables, appName: app, variablesAt, connections }, svc);
     const merged = applyOverrides({ ctx, name, svc, draft, info, problems });
     if (applyRestricted({ ctx, name, kind: info.kind, svc, xs: isRecord(svc['x-slipway']) ? svc['x-slipway'] : {} }, merged)) singleInstance.add(info.sid);
     if (info.kind === 'service') services[info.sid] = ordered(merged, Service) as ServiceSpec;
@@ -179,7 +182,7 @@ function reportSecrets(s: SharedState, variables: Readonly<Record<string, string
     s.ctx.note(first.path, {
       severity: 'warning',
       message: `create Secret "${name}" (keys ${moved.keys.map((k) => k.key).join(', ')}) before deploying: slipway references it and never writes its values${moved.where === undefined ? '' : ` (${moved.where})`}`,
-      hint: createSecretCommand(name, moved.keys.map((k) => k.key), s.namespace),
+      hint: createSecretCommand(name, moved.keys.map((k) => k.key), s.namespaces),
     });
   }
   const secrets = [
@@ -251,8 +254,14 @@ function appName(ctx: ImportContext, data: Record<string, unknown>, input: Compo
   return dnsName(dir === '' || dir === '.' ? 'app' : dir);
 }
 
-function serviceInfos(ctx: ImportContext, svcData: Record<string, unknown>, profiles: readonly string[]): Map<string, ServiceInfo> {
-  const infos = new Map<string, ServiceInfo>();
+/** A service as planned before conversion: its ports as the conversion will write them. */
+interface PlannedService extends ServiceInfo {
+  readonly ports: readonly PortSpec[];
+  readonly fixedPorts: boolean;
+}
+
+function serviceInfos(ctx: ImportContext, svcData: Record<string, unknown>, profiles: readonly string[]): Map<string, PlannedService> {
+  const infos = new Map<string, PlannedService>();
   const taken = new Map<string, string>();
   for (const [name, svc] of Object.entries(svcData)) {
     if (!isRecord(svc)) continue;
@@ -270,21 +279,72 @@ function serviceInfos(ctx: ImportContext, svcData: Record<string, unknown>, prof
     taken.set(sid, name);
     if (sid !== name) ctx.note(['services', name], { severity: 'info', message: `service "${name}" → "${sid}" (Kubernetes names are DNS-1123 labels)` });
     const kind = workloadKind(svc);
-    infos.set(name, { compose: name, sid, kind, firstPort: kind === 'service' ? firstPort(ctx, name, svc) : undefined });
+    const { ports, fixed } = kind === 'service' ? plannedPorts(ctx, name, svc) : { ports: [], fixed: false };
+    infos.set(name, { compose: name, sid, kind, firstPort: ports[0]?.name, ports, fixedPorts: fixed });
   }
   return infos;
 }
 
-/** Ports computed ahead of conversion (on a scratch context) so depends_on can name them. */
-function firstPort(ctx: ImportContext, name: string, svc: Record<string, unknown>): string | undefined {
+/** Ports computed ahead of conversion (on a scratch context) so that depends_on and env references can name them. */
+function plannedPorts(ctx: ImportContext, name: string, svc: Record<string, unknown>): { ports: PortSpec[]; fixed: boolean } {
   const xs = svc['x-slipway'];
-  if (isRecord(xs) && Array.isArray(xs['ports']) && isRecord(xs['ports'][0]) && typeof xs['ports'][0]['name'] === 'string') return xs['ports'][0]['name'];
+  if (isRecord(xs) && Array.isArray(xs['ports'])) {
+    const own = xs['ports'].filter((p): p is Record<string, unknown> => isRecord(p) && typeof p['name'] === 'string' && typeof p['port'] === 'number');
+    return { ports: own.map((p) => ({ name: String(p['name']), port: Number(p['port']), ...(p['protocol'] === 'UDP' || p['protocol'] === 'SCTP' ? { protocol: p['protocol'] } : {}) })), fixed: true };
+  }
   const scratch = new ImportContext(ctx.positionOf);
   const set = new PortSet();
   convertPorts(scratch, ['services', name, 'ports'], svc['ports'], set);
   convertExpose(scratch, ['services', name, 'expose'], svc['expose'], set);
   // No ports in the compose file: the known-images table's (a database listening on its usual port).
-  return set.ports[0]?.name ?? defaultPorts(svc, isRecord(xs) ? xs : {})[0]?.name;
+  return { ports: set.ports.length > 0 ? set.ports : defaultPorts(svc, isRecord(xs) ? xs : {}), fixed: false };
+}
+
+function connectionTargets(planned: ReadonlyMap<string, PlannedService>, svcData: Record<string, unknown>): Map<string, ConnectionTarget> {
+  const out = new Map<string, ConnectionTarget>();
+  for (const [name, p] of planned) {
+    const svc = svcData[name];
+    if (!isRecord(svc)) continue;
+    out.set(name, { compose: name, sid: p.sid, kind: p.kind, ports: p.ports, fixedPorts: p.fixedPorts, published: publishedPorts(svc['ports']), aliases: aliasesOf(svc) });
+  }
+  return out;
+}
+
+/** A caller's env values: its `environment` (interpolated; bare keys from the variables) and its env files. */
+function envSources(s: SharedState, caller: string, svc: unknown): EnvSource[] {
+  if (!isRecord(svc)) return [];
+  const out: EnvSource[] = [];
+  const base: Path = ['services', caller];
+  const env = svc['environment'];
+  const own = (k: string): string | undefined => (Object.hasOwn(s.variables, k) ? s.variables[k] : undefined);
+  if (Array.isArray(env)) {
+    env.forEach((item: unknown, i) => {
+      const t = str(item);
+      const eq = t.indexOf('=');
+      const key = eq < 0 ? t : t.slice(0, eq);
+      const value = eq < 0 ? own(key) : t.slice(eq + 1);
+      if (value !== undefined) out.push({ key, value, path: [...base, 'environment', i] });
+    });
+  } else if (isRecord(env)) {
+    for (const [key, v] of Object.entries(env)) {
+      const value = v === null || v === undefined ? own(key) : str(v);
+      if (value !== undefined) out.push({ key, value, path: [...base, 'environment', key] });
+    }
+  }
+  const files = svc['env_file'];
+  const refs: [string, Path][] = typeof files === 'string' ? [[files, [...base, 'env_file']]] : Array.isArray(files) ? files.flatMap((f: unknown, i): [string, Path][] => (typeof f === 'string' ? [[f, [...base, 'env_file', i]]] : isRecord(f) && typeof f['path'] === 'string' ? [[f['path'], [...base, 'env_file', i]]] : [])) : [];
+  for (const [file, at] of refs) {
+    const f = readEnvFile(s, file, at);
+    for (const [key, value] of Object.entries(f?.values ?? {})) out.push({ key, value, path: at });
+  }
+  return out;
+}
+
+/** The plan with the ports env references add to a target (its first port may now exist). */
+function withExtraPorts(planned: ReadonlyMap<string, PlannedService>, c: Connections): Map<string, ServiceInfo> {
+  const out = new Map<string, ServiceInfo>();
+  for (const [name, p] of planned) out.set(name, { compose: p.compose, sid: p.sid, kind: p.kind, firstPort: (c.portsOf.get(name) ?? p.ports)[0]?.name });
+  return out;
 }
 
 /**

@@ -125,9 +125,10 @@ export function findSecretValues(v: unknown, secrets: readonly { value: string; 
 }
 
 /** `kubectl create secret generic` for keys whose values the user has (slipway never writes them). */
-export function createSecretCommand(name: string, keys: readonly string[], namespace: string | undefined): string {
-  const ns = namespace === undefined ? '' : ` -n ${namespace}`;
-  return `kubectl create secret generic ${name}${ns} ${keys.map((k) => `--from-literal=${k}='…'`).join(' ')}`;
+export function createSecretCommand(name: string, keys: readonly string[], namespaces: readonly string[]): string {
+  const literals = keys.map((k) => `--from-literal=${k}='…'`).join(' ');
+  if (namespaces.length <= 1) return `kubectl create secret generic ${name}${namespaces[0] === undefined ? '' : ` -n ${namespaces[0]}`} ${literals}`;
+  return `for ns in ${namespaces.join(' ')}; do kubectl create secret generic ${name} -n "$ns" ${literals}; done`;
 }
 
 /** Variables whose names say credential, among those given. */

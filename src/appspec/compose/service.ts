@@ -14,6 +14,7 @@ import { convertExpose, convertPorts, PortSet } from './ports.ts';
 import { argsWithoutSecrets, credentialVariables, probeWithoutSecrets, type SecretValue } from './secrets.ts';
 import { convertConfigs, convertEnvFile, convertSecrets, convertTmpfs, convertVolumes, moveToSecret, type Mount, type SharedState } from './storage.ts';
 import { UNSUPPORTED_SERVICE_KEYS } from './unsupported.ts';
+import type { Connections } from './connections.ts';
 import { cpuQuantity, ceilSeconds, durationSeconds, memoryQuantity } from './units.ts';
 
 export type WorkloadKind = 'service' | 'job' | 'cronJob';
@@ -49,6 +50,8 @@ interface H {
   readonly secretValues: SecretValue[];
   /** Variables whose values went into the strings under a path of the compose file. */
   readonly variablesAt: (path: Path) => readonly string[];
+  /** Connections inferred from env values (connections.ts). */
+  readonly connections: Connections;
 }
 
 type Handler = (h: H, path: Path, value: unknown) => void;
@@ -102,6 +105,7 @@ function unsupported(ctx: ImportContext, path: Path, key: string): void {
 function finish(h: H): Draft {
   const d = h.draft;
   keepSecretsOutOfCommands(h);
+  inferredConnections(h);
   if (h.ports.ports.length > 0) d.ports = h.ports.ports;
   if (h.volumes.length > 0) d.volumes = h.volumes;
   if (h.mounts.length > 0) d.config = h.mounts;
@@ -502,4 +506,42 @@ function keepSecretsOutOfCommands(h: H): void {
   h.draft.env = env;
   addEnvSecretKeys(h, [...added].map((v) => ({ key: v, path: base, why: `\${${v}} from the variables is used in a healthcheck or command` })));
   for (const v of variables) if (added.has(v.envName)) h.secretValues.push(v);
+}
+
+/**
+ * The connections this service's env values make (connections.ts): each becomes a dependsOn entry
+ * (a NetworkPolicy allow rule, reported as inferred); a port others connect to that the compose
+ * file never lists is added to this service; a connection no port can be found for is a warning
+ * that names it.
+ */
+function inferredConnections(h: H): void {
+  const me = h.info.compose;
+  const extra = h.connections.extraPorts.get(me) ?? [];
+  if (extra.length > 0 && h.info.kind === 'service') {
+    // The planned list: this service's own ports (or the known-images table's), then the added ones.
+    for (const p of h.connections.portsOf.get(me) ?? []) h.ports.add(p.port, p.protocol ?? 'TCP', { name: p.name, appProtocol: p.appProtocol });
+    for (const e of extra) {
+      h.ctx.note(['services', me], { severity: 'info', message: `port ${e.port.port} added (${e.port.name}): ${e.because}, and compose lets any container reach any port; the Service and the NetworkPolicy need it declared`, hint: `declare it yourself (expose: ["${e.port.port}"]) to name it` });
+    }
+  }
+  for (const b of h.connections.blocked.get(me) ?? []) {
+    // Values are never printed: a URL may carry a password.
+    h.ctx.note(b.source.path, { severity: 'warning', message: `the connection from ${me} to ${b.target} (host "${b.host}" in ${b.source.key}) will be blocked by the default-deny NetworkPolicies: ${b.why}`, hint: b.hint });
+  }
+  const edges = h.connections.edges.get(me) ?? [];
+  if (edges.length === 0) return;
+  const deps = [...(h.draft.dependsOn ?? [])];
+  const has = (service: string, port: string): boolean => deps.some((d) => (typeof d === 'string' ? d === service : d.service === service && (d.port === undefined || d.port === port)));
+  for (const e of edges) {
+    const target = h.infos.get(e.target);
+    if (target === undefined) continue;
+    if (!has(target.sid, e.port.name)) {
+      deps.push({ service: target.sid, port: e.port.name });
+      h.ctx.note(e.source.path, { severity: 'info', message: `inferred a connection to ${target.sid} on port ${e.port.port} from ${e.source.key} (host "${e.host}"; ${e.how}): a dependsOn entry, so that the NetworkPolicies allow it`, hint: 'compose reaches other services through env values; remove the dependsOn entry if this is not a connection' });
+    }
+    if (e.alias !== undefined) {
+      h.ctx.note(e.source.path, { severity: 'warning', message: `${e.source.key} reaches ${e.target} as "${e.alias}", a name compose resolves (container_name, alias or the service's own spelling) but the cluster does not: its Service is "${target.sid}"`, hint: `write ${target.sid} in ${e.source.key} (x-slipway: { env: { ${e.source.key}: ... } })` });
+    }
+  }
+  h.draft.dependsOn = deps;
 }

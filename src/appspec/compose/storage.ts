@@ -37,8 +37,8 @@ export interface SharedState {
   readonly secrets: Record<string, { keys?: string[]; description?: string }>;
   /** The interpolation variables: the project `.env` and the shell (the shell wins). */
   readonly variables: Readonly<Record<string, string>>;
-  /** The namespace of the environment the import creates, for the commands in the report. */
-  readonly namespace: string | undefined;
+  /** The namespaces of the environments the import creates, for the commands in the report. */
+  readonly namespaces: readonly string[];
   /** Env files read so far (undefined: missing), by path as written. */
   readonly envFiles: Map<string, EnvFile | undefined>;
   /** Secrets the importer moved values to, with the keys (for the report's kubectl commands). */
@@ -244,7 +244,7 @@ interface EnvFile {
  * Reads and parses an env file once (several services share one), reporting its syntax problems
  * (an error: compose refuses the file) and unset variables at the reference that first reads it.
  */
-function readEnvFile(s: SharedState, file: string, at: Path): EnvFile | undefined {
+export function readEnvFile(s: SharedState, file: string, at: Path): EnvFile | undefined {
   if (s.envFiles.has(file)) return s.envFiles.get(file);
   const content = s.readFile(file, at);
   if (content === undefined) {
