@@ -23,7 +23,7 @@ export function corpusNames(): string[] {
 }
 
 /** Every file of a project, recursively, as path (relative to it) → text. */
-export function projectFiles(dir: string): Record<string, string> {
+function projectFiles(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {

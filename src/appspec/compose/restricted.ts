@@ -22,7 +22,7 @@ import type { Path } from './load.ts';
 import type { WorkloadKind } from './service.ts';
 
 /** The sysctl that lets a non-root process bind ports below 1024 (kernel ≥ 4.11), namespaced and allowed by Pod Security. */
-export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
+const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
 /** Volume names slipway itself uses in a pod (render/pod.ts). */
 const RESERVED_VOLUMES = new Set(['tmp', 'config']);
 
@@ -49,7 +49,7 @@ function imageRef(image: unknown): string | undefined {
 }
 
 /** The profile of the image the service runs, unless CI builds that image from the compose file's `build:`. */
-export function profileOf(svc: Record<string, unknown>, xs: Record<string, unknown>): ImageProfile | undefined {
+function profileOf(svc: Record<string, unknown>, xs: Record<string, unknown>): ImageProfile | undefined {
   if (svc['build'] !== undefined && xs['image'] === undefined) return undefined;
   const ref = imageRef(xs['image'] ?? svc['image']);
   return ref === undefined ? undefined : knownImage(ref);
