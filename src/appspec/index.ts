@@ -12,7 +12,7 @@ export {
   parseStrategyAnnotations,
   type WorkloadStrategy,
 } from './strategy.ts';
-export { loadSpec, inEnvironment } from './load.ts';
+export { loadSpec, inEnvironment, specIsValid } from './load.ts';
 export { environmentNames, resolveEnvironment, locateInEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
 export { parseFormattedPath } from './source.ts';
 export { parseImage, imageString, normalizeImage } from './image.ts';

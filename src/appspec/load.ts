@@ -11,7 +11,7 @@ import { environmentNames, rememberSource, resolveEnvironment } from './environm
 import type { AppSpec } from './schema.ts';
 import { semanticProblems } from './semantic.ts';
 import { formatPath, parseSource, type SourceMap } from './source.ts';
-import { schemaProblems } from './validate.ts';
+import { schemaProblems, type Locator } from './validate.ts';
 
 export interface LoadSpecOptions {
   /**
@@ -68,6 +68,30 @@ export function loadSpec(text: string, file: string, opts: LoadSpecOptions = {})
   }
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
   return effective ?? spec;
+}
+
+/** A locator for a spec that exists only as data: no file, no positions. */
+const NOWHERE: Locator = { positionOf: () => undefined, sourceText: () => undefined };
+
+/**
+ * True when `value` (a spec as data, such as the one `slipway import compose` builds) passes what
+ * {@link loadSpec} checks on its YAML: the schema, the semantic rules and every environment. It
+ * computes no positions, so it costs no YAML parse; when it says false, loadSpec on the written
+ * text gives the problems with their file:line:col.
+ */
+export function specIsValid(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || schemaProblems(value, NOWHERE).length > 0) return false;
+  const spec = value as AppSpec;
+  if (semanticProblems(spec, NOWHERE).length > 0) return false;
+  for (const env of spec.environments !== undefined ? environmentNames(spec) : []) {
+    try {
+      resolveEnvironment(spec, env);
+    } catch (e) {
+      if (isSlipwayError(e) || e instanceof InputErrors) return false;
+      throw e;
+    }
+  }
+  return true;
 }
 
 /** Says which environment a problem of an effective spec belongs to (the position may be in the base). */

@@ -19,6 +19,7 @@ import { environmentNames, loadSpec, type AppSpec } from '../../src/appspec/inde
 import { loadCompose } from '../../src/appspec/compose/load.ts';
 import { dotenvValues, parseDotenvFile } from '../../src/appspec/compose/dotenv.ts';
 import { dnsName } from '../../src/appspec/compose/context.ts';
+import { knownImageRepositories } from '../../src/appspec/compose/images.ts';
 import { lintObjects } from '../../src/lint/index.ts';
 import { isRecord, stringifyManifests, type KubeObject } from '../../src/manifest/index.ts';
 import { renderApp } from '../../src/render/index.ts';
@@ -236,6 +237,15 @@ describe('compose corpus', () => {
       const leaks = outputs.flatMap(([where, text]) => planted.filter((v) => text.includes(v)).map((v) => `${v} in ${where}`));
       expect(leaks, leaks.join('\n')).toEqual([]);
     });
+  });
+});
+
+describe('docs/import-compose.md', () => {
+  it('lists every image of the known-images table', () => {
+    const doc = readFileSync(join(CORPUS_DIR, '../../docs/import-compose.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('| image | uid:gid'), doc.indexOf('## Environments'));
+    const missing = knownImageRepositories().filter((r) => !r.includes('.') && !table.includes(`\`${r}\``) && !table.includes(`\`${r.split('/')[0] ?? ''}/*\``));
+    expect(missing).toEqual([]);
   });
 });
 

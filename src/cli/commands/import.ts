@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { inputError, InputErrors, isSlipwayError } from '../../errors/index.ts';
 import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { DEFAULT_ENVIRONMENTS, importCompose, loadSpec, SCHEMA_ID, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
+import { DEFAULT_ENVIRONMENTS, importCompose, loadSpec, SCHEMA_ID, specIsValid, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import type { Io } from '../io.ts';
 
 interface ImportFlags {
@@ -90,8 +90,13 @@ export interface ImportRun {
   readonly outputProblems: readonly ImportReportEntry[];
 }
 
-/** Validates the generated text the way `slipway validate` loads a spec (every environment). */
-function validateOutput(text: string, shown: string): ImportReportEntry[] {
+/**
+ * Validates the generated text the way `slipway validate` loads a spec (every environment). The
+ * spec as data is checked first, which needs no YAML parse of the output; only when it fails is
+ * the written text loaded, for the problems' positions in it.
+ */
+function validateOutput(spec: unknown, text: string, shown: string): ImportReportEntry[] {
+  if (specIsValid(spec)) return [];
   try {
     loadSpec(text, shown);
     return [];
@@ -137,7 +142,7 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
     '',
   ].join('\n');
   const out = `${header}${stringifyYaml(result.spec)}`;
-  return { result, text: out, outPath, outputProblems: validateOutput(out, outPath === undefined ? '<stdout>' : displayPath(outPath)) };
+  return { result, text: out, outPath, outputProblems: validateOutput(result.spec, out, outPath === undefined ? '<stdout>' : displayPath(outPath)) };
 }
 
 /** Relative to the working directory when inside it, else absolute. */
