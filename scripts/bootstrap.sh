@@ -25,6 +25,15 @@ else
 fi
 node_dir="$(dirname "$node_bin")"
 stamp="$root/node_modules/.slipway-lock-hash"
+# Fast path, taken by every ./bin/slipway run: nothing changed since the last check, i.e. the
+# stamp was written after the lock file was modified and after the Node binary was installed (its
+# ctime: package managers and tar keep old mtimes). Saves starting Node for its version and
+# hashing the lock file on each command (issue 13, CLI start-up).
+# times: stamp mtime/ctime, lock mtime/ctime, node mtime/ctime.
+if [[ -f "$stamp" ]] && times=($(stat -L -c '%Y %Z' "$stamp" "$root/package-lock.json" "$node_bin" 2>/dev/null)) &&
+  (( ${#times[@]} == 6 && times[0] > times[2] && times[0] > times[5] )); then
+  exit 0
+fi
 want="$(sha256sum "$root/package-lock.json" | cut -c1-64)-$("$node_bin" --version)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   export PATH="$node_dir:$PATH"
@@ -32,3 +41,5 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 fi
+# Up to date (or just installed): newer than what it was computed from, for the fast path above.
+touch "$stamp"

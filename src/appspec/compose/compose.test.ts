@@ -649,6 +649,8 @@ describe('secret values never reach slipway.yaml (issue 13 defect 4)', () => {
     const probes = r.spec.services['db']?.probes;
     const cmd = ['sh', '-c', 'exec mysqladmin ping -h localhost -uroot -p"${MYSQL_ROOT_PASSWORD}"'];
     expect(probes?.readiness).toMatchObject({ exec: { command: cmd } });
+    // Liveness is the cheap check of the known-images table (mysql: TCP 3306), not the healthcheck.
+    expect(probes?.liveness).toMatchObject({ tcp: { port: 3306 } });
     expect(r.report).toContainEqual(expect.objectContaining({ path: 'services.db.healthcheck.test', severity: 'warning' }));
     noLeak(r, ['planted-root-pw']);
   });

@@ -17,7 +17,7 @@
  */
 import type { ProbeSpec, ResourcesSpec } from '../schema.ts';
 
-export interface KnownPort {
+interface KnownPort {
   readonly name: string;
   readonly port: number;
   readonly protocol?: 'TCP' | 'UDP';

@@ -7,5 +7,5 @@ export { importCompose } from './convert.ts';
 export type { ComposeImportResult, ImportReportEntry } from './types.ts';
 export { accountingProblems } from './accounting.ts';
 export { composeValidatorSource } from './load.ts';
-export { DEFAULT_ENVIRONMENTS, tierOf } from './scaffold.ts';
-export { knownImage, knownImagePorts, imageName, type ImageProfile, type KnownPort } from './images.ts';
+export { DEFAULT_ENVIRONMENTS } from './scaffold.ts';
+export { knownImage, type ImageProfile } from './images.ts';

@@ -22,7 +22,7 @@ import type { Path } from './load.ts';
 import type { WorkloadKind } from './service.ts';
 
 /** The sysctl that lets a non-root process bind ports below 1024 (kernel ≥ 4.11), namespaced and allowed by Pod Security. */
-export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
+const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
 /** Volume names slipway itself uses in a pod (render/pod.ts). */
 const RESERVED_VOLUMES = new Set(['tmp', 'config']);
 
@@ -49,7 +49,7 @@ function imageRef(image: unknown): string | undefined {
 }
 
 /** The profile of the image the service runs, unless CI builds that image from the compose file's `build:`. */
-export function profileOf(svc: Record<string, unknown>, xs: Record<string, unknown>): ImageProfile | undefined {
+function profileOf(svc: Record<string, unknown>, xs: Record<string, unknown>): ImageProfile | undefined {
   if (svc['build'] !== undefined && xs['image'] === undefined) return undefined;
   const ref = imageRef(xs['image'] ?? svc['image']);
   return ref === undefined ? undefined : knownImage(ref);
@@ -112,12 +112,31 @@ function singleInstance(a: RestrictedArgs, draft: Draft & { replicas?: number },
   return true;
 }
 
+/**
+ * The table's ports, added to the ones the compose file lists: on a compose network every port
+ * the container listens on is reachable (`ports:` only publishes some to the host), so the
+ * Service and the NetworkPolicies must offer them all.
+ */
 function ports(a: RestrictedArgs, draft: Draft, profile: ImageProfile | undefined, at: Path): void {
-  if ((draft.ports ?? []).length > 0 || profile === undefined || profile.ports.length === 0) return;
-  draft.ports = defaultPorts(a.svc, a.xs);
+  if (profile === undefined || profile.ports.length === 0) return;
+  const have = [...(draft.ports ?? [])];
+  const added: PortSpec[] = [];
+  for (const p of defaultPorts(a.svc, a.xs)) {
+    if (have.some((h) => h.port === p.port && (h.protocol ?? 'TCP') === (p.protocol ?? 'TCP'))) continue;
+    const name = have.some((h) => h.name === p.name) ? `${(p.protocol ?? 'TCP').toLowerCase()}-${p.port}` : p.name;
+    const port: PortSpec = { ...p, name };
+    have.push(port);
+    added.push(port);
+  }
+  if (added.length === 0) return;
+  draft.ports = have;
+  const listed = added.map((p) => `${p.port}${p.protocol === 'UDP' ? '/udp' : ''}`).join(', ');
   a.ctx.note(at, {
     severity: 'info',
-    message: `no ports in the compose file; ${profile.name} listens on ${profile.ports.map((p) => `${p.port}${p.protocol === 'UDP' ? '/udp' : ''}`).join(', ')} (known-images table), so its Service and NetworkPolicies use ${profile.ports.length > 1 ? 'them' : 'it'}`,
+    message:
+      have.length === added.length
+        ? `no ports in the compose file; ${profile.name} listens on ${listed} (known-images table), so its Service and NetworkPolicies use ${added.length > 1 ? 'them' : 'it'}`
+        : `${profile.name} also listens on ${listed} (known-images table), which the compose network reached without \`ports:\`: added to its Service`,
     hint: `set x-slipway: { ports: [...] } if this service listens elsewhere (${profile.sources[0] ?? ''})`,
   });
 }

@@ -6,7 +6,7 @@
  * read-only root filesystem, found before the deploy.
  */
 import { knownImage, type ImageProfile } from '../../appspec/index.ts';
-import { containersOf, PSS_URL, type ContainerRef, type PodTemplate, type Report, type Rule } from '../context.ts';
+import { containersOf, PSS_URL, SERVING_KINDS, type ContainerRef, type PodTemplate, type Report, type Rule } from '../context.ts';
 import { arr, get, num, rec, str } from '../util.ts';
 
 const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
@@ -42,7 +42,12 @@ function mayBind(c: ContainerRef, pod: PodTemplate, port: number): boolean {
   return arr(get(c.c, ['securityContext', 'capabilities', 'add'])).some((cap) => str(cap)?.replace(/^CAP_/, '') === 'NET_BIND_SERVICE');
 }
 
-function check(c: ContainerRef, pod: PodTemplate, report: Report): void {
+/**
+ * `serving`: the image's server runs (a Deployment, StatefulSet…). A Job or CronJob with a
+ * database image is usually its client (`psql`, `mongoimport`, `mc`): only "cannot run restricted"
+ * applies to it.
+ */
+function check(c: ContainerRef, pod: PodTemplate, report: Report, serving: boolean): void {
   const image = str(c.c['image']);
   const profile = image === undefined ? undefined : knownImage(image);
   if (profile === undefined) return;
@@ -51,6 +56,7 @@ function check(c: ContainerRef, pod: PodTemplate, report: Report): void {
     report([...c.path, 'image'], `container "${c.name}": ${profile.name} cannot run under Pod Security restricted: ${profile.note ?? ''}`, `${profile.hint ?? 'use an image that runs as non-root'} (${source})`);
     return;
   }
+  if (!serving) return;
   const readOnly = get(c.c, ['securityContext', 'readOnlyRootFilesystem']) === true;
   if (readOnly && profile.writableRoot !== undefined) {
     report([...c.path, 'securityContext', 'readOnlyRootFilesystem'], `container "${c.name}": ${profile.writableRoot}, so it cannot start with a read-only root filesystem`, `set readOnlyRootFilesystem: false for it (${source})`);
@@ -82,7 +88,8 @@ export const knownImageRules: readonly Rule[] = [
     url: `${PSS_URL}#restricted`,
     check: (o, report) => {
       if (!o.pod) return;
-      for (const c of containersOf(o.pod)) if (c.kind !== 'ephemeralContainers') check(c, o.pod, report);
+      const serving = SERVING_KINDS.has(o.kind) || o.kind === 'Pod' || o.kind === 'DaemonSet';
+      for (const c of containersOf(o.pod)) if (c.kind !== 'ephemeralContainers') check(c, o.pod, report, serving && c.kind === 'containers');
     },
   },
 ];
