@@ -163,6 +163,10 @@ interface Measured {
 }
 
 async function measureRep(o: { prom: string; routes: RouteWatch; ns: string; name: string; pods: string; weight: number; apply: () => Promise<void> }): Promise<Measured> {
+  // Series of earlier pods that matched (Flagger's target ran v1 until its initialization) would dilute the ratio
+  // for up to a window: v2 starts once none is left in it.
+  const rate = `sum(rate(http_requests_total{namespace="${o.ns}",pod=~"${o.pods}"}[${WINDOW}]))`;
+  await until(`no series of ${o.pods} left in the ${WINDOW} window`, async () => ((await promValue(o.prom, rate)) === undefined ? true : undefined), 120_000);
   const ac = new AbortController();
   const routed = o.routes.reach(o.name, o.weight);
   const appliedAt = wall();
@@ -317,11 +321,13 @@ async function benchFlagger(client: KubeClient, prom: string): Promise<Result> {
         query: `100 * (1 - (sum(rate(http_requests_total{${sel},code!~"5.."}[{{ interval }}])) or vector(0)) / sum(rate(http_requests_total{${sel}}[{{ interval }}])))`,
       },
     }, { force: true });
+    // No spec.replicas (1 by default): Flagger scales the target Deployment (0 after initialization, 1 when it
+    // starts a canary), so v2's pods, and the regression, appear only once Flagger's tick has picked v2 up.
     const deployment = (n: string, image: string, simulate: string): KubeObject => ({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: n, namespace: ns, labels: { app: n } },
-      spec: { replicas: 1, selector: { matchLabels: { app: n } }, template: annotated(n, image, simulate) },
+      spec: { selector: { matchLabels: { app: n } }, template: annotated(n, image, simulate) },
     });
     const canary = (n: string): KubeObject => ({
       apiVersion: 'flagger.app/v1beta1',
@@ -423,8 +429,8 @@ const text = `
 Command: \`node bench/analysis.ts --kubeconfig <local cluster> --reps ${reps}${only ? ` --only ${only}` : ''}\` after \`slipway cluster up --no-controller\` (kube-apiserver, etcd, kube-controller-manager, kwok; Prometheus 2.42 scraping the workload metrics simulator every 1 s). Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, shared with other work (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}).
 The same failing canary for both, ${reps} repetitions each (one canary at a time, 1 replica, Gateway API v1 HTTPRoute): v1 \`${SIM_GOOD}\`, v2 \`${SIM_BAD}\`.
 slipway: \`slipway controller run --prometheus-url <the cluster's>\`, ServiceRollout steps \`setWeight 20, analysis, setWeight 50, analysis\`, metrics from \`slo.successRate: ${SUCCESS_RATE}\` (success-rate, rate window ${WINDOW}, no-data minimum 10 requests) at the defaults (interval 1s, failureLimit 0).
-Flagger ${FLAGGER_VERSION}: \`-mesh-provider gatewayapi:v1 -metrics-server <the same Prometheus>\`, Canary \`interval: ${FLAGGER_INTERVAL}\` (its minimum), \`threshold: 1\`, \`stepWeights: [20, 50]\`, one metric: a MetricTemplate (provider prometheus, the same Prometheus) computing 100 × the same error ratio over the canary Deployment's pods, window ${WINDOW}, \`thresholdRange.max: ${THRESHOLD_PCT}\`.
-Reaction = from the first instant PromQL shows the canary's error ratio above ${THRESHOLD_PCT}% (the bench queries \`${errorRatioQuery('<ns>', '<canary pods>')}\` every ${POLL_MS} ms from the moment v2 is applied; the time the first such query was sent) until a watch on the HTTPRoute sees 0% canary.
+Flagger ${FLAGGER_VERSION}: \`-mesh-provider gatewayapi:v1 -metrics-server <the same Prometheus>\`, Canary \`interval: ${FLAGGER_INTERVAL}\` (its minimum), \`threshold: 1\`, \`stepWeights: [20, 50]\`, one metric: a MetricTemplate (provider prometheus, the same Prometheus) computing 100 × the same error ratio over the canary Deployment's pods, window ${WINDOW}, \`thresholdRange.max: ${THRESHOLD_PCT}\`; the target Deployment has no \`spec.replicas\`, so v2's pods (and the regression) appear only once Flagger's tick has scaled it up.
+v2 is applied once no earlier series of the canary's pods is left in the ${WINDOW} window (Flagger's target Deployment ran v1 until Flagger initialized the canary). Reaction = from the first instant PromQL shows the canary's error ratio above ${THRESHOLD_PCT}% (the bench queries \`${errorRatioQuery('<ns>', '<canary pods>')}\` every ${POLL_MS} ms from the moment v2 is applied; the time the first such query was sent) until a watch on the HTTPRoute sees 0% canary.
 
 | controller | reaction p50 | p95 | min – max | each run | peak RSS (VmHWM) |
 |---|---|---|---|---|---|
