@@ -15,6 +15,8 @@ describe('pod stages', () => {
     ['slipway-pod-never-ready', 'In', ['never-ready']],
     ['slipway-pod-crash-loop-start', 'In', ['crash-loop']],
     ['slipway-pod-crash-loop-restart', 'In', ['crash-loop']],
+    ['slipway-pod-complete', 'NotIn', ['never-ready', 'crash-loop', 'fail']],
+    ['slipway-pod-fail', 'In', ['fail']],
   ])('%s selects by %s %j on the simulate label', (name, op, values) => {
     const s = byName[name];
     expect(s).toBeDefined();
@@ -34,10 +36,19 @@ describe('pod stages', () => {
     ['slipway-pod-never-ready', /ready: false/, /type: Ready\n {2}status: "False"/],
     ['slipway-pod-crash-loop-start', /CrashLoopBackOff/, /restartCount: 1/],
     ['slipway-pod-crash-loop-restart', /CrashLoopBackOff/, /add1/],
+    ['slipway-pod-complete', /exitCode: 0/, /phase: Succeeded/],
+    ['slipway-pod-fail', /exitCode: 1/, /phase: Failed/],
   ])('%s status template', (name, a, b) => {
     const t = (byName[name]!['spec'] as { next: { statusTemplate: string } }).next.statusTemplate;
     expect(t).toMatch(a);
     expect(t).toMatch(b);
+  });
+
+  it('only a pod that is not restarted (restartPolicy Never) and already Running fails', () => {
+    expect(exprs(byName['slipway-pod-fail']!)).toEqual(expect.arrayContaining([
+      { key: '.spec.restartPolicy', operator: 'In', values: ['Never'] },
+      { key: '.status.phase', operator: 'In', values: ['Running'] },
+    ]));
   });
 
   it('every pod stage except delete skips pods being deleted', () => {

@@ -6,7 +6,9 @@
  *  - no label (or an unknown value): Running and Ready about one second after scheduling;
  *  - `slow-ready`: Ready after about 20 s (exercises rollout progress/timeouts);
  *  - `never-ready`: Running, containers running, but never Ready (a failing readiness probe);
- *  - `crash-loop`: containers keep restarting, `CrashLoopBackOff`, `restartCount` grows.
+ *  - `crash-loop`: containers keep restarting, `CrashLoopBackOff`, `restartCount` grows;
+ *  - `fail`: Running and Ready like a plain pod; a pod with `restartPolicy: Never` (a Job's)
+ *    then exits 1 instead of 0: phase `Failed` (a smoke-test Job that fails).
  * @see https://kwok.sigs.k8s.io/docs/user/stages-configuration/
  */
 import { stringify } from 'yaml';
@@ -14,9 +16,10 @@ import type { KubeObject } from '../manifest/index.ts';
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from './flags.ts';
 
 export const SIMULATE_LABEL = 'slipway.dev/simulate';
-const SIMULATIONS = ['never-ready', 'crash-loop', 'slow-ready'] as const;
+/** Simulations that change how a pod starts (the plain "Ready after ~1 s" stage skips them). */
+const START_SIMULATIONS = ['never-ready', 'crash-loop', 'slow-ready'] as const;
 /** @public: part of the folder API (re-exported by index.ts). */
-export type Simulation = (typeof SIMULATIONS)[number];
+export type Simulation = (typeof START_SIMULATIONS)[number] | 'fail';
 
 const STAGE_GROUP = 'kwok.x-k8s.io';
 const STAGE_VERSION = 'v1alpha1';
@@ -176,7 +179,7 @@ export function podStages(): KubeObject[] {
     stage({
       name: 'pod-ready',
       kind: 'Pod',
-      match: [alive, notStarted, { key: simulate, operator: 'NotIn', values: SIMULATIONS }],
+      match: [alive, notStarted, { key: simulate, operator: 'NotIn', values: START_SIMULATIONS }],
       delayMs: READY_DELAY_MS,
       jitterMs: READY_DELAY_MS + 500,
       statusTemplate: readyTemplate,
@@ -224,7 +227,7 @@ export function podStages(): KubeObject[] {
         alive,
         { key: '.status.phase', operator: 'In', values: ['Running'] },
         { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
-        { key: simulate, operator: 'NotIn', values: ['never-ready', 'crash-loop'] },
+        { key: simulate, operator: 'NotIn', values: ['never-ready', 'crash-loop', 'fail'] },
       ],
       delayMs: READY_DELAY_MS,
       statusTemplate: `${header}conditions:
@@ -252,6 +255,40 @@ containerStatuses:
 {{ end }}
 phase: Succeeded
 `,
+    }),
+    stage({
+      // `fail`: a run-to-completion pod whose containers exit 1 (a kubelet restarts the container
+      // of an Always or OnFailure pod instead, so only restartPolicy Never fails the pod).
+      name: 'pod-fail',
+      kind: 'Pod',
+      match: [alive, { key: '.status.phase', operator: 'In', values: ['Running'] }, { key: '.spec.restartPolicy', operator: 'In', values: ['Never'] }, withSimulation('fail')],
+      delayMs: READY_DELAY_MS,
+      statusTemplate: `${header}conditions:
+- type: Ready
+  status: "False"
+  reason: PodFailed
+  lastTransitionTime: {{ $now | Quote }}
+- type: ContainersReady
+  status: "False"
+  reason: PodFailed
+  lastTransitionTime: {{ $now | Quote }}
+containerStatuses:
+{{ range .spec.containers }}
+- name: {{ .name | Quote }}
+  image: {{ .image | Quote }}
+  ready: false
+  started: false
+  restartCount: 0
+  state:
+    terminated:
+      exitCode: 1
+      reason: Error
+      startedAt: {{ $now | Quote }}
+      finishedAt: {{ $now | Quote }}
+{{ end }}
+phase: Failed
+`,
+      event: { type: 'Warning', reason: 'Failed', message: 'Container exited with code 1 (slipway.dev/simulate=fail)' },
     }),
     stage({
       // A deleted pod goes away (as after its containers stopped): drop finalizers, delete.
