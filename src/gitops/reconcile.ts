@@ -72,6 +72,8 @@ export interface GitOpsOptions {
 interface Baseline {
   readonly inventoryRevision: number | undefined;
   readonly objects: readonly KubeObject[];
+  /** Tracked objects the latest revision does not have (prune off, or a failed prune): what a prune would delete. */
+  readonly stale: readonly KubeObject[];
   readonly loadedAt: number;
 }
 
@@ -247,6 +249,8 @@ interface Observation {
   readonly driftTotal: number;
   readonly ignored: NonNullable<NonNullable<SlipwayAppStatusT['drift']>['ignored']>;
   readonly health: { status: HealthStatus; message?: string };
+  /** Objects an earlier revision deployed that git no longer has, still in the cluster. */
+  readonly prunable: NonNullable<SlipwayAppStatusT['prunable']>;
 }
 
 /** One reconcile of one app. */
@@ -320,7 +324,7 @@ class AppRun {
     if (!this.policy.automated) return undefined;
     const retry = this.st.retry?.revision === source.sha && this.st.retry.digest === this.digest ? this.st.retry : undefined;
     const behind = source.sha !== this.st.revision || this.st.sourceDigest !== this.digest;
-    const heal = !behind && this.policy.selfHeal && seen.driftTotal > 0;
+    const heal = !behind && ((this.policy.selfHeal && seen.driftTotal > 0) || (this.policy.prune && seen.prunable.length > 0));
     if (!behind && !heal) return undefined;
     // A failure that cannot go away by itself (a bad commit), or too many: until a new commit or `slipway app sync`.
     if (retry?.exhausted) return undefined;
@@ -400,9 +404,23 @@ class AppRun {
     } catch (e) {
       this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'inventory revision unreadable: drift is not compared');
     }
-    mem.baseline = { inventoryRevision: latest?.revision, objects, loadedAt: Date.now() };
-    this.r.track(this.key, this.cluster, objects);
+    const desired = new Set(objects.map(objKey));
+    const stale = inv.objects.filter((id) => !desired.has(idKey(id))).map((id) => ({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } }));
+    mem.baseline = { inventoryRevision: latest?.revision, objects, stale, loadedAt: Date.now() };
+    this.r.track(this.key, this.cluster, [...objects, ...stale]);
     return mem.baseline;
+  }
+
+  /** Stale objects still in the cluster and still this app's; undefined until their informers listed. */
+  private prunable(b: Baseline | undefined): Observation['prunable'] | undefined {
+    const out: Observation['prunable'] = [];
+    for (const o of b?.stale ?? []) {
+      const inf = this.r.informerFor(this.cluster, o);
+      if (!inf.hasSynced) return undefined;
+      const live = inf.get(o.metadata.name ?? '', o.metadata.namespace);
+      if (live?.metadata.labels?.[LABEL_APP] === this.appName && out.length < MAX_DRIFT_OBJECTS) out.push({ kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name ?? '' });
+    }
+    return out;
   }
 
   /** Drift and health of the objects the last sync applied, from the informers' caches (no request). */
@@ -411,11 +429,13 @@ class AppRun {
     const ignored: Observation['ignored'] = [];
     const health: { status: HealthStatus; message?: string }[] = [];
     let total = 0;
-    if (!b || b.objects.length === 0) return { ready: true, drift, driftTotal: 0, ignored, health: b ? { status: 'Healthy' } : { status: 'Missing', message: 'never synced' } };
+    const prunable = this.prunable(b);
+    if (prunable === undefined) return { ready: false, drift, driftTotal: 0, ignored, prunable: [], health: { status: 'Unknown' } };
+    if (!b || b.objects.length === 0) return { ready: true, drift, driftTotal: 0, ignored, prunable, health: b ? { status: 'Healthy' } : { status: 'Missing', message: 'never synced' } };
     const rules = this.app.spec.ignoreDifferences ?? [];
     for (const o of b.objects) {
       const inf = this.r.informerFor(this.cluster, o);
-      if (!inf.hasSynced) return { ready: false, drift, driftTotal: 0, ignored, health: { status: 'Unknown' } };
+      if (!inf.hasSynced) return { ready: false, drift, driftTotal: 0, ignored, prunable, health: { status: 'Unknown' } };
       const live = inf.get(o.metadata.name ?? '', o.metadata.namespace);
       const reaped = live ? undefined : reapedJobHealth(o);
       const h = reaped ?? healthOf(live);
@@ -429,12 +449,12 @@ class AppRun {
     }
     const worstStatus = worst(health.map((x) => x.status));
     const message = health.find((x) => x.status === worstStatus && x.message)?.message;
-    return { ready: true, drift, driftTotal: total, ignored, health: { status: worstStatus, ...(message && worstStatus !== 'Healthy' ? { message: clip(message, 512) } : {}) } };
+    return { ready: true, drift, driftTotal: total, ignored, prunable, health: { status: worstStatus, ...(message && worstStatus !== 'Healthy' ? { message: clip(message, 512) } : {}) } };
   }
 
   /** No sync now: the status says what is true, and the app is looked at again after the interval (or `wait`). */
   private async steady(source: Source, seen: Observation, wait?: number): Promise<ReconcileResult> {
-    const synced = source.sha === this.st.revision && this.st.sourceDigest === this.digest && seen.driftTotal === 0;
+    const synced = source.sha === this.st.revision && this.st.sourceDigest === this.digest && seen.driftTotal === 0 && seen.prunable.length === 0;
     const status = synced ? 'Synced' : 'OutOfSync';
     const before = this.st.sync?.status;
     const healthBefore = this.st.health?.status;
@@ -456,14 +476,15 @@ class AppRun {
   private observed(st: SlipwayAppStatusT, source: Source, seen: Observation, status: 'Synced' | 'OutOfSync', renderError?: SlipwayError): SlipwayAppStatusT {
     const now = nowIso();
     let conditions = setCondition(st.conditions, renderError ? { type: 'SourceAvailable', status: 'False', reason: 'RenderFailed', message: renderError.format() } : { type: 'SourceAvailable', status: 'True', reason: 'Resolved', message: `${source.ref} is ${source.sha}` }, now);
-    const syncMessage = status === 'Synced' ? `deployed ${short7(source.sha)}` : seen.driftTotal > 0 ? `${seen.driftTotal} object(s) differ from git${this.policy.selfHeal ? '' : ' (selfHeal is off)'}` : st.retry?.exhausted ? `sync of ${short7(source.sha)} failed ${st.retry.failures} time(s); waiting for a new revision or \`slipway app sync\`` : `${short7(source.sha)} is not deployed${this.policy.automated ? '' : ' (automated sync is off: `slipway app sync`)'}`;
-    conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: status === 'Synced' ? 'Synced' : seen.driftTotal > 0 ? 'Drifted' : st.retry?.exhausted ? 'RetryLimitReached' : 'OutOfSync', message: syncMessage }, now);
+    const syncMessage = status === 'Synced' ? `deployed ${short7(source.sha)}` : seen.prunable.length > 0 && seen.driftTotal === 0 && source.sha === st.revision ? `${seen.prunable.length} object(s) git no longer has are still in the cluster (${this.policy.prune ? 'pruned by the next sync' : 'prune is off: `slipway app sync --prune` deletes them'})` : seen.driftTotal > 0 ? `${seen.driftTotal} object(s) differ from git${this.policy.selfHeal ? '' : ' (selfHeal is off)'}` : st.retry?.exhausted ? (st.retry.failures <= this.policy.retryLimit ? `${short7(source.sha)} cannot be deployed (the last sync says why); the next commit is synced` : `sync of ${short7(source.sha)} failed ${st.retry.failures} time(s); waiting for a new revision or \`slipway app sync\``) : `${short7(source.sha)} is not deployed${this.policy.automated ? '' : ' (automated sync is off: `slipway app sync`)'}`;
+    conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: syncReason(status, seen, st, this.policy), message: syncMessage }, now);
     conditions = setCondition(conditions, { type: 'Healthy', status: seen.health.status === 'Healthy' ? 'True' : 'False', reason: seen.health.status, message: seen.health.message ?? seen.health.status }, now);
     return {
-      ...(omit(st, ['drift']) as SlipwayAppStatusT),
+      ...(omit(st, ['drift', 'prunable']) as SlipwayAppStatusT),
       observedGeneration: (this.app.metadata as { generation?: number }).generation ?? 0,
       sync: { status, revision: source.sha, ref: source.ref },
       health: seen.health,
+      ...(seen.prunable.length > 0 ? { prunable: seen.prunable } : {}),
       ...(seen.driftTotal > 0 || seen.ignored.length > 0 ? { drift: { objects: seen.drift, total: seen.driftTotal, ...(seen.ignored.length > 0 ? { ignored: seen.ignored } : {}) } } : {}),
       conditions,
     };
@@ -497,7 +518,7 @@ class AppRun {
     const { retry, exhausted, next } = ok ? { retry: undefined, exhausted: false, next: undefined } : this.retryAfter(source, attempt, error);
     await this.writeStatus((st) => {
       const deployed = ok ? { revision: source.sha, sourceDigest: this.digest, namespace: this.target(rendered).namespace } : {};
-      const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 ? 'Synced' : 'OutOfSync'), ['operation', 'retry']) as SlipwayAppStatusT;
+      const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 && after.prunable.length === 0 ? 'Synced' : 'OutOfSync'), ['operation', 'retry']) as SlipwayAppStatusT;
       return { ...base, lastSync: done, history: pushHistory(st.history, done), ...(retry ? { retry } : {}) };
     });
     this.record(source, done, { ok, seen, started, error, exhausted, next });
@@ -621,6 +642,14 @@ function driftEntry(o: KubeObject, c: ReturnType<typeof compareObject>): ObjectD
     ...(fields.length > 0 ? { fields } : {}),
     ...(fields.length > 0 && !secret ? { diff: driftDiff(name, c.drift) } : {}),
   };
+}
+
+function syncReason(status: string, seen: Observation, st: SlipwayAppStatusT, policy: Policy): string {
+  if (status === 'Synced') return 'Synced';
+  if (seen.driftTotal > 0) return 'Drifted';
+  if (seen.prunable.length > 0 && st.sync?.revision === st.revision) return 'PruneRequired';
+  if (st.retry?.exhausted) return st.retry.failures <= policy.retryLimit ? 'InvalidRevision' : 'RetryLimitReached';
+  return 'OutOfSync';
 }
 
 /** The record of a sync that ended. */

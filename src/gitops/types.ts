@@ -191,6 +191,12 @@ const SlipwayAppStatus = Type.Object({
       ignored: Opt(Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), path: Type.String(), by: Opt(Type.String()), reason: Type.String() }), { maxItems: MAX_DRIFT_FIELDS, description: 'Differences that are not drift, and why.' })),
     }),
   ),
+  prunable: Opt(
+    Type.Array(Type.Object({ kind: Type.String(), namespace: Opt(Type.String()), name: Type.String() }), {
+      maxItems: MAX_DRIFT_OBJECTS,
+      description: 'Objects an earlier revision deployed that git no longer has, still in the cluster (prune off): `slipway app sync --prune` deletes them.',
+    }),
+  ),
   retry: Opt(
     Type.Object(
       {
