@@ -476,8 +476,8 @@ class AppRun {
   private observed(st: SlipwayAppStatusT, source: Source, seen: Observation, status: 'Synced' | 'OutOfSync', renderError?: SlipwayError): SlipwayAppStatusT {
     const now = nowIso();
     let conditions = setCondition(st.conditions, renderError ? { type: 'SourceAvailable', status: 'False', reason: 'RenderFailed', message: renderError.format() } : { type: 'SourceAvailable', status: 'True', reason: 'Resolved', message: `${source.ref} is ${source.sha}` }, now);
-    const syncMessage = status === 'Synced' ? `deployed ${short7(source.sha)}` : seen.prunable.length > 0 && seen.driftTotal === 0 && source.sha === st.revision ? `${seen.prunable.length} object(s) git no longer has are still in the cluster (${this.policy.prune ? 'pruned by the next sync' : 'prune is off: `slipway app sync --prune` deletes them'})` : seen.driftTotal > 0 ? `${seen.driftTotal} object(s) differ from git${this.policy.selfHeal ? '' : ' (selfHeal is off)'}` : st.retry?.exhausted ? (st.retry.failures <= this.policy.retryLimit ? `${short7(source.sha)} cannot be deployed (the last sync says why); the next commit is synced` : `sync of ${short7(source.sha)} failed ${st.retry.failures} time(s); waiting for a new revision or \`slipway app sync\``) : `${short7(source.sha)} is not deployed${this.policy.automated ? '' : ' (automated sync is off: `slipway app sync`)'}`;
-    conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: syncReason(status, seen, st, this.policy), message: syncMessage }, now);
+    const syncMessage = syncMessageOf(status, seen, st, this.policy, source.sha);
+    conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: syncReason(status, seen, st, this.policy, source.sha), message: syncMessage }, now);
     conditions = setCondition(conditions, { type: 'Healthy', status: seen.health.status === 'Healthy' ? 'True' : 'False', reason: seen.health.status, message: seen.health.message ?? seen.health.status }, now);
     return {
       ...(omit(st, ['drift', 'prunable']) as SlipwayAppStatusT),
@@ -644,10 +644,20 @@ function driftEntry(o: KubeObject, c: ReturnType<typeof compareObject>): ObjectD
   };
 }
 
-function syncReason(status: string, seen: Observation, st: SlipwayAppStatusT, policy: Policy): string {
+/** What the Synced condition says, in the order a person should look at it. */
+function syncMessageOf(status: string, seen: Observation, st: SlipwayAppStatusT, policy: Policy, target: string): string {
+  const t = short7(target);
+  if (status === 'Synced') return `deployed ${t}`;
+  if (seen.driftTotal > 0) return `${seen.driftTotal} object(s) differ from git${policy.selfHeal ? '' : ' (selfHeal is off)'}`;
+  if (seen.prunable.length > 0 && target === st.revision) return `${seen.prunable.length} object(s) git no longer has are still in the cluster (${policy.prune ? 'pruned by the next sync' : 'prune is off: `slipway app sync --prune` deletes them'})`;
+  if (st.retry?.exhausted) return st.retry.failures <= policy.retryLimit ? `${t} cannot be deployed (the last sync says why); the next commit is synced` : `sync of ${t} failed ${st.retry.failures} time(s); waiting for a new revision or \`slipway app sync\``;
+  return `${t} is not deployed${policy.automated ? '' : ' (automated sync is off: `slipway app sync`)'}`;
+}
+
+function syncReason(status: string, seen: Observation, st: SlipwayAppStatusT, policy: Policy, target: string): string {
   if (status === 'Synced') return 'Synced';
   if (seen.driftTotal > 0) return 'Drifted';
-  if (seen.prunable.length > 0 && st.sync?.revision === st.revision) return 'PruneRequired';
+  if (seen.prunable.length > 0 && target === st.revision) return 'PruneRequired';
   if (st.retry?.exhausted) return st.retry.failures <= policy.retryLimit ? 'InvalidRevision' : 'RetryLimitReached';
   return 'OutOfSync';
 }
