@@ -82,6 +82,8 @@ interface AppMemory {
   /** Keys of the objects the app deployed (index entries to drop when they change). */
   managed: Set<string>;
   fetchFailures: number;
+  /** While the source is unavailable: when it is tried again (a reconcile before that, woken by an event, does not ask git). */
+  fetchRetryAt?: number | undefined;
   /** A drift the app is healing, for the heal latency metric. */
   driftSeenAt?: number | undefined;
   creds?: { readonly ref: string; readonly value: GitCredentials | undefined; readonly at: number } | undefined;
@@ -297,14 +299,16 @@ class AppRun {
   async reconcile(): Promise<ReconcileResult | undefined> {
     const op = parseOperation(this.app.metadata.annotations?.[OPERATION_ANNOTATION]);
     const fresh = op && op.id !== this.st.handledOperation ? op : undefined;
+    const mem = this.r.mem(this.key);
+    if (!fresh && mem.fetchRetryAt !== undefined && Date.now() < mem.fetchRetryAt) return { requeueAfterMs: mem.fetchRetryAt - Date.now() };
     const source = await this.resolve(fresh !== undefined);
     if (source instanceof SlipwayError) return this.sourceUnavailable(source);
-    this.r.mem(this.key).fetchFailures = 0;
+    mem.fetchFailures = 0;
+    mem.fetchRetryAt = undefined;
     const rendered = source.rendered instanceof SlipwayError ? undefined : source.rendered;
     const baseline = await this.baseline(rendered);
     const seen = this.observe(baseline);
     if (!seen.ready) return { requeueAfterMs: 500 };
-    const mem = this.r.mem(this.key);
     if (seen.driftTotal > 0) mem.driftSeenAt ??= Date.now();
     else mem.driftSeenAt = undefined;
 
@@ -373,6 +377,7 @@ class AppRun {
     const mem = this.r.mem(this.key);
     mem.fetchFailures++;
     const wait = retryDelayMs(this.policy, mem.fetchFailures);
+    mem.fetchRetryAt = Date.now() + wait;
     const message = `${clip(e.format(), 2000)} (attempt ${mem.fetchFailures}; next in ${Math.round(wait / 1000)}s; nothing is changed meanwhile)`;
     const was = this.st.conditions?.find((c) => c.type === 'SourceAvailable');
     const seen = this.observe(this.r.mem(this.key).baseline);
@@ -518,7 +523,7 @@ class AppRun {
     const { retry, exhausted, next } = ok ? { retry: undefined, exhausted: false, next: undefined } : this.retryAfter(source, attempt, error);
     await this.writeStatus((st) => {
       const deployed = ok ? { revision: source.sha, sourceDigest: this.digest, namespace: this.target(rendered).namespace } : {};
-      const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 && after.prunable.length === 0 ? 'Synced' : 'OutOfSync'), ['operation', 'retry']) as SlipwayAppStatusT;
+      const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 && after.prunable.length === 0 ? 'Synced' : 'OutOfSync', source.rendered instanceof SlipwayError ? source.rendered : undefined), ['operation', 'retry']) as SlipwayAppStatusT;
       return { ...base, lastSync: done, history: pushHistory(st.history, done), ...(retry ? { retry } : {}) };
     });
     this.record(source, done, { ok, seen, started, error, exhausted, next });
