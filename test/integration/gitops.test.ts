@@ -2,11 +2,16 @@
  * GitOps on the real local control plane: a real git repository on disk (file://), the
  * controller as a real process (`slipway controller run`), SlipwayApps in their own namespace.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/index.ts';
+import { installManifests } from '../../src/gitops/index.ts';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../src/rollout/index.ts';
 import { readInventory } from '../../src/sync/index.ts';
 import { testKubeconfigPath, useNamespace, waitFor } from './harness.ts';
-import { cli } from './rollout-harness.ts';
+import { cli, serviceAccountKubeconfig, startController } from './rollout-harness.ts';
 import { GitRepo, app, deploymentOf, deploymentYaml, ensureGitopsCrds, getApp, imageOf, kubectl, replicasOf, spec, startGitops, synced, waitApp } from './gitops-harness.ts';
 
 beforeAll(async () => {
@@ -217,6 +222,45 @@ describe('gitops: prune', () => {
       await waitApp(c, ns(), 'off', 'off Synced after the manual prune', synced(v2));
     } finally {
       c.close();
+      ctl.kill('SIGTERM');
+      await ctl.exited;
+    }
+  });
+});
+
+describe('gitops: RBAC is least privilege, proven by running under the installed ServiceAccount', () => {
+  const ns = useNamespace('gitops-rbac');
+
+  it('a controller authenticated as slipway-system/slipway-controller syncs a slipway.yaml app, heals drift, and may not create Roles', async () => {
+    const admin = await KubeClient.connect({ kubeconfig: ns().kubeconfigPath });
+    // The in-cluster install with GitOps, the Deployment at 0 replicas: this test runs the process itself.
+    for (const o of installManifests({ image: 'registry.example/slipway:test', replicas: 0 })) await admin.apply(o, { force: true });
+    const kubeconfig = await serviceAccountKubeconfig(ns(), CONTROLLER_NAMESPACE, CONTROLLER_NAME);
+    const repo = new GitRepo();
+    const v1 = repo.commit({ 'slipway.yaml': spec(ns(), { image: 'registry.example/web:1.0.0', configMaps: ['settings'] }) });
+    const ctl = startController({ ns: ns(), instance: 'rbac', kubeconfig, leaseNamespace: CONTROLLER_NAMESPACE, args: ['--gitops-cache-dir', mkdtempSync(join(tmpdir(), 'slipway-gitops-cache-'))] });
+    const asSa = await KubeClient.connect({ kubeconfig });
+    try {
+      await ctl.url;
+      await admin.apply(app(ns(), 'shop', 'rbac', { source: { repoURL: repo.url }, syncPolicy: { selfHeal: true, prune: true, interval: '2s' } }));
+      await waitApp(admin, ns(), 'shop', 'synced under the ServiceAccount', synced(v1));
+      kubectl(ns(), 'scale', 'deployment/web', '--replicas=4');
+      await waitFor(async () => replicasOf(await deploymentOf(admin, ns())) === 2 || undefined, { what: 'healed under the ServiceAccount', timeoutMs: 30_000, intervalMs: 50 });
+      const v2 = repo.commit({ 'slipway.yaml': spec(ns(), { image: 'registry.example/web:1.1.0' }) });
+      await waitApp(admin, ns(), 'shop', 'v2 (a ConfigMap pruned) under the ServiceAccount', synced(v2));
+      expect(await admin.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns().name, name: 'settings' })).toBeUndefined();
+      expect(ctl.output()).not.toMatch(/"kind":"forbidden"/);
+      expect(ctl.output()).not.toMatch(/GitOps is off/);
+      // Not in the deployer role: RBAC objects (a controller that may create Roles may grant itself anything).
+      const denied = await asSa.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'x', namespace: ns().name }, rules: [] }).catch((e: unknown) => e);
+      expect((denied as { kind?: string }).kind).toBe('forbidden');
+    } finally {
+      // The GitOps grants are cluster-wide: gone again, so that other tests see the ServiceAccount with progressive delivery's rules only.
+      for (const o of installManifests({ image: 'unused' }).filter((x) => x.kind === 'ClusterRole' || x.kind === 'ClusterRoleBinding')) {
+        if ((o.metadata.name ?? '').startsWith('slipway-gitops')) await admin.delete({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name ?? '' });
+      }
+      asSa.close();
+      admin.close();
       ctl.kill('SIGTERM');
       await ctl.exited;
     }
