@@ -7,3 +7,5 @@ export { Manager, type ManagerOptions, type Reconciler, type ReconcilerHooks, ty
 export { heldByOther, type LeaderOptions } from './leader.ts';
 export { type ReconcileResult, type Reconcile, type QueueOptions } from './queue.ts';
 export { type EventType } from './events.ts';
+/** The webhook receivers' view of the manager (ManagerOptions.routes). */
+export { type ServerContext } from './manager.ts';

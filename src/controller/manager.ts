@@ -63,6 +63,15 @@ export interface Reconciler {
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined>;
 }
 
+/** What a {@link ManagerOptions.routes} function may use to serve its endpoints. */
+export interface ServerContext {
+  readonly client: KubeClient;
+  /** The process's informers: one asked for here starts at once and is shared with the reconcilers. */
+  readonly informers: InformerFactory;
+  readonly registry: Registry;
+  readonly log: Logger;
+}
+
 export interface ManagerOptions {
   readonly client: KubeClient;
   readonly reconcilers: readonly Reconciler[];
@@ -78,6 +87,11 @@ export interface ManagerOptions {
   readonly port?: number | undefined;
   /** @default 127.0.0.1 */
   readonly host?: string;
+  /**
+   * More endpoints on the same port (the GitOps webhook receivers), registered before it
+   * listens; served whether or not this replica leads, like /healthz.
+   */
+  readonly routes?: readonly ((app: FastifyInstance, ctx: ServerContext) => void)[];
   /** @default pino to stdout, level info */
   readonly logger?: Logger;
 }
@@ -220,6 +234,7 @@ export class Manager {
       return reply.code(synced ? 200 : 503).send(body);
     });
     app.get('/metrics', async (_req, reply) => reply.header('content-type', this.registry.contentType).send(await this.registry.metrics()));
+    for (const routes of this.o.routes ?? []) routes(app, { client: this.o.client, informers: this.informers, registry: this.registry, log: this.log });
     await app.listen({ port: this.o.port ?? 0, host: this.o.host ?? '127.0.0.1' });
     signal.addEventListener('abort', () => this.log.info('shutting down'), { once: true });
     return app;

@@ -1,8 +1,29 @@
 /**
  * GitOps: SlipwayApp resources that the slipway controller keeps equal to a path of a git
  * repository, through the deploy engine of `slipway deploy`; drift classified by field manager.
+ * Webhook receivers refresh applications when their repository changes; notifications tell
+ * people what the controller did (syncs, health, rollouts, promotions).
  */
 export { GitOpsReconciler, type GitOpsOptions, type ClusterResolver, type ClusterConnection } from './reconcile.ts';
 export { slipwayAppCrd, API_VERSION, KIND, PLURAL, OPERATION_ANNOTATION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, type SlipwayApp, type SlipwayAppSpecT, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
 export { installManifests, GITOPS_RULES, DEPLOYER_RULES, GITOPS_ROLE, DEPLOYER_ROLE, AGGREGATE_LABEL, type GitOpsInstallOptions } from './install.ts';
 export { appObject, getApp, listApps, requestOperation, rollbackTarget, deleteApp, watchApp, APP_CLI_MANAGER, type AppFlags, type OperationInput } from './view.ts';
+export { registerWebhooks, pushMatches, type PushEvent, type WebhookProvider, type WebhookSecretResolver, type WebhookOptions } from './webhooks.ts';
+export { webhookRoutes, webhookSecrets, webhookSecretsQuery, SECRET_TYPE_LABEL, type SecretSource } from './webhook-secrets.ts';
+export { repoKey, sameRepo, redactRepoURL } from './repo-url.ts';
+export {
+  Notifier,
+  NotificationsSchema,
+  TRIGGERS,
+  notificationKey,
+  rememberNotified,
+  secretKeyResolver,
+  type Trigger,
+  type NotificationTarget,
+  type NotificationEvent,
+  type NotifyApp,
+  type NotifyResult,
+  type NotifierOptions,
+  type DeliveryFailure,
+  type SecretKeyResolver,
+} from './notify.ts';
