@@ -33,7 +33,9 @@ import { INSTANCE_LABEL } from '../rollout/index.ts';
 import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus } from '../sync/index.ts';
 import { credentialsFor } from './credentials.ts';
 import { compareObject, driftDiff, formatPath, short, withoutForeign } from './drift.ts';
-import { Git, normalizeUrl, redact, type GitCredentials } from './git.ts';
+import { Git, redact, type GitCredentials } from './git.ts';
+import { pushMatches, type PushEvent } from './webhooks.ts';
+import { Notifier, rememberNotified, secretKeyResolver, type NotificationEvent } from './notify.ts';
 import { renderSource, type RenderedSource } from './render.ts';
 import { boundedResults, clip, jittered, nowIso, parseOperation, policyOf, pushHistory, retryDelayMs, setCondition, sourceDigest, type OperationRequest, type Policy } from './status.ts';
 import { API_VERSION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
@@ -113,6 +115,7 @@ export class GitOpsReconciler implements Reconciler {
   private readonly watched = new Set<string>();
   private readonly renders = new Map<string, RenderedSource | SlipwayError>();
   private metrics: ReturnType<typeof gitopsMetrics> | undefined;
+  notifier: Notifier | undefined;
 
   constructor(o: GitOpsOptions) {
     this.o = o;
@@ -125,25 +128,27 @@ export class GitOpsReconciler implements Reconciler {
   setup(h: ReconcilerHooks): void {
     this.hooks = h;
     this.metrics = gitopsMetrics(h.registry);
+    this.notifier = new Notifier({
+      secrets: secretKeyResolver(h.client),
+      registry: h.registry,
+      log: h.log.child({ component: 'notifications' }),
+      onFailed: (f) => h.log.warn({ app: `${f.app.namespace}/${f.app.name}`, target: f.target, trigger: f.trigger, attempts: f.attempts, reason: f.reason }, 'notification given up'),
+    });
   }
 
   /**
-   * A push to `repoURL` (a webhook): the next resolution asks the remote again, and every app on
-   * that repository (on `branch`, when given and the app follows a branch) is reconciled now.
-   * Returns how many apps were queued.
+   * An authentic push (a webhook): the repository is asked again at the next resolution, and every
+   * app it concerns (its repository, and the branch or tag its revision follows) is reconciled now,
+   * instead of at its next interval. Returns how many apps were queued.
    */
-  refresh(repoURL: string, branch?: string): number {
+  refresh(push: PushEvent): number {
     const h = this.hooks;
     if (!h) return 0;
-    for (const r of this.git.reposOf(repoURL)) r.invalidate();
-    const url = normalizeUrl(repoURL);
+    for (const r of this.git.reposOf(push.repoURLs)) r.invalidate();
     let n = 0;
     for (const o of h.informers.informer(this.primary).list()) {
       const app = o as SlipwayApp;
-      if (normalizeUrl(app.spec.source.repoURL) !== url) continue;
-      const rev = app.spec.source.revision ?? 'HEAD';
-      // A branch push concerns apps on that branch, and apps whose revision is not a branch name we can rule out (HEAD, ranges, tags).
-      if (branch !== undefined && rev !== branch && rev !== `refs/heads/${branch}` && /^[\w./-]+$/.test(rev) && rev !== 'HEAD' && !rev.startsWith('v')) continue;
+      if (!pushMatches(push, app.spec.source.repoURL, app.spec.source.revision)) continue;
       h.enqueue(`${app.metadata.namespace ?? ''}/${app.metadata.name ?? ''}`);
       n++;
     }
@@ -469,12 +474,17 @@ class AppRun {
       const what = seen.driftTotal > 0 ? `${seen.driftTotal} object(s) drifted: ${seen.drift.map((d) => `${d.kind}/${d.name}${d.missing ? ' (missing)' : ` (${(d.fields ?? []).map((f) => `${f.path}${f.by ? ` by ${f.by}` : ''}`).join(', ')})`}`).join('; ')}` : `target ${short7(source.sha)} (${source.ref}) differs from the deployed ${short7(this.st.revision ?? 'none')}`;
       await this.event(synced ? 'Normal' : 'Warning', synced ? 'Synced' : 'OutOfSync', clip(what, 1000));
     }
-    if (healthBefore !== undefined && healthBefore !== seen.health.status) {
-      const bad = seen.health.status === 'Degraded' || seen.health.status === 'Missing';
-      await this.event(bad ? 'Warning' : 'Normal', 'HealthChanged', `${healthBefore} → ${seen.health.status}${seen.health.message ? `: ${seen.health.message}` : ''}`);
-    }
+    if (healthBefore !== undefined && healthBefore !== seen.health.status) await this.healthChanged(healthBefore, seen.health);
     const interval = jittered(this.policy.intervalMs);
     return { requeueAfterMs: wait !== undefined ? Math.min(wait, interval) : interval };
+  }
+
+  /** An Event per health transition, and a notification when it became Degraded. */
+  private async healthChanged(before: string, now: Observation['health']): Promise<void> {
+    const bad = now.status === 'Degraded' || now.status === 'Missing';
+    const key = now.status === 'Degraded' ? this.notify({ trigger: 'HealthDegraded', operation: `degraded-${short7(this.st.revision ?? 'none')}-${Date.now()}`, message: now.message ?? 'Degraded', revision: this.st.revision }) : undefined;
+    if (key) await this.writeStatus((st) => ({ ...st, notified: rememberNotified(st.notified, key) }));
+    await this.event(bad ? 'Warning' : 'Normal', 'HealthChanged', `${before} → ${now.status}${now.message ? `: ${now.message}` : ''}`);
   }
 
   /** The observed part of the status: sync state, health, drift, conditions. */
@@ -521,8 +531,9 @@ class AppRun {
     const after = this.observe(b);
     const done = finished(record, ok, result, error);
     const { retry, exhausted, next } = ok ? { retry: undefined, exhausted: false, next: undefined } : this.retryAfter(source, attempt, error);
+    const notified = this.notifySync(source, done, ok, exhausted);
     await this.writeStatus((st) => {
-      const deployed = ok ? { revision: source.sha, sourceDigest: this.digest, namespace: this.target(rendered).namespace } : {};
+      const deployed = ok ? { revision: source.sha, sourceDigest: this.digest, namespace: this.target(rendered).namespace, ...(notified ? { notified: rememberNotified(st.notified, notified) } : {}) } : notified ? { notified: rememberNotified(st.notified, notified) } : {};
       const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 && after.prunable.length === 0 ? 'Synced' : 'OutOfSync', source.rendered instanceof SlipwayError ? source.rendered : undefined), ['operation', 'retry']) as SlipwayAppStatusT;
       return { ...base, lastSync: done, history: pushHistory(st.history, done), ...(retry ? { retry } : {}) };
     });
@@ -563,6 +574,30 @@ class AppRun {
     } catch (e) {
       return { error: timedOut(isSlipwayError(e) ? e : internal(e instanceof Error ? e.message : String(e), { cause: e }), timeout, this.app) };
     }
+  }
+
+  /**
+   * One notification per sync operation, when its outcome is final: a revision deployed (not each
+   * self-heal), or a failure that will not be retried by itself. The key to keep in the status.
+   */
+  private notifySync(source: Source, done: SyncRecordT, ok: boolean, exhausted: boolean): string | undefined {
+    const auto = done.trigger === 'auto' || done.trigger === 'resume';
+    if ((ok && done.trigger === 'selfHeal') || (!ok && !exhausted && auto)) return undefined;
+    return this.notify({
+      trigger: ok ? 'SyncSucceeded' : 'SyncFailed',
+      operation: auto ? `${source.sha}.${this.digest}` : `op-${done.id}`,
+      message: (done.message ?? '').split('\n').slice(0, 5).join('\n'),
+      revision: source.sha,
+    });
+  }
+
+  /** Queues a notification (never waits for it); the key, when one was queued or sent before. */
+  private notify(e: Omit<NotificationEvent, 'app' | 'environment' | 'repoURL' | 'cluster'>): string | undefined {
+    const targets = this.app.spec.notifications ?? [];
+    if (targets.length === 0 || !this.r.notifier) return undefined;
+    const app = { namespace: this.ns, name: this.appName };
+    const r = this.r.notifier.notify({ ...app, notifications: targets, notified: this.st.notified }, { ...e, app, environment: this.env, repoURL: this.app.spec.source.repoURL, cluster: this.cluster.name });
+    return r.outcome === 'queued' || r.outcome === 'duplicate' ? r.key : undefined;
   }
 
   /** Metrics, an Event and a log line for a finished sync. */

@@ -12,6 +12,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../manifest/index.ts';
 import { GROUP, structural } from '../rollout/index.ts';
+import { NotificationsSchema } from './notify.ts';
 
 const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -118,6 +119,7 @@ const SlipwayAppSpec = Type.Object({
   destination: Opt(Destination),
   syncPolicy: Opt(SyncPolicy),
   ignoreDifferences: Opt(Type.Array(IgnoreDifference, { maxItems: 64 })),
+  notifications: Opt(NotificationsSchema),
 });
 
 const Condition = Type.Object({
@@ -209,6 +211,7 @@ const SlipwayAppStatus = Type.Object({
       { description: 'Failed syncs of the target revision.' },
     ),
   ),
+  notified: Opt(Type.Array(Type.String(), { maxItems: 32, description: 'The last notifications sent (keys): a restarted controller does not send them again.' })),
   handledOperation: Opt(Type.String({ description: 'The last `slipway app sync|rollback` request handled.' })),
   conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
 });

@@ -6,7 +6,7 @@ import { inputError } from '../../errors/index.ts';
 import { stringifyManifests } from '../../manifest/index.ts';
 import type { KubeClient } from '../../kube/index.ts';
 import { CONTROLLER_NAMESPACE, GROUP, startController } from '../../rollout/index.ts';
-import { GitOpsReconciler, PLURAL as APPS_PLURAL, installManifests } from '../../gitops/index.ts';
+import { GitOpsReconciler, PLURAL as APPS_PLURAL, installManifests, webhookRoutes } from '../../gitops/index.ts';
 import type { Io } from '../io.ts';
 import { VERSION } from '../version.ts';
 import { connect, outputOption } from './deploy.ts';
@@ -115,7 +115,7 @@ Examples:
         const why = f.gitops ? await gitopsUnavailable(client, f.namespace) : 'off (--no-gitops)';
         const gitops = why === undefined ? new GitOpsReconciler({ namespace: f.namespace, instance: f.instance, cacheDir: cacheDirOf(f.gitopsCacheDir), workers: f.gitopsWorkers }) : undefined;
         if (f.gitops && why !== undefined) logger.warn(`GitOps is off: ${why}`);
-        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing, ...(gitops ? { reconcilers: [gitops] } : {}) }, ac.signal);
+        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing, ...(gitops ? { reconcilers: [gitops], routes: [webhookRoutes({ namespace: f.leaseNamespace, refresh: (push) => gitops.refresh(push) })] } : {}) }, ac.signal);
         logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION, prometheusUrl: prometheusUrl ?? '(none: analysis metrics need their own address)', gitops: gitops !== undefined }, 'controller started');
         io.err(`slipway controller ${identity}: serving ${running.url ?? '(no endpoints)'}/healthz /readyz /metrics\n`);
         await running.done;
