@@ -24,7 +24,7 @@ import { MAX_DIFF_CHARS, type IgnoreDifferenceT } from './types.ts';
 
 export type Segment = string | number;
 
-export type NotDriftReason = 'autoscaler' | 'rollout' | 'ignored';
+type NotDriftReason = 'autoscaler' | 'rollout' | 'ignored';
 
 export interface FieldChange {
   readonly path: readonly Segment[];

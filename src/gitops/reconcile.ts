@@ -49,7 +49,7 @@ export interface ClusterConnection {
 
 /**
  * Where `spec.destination.cluster` leads. The controller's own cluster is `in-cluster`; a resolver
- * that knows registered clusters (their credentials in Secrets) plugs in here.
+ * that knows registered clusters (their credentials in Secrets) plugs in here. @public
  */
 export type ClusterResolver = (name: string, inCluster: ClusterConnection) => Promise<ClusterConnection>;
 
