@@ -2,6 +2,7 @@
  * GitOps on the real local control plane: a real git repository on disk (file://), the
  * controller as a real process (`slipway controller run`), SlipwayApps in their own namespace.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,6 +262,49 @@ describe('gitops: RBAC is least privilege, proven by running under the installed
       }
       asSa.close();
       admin.close();
+      ctl.kill('SIGTERM');
+      await ctl.exited;
+    }
+  });
+});
+
+describe('gitops: a webhook push refreshes at once', () => {
+  const ns = useNamespace('gitops-hook');
+
+  it('a signed push to the app\'s branch syncs the new commit without waiting for the interval; a bad signature changes nothing', async () => {
+    const repo = new GitRepo();
+    const v1 = repo.commit({ 'k8s/web.yaml': deploymentYaml('web', { image: 'registry.example/web:1.0.0' }) });
+    const ctl = startGitops(ns(), 'hook');
+    const c = await KubeClient.connect({ kubeconfig: ns().kubeconfigPath });
+    try {
+      const base = await ctl.url;
+      const key = 'test-webhook-key-0123456789';
+      await c.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hook', namespace: ns().name, labels: { 'slipway.dev/secret-type': 'webhook' } }, stringData: { url: repo.url, secret: key } });
+      await c.apply(app(ns(), 'web', 'hook', { source: { repoURL: repo.url, revision: 'main', path: 'k8s' }, destination: { namespace: ns().name }, syncPolicy: { interval: '1h' } }));
+      await waitApp(c, ns(), 'web', 'v1', synced(v1));
+      const v2 = repo.commit({ 'k8s/web.yaml': deploymentYaml('web', { image: 'registry.example/web:2.0.0' }) });
+      const push = async (secret: string): Promise<Response> => {
+        const body = JSON.stringify({ repoURL: repo.url, branch: 'main', commit: v2 });
+        const ts = String(Math.floor(Date.now() / 1000));
+        const sig = createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex');
+        return fetch(`${base}/webhooks/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slipway-timestamp': ts, 'x-slipway-signature': `sha256=${sig}` }, body });
+      };
+      // The receiver reads its keys from a watch on the labelled Secrets: until it has seen the new one, `no-secret`.
+      let bad = (await (await push('wrong-key')).json()) as { error?: string };
+      for (let i = 0; i < 40 && bad.error === 'no-secret'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        bad = (await (await push('wrong-key')).json()) as { error?: string };
+      }
+      expect(bad.error).toBe('bad-signature');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await getApp(c, ns(), 'web')).status?.sync?.revision).toBe(v1);
+      const res = await push(key);
+      expect(res.status).toBe(202);
+      expect(await res.json()).toMatchObject({ status: 'accepted', applications: 1 });
+      await waitApp(c, ns(), 'web', 'v2 synced after the push (the interval is an hour)', synced(v2));
+      expect(imageOf(await deploymentOf(c, ns()))).toBe('registry.example/web:2.0.0');
+    } finally {
+      c.close();
       ctl.kill('SIGTERM');
       await ctl.exited;
     }
