@@ -62,6 +62,13 @@ describe('gitops: a slipway.yaml in git, synced and kept in sync', () => {
       expect(diff.code).toBe(0);
       // kubectl's printer columns.
       expect(kubectl(ns(), 'get', 'slipwayapps')).toMatch(new RegExp(`shop\\s+Synced\\s+Healthy\\s+${v3}`));
+
+      // Deleted with what it deployed (the cascade finalizer, handled by the controller).
+      const del = await cli(ns(), 'app', 'delete', 'shop');
+      expect(del.code, del.err + del.out).toBe(0);
+      expect(del.out).toContain('deleted (with what it deployed)');
+      expect(await deploymentOf(c, ns())).toBeUndefined();
+      expect(await c.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns().name, name: 'slipway-inventory-shop-default' })).toBeUndefined();
     } finally {
       c.close();
       ctl.kill('SIGTERM');
