@@ -61,6 +61,15 @@ describe('compareObject: drift classified by field manager', () => {
     expect(c.ignored.map((f) => `${formatPath(f.path)} ${f.reason}`)).toEqual(ignored);
   });
 
+  it('a Secret\'s stringData is compared as the data it is stored as', () => {
+    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { a: 'hello' } };
+    const stored = (value: string, managers: Entry[]): LiveObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', managedFields: managers }, data: { a: Buffer.from(value).toString('base64') } });
+    const applied: Entry = { manager: 'slipway', operation: 'Apply', fieldsV1: { 'f:stringData': { 'f:a': {} } } };
+    expect(compareObject(secret, stored('hello', [applied])).drift).toEqual([]);
+    const edited = compareObject(secret, stored('changed', [applied, { manager: 'kubectl-edit', operation: 'Update', fieldsV1: { 'f:data': { 'f:a': {} } } }]));
+    expect(edited.drift.map((f) => `${formatPath(f.path)} by ${f.owners.join(',')}`)).toEqual(['data.a by kubectl-edit']);
+  });
+
   it('a missing object', () => {
     expect(compareObject(desired, undefined)).toEqual({ missing: true, drift: [], ignored: [] });
   });

@@ -17,14 +17,14 @@
  * so a sync never fights an HPA or the rollout controller for them.
  */
 import { createTwoFilesPatch } from 'diff';
-import { isRecord, stringifyYaml, type KubeObject } from '../manifest/index.ts';
+import { isRecord, omit, stringifyYaml, type KubeObject } from '../manifest/index.ts';
 import { FIELD_MANAGER, ownersOf, type FieldOwner, type LiveObject } from '../kube/index.ts';
 import { CONTROLLER_MANAGER } from '../rollout/index.ts';
 import { MAX_DIFF_CHARS, type IgnoreDifferenceT } from './types.ts';
 
 export type Segment = string | number;
 
-export type NotDriftReason = 'autoscaler' | 'rollout' | 'ignored';
+type NotDriftReason = 'autoscaler' | 'rollout' | 'ignored';
 
 export interface FieldChange {
   readonly path: readonly Segment[];
@@ -104,9 +104,19 @@ function classify(change: FieldChange, owners: readonly FieldOwner[], rules: rea
   return undefined;
 }
 
+/** A Secret's `stringData` as the `data` the apiserver stores it as (it keeps no stringData): compared where a change would show. */
+function asStored(o: KubeObject): KubeObject {
+  const stringData = o['stringData'];
+  if (o.kind !== 'Secret' || !isRecord(stringData)) return o;
+  const data = { ...(isRecord(o['data']) ? o['data'] : {}) };
+  for (const [k, v] of Object.entries(stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+  return { ...(omit(o, ['stringData']) as KubeObject), data };
+}
+
 /** Compares what was applied (`desired`, as the inventory recorded it) with the live object. */
-export function compareObject(desired: KubeObject, live: LiveObject | undefined, rules: readonly IgnoreDifferenceT[] = []): ObjectComparison {
+export function compareObject(applied: KubeObject, live: LiveObject | undefined, rules: readonly IgnoreDifferenceT[] = []): ObjectComparison {
   if (!live) return { missing: true, drift: [], ignored: [] };
+  const desired = asStored(applied);
   const mine = rulesFor(desired, rules);
   const drift: FieldChange[] = [];
   const ignored: (FieldChange & { reason: NotDriftReason })[] = [];

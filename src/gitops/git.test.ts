@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SlipwayError } from '../errors/index.ts';
-import { Git, normalizeUrl, redact, safeUrl } from './git.ts';
+import { Git, gitError, normalizeUrl, redact, safeUrl } from './git.ts';
 
 const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `slipway-git-${p}-`));
 const git = (dir: string, ...args: string[]): string => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
@@ -145,4 +145,18 @@ describe('redaction and URLs', () => {
     ['ssh://git@github.com/acme/deploy', 'ssh://github.com/acme/deploy'],
     ['file:///srv/git/deploy', 'file:///srv/git/deploy'],
   ])('normalizeUrl(%s)', (u, want) => expect(normalizeUrl(u)).toBe(want));
+});
+
+describe('gitError', () => {
+  it.each([
+    ['fatal: Authentication failed for \'https://h/r\'', 'forbidden'],
+    ['git@h: Permission denied (publickey).', 'forbidden'],
+    ['Host key verification failed.', 'forbidden'],
+    ['fatal: couldn\'t find remote ref refs/heads/gone', 'not-found'],
+    ['fatal: \'/srv/x\' does not appear to be a git repository', 'not-found'],
+    ['fatal: unable to access \'https://h/r/\': Could not resolve host: h', 'cluster-unavailable'],
+    ['fatal: unable to access: Failed to connect to 127.0.0.1 port 9: Connection refused', 'cluster-unavailable'],
+  ])('%s → %s', (stderr, kind) => {
+    expect(gitError(['ls-remote', '--', 'https://u:p@h/r'], stderr, 'https://u:p@h/r', undefined)).toMatchObject({ kind, message: expect.not.stringContaining('u:p@') as unknown });
+  });
 });

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { SlipwayError, cancelled, clusterUnavailable, forbidden, inputError, internal, notFound } from '../errors/index.ts';
+import { sameRepo } from './repo-url.ts';
 import { isCommit, parseLsRemote, resolveRevision, type Resolved } from './revision.ts';
 
 export type GitCredentials =
@@ -276,10 +277,9 @@ export class Git {
     return r;
   }
 
-  /** Every cached repository of `url` (any credentials): for a webhook's refresh. */
-  reposOf(url: string): Repo[] {
-    const norm = normalizeUrl(url);
-    return [...this.repos.values()].filter((r) => normalizeUrl(r.url) === norm);
+  /** Every cached repository of any of `urls` (with any credentials): for a webhook's refresh. */
+  reposOf(urls: readonly string[]): Repo[] {
+    return [...this.repos.values()].filter((r) => urls.some((u) => sameRepo(u, r.url)));
   }
 
   /**

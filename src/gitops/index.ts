@@ -5,8 +5,8 @@
  * people what the controller did (syncs, health, rollouts, promotions).
  */
 export { GitOpsReconciler, type GitOpsOptions, type ClusterResolver, type ClusterConnection } from './reconcile.ts';
-export { slipwayAppCrd, API_VERSION, KIND, PLURAL, OPERATION_ANNOTATION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, type SlipwayApp, type SlipwayAppSpecT, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
-export { installManifests, GITOPS_RULES, DEPLOYER_RULES, GITOPS_ROLE, DEPLOYER_ROLE, AGGREGATE_LABEL, type GitOpsInstallOptions } from './install.ts';
+export { API_VERSION, KIND, PLURAL, type SlipwayApp, type SlipwayAppSpecT, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
+export { installManifests, type GitOpsInstallOptions } from './install.ts';
 export { appObject, getApp, listApps, requestOperation, rollbackTarget, deleteApp, watchApp, APP_CLI_MANAGER, type AppFlags, type OperationInput } from './view.ts';
 export { registerWebhooks, pushMatches, type PushEvent, type WebhookProvider, type WebhookSecretResolver, type WebhookOptions } from './webhooks.ts';
 export { webhookRoutes, webhookSecrets, webhookSecretsQuery, SECRET_TYPE_LABEL, type SecretSource } from './webhook-secrets.ts';

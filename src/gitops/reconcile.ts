@@ -33,7 +33,9 @@ import { INSTANCE_LABEL } from '../rollout/index.ts';
 import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus } from '../sync/index.ts';
 import { credentialsFor } from './credentials.ts';
 import { compareObject, driftDiff, formatPath, short, withoutForeign } from './drift.ts';
-import { Git, normalizeUrl, redact, type GitCredentials } from './git.ts';
+import { Git, redact, type GitCredentials } from './git.ts';
+import { pushMatches, type PushEvent } from './webhooks.ts';
+import { Notifier, rememberNotified, secretKeyResolver, type NotificationEvent } from './notify.ts';
 import { renderSource, type RenderedSource } from './render.ts';
 import { boundedResults, clip, jittered, nowIso, parseOperation, policyOf, pushHistory, retryDelayMs, setCondition, sourceDigest, type OperationRequest, type Policy } from './status.ts';
 import { API_VERSION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
@@ -47,7 +49,7 @@ export interface ClusterConnection {
 
 /**
  * Where `spec.destination.cluster` leads. The controller's own cluster is `in-cluster`; a resolver
- * that knows registered clusters (their credentials in Secrets) plugs in here.
+ * that knows registered clusters (their credentials in Secrets) plugs in here. @public
  */
 export type ClusterResolver = (name: string, inCluster: ClusterConnection) => Promise<ClusterConnection>;
 
@@ -72,6 +74,8 @@ export interface GitOpsOptions {
 interface Baseline {
   readonly inventoryRevision: number | undefined;
   readonly objects: readonly KubeObject[];
+  /** Tracked objects the latest revision does not have (prune off, or a failed prune): what a prune would delete. */
+  readonly stale: readonly KubeObject[];
   readonly loadedAt: number;
 }
 
@@ -80,6 +84,8 @@ interface AppMemory {
   /** Keys of the objects the app deployed (index entries to drop when they change). */
   managed: Set<string>;
   fetchFailures: number;
+  /** While the source is unavailable: when it is tried again (a reconcile before that, woken by an event, does not ask git). */
+  fetchRetryAt?: number | undefined;
   /** A drift the app is healing, for the heal latency metric. */
   driftSeenAt?: number | undefined;
   creds?: { readonly ref: string; readonly value: GitCredentials | undefined; readonly at: number } | undefined;
@@ -109,6 +115,7 @@ export class GitOpsReconciler implements Reconciler {
   private readonly watched = new Set<string>();
   private readonly renders = new Map<string, RenderedSource | SlipwayError>();
   private metrics: ReturnType<typeof gitopsMetrics> | undefined;
+  notifier: Notifier | undefined;
 
   constructor(o: GitOpsOptions) {
     this.o = o;
@@ -121,25 +128,27 @@ export class GitOpsReconciler implements Reconciler {
   setup(h: ReconcilerHooks): void {
     this.hooks = h;
     this.metrics = gitopsMetrics(h.registry);
+    this.notifier = new Notifier({
+      secrets: secretKeyResolver(h.client),
+      registry: h.registry,
+      log: h.log.child({ component: 'notifications' }),
+      onFailed: (f) => h.log.warn({ app: `${f.app.namespace}/${f.app.name}`, target: f.target, trigger: f.trigger, attempts: f.attempts, reason: f.reason }, 'notification given up'),
+    });
   }
 
   /**
-   * A push to `repoURL` (a webhook): the next resolution asks the remote again, and every app on
-   * that repository (on `branch`, when given and the app follows a branch) is reconciled now.
-   * Returns how many apps were queued.
+   * An authentic push (a webhook): the repository is asked again at the next resolution, and every
+   * app it concerns (its repository, and the branch or tag its revision follows) is reconciled now,
+   * instead of at its next interval. Returns how many apps were queued.
    */
-  refresh(repoURL: string, branch?: string): number {
+  refresh(push: PushEvent): number {
     const h = this.hooks;
     if (!h) return 0;
-    for (const r of this.git.reposOf(repoURL)) r.invalidate();
-    const url = normalizeUrl(repoURL);
+    for (const r of this.git.reposOf(push.repoURLs)) r.invalidate();
     let n = 0;
     for (const o of h.informers.informer(this.primary).list()) {
       const app = o as SlipwayApp;
-      if (normalizeUrl(app.spec.source.repoURL) !== url) continue;
-      const rev = app.spec.source.revision ?? 'HEAD';
-      // A branch push concerns apps on that branch, and apps whose revision is not a branch name we can rule out (HEAD, ranges, tags).
-      if (branch !== undefined && rev !== branch && rev !== `refs/heads/${branch}` && /^[\w./-]+$/.test(rev) && rev !== 'HEAD' && !rev.startsWith('v')) continue;
+      if (!pushMatches(push, app.spec.source.repoURL, app.spec.source.revision)) continue;
       h.enqueue(`${app.metadata.namespace ?? ''}/${app.metadata.name ?? ''}`);
       n++;
     }
@@ -247,6 +256,8 @@ interface Observation {
   readonly driftTotal: number;
   readonly ignored: NonNullable<NonNullable<SlipwayAppStatusT['drift']>['ignored']>;
   readonly health: { status: HealthStatus; message?: string };
+  /** Objects an earlier revision deployed that git no longer has, still in the cluster. */
+  readonly prunable: NonNullable<SlipwayAppStatusT['prunable']>;
 }
 
 /** One reconcile of one app. */
@@ -293,14 +304,16 @@ class AppRun {
   async reconcile(): Promise<ReconcileResult | undefined> {
     const op = parseOperation(this.app.metadata.annotations?.[OPERATION_ANNOTATION]);
     const fresh = op && op.id !== this.st.handledOperation ? op : undefined;
+    const mem = this.r.mem(this.key);
+    if (!fresh && mem.fetchRetryAt !== undefined && Date.now() < mem.fetchRetryAt) return { requeueAfterMs: mem.fetchRetryAt - Date.now() };
     const source = await this.resolve(fresh !== undefined);
     if (source instanceof SlipwayError) return this.sourceUnavailable(source);
-    this.r.mem(this.key).fetchFailures = 0;
+    mem.fetchFailures = 0;
+    mem.fetchRetryAt = undefined;
     const rendered = source.rendered instanceof SlipwayError ? undefined : source.rendered;
     const baseline = await this.baseline(rendered);
     const seen = this.observe(baseline);
     if (!seen.ready) return { requeueAfterMs: 500 };
-    const mem = this.r.mem(this.key);
     if (seen.driftTotal > 0) mem.driftSeenAt ??= Date.now();
     else mem.driftSeenAt = undefined;
 
@@ -320,7 +333,7 @@ class AppRun {
     if (!this.policy.automated) return undefined;
     const retry = this.st.retry?.revision === source.sha && this.st.retry.digest === this.digest ? this.st.retry : undefined;
     const behind = source.sha !== this.st.revision || this.st.sourceDigest !== this.digest;
-    const heal = !behind && this.policy.selfHeal && seen.driftTotal > 0;
+    const heal = !behind && ((this.policy.selfHeal && seen.driftTotal > 0) || (this.policy.prune && seen.prunable.length > 0));
     if (!behind && !heal) return undefined;
     // A failure that cannot go away by itself (a bad commit), or too many: until a new commit or `slipway app sync`.
     if (retry?.exhausted) return undefined;
@@ -369,6 +382,7 @@ class AppRun {
     const mem = this.r.mem(this.key);
     mem.fetchFailures++;
     const wait = retryDelayMs(this.policy, mem.fetchFailures);
+    mem.fetchRetryAt = Date.now() + wait;
     const message = `${clip(e.format(), 2000)} (attempt ${mem.fetchFailures}; next in ${Math.round(wait / 1000)}s; nothing is changed meanwhile)`;
     const was = this.st.conditions?.find((c) => c.type === 'SourceAvailable');
     const seen = this.observe(this.r.mem(this.key).baseline);
@@ -400,9 +414,23 @@ class AppRun {
     } catch (e) {
       this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'inventory revision unreadable: drift is not compared');
     }
-    mem.baseline = { inventoryRevision: latest?.revision, objects, loadedAt: Date.now() };
-    this.r.track(this.key, this.cluster, objects);
+    const desired = new Set(objects.map(objKey));
+    const stale = inv.objects.filter((id) => !desired.has(idKey(id))).map((id) => ({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } }));
+    mem.baseline = { inventoryRevision: latest?.revision, objects, stale, loadedAt: Date.now() };
+    this.r.track(this.key, this.cluster, [...objects, ...stale]);
     return mem.baseline;
+  }
+
+  /** Stale objects still in the cluster and still this app's; undefined until their informers listed. */
+  private prunable(b: Baseline | undefined): Observation['prunable'] | undefined {
+    const out: Observation['prunable'] = [];
+    for (const o of b?.stale ?? []) {
+      const inf = this.r.informerFor(this.cluster, o);
+      if (!inf.hasSynced) return undefined;
+      const live = inf.get(o.metadata.name ?? '', o.metadata.namespace);
+      if (live?.metadata.labels?.[LABEL_APP] === this.appName && out.length < MAX_DRIFT_OBJECTS) out.push({ kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name ?? '' });
+    }
+    return out;
   }
 
   /** Drift and health of the objects the last sync applied, from the informers' caches (no request). */
@@ -411,11 +439,13 @@ class AppRun {
     const ignored: Observation['ignored'] = [];
     const health: { status: HealthStatus; message?: string }[] = [];
     let total = 0;
-    if (!b || b.objects.length === 0) return { ready: true, drift, driftTotal: 0, ignored, health: b ? { status: 'Healthy' } : { status: 'Missing', message: 'never synced' } };
+    const prunable = this.prunable(b);
+    if (prunable === undefined) return { ready: false, drift, driftTotal: 0, ignored, prunable: [], health: { status: 'Unknown' } };
+    if (!b || b.objects.length === 0) return { ready: true, drift, driftTotal: 0, ignored, prunable, health: b ? { status: 'Healthy' } : { status: 'Missing', message: 'never synced' } };
     const rules = this.app.spec.ignoreDifferences ?? [];
     for (const o of b.objects) {
       const inf = this.r.informerFor(this.cluster, o);
-      if (!inf.hasSynced) return { ready: false, drift, driftTotal: 0, ignored, health: { status: 'Unknown' } };
+      if (!inf.hasSynced) return { ready: false, drift, driftTotal: 0, ignored, prunable, health: { status: 'Unknown' } };
       const live = inf.get(o.metadata.name ?? '', o.metadata.namespace);
       const reaped = live ? undefined : reapedJobHealth(o);
       const h = reaped ?? healthOf(live);
@@ -429,12 +459,12 @@ class AppRun {
     }
     const worstStatus = worst(health.map((x) => x.status));
     const message = health.find((x) => x.status === worstStatus && x.message)?.message;
-    return { ready: true, drift, driftTotal: total, ignored, health: { status: worstStatus, ...(message && worstStatus !== 'Healthy' ? { message: clip(message, 512) } : {}) } };
+    return { ready: true, drift, driftTotal: total, ignored, prunable, health: { status: worstStatus, ...(message && worstStatus !== 'Healthy' ? { message: clip(message, 512) } : {}) } };
   }
 
   /** No sync now: the status says what is true, and the app is looked at again after the interval (or `wait`). */
   private async steady(source: Source, seen: Observation, wait?: number): Promise<ReconcileResult> {
-    const synced = source.sha === this.st.revision && this.st.sourceDigest === this.digest && seen.driftTotal === 0;
+    const synced = source.sha === this.st.revision && this.st.sourceDigest === this.digest && seen.driftTotal === 0 && seen.prunable.length === 0;
     const status = synced ? 'Synced' : 'OutOfSync';
     const before = this.st.sync?.status;
     const healthBefore = this.st.health?.status;
@@ -444,26 +474,32 @@ class AppRun {
       const what = seen.driftTotal > 0 ? `${seen.driftTotal} object(s) drifted: ${seen.drift.map((d) => `${d.kind}/${d.name}${d.missing ? ' (missing)' : ` (${(d.fields ?? []).map((f) => `${f.path}${f.by ? ` by ${f.by}` : ''}`).join(', ')})`}`).join('; ')}` : `target ${short7(source.sha)} (${source.ref}) differs from the deployed ${short7(this.st.revision ?? 'none')}`;
       await this.event(synced ? 'Normal' : 'Warning', synced ? 'Synced' : 'OutOfSync', clip(what, 1000));
     }
-    if (healthBefore !== undefined && healthBefore !== seen.health.status) {
-      const bad = seen.health.status === 'Degraded' || seen.health.status === 'Missing';
-      await this.event(bad ? 'Warning' : 'Normal', 'HealthChanged', `${healthBefore} → ${seen.health.status}${seen.health.message ? `: ${seen.health.message}` : ''}`);
-    }
+    if (healthBefore !== undefined && healthBefore !== seen.health.status) await this.healthChanged(healthBefore, seen.health);
     const interval = jittered(this.policy.intervalMs);
     return { requeueAfterMs: wait !== undefined ? Math.min(wait, interval) : interval };
+  }
+
+  /** An Event per health transition, and a notification when it became Degraded. */
+  private async healthChanged(before: string, now: Observation['health']): Promise<void> {
+    const bad = now.status === 'Degraded' || now.status === 'Missing';
+    const key = now.status === 'Degraded' ? this.notify({ trigger: 'HealthDegraded', operation: `degraded-${short7(this.st.revision ?? 'none')}-${Date.now()}`, message: now.message ?? 'Degraded', revision: this.st.revision }) : undefined;
+    if (key) await this.writeStatus((st) => ({ ...st, notified: rememberNotified(st.notified, key) }));
+    await this.event(bad ? 'Warning' : 'Normal', 'HealthChanged', `${before} → ${now.status}${now.message ? `: ${now.message}` : ''}`);
   }
 
   /** The observed part of the status: sync state, health, drift, conditions. */
   private observed(st: SlipwayAppStatusT, source: Source, seen: Observation, status: 'Synced' | 'OutOfSync', renderError?: SlipwayError): SlipwayAppStatusT {
     const now = nowIso();
     let conditions = setCondition(st.conditions, renderError ? { type: 'SourceAvailable', status: 'False', reason: 'RenderFailed', message: renderError.format() } : { type: 'SourceAvailable', status: 'True', reason: 'Resolved', message: `${source.ref} is ${source.sha}` }, now);
-    const syncMessage = status === 'Synced' ? `deployed ${short7(source.sha)}` : seen.driftTotal > 0 ? `${seen.driftTotal} object(s) differ from git${this.policy.selfHeal ? '' : ' (selfHeal is off)'}` : st.retry?.exhausted ? `sync of ${short7(source.sha)} failed ${st.retry.failures} time(s); waiting for a new revision or \`slipway app sync\`` : `${short7(source.sha)} is not deployed${this.policy.automated ? '' : ' (automated sync is off: `slipway app sync`)'}`;
-    conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: status === 'Synced' ? 'Synced' : seen.driftTotal > 0 ? 'Drifted' : st.retry?.exhausted ? 'RetryLimitReached' : 'OutOfSync', message: syncMessage }, now);
+    const syncMessage = syncMessageOf(status, seen, st, this.policy, source.sha);
+    conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: syncReason(status, seen, st, this.policy, source.sha), message: syncMessage }, now);
     conditions = setCondition(conditions, { type: 'Healthy', status: seen.health.status === 'Healthy' ? 'True' : 'False', reason: seen.health.status, message: seen.health.message ?? seen.health.status }, now);
     return {
-      ...(omit(st, ['drift']) as SlipwayAppStatusT),
+      ...(omit(st, ['drift', 'prunable']) as SlipwayAppStatusT),
       observedGeneration: (this.app.metadata as { generation?: number }).generation ?? 0,
       sync: { status, revision: source.sha, ref: source.ref },
       health: seen.health,
+      ...(seen.prunable.length > 0 ? { prunable: seen.prunable } : {}),
       ...(seen.driftTotal > 0 || seen.ignored.length > 0 ? { drift: { objects: seen.drift, total: seen.driftTotal, ...(seen.ignored.length > 0 ? { ignored: seen.ignored } : {}) } } : {}),
       conditions,
     };
@@ -495,9 +531,10 @@ class AppRun {
     const after = this.observe(b);
     const done = finished(record, ok, result, error);
     const { retry, exhausted, next } = ok ? { retry: undefined, exhausted: false, next: undefined } : this.retryAfter(source, attempt, error);
+    const notified = this.notifySync(source, done, ok, exhausted);
     await this.writeStatus((st) => {
-      const deployed = ok ? { revision: source.sha, sourceDigest: this.digest, namespace: this.target(rendered).namespace } : {};
-      const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 ? 'Synced' : 'OutOfSync'), ['operation', 'retry']) as SlipwayAppStatusT;
+      const deployed = ok ? { revision: source.sha, sourceDigest: this.digest, namespace: this.target(rendered).namespace, ...(notified ? { notified: rememberNotified(st.notified, notified) } : {}) } : notified ? { notified: rememberNotified(st.notified, notified) } : {};
+      const base = omit(this.observed({ ...st, ...deployed }, source, after.ready ? after : seen, ok && after.driftTotal === 0 && after.prunable.length === 0 ? 'Synced' : 'OutOfSync', source.rendered instanceof SlipwayError ? source.rendered : undefined), ['operation', 'retry']) as SlipwayAppStatusT;
       return { ...base, lastSync: done, history: pushHistory(st.history, done), ...(retry ? { retry } : {}) };
     });
     this.record(source, done, { ok, seen, started, error, exhausted, next });
@@ -537,6 +574,30 @@ class AppRun {
     } catch (e) {
       return { error: timedOut(isSlipwayError(e) ? e : internal(e instanceof Error ? e.message : String(e), { cause: e }), timeout, this.app) };
     }
+  }
+
+  /**
+   * One notification per sync operation, when its outcome is final: a revision deployed (not each
+   * self-heal), or a failure that will not be retried by itself. The key to keep in the status.
+   */
+  private notifySync(source: Source, done: SyncRecordT, ok: boolean, exhausted: boolean): string | undefined {
+    const auto = done.trigger === 'auto' || done.trigger === 'resume';
+    if ((ok && done.trigger === 'selfHeal') || (!ok && !exhausted && auto)) return undefined;
+    return this.notify({
+      trigger: ok ? 'SyncSucceeded' : 'SyncFailed',
+      operation: auto ? `${source.sha}.${this.digest}` : `op-${done.id}`,
+      message: (done.message ?? '').split('\n').slice(0, 5).join('\n'),
+      revision: source.sha,
+    });
+  }
+
+  /** Queues a notification (never waits for it); the key, when one was queued or sent before. */
+  private notify(e: Omit<NotificationEvent, 'app' | 'environment' | 'repoURL' | 'cluster'>): string | undefined {
+    const targets = this.app.spec.notifications ?? [];
+    if (targets.length === 0 || !this.r.notifier) return undefined;
+    const app = { namespace: this.ns, name: this.appName };
+    const r = this.r.notifier.notify({ ...app, notifications: targets, notified: this.st.notified }, { ...e, app, environment: this.env, repoURL: this.app.spec.source.repoURL, cluster: this.cluster.name });
+    return r.outcome === 'queued' || r.outcome === 'duplicate' ? r.key : undefined;
   }
 
   /** Metrics, an Event and a log line for a finished sync. */
@@ -621,6 +682,24 @@ function driftEntry(o: KubeObject, c: ReturnType<typeof compareObject>): ObjectD
     ...(fields.length > 0 ? { fields } : {}),
     ...(fields.length > 0 && !secret ? { diff: driftDiff(name, c.drift) } : {}),
   };
+}
+
+/** What the Synced condition says, in the order a person should look at it. */
+function syncMessageOf(status: string, seen: Observation, st: SlipwayAppStatusT, policy: Policy, target: string): string {
+  const t = short7(target);
+  if (status === 'Synced') return `deployed ${t}`;
+  if (seen.driftTotal > 0) return `${seen.driftTotal} object(s) differ from git${policy.selfHeal ? '' : ' (selfHeal is off)'}`;
+  if (seen.prunable.length > 0 && target === st.revision) return `${seen.prunable.length} object(s) git no longer has are still in the cluster (${policy.prune ? 'pruned by the next sync' : 'prune is off: `slipway app sync --prune` deletes them'})`;
+  if (st.retry?.exhausted) return st.retry.failures <= policy.retryLimit ? `${t} cannot be deployed (the last sync says why); the next commit is synced` : `sync of ${t} failed ${st.retry.failures} time(s); waiting for a new revision or \`slipway app sync\``;
+  return `${t} is not deployed${policy.automated ? '' : ' (automated sync is off: `slipway app sync`)'}`;
+}
+
+function syncReason(status: string, seen: Observation, st: SlipwayAppStatusT, policy: Policy, target: string): string {
+  if (status === 'Synced') return 'Synced';
+  if (seen.driftTotal > 0) return 'Drifted';
+  if (seen.prunable.length > 0 && target === st.revision) return 'PruneRequired';
+  if (st.retry?.exhausted) return st.retry.failures <= policy.retryLimit ? 'InvalidRevision' : 'RetryLimitReached';
+  return 'OutOfSync';
 }
 
 /** The record of a sync that ended. */

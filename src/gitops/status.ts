@@ -26,7 +26,7 @@ export interface Policy {
   readonly backoffMaxMs: number;
 }
 
-export const DEFAULTS = { interval: '3m', timeout: '10m', retryLimit: 5, backoff: '5s', factor: 2, maxBackoff: '3m' } as const;
+const DEFAULTS = { interval: '3m', timeout: '10m', retryLimit: 5, backoff: '5s', factor: 2, maxBackoff: '3m' } as const;
 
 export function policyOf(app: SlipwayApp): Policy {
   const p = app.spec.syncPolicy ?? {};

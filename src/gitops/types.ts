@@ -12,6 +12,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../manifest/index.ts';
 import { GROUP, structural } from '../rollout/index.ts';
+import { NotificationsSchema } from './notify.ts';
 
 const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -118,6 +119,7 @@ const SlipwayAppSpec = Type.Object({
   destination: Opt(Destination),
   syncPolicy: Opt(SyncPolicy),
   ignoreDifferences: Opt(Type.Array(IgnoreDifference, { maxItems: 64 })),
+  notifications: Opt(NotificationsSchema),
 });
 
 const Condition = Type.Object({
@@ -191,6 +193,12 @@ const SlipwayAppStatus = Type.Object({
       ignored: Opt(Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), path: Type.String(), by: Opt(Type.String()), reason: Type.String() }), { maxItems: MAX_DRIFT_FIELDS, description: 'Differences that are not drift, and why.' })),
     }),
   ),
+  prunable: Opt(
+    Type.Array(Type.Object({ kind: Type.String(), namespace: Opt(Type.String()), name: Type.String() }), {
+      maxItems: MAX_DRIFT_OBJECTS,
+      description: 'Objects an earlier revision deployed that git no longer has, still in the cluster (prune off): `slipway app sync --prune` deletes them.',
+    }),
+  ),
   retry: Opt(
     Type.Object(
       {
@@ -203,6 +211,7 @@ const SlipwayAppStatus = Type.Object({
       { description: 'Failed syncs of the target revision.' },
     ),
   ),
+  notified: Opt(Type.Array(Type.String(), { maxItems: 32, description: 'The last notifications sent (keys): a restarted controller does not send them again.' })),
   handledOperation: Opt(Type.String({ description: 'The last `slipway app sync|rollback` request handled.' })),
   conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
 });

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, inputError, notFound } from '../errors/index.ts';
 import { InformerFactory, type KubeClient, type LiveObject } from '../kube/index.ts';
-import { INSTANCE_LABEL } from '../rollout/index.ts';
 import { isCommit } from './revision.ts';
 import { API_VERSION, CASCADE_FINALIZER, KIND, OPERATION_ANNOTATION, type SlipwayApp, type SlipwayAppSpecT, type SyncRecordT } from './types.ts';
 
@@ -177,6 +176,3 @@ export async function watchApp(client: KubeClient, namespace: string, name: stri
     signal.removeEventListener('abort', stop);
   }
 }
-
-/** The label a test (or a second controller) uses to pick its apps. */
-export { INSTANCE_LABEL };

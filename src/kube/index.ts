@@ -3,4 +3,4 @@ export { SharedInformer, InformerFactory, objectKey, type InformerOptions, type 
 export { type KubeTarget, type RetryPolicy } from './transport.ts';
 export { type ResourceInfo } from './discovery.ts';
 export { type ApiStatus, type StatusCause, type FieldConflict, type Denial } from './errors.ts';
-export { appliedFieldsOf, ownedPair, ownersOf, project, isSubset, deepEqual, type FieldSet, type FieldOwner } from './fields.ts';
+export { appliedFieldsOf, ownedPair, ownersOf, isSubset, deepEqual, type FieldSet, type FieldOwner } from './fields.ts';

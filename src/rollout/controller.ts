@@ -2,7 +2,7 @@
  * The slipway controller process: the Manager of src/controller running the ServiceRollout
  * reconciler, after checking that the CRD is installed and the Lease namespace exists.
  */
-import { Manager, heldByOther, type Reconciler, type RunningManager } from '../controller/index.ts';
+import { Manager, heldByOther, type ManagerOptions, type Reconciler, type RunningManager } from '../controller/index.ts';
 import { isSlipwayError, notFound } from '../errors/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Logger } from 'pino';
@@ -28,6 +28,8 @@ export interface ControllerOptions {
   readonly prometheusUrl?: string | undefined;
   /** More reconcilers in the same process, on the same client, informers and Lease (GitOps). */
   readonly reconcilers?: readonly Reconciler[];
+  /** More endpoints on the metrics port (the GitOps webhook receivers). */
+  readonly routes?: ManagerOptions['routes'];
 }
 
 export async function startController(o: ControllerOptions, signal: AbortSignal): Promise<RunningManager> {
@@ -55,6 +57,7 @@ export async function startController(o: ControllerOptions, signal: AbortSignal)
     ...(o.renewDeadlineSeconds !== undefined ? { renewDeadlineSeconds: o.renewDeadlineSeconds } : {}),
     ...(o.retryPeriodSeconds !== undefined ? { retryPeriodSeconds: o.retryPeriodSeconds } : {}),
     port: o.port,
+    ...(o.routes ? { routes: o.routes } : {}),
     ...(o.host ? { host: o.host } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });

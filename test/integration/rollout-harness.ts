@@ -34,6 +34,8 @@ export interface ControllerStart {
   readonly kubeconfig?: string;
   /** @default the test namespace */
   readonly leaseNamespace?: string;
+  /** More flags of `slipway controller run`. */
+  readonly args?: readonly string[];
 }
 
 /** Installs the CRDs (idempotent). */
@@ -60,6 +62,7 @@ export function startController(o: ControllerStart): ControllerProcess {
     '--id', id,
     '--metrics-addr', '127.0.0.1:0',
     '--lease-duration', String(o.leaseDurationSeconds ?? 4),
+    ...(o.args ?? []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

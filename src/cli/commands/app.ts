@@ -127,6 +127,8 @@ function driftLines(a: SlipwayApp, io: Io): string[] {
       for (const f of o.fields ?? []) lines.push(`      ${f.path}: ${f.live ?? '(absent)'} → ${f.desired ?? '(absent)'}${f.by ? `  changed by ${f.by}` : ''}`);
     }
   }
+  const prunable = st.prunable ?? [];
+  if (prunable.length > 0) lines.push(`  ${c.yellow('prunable')}     ${prunable.map((o) => `${o.kind}/${o.name}`).join(', ')} (git no longer has them${a.spec.syncPolicy?.prune ? '' : '; prune is off: `slipway app sync --prune` deletes them'})`);
   for (const x of drift?.ignored ?? []) lines.push(`  ${c.dim(`not drift: ${x.kind}/${x.name} ${x.path}${x.by ? ` set by ${x.by}` : ''} (${x.reason})`)}`);
   for (const cond of st.conditions ?? []) if (cond.status !== 'True') lines.push(`  ${c.yellow(cond.type)}=${cond.status} ${cond.reason}: ${cond.message.split('\n')[0] ?? ''}`);
   return lines;

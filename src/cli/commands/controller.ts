@@ -6,7 +6,7 @@ import { inputError } from '../../errors/index.ts';
 import { stringifyManifests } from '../../manifest/index.ts';
 import type { KubeClient } from '../../kube/index.ts';
 import { CONTROLLER_NAMESPACE, GROUP, startController } from '../../rollout/index.ts';
-import { GitOpsReconciler, PLURAL as APPS_PLURAL, installManifests } from '../../gitops/index.ts';
+import { GitOpsReconciler, PLURAL as APPS_PLURAL, installManifests, webhookRoutes } from '../../gitops/index.ts';
 import type { Io } from '../io.ts';
 import { VERSION } from '../version.ts';
 import { connect, outputOption, prometheusUrlOf } from './deploy.ts';
@@ -24,10 +24,21 @@ export function parseAddr(v: string): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port };
 }
 
-/** Whether this cluster serves SlipwayApps (a ServiceAccount that may not read CRDs assumes it does). */
-async function gitopsCrdServed(client: KubeClient): Promise<boolean> {
-  const crd = await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${APPS_PLURAL}.${GROUP}` }).catch((e: unknown) => ((e as { kind?: string }).kind === 'forbidden' ? 'unknown' : Promise.reject(e as Error)));
-  return crd !== undefined;
+/**
+ * Why GitOps cannot run here, or undefined when it can: the SlipwayApp CRD must be served (a
+ * ServiceAccount that may not read CRDs assumes it is) and this identity must be allowed to list
+ * SlipwayApps (an install with --no-gitops does not grant it).
+ */
+async function gitopsUnavailable(client: KubeClient, namespace: string | undefined): Promise<string | undefined> {
+  const forbidden = (e: unknown): 'forbidden' => {
+    if ((e as { kind?: string }).kind === 'forbidden') return 'forbidden';
+    throw e;
+  };
+  const crd = await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${APPS_PLURAL}.${GROUP}` }).catch(forbidden);
+  if (crd === undefined) return 'the SlipwayApp CRD is not installed (`slipway controller install --crds-only` installs it)';
+  const list = await client.listAll({ apiVersion: `${GROUP}/v1alpha1`, kind: 'SlipwayApp', namespace }, { limit: 1 }).catch(forbidden);
+  if (list === 'forbidden') return 'this identity may not list SlipwayApps (installed with --no-gitops?)';
+  return undefined;
 }
 
 /** `--gitops-cache-dir`, else $SLIPWAY_GITOPS_CACHE_DIR, else ~/.cache/slipway/gitops. */
@@ -88,9 +99,10 @@ Examples:
         if (!Number.isInteger(lease) || lease < 2) throw inputError(`--lease-duration ${String(lease)}: expected whole seconds ≥ 2`, { cause: lease });
         const timing = { leaseDurationSeconds: lease, renewDeadlineSeconds: Math.max(1, Math.floor((lease * 2) / 3)), retryPeriodSeconds: Math.max(1, Math.floor(lease / 7)) };
         // GitOps runs in the same process, on the same client, informers and Lease, when its CRD is served.
-        const gitops = f.gitops && (await gitopsCrdServed(client)) ? new GitOpsReconciler({ namespace: f.namespace, instance: f.instance, cacheDir: cacheDirOf(f.gitopsCacheDir), workers: f.gitopsWorkers }) : undefined;
-        if (f.gitops && !gitops) logger.warn('GitOps is off: the SlipwayApp CRD is not installed (`slipway controller install --crds-only` installs it)');
-        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing, ...(gitops ? { reconcilers: [gitops] } : {}) }, ac.signal);
+        const why = f.gitops ? await gitopsUnavailable(client, f.namespace) : 'off (--no-gitops)';
+        const gitops = why === undefined ? new GitOpsReconciler({ namespace: f.namespace, instance: f.instance, cacheDir: cacheDirOf(f.gitopsCacheDir), workers: f.gitopsWorkers }) : undefined;
+        if (f.gitops && why !== undefined) logger.warn(`GitOps is off: ${why}`);
+        const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing, ...(gitops ? { reconcilers: [gitops], routes: [webhookRoutes({ namespace: f.leaseNamespace, refresh: (push) => gitops.refresh(push) })] } : {}) }, ac.signal);
         logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION, prometheusUrl: prometheusUrl ?? '(none: analysis metrics need their own address)', gitops: gitops !== undefined }, 'controller started');
         io.err(`slipway controller ${identity}: serving ${running.url ?? '(no endpoints)'}/healthz /readyz /metrics\n`);
         await running.done;
