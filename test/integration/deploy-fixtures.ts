@@ -56,7 +56,7 @@ export function web(o: WebOptions = {}): KubeObject[] {
   return [deployment, service];
 }
 
-export function configMap(name: string, data: Record<string, string> = { key: name }): KubeObject {
+export function configMap(name: string, data: Record<string, string> = { setting: name }): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data };
 }
 

@@ -32,6 +32,8 @@ const HEALTHY: readonly Deployable[] = [
   { example: 'streaming-analytics', env: 'prod', storageClasses: ['gp3'] },
   { example: 'code-review', env: 'dev', storageClasses: ['standard'] },
   { example: 'quant-finance', env: 'dev', storageClasses: ['standard'] },
+  { example: 'quant-finance', env: 'staging', storageClasses: ['standard'] },
+  { example: 'quant-finance', env: 'prod', storageClasses: ['standard'] },
 ];
 
 /** analysis-service is a canary here (dev overrides it to rolling): deploy hands it to the cluster's slipway controller. */
