@@ -530,6 +530,12 @@ const PodFields = {
   ignoreChecks: Opt(IgnoreChecks),
 };
 
+/** How CI builds a workload's image (`slipway ci github`); `--image-tag` tags it with the commit at render. */
+const Build = Obj(
+  { context: Type.String({ description: 'Build context directory, relative to slipway.yaml.' }), dockerfile: Opt(Type.String({ description: '@default Dockerfile' })) },
+  'How CI builds the image.',
+);
+
 export const Service = Obj(
   {
     ...PodFields,
@@ -553,12 +559,7 @@ export const Service = Obj(
     metrics: Opt(Metrics),
     terminationGracePeriodSeconds: Opt(Int64({ minimum: 0, description: '@default 30' })),
     preStopSleepSeconds: Opt(Int64({ minimum: 0, description: 'Sleep before SIGTERM so endpoints drain. @default 5' })),
-    build: Opt(
-      Obj(
-        { context: Type.String({ description: 'Build context directory, relative to slipway.yaml.' }), dockerfile: Opt(Type.String({ description: '@default Dockerfile' })) },
-        'How CI builds the image.',
-      ),
-    ),
+    build: Opt(Build),
     test: Opt(
       Obj(
         { command: Type.String({ description: 'Shell command CI runs for this service.' }), workingDir: Opt(Type.String()), image: Opt(Type.String()) },
@@ -571,6 +572,7 @@ export const Service = Obj(
 
 const JobFields = {
   ...PodFields,
+  build: Opt(Build),
   backoffLimit: Opt(Int32({ minimum: 0, description: '@default 3' })),
   activeDeadlineSeconds: Opt(Int64({ minimum: 1 })),
   ttlSecondsAfterFinished: Opt(Int32({ minimum: 0, description: '@default 3600' })),

@@ -16,7 +16,9 @@ interface BuildTarget {
 }
 
 function buildTargets(spec: AppSpec, o: ResolvedOptions): BuildTarget[] {
-  return Object.entries(spec.services)
+  // Services, Jobs (a migration built from the app's repository) and CronJobs alike.
+  const workloads = [...Object.entries(spec.services), ...Object.entries(spec.jobs ?? {}), ...Object.entries(spec.cronJobs ?? {})];
+  return workloads
     .filter(([, s]) => s.build !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([service, s]) => {

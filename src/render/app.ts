@@ -120,14 +120,20 @@ const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** The spec with every CI-built image (a service with `build:`) tagged `tag` (its digest dropped: it named the old build). */
 function withBuildTag(spec: AppSpec, tag: string): AppSpec {
-  const services = Object.fromEntries(
-    Object.entries(spec.services).map(([name, svc]) => {
-      if (svc.build === undefined) return [name, svc];
-      const { repository, pullPolicy } = normalizeImage(svc.image);
-      return [name, { ...svc, image: { repository, tag, ...(pullPolicy !== undefined ? { pullPolicy } : {}) } }];
-    }),
-  );
-  return { ...spec, services };
+  const tagged = <W extends { readonly build?: unknown; readonly image: AppSpec['services'][string]['image'] }>(workloads: Readonly<Record<string, W>>): Record<string, W> =>
+    Object.fromEntries(
+      Object.entries(workloads).map(([name, w]) => {
+        if (w.build === undefined) return [name, w];
+        const { repository, pullPolicy } = normalizeImage(w.image);
+        return [name, { ...w, image: { repository, tag, ...(pullPolicy !== undefined ? { pullPolicy } : {}) } }];
+      }),
+    );
+  return {
+    ...spec,
+    services: tagged(spec.services),
+    ...(spec.jobs !== undefined ? { jobs: tagged(spec.jobs) } : {}),
+    ...(spec.cronJobs !== undefined ? { cronJobs: tagged(spec.cronJobs) } : {}),
+  };
 }
 
 /** Renders one environment. Throws InputErrors listing every problem found (nothing partial). */

@@ -69,6 +69,8 @@ describe('imageTag: the tag CI built this commit with', () => {
       pinned: { image: { repository: 'ghcr.io/acme/api', tag: 'dev', digest: `sha256:${'a'.repeat(64)}`, pullPolicy: 'Always' }, build: { context: 'api' } },
       db: { image: 'postgres:16.4', ports: [{ name: 'pg', port: 5432 }] },
     },
+    jobs: { migrate: { image: 'ghcr.io/acme/migrate:dev', build: { context: '.' } }, seed: { image: 'busybox:1.36' } },
+    cronJobs: { report: { image: 'ghcr.io/acme/report:dev', build: { context: 'report' }, schedule: '@daily' } },
   });
   const image = (objects: readonly KubeObject[], name: string): unknown => get(podSpecOf(workload(objects, 'Deployment', name)), 'containers', 0, 'image');
 
@@ -78,6 +80,15 @@ describe('imageTag: the tag CI built this commit with', () => {
     expect(image(objects, 'pinned')).toBe('ghcr.io/acme/api:sha-0123456789abcdef0123456789abcdef01234567');
     expect(get(podSpecOf(workload(objects, 'Deployment', 'pinned')), 'containers', 0, 'imagePullPolicy')).toBe('Always');
     expect(image(objects, 'db')).toBe('postgres:16.4');
+  });
+
+  it.each([
+    { kind: 'Job', name: 'migrate', want: 'ghcr.io/acme/migrate:sha-0123456789abcdef0123456789abcdef01234567' },
+    { kind: 'Job', name: 'seed', want: 'busybox:1.36' },
+    { kind: 'CronJob', name: 'report', want: 'ghcr.io/acme/report:sha-0123456789abcdef0123456789abcdef01234567' },
+  ])('tags the $kind $name CI builds the same way (or leaves it): $want', ({ kind, name, want }) => {
+    const { objects } = renderApp(spec(), 'default', { imageTag: 'sha-0123456789abcdef0123456789abcdef01234567' });
+    expect(JSON.stringify(objects.find((o) => o.kind === kind && o.metadata.name?.endsWith(name) === true))).toContain(`"image":"${want}"`);
   });
 
   it('without it, the spec tags stay', () => {

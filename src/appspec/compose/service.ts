@@ -58,7 +58,7 @@ interface H {
 type Handler = (h: H, path: Path, value: unknown) => void;
 
 /** Keys whose translation only exists for long-running services. */
-const SERVICE_ONLY = new Set(['ports', 'expose', 'healthcheck', 'volumes', 'tmpfs', 'stop_grace_period', 'scale', 'build']);
+const SERVICE_ONLY = new Set(['ports', 'expose', 'healthcheck', 'volumes', 'tmpfs', 'stop_grace_period', 'scale']);
 
 /** The kind compose's restart policy implies: see convert.ts for the rule. */
 export function workloadKind(svc: Record<string, unknown>): WorkloadKind {
