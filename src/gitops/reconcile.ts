@@ -26,11 +26,12 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ReconcileContext, Reconciler, ReconcilerHooks, ReconcileResult } from '../controller/index.ts';
-import { SlipwayError, internal, isSlipwayError, notFound } from '../errors/index.ts';
-import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject } from '../kube/index.ts';
+import { SlipwayError, internal, isSlipwayError } from '../errors/index.ts';
+import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject, type SharedInformer } from '../kube/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
 import { INSTANCE_LABEL } from '../rollout/index.ts';
 import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus } from '../sync/index.ts';
+import { ClusterRegistry, clusterSecretsQuery, inClusterOnly, isUnreachable, type ClusterConnection, type ClusterDown, type ClusterResolver } from './clusters.ts';
 import { credentialsFor } from './credentials.ts';
 import { compareObject, driftDiff, formatPath, short, withoutForeign } from './drift.ts';
 import { Git, redact, type GitCredentials } from './git.ts';
@@ -39,24 +40,6 @@ import { Notifier, rememberNotified, secretKeyResolver, type NotificationEvent }
 import { renderSource, type RenderedSource } from './render.ts';
 import { boundedResults, clip, jittered, nowIso, parseOperation, policyOf, pushHistory, retryDelayMs, setCondition, sourceDigest, type OperationRequest, type Policy } from './status.ts';
 import { API_VERSION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
-
-/** A cluster apps deploy to: its client, and the informers that watch what they deployed there. */
-export interface ClusterConnection {
-  readonly name: string;
-  readonly client: KubeClient;
-  readonly informers: InformerFactory;
-}
-
-/**
- * Where `spec.destination.cluster` leads. The controller's own cluster is `in-cluster`; a resolver
- * that knows registered clusters (their credentials in Secrets) plugs in here. @public
- */
-export type ClusterResolver = (name: string, inCluster: ClusterConnection) => Promise<ClusterConnection>;
-
-const inClusterOnly: ClusterResolver = (name, inCluster) => {
-  if (name === IN_CLUSTER) return Promise.resolve(inCluster);
-  return Promise.reject(notFound(`cluster "${name}" is not registered with this controller`, { cause: name, hint: `use destination.cluster: ${IN_CLUSTER} (the controller's own cluster)` }));
-};
 
 export interface GitOpsOptions {
   /** Watch one namespace; undefined: all. */
@@ -67,6 +50,13 @@ export interface GitOpsOptions {
   readonly cacheDir: string;
   /** @default 8 */
   readonly workers?: number;
+  /**
+   * The controller's namespace: registered clusters are read from the Secrets labelled
+   * `slipway.dev/secret-type=cluster` there (clusters.ts). Without it (and without `clusters`),
+   * apps deploy to the controller's own cluster only.
+   */
+  readonly clusterSecretsNamespace?: string | undefined;
+  /** Where destination.cluster leads, instead of the registry of cluster Secrets (tests). */
   readonly clusters?: ClusterResolver;
 }
 
@@ -112,7 +102,8 @@ export class GitOpsReconciler implements Reconciler {
   private readonly memory = new Map<string, AppMemory>();
   /** Managed object key → the apps (`ns/name`) that deployed it. */
   private readonly index = new Map<string, Set<string>>();
-  private readonly watched = new Set<string>();
+  private readonly watched = new WeakSet<SharedInformer>();
+  private registry: ClusterRegistry | undefined;
   private readonly renders = new Map<string, RenderedSource | SlipwayError>();
   private metrics: ReturnType<typeof gitopsMetrics> | undefined;
   notifier: Notifier | undefined;
@@ -128,6 +119,10 @@ export class GitOpsReconciler implements Reconciler {
   setup(h: ReconcilerHooks): void {
     this.hooks = h;
     this.metrics = gitopsMetrics(h.registry);
+    if (this.o.clusterSecretsNamespace !== undefined && !this.o.clusters) {
+      const namespace = this.o.clusterSecretsNamespace;
+      this.registry = new ClusterRegistry({ namespace, secrets: h.informers.informer(clusterSecretsQuery(namespace)), log: h.log.child({ component: 'clusters' }), changed: (name) => this.clusterChanged(name) });
+    }
     this.notifier = new Notifier({
       secrets: secretKeyResolver(h.client),
       registry: h.registry,
@@ -155,22 +150,56 @@ export class GitOpsReconciler implements Reconciler {
     return n;
   }
 
+  /** Stops the registered clusters' informers and clients. */
+  close(): void {
+    this.registry?.close();
+  }
+
+  /** Queues every app that deploys to cluster `name`. */
+  private clusterChanged(name: string): void {
+    const h = this.hooks;
+    if (!h) return;
+    for (const o of h.informers.informer(this.primary).list()) {
+      const app = o as SlipwayApp;
+      if ((app.spec.destination?.cluster ?? IN_CLUSTER) === name) h.enqueue(`${app.metadata.namespace ?? ''}/${app.metadata.name ?? ''}`);
+    }
+  }
+
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
-    const [ns = 'default', name = ''] = key.split('/');
-    if (!ctx.informers.informer(this.primary).get(name, ns)) {
+    const [ns = 'default', appName = ''] = key.split('/');
+    if (!ctx.informers.informer(this.primary).get(appName, ns)) {
       this.forget(key);
       return undefined;
     }
     // Decisions on what the apiserver says now: the cache may lag behind this controller's own last status write.
-    const app = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name }, { signal: ctx.signal })) as SlipwayApp | undefined;
+    const app = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name: appName }, { signal: ctx.signal })) as SlipwayApp | undefined;
     if (!app) {
       this.forget(key);
       return undefined;
     }
-    const cluster = await (this.o.clusters ?? inClusterOnly)(app.spec.destination?.cluster ?? IN_CLUSTER, { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers });
+    const inCluster: ClusterConnection = { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers };
+    const name = app.spec.destination?.cluster ?? IN_CLUSTER;
+    let cluster: ClusterConnection;
+    try {
+      cluster = await (this.o.clusters ?? this.registry?.resolve ?? inClusterOnly)(name, inCluster);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      const error = isSlipwayError(e) ? e : internal(e instanceof Error ? e.message : String(e), { cause: e });
+      // Not registered, or its Secret is unusable: looked at again when a cluster Secret changes.
+      return new AppRun(this, app, key, ctx, { ...inCluster, name }).clusterDown({ error, failures: 1, retryAt: Date.now() + policyOf(app).intervalMs });
+    }
     const run = new AppRun(this, app, key, ctx, cluster);
-    if ((app.metadata as { deletionTimestamp?: string }).deletionTimestamp) return run.finalize();
-    return run.reconcile();
+    // Nothing is sent to a cluster that does not answer (no write, no prune): its apps are Unknown until it does.
+    const down = await cluster.unavailable?.();
+    if (down) return run.clusterDown(down);
+    try {
+      if ((app.metadata as { deletionTimestamp?: string }).deletionTimestamp) return await run.finalize();
+      return await run.reconcile();
+    } catch (e) {
+      const outage = !ctx.signal.aborted && isUnreachable(e) ? await cluster.suspect?.(e) : undefined;
+      if (outage) return run.clusterDown(outage);
+      throw e;
+    }
   }
 
   mem(key: string): AppMemory {
@@ -211,13 +240,21 @@ export class GitOpsReconciler implements Reconciler {
   informerFor(cluster: ClusterConnection, o: KubeObject): ReturnType<InformerFactory['informer']> {
     const q: KindQuery = { apiVersion: o.apiVersion, kind: o.kind, namespace: this.o.namespace !== undefined ? o.metadata.namespace : undefined, labelSelector: LABEL_APP };
     const inf = cluster.informers.informer(q, { keepManagedFields: true });
-    const id = `${cluster.name}|${q.apiVersion}|${q.kind}|${q.namespace ?? ''}`;
-    if (!this.watched.has(id)) {
-      this.watched.add(id);
+    if (!this.watched.has(inf)) {
+      this.watched.add(inf);
       const wake = (obj: LiveObject): void => {
         for (const k of this.index.get(objKey(obj)) ?? []) this.hooks?.enqueue(k);
       };
-      inf.on({ add: wake, update: wake, delete: wake, error: (e) => this.hooks?.log.warn({ kind: q.kind, err: e.message }, 'managed-object informer backing off') });
+      inf.on({
+        add: wake,
+        update: wake,
+        delete: wake,
+        error: (e) => {
+          this.hooks?.log.warn({ cluster: cluster.name, kind: q.kind, err: e.message }, 'managed-object informer backing off');
+          // A registered cluster's watch failing is how its outage is seen first: one probe tells.
+          void cluster.suspect?.(e);
+        },
+      });
     }
     return inf;
   }
@@ -308,6 +345,11 @@ class AppRun {
     if (!fresh && mem.fetchRetryAt !== undefined && Date.now() < mem.fetchRetryAt) return { requeueAfterMs: mem.fetchRetryAt - Date.now() };
     const source = await this.resolve(fresh !== undefined);
     if (source instanceof SlipwayError) return this.sourceUnavailable(source);
+    if (this.st.conditions?.find((c) => c.type === 'ClusterAvailable')?.status === 'False') {
+      const message = `cluster "${this.cluster.name}" answers again`;
+      await this.writeStatus((st) => ({ ...st, conditions: setCondition(st.conditions, { type: 'ClusterAvailable', status: 'True', reason: 'Connected', message }, nowIso()) }));
+      await this.event('Normal', 'ClusterAvailable', message);
+    }
     mem.fetchFailures = 0;
     mem.fetchRetryAt = undefined;
     const rendered = source.rendered instanceof SlipwayError ? undefined : source.rendered;
@@ -395,6 +437,28 @@ class AppRun {
     if (was?.status !== 'False') await this.event('Warning', 'SourceUnavailable', message);
     this.log.warn({ err: e.message, retryInMs: wait }, 'source unavailable');
     return { requeueAfterMs: wait };
+  }
+
+  /**
+   * The destination cluster does not answer, or cannot be resolved (not registered, an unusable
+   * Secret): the app is Unknown, with the error in the ClusterAvailable condition; nothing is
+   * sent to the cluster (no sync, no prune) until it answers again.
+   */
+  async clusterDown(down: ClusterDown): Promise<ReconcileResult> {
+    const name = this.cluster.name;
+    const wait = Math.max(0, down.retryAt - Date.now());
+    const reason = down.error.kind === 'not-found' ? 'NotRegistered' : down.error.kind === 'input' ? 'InvalidClusterSecret' : down.error.kind === 'forbidden' ? 'AuthenticationFailed' : 'ClusterUnavailable';
+    const message = `cluster "${name}": ${clip(down.error.format(), 1500)} (${down.failures > 1 ? `${down.failures} attempts; ` : ''}next in ${Math.round(wait / 1000)}s; nothing is changed meanwhile)`;
+    const was = this.st.conditions?.find((c) => c.type === 'ClusterAvailable');
+    await this.writeStatus((st) => ({
+      ...st,
+      sync: { status: 'Unknown', ...(st.sync?.revision ? { revision: st.sync.revision } : {}), ...(st.sync?.ref ? { ref: st.sync.ref } : {}) },
+      health: { status: 'Unknown', message: `cluster "${name}" is not reachable` },
+      conditions: setCondition(st.conditions, { type: 'ClusterAvailable', status: 'False', reason, message }, nowIso()),
+    }));
+    if (was?.status !== 'False' || was.reason !== reason) await this.event('Warning', reason, message);
+    this.log.warn({ cluster: name, err: down.error.message, retryInMs: wait }, 'destination cluster unavailable');
+    return { requeueAfterMs: Math.max(wait, 500) };
   }
 
   /** The inventory's latest revision: what was applied last. Reloaded each interval (a `slipway deploy` by hand may have changed it). */
@@ -494,6 +558,9 @@ class AppRun {
     const syncMessage = syncMessageOf(status, seen, st, this.policy, source.sha);
     conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: syncReason(status, seen, st, this.policy, source.sha), message: syncMessage }, now);
     conditions = setCondition(conditions, { type: 'Healthy', status: seen.health.status === 'Healthy' ? 'True' : 'False', reason: seen.health.status, message: seen.health.message ?? seen.health.status }, now);
+    if (this.cluster.name !== IN_CLUSTER || conditions.some((c) => c.type === 'ClusterAvailable')) {
+      conditions = setCondition(conditions, { type: 'ClusterAvailable', status: 'True', reason: 'Connected', message: `cluster "${this.cluster.name}" (${this.cluster.client.transport.server})` }, now);
+    }
     return {
       ...(omit(st, ['drift', 'prunable']) as SlipwayAppStatusT),
       observedGeneration: (this.app.metadata as { generation?: number }).generation ?? 0,
