@@ -229,6 +229,8 @@ describe('ClusterRegistry', () => {
       expect(changed).toEqual(['b']);
       const c1 = await r.resolve('b', inCluster);
       expect(await r.resolve('b', inCluster)).toBe(c1);
+      // First use: one probe (it answers), then none.
+      expect(await c1.unavailable?.()).toBeUndefined();
       expect(await c1.unavailable?.()).toBeUndefined();
       await c1.client.version();
       secrets.set(clusterSecret(api.url, 'new-token', '2'));
@@ -236,7 +238,7 @@ describe('ClusterRegistry', () => {
       const c2 = await r.resolve('b', inCluster);
       expect(c2).not.toBe(c1);
       await c2.client.version();
-      expect(api.auths).toEqual(['Bearer old-token', 'Bearer new-token']);
+      expect(api.auths).toEqual(['Bearer old-token', 'Bearer old-token', 'Bearer new-token']);
     } finally {
       r.close();
     }
@@ -253,10 +255,10 @@ describe('ClusterRegistry', () => {
       secrets.set(clusterSecret(api.url, TOKEN, '1'));
       changed.length = 0;
       const c = await r.resolve('b', inCluster);
-      expect(await c.unavailable?.()).toBeUndefined();
       const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
       expect(isUnreachable(refused)).toBe(true);
-      const [d1, d2] = await Promise.all([c.suspect?.(refused), c.suspect?.(refused)]);
+      // The first use probes (never answered yet); a failed request at the same time shares that probe.
+      const [d1, d2] = await Promise.all([c.unavailable?.(), c.suspect?.(refused)]);
       expect(d1).toBeDefined();
       expect(d2).toBe(d1);
       expect(d1?.error.kind).toBe('cluster-unavailable');
@@ -271,10 +273,29 @@ describe('ClusterRegistry', () => {
       await new Promise((res) => setTimeout(res, 60));
       expect(await c.unavailable?.()).toBeUndefined();
       expect(changed).toEqual(['b', 'b']);
-      // A failure that is not about reaching the cluster (a 403) does not mark it down.
+      // A failure that is not about reaching the cluster (a permission) does not mark it down.
       expect(await c.suspect?.(Object.assign(new Error('forbidden'), { code: 'EACCES' }))).toBeUndefined();
     } finally {
       r.close();
+    }
+  });
+
+  it('a server that accepts connections and never answers costs one probe timeout, not request timeouts', async () => {
+    const silent = createServer(() => undefined);
+    servers.push(silent);
+    await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
+    const a = silent.address();
+    const secrets = new Secrets();
+    const r = new ClusterRegistry({ namespace: 'slipway-system', secrets, log: pino({ level: 'silent' }), changed: () => undefined, probeTimeoutMs: 300, requestTimeoutMs: 600_000 });
+    try {
+      secrets.set(clusterSecret(`http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, TOKEN, '1'));
+      const c = await r.resolve('b', inCluster);
+      const down = await c.unavailable?.();
+      expect(down?.error.kind).toBe('cluster-unavailable');
+      expect(down?.error.message).toMatch(/did not answer within 0\.3s/);
+    } finally {
+      r.close();
+      silent.closeAllConnections();
     }
   });
 });

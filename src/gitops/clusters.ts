@@ -265,6 +265,8 @@ export interface ClusterRegistryOptions {
   readonly log: Logger;
   /** A cluster's Secret changed, or the cluster went down or came back: look at its apps again. */
   readonly changed: (cluster: string) => void;
+  /** After each probe: whether the cluster answered (a metric). */
+  readonly up?: (cluster: string, up: boolean) => void;
   /** @default 5000 */
   readonly probeTimeoutMs?: number;
   /** Backoff between probes of a cluster that is down. @default { baseMs: 2000, maxMs: 30000 } */
@@ -279,6 +281,8 @@ interface Conn {
   readonly connection: ClusterConnection;
   readonly stop: AbortController;
   down: ClusterDown | undefined;
+  /** False until a probe got an answer: the first use probes (bounded), so a black-holed server costs seconds, not request timeouts. */
+  answered: boolean;
   probing: Promise<ClusterDown | undefined> | undefined;
 }
 
@@ -357,6 +361,7 @@ export class ClusterRegistry {
       version,
       stop,
       down: undefined,
+      answered: false,
       probing: undefined,
       connection: {
         name: r.name,
@@ -364,7 +369,7 @@ export class ClusterRegistry {
         informers,
         unavailable: async () => {
           const d = conn.down;
-          if (!d) return undefined;
+          if (!d) return conn.answered ? undefined : this.probe(conn);
           if (Date.now() < d.retryAt) return d;
           return this.probe(conn);
         },
@@ -384,6 +389,8 @@ export class ClusterRegistry {
       try {
         await conn.connection.client.version({ signal: AbortSignal.any([AbortSignal.timeout(this.o.probeTimeoutMs ?? 5000), conn.stop.signal]) });
         conn.down = undefined;
+        conn.answered = true;
+        this.o.up?.(name, true);
         if (wasDown) {
           this.o.log.info({ cluster: name, after: wasDown.failures }, 'cluster reachable again');
           this.o.changed(name);
@@ -393,8 +400,9 @@ export class ClusterRegistry {
         const failures = (wasDown?.failures ?? 0) + 1;
         const { baseMs, maxMs } = this.o.backoff ?? { baseMs: 2000, maxMs: 30_000 };
         const wait = Math.min(maxMs, baseMs * 2 ** (failures - 1));
-        const error = isSlipwayError(e) && e.kind !== 'cancelled' ? e : clusterUnavailable(`cluster "${name}" (${conn.connection.client.transport.server}) did not answer within ${Math.round((this.o.probeTimeoutMs ?? 5000) / 1000)}s`, { cause: e });
+        const error = isSlipwayError(e) && e.kind !== 'cancelled' ? e : clusterUnavailable(`cluster "${name}" (${conn.connection.client.transport.server}) did not answer within ${((this.o.probeTimeoutMs ?? 5000) / 1000).toString()}s`, { cause: e });
         conn.down = { error, failures, retryAt: Date.now() + wait };
+        this.o.up?.(name, false);
         if (!wasDown) {
           this.o.log.warn({ cluster: name, err: error.message, retryInMs: wait }, 'cluster unreachable');
           this.o.changed(name);

@@ -23,7 +23,7 @@
  * objects before writing them and prunes only after a successful apply, so nothing is left
  * half-pruned and the inventory stays consistent.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ReconcileContext, Reconciler, ReconcilerHooks, ReconcileResult } from '../controller/index.ts';
 import { SlipwayError, internal, isSlipwayError } from '../errors/index.ts';
@@ -121,7 +121,7 @@ export class GitOpsReconciler implements Reconciler {
     this.metrics = gitopsMetrics(h.registry);
     if (this.o.clusterSecretsNamespace !== undefined && !this.o.clusters) {
       const namespace = this.o.clusterSecretsNamespace;
-      this.registry = new ClusterRegistry({ namespace, secrets: h.informers.informer(clusterSecretsQuery(namespace)), log: h.log.child({ component: 'clusters' }), changed: (name) => this.clusterChanged(name) });
+      this.registry = new ClusterRegistry({ namespace, secrets: h.informers.informer(clusterSecretsQuery(namespace)), log: h.log.child({ component: 'clusters' }), changed: (name) => this.clusterChanged(name), up: (name, up) => this.m.clusterUp.set({ cluster: name }, up ? 1 : 0) });
     }
     this.notifier = new Notifier({
       secrets: secretKeyResolver(h.client),
@@ -282,6 +282,7 @@ function gitopsMetrics(registry: Registry | undefined) {
     syncSeconds: new Histogram({ name: 'slipway_gitops_sync_duration_seconds', help: 'Sync duration', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600], registers }),
     healSeconds: new Histogram({ name: 'slipway_gitops_drift_heal_seconds', help: 'From the informer event that showed drift to the end of the sync that repaired it', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers }),
     fetchErrors: new Counter({ name: 'slipway_gitops_source_errors_total', help: 'Failures to resolve or fetch a source', registers }),
+    clusterUp: new Gauge({ name: 'slipway_gitops_cluster_up', help: 'Whether a registered cluster answered its last probe (1) or not (0)', labelNames: ['cluster'] as const, registers }),
   };
 }
 
