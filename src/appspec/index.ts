@@ -21,7 +21,7 @@ export {
   durationMs,
   type VerificationSpec,
 } from './verification.ts';
-export { loadSpec, inEnvironment } from './load.ts';
+export { loadSpec, loadSpecValue, inEnvironment } from './load.ts';
 export { environmentNames, resolveEnvironment, locateInEnvironment, mergeValues, DEFAULT_ENVIRONMENT } from './environments.ts';
 export { parseFormattedPath, formatPath as formatSpecPath } from './source.ts';
 export { parseImage, imageString, normalizeImage } from './image.ts';

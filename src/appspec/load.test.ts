@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inputError, InputErrors, type SlipwayError } from '../errors/index.ts';
-import { loadSpec } from './index.ts';
+import { loadSpec, loadSpecValue } from './index.ts';
+import { parse } from 'yaml';
 
 /**
  * A small valid app; `extra` lines are added to service `api` starting at line 7 (indented
@@ -318,5 +319,39 @@ describe('loadSpec: semantic problems are positioned, with expected and hint', (
   it('accepts the label and annotation keys and values Kubernetes accepts', () => {
     const text = app('labels: {team: a.b_c-1, "example.com/tier": "", app.kubernetes.io/part-of: shop}\nannotations: {"example.com/note": "any text: spaces, !, and more", Z: ""}\nresources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: 0.5, memory: 1024Mi}}');
     expect(problems(text).map((p) => p.format())).toEqual([]);
+  });
+});
+
+describe('loadSpecValue: the checks of loadSpec on a spec given as data', () => {
+  const base = 'app: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: [8080]\n';
+  it.each([
+    { name: 'valid', text: base },
+    { name: 'valid with environments', text: `${base}environments:\n  dev: {}\n  prod:\n    services:\n      web: { replicas: 3 }\n` },
+    { name: 'schema problem', text: `${base}    replicaz: 2\n` },
+    { name: 'semantic problem', text: `${base}    dependsOn: [db]\n` },
+    { name: 'broken overlay', text: `${base}environments:\n  prod:\n    services:\n      api: { replicas: 3 }\n` },
+    { name: 'envFile read through the callback', text: `${base}configMaps:\n  cfg:\n    envFile: app.env\n`, files: { 'app.env': 'A=1\n' } },
+    { name: 'envFile that cannot be read', text: `${base}configMaps:\n  cfg:\n    envFile: missing.env\n` },
+  ])('$name: the same verdict and the same spec as loadSpec, without positions', ({ text, files }) => {
+    const readFile = (p: string): string => {
+      const content = (files as Record<string, string> | undefined)?.[p];
+      if (content === undefined) throw inputError(`cannot read ${p}`, { cause: p });
+      return content;
+    };
+    const outcome = (f: () => unknown): { ok: unknown } | { messages: string[]; positioned: boolean } => {
+      try {
+        return { ok: f() };
+      } catch (e) {
+        if (!(e instanceof InputErrors)) throw e;
+        return { messages: e.problems.map((p) => p.message).sort(), positioned: e.problems.some((p) => p.position !== undefined) };
+      }
+    };
+    const fromText = outcome(() => loadSpec(text, 'slipway.yaml', { readFile }));
+    const fromData = outcome(() => loadSpecValue(parse(text) as unknown, 'slipway.yaml', { readFile }));
+    if ('ok' in fromText) expect(fromData).toEqual(fromText);
+    else {
+      expect(fromText.positioned).toBe(true);
+      expect(fromData).toEqual({ messages: fromText.messages, positioned: false });
+    }
   });
 });

@@ -46,12 +46,34 @@ export function loadSpec(text: string, file: string, opts: LoadSpecOptions = {})
       }),
     ]);
   }
-  const schema = schemaProblems(value, source);
+  return checkedSpec(value, source, opts);
+}
+
+/** Positions of nothing: for a spec that exists only as data. */
+function nowhere(file: string): SourceMap {
+  return { file, positionOf: () => undefined, depthOf: () => 0, sourceText: () => undefined };
+}
+
+/**
+ * {@link loadSpec} for a spec built as data rather than read from YAML (what `slipway import
+ * compose` is about to write): the same checks, in the same order, but without positions, so no
+ * YAML parse. Meant as a fast path: when it throws, load the written text with loadSpec for the
+ * problems' file:line:col. `value` is modified (envFiles inlined), as loadSpec's parsed value is.
+ */
+export function loadSpecValue(value: unknown, file: string, opts: LoadSpecOptions = {}): AppSpec {
+  if (value === null || typeof value !== 'object') throw new InputErrors([inputError('the spec is empty', { cause: value, expected: 'a mapping with app: and services:' })]);
+  return checkedSpec(value, undefined, { ...opts, file });
+}
+
+/** Schema, semantic rules, envFiles, every environment (or `opts.env`): what loadSpec checks after parsing. */
+function checkedSpec(value: unknown, source: SourceMap | undefined, opts: LoadSpecOptions & { file?: string }): AppSpec {
+  const locator = source ?? nowhere(opts.file ?? '<data>');
+  const schema = schemaProblems(value, locator);
   if (schema.length > 0) throw new InputErrors(schema, schema[0]);
   const spec = value as AppSpec;
-  const problems = semanticProblems(spec, source);
-  if (opts.readFile !== undefined) problems.push(...inlineEnvFiles(spec, source, opts.readFile));
-  rememberSource(spec, source);
+  const problems = semanticProblems(spec, locator);
+  if (opts.readFile !== undefined) problems.push(...inlineEnvFiles(spec, locator, opts.readFile));
+  if (source !== undefined) rememberSource(spec, source);
   if (problems.length > 0) throw new InputErrors(problems, problems[0]);
   // Overlays are only meaningful on a valid base. Without `env`, every environment is checked, so
   // `validate` catches a broken prod overlay while someone works on dev; with `env`, that one.

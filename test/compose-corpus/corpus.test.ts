@@ -32,10 +32,6 @@ const NAMES = corpusNames();
  * so a fix cannot land without removing its entry.
  */
 const PENDING: Readonly<Record<string, { readonly check: 'import'; readonly why: string }>> = {
-  'go-api-migrate': {
-    check: 'import',
-    why: 'a password written literally inside a command argument (migrate -database postgres://api:…@postgres/api) is redacted with an error-level entry (exit 1) instead of becoming a Secret env var read as $(VAR)',
-  },
 };
 
 interface Rendered {

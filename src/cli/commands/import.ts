@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { inputError, InputErrors, isSlipwayError, type SlipwayError } from '../../errors/index.ts';
 import { projectRoot, readInputFile, referenceReader, writeOutputFile } from '../../files/index.ts';
 import { stringifyYaml } from '../../manifest/index.ts';
-import { DEFAULT_ENVIRONMENTS, environmentNames, importCompose, loadSpec, SCHEMA_ID, type AppSpec, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
+import { DEFAULT_ENVIRONMENTS, environmentNames, importCompose, loadSpec, loadSpecValue, SCHEMA_ID, type AppSpec, type ComposeImportResult, type ImportReportEntry } from '../../appspec/index.ts';
 import { checkEnvironments, lintConfigFor } from '../render-gate.ts';
 import type { Io } from '../io.ts';
 
@@ -97,7 +97,7 @@ export interface ImportRun {
  * lint gate applied. What they would refuse is an error entry at its line in the written file, so
  * an import that exits 0 has written a spec that validates and renders in every environment.
  */
-function validateOutput(text: string, shown: string, specDir: string): ImportReportEntry[] {
+function validateOutput(value: unknown, text: string, shown: string, specDir: string): ImportReportEntry[] {
   const toEntries = (problems: readonly SlipwayError[], what: string): ImportReportEntry[] =>
     problems.map((p) => ({
       severity: 'error' as const,
@@ -107,22 +107,28 @@ function validateOutput(text: string, shown: string, specDir: string): ImportRep
       hint: p.hint ?? (p.expected !== undefined ? `expected ${p.expected}; fix it in the compose file (or via x-slipway) and import again` : 'fix it in the compose file (or via x-slipway) and import again'),
       ...(p.position ? { position: p.position } : {}),
     }));
-  const envFiles: Record<string, string> = {};
   const read = referenceReader({ base: specDir, root: projectRoot(specDir), relativeTo: 'slipway.yaml' });
+  const config = lintConfigFor(specDir);
+  const reader = (envFiles: Record<string, string>) => (rel: string) => (envFiles[rel] = read(rel));
+  // Fast path, the common case: the spec as data passes the same checks, and no YAML parse of the
+  // output is needed (parsing it with positions was a third of a 500-service import). Only when
+  // something fails is the written text loaded, for the problems' file:line:col in it.
+  try {
+    const envFiles: Record<string, string> = {};
+    const spec = loadSpecValue(JSON.parse(JSON.stringify(value)), shown, { readFile: reader(envFiles) });
+    if (checkEnvironments(spec, environmentNames(spec), { envFiles, config }).problems.length === 0) return [];
+  } catch (e) {
+    if (!(e instanceof InputErrors)) throw e;
+  }
+  const envFiles: Record<string, string> = {};
   let spec: AppSpec;
   try {
-    spec = loadSpec(text, shown, {
-      readFile: (rel) => {
-        const content = read(rel);
-        envFiles[rel] = content;
-        return content;
-      },
-    });
+    spec = loadSpec(text, shown, { readFile: reader(envFiles) });
   } catch (e) {
     if (!(e instanceof InputErrors)) throw e;
     return toEntries(e.problems, 'does not validate');
   }
-  return toEntries(checkEnvironments(spec, environmentNames(spec), { envFiles, config: lintConfigFor(specDir) }).problems, 'does not render');
+  return toEntries(checkEnvironments(spec, environmentNames(spec), { envFiles, config }).problems, 'does not render');
 }
 
 /** Reads the compose file and what it references, converts, and renders slipway.yaml's text. */
@@ -154,7 +160,7 @@ export function runComposeImport(file: string, f: ImportFlags): ImportRun {
     '',
   ].join('\n');
   const out = `${header}${stringifyYaml(result.spec)}`;
-  return { result, text: out, outPath, outputProblems: validateOutput(out, outPath === undefined ? '<stdout>' : displayPath(outPath), outPath === undefined ? composeDir : dirname(outPath)) };
+  return { result, text: out, outPath, outputProblems: validateOutput(result.spec, out, outPath === undefined ? '<stdout>' : displayPath(outPath), outPath === undefined ? composeDir : dirname(outPath)) };
 }
 
 /** Relative to the working directory when inside it, else absolute. */
