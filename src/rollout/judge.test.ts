@@ -6,7 +6,9 @@
  * The clock is faked (Date only); the scheduling itself is the real one.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { strategyAnnotations, workloadStrategyOf } from '../appspec/index.ts';
 import type { CanaryJudgeSettingsT } from '../analysis/index.ts';
+import { handOver } from './handover.ts';
 import type { LiveObject } from '../kube/index.ts';
 import { FakePrometheus, MemoryApi, memoryContext, reconcileOnce, type PromAnswer } from './testing.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutStatusT, type StepT } from './types.ts';
@@ -250,5 +252,26 @@ describe('the judge: canary against baseline', () => {
     expect(st.judge?.verdict).toBeUndefined();
     expect(env.deployment('api-baseline')).toBeUndefined();
     expect(env.events.some((e) => e.startsWith('Normal BaselineRemoved'))).toBe(true);
+  });
+});
+
+describe('slipway.yaml canary.judge, handed over', () => {
+  it('becomes spec.strategy.canary.judge, with the default metrics over the service\'s series names', () => {
+    const strategy = workloadStrategyOf({ type: 'canary', canary: { steps: [{ setWeight: 20 }], judge: { interval: '30s', onMarginal: 'abort' } } }, { metrics: { names: { latency: 'lat_seconds' } } });
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'shop', annotations: strategyAnnotations(strategy) },
+      spec: { replicas: 4, selector: { matchLabels: { app: 'api' } }, template: template('api:1') },
+    };
+    const ro = handOver([{ object: dep }], (object) => ({ object })).map((d) => d.object).find((o) => o.kind === KIND) as ServiceRollout;
+    const judge = ro.spec.strategy.canary?.judge;
+    expect(judge).toMatchObject({ interval: '30s', onMarginal: 'abort' });
+    expect(judge?.metrics.map((m) => [m.name, m.direction, m.effectSize?.allowedIncrease])).toEqual([
+      ['latency-p95', 'increase', 1.1],
+      ['error-rate', 'increase', undefined],
+    ]);
+    expect(judge?.metrics[0]?.query).toContain('lat_seconds_bucket{namespace="{{namespace}}",pod=~"{{pods}}"}[{{interval}}]');
+    expect(judge).not.toHaveProperty('names');
   });
 });

@@ -9,9 +9,10 @@
  * Verdicts and scores are asserted, not timings.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultJudgeMetrics, type CanaryJudgeSettingsT } from '../../src/analysis/index.ts';
+import type { CanaryJudgeSettingsT } from '../../src/analysis/index.ts';
+import { strategyAnnotations, workloadStrategyOf } from '../../src/appspec/index.ts';
 import { KubeClient } from '../../src/kube/index.ts';
-import type { ServiceRollout, StepT } from '../../src/rollout/index.ts';
+import { handOver, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
 import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
 import { cli, deployment, ensureCrds, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
 
@@ -22,8 +23,20 @@ beforeAll(async () => {
   await ensureCrds(testKubeconfigPath());
 });
 
-/** Sampled every 3 s (three scrapes of the local Prometheus per rate window), 10 intervals a side. */
-const JUDGE: CanaryJudgeSettingsT = { interval: '3s', count: 10, metrics: defaultJudgeMetrics() };
+/**
+ * slipway.yaml's `strategy.canary.judge: {interval: 3s, count: 10}` as deploy hands it to the
+ * controller (the default metrics: p95 latency and error rate): sampled every 3 s (three scrapes of
+ * the local Prometheus per rate window), 10 intervals a side.
+ */
+function judgeFromSpec(): CanaryJudgeSettingsT {
+  const strategy = workloadStrategyOf({ type: 'canary', canary: { steps: [{ setWeight: 50 }], judge: { interval: '3s', count: 10 } } });
+  const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', annotations: strategyAnnotations(strategy) }, spec: { selector: { matchLabels: { app: 'web' } }, template: {} } };
+  const ro = handOver([{ object: dep }], (object) => ({ object })).map((d) => d.object).find((o) => o.kind === 'ServiceRollout') as ServiceRollout | undefined;
+  const judge = ro?.spec.strategy.canary?.judge;
+  if (!judge) throw new Error('handOver made no judge');
+  return judge;
+}
+const JUDGE = judgeFromSpec();
 const STEPS: StepT[] = [{ setWeight: 50 }, { setWeight: 100 }];
 
 function canary(ns: TestNamespace, instance: string, image: string, simulate: string): ServiceRollout {
