@@ -18,11 +18,17 @@ interface PromoteFlags {
 
 const short = (sha: string | undefined): string => (sha && /^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : (sha ?? '-'));
 
-/** The commit to approve: --revision (a commit, or a prefix of one the previous environment ran), else what it runs now. */
-function revisionToApprove(upstream: SlipwayApp, flag: string | undefined): string {
+/**
+ * The commit to approve: --revision (a commit, or a prefix of one the previous environment ran),
+ * else the candidate (the revision the target's gate is about: running, or failing, there), else
+ * what the previous environment runs.
+ */
+function revisionToApprove(target: SlipwayApp, upstream: SlipwayApp, flag: string | undefined): string {
   const st = upstream.status ?? {};
   const env = upstream.spec.source.env ?? 'default';
   if (flag === undefined) {
+    const candidate = target.status?.promotion?.gate?.revision;
+    if (candidate) return candidate;
     if (!st.revision) throw notFound(`nothing to promote: ${env} (${upstream.metadata.name ?? ''}) has not deployed a revision yet`, { cause: undefined, hint: '`slipway app get` shows why' });
     return st.revision;
   }
@@ -52,7 +58,7 @@ export function registerPromote(program: Command, io: Io): void {
     .description('promote the revision an environment runs (Synced, Healthy, canaries done, soaked) into the next environment of a pipeline: the approval of an environment with `promotion.approval: Manual`')
     .argument('<pipeline>', 'the pipeline (spec.promotion.pipeline of its SlipwayApps)')
     .requiredOption('--to <env>', 'the environment to promote into (its source.env, or its SlipwayApp name)')
-    .option('--revision <commit>', 'the commit to promote (default: what the previous environment runs now)')
+    .option('--revision <commit>', 'the commit to promote (default: the candidate `slipway app get` shows as next, else what the previous environment runs)')
     .option('--async', 'record the approval and return; do not wait for the promotion')
     .option('--timeout <duration>', 'how long to wait for the promotion (default 5m)')
     .option('--context <name>', 'kubeconfig context (default: current context)')
@@ -86,7 +92,7 @@ Examples:
         const from = target.spec.promotion?.from ?? '';
         const upstream = apps.find((a) => a.metadata.name === from);
         if (!upstream) throw notFound(`${f.to} (${target.metadata.name ?? ''}) is promoted from SlipwayApp ${from}, which does not exist in namespace ${ns}`, { cause: from });
-        const revision = revisionToApprove(upstream, f.revision);
+        const revision = revisionToApprove(target, upstream, f.revision);
         const name = target.metadata.name ?? '';
         const fromEnv = `${upstream.spec.source.env ?? 'default'} (${from})`;
         const toEnv = `${target.spec.source.env ?? 'default'} (${name})`;
