@@ -29,7 +29,7 @@ import type { ReconcileContext, Reconciler, ReconcilerHooks, ReconcileResult } f
 import { SlipwayError, internal, isSlipwayError } from '../errors/index.ts';
 import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject, type SharedInformer } from '../kube/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
-import { INSTANCE_LABEL } from '../rollout/index.ts';
+import { INSTANCE_LABEL, API_VERSION as ROLLOUT_API_VERSION, KIND as ROLLOUT_KIND } from '../rollout/index.ts';
 import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus } from '../sync/index.ts';
 import { ClusterRegistry, clusterSecretsQuery, inClusterOnly, isUnreachable, type ClusterConnection, type ClusterDown, type ClusterResolver } from './clusters.ts';
 import { credentialsFor } from './credentials.ts';
@@ -38,8 +38,9 @@ import { Git, redact, type GitCredentials } from './git.ts';
 import { pushMatches, type PushEvent } from './webhooks.ts';
 import { Notifier, rememberNotified, secretKeyResolver, type NotificationEvent } from './notify.ts';
 import { renderSource, type RenderedSource } from './render.ts';
+import { evaluateGates, nextPromotionStatus, parseApproval, soakMsOf, type GateDecision, type RolloutGateView } from './promotion.ts';
 import { boundedResults, clip, jittered, nowIso, parseOperation, policyOf, pushHistory, retryDelayMs, setCondition, sourceDigest, type OperationRequest, type Policy } from './status.ts';
-import { API_VERSION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
+import { API_VERSION, APPROVAL_ANNOTATION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
 
 export interface GitOpsOptions {
   /** Watch one namespace; undefined: all. */
@@ -129,6 +130,20 @@ export class GitOpsReconciler implements Reconciler {
       log: h.log.child({ component: 'notifications' }),
       onFailed: (f) => h.log.warn({ app: `${f.app.namespace}/${f.app.name}`, target: f.target, trigger: f.trigger, attempts: f.attempts, reason: f.reason }, 'notification given up'),
     });
+    // Promotion: a change of an app (its status: synced, healthy, failed) wakes the environments promoted from it.
+    const apps = h.informers.informer(this.primary);
+    const wake = (o: LiveObject): void => {
+      for (const x of apps.list()) {
+        const a = x as SlipwayApp;
+        if (a.spec.promotion?.from === o.metadata.name && a.metadata.namespace === o.metadata.namespace) h.enqueue(`${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`);
+      }
+    };
+    apps.on({ add: wake, update: wake, delete: wake });
+  }
+
+  /** The cluster an app deploys to. */
+  clusterOf(app: SlipwayApp, ctx: ReconcileContext): Promise<ClusterConnection> {
+    return (this.o.clusters ?? this.registry?.resolve ?? inClusterOnly)(app.spec.destination?.cluster ?? IN_CLUSTER, { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers });
   }
 
   /**
@@ -340,6 +355,94 @@ class AppRun {
   }
 
   async reconcile(): Promise<ReconcileResult | undefined> {
+    if (!this.app.spec.promotion?.from) return this.reconcileSource();
+    const gate = await this.promote();
+    if (this.st.promotion?.revision === undefined) {
+      // Nothing proved upstream yet: nothing to deploy (git's HEAD would skip the gates).
+      await this.writeStatus((st) => ({
+        ...st,
+        sync: { status: 'OutOfSync' },
+        conditions: setCondition(st.conditions, { type: 'Synced', status: 'False', reason: 'AwaitingPromotion', message: `no revision promoted from ${this.app.spec.promotion?.from ?? ''} yet: ${gate.message}` }, nowIso()),
+      }));
+      return { requeueAfterMs: Math.min(gate.recheckAfterMs ?? Infinity, jittered(this.policy.intervalMs)) };
+    }
+    const r = await this.reconcileSource();
+    if (gate.recheckAfterMs === undefined) return r;
+    return { ...r, requeueAfterMs: Math.min(gate.recheckAfterMs, r?.requeueAfterMs ?? Infinity) };
+  }
+
+  /**
+   * Promotion into this environment: the gates on what the previous environment runs; a revision
+   * that passed them becomes the target (status.promotion.revision), recorded with who and when,
+   * with an Event and a notification per promotion, and per revision blocked.
+   */
+  private async promote(): Promise<GateDecision> {
+    const from = this.app.spec.promotion?.from ?? '';
+    const upstream = (this.ctx.informers.informer(this.r.primary).get(from, this.ns) as SlipwayApp | undefined) ?? undefined;
+    const approval = parseApproval(this.app.metadata.annotations?.[APPROVAL_ANNOTATION]);
+    const rollouts = upstream ? await this.rolloutsOf(upstream) : [];
+    const before = this.st.promotion;
+    const d = evaluateGates({ upstream, rollouts, soakMs: soakMsOf(this.app), manual: this.app.spec.promotion?.approval === 'Manual', approval, promoted: before?.revision, now: Date.now() });
+    const fromEnv = upstream?.spec.source.env ?? 'default';
+    const now = nowIso();
+    const changedGate = before?.gate?.phase !== d.phase || before.gate.revision !== d.revision || before.gate.reason !== d.reason;
+    const notified = this.notifyPromotion(d, changedGate, fromEnv);
+    const promotion = nextPromotionStatus(before, d, { from, fromEnvironment: fromEnv, now, approval });
+    const ok = d.phase === 'Promoted';
+    await this.writeStatus((st) => ({
+      ...st,
+      promotion: { ...promotion, gate: { ...(promotion.gate ?? { phase: d.phase, reason: d.reason, message: d.message }), ...(changedGate || d.promote ? { checkedAt: now } : before?.gate?.checkedAt ? { checkedAt: before.gate.checkedAt } : {}) } },
+      ...(notified ? { notified: rememberNotified(st.notified, notified) } : {}),
+      conditions: setCondition(st.conditions, { type: 'Promoted', status: ok ? 'True' : 'False', reason: d.reason, message: d.message }, now),
+    }));
+    await this.promotionEvent(d, changedGate, fromEnv);
+    return d;
+  }
+
+  /** One notification per promotion, and per revision blocked (key kept in the status). */
+  private notifyPromotion(d: GateDecision, changedGate: boolean, fromEnv: string): string | undefined {
+    const from = this.app.spec.promotion?.from ?? '';
+    const e = { message: d.message, revision: d.revision, environment: fromEnv, targetEnvironment: this.env };
+    if (d.promote && d.revision) return this.notify({ ...e, trigger: 'PromotionDone', operation: `${d.revision}@${this.env}`, details: { from, by: d.approvedBy ?? 'automatic' } });
+    if (d.phase === 'Blocked' && changedGate) return this.notify({ ...e, trigger: 'PromotionBlocked', operation: `${d.revision ?? 'none'}@${this.env}.${d.reason}`, details: { from, reason: d.reason } });
+    return undefined;
+  }
+
+  /** An Event per promotion and per transition of the gate into Blocked or AwaitingApproval. */
+  private async promotionEvent(d: GateDecision, changedGate: boolean, fromEnv: string): Promise<void> {
+    if (d.promote && d.revision) {
+      await this.event('Normal', 'Promoted', `${short7(d.revision)} promoted ${fromEnv} → ${this.env} (from ${this.app.spec.promotion?.from ?? ''}) by ${d.approvedBy ?? 'the controller (automatic)'}: ${d.message}`);
+    } else if (changedGate && d.phase === 'Blocked') {
+      await this.event('Warning', 'PromotionBlocked', clip(`${fromEnv} → ${this.env}: ${d.message}`, 1000));
+    } else if (changedGate && d.phase === 'AwaitingApproval') {
+      await this.event('Normal', 'AwaitingApproval', clip(`${fromEnv} → ${this.env}: ${d.message}`, 1000));
+    }
+  }
+
+  /** The canaries (ServiceRollouts) the previous environment's app deployed; undefined until their informer listed. */
+  private async rolloutsOf(upstream: SlipwayApp): Promise<RolloutGateView[] | undefined> {
+    const namespace = upstream.status?.namespace ?? upstream.spec.destination?.namespace ?? this.ns;
+    const name = upstream.metadata.name ?? '';
+    let cluster: ClusterConnection;
+    try {
+      cluster = upstream.spec.destination?.cluster === this.app.spec.destination?.cluster ? this.cluster : await this.r.clusterOf(upstream, this.ctx);
+    } catch {
+      return undefined;
+    }
+    const inf = this.r.informerFor(cluster, { apiVersion: ROLLOUT_API_VERSION, kind: ROLLOUT_KIND, metadata: { name: '', namespace } });
+    if (!inf.hasSynced) return undefined;
+    return inf
+      .list()
+      .filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[LABEL_APP] === name)
+      .map((o) => {
+        const s = (o['status'] ?? {}) as { observedGeneration?: number; phase?: string; message?: string; abortedRevision?: string; abortReason?: string; canaryRevision?: string; stableRevision?: string };
+        const generation = (o.metadata as { generation?: number }).generation ?? 0;
+        return { name: o.metadata.name ?? '', generation, ...s };
+      });
+  }
+
+  /** The reconcile of the source: its target is git's (source.revision), or the revision promoted here. */
+  private async reconcileSource(): Promise<ReconcileResult | undefined> {
     const op = parseOperation(this.app.metadata.annotations?.[OPERATION_ANNOTATION]);
     const fresh = op && op.id !== this.st.handledOperation ? op : undefined;
     const mem = this.r.mem(this.key);
@@ -394,7 +497,8 @@ class AppRun {
     try {
       const creds = await this.credentials(force);
       const maxAge = force ? 0 : this.policy.intervalMs;
-      const r = await this.r.git.resolve(s.repoURL, revision ?? s.revision, creds, maxAge, this.ctx.signal);
+      const promoted = s.revision === undefined && this.app.spec.promotion?.from ? this.st.promotion?.revision : undefined;
+      const r = await this.r.git.resolve(s.repoURL, revision ?? promoted ?? s.revision, creds, maxAge, this.ctx.signal);
       const rendered = await this.r.render(r.dir, r.sha, { path: s.path, env: this.env, app: this.appName });
       return { sha: r.sha, ref: r.ref, rendered };
     } catch (e) {
@@ -660,11 +764,11 @@ class AppRun {
   }
 
   /** Queues a notification (never waits for it); the key, when one was queued or sent before. */
-  private notify(e: Omit<NotificationEvent, 'app' | 'environment' | 'repoURL' | 'cluster'>): string | undefined {
+  private notify(e: Omit<NotificationEvent, 'app' | 'repoURL' | 'cluster'>): string | undefined {
     const targets = this.app.spec.notifications ?? [];
     if (targets.length === 0 || !this.r.notifier) return undefined;
     const app = { namespace: this.ns, name: this.appName };
-    const r = this.r.notifier.notify({ ...app, notifications: targets, notified: this.st.notified }, { ...e, app, environment: this.env, repoURL: this.app.spec.source.repoURL, cluster: this.cluster.name });
+    const r = this.r.notifier.notify({ ...app, notifications: targets, notified: this.st.notified }, { environment: this.env, ...e, app, repoURL: this.app.spec.source.repoURL, cluster: this.cluster.name });
     return r.outcome === 'queued' || r.outcome === 'duplicate' ? r.key : undefined;
   }
 
