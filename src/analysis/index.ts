@@ -22,3 +22,16 @@ export { ANALYSIS_DEFAULTS, effectiveMetric, type StepOverrides } from './evalua
 export { tick, type Taken, type TickOptions } from './measure.ts';
 export { type MetricProviderImpl, type ProviderEnv, type ProviderOutcome, type TemplateVars } from './provider.ts';
 export { sloMetrics, podsRegex, type SloSpec } from './slo.ts';
+export {
+  CanaryJudgeSettings,
+  CanaryJudgeStatus,
+  JUDGE_DEFAULTS,
+  defaultJudgeMetrics,
+  judgeTick,
+  newJudgeRun,
+  type CanaryJudgeSettingsT,
+  type CanaryJudgeStatusT,
+  type CanaryJudgeMetricT,
+  type JudgeSeriesNames,
+} from './canary-judge.ts';
+export { type Verdict as JudgeVerdict } from './judge.ts';

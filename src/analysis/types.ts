@@ -14,7 +14,7 @@ const Duration = (description: string) => Type.String({ pattern: DURATION_PATTER
 
 const SecretKey = Type.Object({ name: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { description: 'A key of a Secret in the rollout\'s namespace.' });
 
-const PrometheusAuth = Type.Object(
+export const PrometheusAuth = Type.Object(
   {
     bearerToken: Opt(SecretKey),
     basic: Opt(Type.Object({ username: SecretKey, password: SecretKey }, { description: 'HTTP basic auth.' })),

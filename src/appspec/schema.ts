@@ -331,6 +331,57 @@ const CanaryStep = Type.Union([
   ),
 ]);
 export const CanarySteps = Type.Array(CanaryStep, { minItems: 1 });
+
+const OnProblem = (what: string) => Type.Union([Type.Literal('pause'), Type.Literal('abort')], { description: `${what} @default pause` });
+/** One metric of the statistical judge (src/analysis canary-judge.ts has the same shape for the ServiceRollout). */
+const JudgeMetric = Obj(
+  {
+    name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$' }),
+    query: Type.String({
+      minLength: 1,
+      description: 'An instant PromQL query answering one number for one side: {{pods}} is the canary\'s pod regex, then the baseline\'s; {{namespace}}, {{service}} and {{interval}} (use it as the rate window) are filled in.',
+    }),
+    direction: Opt(Type.Union([Type.Literal('increase'), Type.Literal('decrease'), Type.Literal('either')], { description: 'Which change fails the metric. @default either (as Kayenta)' })),
+    effectSize: Opt(
+      Obj(
+        {
+          allowedIncrease: Opt(Type.Number({ minimum: 1, description: 'A significant increase fails only from this ratio of canary to baseline up, e.g. 1.1. @default 1' })),
+          allowedDecrease: Opt(Type.Number({ minimum: 0, maximum: 1, description: 'A significant decrease fails only from this ratio down, e.g. 0.9. @default 1' })),
+        },
+        'How large a significant difference must be to fail the metric.',
+      ),
+    ),
+    weight: Opt(Type.Number({ minimum: 0, description: "The metric's share of the score. @default 1" })),
+    critical: Opt(Type.Boolean({ description: 'Not passing fails the whole judgement, whatever the score. @default false' })),
+    minSamples: Opt(Int32({ minimum: 1, description: 'Fewer samples on a side makes the metric NoData (never a pass). @default 5' })),
+    nanStrategy: Opt(Type.Union([Type.Literal('remove'), Type.Literal('replace')], { description: 'Missing samples: removed, or read as 0. @default remove' })),
+  },
+  'A metric the judge compares between canary and baseline.',
+);
+export const CanaryJudge = Obj(
+  {
+    baseline: Opt(Type.Boolean({ description: 'Start a baseline (the stable version at the canary\'s scale, started with the canary) to compare with; false compares with the stable pods. @default true' })),
+    startingStep: Opt(Int32({ minimum: 0, description: 'Sample once the steps before this one (0-based) are done; the steps from it on wait for the verdict. @default the step after the first setWeight above 0' })),
+    interval: Opt({ ...Duration, description: 'One sample per metric and side per interval (at least two Prometheus scrape intervals). @default 1m' }),
+    count: Opt(Int32({ minimum: 1, maximum: 100, description: 'Intervals sampled before the judgement. @default 10' })),
+    initialDelay: Opt({ ...Duration, description: 'Wait this long after both sides are ready. @default 0s' }),
+    confidenceLevel: Opt(Type.Number({ minimum: 0.5, maximum: 0.999, description: 'Of the Mann-Whitney U test. @default 0.95' })),
+    scoreThresholds: Opt(
+      Obj(
+        {
+          pass: Type.Number({ minimum: 0, maximum: 100, description: 'A score at or above this passes.' }),
+          marginal: Type.Number({ minimum: 0, maximum: 100, description: 'At or above this (below pass) is Marginal; below it fails.' }),
+        },
+        'Score thresholds, as Kayenta\'s. @default {pass: 95, marginal: 75}',
+      ),
+    ),
+    onMarginal: Opt(OnProblem('A Marginal verdict: pause (`slipway rollout promote` goes on) or abort.')),
+    onError: Opt(OnProblem('Queries failing beyond consecutiveErrorLimit intervals in a row: pause or abort.')),
+    consecutiveErrorLimit: Opt(Int32({ minimum: 0, description: 'Failed intervals in a row tolerated. @default 4' })),
+    metrics: Opt(Type.Array(JudgeMetric, { minItems: 1, maxItems: 16, description: "@default the p95 latency (increase fails, 10% tolerated) and the 5xx error rate (increase fails) of each side's pods per interval, from the service's `metrics.names`/`metrics.labels`" })),
+  },
+  "The statistical judge (after Kayenta's NetflixACAJudge): per-interval samples of the canary and a baseline compared per metric with a Mann-Whitney U test, combined into a score; Pass goes on, Marginal pauses, Fail aborts (docs/rollout.md#the-statistical-judge).",
+);
 export const BlueGreen = Obj(
   {
     autoPromote: Opt(Type.Boolean({ description: '@default false' })),
@@ -366,6 +417,7 @@ const Strategy = Obj(
       Obj(
         {
           steps: CanarySteps,
+          judge: Opt(CanaryJudge),
           trafficRouting: Opt(Type.Literal('istio', { description: "Route the canary's traffic with Istio (a VirtualService weighting DestinationRule subsets). Default: the service's HTTPRoute (Gateway API) or nginx Ingress, else the replica ratio." })),
         },
         `Canary steps, in order. ${PROGRESSIVE}`,

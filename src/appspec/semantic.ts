@@ -395,6 +395,7 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
     });
   }
   checkVerification(ctx, path, svc, type);
+  if (strategy.canary?.judge !== undefined) checkJudge(ctx, [...path, 'canary', 'judge'], strategy.canary.judge, strategy.canary.steps);
   const hasSlo = svc.slo?.successRate !== undefined || svc.slo?.latencyP95Ms !== undefined;
   let weight = 0;
   (strategy.canary?.steps ?? []).forEach((step, i) => {
@@ -427,6 +428,65 @@ function checkStrategy(ctx: Ctx, path: SpecPath, svc: ServiceSpec): void {
       at: 'value',
       expected: `slo: {successRate: ..., latencyP95Ms: ...} on the service`,
       hint: 'add slo.successRate and/or slo.latencyP95Ms (availability is not measured per release), or remove strategy.analysis',
+    });
+  }
+}
+
+type JudgeSpec = NonNullable<NonNullable<StrategySpec['canary']>['judge']>;
+type StepsSpec = NonNullable<StrategySpec['canary']>['steps'];
+
+/** The judge's minSamples default (src/analysis judge.ts METRIC_DEFAULTS). */
+const JUDGE_MIN_SAMPLES = 5;
+const JUDGE_COUNT = 10;
+
+/** `strategy.canary.judge`: settings that can reach a verdict, with canary pods to compare. */
+function checkJudge(ctx: Ctx, path: SpecPath, judge: JudgeSpec, steps: StepsSpec): void {
+  const t = judge.scoreThresholds;
+  if (t !== undefined && t.marginal > t.pass) {
+    ctx.report([...path, 'scoreThresholds', 'marginal'], `the marginal threshold ${t.marginal} is above the pass threshold ${t.pass}`, {
+      expected: 'marginal ≤ pass (a score at or above pass passes, at or above marginal is Marginal, below fails)',
+      hint: `lower marginal to at most ${t.pass}`,
+    });
+  }
+  const count = judge.count ?? JUDGE_COUNT;
+  const seen = new Set<string>();
+  (judge.metrics ?? []).forEach((m, i) => {
+    const mp = [...path, 'metrics', i];
+    if (seen.has(m.name)) ctx.report([...mp, 'name'], `judge metric ${m.name} is defined twice`, { expected: 'unique metric names', hint: 'rename or remove one of them' });
+    seen.add(m.name);
+    if (!/\{\{\s*pods\s*\}\}/.test(m.query)) {
+      ctx.report([...mp, 'query'], `judge metric ${m.name}: the query does not select pods with {{pods}}, so the canary and the baseline would get the same value`, {
+        expected: 'a query over {{pods}}, e.g. ...{namespace="{{namespace}}",pod=~"{{pods}}"}[{{interval}}]',
+        hint: 'add pod=~"{{pods}}" to the query\'s selector',
+      });
+    }
+    const min = m.minSamples ?? JUDGE_MIN_SAMPLES;
+    if (min > count) {
+      ctx.report(m.minSamples !== undefined ? [...mp, 'minSamples'] : [...path, ...(judge.count !== undefined ? ['count'] : [])], `judge metric ${m.name} needs ${min} samples per side but the judge samples ${count} intervals: it could only be NoData`, {
+        at: judge.count !== undefined || m.minSamples !== undefined ? 'value' : 'key',
+        expected: `count ≥ minSamples (${min})`,
+        hint: `set count to at least ${min}, or lower minSamples`,
+      });
+    }
+  });
+  if (judge.metrics === undefined && count < JUDGE_MIN_SAMPLES) {
+    ctx.report([...path, 'count'], `the default judge metrics need ${JUDGE_MIN_SAMPLES} samples per side but the judge samples ${count} intervals: they could only be NoData`, {
+      expected: `count ≥ ${JUDGE_MIN_SAMPLES}`,
+      hint: `set count to at least ${JUDGE_MIN_SAMPLES}, or give metrics with a lower minSamples`,
+    });
+  }
+  const firstTraffic = steps.findIndex((st) => ('setWeight' in st && st.setWeight > 0) || ('setCanaryScale' in st && ((st.setCanaryScale.replicas ?? 0) > 0 || (st.setCanaryScale.weight ?? 0) > 0)));
+  const start = judge.startingStep ?? (firstTraffic >= 0 ? firstTraffic + 1 : steps.length);
+  if (judge.startingStep !== undefined && judge.startingStep > steps.length) {
+    ctx.report([...path, 'startingStep'], `startingStep ${judge.startingStep} is past the last step (${steps.length} steps)`, {
+      expected: `0 to ${steps.length} (${steps.length}: after the last step, before promotion)`,
+      hint: 'count steps from 0',
+    });
+  } else if (firstTraffic < 0 || firstTraffic >= start) {
+    ctx.report(judge.startingStep !== undefined ? [...path, 'startingStep'] : path, 'the judge starts before any step gives the canary pods: there would be nothing to compare', {
+      at: judge.startingStep !== undefined ? 'value' : 'key',
+      expected: 'a setWeight above 0 (or a setCanaryScale) before the judge\'s starting step',
+      hint: judge.startingStep !== undefined ? `set startingStep after the first step with canary traffic (${firstTraffic >= 0 ? firstTraffic + 1 : 'add one'})` : 'add a setWeight step above 0',
     });
   }
 }

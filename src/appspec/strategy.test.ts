@@ -102,6 +102,33 @@ describe('SLO analysis on the workload (zero configuration)', () => {
   });
 });
 
+describe('the statistical judge on the workload', () => {
+  const steps = [{ setWeight: 20 }, { pause: {} }];
+  const svc = { metrics: { names: { latency: 'lat_seconds' }, labels: { pod: 'kubernetes_pod_name' } } };
+  it.each<[string, NonNullable<StrategySpec['canary']>['judge'], Parameters<typeof workloadStrategyOf>[1], string]>([
+    ['default metrics: the service\'s series names go with it', { count: 20, scoreThresholds: { pass: 90, marginal: 50 } }, svc, '{"count":20,"labels":{"pod":"kubernetes_pod_name"},"names":{"latency":"lat_seconds"},"scoreThresholds":{"marginal":50,"pass":90}}'],
+    ['no names to carry', {}, {}, '{}'],
+    [
+      'its own metrics: no names needed',
+      { baseline: false, metrics: [{ name: 'lat', query: 'x{pod=~"{{pods}}"}', direction: 'increase', effectSize: { allowedIncrease: 1.2 }, critical: true }] },
+      svc,
+      '{"baseline":false,"metrics":[{"critical":true,"direction":"increase","effectSize":{"allowedIncrease":1.2},"name":"lat","query":"x{pod=~\\"{{pods}}\\"}"}]}',
+    ],
+  ])('%s', (_n, judge, service, annotation) => {
+    const annotations = strategyAnnotations(workloadStrategyOf({ type: 'canary', canary: { steps, ...(judge ? { judge } : {}) } }, service));
+    expect(annotations['slipway.dev/strategy-judge']).toBe(annotation);
+    const parsed = parseStrategyAnnotations(annotations, src);
+    expect('judge' in parsed ? parsed.judge : undefined).toEqual(JSON.parse(annotation));
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['settings that are not the judge\'s', { [STRATEGY_ANNOTATION]: 'canary', [STRATEGY_STEPS_ANNOTATION]: '[{"setWeight":1}]', 'slipway.dev/strategy-judge': '{"count":0}' }, /not judge settings: \/count/],
+    ['a judge on a blue-green workload', { [STRATEGY_ANNOTATION]: 'blueGreen', 'slipway.dev/strategy-judge': '{}' }, /given but the strategy is blueGreen/],
+  ])('refuses %s', (_n, annotations, message) => {
+    expect(() => parseStrategyAnnotations(annotations, src)).toThrow(message);
+  });
+});
+
 describe('one definition', () => {
   it("the blue-green defaults are the schema's documented @defaults", () => {
     const props = BlueGreen.properties;

@@ -9,6 +9,8 @@
  *   slipway.dev/strategy-analysis: {"successRate":99,...}  canary or blueGreen gated on SLOs: the SLOs analysis checks
  *                                                          and the service's metric and label names (canonical JSON);
  *                                                          absent: no SLO analysis (no SLOs, or strategy.analysis: false)
+ *   slipway.dev/strategy-judge: {"interval":"1m",...}      canary only: the statistical judge (canary.judge), with the
+ *                                                          service's metric and label names when it has no metrics
  *
  * Canonical JSON (keys sorted, no spaces) makes the same spec render byte-identical annotations, so
  * a re-render is never a diff. Who executes what: `rolling` is Kubernetes' own RollingUpdate;
@@ -20,7 +22,7 @@ import { Value } from '@sinclair/typebox/value';
 import { inputError, type SourcePosition } from '../errors/index.ts';
 import { canonicalJson } from '../manifest/index.ts';
 import { Type, type Static } from '@sinclair/typebox';
-import { BlueGreen, CanarySteps, MetricLabels, MetricNames, type CanaryStepSpec, type ServiceSpec, type StrategySpec } from './schema.ts';
+import { BlueGreen, CanaryJudge, CanarySteps, MetricLabels, MetricNames, type CanaryStepSpec, type ServiceSpec, type StrategySpec } from './schema.ts';
 
 const STRATEGY_TYPES = ['rolling', 'canary', 'blueGreen'] as const;
 
@@ -34,7 +36,9 @@ const STRATEGY_ROUTING_ANNOTATION = 'slipway.dev/strategy-traffic-routing';
 export const STRATEGY_BLUE_GREEN_ANNOTATION = 'slipway.dev/strategy-blue-green';
 /** Canary or blue-green: the SLOs its analysis checks (SLOs, metric and label names), as canonical JSON. */
 export const STRATEGY_ANALYSIS_ANNOTATION = 'slipway.dev/strategy-analysis';
-const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] as const;
+/** Canary only: the statistical judge's settings (canary.judge), as canonical JSON. */
+const STRATEGY_JUDGE_ANNOTATION = 'slipway.dev/strategy-judge';
+const ANNOTATIONS = [STRATEGY_ANNOTATION, STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION, STRATEGY_JUDGE_ANNOTATION] as const;
 
 /**
  * What a release's SLO analysis checks: the service's SLO targets and the names of its series (a
@@ -51,6 +55,13 @@ const SloAnalysis = Type.Object(
   { additionalProperties: false },
 );
 type SloAnalysisSpec = Static<typeof SloAnalysis>;
+
+/**
+ * The statistical judge as a workload carries it: `canary.judge`, plus the service's metric and
+ * label names when it has no metrics of its own (the default metrics query them).
+ */
+const JudgeAnnotation = Type.Object({ ...CanaryJudge.properties, names: Type.Optional(MetricNames), labels: Type.Optional(MetricLabels) }, { additionalProperties: false });
+type JudgeSpec = Static<typeof JudgeAnnotation>;
 
 /**
  * On a canary or blue-green workload: the services it depends on (`dependsOn`), comma-separated and
@@ -72,7 +83,7 @@ export const BLUE_GREEN_DEFAULTS = { autoPromote: false, scaleDownDelaySeconds: 
 /** A strategy as a workload carries it: everything the controller needs, defaults applied. */
 export type WorkloadStrategy =
   | { readonly type: 'rolling' }
-  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly trafficRouting?: 'istio'; readonly analysis?: SloAnalysisSpec }
+  | { readonly type: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly trafficRouting?: 'istio'; readonly analysis?: SloAnalysisSpec; readonly judge?: JudgeSpec }
   | { readonly type: 'blueGreen'; readonly autoPromote: boolean; readonly scaleDownDelaySeconds: number; readonly autoPromotionSeconds?: number; readonly analysis?: SloAnalysisSpec };
 
 
@@ -90,6 +101,15 @@ function sloAnalysisOf(spec: StrategySpec | undefined, svc: Pick<ServiceSpec, 's
   };
 }
 
+/** The judge of a canary, with the service's metric and label names when its default metrics will query them. */
+function judgeOf(judge: NonNullable<StrategySpec['canary']>['judge'], svc: Pick<ServiceSpec, 'metrics'> | undefined): JudgeSpec | undefined {
+  if (judge === undefined) return undefined;
+  if (judge.metrics !== undefined) return judge;
+  const names = svc?.metrics?.names;
+  const labels = svc?.metrics?.labels;
+  return { ...judge, ...(names && Object.keys(names).length > 0 ? { names } : {}), ...(labels && Object.keys(labels).length > 0 ? { labels } : {}) };
+}
+
 /** The strategy a spec's service declares, as the workload will carry it (with `svc`, the SLOs its analysis checks). */
 export function workloadStrategyOf(spec: StrategySpec | undefined, svc?: Pick<ServiceSpec, 'slo' | 'metrics'>): WorkloadStrategy {
   switch (spec?.type ?? 'rolling') {
@@ -99,7 +119,8 @@ export function workloadStrategyOf(spec: StrategySpec | undefined, svc?: Pick<Se
       // The schema requires steps only when `canary` is given; semantic checks pair it with the type.
       const steps = spec?.canary?.steps ?? [];
       const analysis = sloAnalysisOf(spec, svc);
-      return { type: 'canary', steps, ...(spec?.canary?.trafficRouting ? { trafficRouting: spec.canary.trafficRouting } : {}), ...(analysis ? { analysis } : {}) };
+      const judge = judgeOf(spec?.canary?.judge, svc);
+      return { type: 'canary', steps, ...(spec?.canary?.trafficRouting ? { trafficRouting: spec.canary.trafficRouting } : {}), ...(analysis ? { analysis } : {}), ...(judge ? { judge } : {}) };
     }
     case 'blueGreen': {
       const analysis = sloAnalysisOf(spec, svc);
@@ -119,6 +140,7 @@ export function strategyAnnotations(s: WorkloadStrategy): Record<string, string>
         [STRATEGY_STEPS_ANNOTATION]: canonicalJson(s.steps),
         ...(s.trafficRouting ? { [STRATEGY_ROUTING_ANNOTATION]: s.trafficRouting } : {}),
         ...(s.analysis ? { [STRATEGY_ANALYSIS_ANNOTATION]: canonicalJson(s.analysis) } : {}),
+        ...(s.judge ? { [STRATEGY_JUDGE_ANNOTATION]: canonicalJson(s.judge) } : {}),
       };
     case 'blueGreen':
       return {
@@ -160,6 +182,18 @@ function parseAnalysis(src: StrategySource, text: string | undefined): SloAnalys
   return v;
 }
 
+const JUDGE_EXPECTED = 'a JSON object, e.g. {"count":10,"interval":"1m","scoreThresholds":{"marginal":75,"pass":95}} (optional metrics [{name, query, direction, ...}], names, labels)';
+
+function parseJudge(src: StrategySource, text: string | undefined): JudgeSpec | undefined {
+  if (text === undefined) return undefined;
+  const v = parseJson(src, STRATEGY_JUDGE_ANNOTATION, text, JUDGE_EXPECTED);
+  if (!Value.Check(JudgeAnnotation, v)) {
+    const first = [...Value.Errors(JudgeAnnotation, v)][0];
+    throw annotationError(src, STRATEGY_JUDGE_ANNOTATION, `annotation ${STRATEGY_JUDGE_ANNOTATION} is not judge settings${first ? `: ${first.path || '/'} ${first.message}` : ''}`, { cause: v, expected: JUDGE_EXPECTED });
+  }
+  return v;
+}
+
 const BLUE_GREEN_EXPECTED = 'a JSON object, e.g. {"autoPromote":false,"scaleDownDelaySeconds":30}';
 
 /**
@@ -173,7 +207,7 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
   if (!(STRATEGY_TYPES as readonly string[]).includes(type)) {
     throw annotationError(src, STRATEGY_ANNOTATION, `unknown strategy ${JSON.stringify(type)}`, { cause: type, expected: `one of: ${STRATEGY_TYPES.join(', ')}` });
   }
-  const own: readonly string[] = type === 'canary' ? [STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] : type === 'blueGreen' ? [STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] : [];
+  const own: readonly string[] = type === 'canary' ? [STRATEGY_STEPS_ANNOTATION, STRATEGY_ROUTING_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION, STRATEGY_JUDGE_ANNOTATION] : type === 'blueGreen' ? [STRATEGY_BLUE_GREEN_ANNOTATION, STRATEGY_ANALYSIS_ANNOTATION] : [];
   for (const key of ANNOTATIONS) {
     if (key !== STRATEGY_ANNOTATION && !own.includes(key) && a[key] !== undefined) {
       throw annotationError(src, key, `annotation ${key} is given but the strategy is ${type}`, { cause: a[key], expected: `${STRATEGY_ANNOTATION}: ${key === STRATEGY_BLUE_GREEN_ANNOTATION ? 'blueGreen' : key === STRATEGY_ANALYSIS_ANNOTATION ? 'canary or blueGreen' : 'canary'}` });
@@ -196,7 +230,8 @@ export function parseStrategyAnnotations(annotations: Readonly<Record<string, st
       throw annotationError(src, STRATEGY_ROUTING_ANNOTATION, `unknown traffic routing ${JSON.stringify(routing)}`, { cause: routing, expected: 'istio (or no annotation: the service\'s HTTPRoute or nginx Ingress, else the replica ratio)' });
     }
     const analysis = parseAnalysis(src, a[STRATEGY_ANALYSIS_ANNOTATION]);
-    return { type, steps, ...(routing === 'istio' ? { trafficRouting: routing } : {}), ...(analysis ? { analysis } : {}) };
+    const judge = parseJudge(src, a[STRATEGY_JUDGE_ANNOTATION]);
+    return { type, steps, ...(routing === 'istio' ? { trafficRouting: routing } : {}), ...(analysis ? { analysis } : {}), ...(judge ? { judge } : {}) };
   }
   if (type === 'blueGreen') {
     const text = a[STRATEGY_BLUE_GREEN_ANNOTATION];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { installManifests as rolloutManifests } from '../rollout/index.ts';
-import { AGGREGATE_LABEL, CACHE_MOUNT, DEPLOYER_ROLE, DEPLOYER_RULES, GITOPS_ROLE, GITOPS_RULES, installManifests } from './install.ts';
+import { AGGREGATE_LABEL, CACHE_MOUNT, DEPLOYER_ROLE, DEPLOYER_RULES, GITOPS_ROLE, GITOPS_RULES, SECRETS_ROLE, installManifests } from './install.ts';
 import { slipwayAppCrd } from './types.ts';
 
 describe('controller install with GitOps', () => {
@@ -36,6 +36,15 @@ describe('controller install with GitOps', () => {
     expect(rules.flatMap((r) => [...r.resources, ...r.verbs, ...r.apiGroups])).not.toContain('*');
     expect(rules.flatMap((r) => r.resources)).not.toContain('pods/exec');
     expect(GITOPS_RULES.find((r) => r.resources.includes('secrets'))?.verbs).not.toContain('list');
+  });
+
+  it('Secrets are listed and watched only in the controller\'s namespace (registered clusters, webhook secrets), read-only', () => {
+    const role = named('Role', SECRETS_ROLE);
+    expect(role?.metadata.namespace).toBe('slipway-system');
+    expect(role?.['rules']).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
+    expect(named('RoleBinding', SECRETS_ROLE)).toMatchObject({ metadata: { namespace: 'slipway-system' }, roleRef: { kind: 'Role', name: SECRETS_ROLE }, subjects: [{ kind: 'ServiceAccount', name: 'slipway-controller', namespace: 'slipway-system' }] });
+    // The GitOps role itself lists no Secret anywhere.
+    expect(GITOPS_RULES.filter((r) => r.resources.includes('secrets')).flatMap((r) => r.verbs)).not.toContain('watch');
   });
 
   it('the controller gets a git cache on an emptyDir (its root filesystem is read-only)', () => {

@@ -1,11 +1,13 @@
 /**
  * What `slipway controller install` applies for GitOps, on top of progressive delivery's objects
  * (src/rollout/install.ts): the SlipwayApp CRD, and for the in-cluster controller two more
- * ClusterRoles for its ServiceAccount, each the least it needs:
+ * ClusterRoles and a Role for its ServiceAccount, each the least it needs:
  *
  *  - `slipway-gitops`: the SlipwayApps themselves (watch, status, the cascade finalizer) and the
  *    Secrets it must read and write whatever an app holds (repository credentials, the revision
  *    history of each app);
+ *  - `slipway-gitops-secrets` (a Role in the controller's namespace only): get, list and watch
+ *    Secrets there, for the informer on the labelled ones (registered clusters, webhook secrets);
  *  - `slipway-gitops-deployer`: the kinds apps may deploy. It is an aggregated ClusterRole: the
  *    kinds slipway renders are in `slipway-gitops-deployer-base`, and a cluster admin lets apps
  *    deploy more kinds by creating a ClusterRole labelled `slipway.dev/aggregate-to-gitops-deployer:
@@ -21,6 +23,8 @@ import { PLURAL, slipwayAppCrd } from './types.ts';
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
 export const GITOPS_ROLE = 'slipway-gitops';
+/** The namespaced Role that lets the controller read the labelled Secrets of its own namespace (registered clusters, webhook secrets). */
+export const SECRETS_ROLE = 'slipway-gitops-secrets';
 export const DEPLOYER_ROLE = 'slipway-gitops-deployer';
 export const AGGREGATE_LABEL = 'slipway.dev/aggregate-to-gitops-deployer';
 /** Where the in-cluster controller keeps its git cache (an emptyDir). */
@@ -34,6 +38,13 @@ export const GITOPS_RULES: readonly Rule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
+
+/**
+ * Only in the controller's namespace: the informer on the Secrets labelled
+ * `slipway.dev/secret-type` (registered clusters, webhook secrets) lists and watches them there.
+ * Nowhere else may the controller list Secrets.
+ */
+const SECRETS_RULES: readonly Rule[] = [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }];
 
 const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
@@ -103,6 +114,14 @@ export function installManifests(o: GitOpsInstallOptions): KubeObject[] {
     clusterRole(`${DEPLOYER_ROLE}-base`, DEPLOYER_RULES, {}, { [AGGREGATE_LABEL]: 'true' }),
     clusterRole(DEPLOYER_ROLE, [], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_LABEL]: 'true' } }] } }),
     binding(DEPLOYER_ROLE),
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: SECRETS_ROLE, namespace: CONTROLLER_NAMESPACE, labels }, rules: [...SECRETS_RULES] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: SECRETS_ROLE, namespace: CONTROLLER_NAMESPACE, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SECRETS_ROLE },
+      subjects: [{ kind: 'ServiceAccount', name: CONTROLLER_NAME, namespace: CONTROLLER_NAMESPACE }],
+    },
   ];
   // CRDs first, the namespace and ServiceAccount before the bindings that name them (as the base orders them).
   const deploymentAt = rest.findIndex((x) => x.kind === 'Deployment');

@@ -23,40 +23,24 @@
  * objects before writing them and prunes only after a successful apply, so nothing is left
  * half-pruned and the inventory stays consistent.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ReconcileContext, Reconciler, ReconcilerHooks, ReconcileResult } from '../controller/index.ts';
-import { SlipwayError, internal, isSlipwayError, notFound } from '../errors/index.ts';
-import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject } from '../kube/index.ts';
+import { SlipwayError, internal, isSlipwayError } from '../errors/index.ts';
+import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject, type SharedInformer } from '../kube/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
-import { INSTANCE_LABEL } from '../rollout/index.ts';
+import { INSTANCE_LABEL, API_VERSION as ROLLOUT_API_VERSION, KIND as ROLLOUT_KIND } from '../rollout/index.ts';
 import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus } from '../sync/index.ts';
+import { ClusterRegistry, clusterSecretsQuery, inClusterOnly, isUnreachable, type ClusterConnection, type ClusterDown, type ClusterResolver } from './clusters.ts';
 import { credentialsFor } from './credentials.ts';
 import { compareObject, driftDiff, formatPath, short, withoutForeign } from './drift.ts';
 import { Git, redact, type GitCredentials } from './git.ts';
 import { pushMatches, type PushEvent } from './webhooks.ts';
 import { Notifier, rememberNotified, secretKeyResolver, type NotificationEvent } from './notify.ts';
 import { renderSource, type RenderedSource } from './render.ts';
+import { evaluateGates, nextPromotionStatus, parseApproval, soakMsOf, type GateDecision, type RolloutGateView } from './promotion.ts';
 import { boundedResults, clip, jittered, nowIso, parseOperation, policyOf, pushHistory, retryDelayMs, setCondition, sourceDigest, type OperationRequest, type Policy } from './status.ts';
-import { API_VERSION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
-
-/** A cluster apps deploy to: its client, and the informers that watch what they deployed there. */
-export interface ClusterConnection {
-  readonly name: string;
-  readonly client: KubeClient;
-  readonly informers: InformerFactory;
-}
-
-/**
- * Where `spec.destination.cluster` leads. The controller's own cluster is `in-cluster`; a resolver
- * that knows registered clusters (their credentials in Secrets) plugs in here. @public
- */
-export type ClusterResolver = (name: string, inCluster: ClusterConnection) => Promise<ClusterConnection>;
-
-const inClusterOnly: ClusterResolver = (name, inCluster) => {
-  if (name === IN_CLUSTER) return Promise.resolve(inCluster);
-  return Promise.reject(notFound(`cluster "${name}" is not registered with this controller`, { cause: name, hint: `use destination.cluster: ${IN_CLUSTER} (the controller's own cluster)` }));
-};
+import { API_VERSION, APPROVAL_ANNOTATION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
 
 export interface GitOpsOptions {
   /** Watch one namespace; undefined: all. */
@@ -67,6 +51,13 @@ export interface GitOpsOptions {
   readonly cacheDir: string;
   /** @default 8 */
   readonly workers?: number;
+  /**
+   * The controller's namespace: registered clusters are read from the Secrets labelled
+   * `slipway.dev/secret-type=cluster` there (clusters.ts). Without it (and without `clusters`),
+   * apps deploy to the controller's own cluster only.
+   */
+  readonly clusterSecretsNamespace?: string | undefined;
+  /** Where destination.cluster leads, instead of the registry of cluster Secrets (tests). */
   readonly clusters?: ClusterResolver;
 }
 
@@ -112,7 +103,8 @@ export class GitOpsReconciler implements Reconciler {
   private readonly memory = new Map<string, AppMemory>();
   /** Managed object key → the apps (`ns/name`) that deployed it. */
   private readonly index = new Map<string, Set<string>>();
-  private readonly watched = new Set<string>();
+  private readonly watched = new WeakSet<SharedInformer>();
+  private registry: ClusterRegistry | undefined;
   private readonly renders = new Map<string, RenderedSource | SlipwayError>();
   private metrics: ReturnType<typeof gitopsMetrics> | undefined;
   notifier: Notifier | undefined;
@@ -128,12 +120,30 @@ export class GitOpsReconciler implements Reconciler {
   setup(h: ReconcilerHooks): void {
     this.hooks = h;
     this.metrics = gitopsMetrics(h.registry);
+    if (this.o.clusterSecretsNamespace !== undefined && !this.o.clusters) {
+      const namespace = this.o.clusterSecretsNamespace;
+      this.registry = new ClusterRegistry({ namespace, secrets: h.informers.informer(clusterSecretsQuery(namespace)), log: h.log.child({ component: 'clusters' }), changed: (name) => this.clusterChanged(name), up: (name, up) => this.m.clusterUp.set({ cluster: name }, up ? 1 : 0) });
+    }
     this.notifier = new Notifier({
       secrets: secretKeyResolver(h.client),
       registry: h.registry,
       log: h.log.child({ component: 'notifications' }),
       onFailed: (f) => h.log.warn({ app: `${f.app.namespace}/${f.app.name}`, target: f.target, trigger: f.trigger, attempts: f.attempts, reason: f.reason }, 'notification given up'),
     });
+    // Promotion: a change of an app (its status: synced, healthy, failed) wakes the environments promoted from it.
+    const apps = h.informers.informer(this.primary);
+    const wake = (o: LiveObject): void => {
+      for (const x of apps.list()) {
+        const a = x as SlipwayApp;
+        if (a.spec.promotion?.from === o.metadata.name && a.metadata.namespace === o.metadata.namespace) h.enqueue(`${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`);
+      }
+    };
+    apps.on({ add: wake, update: wake, delete: wake });
+  }
+
+  /** The cluster an app deploys to. */
+  clusterOf(app: SlipwayApp, ctx: ReconcileContext): Promise<ClusterConnection> {
+    return (this.o.clusters ?? this.registry?.resolve ?? inClusterOnly)(app.spec.destination?.cluster ?? IN_CLUSTER, { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers });
   }
 
   /**
@@ -155,22 +165,56 @@ export class GitOpsReconciler implements Reconciler {
     return n;
   }
 
+  /** Stops the registered clusters' informers and clients. */
+  close(): void {
+    this.registry?.close();
+  }
+
+  /** Queues every app that deploys to cluster `name`. */
+  private clusterChanged(name: string): void {
+    const h = this.hooks;
+    if (!h) return;
+    for (const o of h.informers.informer(this.primary).list()) {
+      const app = o as SlipwayApp;
+      if ((app.spec.destination?.cluster ?? IN_CLUSTER) === name) h.enqueue(`${app.metadata.namespace ?? ''}/${app.metadata.name ?? ''}`);
+    }
+  }
+
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
-    const [ns = 'default', name = ''] = key.split('/');
-    if (!ctx.informers.informer(this.primary).get(name, ns)) {
+    const [ns = 'default', appName = ''] = key.split('/');
+    if (!ctx.informers.informer(this.primary).get(appName, ns)) {
       this.forget(key);
       return undefined;
     }
     // Decisions on what the apiserver says now: the cache may lag behind this controller's own last status write.
-    const app = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name }, { signal: ctx.signal })) as SlipwayApp | undefined;
+    const app = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name: appName }, { signal: ctx.signal })) as SlipwayApp | undefined;
     if (!app) {
       this.forget(key);
       return undefined;
     }
-    const cluster = await (this.o.clusters ?? inClusterOnly)(app.spec.destination?.cluster ?? IN_CLUSTER, { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers });
+    const inCluster: ClusterConnection = { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers };
+    const name = app.spec.destination?.cluster ?? IN_CLUSTER;
+    let cluster: ClusterConnection;
+    try {
+      cluster = await (this.o.clusters ?? this.registry?.resolve ?? inClusterOnly)(name, inCluster);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      const error = isSlipwayError(e) ? e : internal(e instanceof Error ? e.message : String(e), { cause: e });
+      // Not registered, or its Secret is unusable: looked at again when a cluster Secret changes.
+      return new AppRun(this, app, key, ctx, { ...inCluster, name }).clusterDown({ error, failures: 1, retryAt: Date.now() + policyOf(app).intervalMs });
+    }
     const run = new AppRun(this, app, key, ctx, cluster);
-    if ((app.metadata as { deletionTimestamp?: string }).deletionTimestamp) return run.finalize();
-    return run.reconcile();
+    // Nothing is sent to a cluster that does not answer (no write, no prune): its apps are Unknown until it does.
+    const down = await cluster.unavailable?.();
+    if (down) return run.clusterDown(down);
+    try {
+      if ((app.metadata as { deletionTimestamp?: string }).deletionTimestamp) return await run.finalize();
+      return await run.reconcile();
+    } catch (e) {
+      const outage = !ctx.signal.aborted && isUnreachable(e) ? await cluster.suspect?.(e) : undefined;
+      if (outage) return run.clusterDown(outage);
+      throw e;
+    }
   }
 
   mem(key: string): AppMemory {
@@ -211,13 +255,21 @@ export class GitOpsReconciler implements Reconciler {
   informerFor(cluster: ClusterConnection, o: KubeObject): ReturnType<InformerFactory['informer']> {
     const q: KindQuery = { apiVersion: o.apiVersion, kind: o.kind, namespace: this.o.namespace !== undefined ? o.metadata.namespace : undefined, labelSelector: LABEL_APP };
     const inf = cluster.informers.informer(q, { keepManagedFields: true });
-    const id = `${cluster.name}|${q.apiVersion}|${q.kind}|${q.namespace ?? ''}`;
-    if (!this.watched.has(id)) {
-      this.watched.add(id);
+    if (!this.watched.has(inf)) {
+      this.watched.add(inf);
       const wake = (obj: LiveObject): void => {
         for (const k of this.index.get(objKey(obj)) ?? []) this.hooks?.enqueue(k);
       };
-      inf.on({ add: wake, update: wake, delete: wake, error: (e) => this.hooks?.log.warn({ kind: q.kind, err: e.message }, 'managed-object informer backing off') });
+      inf.on({
+        add: wake,
+        update: wake,
+        delete: wake,
+        error: (e) => {
+          this.hooks?.log.warn({ cluster: cluster.name, kind: q.kind, err: e.message }, 'managed-object informer backing off');
+          // A registered cluster's watch failing is how its outage is seen first: one probe tells.
+          void cluster.suspect?.(e);
+        },
+      });
     }
     return inf;
   }
@@ -245,6 +297,7 @@ function gitopsMetrics(registry: Registry | undefined) {
     syncSeconds: new Histogram({ name: 'slipway_gitops_sync_duration_seconds', help: 'Sync duration', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600], registers }),
     healSeconds: new Histogram({ name: 'slipway_gitops_drift_heal_seconds', help: 'From the informer event that showed drift to the end of the sync that repaired it', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers }),
     fetchErrors: new Counter({ name: 'slipway_gitops_source_errors_total', help: 'Failures to resolve or fetch a source', registers }),
+    clusterUp: new Gauge({ name: 'slipway_gitops_cluster_up', help: 'Whether a registered cluster answered its last probe (1) or not (0)', labelNames: ['cluster'] as const, registers }),
   };
 }
 
@@ -302,12 +355,105 @@ class AppRun {
   }
 
   async reconcile(): Promise<ReconcileResult | undefined> {
+    if (!this.app.spec.promotion?.from) return this.reconcileSource();
+    const gate = await this.promote();
+    if (this.st.promotion?.revision === undefined) {
+      // Nothing proved upstream yet: nothing to deploy (git's HEAD would skip the gates).
+      await this.writeStatus((st) => ({
+        ...st,
+        sync: { status: 'OutOfSync' },
+        conditions: setCondition(st.conditions, { type: 'Synced', status: 'False', reason: 'AwaitingPromotion', message: `no revision promoted from ${this.app.spec.promotion?.from ?? ''} yet: ${gate.message}` }, nowIso()),
+      }));
+      return { requeueAfterMs: Math.min(gate.recheckAfterMs ?? Infinity, jittered(this.policy.intervalMs)) };
+    }
+    const r = await this.reconcileSource();
+    if (gate.recheckAfterMs === undefined) return r;
+    return { ...r, requeueAfterMs: Math.min(gate.recheckAfterMs, r?.requeueAfterMs ?? Infinity) };
+  }
+
+  /**
+   * Promotion into this environment: the gates on what the previous environment runs; a revision
+   * that passed them becomes the target (status.promotion.revision), recorded with who and when,
+   * with an Event and a notification per promotion, and per revision blocked.
+   */
+  private async promote(): Promise<GateDecision> {
+    const from = this.app.spec.promotion?.from ?? '';
+    const upstream = (this.ctx.informers.informer(this.r.primary).get(from, this.ns) as SlipwayApp | undefined) ?? undefined;
+    const approval = parseApproval(this.app.metadata.annotations?.[APPROVAL_ANNOTATION]);
+    const rollouts = upstream ? await this.rolloutsOf(upstream) : [];
+    const before = this.st.promotion;
+    const d = evaluateGates({ upstream, rollouts, soakMs: soakMsOf(this.app), manual: this.app.spec.promotion?.approval === 'Manual', approval, promoted: before?.revision, now: Date.now() });
+    const fromEnv = upstream?.spec.source.env ?? 'default';
+    const now = nowIso();
+    const changedGate = before?.gate?.phase !== d.phase || before.gate.revision !== d.revision || before.gate.reason !== d.reason;
+    const notified = this.notifyPromotion(d, changedGate, fromEnv);
+    const promotion = nextPromotionStatus(before, d, { from, fromEnvironment: fromEnv, now, approval });
+    const ok = d.phase === 'Promoted';
+    await this.writeStatus((st) => ({
+      ...st,
+      promotion: { ...promotion, gate: { ...(promotion.gate ?? { phase: d.phase, reason: d.reason, message: d.message }), ...(changedGate || d.promote ? { checkedAt: now } : before?.gate?.checkedAt ? { checkedAt: before.gate.checkedAt } : {}) } },
+      ...(notified ? { notified: rememberNotified(st.notified, notified) } : {}),
+      conditions: setCondition(st.conditions, { type: 'Promoted', status: ok ? 'True' : 'False', reason: d.reason, message: d.message }, now),
+    }));
+    await this.promotionEvent(d, changedGate, fromEnv);
+    return d;
+  }
+
+  /** One notification per promotion, and per revision blocked (key kept in the status). */
+  private notifyPromotion(d: GateDecision, changedGate: boolean, fromEnv: string): string | undefined {
+    const from = this.app.spec.promotion?.from ?? '';
+    const e = { message: d.message, revision: d.revision, environment: fromEnv, targetEnvironment: this.env };
+    if (d.promote && d.revision) return this.notify({ ...e, trigger: 'PromotionDone', operation: `${d.revision}@${this.env}`, details: { from, by: d.approvedBy ?? 'automatic' } });
+    if (d.phase === 'Blocked' && changedGate) return this.notify({ ...e, trigger: 'PromotionBlocked', operation: `${d.revision ?? 'none'}@${this.env}.${d.reason}`, details: { from, reason: d.reason } });
+    return undefined;
+  }
+
+  /** An Event per promotion and per transition of the gate into Blocked or AwaitingApproval. */
+  private async promotionEvent(d: GateDecision, changedGate: boolean, fromEnv: string): Promise<void> {
+    if (d.promote && d.revision) {
+      await this.event('Normal', 'Promoted', `${short7(d.revision)} promoted ${fromEnv} → ${this.env} (from ${this.app.spec.promotion?.from ?? ''}) by ${d.approvedBy ?? 'the controller (automatic)'}: ${d.message}`);
+    } else if (changedGate && d.phase === 'Blocked') {
+      await this.event('Warning', 'PromotionBlocked', clip(`${fromEnv} → ${this.env}: ${d.message}`, 1000));
+    } else if (changedGate && d.phase === 'AwaitingApproval') {
+      await this.event('Normal', 'AwaitingApproval', clip(`${fromEnv} → ${this.env}: ${d.message}`, 1000));
+    }
+  }
+
+  /** The canaries (ServiceRollouts) the previous environment's app deployed; undefined until their informer listed. */
+  private async rolloutsOf(upstream: SlipwayApp): Promise<RolloutGateView[] | undefined> {
+    const namespace = upstream.status?.namespace ?? upstream.spec.destination?.namespace ?? this.ns;
+    const name = upstream.metadata.name ?? '';
+    let cluster: ClusterConnection;
+    try {
+      cluster = upstream.spec.destination?.cluster === this.app.spec.destination?.cluster ? this.cluster : await this.r.clusterOf(upstream, this.ctx);
+    } catch {
+      return undefined;
+    }
+    const inf = this.r.informerFor(cluster, { apiVersion: ROLLOUT_API_VERSION, kind: ROLLOUT_KIND, metadata: { name: '', namespace } });
+    if (!inf.hasSynced) return undefined;
+    return inf
+      .list()
+      .filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[LABEL_APP] === name)
+      .map((o) => {
+        const s = (o['status'] ?? {}) as { observedGeneration?: number; phase?: string; message?: string; abortedRevision?: string; abortReason?: string; canaryRevision?: string; stableRevision?: string };
+        const generation = (o.metadata as { generation?: number }).generation ?? 0;
+        return { name: o.metadata.name ?? '', generation, ...s };
+      });
+  }
+
+  /** The reconcile of the source: its target is git's (source.revision), or the revision promoted here. */
+  private async reconcileSource(): Promise<ReconcileResult | undefined> {
     const op = parseOperation(this.app.metadata.annotations?.[OPERATION_ANNOTATION]);
     const fresh = op && op.id !== this.st.handledOperation ? op : undefined;
     const mem = this.r.mem(this.key);
     if (!fresh && mem.fetchRetryAt !== undefined && Date.now() < mem.fetchRetryAt) return { requeueAfterMs: mem.fetchRetryAt - Date.now() };
     const source = await this.resolve(fresh !== undefined);
     if (source instanceof SlipwayError) return this.sourceUnavailable(source);
+    if (this.st.conditions?.find((c) => c.type === 'ClusterAvailable')?.status === 'False') {
+      const message = `cluster "${this.cluster.name}" answers again`;
+      await this.writeStatus((st) => ({ ...st, conditions: setCondition(st.conditions, { type: 'ClusterAvailable', status: 'True', reason: 'Connected', message }, nowIso()) }));
+      await this.event('Normal', 'ClusterAvailable', message);
+    }
     mem.fetchFailures = 0;
     mem.fetchRetryAt = undefined;
     const rendered = source.rendered instanceof SlipwayError ? undefined : source.rendered;
@@ -351,7 +497,8 @@ class AppRun {
     try {
       const creds = await this.credentials(force);
       const maxAge = force ? 0 : this.policy.intervalMs;
-      const r = await this.r.git.resolve(s.repoURL, revision ?? s.revision, creds, maxAge, this.ctx.signal);
+      const promoted = s.revision === undefined && this.app.spec.promotion?.from ? this.st.promotion?.revision : undefined;
+      const r = await this.r.git.resolve(s.repoURL, revision ?? promoted ?? s.revision, creds, maxAge, this.ctx.signal);
       const rendered = await this.r.render(r.dir, r.sha, { path: s.path, env: this.env, app: this.appName });
       return { sha: r.sha, ref: r.ref, rendered };
     } catch (e) {
@@ -395,6 +542,28 @@ class AppRun {
     if (was?.status !== 'False') await this.event('Warning', 'SourceUnavailable', message);
     this.log.warn({ err: e.message, retryInMs: wait }, 'source unavailable');
     return { requeueAfterMs: wait };
+  }
+
+  /**
+   * The destination cluster does not answer, or cannot be resolved (not registered, an unusable
+   * Secret): the app is Unknown, with the error in the ClusterAvailable condition; nothing is
+   * sent to the cluster (no sync, no prune) until it answers again.
+   */
+  async clusterDown(down: ClusterDown): Promise<ReconcileResult> {
+    const name = this.cluster.name;
+    const wait = Math.max(0, down.retryAt - Date.now());
+    const reason = down.error.kind === 'not-found' ? 'NotRegistered' : down.error.kind === 'input' ? 'InvalidClusterSecret' : down.error.kind === 'forbidden' ? 'AuthenticationFailed' : 'ClusterUnavailable';
+    const message = `cluster "${name}": ${clip(down.error.format(), 1500)} (${down.failures > 1 ? `${down.failures} attempts; ` : ''}next in ${Math.round(wait / 1000)}s; nothing is changed meanwhile)`;
+    const was = this.st.conditions?.find((c) => c.type === 'ClusterAvailable');
+    await this.writeStatus((st) => ({
+      ...st,
+      sync: { status: 'Unknown', ...(st.sync?.revision ? { revision: st.sync.revision } : {}), ...(st.sync?.ref ? { ref: st.sync.ref } : {}) },
+      health: { status: 'Unknown', message: `cluster "${name}" is not reachable` },
+      conditions: setCondition(st.conditions, { type: 'ClusterAvailable', status: 'False', reason, message }, nowIso()),
+    }));
+    if (was?.status !== 'False' || was.reason !== reason) await this.event('Warning', reason, message);
+    this.log.warn({ cluster: name, err: down.error.message, retryInMs: wait }, 'destination cluster unavailable');
+    return { requeueAfterMs: Math.max(wait, 500) };
   }
 
   /** The inventory's latest revision: what was applied last. Reloaded each interval (a `slipway deploy` by hand may have changed it). */
@@ -494,6 +663,9 @@ class AppRun {
     const syncMessage = syncMessageOf(status, seen, st, this.policy, source.sha);
     conditions = setCondition(conditions, { type: 'Synced', status: status === 'Synced' ? 'True' : 'False', reason: syncReason(status, seen, st, this.policy, source.sha), message: syncMessage }, now);
     conditions = setCondition(conditions, { type: 'Healthy', status: seen.health.status === 'Healthy' ? 'True' : 'False', reason: seen.health.status, message: seen.health.message ?? seen.health.status }, now);
+    if (this.cluster.name !== IN_CLUSTER || conditions.some((c) => c.type === 'ClusterAvailable')) {
+      conditions = setCondition(conditions, { type: 'ClusterAvailable', status: 'True', reason: 'Connected', message: `cluster "${this.cluster.name}" (${this.cluster.client.transport.server})` }, now);
+    }
     return {
       ...(omit(st, ['drift', 'prunable']) as SlipwayAppStatusT),
       observedGeneration: (this.app.metadata as { generation?: number }).generation ?? 0,
@@ -592,11 +764,11 @@ class AppRun {
   }
 
   /** Queues a notification (never waits for it); the key, when one was queued or sent before. */
-  private notify(e: Omit<NotificationEvent, 'app' | 'environment' | 'repoURL' | 'cluster'>): string | undefined {
+  private notify(e: Omit<NotificationEvent, 'app' | 'repoURL' | 'cluster'>): string | undefined {
     const targets = this.app.spec.notifications ?? [];
     if (targets.length === 0 || !this.r.notifier) return undefined;
     const app = { namespace: this.ns, name: this.appName };
-    const r = this.r.notifier.notify({ ...app, notifications: targets, notified: this.st.notified }, { ...e, app, environment: this.env, repoURL: this.app.spec.source.repoURL, cluster: this.cluster.name });
+    const r = this.r.notifier.notify({ ...app, notifications: targets, notified: this.st.notified }, { environment: this.env, ...e, app, repoURL: this.app.spec.source.repoURL, cluster: this.cluster.name });
     return r.outcome === 'queued' || r.outcome === 'duplicate' ? r.key : undefined;
   }
 

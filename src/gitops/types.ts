@@ -114,13 +114,47 @@ const IgnoreDifference = Type.Object(
   { description: 'Differences that are not drift. Replicas set by an autoscaler and fields set by the slipway rollout controller never are, without configuration.' },
 );
 
-const SlipwayAppSpec = Type.Object({
-  source: Source,
-  destination: Opt(Destination),
-  syncPolicy: Opt(SyncPolicy),
-  ignoreDifferences: Opt(Type.Array(IgnoreDifference, { maxItems: 64 })),
-  notifications: Opt(NotificationsSchema),
-});
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+/**
+ * An environment of a promotion pipeline: each environment is its own SlipwayApp (its own env,
+ * destination, cluster, sync policy and RBAC), and names the app of the environment before it.
+ */
+const Promotion = Type.Object(
+  {
+    pipeline: Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL, description: 'The pipeline this environment belongs to: `slipway promote <pipeline> --to <env>`, and `slipway app get` shows every environment of it.' }),
+    from: Opt(
+      Type.String({
+        minLength: 1,
+        maxLength: 253,
+        description:
+          'The SlipwayApp (same namespace, same controller) of the environment before this one: the revision it runs Synced and Healthy, once it passed the gates (canaries promoted with analysis passed, soak, approval), becomes this app\'s target. Without: the first environment (its source.revision follows git).',
+      }),
+    ),
+    soak: Opt(Duration('How long the revision must have run Synced and Healthy (canaries done) in `from` before it comes here. @default 0s')),
+    approval: Opt(Type.String({ enum: ['Automatic', 'Manual'], description: 'Manual: a revision that passed the gates waits for `slipway promote <pipeline> --to <env>`. @default Automatic' })),
+  },
+  {
+    description: 'Promotion between environments: this app deploys what the previous environment proved, not what git says.',
+    'x-kubernetes-validations': [{ rule: 'has(self.from) || (!has(self.soak) && !has(self.approval))', message: 'soak and approval are gates on revisions coming from the previous environment: set promotion.from' }],
+  },
+);
+
+const SlipwayAppSpec = Type.Object(
+  {
+    source: Source,
+    destination: Opt(Destination),
+    syncPolicy: Opt(SyncPolicy),
+    ignoreDifferences: Opt(Type.Array(IgnoreDifference, { maxItems: 64 })),
+    notifications: Opt(NotificationsSchema),
+    promotion: Opt(Promotion),
+  },
+  {
+    'x-kubernetes-validations': [
+      { rule: '!has(self.promotion) || !has(self.promotion.from) || !has(self.source.revision)', message: 'source.revision comes from promotion.from: leave it out (the first environment of the pipeline follows git)' },
+    ],
+  },
+);
 
 const Condition = Type.Object({
   type: Type.String(),
@@ -169,6 +203,39 @@ const ObjectDrift = Type.Object({
   diff: Opt(Type.String({ maxLength: MAX_DIFF_CHARS + 64, description: 'Unified diff live → desired (bounded).' })),
 });
 
+const PromotionRecord = Type.Object({
+  revision: Type.String({ description: 'The commit promoted.' }),
+  from: Type.String({ description: 'The SlipwayApp it came from.' }),
+  fromEnvironment: Opt(Type.String()),
+  at: Type.String({ description: 'When it became this app\'s target.' }),
+  by: Type.String({ description: 'Who: the user who approved it (Manual), else the controller (Automatic).' }),
+  approvedAt: Opt(Type.String()),
+});
+
+const PromotionStatus = Type.Object(
+  {
+    revision: Opt(Type.String({ description: 'The revision promoted here: this app\'s target.' })),
+    current: Opt(PromotionRecord),
+    gate: Opt(
+      Type.Object(
+        {
+          revision: Opt(Type.String({ description: 'The candidate: what `from` runs (or failed to run).' })),
+          phase: Type.String({ enum: ['Promoted', 'Waiting', 'Soaking', 'AwaitingApproval', 'Blocked'] }),
+          reason: Type.String(),
+          message: Type.String(),
+          healthySince: Opt(Type.String({ description: 'Since when the candidate has run Synced and Healthy in `from` (the soak counts from it).' })),
+          soakUntil: Opt(Type.String()),
+          checkedAt: Opt(Type.String()),
+        },
+        { description: 'Where the next revision is on its way here, and why it stopped.' },
+      ),
+    ),
+    approval: Opt(Type.Object({ id: Type.String(), revision: Type.String(), by: Type.String(), at: Type.String() }, { description: 'The last `slipway promote` approval seen.' })),
+    history: Opt(Type.Array(PromotionRecord, { maxItems: MAX_HISTORY, description: 'The last promotions here, oldest first.' })),
+  },
+  { description: 'Promotion into this environment (spec.promotion.from).' },
+);
+
 const SlipwayAppStatus = Type.Object({
   observedGeneration: Opt(Type.Integer()),
   sync: Opt(
@@ -213,6 +280,7 @@ const SlipwayAppStatus = Type.Object({
   ),
   notified: Opt(Type.Array(Type.String(), { maxItems: 32, description: 'The last notifications sent (keys): a restarted controller does not send them again.' })),
   handledOperation: Opt(Type.String({ description: 'The last `slipway app sync|rollback` request handled.' })),
+  promotion: Opt(PromotionStatus),
   conditions: Opt(Type.Array(Condition, { maxItems: 8 })),
 });
 
@@ -222,6 +290,8 @@ export type SyncRecordT = Static<typeof SyncRecord>;
 export type ObjectDriftT = Static<typeof ObjectDrift>;
 export type IgnoreDifferenceT = Static<typeof IgnoreDifference>;
 export type ConditionT = Static<typeof Condition>;
+export type PromotionStatusT = Static<typeof PromotionStatus>;
+export type PromotionRecordT = Static<typeof PromotionRecord>;
 
 export interface SlipwayApp extends KubeObject {
   spec: SlipwayAppSpecT;
@@ -230,6 +300,8 @@ export interface SlipwayApp extends KubeObject {
 
 /** A request of `slipway app sync|rollback`: a fresh `id` is handled once (status.handledOperation). */
 export const OPERATION_ANNOTATION = 'slipway.dev/operation';
+/** An approval of `slipway promote` (JSON: id, revision, by, at): a revision that passed the gates into a Manual environment. */
+export const APPROVAL_ANNOTATION = 'slipway.dev/promotion-approval';
 /** Deleting an app with this finalizer deletes what it deployed first (`slipway app delete`, the default). */
 export const CASCADE_FINALIZER = 'slipway.dev/gitops-cascade';
 /** The field manager of the GitOps controller's writes of SlipwayApps (status, finalizer). */
@@ -256,6 +328,7 @@ export function slipwayAppCrd(): KubeObject {
             { name: 'Sync', type: 'string', jsonPath: '.status.sync.status' },
             { name: 'Health', type: 'string', jsonPath: '.status.health.status' },
             { name: 'Revision', type: 'string', jsonPath: '.status.revision' },
+            { name: 'Promotion', type: 'string', jsonPath: '.status.promotion.gate.phase', priority: 1 },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
             { name: 'Repo', type: 'string', jsonPath: '.spec.source.repoURL', priority: 1 },
             { name: 'Path', type: 'string', jsonPath: '.spec.source.path', priority: 1 },

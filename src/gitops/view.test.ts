@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appObject, rollbackTarget } from './view.ts';
+import { appObject, environmentOf, rollbackTarget } from './view.ts';
 import type { SlipwayApp, SyncRecordT } from './types.ts';
 
 const sha = (c: string): string => c.repeat(40);
@@ -24,9 +24,36 @@ describe('appObject', () => {
   it.each([
     [{ repo: 'ftp://h/r' }, /not a repository URL/],
     [{ repo: 'https://h/r', interval: 'soon' }, /--interval soon: not a duration/],
+    [{ repo: 'https://h/r', promoteFrom: 'dev' }, /need --pipeline/],
+    [{ repo: 'https://h/r', pipeline: 'p', soak: '5m' }, /need --promote-from/],
+    [{ repo: 'https://h/r', pipeline: 'p', promoteFrom: 'dev', soak: 'later' }, /--soak later: not a duration/],
+    [{ repo: 'https://h/r', pipeline: 'p', promoteFrom: 'dev', revision: 'main' }, /exclude each other/],
   ])('refuses %j', (f, message) => {
     expect(() => appObject({ name: 'a', namespace: 'n', ...f })).toThrow(message);
   });
+});
+
+describe('appObject: promotion', () => {
+  it('the pipeline flags become spec.promotion', () => {
+    expect(appObject({ name: 'shop-prod', namespace: 'n', repo: 'file:///r', env: 'prod', pipeline: 'shop', promoteFrom: 'shop-staging', soak: '30m', approval: 'Manual' }).spec.promotion).toEqual({ pipeline: 'shop', from: 'shop-staging', soak: '30m', approval: 'Manual' });
+    expect(appObject({ name: 'shop-dev', namespace: 'n', repo: 'file:///r', pipeline: 'shop' }).spec.promotion).toEqual({ pipeline: 'shop' });
+  });
+});
+
+describe('environmentOf', () => {
+  const e = (name: string, env: string, from?: string): SlipwayApp => ({ apiVersion: 'slipway.dev/v1alpha1', kind: 'SlipwayApp', metadata: { name, namespace: 'n' }, spec: { source: { repoURL: 'file:///r', env }, promotion: { pipeline: 'shop', ...(from ? { from } : {}) } } });
+  const apps = [e('shop-dev', 'dev'), e('shop-staging', 'staging', 'shop-dev'), e('shop-prod', 'prod', 'shop-staging')];
+  it.each([
+    ['prod', 'shop-prod'],
+    ['shop-staging', 'shop-staging'],
+  ])('--to %s is %s', (to, want) => expect(environmentOf(apps, 'shop', to, 'n').metadata.name).toBe(want));
+  it.each([
+    ['qa', /has no environment "qa"/],
+    ['dev', /first environment of pipeline "shop"/],
+  ])('--to %s is refused', (to, message) => {
+    expect(() => environmentOf(apps, 'shop', to, 'n')).toThrow(message);
+  });
+  it('no app of the pipeline', () => expect(() => environmentOf([], 'shop', 'prod', 'n')).toThrow(/no SlipwayApp of pipeline "shop"/));
 });
 
 describe('rollbackTarget', () => {

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { conflict, inputError, notFound } from '../errors/index.ts';
 import { InformerFactory, type KubeClient, type LiveObject } from '../kube/index.ts';
 import { isCommit } from './revision.ts';
-import { API_VERSION, CASCADE_FINALIZER, KIND, OPERATION_ANNOTATION, type SlipwayApp, type SlipwayAppSpecT, type SyncRecordT } from './types.ts';
+import { pipelineOrder } from './promotion.ts';
+import { API_VERSION, APPROVAL_ANNOTATION, CASCADE_FINALIZER, KIND, OPERATION_ANNOTATION, type SlipwayApp, type SlipwayAppSpecT, type SyncRecordT } from './types.ts';
 
 /** The field manager of `slipway app` writes. */
 export const APP_CLI_MANAGER = 'slipway-app-cli';
@@ -31,13 +32,26 @@ export interface AppFlags {
   /** Delete what the app deployed when the app is deleted (the finalizer). */
   readonly cascade?: boolean | undefined;
   readonly labels?: Readonly<Record<string, string>> | undefined;
+  /** spec.promotion: the pipeline, the app of the environment before, its gates. */
+  readonly pipeline?: string | undefined;
+  readonly promoteFrom?: string | undefined;
+  readonly soak?: string | undefined;
+  readonly approval?: 'Automatic' | 'Manual' | undefined;
 }
 
 const DURATION = /^([0-9]+(ms|s|m|h))+$/;
 
+/** spec.promotion from the flags of `slipway app create`; flags that make no sense together are input errors. */
+function promotionOf(f: AppFlags): Pick<SlipwayAppSpecT, 'promotion'> {
+  if ((f.promoteFrom !== undefined || f.soak !== undefined || f.approval !== undefined) && f.pipeline === undefined) throw inputError('--promote-from, --soak and --approval need --pipeline', { cause: undefined, expected: '--pipeline <name> (the pipeline the environments belong to)' });
+  if ((f.soak !== undefined || f.approval !== undefined) && f.promoteFrom === undefined) throw inputError('--soak and --approval are gates on revisions from the previous environment: they need --promote-from', { cause: undefined, expected: '--promote-from <app>' });
+  if (f.promoteFrom !== undefined && f.revision !== undefined) throw inputError('--revision and --promote-from exclude each other: a promoted environment deploys what the previous one proved', { cause: f.revision, expected: 'one of them' });
+  return f.pipeline !== undefined ? { promotion: { pipeline: f.pipeline, ...(f.promoteFrom !== undefined ? { from: f.promoteFrom } : {}), ...(f.soak !== undefined ? { soak: f.soak } : {}), ...(f.approval !== undefined ? { approval: f.approval } : {}) } } : {};
+}
+
 /** A SlipwayApp from `slipway app create` flags; bad values are input errors before anything is sent. */
 export function appObject(f: AppFlags): SlipwayApp {
-  for (const [flag, v] of [['--interval', f.interval], ['--timeout', f.timeout]] as const) {
+  for (const [flag, v] of [['--interval', f.interval], ['--timeout', f.timeout], ['--soak', f.soak]] as const) {
     if (v !== undefined && !DURATION.test(v)) throw inputError(`${flag} ${v}: not a duration`, { cause: v, expected: 'a duration such as 30s, 3m or 1h' });
   }
   if (!/^(https?:\/\/|ssh:\/\/|git@[^:]+:|file:\/\/)/.test(f.repo)) throw inputError(`--repo ${f.repo}: not a repository URL slipway can fetch`, { cause: f.repo, expected: 'https://…, ssh://…, git@host:path or file:///path' });
@@ -49,6 +63,7 @@ export function appObject(f: AppFlags): SlipwayApp {
     ...(f.timeout !== undefined ? { timeout: f.timeout } : {}),
     ...(f.retryLimit !== undefined ? { retry: { limit: f.retryLimit } } : {}),
   };
+  const promotion = promotionOf(f);
   const destination = { ...(f.destCluster !== undefined ? { cluster: f.destCluster } : {}), ...(f.destNamespace !== undefined ? { namespace: f.destNamespace } : {}) };
   const spec: SlipwayAppSpecT = {
     source: {
@@ -60,6 +75,7 @@ export function appObject(f: AppFlags): SlipwayApp {
     },
     ...(Object.keys(destination).length > 0 ? { destination } : {}),
     ...(Object.keys(policy).length > 0 ? { syncPolicy: policy } : {}),
+    ...promotion,
   };
   return {
     apiVersion: API_VERSION,
@@ -175,4 +191,47 @@ export async function watchApp(client: KubeClient, namespace: string, name: stri
     ac.abort();
     signal.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * Who runs this command, as the apiserver authenticated them (a SelfSubjectReview, Kubernetes
+ * 1.28+); the kubeconfig context's name when the apiserver cannot say.
+ */
+export async function whoAmI(client: KubeClient): Promise<string> {
+  try {
+    const r = await client.create({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} });
+    const name = (r['status'] as { userInfo?: { username?: string } } | undefined)?.userInfo?.username;
+    if (name) return name;
+  } catch {
+    // An older apiserver, or no permission: the context names the user as well as we can.
+  }
+  return `${client.transport.contextName} (kubeconfig context)`;
+}
+
+/** The environments of `pipeline` in the namespace, in order (first: the one without `promotion.from`). */
+export async function pipelineApps(client: KubeClient, namespace: string, pipeline: string): Promise<SlipwayApp[]> {
+  return pipelineOrder((await listApps(client, namespace)).filter((a) => a.spec.promotion?.pipeline === pipeline));
+}
+
+/** The app of environment `env` (its source.env, or its name) in a pipeline's apps; input errors say what exists. */
+export function environmentOf(apps: readonly SlipwayApp[], pipeline: string, env: string, namespace: string): SlipwayApp {
+  if (apps.length === 0) throw notFound(`no SlipwayApp of pipeline "${pipeline}" in namespace ${namespace}`, { cause: undefined, hint: 'a pipeline is the SlipwayApps with spec.promotion.pipeline set to its name (docs/gitops.md#promotion)' });
+  const found = apps.filter((a) => (a.spec.source.env ?? 'default') === env || a.metadata.name === env);
+  const names = apps.map((a) => `${a.spec.source.env ?? 'default'} (${a.metadata.name ?? ''})`).join(' → ');
+  if (found.length === 0) throw notFound(`pipeline "${pipeline}" has no environment "${env}"`, { cause: env, hint: `its environments: ${names}` });
+  if (found.length > 1) throw inputError(`pipeline "${pipeline}" has ${found.length} environments "${env}"`, { cause: env, expected: 'the SlipwayApp name of the one meant', hint: `its environments: ${names}` });
+  const app = found[0] as SlipwayApp;
+  if (!app.spec.promotion?.from) throw inputError(`${env} (${app.metadata.name ?? ''}) is the first environment of pipeline "${pipeline}": its revisions come from git, not from a promotion`, { cause: env, expected: 'an environment with spec.promotion.from', hint: `its environments: ${names}` });
+  return app;
+}
+
+/** Records an approval of `revision` into `app` (the annotation, handled by the controller); returns its id. */
+export async function requestApproval(client: KubeClient, app: SlipwayApp, revision: string, by: string): Promise<string> {
+  const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const id = `${at}-${randomUUID().slice(0, 8)}`;
+  await client.apply(
+    { apiVersion: API_VERSION, kind: KIND, metadata: { name: app.metadata.name ?? '', namespace: app.metadata.namespace ?? 'default', annotations: { [APPROVAL_ANNOTATION]: JSON.stringify({ id, revision, by, at }) } } },
+    { fieldManager: APP_CLI_MANAGER, force: true },
+  );
+  return id;
 }

@@ -10,6 +10,7 @@ import { internal, notFound } from '../errors/index.ts';
 import { RestMapper, resourcePath, type ResourceInfo } from './discovery.ts';
 import { parseStatus, statusError } from './errors.ts';
 import { Transport, type RetryPolicy, type KubeTarget } from './transport.ts';
+import type { ResolvedTarget } from './kubeconfig.ts';
 
 /** The field manager slipway applies with; drift detection and diff look at fields it owns. */
 export const FIELD_MANAGER = 'slipway';
@@ -66,6 +67,11 @@ export interface ClientOptions extends KubeTarget {
    * @default 32
    */
   readonly maxSockets?: number;
+  /**
+   * Per-request timeout in ms.
+   * @default 60000
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** What to list or watch: a kind, optionally in one namespace and filtered by selectors. */
@@ -129,8 +135,21 @@ export class KubeClient {
   }
 
   static async connect(o: ClientOptions = {}): Promise<KubeClient> {
-    const t = await Transport.open({ target: o, ...(o.retry ? { retry: o.retry } : {}), ...(o.maxSockets ? { maxSockets: o.maxSockets } : {}) });
+    const t = await Transport.open({ target: o, ...(o.retry ? { retry: o.retry } : {}), ...(o.maxSockets ? { maxSockets: o.maxSockets } : {}), ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}) });
     return new KubeClient(t);
+  }
+
+  /** A client of an already resolved target (a registered cluster's Secret, say): no kubeconfig read. */
+  static ofTarget(target: ResolvedTarget, o: Omit<ClientOptions, keyof KubeTarget> = {}): KubeClient {
+    return new KubeClient(Transport.ofTarget(target, { ...(o.retry ? { retry: o.retry } : {}), ...(o.maxSockets ? { maxSockets: o.maxSockets } : {}), ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}) }));
+  }
+
+  /** `GET /version`: the apiserver's gitVersion (a cheap reachability and credentials check). */
+  async version(o: RequestOptions = {}): Promise<string> {
+    const res = await this.transport.request({ method: 'GET', path: '/version', signal: o.signal });
+    if (res.status >= 300) throw statusError(`GET /version of ${this.transport.server}`, parseStatus(res.status, res.body), res.body);
+    const v = (res.body as { gitVersion?: unknown } | undefined)?.gitVersion;
+    return typeof v === 'string' ? v : 'unknown';
   }
 
   /** The namespace the kubeconfig context selects, if any. */

@@ -69,6 +69,8 @@ export interface ResolvedTarget {
    * when nothing expired.
    */
   readonly reauth?: (() => Promise<Credentials>) | undefined;
+  /** The kubeconfig user gets its credentials from a plugin (they expire): which kind. */
+  readonly plugin?: 'exec' | 'auth-provider' | undefined;
 }
 
 /** What authenticates a request: headers, and a client certificate when the credential is one. */
@@ -234,6 +236,8 @@ export async function resolveWithClientNode(t: KubeTarget): Promise<ResolvedTarg
   };
   const first = await credentials();
   const proxyUrl = cluster.proxyUrl || undefined;
+  const user = kc.getCurrentUser();
+  const plugin = user?.exec ? 'exec' : user?.authProvider ? 'auth-provider' : undefined;
   return {
     server: cluster.server,
     contextName,
@@ -241,6 +245,7 @@ export async function resolveWithClientNode(t: KubeTarget): Promise<ResolvedTarg
     tls: { ca: buf(first.opts.ca), cert: first.cert, key: first.key, rejectUnauthorized: first.opts.rejectUnauthorized, servername: first.opts.servername },
     headers: first.headers,
     ...(proxyUrl ? { proxyUrl } : {}),
+    ...(plugin ? { plugin } : {}),
     reauth: credentials,
   };
 }

@@ -135,6 +135,11 @@ function redactUrl(u: string): string {
 
 export interface TransportOptions {
   readonly target: KubeTarget;
+  /**
+   * Per-request timeout in ms (no answer within it: retried as a network failure).
+   * @default 60000
+   */
+  readonly requestTimeoutMs?: number;
   /** @default defaultRetryPolicy */
   readonly retry?: RetryPolicy;
   /**
@@ -167,8 +172,10 @@ export class Transport {
   readonly namespace: string | undefined;
   private readonly base: URL;
   private readonly retry: RetryPolicy;
-  private readonly targetInput: KubeTarget;
+  /** What a forced refresh resolves again; undefined for a target given as is (credentials from a Secret). */
+  private readonly targetInput: KubeTarget | undefined;
   private readonly maxSockets: number;
+  private readonly requestTimeoutMs: number;
   private readonly proxyEnv: NodeJS.ProcessEnv | undefined;
   private target: ResolvedTarget;
   private agent: http.Agent;
@@ -177,7 +184,7 @@ export class Transport {
   private authInFlight: Promise<void> | undefined;
   private readonly retired: http.Agent[] = [];
 
-  private constructor(init: { target: ResolvedTarget; input: KubeTarget; retry: RetryPolicy; maxSockets: number; env: NodeJS.ProcessEnv }) {
+  private constructor(init: { target: ResolvedTarget; input: KubeTarget | undefined; retry: RetryPolicy; maxSockets: number; env: NodeJS.ProcessEnv; requestTimeoutMs?: number | undefined }) {
     const { server, contextName, namespace, headers } = init.target;
     this.server = server;
     this.contextName = contextName;
@@ -186,6 +193,7 @@ export class Transport {
     this.retry = init.retry;
     this.targetInput = init.input;
     this.maxSockets = init.maxSockets;
+    this.requestTimeoutMs = init.requestTimeoutMs ?? 60_000;
     this.proxyEnv = proxyEnvFor(this.base, init.target.proxyUrl, init.env);
     this.target = init.target;
     this.headers = { ...headers };
@@ -193,7 +201,16 @@ export class Transport {
   }
 
   static async open(o: TransportOptions): Promise<Transport> {
-    return new Transport({ target: await resolveTarget(o.target), input: o.target, retry: o.retry ?? defaultRetryPolicy, maxSockets: o.maxSockets ?? 32, env: o.env ?? process.env });
+    return new Transport({ target: await resolveTarget(o.target), input: o.target, retry: o.retry ?? defaultRetryPolicy, maxSockets: o.maxSockets ?? 32, env: o.env ?? process.env, requestTimeoutMs: o.requestTimeoutMs });
+  }
+
+  /**
+   * A transport to an already resolved target (server, TLS and credentials read from somewhere
+   * else than a kubeconfig file: a registered cluster's Secret). Its credentials are fixed: a new
+   * transport is made when they change.
+   */
+  static ofTarget(target: ResolvedTarget, o: Omit<TransportOptions, 'target'> = {}): Transport {
+    return new Transport({ target, input: undefined, retry: o.retry ?? defaultRetryPolicy, maxSockets: o.maxSockets ?? 32, env: o.env ?? process.env, requestTimeoutMs: o.requestTimeoutMs });
   }
 
   close(): void {
@@ -335,7 +352,7 @@ export class Transport {
       this.authInFlight = (async () => {
         try {
           let creds: Credentials;
-          if (force) {
+          if (force && this.targetInput !== undefined) {
             const t = await resolveTarget(this.targetInput);
             this.target = t;
             creds = { headers: t.headers, cert: t.tls.cert, key: t.tls.key };
@@ -402,7 +419,7 @@ export class Transport {
           resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')), retryAfterMs: parseRetryAfter(retryAfter) });
         });
       });
-      r.setTimeout(60_000, () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      r.setTimeout(this.requestTimeoutMs, () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       r.on('error', reject);
       if (payload) r.write(payload);
       r.end();

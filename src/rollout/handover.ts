@@ -15,7 +15,7 @@
  *    analysis check them on the preview's, then the new active version's pods.
  */
 import { DEPENDS_ON_ANNOTATION, parseStrategyAnnotations, type CanaryStepSpec, type WorkloadStrategy } from '../appspec/index.ts';
-import { sloMetrics } from '../analysis/index.ts';
+import { defaultJudgeMetrics, sloMetrics, type CanaryJudgeSettingsT } from '../analysis/index.ts';
 import { durationMs, templateHash } from './run.ts';
 import { inputError } from '../errors/index.ts';
 import { checkStrategy } from '../sync/index.ts';
@@ -173,10 +173,17 @@ function canaryOf<T extends Desired>(name: string, strategy: WorkloadStrategy, s
   const nginx = istio || gatewayAPI ? undefined : nginxIngressOf(objects, serviceName);
   const trafficRouting = istio ? { istio } : gatewayAPI ? { gatewayAPI } : nginx ? { nginx } : undefined;
   const analysis = strategy.type === 'canary' ? canaryAnalysis(steps, strategy.analysis) : {};
-  return { strategySpec: { canary: { steps, ...deadline, ...analysis } }, ...(trafficRouting ? { trafficRouting } : {}), takenOver: gatewayAPI ? route : undefined };
+  const judge = strategy.type === 'canary' && strategy.judge ? { judge: judgeSettings(strategy.judge) } : {};
+  return { strategySpec: { canary: { steps, ...deadline, ...analysis, ...judge } }, ...(trafficRouting ? { trafficRouting } : {}), takenOver: gatewayAPI ? route : undefined };
 }
 
 type SloSpec = Parameters<typeof sloMetrics>[0];
+
+/** slipway.yaml's `canary.judge` as the ServiceRollout's: its metrics, or the default ones over the service's series names. */
+function judgeSettings(j: NonNullable<Extract<WorkloadStrategy, { type: 'canary' }>['judge']>): CanaryJudgeSettingsT {
+  const { names, labels, metrics, ...settings } = j;
+  return { ...settings, metrics: metrics ? [...metrics] : defaultJudgeMetrics({ names, labels }) };
+}
 
 /**
  * The service's SLOs on the canary's pods (zero configuration): its analysis steps check them

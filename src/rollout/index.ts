@@ -9,5 +9,5 @@ export { routerFor, canaryWeightOf, stableName, canaryName, TRACK_LABEL, CONTROL
 export { serviceRolloutCrd, structural, API_VERSION, KIND, PLURAL, GROUP, REQUEST_ANNOTATIONS, type ServiceRollout, type ServiceRolloutSpecT, type ServiceRolloutStatusT, type StepT, type BlueGreenT } from './types.ts';
 export { startController, controllerPresence, type ControllerOptions } from './controller.ts';
 export { installManifests, CONTROLLER_NAMESPACE, CONTROLLER_NAME, CONTROLLER_RULES, LEASE_NAME, type InstallOptions } from './install.ts';
-export { rolloutView, describeStep, getRollout, requestAction, sparkline, CLI_MANAGER, type RolloutView, type RolloutAction, type StepState, type AnalysisMetricView } from './view.ts';
+export { rolloutView, describeStep, getRollout, requestAction, sparkline, CLI_MANAGER, type RolloutView, type RolloutAction, type StepState, type AnalysisMetricView, type JudgeView } from './view.ts';
 export { handOver, plannedPauseMs, stepOf, deployPlan, type Desired, type DeployPlan } from './handover.ts';

@@ -23,6 +23,7 @@ import type { KindQuery } from '../kube/index.ts';
 import { advanceAnalysis, analysisMetrics, canarySource, newRun, recordTaken, type AnalysisDecision } from './analysis.ts';
 import { reconcileBlueGreen } from './bluegreen.ts';
 import { deleteConfig, unusedConfig } from './config.ts';
+import { canaryJudge, judgeHolds, syncBaseline } from './judge.ts';
 import { gateStart, releaseVerdict, type Member } from './release.ts';
 import { canaryName, stableName } from './router.ts';
 import { DEFAULT_ABORT_DELAY_S, DEFAULT_PROGRESS_DEADLINE_S, Run, canaryScaleAt, deploymentsQuery, durationMs, imageOf, now, replicasOf, templateHash, viewOf, type DeploymentView, type RolloutOptions, type StatusPatch } from './run.ts';
@@ -57,10 +58,15 @@ export async function reconcileRollout(key: string, ctx: ReconcileContext, prima
 
   // The status is the record; the stable Deployment's revision stands in only when the status was lost.
   if (desired === r.st.stableRevision || (r.st.stableRevision === undefined && stableView.revision === desired)) {
-    return settleOnStable(r, desired, stableView);
+    const settled = await settleOnStable(r, desired, stableView);
+    await syncBaseline(r, undefined, stableView);
+    return settled;
   }
   // Promotion has begun once stable runs the desired template (promote() wrote it).
-  return progressCanary(r, desired, stableView.revision === desired);
+  const result = await progressCanary(r, desired, stableView.revision === desired);
+  // The judge's baseline follows the canary's scale written just now (judge.ts).
+  await syncBaseline(r, desired, stableView);
+  return result;
 }
 
 /** The desired template is the stable one: no canary (or an instant rollback of one). */
@@ -147,7 +153,7 @@ async function holdAborted(r: Run, desired: string): Promise<{ result: Reconcile
       }
       return { result: undefined };
     }
-    await r.writeStatus({ handledRetry: retry, currentStepIndex: 0, weight: 0, phase: 'Progressing', message: 'retrying the aborted canary', stepStartTime: now() }, ['abortedRevision', 'abortReason', 'pauseStartTime', 'analysis', 'backgroundAnalysis']);
+    await r.writeStatus({ handledRetry: retry, currentStepIndex: 0, weight: 0, phase: 'Progressing', message: 'retrying the aborted canary', stepStartTime: now() }, ['abortedRevision', 'abortReason', 'pauseStartTime', 'analysis', 'backgroundAnalysis', 'judge']);
     await r.event('Normal', 'Retried', `canary ${desired} retried from step 0`);
   }
   return undefined;
@@ -162,7 +168,7 @@ async function startIfNew(r: Run, desired: string): Promise<void> {
     await r.applyDeployment('canary', r.ro.spec.template, 0);
     await r.writeStatus(
       { canaryRevision: desired, canaryImage: imageOf(r.ro.spec.template), currentStepIndex: 0, weight: 0, phase: 'Progressing', stepStartTime: now(), message: superseded ? `canary ${superseded} superseded by ${desired}` : `canary ${desired} started` },
-      ['pauseStartTime', 'abortedRevision', 'abortReason', 'analysis', 'backgroundAnalysis'],
+      ['pauseStartTime', 'abortedRevision', 'abortReason', 'analysis', 'backgroundAnalysis', 'judge'],
     );
     await r.event('Normal', superseded ? 'Superseded' : 'CanaryStarted', superseded ? `canary ${superseded} superseded by ${desired}; starting from step 0` : `canary ${desired} (${imageOf(r.ro.spec.template) ?? '?'}) started`);
   }
@@ -206,6 +212,9 @@ async function progressCanary(r: Run, desired: string, promoting: boolean): Prom
   const gated = full === undefined && !promoting;
   const background = gated ? await backgroundAnalysis(r, desired) : undefined;
   if (background && 'result' in background) return background.result;
+  // The statistical judge (judge.ts): the steps from its starting step wait for its verdict.
+  const judged = gated ? await canaryJudge(r, desired, (reason, record) => abort(r, desired, reason, record)) : undefined;
+  if (judged && 'result' in judged) return judged.result;
   return earliest(await runSteps(r, desired, gated), background?.requeueAfterMs);
 }
 
@@ -309,6 +318,8 @@ async function runSteps(r: Run, desired: string, gated: boolean): Promise<Reconc
   const deadlineMs = (r.ro.spec.strategy.canary?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000;
   for (;;) {
     const i = r.st.currentStepIndex ?? 0;
+    // The judge starts with the next reconcile (canaryJudge); these steps wait for its verdict.
+    if (gated && judgeHolds(r, desired, i)) return { requeueAfterMs: 1 };
     if (i >= r.steps.length) {
       const held = gated ? await promotionGate(r, desired) : undefined;
       return held ? held.wait : promote(r, desired, deadlineMs);

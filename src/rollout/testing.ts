@@ -117,7 +117,8 @@ export type PromAnswer = number | 'empty' | { readonly status: number };
  * by the pods they select (the `pod=~"…"` regex), through `answer`, which a test changes at will.
  */
 export class FakePrometheus {
-  answer: (query: SloQuery, pods: string) => PromAnswer = (q) => (q === 'successRate' ? 0.999 : q === 'latencyP95Ms' ? 80 : 500);
+  /** By query kind, the pods it selects, and (for queries of other shapes, e.g. the judge's) the whole query. */
+  answer: (query: SloQuery, pods: string, text: string) => PromAnswer = (q) => (q === 'successRate' ? 0.999 : q === 'latencyP95Ms' ? 80 : 500);
   readonly queries: string[] = [];
   private server: Server | undefined;
   url = '';
@@ -127,7 +128,7 @@ export class FakePrometheus {
       const query = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
       this.queries.push(query);
       const kind: SloQuery = query.includes('increase(') ? 'requests' : query.includes('histogram_quantile') ? 'latencyP95Ms' : 'successRate';
-      const a = this.answer(kind, /pod=~"([^"]+)"/.exec(query)?.[1] ?? '');
+      const a = this.answer(kind, /pod=~"([^"]+)"/.exec(query)?.[1] ?? '', query);
       if (typeof a === 'object') return void res.writeHead(a.status).end('{"status":"error","error":"broken"}');
       const result = a === 'empty' ? [] : [{ metric: {}, value: [Date.now() / 1000, String(a)] }];
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));

@@ -8,7 +8,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../manifest/index.ts';
-import { AnalysisRunStatus, AnalysisSettings, DURATION_PATTERN, GateAnalysisSettings } from '../analysis/index.ts';
+import { AnalysisRunStatus, AnalysisSettings, CanaryJudgeSettings, CanaryJudgeStatus, DURATION_PATTERN, GateAnalysisSettings } from '../analysis/index.ts';
 
 export const GROUP = 'slipway.dev';
 const VERSION = 'v1alpha1';
@@ -103,6 +103,7 @@ const ServiceRolloutSpec = Type.Object({
           progressDeadlineSeconds: Opt(Int('A step waiting longer than this for canary pods to be ready aborts the rollout.', { minimum: 1 })),
           abortScaleDownDelaySeconds: Opt(Int('After an abort, the canary keeps its pods this long (traffic is already 100% stable).', { minimum: 0 })),
           analysis: Opt(AnalysisSettings),
+          judge: Opt(CanaryJudgeSettings),
         }),
       ),
       blueGreen: Opt(BlueGreen),
@@ -181,6 +182,7 @@ const ServiceRolloutStatus = Type.Object({
   backgroundAnalysis: Opt(AnalysisRunStatus),
   prePromotionAnalysis: Opt(AnalysisRunStatus),
   postPromotionAnalysis: Opt(AnalysisRunStatus),
+  judge: Opt(CanaryJudgeStatus),
   headerRouteName: Opt(Type.String()),
   headerRouteValue: Opt(Type.String()),
   handledPromote: Opt(Type.String()),

@@ -5,7 +5,7 @@
 import type { KubeClient } from '../kube/index.ts';
 import { notFound, unsupported } from '../errors/index.ts';
 import { API_VERSION, KIND, REQUEST_ANNOTATIONS, type ServiceRollout, type StepT } from './types.ts';
-import type { AnalysisRunStatusT } from '../analysis/index.ts';
+import type { AnalysisRunStatusT, CanaryJudgeStatusT } from '../analysis/index.ts';
 import { imageOf } from './run.ts';
 
 export type StepState = 'done' | 'current' | 'pending';
@@ -25,6 +25,33 @@ export interface AnalysisMetricView {
   readonly measurements: readonly { readonly time: string; readonly phase: string; readonly value: number | string | undefined }[];
 }
 
+/** The statistical judge (canary against baseline), as `rollout status` shows it. */
+export interface JudgeView {
+  /** Running (sampling), Error (queries failing beyond the limit), or the verdict: Pass, Marginal, Fail. */
+  readonly phase: string;
+  readonly verdict: string | undefined;
+  /** 0-100: the weighted share of metrics classified Pass. */
+  readonly score: number | undefined;
+  /** What the canary is compared with: `baseline` (the stable template started with the canary) or `stable`. */
+  readonly control: string;
+  readonly intervals: number;
+  readonly count: number;
+  readonly promotedByHand: boolean;
+  readonly message: string | undefined;
+  /** Per metric: the classification (Pass, High, Low, NoData) once judged, the medians, the effect size, and every sample. */
+  readonly metrics: readonly {
+    readonly name: string;
+    readonly classification: string | undefined;
+    readonly canaryMedian: number | undefined;
+    readonly baselineMedian: number | undefined;
+    readonly ratio: number | undefined;
+    readonly pValue: number | undefined;
+    readonly reason: string | undefined;
+    readonly canary: readonly (number | null)[];
+    readonly baseline: readonly (number | null)[];
+  }[];
+}
+
 export interface RolloutView {
   readonly service: string;
   readonly namespace: string;
@@ -42,6 +69,8 @@ export interface RolloutView {
   readonly message: string;
   /** Every metric of the current (or last) inline analysis step and of background analysis; blue-green: of pre- and post-promotion analysis. */
   readonly analysis: readonly AnalysisMetricView[];
+  /** The statistical judge's run of the current (or last) canary, when the rollout has a judge. */
+  readonly judge?: JudgeView;
   /** Several services deployed together (docs/rollout.md): the release id, its members, and the members this one waits for. */
   readonly release?: { readonly id: string; readonly members: readonly string[]; readonly after: readonly string[] };
   /** Blue-green only: the Services, and the previous version kept until scaleDownTime (undo switches back to it). */
@@ -95,6 +124,40 @@ export function sparkline(values: readonly (number | string | undefined)[]): str
     .join('');
 }
 
+/** Every metric of every analysis run the status has, labelled with its run. */
+function analysisViews(st: NonNullable<ServiceRollout['status']>): AnalysisMetricView[] {
+  return [
+    ...metricViews(st.analysis, st.analysis?.stepIndex !== undefined ? `step ${st.analysis.stepIndex + 1}` : 'analysis'),
+    ...metricViews(st.backgroundAnalysis, 'background'),
+    ...metricViews(st.prePromotionAnalysis, 'pre-promotion'),
+    ...metricViews(st.postPromotionAnalysis, 'post-promotion'),
+  ];
+}
+
+function judgeView(j: CanaryJudgeStatusT): JudgeView {
+  return {
+    phase: j.phase,
+    verdict: j.verdict,
+    score: j.score,
+    control: j.control,
+    intervals: j.intervals,
+    count: j.count,
+    promotedByHand: j.promotedByHand === true,
+    message: j.message,
+    metrics: j.metrics.map((m) => ({
+      name: m.name,
+      classification: m.classification,
+      canaryMedian: m.canaryMedian,
+      baselineMedian: m.baselineMedian,
+      ratio: m.ratio,
+      pValue: m.pValue,
+      reason: m.reason,
+      canary: m.canary,
+      baseline: m.baseline,
+    })),
+  };
+}
+
 export function rolloutView(ro: ServiceRollout): RolloutView {
   const st = ro.status ?? {};
   const steps = ro.spec.strategy.canary?.steps ?? [];
@@ -116,12 +179,8 @@ export function rolloutView(ro: ServiceRollout): RolloutView {
     paused: ro.spec.paused === true || phase === 'Paused',
     abortReason: st.abortReason,
     message: st.message ?? '',
-    analysis: [
-      ...metricViews(st.analysis, st.analysis?.stepIndex !== undefined ? `step ${st.analysis.stepIndex + 1}` : 'analysis'),
-      ...metricViews(st.backgroundAnalysis, 'background'),
-      ...metricViews(st.prePromotionAnalysis, 'pre-promotion'),
-      ...metricViews(st.postPromotionAnalysis, 'post-promotion'),
-    ],
+    analysis: analysisViews(st),
+    ...(st.judge ? { judge: judgeView(st.judge) } : {}),
     ...(ro.spec.release ? { release: { id: ro.spec.release.id, members: ro.spec.release.members, after: ro.spec.release.after } } : {}),
     ...(bg ? { blueGreen: { activeService: bg.activeService, previewService: bg.previewService, previousRevision: st.previousRevision, scaleDownTime: st.scaleDownTime } } : {}),
   };

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { conflict, inputError, rolloutFailed } from '../../errors/index.ts';
 import type { KubeClient } from '../../kube/index.ts';
 import { stringifyManifests } from '../../manifest/index.ts';
-import { API_VERSION, APP_CLI_MANAGER, KIND, appObject, deleteApp, getApp, listApps, requestOperation, rollbackTarget, watchApp, type SlipwayApp, type SyncRecordT } from '../../gitops/index.ts';
+import { API_VERSION, APP_CLI_MANAGER, KIND, appObject, deleteApp, getApp, listApps, pipelineApps, requestOperation, rollbackTarget, watchApp, type SlipwayApp, type SyncRecordT } from '../../gitops/index.ts';
 import type { Io } from '../io.ts';
 import { connect, interruptible, outputOption, parseDuration } from './deploy.ts';
 
@@ -134,9 +134,36 @@ function driftLines(a: SlipwayApp, io: Io): string[] {
   return lines;
 }
 
+function phaseColor(io: Io, phase: string | undefined): string {
+  if (phase === undefined) return '-';
+  if (phase === 'Promoted') return io.color.green(phase);
+  if (phase === 'Blocked') return io.color.red(phase);
+  return io.color.yellow(phase);
+}
+
+/** The pipeline's environments in order, where each one is, and why the next promotion here stopped. */
+function promotionLines(a: SlipwayApp, pipeline: readonly SlipwayApp[], io: Io): string[] {
+  const spec = a.spec.promotion;
+  if (!spec) return [];
+  const envs = (pipeline.length > 0 ? pipeline : [a]).map((x) => {
+    const env = x.spec.source.env ?? 'default';
+    const me = x.metadata.name === a.metadata.name ? io.color.bold(`${env} (${x.metadata.name ?? ''})`) : `${env} (${x.metadata.name ?? ''})`;
+    const gate = x.spec.promotion?.from ? ` ${phaseColor(io, x.status?.promotion?.gate?.phase)}` : '';
+    return `${me} ${short(x.status?.revision)} ${colorOf(io, x.status?.health?.status ?? 'Unknown')}${gate}`;
+  });
+  const lines = [`  pipeline     ${spec.pipeline}: ${envs.join(' → ')}`];
+  if (!spec.from) return lines;
+  const p = a.status?.promotion;
+  lines.push(`  promotion    from ${spec.from}, soak ${spec.soak ?? '0s'}, approval ${spec.approval ?? 'Automatic'}; promoted ${short(p?.revision)}${p?.current ? ` at ${p.current.at} by ${p.current.by}` : ''}`);
+  const g = p?.gate;
+  if (g) lines.push(`  next         ${phaseColor(io, g.phase)} ${short(g.revision)} ${g.reason}: ${g.message}${g.soakUntil && g.phase === 'Soaking' ? ` (soak ends ${g.soakUntil})` : ''}`);
+  for (const h of [...(p?.history ?? [])].reverse().slice(0, 5)) lines.push(`               ${io.color.dim(`${h.at} ${short(h.revision)} from ${h.fromEnvironment ?? h.from} by ${h.by}`)}`);
+  return lines;
+}
+
 /** `slipway app get`: what kubectl describe would say, in the order one debugs a sync. */
-export function formatApp(a: SlipwayApp, io: Io): string {
-  return `${[...headLines(a, io), ...syncLines(a, io), ...driftLines(a, io)].join('\n')}\n`;
+export function formatApp(a: SlipwayApp, io: Io, pipeline: readonly SlipwayApp[] = []): string {
+  return `${[...headLines(a, io), ...promotionLines(a, pipeline, io), ...syncLines(a, io), ...driftLines(a, io)].join('\n')}\n`;
 }
 
 /** `slipway app diff` as text: the undeployed target, then each drifted object's diff. */
@@ -154,11 +181,15 @@ function formatDiff(a: SlipwayApp): string {
   return out.join('');
 }
 
-const printApp = (a: SlipwayApp, output: string, io: Io, compact = false): void => {
+const printApp = (a: SlipwayApp, output: string, io: Io, compact = false, pipeline: readonly SlipwayApp[] = []): void => {
   if (output === 'json') io.out(`${JSON.stringify(a, null, compact ? 0 : 2)}\n`);
   else if (output === 'yaml') io.out(stringifyManifests([a]));
-  else io.out(formatApp(a, io));
+  else io.out(formatApp(a, io, pipeline));
 };
+
+/** The apps of `a`'s pipeline (for the text output of `app get`). */
+const pipelineOf = async (client: KubeClient, a: SlipwayApp, output: string): Promise<SlipwayApp[]> =>
+  output === 'text' && a.spec.promotion ? pipelineApps(client, a.metadata.namespace ?? 'default', a.spec.promotion.pipeline) : [];
 
 /** Exit code of `app get`/`list`: 1 when an app is Degraded, its last sync failed, or it is Unknown (source unreachable). */
 function appExit(a: SlipwayApp): 0 | 1 {
@@ -197,6 +228,10 @@ interface CreateFlags extends Conn {
   label: string[];
   upsert?: boolean;
   dryRun?: boolean;
+  pipeline?: string;
+  promoteFrom?: string;
+  soak?: string;
+  approval?: string;
   output: string;
 }
 
@@ -217,6 +252,10 @@ function registerCreate(app: Command, io: Io): void {
     .option('--retry-limit <n>', 'failed syncs of one revision retried at most n times (default 5)')
     .option('--no-cascade', 'deleting the app leaves what it deployed (default: deleted with it)')
     .option('-l, --label <key=value>', 'label of the SlipwayApp (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--pipeline <name>', 'promotion pipeline this environment belongs to (`slipway promote <name> --to <env>`)')
+    .option('--promote-from <app>', 'SlipwayApp of the previous environment: deploy what it proved (Synced, Healthy, canaries done) instead of a git revision')
+    .option('--soak <duration>', 'how long a revision must run in the previous environment before it comes here (default 0s)')
+    .option('--approval <mode>', 'Automatic, or Manual: wait for `slipway promote` (default Automatic)')
     .option('--upsert', 'update the app when it exists')
     .option('--dry-run', 'print the SlipwayApp instead of creating it')
     .addOption(outputOption(['text', 'yaml', 'json']))
@@ -226,7 +265,10 @@ function registerCreate(app: Command, io: Io): void {
 Examples:
   slipway app create shop --repo https://github.com/acme/deploy --path apps/shop --env prod -n shop --secret git-creds
   slipway app create shop --repo file:///srv/git/deploy --revision '^1.2' --prune --self-heal
-  slipway app create shop --repo git@github.com:acme/deploy.git --secret deploy-key --dry-run -o yaml`,
+  slipway app create shop --repo git@github.com:acme/deploy.git --secret deploy-key --dry-run -o yaml
+  slipway app create shop-dev     --repo https://github.com/acme/deploy --path shop --env dev --pipeline shop
+  slipway app create shop-staging --repo https://github.com/acme/deploy --path shop --env staging --pipeline shop --promote-from shop-dev --soak 30m
+  slipway app create shop-prod    --repo https://github.com/acme/deploy --path shop --env prod --pipeline shop --promote-from shop-staging --approval Manual`,
     )
     .action(async (name: string, f: CreateFlags) => {
       const retryLimit = f.retryLimit === undefined ? undefined : Number(f.retryLimit);
@@ -238,8 +280,10 @@ Examples:
           return [l.slice(0, i), l.slice(i + 1)];
         }),
       );
+      const approval = f.approval === undefined ? undefined : f.approval.toLowerCase() === 'manual' ? 'Manual' : f.approval.toLowerCase() === 'automatic' ? 'Automatic' : undefined;
+      if (f.approval !== undefined && approval === undefined) throw inputError(`--approval ${f.approval}: expected Automatic or Manual`, { cause: f.approval });
       const build = (namespace: string): SlipwayApp =>
-        appObject({ name, namespace, repo: f.repo, revision: f.revision, path: f.path, env: f.env, secret: f.secret, destNamespace: f.destNamespace, destCluster: f.destCluster, automated: f.autoSync, prune: f.prune, selfHeal: f.selfHeal, interval: f.interval, timeout: f.syncTimeout, retryLimit, cascade: f.cascade, labels });
+        appObject({ pipeline: f.pipeline, promoteFrom: f.promoteFrom, soak: f.soak, approval, name, namespace, repo: f.repo, revision: f.revision, path: f.path, env: f.env, secret: f.secret, destNamespace: f.destNamespace, destCluster: f.destCluster, automated: f.autoSync, prune: f.prune, selfHeal: f.selfHeal, interval: f.interval, timeout: f.syncTimeout, retryLimit, cascade: f.cascade, labels });
       if (f.dryRun) {
         printApp(build(f.namespace ?? 'default'), f.output === 'text' ? 'yaml' : f.output, io);
         return;
@@ -299,18 +343,18 @@ function registerRead(app: Command, io: Io): void {
   addConn(app.command('get').description('one SlipwayApp: source, target and deployed revisions, last sync with per-object results, drift with who changed what, conditions').argument('<name>'))
     .option('-w, --watch', 'print again on every change')
     .addOption(outputOption(['text', 'json', 'yaml']))
-    .addHelpText('after', '\nExit 1 when the app is Degraded, Unknown (its repository unreachable), or its last sync failed.\n\nExamples:\n  slipway app get shop -n shop\n  slipway app get shop -o json | jq .status.drift\n  slipway app get shop --watch')
+    .addHelpText('after', '\nWith spec.promotion: the pipeline\'s environments in order, and where the next promotion into this one is (Waiting, Soaking, AwaitingApproval, Blocked and why).\nExit 1 when the app is Degraded, Unknown (its repository unreachable), or its last sync failed.\n\nExamples:\n  slipway app get shop -n shop\n  slipway app get shop -o json | jq .status.drift\n  slipway app get shop --watch')
     .action(async (name: string, f: Conn & { output: string; watch?: boolean }) =>
       withClient(f, async (client, ns) => {
         const a = await getApp(client, ns, name);
-        printApp(a, f.output, io, f.watch);
+        printApp(a, f.output, io, f.watch, await pipelineOf(client, a, f.output));
         io.setExitCode(appExit(a));
         if (!f.watch) return;
         let last = JSON.stringify(a.status);
         const end = await interruptible((signal) =>
           watchApp(client, ns, name, (x) => {
             const sig = JSON.stringify(x.status);
-            if (sig !== last) printApp(x, f.output, io, true);
+            if (sig !== last) printApp(x, f.output, io, true, x.spec.promotion ? [x] : []);
             last = sig;
             return false;
           }, signal),

@@ -1,5 +1,6 @@
 /**
- * `slipway cluster up|down|status|kubeconfig`: the local control plane (see src/cluster).
+ * `slipway cluster up|down|status|kubeconfig`: the local control plane (see src/cluster);
+ * `cluster register|list-registered|unregister` (cluster-register.ts): clusters GitOps deploys to.
  * Thin: flags → engine → print. Progress: listr2 on a TTY, one plain line per step otherwise.
  */
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import {
 } from '../../cluster/index.ts';
 import { inputError, notFound } from '../../errors/index.ts';
 import type { Io } from '../io.ts';
+import { registerClusterRegistry } from './cluster-register.ts';
 
 interface TargetFlags {
   name: string;
@@ -225,5 +227,6 @@ Examples:
   registerDown(cluster, io);
   registerStatus(cluster, io);
   registerKubeconfig(cluster, io);
+  registerClusterRegistry(cluster, io);
 }
 

@@ -100,12 +100,16 @@ Examples:
         const timing = { leaseDurationSeconds: lease, renewDeadlineSeconds: Math.max(1, Math.floor((lease * 2) / 3)), retryPeriodSeconds: Math.max(1, Math.floor(lease / 7)) };
         // GitOps runs in the same process, on the same client, informers and Lease, when its CRD is served.
         const why = f.gitops ? await gitopsUnavailable(client, f.namespace) : 'off (--no-gitops)';
-        const gitops = why === undefined ? new GitOpsReconciler({ namespace: f.namespace, instance: f.instance, cacheDir: cacheDirOf(f.gitopsCacheDir), workers: f.gitopsWorkers }) : undefined;
+        const gitops = why === undefined ? new GitOpsReconciler({ namespace: f.namespace, instance: f.instance, cacheDir: cacheDirOf(f.gitopsCacheDir), workers: f.gitopsWorkers, clusterSecretsNamespace: f.leaseNamespace }) : undefined;
         if (f.gitops && why !== undefined) logger.warn(`GitOps is off: ${why}`);
         const running = await startController({ client, namespace: f.namespace, leaseNamespace: f.leaseNamespace, instance: f.instance, identity, port, host, logger, prometheusUrl, ...timing, ...(gitops ? { reconcilers: [gitops], routes: [webhookRoutes({ namespace: f.leaseNamespace, refresh: (push) => gitops.refresh(push) })] } : {}) }, ac.signal);
         logger.info({ url: running.url, namespace: f.namespace ?? '(all)', version: VERSION, prometheusUrl: prometheusUrl ?? '(none: analysis metrics need their own address)', gitops: gitops !== undefined }, 'controller started');
         io.err(`slipway controller ${identity}: serving ${running.url ?? '(no endpoints)'}/healthz /readyz /metrics\n`);
-        await running.done;
+        try {
+          await running.done;
+        } finally {
+          gitops?.close();
+        }
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);

@@ -21,6 +21,7 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<Register>]
   ['rollout', async () => (await import('./rollout.ts')).registerRollout],
   ['controller', async () => (await import('./controller.ts')).registerController],
   ['app', async () => (await import('./app.ts')).registerApp],
+  ['promote', async () => (await import('./promote.ts')).registerPromote],
   ['schema', async () => (await import('./schema.ts')).registerSchema],
   ['validate', async () => (await import('./validate.ts')).registerValidate],
   ['ci', async () => (await import('./ci.ts')).registerCi],

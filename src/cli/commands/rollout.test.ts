@@ -56,4 +56,27 @@ describe('rollout status (text)', () => {
     expect(text).toMatch(/pre-promotion success-rate +█▁ +0\.998 {2}Successful \(2 ok, 0 failed\)/);
     expect(text).toMatch(/post-promotion success-rate +█ +0\.997 {2}Running/);
   });
+
+  it.each<[string, Record<string, unknown>, RegExp[]]>([
+    [
+      'judged: verdict, score, both sides on one scale, medians, ratio, classification',
+      { phase: 'Fail', verdict: 'Fail', score: 50, intervals: 3, metrics: [
+        { name: 'latency-p95', canary: [130, 131, 129], baseline: [100, 101, 99], classification: 'High', canaryMedian: 130, baselineMedian: 100, ratio: 1.3 },
+        { name: 'error-rate', canary: [0, null, 0], baseline: [0, 0, 0], classification: 'Pass', canaryMedian: 0, baselineMedian: 0, ratio: 1 },
+      ] },
+      [/judge \(canary vs baseline\): Fail, score 50\n/, /latency-p95 {2}canary ███ +baseline ▁▁▁ +median 130 vs 100 ×1\.3 {2}High/, /error-rate {3}canary █·█ +baseline ███ +median 0 vs 0 ×1 {2}Pass/],
+    ],
+    ['sampling', { phase: 'Running', intervals: 1, metrics: [{ name: 'latency-p95', canary: [130], baseline: [100] }] }, [/judge \(canary vs baseline\): Running, 1\/3 intervals\n/, /latency-p95 {2}canary █ +baseline ▁ +median - vs - {2}-/]],
+  ])('the judge, %s', (_t, judge, want) => {
+    const ro: ServiceRollout = {
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'ServiceRollout',
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'api' } }, template: {}, strategy: { canary: { steps: [{ setWeight: 20 }] } } },
+      status: { phase: 'Progressing', canaryRevision: 'b', judge: { revision: 'b', control: 'baseline', startTime: '2025-01-01T00:00:00Z', count: 3, consecutiveErrors: 0, ...judge } as NonNullable<NonNullable<ServiceRollout['status']>['judge']> },
+    };
+    const text = formatView(rolloutView(ro), memoryIo());
+    for (const w of want) expect(text).toMatch(w);
+  });
 });
+

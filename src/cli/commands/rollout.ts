@@ -1,7 +1,7 @@
 /** `slipway rollout status|watch|promote|abort|pause|resume|retry|undo`: follow and steer canary and blue-green releases. */
 import type { Command } from 'commander';
 import { InformerFactory, type KubeClient } from '../../kube/index.ts';
-import { API_VERSION, KIND, describeStep, getRollout, requestAction, rolloutView, sparkline, type AnalysisMetricView, type RolloutAction, type RolloutView, type ServiceRollout } from '../../rollout/index.ts';
+import { API_VERSION, KIND, describeStep, getRollout, requestAction, rolloutView, sparkline, type AnalysisMetricView, type JudgeView, type RolloutAction, type RolloutView, type ServiceRollout } from '../../rollout/index.ts';
 import type { Io } from '../io.ts';
 import { connect, outputOption } from './deploy.ts';
 
@@ -38,6 +38,7 @@ export function formatView(v: RolloutView, io: Io): string {
         ...v.steps.map((s) => `    ${s.state === 'done' ? c.green('✔') : s.state === 'current' ? c.yellow('▶') : ' '} ${s.index + 1}. ${describeStep(s.step)}`),
       ];
   if (v.analysis.length > 0) lines.push('  analysis:', ...formatAnalysis(v.analysis, io));
+  if (v.judge) lines.push(...formatJudge(v.judge, io));
   if (v.release) lines.push(`  release ${v.release.id}: ${v.release.members.join(', ')}${v.release.after.length > 0 ? ` (after ${v.release.after.join(', ')})` : ''}`);
   if (v.abortReason) lines.push(`  ${c.red('aborted')}: ${v.abortReason}`);
   if (v.message) lines.push(`  ${v.message}`);
@@ -55,6 +56,26 @@ function formatAnalysis(metrics: readonly AnalysisMetricView[], io: Io): string[
     const value = m.value === undefined ? '-' : String(m.value);
     return `    ${`${m.run} ${m.name}`.padEnd(nameWidth)}  ${sparkline(m.measurements.map((x) => x.value)).padEnd(10)}  ${value.padStart(8)}  ${phase} (${counts})${m.message !== undefined && m.phase !== 'Running' ? `: ${m.message}` : ''}`;
   });
+}
+
+/** The judge: verdict and score, then per metric the sparklines of both sides, the medians and the classification. */
+function formatJudge(j: JudgeView, io: Io): string[] {
+  const c = io.color;
+  const paint = (p: string | undefined): string => (p === 'Pass' ? c.green(p) : p === 'Fail' || p === 'High' || p === 'Low' ? c.red(p) : p === undefined ? '-' : c.yellow(p));
+  const head = j.verdict !== undefined ? `${paint(j.verdict)}, score ${j.score ?? '?'}` : `${j.phase}, ${j.intervals}/${j.count} intervals`;
+  const width = Math.max(...j.metrics.map((m) => m.name.length));
+  const nums = (xs: readonly (number | null)[]) => xs.map((x) => x ?? undefined);
+  const show = (x: number | undefined) => (x === undefined ? '-' : String(Number(x.toPrecision(4))));
+  return [
+    `  judge (canary vs ${j.control}): ${head}${j.promotedByHand ? ' (promoted by hand)' : ''}`,
+    ...j.metrics.map((m) => {
+      // One scale for both sides, so the bars compare (each bar is one BMP character).
+      const canary = nums(m.canary.slice(-20));
+      const both = sparkline([...canary, ...nums(m.baseline.slice(-20))]);
+      const sides = `canary ${both.slice(0, canary.length).padEnd(20)} ${j.control} ${both.slice(canary.length).padEnd(20)}`;
+      return `    ${m.name.padEnd(width)}  ${sides}  median ${show(m.canaryMedian)} vs ${show(m.baselineMedian)}${m.ratio !== undefined ? ` ×${show(m.ratio)}` : ''}  ${paint(m.classification)}`;
+    }),
+  ];
 }
 
 export function registerRollout(program: Command, io: Io): void {
@@ -75,7 +96,8 @@ export function registerRollout(program: Command, io: Io): void {
 currentStep, weight, routing, stable.{revision,image}, canary.{revision,image} (blue-green: the active and the
 preview version), steps[{index,step,state}], paused, abortReason, message,
 analysis[{name,run (step N|background|pre-promotion|post-promotion),phase,value,message,counts,
-measurements[{time,phase,value}]}], and for blue-green
+measurements[{time,phase,value}]}], with a judge judge.{phase,verdict,score,control,intervals,count,promotedByHand,message,
+metrics[{name,classification,canaryMedian,baselineMedian,ratio,pValue,reason,canary[],baseline[]}]}, and for blue-green
 blueGreen.{activeService,previewService,previousRevision,scaleDownTime}, and for a service released with others
 release.{id,members,after}. Exit 0 when Healthy, 1 when Degraded,
 0 otherwise (status); watching exits 0/1 at the end.
