@@ -10,7 +10,7 @@ import { sloMetrics, type MetricT } from '../../src/analysis/index.ts';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import type { ServiceRollout, StepT } from '../../src/rollout/index.ts';
 import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { cli, ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
+import { cli, ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus, withController } from './rollout-harness.ts';
 
 let prometheusUrl = '';
 
@@ -38,18 +38,9 @@ function canary(ns: TestNamespace, instance: string, o: Canary): ServiceRollout 
   return { ...base, spec: { ...base.spec, template, strategy: { canary: { ...base.spec.strategy.canary, steps: o.steps, analysis: { metrics, ...o.analysis } } } } };
 }
 
-async function withAnalysisController<T>(ns: TestNamespace, instance: string, f: (c: KubeClient) => Promise<T>): Promise<T> {
-  const ctl = startController({ ns, instance, env: { SLIPWAY_PROMETHEUS_URL: prometheusUrl } });
-  const c = await KubeClient.connect({ kubeconfig: ns.kubeconfigPath });
-  try {
-    await ctl.url;
-    return await f(c);
-  } finally {
-    c.close();
-    ctl.kill('SIGTERM');
-    await ctl.exited;
-  }
-}
+/** A controller of its own instance that measures on the cluster's Prometheus. */
+const withAnalysisController = <T>(ns: TestNamespace, instance: string, f: (c: KubeClient) => Promise<T>): Promise<T> =>
+  withController(ns, instance, (c) => f(c), { SLIPWAY_PROMETHEUS_URL: prometheusUrl });
 
 const routeCanaryWeight = (route: LiveObject | undefined): number | undefined =>
   ((route?.['spec'] as { rules?: { backendRefs?: { name?: string; weight?: number }[] }[] } | undefined)?.rules?.at(-1)?.backendRefs ?? []).find((b) => b.name === 'web-canary')?.weight;

@@ -169,9 +169,9 @@ export async function cli(ns: TestNamespace, ...args: string[]): Promise<{ code:
   return { code, out: io.stdout(), err: io.stderr() };
 }
 
-/** Runs `f` with a controller process of its own instance; stops it (SIGTERM) afterwards. */
-export async function withController<T>(ns: TestNamespace, instance: string, f: (c: KubeClient, ctl: ControllerProcess) => Promise<T>): Promise<T> {
-  const ctl = startController({ ns, instance });
+/** Runs `f` with a controller process of its own instance (with `env`, e.g. SLIPWAY_PROMETHEUS_URL); stops it (SIGTERM) afterwards. */
+export async function withController<T>(ns: TestNamespace, instance: string, f: (c: KubeClient, ctl: ControllerProcess) => Promise<T>, env?: Record<string, string>): Promise<T> {
+  const ctl = startController({ ns, instance, ...(env !== undefined ? { env } : {}) });
   const c = await KubeClient.connect({ kubeconfig: ns.kubeconfigPath });
   try {
     await ctl.url;

@@ -14,7 +14,7 @@ import { strategyAnnotations, workloadStrategyOf } from '../../src/appspec/index
 import { KubeClient } from '../../src/kube/index.ts';
 import { handOver, type ServiceRollout, type StepT } from '../../src/rollout/index.ts';
 import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { cli, deployment, ensureCrds, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
+import { cli, deployment, ensureCrds, rollout, rolloutEvents, waitStatus, withController } from './rollout-harness.ts';
 
 let prometheusUrl = '';
 
@@ -46,18 +46,9 @@ function canary(ns: TestNamespace, instance: string, image: string, simulate: st
   return { ...base, spec: { ...base.spec, template, strategy: { canary: { ...base.spec.strategy.canary, steps: STEPS, judge: JUDGE } } } };
 }
 
-async function withJudgeController<T>(ns: TestNamespace, instance: string, f: (c: KubeClient) => Promise<T>): Promise<T> {
-  const ctl = startController({ ns, instance, env: { SLIPWAY_PROMETHEUS_URL: prometheusUrl } });
-  const c = await KubeClient.connect({ kubeconfig: ns.kubeconfigPath });
-  try {
-    await ctl.url;
-    return await f(c);
-  } finally {
-    c.close();
-    ctl.kill('SIGTERM');
-    await ctl.exited;
-  }
-}
+/** A controller of its own instance that measures on the cluster's Prometheus. */
+const withJudgeController = <T>(ns: TestNamespace, instance: string, f: (c: KubeClient) => Promise<T>): Promise<T> =>
+  withController(ns, instance, (c) => f(c), { SLIPWAY_PROMETHEUS_URL: prometheusUrl });
 
 interface JudgeView {
   judge?: { phase: string; verdict?: string; score?: number; control: string; intervals: number; metrics: { name: string; classification?: string; canaryMedian?: number; baselineMedian?: number }[] };

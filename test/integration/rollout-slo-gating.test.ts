@@ -12,7 +12,7 @@ import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import type { KubeObject } from '../../src/manifest/index.ts';
 import { INSTANCE_LABEL, handOver, templateHash, versionName, type ServiceRollout } from '../../src/rollout/index.ts';
 import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { cli, ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
+import { cli, ensureCrds, getRollout, rollout, rolloutEvents, waitStatus, withController } from './rollout-harness.ts';
 
 let prometheusUrl = '';
 
@@ -63,18 +63,9 @@ function handedOver(ns: TestNamespace, s: Service): ServiceRollout {
   return { ...ro, metadata: { ...ro.metadata, labels: { ...ro.metadata.labels, [INSTANCE_LABEL]: s.instance } } };
 }
 
-async function withSloController<T>(ns: TestNamespace, instance: string, f: (c: KubeClient) => Promise<T>): Promise<T> {
-  const ctl = startController({ ns, instance, env: { SLIPWAY_PROMETHEUS_URL: prometheusUrl } });
-  const c = await KubeClient.connect({ kubeconfig: ns.kubeconfigPath });
-  try {
-    await ctl.url;
-    return await f(c);
-  } finally {
-    c.close();
-    ctl.kill('SIGTERM');
-    await ctl.exited;
-  }
-}
+/** A controller of its own instance that measures on the cluster's Prometheus. */
+const withSloController = <T>(ns: TestNamespace, instance: string, f: (c: KubeClient) => Promise<T>): Promise<T> =>
+  withController(ns, instance, (c) => f(c), { SLIPWAY_PROMETHEUS_URL: prometheusUrl });
 
 const routeCanaryWeight = (route: LiveObject | undefined, name: string): number | undefined =>
   ((route?.['spec'] as { rules?: { backendRefs?: { name?: string; weight?: number }[] }[] } | undefined)?.rules?.at(-1)?.backendRefs ?? []).find((b) => b.name === `${name}-canary`)?.weight;
