@@ -75,6 +75,19 @@ async function deleteTestNamespace(ns: TestNamespace): Promise<void> {
 }
 
 /**
+ * Runs `f` with a namespace of its own, deleted afterwards even when `f` fails: for tests that run
+ * concurrently (`it.concurrent`), where describe-level hooks would share one namespace.
+ */
+export async function withNamespace<T>(prefix: string, f: (ns: TestNamespace) => Promise<T>, opts: NamespaceOptions = {}): Promise<T> {
+  const ns = await createTestNamespace(prefix, opts);
+  try {
+    return await f(ns);
+  } finally {
+    await deleteTestNamespace(ns);
+  }
+}
+
+/**
  * Registers beforeAll/afterAll hooks for one namespace per describe block; call the returned
  * function inside tests to get it.
  */
