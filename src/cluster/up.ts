@@ -223,13 +223,11 @@ export function planUp(opts: UpOptions): UpPlan {
       title: 'Start kwok',
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
-        if (starts('kwok')) {
-          await writeFile(join(layout.dataDir, 'kwok.yaml'), kwokConfigYaml());
-          await start('kwok');
-        }
+        const now = starts('kwok');
+        if (now) await writeFile(join(layout.dataDir, 'kwok.yaml'), kwokConfigYaml()).then(() => start('kwok'));
         const late = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
         await Promise.all(late.map((c) => wait(`${c} healthy`, healthy(c), [c])));
-        return 'done';
+        return now ? 'done' : 'skipped';
       },
     },
     {
