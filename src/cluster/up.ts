@@ -23,6 +23,7 @@ import { resolveBinaries } from './binaries.ts';
 import { allocateClusterPorts, portIsFree } from './ports.ts';
 import { isAlive, startDetached } from './process.ts';
 import { componentHealth } from './health.ts';
+import { PORTS_OF, healthAsked, startMode, type ComponentProbe, type StartMode } from './resume.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
 import { defaultStorageClass, kwokConfigYaml, nodeObjects } from './stages.ts';
 import { ensureNode, ensureStorageClass, isNodeReady, listNodes, loadKubeConfig, serverVersion, serviceAccountExists } from './client.ts';
@@ -77,6 +78,8 @@ export interface UpResult {
   readonly nodes: number;
   /** True when the cluster was running already and nothing was started. */
   readonly alreadyRunning: boolean;
+  /** The cluster was partly running: these components were down and were started again (the others kept). */
+  readonly resumed?: readonly Component[];
   /** The user kubeconfig the context was merged into (and made current there). */
   readonly mergedInto?: string;
   /** The slipway controller, when started: its pid and /healthz URL. */
@@ -107,6 +110,8 @@ interface Ctx {
   state: ClusterState;
   kc: KubeConfig;
   alreadyRunning: boolean;
+  /** Resuming a partly running cluster: the components to start (the others are alive and kept). */
+  resume?: ReadonlySet<Component>;
   version: string;
   mergedInto?: string;
   controller?: { pid: number; url: string };
@@ -133,6 +138,8 @@ export function planUp(opts: UpOptions): UpPlan {
     return v as NonNullable<Ctx[K]>;
   };
 
+  /** Whether `c` is to be started by this run (not when running already, nor when kept alive by a resume). */
+  const starts = (c: Component): boolean => !ctx.alreadyRunning && (ctx.resume === undefined || ctx.resume.has(c));
   const start = async (c: Component): Promise<void> => {
     const state = need('state');
     const args = componentArgs({ layout, ports: need('ports'), pki: need('pki'), kwokConfig: join(layout.dataDir, 'kwok.yaml') })[c];
@@ -158,11 +165,8 @@ export function planUp(opts: UpOptions): UpPlan {
         // A kubeconfig the last step could not merge into is refused before anything starts.
         if (mergeInto !== undefined) await checkUserKubeconfig(mergeInto);
         const prior = await readState(layout.stateFile);
-        if (prior && (await checkRunning(layout, prior))) {
-          Object.assign(ctx, { alreadyRunning: true, state: prior, ports: prior.ports });
-          report(`cluster "${layout.name}" is already running`);
-          return 'skipped';
-        }
+        const adopted = prior ? await adopt(layout, prior, ctx, report) : undefined;
+        if (adopted) return adopted;
         await mkdir(layout.logsDir, { recursive: true });
         await mkdir(layout.runDir, { recursive: true });
         ctx.ports = await choosePorts(layout, prior);
@@ -177,7 +181,7 @@ export function planUp(opts: UpOptions): UpPlan {
     {
       title: 'Start etcd',
       run: async () => {
-        if (ctx.alreadyRunning) return 'skipped';
+        if (!starts('etcd')) return 'skipped';
         await start('etcd');
         await wait('etcd healthy', healthy('etcd'), ['etcd']);
         return 'done';
@@ -187,20 +191,21 @@ export function planUp(opts: UpOptions): UpPlan {
       title: 'Start kube-apiserver',
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
-        await start('kube-apiserver');
+        // Kept alive by a resume, it is waited for all the same (etcd may just have come back).
+        const now = starts('kube-apiserver');
+        if (now) await start('kube-apiserver');
         await wait('kube-apiserver /readyz', healthy('kube-apiserver'), ['etcd', 'kube-apiserver']);
         ctx.kc = loadKubeConfig(layout.kubeconfig);
-        return 'done';
+        return now ? 'done' : 'skipped';
       },
     },
     {
       // Neither needs the nodes or kwok: start them now so their start-up overlaps the rest.
       title: 'Start kube-controller-manager and kube-scheduler',
       run: async () => {
-        if (ctx.alreadyRunning) return 'skipped';
-        await start('kube-controller-manager');
-        await start('kube-scheduler');
-        return 'done';
+        const both = (['kube-controller-manager', 'kube-scheduler'] as const).filter(starts);
+        for (const c of both) await start(c);
+        return both.length > 0 ? 'done' : 'skipped';
       },
     },
     {
@@ -218,11 +223,11 @@ export function planUp(opts: UpOptions): UpPlan {
       title: 'Start kwok',
       run: async () => {
         if (ctx.alreadyRunning) return 'skipped';
-        await writeFile(join(layout.dataDir, 'kwok.yaml'), kwokConfigYaml());
-        await start('kwok');
+        const now = starts('kwok');
+        if (now) await writeFile(join(layout.dataDir, 'kwok.yaml'), kwokConfigYaml()).then(() => start('kwok'));
         const late = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
         await Promise.all(late.map((c) => wait(`${c} healthy`, healthy(c), [c])));
-        return 'done';
+        return now ? 'done' : 'skipped';
       },
     },
     {
@@ -250,7 +255,7 @@ export function planUp(opts: UpOptions): UpPlan {
         if (!ctx.alreadyRunning) await wait('ServiceAccount default/default', () => serviceAccountExists(kc, 'default', 'default'), ['kube-controller-manager']);
         ctx.version = await serverVersion(kc);
         const state = need('state');
-        if (!ctx.alreadyRunning) state.startedAt = new Date().toISOString();
+        if (!ctx.alreadyRunning && ctx.resume === undefined) state.startedAt = new Date().toISOString();
         await writeState(layout.stateFile, state);
         return ctx.alreadyRunning ? 'skipped' : 'done';
       },
@@ -306,7 +311,8 @@ export function planUp(opts: UpOptions): UpPlan {
 
   return {
     layout,
-    steps: [...steps.map((s) => withCleanup(s, layout, () => ctx.state)), ...(mergeStep ? [mergeStep] : [])],
+    // A failed resume leaves the components that were alive (and what it started) as they are.
+    steps: [...steps.map((s) => withCleanup(s, layout, () => (ctx.resume ? undefined : ctx.state))), ...(mergeStep ? [mergeStep] : [])],
     result: () => ({
       name: layout.name,
       dataDir: layout.dataDir,
@@ -316,6 +322,7 @@ export function planUp(opts: UpOptions): UpPlan {
       serverVersion: ctx.version ?? 'unknown',
       nodes: ctx.state?.nodes ?? nodes,
       alreadyRunning: ctx.alreadyRunning,
+      ...(ctx.resume ? { resumed: [...ctx.resume] } : {}),
       ...(ctx.mergedInto !== undefined ? { mergedInto: ctx.mergedInto } : {}),
       ...(ctx.controller !== undefined ? { controller: ctx.controller } : {}),
       ...(ctx.prometheus !== undefined ? { prometheus: ctx.prometheus } : {}),
@@ -395,19 +402,40 @@ function withCleanup(step: UpStep, layout: ClusterLayout, state: () => ClusterSt
   };
 }
 
-/** All components alive → running; some → a conflict the user must resolve with `down`. */
-async function checkRunning(layout: ClusterLayout, prior: ClusterState): Promise<boolean> {
-  const alive = COMPONENTS.filter((c) => {
+/** Which components of a cluster with a state file are alive (its recorded pid runs its binary) and healthy, and whether the ports of the others are free. */
+async function probeCluster(layout: ClusterLayout, prior: ClusterState): Promise<StartMode> {
+  const isUp = (c: Component): boolean => {
     const pid = prior.pids[c];
     return pid !== undefined && isAlive(pid, binaryOf(c));
-  });
-  if (alive.length === 0) return false;
-  const apiserverOk = alive.length === COMPONENTS.length && (await componentHealth('kube-apiserver', layout, prior.ports)).healthy;
-  if (apiserverOk) return true;
-  throw conflict(`cluster "${layout.name}" is partly running (${alive.join(', ')} alive)`, {
-    cause: prior.pids,
-    hint: `run \`slipway cluster status --name ${layout.name}\` to see which component failed, then \`slipway cluster down --name ${layout.name}\` and up again`,
-  });
+  };
+  const probes = {} as Record<Component, ComponentProbe>;
+  for (const c of COMPONENTS) {
+    const alive = isUp(c);
+    const healthy = healthAsked(c, isUp) ? (await componentHealth(c, layout, prior.ports)).healthy : undefined;
+    const portsFree = alive ? undefined : (await Promise.all(PORTS_OF[c].map((k) => portIsFree(prior.ports[k])))).every(Boolean);
+    probes[c] = { alive, healthy, portsFree };
+  }
+  return startMode(layout.name, probes, prior.pids, prior.ports);
+}
+
+/**
+ * A cluster with a state file: running already (`skipped`), partly running (resumed: same ports,
+ * certificates and kubeconfigs, which the live components keep serving with; only the live pids
+ * kept), or not running at all (undefined: a start on the old ports). Refuses an unsafe resume.
+ */
+async function adopt(layout: ClusterLayout, prior: ClusterState, ctx: Partial<Ctx>, report: (line: string) => void): Promise<'done' | 'skipped' | undefined> {
+  const found = await probeCluster(layout, prior);
+  if (found.mode === 'running') {
+    Object.assign(ctx, { alreadyRunning: true, state: prior, ports: prior.ports });
+    report(`cluster "${layout.name}" is already running`);
+    return 'skipped';
+  }
+  if (found.mode === 'fresh') return undefined;
+  const state: ClusterState = { ...prior, pids: Object.fromEntries(found.alive.map((c) => [c, prior.pids[c]])) };
+  await writeState(layout.stateFile, state);
+  report(`cluster "${layout.name}" is partly running: keeping ${found.alive.map((c) => `${c} (pid ${prior.pids[c] ?? '?'})`).join(', ')}; resuming ${found.down.join(', ')}`);
+  Object.assign(ctx, { resume: new Set(found.down), state, ports: prior.ports, pki: await ensurePki(layout.pkiDir) });
+  return 'done';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../manifest/index.ts';
+import { omit, type KubeObject } from '../manifest/index.ts';
 import type { LiveObject } from '../kube/index.ts';
 import { compareObject, differences, driftDiff, formatPath, pointerOf, withoutForeign } from './drift.ts';
 
@@ -97,6 +97,39 @@ describe('withoutForeign', () => {
     expect(withoutForeign(desired, undefined)).toBe(desired);
     // The input is not modified.
     expect((desired['spec'] as Record<string, unknown>)['replicas']).toBe(2);
+  });
+});
+
+describe('an HTTPRoute whose weights the rollout controller sets (committed in git, as Argo Rollouts users do)', () => {
+  const backend = (name: string, weight: number) => ({ group: '', kind: 'Service', name, port: 8080, weight });
+  const route = (stable: number, canary: number, managedFields: Entry[]): LiveObject => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'api', namespace: 'shop', labels: { 'slipway.dev/app': 'shop' }, managedFields },
+    spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [backend('api-stable', stable), backend('api-canary', canary)] }] },
+  });
+  const committed = omit(route(100, 0, []), ['metadata']) as KubeObject;
+  const desiredRoute = { ...committed, metadata: { name: 'api', namespace: 'shop', labels: { 'slipway.dev/app': 'shop' } } } as KubeObject;
+  // `spec.rules` is an atomic list: whoever applied it last owns it whole (a leaf in fieldsV1).
+  const slipwayRoute: Entry = { manager: 'slipway', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:slipway.dev/app': {} } }, 'f:spec': { 'f:parentRefs': {} } } };
+  const controllerRules: Entry = { manager: 'slipway-controller', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:rules': {} } } };
+  const kubectlRules: Entry = { manager: 'kubectl-edit', operation: 'Update', fieldsV1: { 'f:spec': { 'f:rules': {} } } };
+
+  it.each([
+    ['the rollout controller at 25%: not drift; the whole atomic list is its', route(75, 25, [slipwayRoute, controllerRules]), [], ['spec.rules[0].backendRefs[0].weight rollout in spec.rules', 'spec.rules[0].backendRefs[1].weight rollout in spec.rules']],
+    ['a person at 25%: drift', route(75, 25, [slipwayRoute, kubectlRules]), ['spec.rules[0].backendRefs[0].weight by kubectl-edit', 'spec.rules[0].backendRefs[1].weight by kubectl-edit'], []],
+  ])('%s', (_, live, drift, ignored) => {
+    const c = compareObject(desiredRoute, live);
+    expect(c.drift.map((f) => `${formatPath(f.path)} by ${f.owners.join(',')}`)).toEqual(drift);
+    expect(c.ignored.map((f) => `${formatPath(f.path)} ${f.reason} in ${formatPath(f.unit)}`)).toEqual(ignored);
+  });
+
+  it('withoutForeign leaves out the whole list the controller owns (an apply of the list without its weights would reset them to 1)', () => {
+    const next = withoutForeign(desiredRoute, route(75, 25, [slipwayRoute, controllerRules]));
+    expect(next['spec']).toEqual({ parentRefs: [{ name: 'public' }] });
+    expect(next.metadata).toEqual(desiredRoute.metadata);
+    // A person's weights are drift: taken back with the list as git has it.
+    expect(withoutForeign(desiredRoute, route(75, 25, [slipwayRoute, kubectlRules]))).toBe(desiredRoute);
   });
 });
 

@@ -34,12 +34,23 @@ export interface FieldChange {
   readonly owners: readonly string[];
 }
 
+/** A difference that is not drift: why, and the unit another manager owns it in. */
+interface IgnoredChange extends FieldChange {
+  readonly reason: NotDriftReason;
+  /**
+   * The path of what the other manager owns as one unit: the field itself, or an atomic ancestor
+   * (the rollout controller's HTTPRoute `spec.rules`, which holds the weights). Leaving a field out
+   * of an apply means leaving out that unit: an apply of the rest of an atomic list replaces it.
+   */
+  readonly unit: readonly Segment[];
+}
+
 export interface ObjectComparison {
   readonly missing: boolean;
   /** Real drift. */
   readonly drift: readonly FieldChange[];
   /** Differences that are not drift, and why. */
-  readonly ignored: readonly (FieldChange & { readonly reason: NotDriftReason })[];
+  readonly ignored: readonly IgnoredChange[];
 }
 
 /** Field managers whose `spec.replicas` is an autoscaler's decision. The HPA controller runs in kube-controller-manager. */
@@ -119,13 +130,15 @@ export function compareObject(applied: KubeObject, live: LiveObject | undefined,
   const desired = asStored(applied);
   const mine = rulesFor(desired, rules);
   const drift: FieldChange[] = [];
-  const ignored: (FieldChange & { reason: NotDriftReason })[] = [];
+  const ignored: IgnoredChange[] = [];
   for (const d of differences(desired, live)) {
     const owners = ownersOf(live, d.path);
     const change = { ...d, owners: [...new Set(owners.map((o) => (o.subresource ? `${o.manager} (${o.subresource})` : o.manager)))] };
     const why = classify(change, owners, mine);
     if (why === 'normalized') continue;
-    if (why) ignored.push({ ...change, reason: why });
+    const foreign = owners.filter((o) => o.manager !== FIELD_MANAGER);
+    const unit = foreign.length > 0 ? d.path.slice(0, Math.min(...foreign.map((o) => o.unit))) : d.path;
+    if (why) ignored.push({ ...change, reason: why, unit });
     else drift.push(change);
   }
   return { missing: false, drift, ignored };
@@ -142,14 +155,25 @@ function deleteAt(obj: unknown, path: readonly Segment[]): void {
  * `desired` without the fields that are not drift and that another manager owns now (an HPA's
  * replicas, the rollout controller's weights, ignored fields someone else set): applying them
  * would take them back. Fields only slipway owns stay, so leaving them out never deletes them.
+ *
+ * A field inside something the other manager owns whole (an atomic list such as an HTTPRoute's
+ * `spec.rules`, whose weights the rollout controller sets) is left out with all of that unit:
+ * applying the rest of the list would replace the manager's list with it (the weights left out
+ * would take their defaults).
  */
 export function withoutForeign(desired: KubeObject, live: LiveObject | undefined, rules: readonly IgnoreDifferenceT[] = []): KubeObject {
   if (!live) return desired;
   const c = compareObject(desired, live, rules);
-  const strip = c.ignored.filter((f) => f.owners.length > 0 && typeof f.path.at(-1) === 'string');
-  if (strip.length === 0) return desired;
+  const paths = new Map<string, readonly Segment[]>();
+  for (const f of c.ignored) {
+    if (f.owners.length === 0) continue;
+    // An object key can be left out; an element of a list cannot (the list would change): then the field itself, as before.
+    const path = typeof f.unit.at(-1) === 'string' ? f.unit : f.path;
+    if (typeof path.at(-1) === 'string') paths.set(pointerOf(path), path);
+  }
+  if (paths.size === 0) return desired;
   const copy = structuredClone(desired);
-  for (const f of strip) deleteAt(copy, f.path);
+  for (const p of paths.values()) deleteAt(copy, p);
   return copy;
 }
 

@@ -23,6 +23,7 @@
  * objects before writing them and prunes only after a successful apply, so nothing is left
  * half-pruned and the inventory stays consistent.
  */
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ReconcileContext, Reconciler, ReconcilerHooks, ReconcileResult } from '../controller/index.ts';
@@ -38,6 +39,7 @@ import { Git, redact, type GitCredentials } from './git.ts';
 import { pushMatches, type PushEvent } from './webhooks.ts';
 import { Notifier, rememberNotified, secretKeyResolver, type NotificationEvent } from './notify.ts';
 import { renderSource, type RenderedSource } from './render.ts';
+import { DEFAULT_AUTHOR, writeBack, writeBackDue } from './writeback.ts';
 import { evaluateGates, nextPromotionStatus, parseApproval, soakMsOf, type GateDecision, type RolloutGateView } from './promotion.ts';
 import { boundedResults, clip, jittered, nowIso, parseOperation, policyOf, pushHistory, retryDelayMs, setCondition, sourceDigest, type OperationRequest, type Policy } from './status.ts';
 import { API_VERSION, APPROVAL_ANNOTATION, CASCADE_FINALIZER, GITOPS_MANAGER, IN_CLUSTER, KIND, MAX_DRIFT_FIELDS, MAX_DRIFT_OBJECTS, OPERATION_ANNOTATION, type ObjectDriftT, type SlipwayApp, type SlipwayAppStatusT, type SyncRecordT } from './types.ts';
@@ -108,6 +110,11 @@ export class GitOpsReconciler implements Reconciler {
   private readonly renders = new Map<string, RenderedSource | SlipwayError>();
   private metrics: ReturnType<typeof gitopsMetrics> | undefined;
   notifier: Notifier | undefined;
+
+  /** Where write-backs make their working copies. */
+  get workDir(): string {
+    return join(this.o.cacheDir, 'writeback');
+  }
 
   constructor(o: GitOpsOptions) {
     this.o = o;
@@ -396,7 +403,41 @@ class AppRun {
       conditions: setCondition(st.conditions, { type: 'Promoted', status: ok ? 'True' : 'False', reason: d.reason, message: d.message }, now),
     }));
     await this.promotionEvent(d, changedGate, fromEnv);
-    return d;
+    const retryIn = await this.writeBackPromotion();
+    return retryIn === undefined ? d : { ...d, recheckAfterMs: Math.min(retryIn, d.recheckAfterMs ?? Infinity) };
+  }
+
+  /**
+   * `spec.promotion.writeBack`: the revision promoted here, committed and pushed to git, once per
+   * revision (status.promotion.writeBack says which, so a restart does not write it again; the
+   * file's content makes a retry after a kill -9 between push and status a no-op). A failure is
+   * in the status and an Event, retried with backoff (5 s ×2 up to 5 min); the promotion in the
+   * cluster has happened already and does not wait for it. Returns when to look again, if it failed.
+   */
+  private async writeBackPromotion(): Promise<number | undefined> {
+    const spec = this.app.spec.promotion?.writeBack;
+    const due = spec ? writeBackDue(spec, this.st.promotion, this.app.spec.promotion?.pipeline ?? 'default', this.appName, Date.now()) : undefined;
+    if (due === undefined || 'waitMs' in due) return due?.waitMs;
+    const { branch, path, current, failures } = due;
+    const s = this.app.spec.source;
+    const pin = { app: this.appName, namespace: this.ns, pipeline: this.app.spec.promotion?.pipeline ?? '', environment: this.env, revision: current.revision, from: current.from, fromEnvironment: current.fromEnvironment ?? 'default', by: current.by, at: current.at };
+    const at = nowIso();
+    try {
+      const creds = await this.credentials(false);
+      const r = await writeBack(this.r.git, { repoURL: s.repoURL, creds, branch, path, author: spec?.author ?? DEFAULT_AUTHOR, pin, workDir: this.r.workDir, signal: this.ctx.signal });
+      await this.writeStatus((st) => ({ ...st, promotion: { ...st.promotion, writeBack: { revision: current.revision, phase: 'Succeeded', commit: r.commit, branch, path, at, message: r.changed ? `committed ${short7(r.commit)} to ${branch}` : `${path} on ${branch} already pins it` } } }));
+      if (r.changed) await this.event('Normal', 'WrittenBack', `${short7(current.revision)} pinned in ${path} on ${branch}: commit ${short7(r.commit)}`);
+      return undefined;
+    } catch (e) {
+      if (this.ctx.signal.aborted) throw e;
+      const err = isSlipwayError(e) ? e : internal(redact(e instanceof Error ? e.message : String(e), []), { cause: undefined });
+      const wait = Math.min(5000 * 2 ** failures, 300_000);
+      const message = clip(`${err.message}${err.hint ? ` (${err.hint})` : ''}`, 2000);
+      await this.writeStatus((st) => ({ ...st, promotion: { ...st.promotion, writeBack: { revision: current.revision, phase: 'Failed', branch, path, at, message, failures: failures + 1, nextAttemptAt: new Date(Date.now() + wait).toISOString() } } }));
+      await this.event('Warning', 'WriteBackFailed', clip(`writing ${short7(current.revision)} back to ${branch} (${path}): ${message}; retry in ${Math.round(wait / 1000)}s`, 1000));
+      this.log.warn({ err: err.message, revision: current.revision, retryInMs: wait }, 'promotion write-back failed');
+      return wait;
+    }
   }
 
   /** One notification per promotion, and per revision blocked (key kept in the status). */

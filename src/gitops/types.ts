@@ -133,10 +133,20 @@ const Promotion = Type.Object(
     ),
     soak: Opt(Duration('How long the revision must have run Synced and Healthy (canaries done) in `from` before it comes here. @default 0s')),
     approval: Opt(Type.String({ enum: ['Automatic', 'Manual'], description: 'Manual: a revision that passed the gates waits for `slipway promote <pipeline> --to <env>`. @default Automatic' })),
+    writeBack: Opt(
+      Type.Object(
+        {
+          branch: Opt(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]*$', description: 'The branch the pin file is committed to (created on the first write). Not the branch the pipeline follows: a commit there would be a new revision for the first environment. @default slipway/promotions' })),
+          path: Opt(Type.String({ minLength: 1, maxLength: 1024, description: 'The pin file, relative to the repository root. @default .slipway/promotions/<pipeline>/<app>.yaml' })),
+          author: Opt(Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^<>\\n]+$' }), email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^<>\\s@]+@[^<>\\s@]+$' }) }, { description: 'The commit author. @default slipway-controller <slipway-controller@users.noreply.slipway.dev>' })),
+        },
+        { description: 'Write each promotion back to git: a commit of a small file pinning this environment\'s revision (who promoted what, from where), pushed with source.secretRef (which then needs write access). A failed push is reported (status.promotion.writeBack, Event WriteBackFailed) and retried with backoff; it never holds back the promotion in the cluster.' },
+      ),
+    ),
   },
   {
     description: 'Promotion between environments: this app deploys what the previous environment proved, not what git says.',
-    'x-kubernetes-validations': [{ rule: 'has(self.from) || (!has(self.soak) && !has(self.approval))', message: 'soak and approval are gates on revisions coming from the previous environment: set promotion.from' }],
+    'x-kubernetes-validations': [{ rule: 'has(self.from) || (!has(self.soak) && !has(self.approval) && !has(self.writeBack))', message: 'soak, approval and writeBack act on revisions coming from the previous environment: set promotion.from' }],
   },
 );
 
@@ -232,6 +242,22 @@ const PromotionStatus = Type.Object(
     ),
     approval: Opt(Type.Object({ id: Type.String(), revision: Type.String(), by: Type.String(), at: Type.String() }, { description: 'The last `slipway promote` approval seen.' })),
     history: Opt(Type.Array(PromotionRecord, { maxItems: MAX_HISTORY, description: 'The last promotions here, oldest first.' })),
+    writeBack: Opt(
+      Type.Object(
+        {
+          revision: Type.String({ description: 'The promoted revision written back (or being tried).' }),
+          phase: Type.String({ enum: ['Succeeded', 'Failed'] }),
+          commit: Opt(Type.String({ description: 'The commit on the branch that pins it.' })),
+          branch: Type.String(),
+          path: Type.String(),
+          message: Opt(Type.String({ maxLength: 2048 })),
+          failures: Opt(Type.Integer({ minimum: 0 })),
+          nextAttemptAt: Opt(Type.String()),
+          at: Type.String(),
+        },
+        { description: 'The last write-back of a promotion to git (spec.promotion.writeBack).' },
+      ),
+    ),
   },
   { description: 'Promotion into this environment (spec.promotion.from).' },
 );

@@ -138,17 +138,26 @@ export interface FieldOwner {
   readonly manager: string;
   readonly operation: string;
   readonly subresource: string;
+  /**
+   * How many segments of the path the entry owns as one unit: the path's length when it owns the
+   * field itself, less when it owns an ancestor whole (an atomic list or map, such as an
+   * HTTPRoute's `spec.rules`). An apply that sets anything inside that unit replaces all of it.
+   */
+  readonly unit: number;
 }
 
-/** Does `set` (a fieldsV1 tree) cover `path` of `value`: the field itself, or an ancestor owned as one unit? */
-function covers(set: FieldSet, value: unknown, path: readonly (string | number)[]): boolean {
+/**
+ * Does `set` (a fieldsV1 tree) cover `path` of `value`: the field itself, or an ancestor owned as
+ * one unit? The number of path segments of the unit it owns (see {@link FieldOwner.unit}), or -1.
+ */
+function covers(set: FieldSet, value: unknown, path: readonly (string | number)[]): number {
   let node = set;
   let v = value;
   let depth = 0;
   for (const seg of path) {
     const keys = Object.keys(node).filter((k) => k !== '.');
     // A leaf above the path: the owner set that whole value (a scalar, or an atomic list or map).
-    if (keys.length === 0) return depth > 0;
+    if (keys.length === 0) return depth > 0 ? depth : -1;
     depth++;
     let next: string | undefined;
     if (typeof seg === 'string') next = `f:${seg}` in node ? `f:${seg}` : undefined;
@@ -156,11 +165,11 @@ function covers(set: FieldSet, value: unknown, path: readonly (string | number)[
       const el: unknown = Array.isArray(v) ? v[seg] : undefined;
       next = el === undefined ? undefined : keys.find((k) => elementMatches(k, el, seg));
     }
-    if (next === undefined) return false;
+    if (next === undefined) return -1;
     node = node[next] ?? {};
     v = typeof seg === 'string' ? (isRecord(v) ? v[seg] : undefined) : Array.isArray(v) ? (v as unknown[])[seg] : undefined;
   }
-  return true;
+  return depth;
 }
 
 /**
@@ -175,8 +184,9 @@ export function ownersOf(live: unknown, path: readonly (string | number)[]): Fie
   const entries = isRecord(meta) && Array.isArray(meta['managedFields']) ? (meta['managedFields'] as ManagedFieldsEntry[]) : [];
   const out: FieldOwner[] = [];
   for (const e of entries) {
-    if (!e.fieldsV1 || !covers(e.fieldsV1, live, path)) continue;
-    out.push({ manager: e.manager ?? '', operation: e.operation ?? '', subresource: e.subresource ?? '' });
+    const unit = e.fieldsV1 ? covers(e.fieldsV1, live, path) : -1;
+    if (unit < 0) continue;
+    out.push({ manager: e.manager ?? '', operation: e.operation ?? '', subresource: e.subresource ?? '', unit });
   }
   return out;
 }

@@ -104,6 +104,7 @@ describe('gitops: promotion dev → staging → prod', () => {
     // The soak (3s from when v1 became Synced and Healthy in staging) passed before the promotion.
     expect(Date.parse(current1?.at ?? '') - Date.parse(healthySince)).toBeGreaterThanOrEqual(3000);
     expect(imageOf(await deploymentOf(c, ns(), 'web-prod'))).toBe('registry.example/web:1.0.0');
+    await writtenBack(c, repo, v1, 1);
     return v1;
   }
 
@@ -138,6 +139,23 @@ describe('gitops: promotion dev → staging → prod', () => {
     expect(received.find((n) => n.trigger === 'PromotionDone')).toMatchObject({ environment: 'staging', targetEnvironment: 'prod' });
   }
 
+  /** spec.promotion.writeBack: prod's promotion of `sha` is a commit on slipway/promotions of the file:// repository (`commits` in all), by the configured author. */
+  async function writtenBack(c: KubeClient, repo: GitRepo, sha: string, commits: number): Promise<void> {
+    const a = await waitApp(c, ns(), 'shop-prod', `${sha.slice(0, 7)} written back to git`, (x) => x.status?.promotion?.writeBack?.revision === sha && x.status.promotion.writeBack.phase === 'Succeeded');
+    const wb = a.status?.promotion?.writeBack;
+    expect(wb).toMatchObject({ branch: 'slipway/promotions', path: '.slipway/promotions/shop/shop-prod.yaml' });
+    expect(repo.git('rev-parse', 'refs/heads/slipway/promotions')).toBe(wb?.commit);
+    expect(repo.git('rev-list', '--count', 'refs/heads/slipway/promotions')).toBe(String(commits));
+    const file = repo.git('show', 'slipway/promotions:.slipway/promotions/shop/shop-prod.yaml');
+    expect(file).toContain(`revision: ${sha}`);
+    expect(file).toMatch(/environment: prod\n[^]*from: shop-staging\nfromEnvironment: staging\npromotedBy: \S/);
+    expect(repo.git('log', '-1', '--format=%an <%ae>|%s', 'slipway/promotions')).toBe(`Release Bot <release-bot@example.com>|promote shop-prod (prod) to ${sha.slice(0, 12)}`);
+    // The branch the pipeline follows is untouched (a commit there would start the pipeline again).
+    expect(repo.git('log', '--format=%s', 'main')).not.toContain('promote shop-prod');
+    expect(kubectl(ns(), 'get', 'events', '--field-selector', 'involvedObject.name=shop-prod,reason=WrittenBack', '-o', 'name').trim()).not.toBe('');
+    expect((await cli(ns(), 'app', 'get', 'shop-prod')).out).toContain(`written back Succeeded ${sha.slice(0, 7)} to slipway/promotions:.slipway/promotions/shop/shop-prod.yaml (commit ${wb?.commit?.slice(0, 7) ?? ''})`);
+  }
+
   it('a revision goes through the gates (canary, soak, manual approval for prod); one whose canary aborts in staging never reaches prod', async () => {
     const repo = new GitRepo();
     const cache = mkdtempSync(join(tmpdir(), 'slipway-gitops-cache-'));
@@ -155,7 +173,7 @@ describe('gitops: promotion dev → staging → prod', () => {
         app(ns(), 'shop-prod', INSTANCE, {
           source: src('prod'),
           syncPolicy: policy,
-          promotion: { pipeline: 'shop', from: 'shop-staging', soak: '3s', approval: 'Manual' },
+          promotion: { pipeline: 'shop', from: 'shop-staging', soak: '3s', approval: 'Manual', writeBack: { author: { name: 'Release Bot', email: 'release-bot@example.com' } } },
           notifications: [{ name: 'team', type: 'webhook', urlSecretRef: { name: 'notify', key: 'url' }, triggers: ['PromotionDone', 'PromotionBlocked'] }],
         }),
       );
@@ -177,6 +195,7 @@ describe('gitops: promotion dev → staging → prod', () => {
       const prod2 = await waitApp(c, ns(), 'shop-prod', 'prod at v2', deployedAt(v2));
       expect(prod2.status?.promotion?.history?.map((h) => h.revision)).toEqual([v1, v2]);
       expect(imageOf(await deploymentOf(c, ns(), 'web-prod'))).toBe('registry.example/web:1.1.0');
+      await writtenBack(c, repo, v2, 2);
 
       await abortedInStaging(c, repo, v1, v2);
     } finally {

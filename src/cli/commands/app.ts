@@ -157,6 +157,8 @@ function promotionLines(a: SlipwayApp, pipeline: readonly SlipwayApp[], io: Io):
   lines.push(`  promotion    from ${spec.from}, soak ${spec.soak ?? '0s'}, approval ${spec.approval ?? 'Automatic'}; promoted ${short(p?.revision)}${p?.current ? ` at ${p.current.at} by ${p.current.by}` : ''}`);
   const g = p?.gate;
   if (g) lines.push(`  next         ${phaseColor(io, g.phase)} ${short(g.revision)} ${g.reason}: ${g.message}${g.soakUntil && g.phase === 'Soaking' ? ` (soak ends ${g.soakUntil})` : ''}`);
+  const wb = p?.writeBack;
+  if (wb) lines.push(`  written back ${wb.phase === 'Succeeded' ? io.color.green('Succeeded') : io.color.red('Failed')} ${short(wb.revision)} to ${wb.branch}:${wb.path}${wb.commit ? ` (commit ${short(wb.commit)})` : ''}${wb.phase === 'Failed' ? `: ${wb.message ?? ''}${wb.nextAttemptAt ? `; retry at ${wb.nextAttemptAt}` : ''}` : ''}`);
   for (const h of [...(p?.history ?? [])].reverse().slice(0, 5)) lines.push(`               ${io.color.dim(`${h.at} ${short(h.revision)} from ${h.fromEnvironment ?? h.from} by ${h.by}`)}`);
   return lines;
 }

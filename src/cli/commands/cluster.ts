@@ -70,7 +70,11 @@ async function runPlan(plan: UpPlan, io: Io): Promise<void> {
 
 function printUp(r: UpResult, seconds: number, io: Io): void {
   const c = io.color;
-  const head = r.alreadyRunning ? `cluster "${r.name}" is already running` : `cluster "${r.name}" is up in ${seconds.toFixed(1)}s`;
+  const head = r.alreadyRunning
+    ? `cluster "${r.name}" is already running`
+    : r.resumed !== undefined
+      ? `cluster "${r.name}" resumed in ${seconds.toFixed(1)}s (started again: ${r.resumed.join(', ')}; the others were kept running)`
+      : `cluster "${r.name}" is up in ${seconds.toFixed(1)}s`;
   io.out(`${c.green('✔')} ${head}: Kubernetes ${r.serverVersion}, ${r.nodes} simulated nodes, ${r.server}\n`);
   io.out(`  kubeconfig: ${r.kubeconfig} (context ${r.context})\n`);
   if (r.controller !== undefined) io.out(`  slipway controller: pid ${r.controller.pid}, ${r.controller.url}/healthz\n`);
