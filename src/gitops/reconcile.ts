@@ -79,6 +79,8 @@ interface AppMemory {
   fetchRetryAt?: number | undefined;
   /** A drift the app is healing, for the heal latency metric. */
   driftSeenAt?: number | undefined;
+  /** The app's resourceVersion as this controller last wrote or read it: the cache holding it is current. */
+  knownVersion?: string | undefined;
   creds?: { readonly ref: string; readonly value: GitCredentials | undefined; readonly at: number } | undefined;
 }
 
@@ -92,6 +94,8 @@ interface Source {
 const objKey = (o: { apiVersion: string; kind: string; metadata: { namespace?: string | undefined; name?: string | undefined } }): string => idKey(idOf(o as KubeObject));
 
 const RENDER_CACHE = 256;
+
+const resourceVersionOf = (o: LiveObject): string | undefined => (o.metadata as { resourceVersion?: string }).resourceVersion;
 
 export class GitOpsReconciler implements Reconciler {
   readonly name = 'gitops';
@@ -195,16 +199,21 @@ export class GitOpsReconciler implements Reconciler {
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
     const [ns = 'default', appName = ''] = key.split('/');
-    if (!ctx.informers.informer(this.primary).get(appName, ns)) {
+    const cached = ctx.informers.informer(this.primary).get(appName, ns) as SlipwayApp | undefined;
+    if (!cached) {
       this.forget(key);
       return undefined;
     }
-    // Decisions on what the apiserver says now: the cache may lag behind this controller's own last status write.
-    const app = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name: appName }, { signal: ctx.signal })) as SlipwayApp | undefined;
+    // Decisions on the app as this controller last knew it (its own last status write, or its last
+    // read): the cache serves when it holds that version, else (it lags behind a write of ours, or
+    // after a restart) the apiserver is asked. Before, every reconcile (each app once per interval
+    // when idle) read the app with a GET.
+    const app = this.mem(key).knownVersion !== undefined && this.mem(key).knownVersion === resourceVersionOf(cached) ? cached : ((await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name: appName }, { signal: ctx.signal })) as SlipwayApp | undefined);
     if (!app) {
       this.forget(key);
       return undefined;
     }
+    this.mem(key).knownVersion = resourceVersionOf(app);
     const inCluster: ClusterConnection = { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers };
     const name = app.spec.destination?.cluster ?? IN_CLUSTER;
     let cluster: ClusterConnection;
@@ -871,6 +880,7 @@ class AppRun {
           { apiVersion: API_VERSION, kind: KIND, metadata: { name: meta.name ?? '', namespace: this.ns, ...(meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}) }, status: next },
           { force: true, fieldManager: GITOPS_MANAGER },
         )) as SlipwayApp;
+        this.r.mem(this.key).knownVersion = resourceVersionOf(this.app);
         return;
       } catch (e) {
         if (!(isSlipwayError(e) && e.kind === 'conflict') || attempt >= 4) throw e;
