@@ -125,6 +125,19 @@ export class Manager {
       latency: new Histogram({ name: 'slipway_controller_reconcile_duration_seconds', help: 'Reconcile latency', labelNames: ['reconciler'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] }),
       depth: new Gauge({ name: 'slipway_controller_workqueue_depth', help: 'Keys waiting per reconciler', labelNames: ['reconciler'] as const, registers: [this.registry] }),
       leader: new Gauge({ name: 'slipway_controller_leader', help: '1 while this replica holds the Lease', registers: [this.registry] }),
+      requests: new Counter({
+        name: 'slipway_controller_kube_requests_total',
+        help: 'Requests this process sent to the apiserver (each attempt, each watch), by verb and resource',
+        labelNames: ['verb', 'resource'] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [k, n] of o.client.transport.requests) {
+            const [verb = '', resource = ''] = k.split(' ');
+            this.inc({ verb, resource }, n);
+          }
+        },
+      }),
       informerErrors: new Counter({ name: 'slipway_controller_informer_errors_total', help: 'List/watch failures the informers backed off from', labelNames: ['kind'] as const, registers: [this.registry] }),
     };
   }

@@ -61,6 +61,21 @@ describe('Git: cache, shallow fetches, one ls-remote per interval', () => {
     expect(g.repo(r.url, undefined).stats).toEqual({ lsRemote: 1, fetch: 1 });
   });
 
+  it('a resolution within the interval runs no git command at all (no cat-file, no init per app)', async () => {
+    const r = repoWith({ 'a.yaml': 'x: 1\n' });
+    const g = new Git({ cacheDir: tmp('cache') });
+    await Promise.all(Array.from({ length: 8 }, () => g.resolve(r.url, 'main', undefined, 60_000)));
+    const after = new Map(g.commands);
+    expect(after.get('init')).toBe(1);
+    for (let i = 0; i < 20; i++) await g.resolve(r.url, 'main', undefined, 60_000);
+    expect(g.commands).toEqual(after);
+    // A cache made by another process (a restart) is used as it is: one cat-file, no fetch.
+    const g2 = new Git({ cacheDir: g.repo(r.url, undefined).dir.replace(/\/repos\/[^/]+$/, '') });
+    await g2.resolve(r.url, 'main', undefined, 60_000);
+    await g2.resolve(r.url, 'main', undefined, 60_000);
+    expect(Object.fromEntries(g2.commands)).toEqual({ 'ls-remote': 1, 'cat-file': 1 });
+  });
+
   it('tags, semver ranges and commits (a commit that is cached needs no request at all)', async () => {
     const r = repoWith({ 'a.yaml': 'v: 1\n' });
     const c1 = git(r.dir, 'rev-parse', 'HEAD');

@@ -91,6 +91,14 @@ class Repo {
   /** Serializes fetches (one shallow file, one FETCH_HEAD). */
   private lock: Promise<unknown> = Promise.resolve();
   private readonly checkouts = new Map<string, Promise<string>>();
+  private initialized: Promise<void> | undefined;
+  /**
+   * Commits known to be in the cache: a commit never leaves it (no gc runs: gc.auto=0, and a
+   * shallow fetch only adds), so once seen it is not asked about again. Without this, every
+   * resolution of every app ran `git cat-file`, a process spawn each (at 100 apps, a quarter of the
+   * controller's CPU during a cold start).
+   */
+  private readonly present = new Set<string>();
   /** Network requests made (ls-remote + fetch), for tests and metrics. */
   readonly stats = { lsRemote: 0, fetch: 0 };
 
@@ -101,7 +109,14 @@ class Repo {
     this.trees = `${dir}.trees`;
   }
 
-  async init(): Promise<void> {
+  /** Creates the bare repository once (concurrent callers share it). */
+  init(): Promise<void> {
+    this.initialized ??= this.create();
+    this.initialized.catch(() => (this.initialized = undefined));
+    return this.initialized;
+  }
+
+  private async create(): Promise<void> {
     if (existsSync(join(this.dir, 'HEAD'))) return;
     mkdirSync(dirname(this.dir), { recursive: true });
     const tmp = mkdtempSync(`${this.dir}.init-`);
@@ -141,10 +156,13 @@ class Repo {
   }
 
   private async has(sha: string): Promise<boolean> {
-    return this.git.run(['--git-dir', this.dir, 'cat-file', '-e', `${sha}^{commit}`], {}).then(
+    if (this.present.has(sha)) return true;
+    const here = await this.git.run(['--git-dir', this.dir, 'cat-file', '-e', `${sha}^{commit}`], {}).then(
       () => true,
       () => false,
     );
+    if (here) this.present.add(sha);
+    return here;
   }
 
   /** Makes `r.sha` present: a shallow fetch of its ref (or of the commit itself), unless it is already here. */
@@ -259,6 +277,8 @@ export class Git {
   private readonly repos = new Map<string, Repo>();
   private askpass: string | undefined;
   readonly keepCheckouts: number;
+  /** git commands run, by subcommand (ls-remote, fetch, cat-file, archive…): for /metrics. */
+  readonly commands = new Map<string, number>();
 
   constructor(o: GitOptions) {
     this.o = o;
@@ -298,6 +318,7 @@ export class Git {
 
   /** `git archive <sha> | tar -x -C <dir>`. */
   async archive(gitDir: string, sha: string, into: string): Promise<void> {
+    this.counted(['archive']);
     await new Promise<void>((res, rej) => {
       const git = spawn(this.o.gitBinary ?? 'git', ['--git-dir', gitDir, 'archive', '--format=tar', sha], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       const tar = spawn('tar', ['-x', '--no-same-owner', '--no-same-permissions', '-C', into], { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -319,6 +340,7 @@ export class Git {
 
   /** Runs git; `network` commands get the credentials and the network timeout. Never throws a message holding a secret. */
   async run(args: readonly string[], o: { creds?: GitCredentials | undefined; network?: boolean; signal?: AbortSignal }): Promise<RunResult> {
+    this.counted(args);
     const env: Record<string, string> = { ...baseEnv() };
     let tmp: string | undefined;
     const creds = o.network ? o.creds : undefined;
@@ -359,6 +381,20 @@ export class Git {
     } finally {
       if (tmp) rmSync(tmp, { recursive: true, force: true });
     }
+  }
+
+  /** Counts a command by its subcommand: the first argument that is not an option or an option's value. */
+  private counted(args: readonly string[]): void {
+    let cmd = 'git';
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i] ?? '';
+      if (a === '--git-dir' || a === '-c' || a === '-C') i++;
+      else if (!a.startsWith('-')) {
+        cmd = a;
+        break;
+      }
+    }
+    this.commands.set(cmd, (this.commands.get(cmd) ?? 0) + 1);
   }
 
   private urlArg(args: readonly string[]): string | undefined {

@@ -31,7 +31,7 @@ import { SlipwayError, internal, isSlipwayError } from '../errors/index.ts';
 import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject, type SharedInformer } from '../kube/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
 import { INSTANCE_LABEL, API_VERSION as ROLLOUT_API_VERSION, KIND as ROLLOUT_KIND } from '../rollout/index.ts';
-import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus } from '../sync/index.ts';
+import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus, type LiveCache } from '../sync/index.ts';
 import { ClusterRegistry, clusterSecretsQuery, inClusterOnly, isUnreachable, type ClusterConnection, type ClusterDown, type ClusterResolver } from './clusters.ts';
 import { credentialsFor } from './credentials.ts';
 import { compareObject, driftDiff, formatPath, short, withoutForeign } from './drift.ts';
@@ -81,6 +81,8 @@ interface AppMemory {
   fetchRetryAt?: number | undefined;
   /** A drift the app is healing, for the heal latency metric. */
   driftSeenAt?: number | undefined;
+  /** The app's resourceVersion as this controller last wrote or read it: the cache holding it is current. */
+  knownVersion?: string | undefined;
   creds?: { readonly ref: string; readonly value: GitCredentials | undefined; readonly at: number } | undefined;
 }
 
@@ -95,6 +97,8 @@ const objKey = (o: { apiVersion: string; kind: string; metadata: { namespace?: s
 
 const RENDER_CACHE = 256;
 
+const resourceVersionOf = (o: LiveObject): string | undefined => (o.metadata as { resourceVersion?: string }).resourceVersion;
+
 export class GitOpsReconciler implements Reconciler {
   readonly name = 'gitops';
   readonly primary: KindQuery;
@@ -106,6 +110,8 @@ export class GitOpsReconciler implements Reconciler {
   /** Managed object key → the apps (`ns/name`) that deployed it. */
   private readonly index = new Map<string, Set<string>>();
   private readonly watched = new WeakSet<SharedInformer>();
+  /** Health waits of syncs in progress, by managed object key: woken by that object's events. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   private registry: ClusterRegistry | undefined;
   private readonly renders = new Map<string, RenderedSource | SlipwayError>();
   private metrics: ReturnType<typeof gitopsMetrics> | undefined;
@@ -127,6 +133,17 @@ export class GitOpsReconciler implements Reconciler {
   setup(h: ReconcilerHooks): void {
     this.hooks = h;
     this.metrics = gitopsMetrics(h.registry);
+    const git = this.git;
+    new Counter({
+      name: 'slipway_gitops_git_commands_total',
+      help: 'git commands the controller ran, by subcommand (ls-remote and fetch reach the remote)',
+      labelNames: ['command'] as const,
+      registers: [h.registry],
+      collect() {
+        this.reset();
+        for (const [command, n] of git.commands) this.inc({ command }, n);
+      },
+    });
     if (this.o.clusterSecretsNamespace !== undefined && !this.o.clusters) {
       const namespace = this.o.clusterSecretsNamespace;
       this.registry = new ClusterRegistry({ namespace, secrets: h.informers.informer(clusterSecretsQuery(namespace)), log: h.log.child({ component: 'clusters' }), changed: (name) => this.clusterChanged(name), up: (name, up) => this.m.clusterUp.set({ cluster: name }, up ? 1 : 0) });
@@ -189,16 +206,21 @@ export class GitOpsReconciler implements Reconciler {
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
     const [ns = 'default', appName = ''] = key.split('/');
-    if (!ctx.informers.informer(this.primary).get(appName, ns)) {
+    const cached = ctx.informers.informer(this.primary).get(appName, ns) as SlipwayApp | undefined;
+    if (!cached) {
       this.forget(key);
       return undefined;
     }
-    // Decisions on what the apiserver says now: the cache may lag behind this controller's own last status write.
-    const app = (await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name: appName }, { signal: ctx.signal })) as SlipwayApp | undefined;
+    // Decisions on the app as this controller last knew it (its own last status write, or its last
+    // read): the cache serves when it holds that version, else (it lags behind a write of ours, or
+    // after a restart) the apiserver is asked. Before, every reconcile (each app once per interval
+    // when idle) read the app with a GET.
+    const app = this.mem(key).knownVersion !== undefined && this.mem(key).knownVersion === resourceVersionOf(cached) ? cached : ((await ctx.client.get({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name: appName }, { signal: ctx.signal })) as SlipwayApp | undefined);
     if (!app) {
       this.forget(key);
       return undefined;
     }
+    this.mem(key).knownVersion = resourceVersionOf(app);
     const inCluster: ClusterConnection = { name: IN_CLUSTER, client: ctx.client, informers: ctx.informers };
     const name = app.spec.destination?.cluster ?? IN_CLUSTER;
     let cluster: ClusterConnection;
@@ -265,7 +287,9 @@ export class GitOpsReconciler implements Reconciler {
     if (!this.watched.has(inf)) {
       this.watched.add(inf);
       const wake = (obj: LiveObject): void => {
-        for (const k of this.index.get(objKey(obj)) ?? []) this.hooks?.enqueue(k);
+        const key = objKey(obj);
+        for (const k of this.index.get(key) ?? []) this.hooks?.enqueue(k);
+        for (const w of this.waiters.get(key) ?? []) w();
       };
       inf.on({
         add: wake,
@@ -279,6 +303,40 @@ export class GitOpsReconciler implements Reconciler {
       });
     }
     return inf;
+  }
+
+  /**
+   * The live objects of `cluster` as the managed-kind informers cache them, for the deploy
+   * engine's health wait: read at each of their events instead of a LIST per kind every second.
+   */
+  liveCache(cluster: ClusterConnection, namespace: string): LiveCache {
+    return {
+      get: (id) => {
+        const inf = this.informerFor(cluster, { apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, namespace: id.namespace ?? namespace } });
+        return inf.hasSynced ? inf.get(id.name, id.namespace) : 'uncached';
+      },
+      changed: (ids, ms, signal) =>
+        new Promise<void>((resolve) => {
+          const keys = ids.map((id) => objKey({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, namespace: id.namespace } }));
+          const done = (): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            for (const k of keys) {
+              const set = this.waiters.get(k);
+              set?.delete(done);
+              if (set?.size === 0) this.waiters.delete(k);
+            }
+            resolve();
+          };
+          const timer = setTimeout(done, ms);
+          signal?.addEventListener('abort', done, { once: true });
+          for (const k of keys) {
+            let set = this.waiters.get(k);
+            if (!set) this.waiters.set(k, (set = new Set()));
+            set.add(done);
+          }
+        }),
+    };
   }
 
   async render(root: string, sha: string, o: { path?: string | undefined; env: string; app: string }): Promise<RenderedSource | SlipwayError> {
@@ -781,6 +839,7 @@ class AppRun {
         wait: true,
         timeoutMs: Math.max(1000, this.policy.timeoutMs - 5000) + rendered.pauseMs,
         message: `gitops ${trigger}: ${source.ref} ${short7(source.sha)}`,
+        live: this.r.liveCache(this.cluster, target.namespace),
         signal: AbortSignal.any([this.ctx.signal, timeout]),
       });
       return { result, error: timedOut(result.error, timeout, this.app) };
@@ -862,6 +921,7 @@ class AppRun {
           { apiVersion: API_VERSION, kind: KIND, metadata: { name: meta.name ?? '', namespace: this.ns, ...(meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}) }, status: next },
           { force: true, fieldManager: GITOPS_MANAGER },
         )) as SlipwayApp;
+        this.r.mem(this.key).knownVersion = resourceVersionOf(this.app);
         return;
       } catch (e) {
         if (!(isSlipwayError(e) && e.kind === 'conflict') || attempt >= 4) throw e;

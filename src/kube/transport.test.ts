@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSlipwayError } from '../errors/index.ts';
 import { KubeClient } from './client.ts';
-import { backoffDelay, defaultRetryPolicy, isRetryableNetworkError } from './transport.ts';
+import { backoffDelay, defaultRetryPolicy, isRetryableNetworkError, requestKind } from './transport.ts';
 
 const fast = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 };
 
@@ -127,5 +127,24 @@ describe('applyResult', () => {
     await new Promise((done) => server.close(done));
     expect(r.created).toBe(created);
     expect(r.object.metadata.name).toBe('x');
+  });
+});
+
+describe('requestKind: verb and resource as the apiserver names them', () => {
+  it.each([
+    ['GET', '/api/v1/namespaces/a/configmaps', {}, 'list', 'configmaps'],
+    ['GET', '/api/v1/namespaces/a/configmaps/x', {}, 'get', 'configmaps'],
+    ['GET', '/apis/apps/v1/deployments', { watch: 'true' }, 'watch', 'deployments'],
+    ['GET', '/api/v1/namespaces', {}, 'list', 'namespaces'],
+    ['GET', '/api/v1/namespaces/a', {}, 'get', 'namespaces'],
+    ['PATCH', '/apis/apps/v1/namespaces/a/deployments/web/scale', {}, 'patch', 'deployments/scale'],
+    ['PATCH', '/apis/slipway.dev/v1alpha1/namespaces/a/slipwayapps/x/status', {}, 'patch', 'slipwayapps/status'],
+    ['POST', '/api/v1/namespaces/a/secrets', {}, 'create', 'secrets'],
+    ['PUT', '/apis/coordination.k8s.io/v1/namespaces/a/leases/l', {}, 'update', 'leases'],
+    ['DELETE', '/api/v1/nodes/n', {}, 'delete', 'nodes'],
+    ['GET', '/version', {}, 'get', 'discovery'],
+    ['GET', '/apis/apps/v1', {}, 'get', 'discovery'],
+  ] as const)('%s %s', (method, path, query, verb, resource) => {
+    expect(requestKind(method, path, query)).toEqual({ verb, resource });
   });
 });

@@ -163,6 +163,25 @@ function countWrite(req: RawRequest, res: RawResponse): void {
   if (++faultWrites >= FAULT_EXIT_AFTER_WRITES) process.kill(process.pid, 'SIGKILL');
 }
 
+/**
+ * `verb` and `resource` of a request as the apiserver's audit log and apiserver_request_total name
+ * them: get/list/watch/create/update/patch/delete, and the resource with its subresource
+ * (`deployments/scale`); `discovery` for /api, /apis and /version.
+ */
+export function requestKind(method: RawRequest['method'], path: string, query: Readonly<Record<string, string | undefined>> = {}): { verb: string; resource: string } {
+  const parts = path.split('/').filter(Boolean);
+  // /api/v1/... or /apis/<group>/<version>/...
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts[0] === 'apis' ? parts.slice(3) : [];
+  const scoped = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  const resource = scoped[0];
+  if (resource === undefined) return { verb: method.toLowerCase(), resource: 'discovery' };
+  const named = scoped.length > 1;
+  const sub = scoped[2];
+  const verb =
+    method === 'GET' ? (query['watch'] === 'true' || query['watch'] === '1' ? 'watch' : named ? 'get' : 'list') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method.toLowerCase();
+  return { verb, resource: sub ? `${resource}/${sub}` : resource };
+}
+
 /** How often credentials that can change are asked for again (client-node answers from its cache until they expire). */
 const REAUTH_EVERY_MS = 1000;
 
@@ -183,6 +202,8 @@ export class Transport {
   private authCheckedAt = Date.now();
   private authInFlight: Promise<void> | undefined;
   private readonly retired: http.Agent[] = [];
+  /** Requests sent (each attempt, each watch), by `verb resource` ({@link requestKind}): for a controller's /metrics. */
+  readonly requests = new Map<string, number>();
 
   private constructor(init: { target: ResolvedTarget; input: KubeTarget | undefined; retry: RetryPolicy; maxSockets: number; env: NodeJS.ProcessEnv; requestTimeoutMs?: number | undefined }) {
     const { server, contextName, namespace, headers } = init.target;
@@ -237,6 +258,7 @@ export class Transport {
       retryAfterMs = undefined;
       try {
         await this.freshCredentials(false);
+        this.count(req.method, req.path, req.query);
         const res = await this.once(req);
         countWrite(req, res);
         if (res.status === 401 && !reauthed) {
@@ -288,7 +310,14 @@ export class Transport {
     }
   }
 
+  private count(method: RawRequest['method'], path: string, query: Readonly<Record<string, string | undefined>> | undefined): void {
+    const { verb, resource } = requestKind(method, path, query);
+    const k = `${verb} ${resource}`;
+    this.requests.set(k, (this.requests.get(k) ?? 0) + 1);
+  }
+
   private streamOnce(path: string, query: Readonly<Record<string, string>>, onLine: (v: unknown) => void, signal: AbortSignal): Promise<void> {
+    this.count('GET', path, { ...query, watch: 'true' });
     const url = this.url(path, query);
     return new Promise((resolve, reject) => {
       let settled = false;

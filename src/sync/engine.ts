@@ -102,6 +102,8 @@ interface Ctx {
   base: Inventory;
   /** Another run wrote the inventory since this one read it (a write of this run was refused once). */
   raced: boolean;
+  /** The generation each apply of this run returned, by idKey (the health wait on a cache needs it). */
+  readonly applied: Map<string, number>;
   readonly warnings: string[];
 }
 
@@ -208,7 +210,9 @@ async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ result
         await deleteAndWait(ctx, it.p.id);
       }
       ctx.writes++;
-      await ctx.client.apply(it.p.object, { force, signal: ctx.signal });
+      const out = await ctx.client.apply(it.p.object, { force, signal: ctx.signal });
+      const generation = (out.metadata as { generation?: number } | undefined)?.generation;
+      if (generation !== undefined) ctx.applied.set(it.p.key, generation);
       ctx.emit({ type: 'object', id: it.p.id, action: it.action });
       return { id: it.p.id, action: it.action };
     } catch (e) {
@@ -278,7 +282,7 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
     const sameAsLatest = fast.length > 0 && fast.length === prep.objects.length && previous.size === fast.length;
     if (o.wait === false) return { results, desiredIds, manifests, written, sameAsLatest };
     emit({ type: 'phase', phase: 'wait', message: `waiting for ${desiredIds.length} object(s) to become healthy` });
-    const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit, whenMissing: reapableJobs(prep.objects, written, previous), signal: ctx.signal });
+    const w = await waitHealthy({ client, ids: desiredIds, timeoutMs: o.timeoutMs ?? 300_000, pollIntervalMs: o.pollIntervalMs ?? 1000, concurrency: ctx.concurrency, onEvent: emit, whenMissing: reapableJobs(prep.objects, written, previous), signal: ctx.signal, live: o.live, applied: ctx.applied });
     return { results, desiredIds, manifests, written, sameAsLatest, health: w.status, before: live, ...(w.error ? { error: w.error } : {}) };
   } catch (e) {
     const error = isAbort(e) ? cancelledError(ctx.signal, 'deploy') : isSlipwayError(e) ? e : internal(`deploy: ${(e as Error).message}`, { cause: e });
@@ -315,7 +319,7 @@ async function applyStages(
     if (ctx.signal?.aborted) return cancelledError(ctx.signal, 'deploy');
     if (r.errors.length > 0) return combine(r.errors, `${r.errors.length} object(s) failed to apply`);
     if (stage === 0) {
-      const w = await waitHealthy({ client, ids: items.map((x) => x.p.id), timeoutMs: 60_000, pollIntervalMs: 250, concurrency: ctx.concurrency, onEvent: emit, signal: ctx.signal });
+      const w = await waitHealthy({ client, ids: items.map((x) => x.p.id), timeoutMs: 60_000, pollIntervalMs: 250, concurrency: ctx.concurrency, onEvent: emit, signal: ctx.signal, live: o.live, applied: ctx.applied });
       if (w.error) return w.error;
     }
   }
@@ -570,7 +574,7 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   checkAborted(o.signal, 'deploy');
   const base = { app: o.app, env: o.env, namespace: o.namespace, dryRun: o.dryRun ?? false };
   const inv = await readInventory(o);
-  const ctx: Ctx = { o, client: o.client, emit, concurrency: o.concurrency ?? 32, signal: o.signal, writes: 0, base: inv, raced: false, warnings: [] };
+  const ctx: Ctx = { o, client: o.client, emit, concurrency: o.concurrency ?? 32, signal: o.signal, writes: 0, base: inv, raced: false, warnings: [], applied: new Map() };
   const out = await syncOnce(ctx, o.objects, manifestsByKey(inv));
   const keep = new Set(out.desiredIds.map(idKey));
   const stale = inv.objects.filter((id) => !keep.has(idKey(id)));

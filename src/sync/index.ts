@@ -15,5 +15,5 @@ export {
   type RevisionStatus,
 } from './inventory.ts';
 export { loadInput, findSpec, type Input, type InputOptions, type LoadedApp, type LoadOptions } from './source.ts';
-export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction } from './types.ts';
+export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction, LiveCache } from './types.ts';
 export type { VerificationOptions, VerificationReport, WorkloadVerification } from './verify.ts';

@@ -1,5 +1,5 @@
 import type { FieldPath, KubeObject, Position } from '../manifest/index.ts';
-import type { KubeClient, ObjectId, ResourceInfo } from '../kube/index.ts';
+import type { KubeClient, LiveObject, ObjectId, ResourceInfo } from '../kube/index.ts';
 import type { SlipwayError } from '../errors/index.ts';
 import type { Health, HealthStatus } from './health.ts';
 import type { Stage } from './stages.ts';
@@ -142,6 +142,12 @@ export interface DeployOptions extends SyncTarget {
    */
   readonly pollIntervalMs?: number;
   /**
+   * A cache of the live objects kept by watches (a controller's informers): the health wait reads
+   * it and waits for its change events instead of polling the apiserver with a LIST per kind
+   * every `pollIntervalMs`. Kinds it does not cache are listed as without it.
+   */
+  readonly live?: LiveCache;
+  /**
    * Prune objects of earlier revisions that are no longer desired.
    * @default true
    */
@@ -165,4 +171,14 @@ export interface DeployOptions extends SyncTarget {
    * once, no further object is written, and what was written is recorded as a failed revision.
    */
   readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Live objects as a controller's informers cache them (see {@link DeployOptions.live}).
+ */
+export interface LiveCache {
+  /** The cached object (undefined: not there), or `uncached` when this kind is not cached (yet). */
+  get(id: ObjectId): LiveObject | undefined | 'uncached';
+  /** Resolves at the next change of any of `ids` in the cache, or after `ms`, or when `signal` aborts. */
+  changed(ids: readonly ObjectId[], ms: number, signal?: AbortSignal): Promise<void>;
 }

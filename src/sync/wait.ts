@@ -1,6 +1,7 @@
 /**
  * Waits until every object is Healthy (or Suspended), polling with one LIST per kind and
- * namespace. Fails fast on Degraded (e.g. a Deployment past its progress deadline) and on timeout,
+ * namespace, or, given a cache of the live objects kept by watches (a controller's informers),
+ * reading that cache at each of its change events, with no request at all. Fails fast on Degraded (e.g. a Deployment past its progress deadline) and on timeout,
  * naming the objects that were not healthy and why.
  */
 import { rolloutFailed, type SlipwayError } from '../errors/index.ts';
@@ -9,7 +10,7 @@ import { checkAborted, pause } from './cancel.ts';
 import { healthOf, worst, type Health, type HealthStatus } from './health.ts';
 import { idKey, idOf } from './inventory.ts';
 import { mapLimit } from './pool.ts';
-import type { DeployEvent } from './types.ts';
+import type { DeployEvent, LiveCache } from './types.ts';
 
 export interface WaitOptions {
   readonly client: KubeClient;
@@ -25,6 +26,13 @@ export interface WaitOptions {
   readonly whenMissing?: ReadonlyMap<string, Health>;
   /** Ends the wait with a `cancelled` error (thrown) when it aborts. */
   readonly signal?: AbortSignal | undefined;
+  /** Read instead of LISTs, woken by its changes instead of polling (kinds it does not cache are still listed). */
+  readonly live?: LiveCache | undefined;
+  /**
+   * The generation this run's apply returned, by {@link idKey}: a cached object of an older
+   * generation is a view from before the write (the watch has not delivered it yet), not health.
+   */
+  readonly applied?: ReadonlyMap<string, number> | undefined;
 }
 
 export interface WaitResult {
@@ -43,19 +51,41 @@ export function blocksWait(id: ObjectId, h: Health): boolean {
   return !(id.kind === 'Ingress' && h.status === 'Progressing');
 }
 
-/** Current health of each id (Missing when absent), reading with one LIST per kind+namespace. */
-async function readHealth(client: KubeClient, ids: readonly ObjectId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, Health>> {
+/**
+ * Current health of each id (Missing when absent): from the cache where it has the kind, else
+ * with one LIST per kind+namespace.
+ */
+async function readHealth(o: WaitOptions): Promise<Map<string, Health>> {
+  const { client, ids, concurrency, signal } = o;
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined }>();
-  for (const id of ids) groups.set(`${id.apiVersion}|${id.kind}|${id.namespace ?? ''}`, { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace });
   const live = new Map<string, LiveObject>();
+  const cached = new Set<string>();
+  for (const id of ids) {
+    const c = o.live?.get(id);
+    if (o.live && c !== 'uncached') {
+      cached.add(idKey(id));
+      if (c) live.set(idKey(id), c);
+      continue;
+    }
+    groups.set(`${id.apiVersion}|${id.kind}|${id.namespace ?? ''}`, { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace });
+  }
   const lists = await mapLimit([...groups.values()], concurrency, (g) =>
     client.list(g, { signal }).catch((e: unknown) => {
       if ((e as SlipwayError).kind === 'not-found') return [];
       throw e;
     }),
   );
-  for (const items of lists) for (const it of items) live.set(idKey(idOf(it)), it);
-  return new Map(ids.map((id) => [idKey(id), healthOf(live.get(idKey(id)))]));
+  for (const items of lists) for (const it of items) if (!cached.has(idKey(idOf(it)))) live.set(idKey(idOf(it)), it);
+  return new Map(
+    ids.map((id) => {
+      const key = idKey(id);
+      const obj = live.get(key);
+      const generation = (obj?.metadata as { generation?: number } | undefined)?.generation;
+      const wrote = o.applied?.get(key);
+      if (obj && cached.has(key) && wrote !== undefined && generation !== undefined && generation < wrote) return [key, { status: 'Progressing', message: `waiting to observe generation ${wrote}` }];
+      return [key, healthOf(obj)];
+    }),
+  );
 }
 
 function summary(ids: readonly ObjectId[], health: ReadonlyMap<string, Health>, only: (s: HealthStatus) => boolean): string {
@@ -66,12 +96,15 @@ function summary(ids: readonly ObjectId[], health: ReadonlyMap<string, Health>, 
     .join('; ');
 }
 
+/** With a cache: how long a wait goes without a change event before reading the cache again anyway. */
+const CACHE_RECHECK_MS = 5000;
+
 export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
   const deadline = Date.now() + o.timeoutMs;
   const last = new Map<string, string>();
   for (;;) {
     checkAborted(o.signal, 'waiting for health');
-    const health = await readHealth(o.client, o.ids, o.concurrency, o.signal);
+    const health = await readHealth(o);
     for (const [key, h] of o.whenMissing ?? []) if (health.get(key)?.status === 'Missing') health.set(key, h);
     for (const id of o.ids) {
       const h = health.get(idKey(id));
@@ -99,6 +132,11 @@ export async function waitHealthy(o: WaitOptions): Promise<WaitResult> {
         }),
       };
     }
-    await pause(Math.min(o.pollIntervalMs, Math.max(0, deadline - Date.now())), o.signal, 'waiting for health');
+    const left = Math.max(0, deadline - Date.now());
+    if (o.live) {
+      // The watches tell when something changed; the timer is only a safety net (a cache read, no request).
+      await o.live.changed(o.ids, Math.min(CACHE_RECHECK_MS, left), o.signal);
+      checkAborted(o.signal, 'waiting for health');
+    } else await pause(Math.min(o.pollIntervalMs, left), o.signal, 'waiting for health');
   }
 }
