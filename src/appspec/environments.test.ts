@@ -21,6 +21,18 @@ describe('mergeValues: the overlay merge rules', () => {
     expect(mergeValues(base, over)).toEqual(want);
     expect(base).toEqual(before); // never mutates its input
   });
+
+  it('shares no node with its inputs: changing the result changes neither', () => {
+    const base = { s: { a: { x: [1] }, b: { y: 2 } } };
+    const over = { s: { a: { z: { deep: 1 } }, c: [3] } };
+    const merged = mergeValues(base, over) as { s: { a: { x: number[]; z: { deep: number } }; b: { y: number }; c: number[] } };
+    merged.s.a.x.push(9);
+    merged.s.a.z.deep = 9;
+    merged.s.b.y = 9;
+    merged.s.c.push(9);
+    expect(base).toEqual({ s: { a: { x: [1] }, b: { y: 2 } } });
+    expect(over).toEqual({ s: { a: { z: { deep: 1 } }, c: [3] } });
+  });
 });
 
 const BASE = `app: shop

@@ -133,10 +133,18 @@ function unknownTargets(base: JsonMap, overlay: JsonMap, env: string, source: So
 /** Deep merge by the rules above. `null` removes; maps merge; everything else replaces. */
 export function mergeValues(base: Json, over: Json): Json {
   if (!isMap(base) || !isMap(over)) return structuredClone(over);
-  const out: JsonMap = structuredClone(base);
+  return mergeInto(structuredClone(base), over);
+}
+
+/**
+ * Merges `over` into `out`, which the caller owns (a clone): the base is cloned once, not again at
+ * every level (cloning per level was a third of resolving a 500-service environment).
+ */
+function mergeInto(out: JsonMap, over: JsonMap): JsonMap {
   for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
     if (value === null) Reflect.deleteProperty(out, key);
-    else out[key] = mergeValues(out[key], value);
+    else out[key] = isMap(current) && isMap(value) ? mergeInto(current, value) : structuredClone(value);
   }
   return out;
 }
