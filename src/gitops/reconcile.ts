@@ -836,6 +836,9 @@ class AppRun {
         prune,
         // Git is the source of truth: fields someone else took are taken back (those that are not drift were left out above).
         forceConflicts: true,
+        // …and left out again just before each write, from the informers' view then: the rollout
+        // controller may have taken a route's weights while an earlier stage was applied.
+        beforeApply: (o) => withoutForeign(o, live(o), rules),
         wait: true,
         timeoutMs: Math.max(1000, this.policy.timeoutMs - 5000) + rendered.pauseMs,
         message: `gitops ${trigger}: ${source.ref} ${short7(source.sha)}`,

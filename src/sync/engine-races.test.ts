@@ -212,4 +212,29 @@ describe('engine: races, failed records, ownership, cancellation', () => {
     expect(names(t)).toHaveLength(2);
     expect(api.get(t.namespace, 'secrets', inventoryName('shop', 'prod'))).toBeDefined();
   });
+
+  it('beforeApply runs for each object just before its write, after every dry-run, and its result is what is written', async () => {
+    const t = target();
+    const log: string[] = [];
+    api.intercept = (r) => {
+      if (r.method === 'PATCH' && r.resource !== 'secrets') log.push(`${r.dry ? 'dry-run' : 'apply'} ${r.resource}/${r.name ?? ''}${r.dry ? '' : ` ${JSON.stringify(r.body?.['data'] ?? (r.body?.['spec'] as { selector?: unknown } | undefined)?.selector ?? null)}`}`);
+      return undefined;
+    };
+    const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+    const r = await run(t, [cm('config', 'v1', { data: { value: 'v1', other: 'x' } }), svc], {
+      beforeApply: (o) => {
+        log.push(`beforeApply ${o.kind}/${o.metadata.name ?? ''}`);
+        // Leaves a field out, as GitOps does with one another manager took meanwhile.
+        if (o.kind === 'ConfigMap') return { ...o, data: { value: 'v1' } };
+        return { ...o, spec: { ...(o['spec'] as object), selector: { app: 'web', by: 'hook' } } };
+      },
+    });
+    expect(r.ok).toBe(true);
+    // Every dry-run first (planned with the objects as given); then each write right after its beforeApply, with its result.
+    expect(log.slice(0, 2).sort()).toEqual(['dry-run configmaps/config', 'dry-run services/web']);
+    expect(log.slice(2).sort()).toEqual(['apply configmaps/config {"value":"v1"}', 'apply services/web {"app":"web","by":"hook"}', 'beforeApply ConfigMap/config', 'beforeApply Service/web']);
+    expect(log.indexOf('beforeApply ConfigMap/config')).toBeLessThan(log.indexOf('apply configmaps/config {"value":"v1"}'));
+    expect(log.indexOf('beforeApply Service/web')).toBeLessThan(log.indexOf('apply services/web {"app":"web","by":"hook"}'));
+    expect(api.get(t.namespace, 'configmaps', 'config')?.['data']).toEqual({ value: 'v1' });
+  });
 });

@@ -210,7 +210,7 @@ async function applyStage(ctx: Ctx, items: readonly Planned[]): Promise<{ result
         await deleteAndWait(ctx, it.p.id);
       }
       ctx.writes++;
-      const out = await ctx.client.apply(it.p.object, { force, signal: ctx.signal });
+      const out = await ctx.client.apply(ctx.o.beforeApply?.(it.p.object) ?? it.p.object, { force, signal: ctx.signal });
       const generation = (out.metadata as { generation?: number } | undefined)?.generation;
       if (generation !== undefined) ctx.applied.set(it.p.key, generation);
       ctx.emit({ type: 'object', id: it.p.id, action: it.action });

@@ -78,10 +78,10 @@ export class FakeApiserver {
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (a: FakeAnswer): void => void res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
     if (url.pathname === '/api/v1') {
-      send({ status: 200, body: { resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true }, { name: 'secrets', kind: 'Secret', namespaced: true }] } });
+      send({ status: 200, body: { resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true }, { name: 'secrets', kind: 'Secret', namespaced: true }, { name: 'services', kind: 'Service', namespaced: true }] } });
       return;
     }
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/(configmaps|secrets)(?:\/([^/]+))?$/.exec(url.pathname);
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/(configmaps|secrets|services)(?:\/([^/]+))?$/.exec(url.pathname);
     if (!m) {
       send(status(404, 'NotFound', `${url.pathname} not found`));
       return;

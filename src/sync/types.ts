@@ -122,6 +122,14 @@ export interface DeployOptions extends SyncTarget {
    */
   readonly forceConflicts?: boolean;
   /**
+   * A last change to each object right before it is written, not when the sync is planned: GitOps
+   * leaves out there the fields another manager took meanwhile (an in-flight canary's route
+   * weights, set while an earlier stage was applied or waited for), from the informers' view at
+   * that moment rather than at the start of a sync that may last minutes. It may only leave
+   * fields out: what it returns is applied as it is.
+   */
+  readonly beforeApply?: (object: KubeObject) => KubeObject;
+  /**
    * Validate and compute changes with server-side dry-run; write nothing.
    * @default false
    */
