@@ -165,7 +165,10 @@ apps.on({ add: seeApp, update: seeApp });
 
 // ---- cold start ----
 const cacheDir = mkdtempSync(join(tmpdir(), 'slipway-scale-cache-'));
-const nodeArgs = ['--disable-warning=ExperimentalWarning', ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [])];
+// The flags the controller ships with (the image's ENTRYPOINT, bin/slipway, `cluster up`'s
+// embedded controller): 8 MB semi-spaces. Runs before 2026-12-06 started it without them, so
+// with the young generation Node sizes from this machine's 24 GiB.
+const nodeArgs = ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=8', ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [])];
 const ctlArgs = ['controller', 'run', '--kubeconfig', kubeconfig, '-A', '--instance', instance, '--lease-namespace', systemNs, '--metrics-addr', '127.0.0.1:0', '--gitops-cache-dir', cacheDir, '--log-level', 'warn', ...(values.workers ? ['--gitops-workers', values.workers] : [])];
 const command = `node ${nodeArgs.join(' ')} bin/slipway.js ${ctlArgs.join(' ').replace(kubeconfig, '<kubeconfig>').replace(cacheDir, '<empty dir>')}`;
 const t0 = performance.now();
