@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,43 @@ describe('Git: cache, shallow fetches, one ls-remote per interval', () => {
     const all = await Promise.all(Array.from({ length: 20 }, () => g.resolve(r.url, 'main', undefined, 60_000)));
     expect(new Set(all.map((x) => x.dir)).size).toBe(1);
     expect(g.repo(r.url, undefined).stats).toEqual({ lsRemote: 1, fetch: 1 });
+  });
+
+  // Every app of a repository resolves at once at a cold start: each git command runs once, not
+  // once per app (the 1,000-app bench ran 16 commands for one repository where 8 do).
+  it.each<[string, (r: ReturnType<typeof repoWith>) => string, Record<string, number>]>([
+    ['a branch', () => 'main', { init: 1, 'ls-remote': 1, 'cat-file': 2, fetch: 1, archive: 1 }],
+    ['a tag', (r) => (git(r.dir, 'tag', 'v1.0.0'), 'v1.0.0'), { init: 1, 'ls-remote': 1, 'cat-file': 2, fetch: 1, archive: 1 }],
+    ['a commit (no ls-remote)', (r) => git(r.dir, 'rev-parse', 'HEAD'), { init: 1, 'cat-file': 2, fetch: 1, archive: 1 }],
+  ])('20 concurrent cold resolutions of %s run each git command once', async (_n, revision, want) => {
+    const r = repoWith({ 'a.yaml': 'x: 1\n' });
+    const rev = revision(r);
+    const g = new Git({ cacheDir: tmp('cache') });
+    const all = await Promise.all(Array.from({ length: 20 }, () => g.resolve(r.url, rev, undefined, 60_000)));
+    expect(new Set(all.map((x) => x.dir)).size).toBe(1);
+    expect(readFileSync(join(all[0]?.dir ?? '', 'a.yaml'), 'utf8')).toBe('x: 1\n');
+    expect(Object.fromEntries(g.commands)).toEqual(want);
+  });
+
+  it('a failed fetch is shared by the concurrent resolutions, and tried again by the next one', async () => {
+    const r = repoWith({ 'a.yaml': 'x: 1\n' });
+    // git, except that `fetch` fails while the marker file exists.
+    const dir = tmp('bin');
+    const marker = join(dir, 'offline');
+    const bin = join(dir, 'git');
+    writeFileSync(marker, '');
+    writeFileSync(bin, `#!/bin/sh\nfor a in "$@"; do\n  if [ "$a" = fetch ] && [ -e '${marker}' ]; then echo "fatal: unable to access 'x': Could not resolve host: x" >&2; exit 128; fi\ndone\nexec git "$@"\n`, { mode: 0o755 });
+    const g = new Git({ cacheDir: tmp('cache'), gitBinary: bin });
+    const errs = await Promise.all(Array.from({ length: 10 }, () => g.resolve(r.url, 'main', undefined, 60_000).catch((e: unknown) => e)));
+    expect(errs[0]).toMatchObject({ kind: 'cluster-unavailable' });
+    expect(errs.every((e) => e === errs[0])).toBe(true);
+    expect(Object.fromEntries(g.commands)).toEqual({ init: 1, 'ls-remote': 1, 'cat-file': 1, fetch: 1 });
+
+    rmSync(marker);
+    const ok = await g.resolve(r.url, 'main', undefined, 60_000);
+    expect(readFileSync(join(ok.dir, 'a.yaml'), 'utf8')).toBe('x: 1\n');
+    // The refs are still fresh (no second ls-remote); the commit is checked and fetched again.
+    expect(Object.fromEntries(g.commands)).toEqual({ init: 1, 'ls-remote': 1, 'cat-file': 3, fetch: 2, archive: 1 });
   });
 
   it('a resolution within the interval runs no git command at all (no cat-file, no init per app)', async () => {

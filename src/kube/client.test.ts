@@ -94,6 +94,22 @@ describe('list and status subresource', () => {
     expect(fake.requests.filter((q) => q.path.endsWith('/configmaps')).map((q) => q.query.get('continue'))).toEqual([null, '3', '6']);
   });
 
+  // pages: a check that only needs to know the list is allowed (controller startup) reads one page,
+  // not one request per object.
+  it.each<[string, { pages?: number }, string[], (string | null)[], string | undefined]>([
+    ['pages: 1 sends one request and returns a partial list with its continue token', { pages: 1 }, ['cm-0'], [null], '1'],
+    ['pages: 2 stops after two', { pages: 2 }, ['cm-0', 'cm-1'], [null, '1'], '2'],
+    ['more pages than the list has: the whole list', { pages: 10 }, ['cm-0', 'cm-1', 'cm-2'], [null, '1', '2'], undefined],
+    ['without pages: every page', {}, ['cm-0', 'cm-1', 'cm-2'], [null, '1', '2'], undefined],
+  ])('%s', async (_n, o, names, continues, cont) => {
+    for (let i = 0; i < 3; i++) fake.put(`cm-${i}`);
+    const r = await client.listAll(cm, { limit: 1, ...o });
+    expect(r.items.map((x) => x.metadata.name)).toEqual(names);
+    expect(r.resourceVersion).toBe(String(fake.rv));
+    expect(r.continue).toBe(cont);
+    expect(fake.requests.filter((q) => q.path.endsWith('/configmaps')).map((q) => q.query.get('continue'))).toEqual(continues);
+  });
+
   it('restarts a list whose continue token expired (410)', async () => {
     for (let i = 0; i < 4; i++) fake.put(`cm-${i}`);
     let expired = false;
