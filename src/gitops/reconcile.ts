@@ -31,7 +31,7 @@ import { SlipwayError, internal, isSlipwayError } from '../errors/index.ts';
 import { deepEqual, type InformerFactory, type KindQuery, type KubeClient, type LiveObject, type SharedInformer } from '../kube/index.ts';
 import { omit, type KubeObject } from '../manifest/index.ts';
 import { INSTANCE_LABEL, API_VERSION as ROLLOUT_API_VERSION, KIND as ROLLOUT_KIND } from '../rollout/index.ts';
-import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus, type LiveCache } from '../sync/index.ts';
+import { LABEL_APP, deploy, destroy, healthOf, idKey, idOf, readInventory, reapedJobHealth, worst, type DeployResult, type HealthStatus, type Inventory, type LiveCache } from '../sync/index.ts';
 import { ClusterRegistry, clusterSecretsQuery, inClusterOnly, isUnreachable, type ClusterConnection, type ClusterDown, type ClusterResolver } from './clusters.ts';
 import { credentialsFor } from './credentials.ts';
 import { compareObject, driftDiff, formatPath, short, withoutForeign } from './drift.ts';
@@ -307,13 +307,20 @@ export class GitOpsReconciler implements Reconciler {
 
   /**
    * The live objects of `cluster` as the managed-kind informers cache them, for the deploy
-   * engine's health wait: read at each of their events instead of a LIST per kind every second.
+   * engine: its snapshot of an app's objects (instead of a LIST per kind and namespace) and its
+   * health wait (read at each of their events instead of a LIST per kind every second). The
+   * informers are the ones drift detection reads: the engine sees what the controller sees.
    */
   liveCache(cluster: ClusterConnection, namespace: string): LiveCache {
     return {
       get: (id) => {
         const inf = this.informerFor(cluster, { apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, namespace: id.namespace ?? namespace } });
         return inf.hasSynced ? inf.get(id.name, id.namespace) : 'uncached';
+      },
+      list: (q) => {
+        const inf = this.informerFor(cluster, { apiVersion: q.apiVersion, kind: q.kind, metadata: { name: '', namespace: q.namespace ?? namespace } });
+        // The informer holds the objects of every app (selector: the label exists); this app's are those with its name.
+        return inf.hasSynced ? inf.list(q.namespace).filter((o) => o.metadata.labels?.[LABEL_APP] === q.app) : 'uncached';
       },
       changed: (ids, ms, signal) =>
         new Promise<void>((resolve) => {
@@ -387,6 +394,12 @@ class AppRun {
   private readonly cluster: ClusterConnection;
   private readonly policy: Policy;
   private readonly digest: string;
+  /**
+   * The inventory as its Secret holds it, when this reconcile knows (it read it, or the engine
+   * wrote it and said so), with the target it is of: handed to the engine instead of a second
+   * read, and the baseline after a sync is made from what the engine wrote instead of a third.
+   */
+  private inventory: { readonly target: string; readonly inventory: Inventory } | undefined;
 
   constructor(r: GitOpsReconciler, app: SlipwayApp, key: string, ctx: ReconcileContext, cluster: ClusterConnection) {
     this.r = r;
@@ -672,9 +685,16 @@ class AppRun {
     return this.loadBaseline(rendered);
   }
 
-  private async loadBaseline(rendered: RenderedSource | undefined): Promise<Baseline | undefined> {
+  private async loadBaseline(rendered: RenderedSource | undefined): Promise<Baseline> {
+    const target = this.target(rendered);
+    const inventory = await readInventory(target);
+    this.inventory = { target: targetKey(target), inventory };
+    return this.baselineOf(inventory);
+  }
+
+  /** The baseline `inv` records (the objects it deployed last), kept in memory, their kinds watched. */
+  private baselineOf(inv: Inventory): Baseline {
     const mem = this.r.mem(this.key);
-    const inv = await readInventory(this.target(rendered));
     const latest = inv.history.at(-1);
     let objects: readonly KubeObject[] = [];
     try {
@@ -687,6 +707,11 @@ class AppRun {
     mem.baseline = { inventoryRevision: latest?.revision, objects, stale, loadedAt: Date.now() };
     this.r.track(this.key, this.cluster, [...objects, ...stale]);
     return mem.baseline;
+  }
+
+  /** The inventory of `target` as its Secret holds it, when this reconcile knows it. */
+  private knownInventory(target: { app: string; env: string; namespace: string }): Inventory | undefined {
+    return this.inventory?.target === targetKey(target) ? this.inventory.inventory : undefined;
   }
 
   /** Stale objects still in the cluster and still this app's; undefined until their informers listed. */
@@ -798,7 +823,8 @@ class AppRun {
     // Leadership lost or shutting down: the next leader finds the operation running and redoes it.
     if (this.ctx.signal.aborted) return {};
     const ok = result?.ok === true && !error;
-    const b = await this.loadBaseline(rendered).catch(() => undefined);
+    const known = this.knownInventory(this.target(rendered));
+    const b = known ? this.baselineOf(known) : await this.loadBaseline(rendered).catch(() => undefined);
     const after = this.observe(b);
     const done = finished(record, ok, result, error);
     const { retry, exhausted, next } = ok ? { retry: undefined, exhausted: false, next: undefined } : this.retryAfter(source, attempt, error);
@@ -829,11 +855,18 @@ class AppRun {
     const live = (o: KubeObject): LiveObject | undefined => this.r.informerFor(this.cluster, o).get(o.metadata.name ?? '', o.metadata.namespace ?? target.namespace);
     const objects = rendered.objects.map((d) => ({ ...d, object: withoutForeign(d.object, live(d.object), rules) }));
     const timeout = AbortSignal.timeout(this.policy.timeoutMs);
+    const inventory = this.knownInventory(target);
+    // Unknown from here on, unless the engine tells what it left (a write of it may fail).
+    this.inventory = undefined;
     try {
       const result = await deploy({
         ...target,
         objects,
         prune,
+        ...(inventory ? { inventory } : {}),
+        onInventory: (inv) => {
+          this.inventory = { target: targetKey(target), inventory: inv };
+        },
         // Git is the source of truth: fields someone else took are taken back (those that are not drift were left out above).
         forceConflicts: true,
         // …and left out again just before each write, from the informers' view then: the rollout
@@ -1008,6 +1041,9 @@ function timedOut(e: SlipwayError | undefined, timeout: AbortSignal, app: Slipwa
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
+
+/** Which inventory Secret a target's is. */
+const targetKey = (t: { app: string; env: string; namespace: string }): string => `${t.namespace}/${t.app}/${t.env}`;
 
 const short7 = (sha: string): string => (/^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha);
 

@@ -34,7 +34,7 @@ import { InputErrors, SlipwayError, conflict, isSlipwayError, internal, unsuppor
 import { FIELD_MANAGER, appliedFieldsOf, deepEqual, describe, isSubset, ownedPair, type KubeClient, type LiveObject, type ObjectId } from '../kube/index.ts';
 import { addRevision, digestOf, idKey, idOf, lastGood, unionIds, type Inventory, type RevisionStatus } from './inventory.ts';
 import { cancelledError, checkAborted, isAbort, pause } from './cancel.ts';
-import { commitInventory, readInventory } from './store.ts';
+import { commitInventory, readInventory, storedInventory } from './store.ts';
 import { healthOf, reapedJobHealth, type Health, type HealthStatus } from './health.ts';
 import { lintObjects, type Finding } from '../lint/index.ts';
 import { mapLimit } from './pool.ts';
@@ -102,6 +102,8 @@ interface Ctx {
   base: Inventory;
   /** Another run wrote the inventory since this one read it (a write of this run was refused once). */
   raced: boolean;
+  /** {@link base} is what the Secret holds: the last inventory write of this run (if any) succeeded. */
+  baseCurrent: boolean;
   /** The generation each apply of this run returned, by idKey (the health wait on a cache needs it). */
   readonly applied: Map<string, number>;
   readonly warnings: string[];
@@ -257,7 +259,7 @@ async function syncOnce(ctx: Ctx, objects: DeployOptions['objects'], previous: R
   const prep = await prepare({ client, app: o.app, env: o.env, namespace: o.namespace, objects, skipMissingCrds: o.skipMissingCrds ?? true, onEvent: emit });
   const results: ObjectResult[] = prep.skipped.map((s) => ({ id: idOf(s.object), action: 'skipped' as const, message: s.reason }));
   checkAborted(ctx.signal, 'deploy');
-  const live = await snapshot(client, prep.objects, o.app, ctx.concurrency);
+  const live = await snapshot(client, prep.objects, o.app, ctx.concurrency, o.live);
   const fast = prep.objects.filter((p) => !p.deferred && fastUnchanged(p, live.get(p.key), previous));
   const fastKeys = new Set(fast.map((p) => p.key));
   const toCheck = prep.objects.filter((p) => !p.deferred && !fastKeys.has(p.key));
@@ -338,11 +340,22 @@ async function track(ctx: Ctx, ids: readonly ObjectId[], stage: Stage): Promise<
   if (missing.length === 0) return;
   ctx.emit({ type: 'phase', phase: 'record', message: `tracking ${missing.length} new object(s) in the inventory before writing them` });
   try {
-    const c = await commitInventory(ctx.o, ctx.base, (current) => ({ ...current, objects: unionIds(current.objects, ids) }), ctx);
-    ctx.base = c.inventory;
-    if (c.conflicts > 0) ctx.raced = true;
+    await commit(ctx, (current) => ({ ...current, objects: unionIds(current.objects, ids) }));
   } catch (e) {
     if (stage === 0 && isSlipwayError(e) && e.kind === 'not-found') return;
+    throw e;
+  }
+}
+
+/** {@link commitInventory} on top of {@link Ctx.base}, which becomes what was written. */
+async function commit(ctx: Ctx, change: (current: Inventory, raced: boolean) => Inventory): Promise<void> {
+  try {
+    const c = await commitInventory(ctx.o, ctx.base, change, ctx);
+    ctx.base = c.inventory;
+    ctx.baseCurrent = true;
+    if (c.conflicts > 0) ctx.raced = true;
+  } catch (e) {
+    ctx.baseCurrent = false;
     throw e;
   }
 }
@@ -420,18 +433,11 @@ async function record(ctx: Ctx, r: RecordInput): Promise<{ revision: number }> {
     ...(r.rollbackOf !== undefined ? { rollbackOf: r.rollbackOf } : {}),
   };
   let revision = 0;
-  const c = await commitInventory(
-    ctx.o,
-    ctx.base,
-    (current, raced) => {
-      const next = addRevision(current, meta, raced || ctx.raced ? unionIds(current.objects, r.objects) : r.objects);
-      revision = next.revision;
-      return next.inventory;
-    },
-    ctx,
-  );
-  ctx.base = c.inventory;
-  if (c.conflicts > 0) ctx.raced = true;
+  await commit(ctx, (current, raced) => {
+    const next = addRevision(current, meta, raced || ctx.raced ? unionIds(current.objects, r.objects) : r.objects);
+    revision = next.revision;
+    return next.inventory;
+  });
   if (ctx.raced) {
     const message = `another deploy of ${ctx.o.app}/${ctx.o.env} wrote the inventory during this one: this run is revision ${revision}, and both runs' objects stay tracked`;
     ctx.warnings.push(message);
@@ -572,9 +578,21 @@ async function deployOnce(o: DeployOptions): Promise<DeployResult> {
   // Read before anything is written: a malformed verification annotation is bad input.
   const plans = verificationPlans(o.objects, o.namespace);
   checkAborted(o.signal, 'deploy');
+  // GitOps passes the inventory it has just read (for drift detection): one read per sync, not two.
+  const inv = o.inventory ?? (await readInventory(o));
+  const ctx: Ctx = { o, client: o.client, emit, concurrency: o.concurrency ?? 32, signal: o.signal, writes: 0, base: inv, raced: false, baseCurrent: true, warnings: [], applied: new Map() };
+  try {
+    return await run(ctx, inv, plans);
+  } finally {
+    // What the Secret holds now, as a read would return it (revisions over the size budget left
+    // out), so that the caller's next use of it is the same as reading it again.
+    if (o.onInventory && ctx.baseCurrent) o.onInventory(ctx.base === inv ? inv : storedInventory(ctx.base));
+  }
+}
+
+async function run(ctx: Ctx, inv: Inventory, plans: ReturnType<typeof verificationPlans>): Promise<DeployResult> {
+  const { o } = ctx;
   const base = { app: o.app, env: o.env, namespace: o.namespace, dryRun: o.dryRun ?? false };
-  const inv = await readInventory(o);
-  const ctx: Ctx = { o, client: o.client, emit, concurrency: o.concurrency ?? 32, signal: o.signal, writes: 0, base: inv, raced: false, warnings: [], applied: new Map() };
   const out = await syncOnce(ctx, o.objects, manifestsByKey(inv));
   const keep = new Set(out.desiredIds.map(idKey));
   const stale = inv.objects.filter((id) => !keep.has(idKey(id)));

@@ -17,3 +17,5 @@ export {
 export { loadInput, findSpec, type Input, type InputOptions, type LoadedApp, type LoadOptions } from './source.ts';
 export type { DeployOptions, DeployResult, DeployEvent, DesiredObject, ObjectResult, RollbackResult, SyncTarget, ObjectAction, LiveCache } from './types.ts';
 export type { VerificationOptions, VerificationReport, WorkloadVerification } from './verify.ts';
+/** Test support: an in-memory apiserver for unit tests of the engine and of its callers (GitOps). */
+export { FakeApiserver, type FakeRequest } from './fake-apiserver.ts';

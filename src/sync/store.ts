@@ -33,6 +33,15 @@ export async function readInventory(t: SyncTarget): Promise<Inventory> {
   return secret ? decodeInventory(secret) : emptyInventory(t.app, t.env, t.namespace);
 }
 
+/**
+ * `inv` as a read of the Secret it was written to returns it: revisions whose objects did not fit
+ * in the size budget are left out, as encodeInventory leaves them out of the Secret. A caller
+ * that keeps the inventory a run wrote (DeployOptions.onInventory) sees what it would read.
+ */
+export function storedInventory(inv: Inventory): Inventory {
+  return decodeInventory(encodeInventory(inv));
+}
+
 const versionOf = (o: LiveObject): string | undefined => (typeof o.metadata['resourceVersion'] === 'string' ? o.metadata['resourceVersion'] : undefined);
 
 /** One conditional write of `inv`; returns it with the Secret's new resourceVersion. Counts requests in `n`. */

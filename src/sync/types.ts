@@ -3,6 +3,7 @@ import type { KubeClient, LiveObject, ObjectId, ResourceInfo } from '../kube/ind
 import type { SlipwayError } from '../errors/index.ts';
 import type { Health, HealthStatus } from './health.ts';
 import type { Stage } from './stages.ts';
+import type { Inventory } from './inventory.ts';
 import type { MeasurementT } from '../analysis/index.ts';
 import type { VerificationOptions, VerificationReport, WorkloadVerification } from './verify.ts';
 
@@ -150,11 +151,26 @@ export interface DeployOptions extends SyncTarget {
    */
   readonly pollIntervalMs?: number;
   /**
-   * A cache of the live objects kept by watches (a controller's informers): the health wait reads
-   * it and waits for its change events instead of polling the apiserver with a LIST per kind
-   * every `pollIntervalMs`. Kinds it does not cache are listed as without it.
+   * A cache of the live objects kept by watches (a controller's informers): the snapshot of the
+   * live objects that drift detection compares with is taken from it instead of a LIST per kind
+   * (`snapshot` in prepare.ts says why a cache that lags is safe there), and the health wait reads it
+   * and waits for its change events instead of polling the apiserver with a LIST per kind every
+   * `pollIntervalMs`. Kinds it does not cache are listed as without it.
    */
   readonly live?: LiveCache;
+  /**
+   * The app's inventory, already read by the caller for this run: the engine does not read the
+   * Secret again. It must be current (read just before, or what {@link onInventory} reported for
+   * the last write): one that misses another deployer's revision may make the run a no-change one
+   * that does not prune what that revision tracks. Without it, the engine reads the Secret.
+   */
+  readonly inventory?: Inventory;
+  /**
+   * Called once at the end of a run with the inventory as the run leaves the Secret (what the
+   * next read would return), so that the caller need not read it again; not called when an
+   * inventory write failed (the Secret's content is then unknown).
+   */
+  readonly onInventory?: (inventory: Inventory) => void;
   /**
    * Prune objects of earlier revisions that are no longer desired.
    * @default true
@@ -181,12 +197,27 @@ export interface DeployOptions extends SyncTarget {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** Objects of one kind (and namespace) that one app deployed: see {@link LiveCache.list}. */
+interface LiveQuery {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** undefined: a cluster-scoped kind. */
+  readonly namespace: string | undefined;
+  readonly app: string;
+}
+
 /**
  * Live objects as a controller's informers cache them (see {@link DeployOptions.live}).
  */
 export interface LiveCache {
   /** The cached object (undefined: not there), or `uncached` when this kind is not cached (yet). */
   get(id: ObjectId): LiveObject | undefined | 'uncached';
+  /**
+   * The cached objects of one kind labelled `slipway.dev/app=<app>` (in `namespace`; all for a
+   * cluster-scoped kind), or `uncached` when this kind is not cached (yet): what a LIST with that
+   * label selector would return.
+   */
+  list(q: LiveQuery): readonly LiveObject[] | 'uncached';
   /** Resolves at the next change of any of `ids` in the cache, or after `ms`, or when `signal` aborts. */
   changed(ids: readonly ObjectId[], ms: number, signal?: AbortSignal): Promise<void>;
 }

@@ -26,6 +26,8 @@ function cache(initial: Map<string, LiveObject | 'uncached'>): LiveCache & { set
       const o = objs.get(idKey(i));
       return o;
     },
+    // The health wait reads objects one by one; listing is the snapshot's (engine-live-cache.test.ts).
+    list: () => 'uncached',
     changed: (_ids, ms) =>
       new Promise<void>((r) => {
         const t = setTimeout(r, ms);
