@@ -51,10 +51,10 @@ const STEPS: StepT[] = [{ setWeight: 20 }, { analysis: { count: 3 } }, { setWeig
  * One namespace per test: every test releases a rollout named `web`, and a rollout left Degraded or
  * paused by one test must not be the starting point of the next.
  */
-function analysisTest(prefix: string, title: string, body: (ns: () => TestNamespace) => Promise<void>): void {
+function analysisTest(prefix: string, title: string, body: (ns: () => TestNamespace) => Promise<void>, timeout?: number): void {
   describe(title, () => {
     const ns = useNamespace(prefix);
-    it(title, () => body(ns));
+    it(title, { ...(timeout !== undefined ? { timeout } : {}) }, () => body(ns));
   });
 }
 
@@ -155,13 +155,14 @@ describe('rollout analysis on the real Prometheus', () => {
       await c.apply(spec('registry.example/web:1'));
       await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
       await c.apply(spec('registry.example/web:2'));
-      await waitStatus(c, ns(), 'three measurements', (r) => (r.status?.analysis?.metrics?.[0]?.successful ?? 0) >= 3, { timeoutMs: 60_000 });
+      // Generous: on a loaded CI machine the canary's pods and Prometheus' first scrapes of them take a while (a full run timed out at 60 s once).
+      await waitStatus(c, ns(), 'three measurements', (r) => (r.status?.analysis?.metrics?.[0]?.successful ?? 0) >= 3, { timeoutMs: 150_000 });
       ctl.kill('SIGKILL');
       await ctl.exited;
       ctl = startController({ ns: ns(), instance: 'an-restart', env: { SLIPWAY_PROMETHEUS_URL: prometheusUrl } });
       await ctl.url;
       try {
-        const ro = await waitStatus(c, ns(), 'analysis passed', (r) => (r.status?.currentStepIndex ?? 0) >= 2, { timeoutMs: 60_000 });
+        const ro = await waitStatus(c, ns(), 'analysis passed', (r) => (r.status?.currentStepIndex ?? 0) >= 2, { timeoutMs: 120_000 });
         const m = ro.status?.analysis?.metrics?.[0];
         expect(m?.successful).toBe(8);
         const times = (m?.measurements ?? []).map((x) => Date.parse(x.time));
@@ -175,5 +176,5 @@ describe('rollout analysis on the real Prometheus', () => {
     } finally {
       c.close();
     }
-  });
+  }, 420_000);
 });

@@ -124,10 +124,18 @@ export function getRollout(c: KubeClient, ns: TestNamespace, name = 'web'): Prom
 /** Waits until the rollout's status satisfies `cond`; returns it. */
 export async function waitStatus(c: KubeClient, ns: TestNamespace, what: string, cond: (ro: ServiceRollout) => boolean, o: { timeoutMs?: number; name?: string } = {}): Promise<ServiceRollout> {
   const { timeoutMs = 90_000, name = 'web' } = o;
-  return waitFor(async () => {
-    const ro = await getRollout(c, ns, name);
-    return cond(ro) ? ro : undefined;
-  }, { what, timeoutMs, intervalMs: 100 });
+  let seen: ServiceRollout | undefined;
+  try {
+    return await waitFor(async () => {
+      const ro = await getRollout(c, ns, name);
+      seen = ro;
+      return cond(ro) ? ro : undefined;
+    }, { what, timeoutMs, intervalMs: 100 });
+  } catch (e) {
+    // A timeout says where the rollout stood, not only that it did not get there.
+    if (seen === undefined) throw e;
+    throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(seen.status ?? {}).slice(0, 3000)}`, { cause: e });
+  }
 }
 
 export async function deployment(c: KubeClient, ns: TestNamespace, name: string): Promise<LiveObject | undefined> {
