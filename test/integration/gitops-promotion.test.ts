@@ -33,7 +33,7 @@ beforeAll(async () => {
  * (no analysis configuration: the zero-config SLO gates), paused after its first step until
  * `slipway rollout promote`; its pods' simulated traffic is `traffic`.
  */
-function envSpec(ns: TestNamespace, env: string, tag: string, traffic = 'rps=50,errorRate=0.001,latencyP95Ms=80'): string {
+function envSpec(ns: TestNamespace, env: string, tag: string, traffic = 'rps=50,errorRate=0,latencyP95Ms=80'): string {
   const canary = env === 'staging' ? `\n    slo: {successRate: 99, latencyP95Ms: 200}\n    strategy: {type: canary, canary: {steps: [{setWeight: 50}, {pause: {}}]}}` : '';
   return `app: shop
 namespace: ${ns.name}

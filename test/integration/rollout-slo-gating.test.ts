@@ -24,7 +24,11 @@ beforeAll(async () => {
 /** The service's SLOs in slipway.yaml: `slo: {successRate: 99, latencyP95Ms: 200}`. */
 const SLO = { successRate: 99, latencyP95Ms: 200 };
 const SIMULATE = 'slipway.dev/simulate-metrics';
-const HEALTHY = 'rps=50,errorRate=0.001,latencyP95Ms=80';
+/**
+ * Healthy traffic has no errors: the SLO is 99%, and a first measurement sees only ~100 requests, so a
+ * single simulated error (errorRate=0.001 makes one in about 10% of first windows) would fail it.
+ */
+const HEALTHY = 'rps=50,errorRate=0,latencyP95Ms=80';
 
 interface Service {
   readonly name: string;
