@@ -106,7 +106,9 @@ describe('rollout analysis on the real Prometheus', () => {
       expect(ro.status?.currentStepIndex).toBe(1);
       expect(ro.status?.abortReason).toContain('success-rate: Failed');
       const failed = ro.status?.analysis?.metrics?.find((m) => m.name === 'success-rate')?.measurements.findLast((m) => m.phase === 'Failed');
-      expect(Number(failed?.value)).toBeLessThan(0.9);
+      // The canary's ~0.8, not the stable's ~1: a first window of ~100 requests at errorRate=0.2 varies by
+      // ±0.04 (a full local CI run measured 0.9016), so the bound is 0.95, four deviations away.
+      expect(Number(failed?.value)).toBeLessThan(0.95);
       // Reported, not asserted: reaction time is measured in bench/analysis.ts.
       process.stderr.write(`[analysis] failing measurement → seen recorded with the route at 0%: ${seen.at - Date.parse(failed?.time ?? '')} ms (20 ms polling)\n`);
     });

@@ -101,7 +101,9 @@ describe('canary with SLOs and no analysis steps: errorRate=0.2 aborts', () => {
       expect(ro.status?.abortReason).toMatch(/^background analysis failed: success-rate: Failed/);
       expect(ro.status?.stableImage).toBe('registry.example/web:1');
       const failed = ro.status?.backgroundAnalysis?.metrics?.find((m) => m.name === 'success-rate')?.measurements.findLast((m) => m.phase === 'Failed');
-      expect(Number(failed?.value)).toBeLessThan(0.9);
+      // The canary's ~0.8, not the stable's ~1: a first window of ~100 requests at errorRate=0.2 varies by
+      // ±0.04 (a full local CI run measured 0.9016), so the bound is 0.95, four deviations away.
+      expect(Number(failed?.value)).toBeLessThan(0.95);
       process.stderr.write(`[slo-gating] background analysis: failing measurement (value ${failed?.value ?? '?'}) → route 100% stable: ${stableAt - Date.parse(failed?.time ?? '')} ms (observed by 20 ms polling)\n`);
       expect(await routeWeight()).toBe(0);
       const events = await rolloutEvents(c, ns(), svc.name);
