@@ -22,7 +22,7 @@ import { clusterStatus } from '../../src/cluster/index.ts';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import type { ServiceRollout, StepT } from '../../src/rollout/index.ts';
 import { testClusterTarget, testKubeconfigPath, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
+import { HEALTHY_TRAFFIC, ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus } from './rollout-harness.ts';
 
 const INSTALL_PROMETHEUS = fileURLToPath(new URL('../../scripts/install-prometheus.sh', import.meta.url));
 
@@ -77,14 +77,11 @@ class OwnPrometheus {
   }
 }
 
-/** No simulated errors: these tests are about faults, and one error among a first measurement's ~100 requests fails a 99% SLO. */
-const SIM = 'rps=50,errorRate=0,latencyP95Ms=80';
-
 /** A gateway-routed canary whose pods the simulator gives `simulate` traffic, with `metrics` analysed. */
 function canary(ns: TestNamespace, instance: string, o: { image: string; steps: StepT[]; metrics: MetricT[]; simulate?: string; name?: string }): ServiceRollout {
   const base = rollout(ns, { image: o.image, steps: o.steps, instance, gateway: true, replicas: 2, ...(o.name ? { name: o.name } : {}) });
   const t = base.spec.template as { metadata: { labels: Record<string, string> } };
-  const template = { ...base.spec.template, metadata: { ...t.metadata, annotations: { 'slipway.dev/simulate-metrics': o.simulate ?? SIM } } };
+  const template = { ...base.spec.template, metadata: { ...t.metadata, annotations: { 'slipway.dev/simulate-metrics': o.simulate ?? HEALTHY_TRAFFIC } } };
   return { ...base, spec: { ...base.spec, template, strategy: { canary: { ...base.spec.strategy.canary, steps: o.steps, analysis: { metrics: o.metrics } } } } };
 }
 

@@ -17,7 +17,7 @@ import { KubeClient } from '../../src/kube/index.ts';
 import type { SlipwayApp } from '../../src/gitops/index.ts';
 import { INSTANCE_LABEL } from '../../src/rollout/index.ts';
 import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { cli, startController } from './rollout-harness.ts';
+import { HEALTHY_TRAFFIC, cli, startController } from './rollout-harness.ts';
 import { GitRepo, app, deploymentOf, ensureGitopsCrds, getApp, imageOf, kubectl, waitApp } from './gitops-harness.ts';
 
 const INSTANCE = 'promotion';
@@ -33,7 +33,7 @@ beforeAll(async () => {
  * (no analysis configuration: the zero-config SLO gates), paused after its first step until
  * `slipway rollout promote`; its pods' simulated traffic is `traffic`.
  */
-function envSpec(ns: TestNamespace, env: string, tag: string, traffic = 'rps=50,errorRate=0,latencyP95Ms=80'): string {
+function envSpec(ns: TestNamespace, env: string, tag: string, traffic = HEALTHY_TRAFFIC): string {
   const canary = env === 'staging' ? `\n    slo: {successRate: 99, latencyP95Ms: 200}\n    strategy: {type: canary, canary: {steps: [{setWeight: 50}, {pause: {}}]}}` : '';
   return `app: shop
 namespace: ${ns.name}

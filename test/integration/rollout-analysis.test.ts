@@ -10,7 +10,7 @@ import { sloMetrics, type MetricT } from '../../src/analysis/index.ts';
 import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import type { ServiceRollout, StepT } from '../../src/rollout/index.ts';
 import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { cli, ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus, withController } from './rollout-harness.ts';
+import { HEALTHY_TRAFFIC, cli, ensureCrds, getRollout, rollout, rolloutEvents, startController, waitStatus, withController } from './rollout-harness.ts';
 
 let prometheusUrl = '';
 
@@ -116,7 +116,7 @@ describe('rollout analysis on the real Prometheus', () => {
 
   analysisTest('an-slow', 'a canary with p95 latency above the SLO aborts', async (ns) => {
     await withAnalysisController(ns(), 'an-slow', async (c) => {
-      await c.apply(canary(ns(), 'an-slow', { image: 'registry.example/web:1', simulate: 'rps=50,errorRate=0,latencyP95Ms=80', steps: STEPS }));
+      await c.apply(canary(ns(), 'an-slow', { image: 'registry.example/web:1', simulate: HEALTHY_TRAFFIC, steps: STEPS }));
       await waitStatus(c, ns(), 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
       await c.apply(canary(ns(), 'an-slow', { image: 'registry.example/web:2', simulate: 'rps=50,errorRate=0,latencyP95Ms=600', steps: STEPS }));
       const ro = await waitStatus(c, ns(), 'aborted', (r) => r.status?.phase === 'Degraded');
@@ -153,8 +153,7 @@ describe('rollout analysis on the real Prometheus', () => {
 
   analysisTest('an-restart', 'a controller restart in mid-analysis neither repeats nor skips a measurement', async (ns) => {
     const steps: StepT[] = [{ setWeight: 20 }, { analysis: { count: 8, interval: '1s' } }];
-    // No simulated errors: the test is about the restart, and one error in a first measurement of ~100 requests fails a 99% SLO.
-    const spec = (image: string) => canary(ns(), 'an-restart', { image, simulate: 'rps=50,errorRate=0,latencyP95Ms=80', steps, metrics: sloMetrics({ successRate: 99 }) });
+    const spec = (image: string) => canary(ns(), 'an-restart', { image, simulate: HEALTHY_TRAFFIC, steps, metrics: sloMetrics({ successRate: 99 }) });
     const c = await KubeClient.connect({ kubeconfig: ns().kubeconfigPath });
     const start = () => startController({ ns: ns(), instance: 'an-restart', env: { SLIPWAY_PROMETHEUS_URL: prometheusUrl } });
     let ctl = start();

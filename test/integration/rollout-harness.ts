@@ -142,6 +142,13 @@ export async function deployment(c: KubeClient, ns: TestNamespace, name: string)
   return c.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns.name, name });
 }
 
+/**
+ * Healthy simulated traffic (the `slipway.dev/simulate-metrics` annotation) with no errors, for tests
+ * not about errors: a first measurement sees only ~100 requests, and under a 99% SLO a single error
+ * among them (errorRate=0.001 makes one in about 10% of first windows) fails it, as it should.
+ */
+export const HEALTHY_TRAFFIC = 'rps=50,errorRate=0,latencyP95Ms=80';
+
 export const imageOfDeployment = (d: LiveObject | undefined): string | undefined =>
   (d?.['spec'] as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template?.spec?.containers?.[0]?.image;
 

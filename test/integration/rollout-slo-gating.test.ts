@@ -12,7 +12,7 @@ import { KubeClient, type LiveObject } from '../../src/kube/index.ts';
 import type { KubeObject } from '../../src/manifest/index.ts';
 import { INSTANCE_LABEL, handOver, templateHash, versionName, type ServiceRollout } from '../../src/rollout/index.ts';
 import { testKubeconfigPath, testPrometheusUrl, useNamespace, waitFor, type TestNamespace } from './harness.ts';
-import { cli, ensureCrds, getRollout, rollout, rolloutEvents, waitStatus, withController } from './rollout-harness.ts';
+import { HEALTHY_TRAFFIC as HEALTHY, cli, ensureCrds, getRollout, rollout, rolloutEvents, waitStatus, withController } from './rollout-harness.ts';
 
 let prometheusUrl = '';
 
@@ -24,11 +24,6 @@ beforeAll(async () => {
 /** The service's SLOs in slipway.yaml: `slo: {successRate: 99, latencyP95Ms: 200}`. */
 const SLO = { successRate: 99, latencyP95Ms: 200 };
 const SIMULATE = 'slipway.dev/simulate-metrics';
-/**
- * Healthy traffic has no errors: the SLO is 99%, and a first measurement sees only ~100 requests, so a
- * single simulated error (errorRate=0.001 makes one in about 10% of first windows) would fail it.
- */
-const HEALTHY = 'rps=50,errorRate=0,latencyP95Ms=80';
 
 interface Service {
   readonly name: string;
